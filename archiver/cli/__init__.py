@@ -1,0 +1,107 @@
+"""The `policydiff` command line: `policydiff [--archive DIR] COMMAND ...`.
+
+Each concern registers its commands from its own module (see ``COMMAND_MODULES``); a command is a
+function ``(args) -> exit code``. Exit codes: 0 success, 1 the command ran and found failures (or,
+for `diff`, the texts differ), 2 bad usage. Errors print one line on stderr, never a traceback.
+
+The GUI lives in ``ui`` and the core never imports it: the installed entry point
+(``ui.launch:main``) passes a ``gui`` callable in, which runs when no command is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..errors import ArchiverError
+
+#: Modules under archiver.cli that each define ``register(subparsers)``.
+COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "diff_cmds", "export_cmds")
+
+GuiLauncher = Callable[[Path], int]
+
+
+def default_archive_root() -> Path:
+    """--archive DIR, else $POLICYDIFF_ARCHIVE, else the platform's user data directory."""
+    env = os.environ.get("POLICYDIFF_ARCHIVE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("policydiff", appauthor=False)) / "archive"
+
+
+def archive_root(args: argparse.Namespace) -> Path:
+    return Path(args.archive).expanduser() if args.archive else default_archive_root()
+
+
+def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Open (creating if needed) the archive the global options name."""
+    from ..storage import Archive
+
+    return Archive.open(archive_root(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policydiff",
+        description="Find, archive and compare versions of privacy policies from web archives.",
+        epilog="Without a command, the desktop app starts.",
+    )
+    parser.add_argument("--version", action="version", version=f"policydiff {__version__}")
+    parser.add_argument(
+        "--archive",
+        metavar="DIR",
+        help="local archive folder (default: $POLICYDIFF_ARCHIVE, else the user data folder)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue  # a concern not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command is None:
+            if gui is None:
+                parser.print_help(sys.stderr)
+                print("\npolicydiff: the desktop app is started by the installed 'policydiff' command", file=sys.stderr)
+                return 2
+            return gui(archive_root(args))
+        code: int = args.func(args)
+        return code
+    except ArchiverError as exc:
+        print(f"policydiff: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("policydiff: interrupted; everything stored so far is kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def print_json(value: object) -> None:
+    """Print JSON on stdout the same way for every command."""
+    import json
+
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")

@@ -1,0 +1,151 @@
+"""One exception root for everything the core can report to a user.
+
+Each subclass carries the data a user (or the UI) needs to act: which URL, which file, until when.
+The UI and the command line catch only :class:`ArchiverError`; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class ArchiverError(Exception):
+    """Root of every error the core raises on purpose. ``str(err)`` is a one-line message."""
+
+    #: Exit code the command line uses for this error (1: the command ran and failed; 2: bad usage).
+    exit_code = 1
+
+
+class UsageError(ArchiverError):
+    """The user asked for something malformed (bad URL, bad date, bad option combination)."""
+
+    exit_code = 2
+
+
+class InvalidURLError(UsageError):
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"not a web page URL: {url!r} ({reason})")
+
+
+class InvalidDateError(UsageError):
+    def __init__(self, value: str, reason: str = "expected 4 to 14 digits, YYYY[MM[DD[hh[mm[ss]]]]]") -> None:
+        self.value = value
+        super().__init__(f"bad date {value!r}: {reason}")
+
+
+# --- the local archive -------------------------------------------------------------------------
+
+
+class StorageError(ArchiverError):
+    """The local archive cannot be read or written."""
+
+
+class ArchiveNotWritableError(StorageError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(
+            f"cannot write to the archive at {path}: {reason}; "
+            "choose another folder with --archive or POLICYDIFF_ARCHIVE"
+        )
+
+
+class SchemaTooNewError(StorageError):
+    def __init__(self, path: str, found: int, supported: int) -> None:
+        self.path = path
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"the archive at {path} has schema {found}, newer than this policydiff understands "
+            f"({supported}); upgrade policydiff to open it (nothing was changed)"
+        )
+
+
+class CorruptArchiveError(StorageError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(f"the archive database at {path} is damaged: {reason}; run 'policydiff verify'")
+
+
+class NotFoundError(ArchiverError):
+    """A policy, capture or version the user named is not in the local archive."""
+
+
+class InputFileError(ArchiverError):
+    """A local file given to import/extract/diff cannot be used."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+# --- extraction --------------------------------------------------------------------------------
+
+
+class ExtractionError(ArchiverError):
+    """Raw bytes could not be turned into policy text."""
+
+
+class UnsupportedContentError(ExtractionError):
+    def __init__(self, content_type: str, reason: str = "") -> None:
+        self.content_type = content_type
+        detail = f": {reason}" if reason else ""
+        super().__init__(f"cannot extract text from content of type {content_type!r}{detail}")
+
+
+# --- the network and web archives --------------------------------------------------------------
+
+
+class NetworkError(ArchiverError):
+    """The remote side could not be reached or answered nonsense."""
+
+    def __init__(self, message: str, url: str = "") -> None:
+        self.url = url
+        super().__init__(message)
+
+
+class RateLimitedError(NetworkError):
+    """The archive keeps answering 429; the job stopped rather than get this machine blocked."""
+
+    def __init__(self, host: str, retry_at: datetime | None, url: str = "") -> None:
+        self.host = host
+        self.retry_at = retry_at
+        when = f" until {retry_at:%H:%M} UTC" if retry_at else ""
+        super().__init__(
+            f"{host} is rate-limiting us (repeated HTTP 429); stopped{when} to avoid being blocked. "
+            "Try again later; what was already downloaded is kept.",
+            url,
+        )
+
+
+class BlockedError(NetworkError):
+    """The archive refuses to serve this site (excluded or blocked by the owner)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"the archive will not serve {url}: {reason}", url)
+
+
+class ArchiveResponseError(NetworkError):
+    """The archive answered, but not with a capture (error page, missing Memento-Datetime…)."""
+
+
+class TruncatedBodyError(NetworkError):
+    def __init__(self, url: str, expected: int, got: int) -> None:
+        self.expected = expected
+        self.got = got
+        super().__init__(f"{url}: body truncated ({got} of {expected} bytes); not stored", url)
+
+
+class TooLargeError(NetworkError):
+    def __init__(self, url: str, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"{url}: body larger than the {limit // 1_000_000} MB limit; not stored", url)
+
+
+class CancelledError(ArchiverError):
+    """The user cancelled a job; everything finished before the cancel is kept."""
+
+    def __init__(self, message: str = "cancelled; everything downloaded so far is kept") -> None:
+        super().__init__(message)

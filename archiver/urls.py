@@ -1,0 +1,77 @@
+"""URL input rules: what counts as a web page URL, and when two URLs name the same policy.
+
+Checked before any request is made, so a typo never reaches an archive.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+from .errors import InvalidURLError
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|_ga)$", re.I)
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = "=&%:@!$'()*+,;/?-._~"
+
+
+def normalize_url(raw: str) -> str:
+    """Return the canonical display form of a user-given URL, or raise InvalidURLError.
+
+    Trims space, drops the fragment, adds ``http://`` when no scheme is given, encodes IDN hosts
+    as IDNA and non-ASCII paths as percent-escapes. Refuses mailto:, javascript:, hostless and
+    other non-http(s) input.
+    """
+    text = raw.strip()
+    if not text:
+        raise InvalidURLError(raw, "empty")
+    if any(c in text for c in "\r\n\t") or " " in text:
+        raise InvalidURLError(raw, "contains spaces or line breaks")
+    m = _SCHEME.match(text)
+    if m and re.match(r"\d", text[m.end() :]):  # host:port, not a scheme
+        m = None
+    if m and not text[m.end() :].startswith("//") and m.group(1).lower() not in ("http", "https"):
+        raise InvalidURLError(raw, f"{m.group(1).lower()}: is not a web address")
+    if m and m.group(1).lower() not in ("http", "https"):
+        raise InvalidURLError(raw, f"only http and https are supported, not {m.group(1).lower()}:")
+    if not m:
+        text = "http://" + text.lstrip("/")
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    if not host or host.startswith(".") or ".." in host:
+        raise InvalidURLError(raw, "no host name")
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
+    except UnicodeError as exc:
+        raise InvalidURLError(raw, f"bad host name ({exc})") from None
+    if not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", ascii_host) or ascii_host.endswith("-"):
+        raise InvalidURLError(raw, f"bad host name {host!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise InvalidURLError(raw, "bad port number") from None
+    netloc = ascii_host + (f":{port}" if port else "")
+    path = quote(parts.path or "/", safe=_PATH_SAFE)
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, ""))
+
+
+def policy_key(url: str) -> str:
+    """The key under which variants of one policy URL are grouped.
+
+    Scheme, ``www.``, default ports, a trailing slash, the fragment, percent-encoding case and
+    tracking parameters (``utm_*``, ``fbclid``…) do not matter; other query parameters do.
+    """
+    parts = urlsplit(normalize_url(url))
+    host = (parts.hostname or "").removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host += f":{parts.port}"
+    path = quote(unquote(parts.path), safe=_PATH_SAFE).rstrip("/")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    q = urlencode(sorted(query))
+    return host + path + (f"?{q}" if q else "")
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
