@@ -1,0 +1,189 @@
+"""Commands on the local archive: import, policies, versions, verify, reextract."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..models import Capture, Policy, Version
+from ..timestamps import display
+from . import open_archive, print_json
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "import",
+        help="store local files (HTML, PDF, Princeton-Leuven Markdown, WARC) as captures",
+        description="Store local files as captures. Princeton-Leuven Markdown files carry their own URL and "
+        "date; HTML and PDF files need --url, and their date defaults to the file's modification time.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--url", help="the page the HTML/PDF files are copies of")
+    p.add_argument("--date", metavar="YYYYMMDDhhmmss", help="capture time in UTC (4 to 14 digits)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per file")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("policies", help="list the tracked policies with their counts")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_policies)
+
+    p = sub.add_parser(
+        "versions",
+        help="list the versions (distinct texts) of one policy, oldest first",
+        description="URLs match regardless of scheme, 'www.', a trailing slash or a #fragment.",
+    )
+    p.add_argument("url")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("verify", help="re-hash every stored capture and check the database")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser(
+        "reextract",
+        help="re-run text extraction on the stored raw bytes (after an upgrade) and list what changed",
+    )
+    p.add_argument("url", nargs="?", help="only this policy")
+    p.set_defaults(func=cmd_reextract)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ..pipeline import import_paths
+
+    warcs = [p for p in args.paths if p.lower().endswith((".warc", ".warc.gz"))]
+    others = [p for p in args.paths if p not in warcs]
+    failures = 0
+    with open_archive(args) as archive:
+        results = list(import_paths(archive, others, url=args.url, date=args.date)) if others else []
+        if warcs:
+            from ..exports.warc import import_warcs
+
+            results.extend(import_warcs(archive, warcs))
+        for r in results:
+            failures += bool(r.error)
+            if args.json:
+                continue
+            if r.error:
+                print(f"failed   {r.path}: {r.error}", file=sys.stderr)
+            elif r.capture is not None:
+                state = "stored  " if r.created else "already "
+                print(f"{state} {r.path} -> {r.capture.original_url} @ {r.capture.timestamp}")
+            if r.warning:
+                print(f"warning  {r.path}: {r.warning}", file=sys.stderr)
+        if args.json:
+            print_json(
+                [
+                    {
+                        "path": r.path,
+                        "created": r.created,
+                        "capture": _capture_json(r.capture) if r.capture else None,
+                        "warning": r.warning or None,
+                        "error": r.error or None,
+                    }
+                    for r in results
+                ]
+            )
+    return 1 if failures else 0
+
+
+def cmd_policies(args: argparse.Namespace) -> int:
+    with open_archive(args) as archive:
+        policies = archive.policies()
+    if args.json:
+        print_json([_policy_json(p) for p in policies])
+        return 0
+    if not policies:
+        print("no policies yet: add one with 'policydiff fetch URL' or 'policydiff import FILE'", file=sys.stderr)
+    for p in policies:
+        print(f"{p.versions:4d} versions {p.captures:5d} captures  {p.url}" + (f"  ({p.label})" if p.label else ""))
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    with open_archive(args) as archive:
+        policy = archive.get_policy(args.url)
+        versions = archive.versions(policy.id)
+    if args.json:
+        print_json([version_json(v) for v in versions])
+        return 0
+    for v in versions:
+        flags = f"  [{', '.join(v.flags)}]" if v.flags else ""
+        span = f" .. {display(v.captures[-1].timestamp)}" if len(v.captures) > 1 else ""
+        print(f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){flags}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with open_archive(args) as archive:
+        problems = archive.verify()
+        stats = archive.stats()
+    if args.json:
+        print_json(
+            {
+                "ok": not problems,
+                **stats,
+                "problems": [{"capture_id": p.capture_id or None, "problem": p.what} for p in problems],
+            }
+        )
+    else:
+        for p in problems:
+            print(f"BAD {p}")
+        verdict = "OK" if not problems else f"{len(problems)} problem(s)"
+        print(f"{verdict}: {stats['captures']} captures, {stats['texts']} texts in {archive.root}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from ..pipeline import ReextractChange, reextract
+
+    changed = 0
+    with open_archive(args) as archive:
+        policy = archive.get_policy(args.url) if args.url else None
+        for item in reextract(archive, policy):
+            if isinstance(item, ReextractChange):
+                changed += 1
+                print(f"changed  {item.policy.url} @ {item.capture.timestamp}")
+    print(f"{changed} capture(s) have a new text", file=sys.stderr)
+    return 0
+
+
+def _policy_json(p: Policy) -> dict[str, Any]:
+    return {"url": p.url, "label": p.label, "captures": p.captures, "versions": p.versions}
+
+
+def _capture_json(c: Capture) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "timestamp": c.timestamp,
+        "url": c.original_url,
+        "source": str(c.source),
+        "archive": c.archive or None,
+        "memento_url": c.memento_url or None,
+        "retrieved_at": c.retrieved_at,
+        "http_status": c.http_status,
+        "content_type": c.content_type,
+        "size": c.size,
+        "sha256": c.sha256,
+        "flags": list(c.flags),
+    }
+
+
+def version_json(v: Version) -> dict[str, Any]:
+    first = v.captures[0]
+    return {
+        "timestamp": v.timestamp,
+        "url": first.original_url,
+        "sha256": first.sha256,
+        "text_sha256": v.text_sha256,
+        "words": v.words,
+        "flags": list(v.flags),
+        "source": str(first.source),
+        "language": v.language or None,
+        "stated_date": v.stated_date or None,
+        "extractor_version": v.extractor_version,
+        "last_timestamp": v.captures[-1].timestamp,
+        "previous_timestamp": v.previous_capture.timestamp if v.previous_capture else None,
+        "captures": [_capture_json(c) for c in v.captures],
+    }

@@ -1,0 +1,645 @@
+"""The local archive: raw bytes kept byte-exact and content-addressed, metadata in SQLite.
+
+Layout of an archive root::
+
+    archive.sqlite3        policies, captures, extracted texts, job state (WAL mode)
+    blobs/ab/abcdef…       raw bodies, named by their sha256; identical bytes are stored once
+    tmp/                   files being written; a stray one is removed on the next open
+
+Why it survives ``kill -9``: a body is written to ``tmp/``, fsynced and renamed into ``blobs/``
+*before* the database row that names it is committed, so a committed record always has its bytes.
+A crash leaves at worst an unreferenced blob (harmless) or a temp file (cleaned up).
+Several processes (the app and the command line) may use one archive: SQLite's WAL mode and a busy
+timeout serialise writers, and each thread gets its own connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .errors import (
+    ArchiveNotWritableError,
+    CorruptArchiveError,
+    NotFoundError,
+    SchemaTooNewError,
+    StorageError,
+)
+from .models import Capture, Extraction, ExtractionRule, Policy, Source, Version, VerifyProblem
+from .timestamps import now_iso, parse_date_arg
+from .urls import normalize_url, policy_key
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "archive.sqlite3"
+SCHEMA_VERSION = 1
+
+#: MIGRATIONS[n] takes a database from schema n to n + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE policies (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        rules TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE captures (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        source TEXT NOT NULL,
+        archive TEXT NOT NULL DEFAULT '',
+        timestamp TEXT NOT NULL,
+        original_url TEXT NOT NULL,
+        memento_url TEXT NOT NULL DEFAULT '',
+        retrieved_at TEXT NOT NULL,
+        http_status INTEGER,
+        headers TEXT NOT NULL DEFAULT '[]',
+        content_type TEXT NOT NULL DEFAULT '',
+        size INTEGER NOT NULL DEFAULT 0,
+        sha256 TEXT,
+        redirects TEXT NOT NULL DEFAULT '[]',
+        provenance TEXT NOT NULL DEFAULT '',
+        flags TEXT NOT NULL DEFAULT '[]',
+        content_id TEXT NOT NULL,
+        UNIQUE (policy_id, archive, timestamp, original_url, content_id)
+    );
+    CREATE INDEX captures_by_time ON captures(policy_id, timestamp);
+    CREATE TABLE texts (
+        sha256 TEXT PRIMARY KEY,
+        text TEXT NOT NULL
+    );
+    CREATE TABLE extractions (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        text_sha256 TEXT NOT NULL REFERENCES texts(sha256),
+        extractor_version TEXT NOT NULL,
+        words INTEGER NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL DEFAULT '',
+        charset TEXT NOT NULL DEFAULT '',
+        charset_rule TEXT NOT NULL DEFAULT '',
+        charset_confidence REAL NOT NULL DEFAULT 1.0,
+        stated_date TEXT NOT NULL DEFAULT '',
+        flags TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE jobs (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
+)
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+_STALE_TMP_SECONDS = 3600
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Archive:
+    """One archive root. Open with :meth:`open`; usable from several threads and processes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.db_path = root / DB_NAME
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    # --- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str]) -> Archive:
+        """Open the archive at ``root``, creating it (and migrating its schema) as needed."""
+        path = Path(root).expanduser().resolve()
+        try:
+            (path / "blobs").mkdir(parents=True, exist_ok=True)
+            (path / "tmp").mkdir(exist_ok=True)
+            probe = path / "tmp" / f"probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc)) from None
+        archive = cls(path)
+        archive._migrate()
+        archive._clean_tmp()
+        return archive
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.DatabaseError as exc:
+                raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock)."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"the archive at {self.root} is busy or read-only: {exc}") from None
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self._conn().execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+
+    def _migrate(self) -> None:
+        try:
+            with self._write() as conn:
+                found = conn.execute("PRAGMA user_version").fetchone()[0]
+                if found > SCHEMA_VERSION:
+                    raise SchemaTooNewError(str(self.root), found, SCHEMA_VERSION)
+                for step in range(found, SCHEMA_VERSION):
+                    log.info("migrating %s from schema %d to %d", self.db_path, step, step + 1)
+                    for statement in MIGRATIONS[step].split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {step + 1}")
+        except sqlite3.DatabaseError as exc:
+            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+
+    def _clean_tmp(self) -> None:
+        """Remove temp files left by writers that died (their pid is gone, or they are stale)."""
+        for item in (self.root / "tmp").iterdir():
+            pid_text = item.name.split("-", 1)[0]
+            try:
+                age = time.time() - item.stat().st_mtime
+            except OSError:
+                continue
+            alive = pid_text.isdigit() and _pid_alive(int(pid_text))
+            if not alive or age > _STALE_TMP_SECONDS:
+                with contextlib.suppress(OSError):
+                    item.unlink()
+                    log.info("removed stray temp file %s", item)
+
+    # --- policies --------------------------------------------------------------------------
+
+    def ensure_policy(self, url: str, label: str = "") -> Policy:
+        """The policy for ``url`` (or any of its variants), created if new."""
+        existing = self.find_policy(url)
+        if existing is not None:
+            return existing
+        display = normalize_url(url)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO policies(key, url, label, created_at) VALUES (?, ?, ?, ?)",
+                (policy_key(display), display, label, now_iso()),
+            )
+        return self.get_policy(url)
+
+    def find_policy(self, url: str) -> Policy | None:
+        rows = self._query(_POLICY_SQL + " WHERE p.key = ?", (policy_key(url),))
+        return _policy(rows[0]) if rows else None
+
+    def get_policy(self, url: str) -> Policy:
+        policy = self.find_policy(url)
+        if policy is None:
+            raise NotFoundError(f"no policy for {url} in the archive at {self.root}; see 'policydiff policies'")
+        return policy
+
+    def policy_by_id(self, policy_id: int) -> Policy:
+        rows = self._query(_POLICY_SQL + " WHERE p.id = ?", (policy_id,))
+        if not rows:
+            raise NotFoundError(f"no policy with id {policy_id}")
+        return _policy(rows[0])
+
+    def policies(self) -> list[Policy]:
+        return [_policy(r) for r in self._query(_POLICY_SQL + " ORDER BY p.label, p.url")]
+
+    def set_label(self, policy_id: int, label: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE policies SET label = ? WHERE id = ?", (label, policy_id))
+
+    def set_rules(self, policy_id: int, rules: Sequence[ExtractionRule]) -> None:
+        data = [{"valid_from": r.valid_from, "select": list(r.select), "remove": list(r.remove)} for r in rules]
+        with self._write() as conn:
+            conn.execute("UPDATE policies SET rules = ? WHERE id = ?", (json.dumps(data), policy_id))
+
+    # --- captures --------------------------------------------------------------------------
+
+    def add_capture(
+        self, policy: Policy, capture: Capture, body: bytes | None, extraction: Extraction | None
+    ) -> tuple[Capture, bool]:
+        """Store a capture with its raw body (or, text-only, its extraction). Returns (stored, created).
+
+        The same bytes at the same time from the same archive are stored once: adding them again
+        returns the existing record and ``created=False``.
+        """
+        if body is None and extraction is None:
+            raise StorageError("a capture needs its raw bytes or, for text-only sources, its text")
+        sha = sha256_hex(body) if body is not None else None
+        capture = replace(
+            capture,
+            policy_id=policy.id,
+            sha256=sha,
+            size=len(body) if body is not None else capture.size,
+            retrieved_at=capture.retrieved_at or now_iso(),
+        )
+        content_id = sha if sha is not None else "text:" + (extraction.text_sha256 if extraction else "")
+        existing = self._capture_id(policy.id, capture.archive, capture.timestamp, capture.original_url, content_id)
+        if existing is not None:
+            return self.capture(existing), False
+        if body is not None and sha is not None:
+            self._put_blob(sha, body)
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO captures(policy_id, source, archive, timestamp, original_url,"
+                " memento_url, retrieved_at, http_status, headers, content_type, size, sha256, redirects,"
+                " provenance, flags, content_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    policy.id,
+                    str(capture.source),
+                    capture.archive,
+                    capture.timestamp,
+                    capture.original_url,
+                    capture.memento_url,
+                    capture.retrieved_at,
+                    capture.http_status,
+                    json.dumps([list(h) for h in capture.headers]),
+                    capture.content_type,
+                    capture.size,
+                    sha,
+                    json.dumps(list(capture.redirects)),
+                    capture.provenance,
+                    json.dumps(list(capture.flags)),
+                    content_id,
+                ),
+            )
+            created = cur.rowcount == 1
+            if created and cur.lastrowid is not None and extraction is not None:
+                self._put_extraction(conn, cur.lastrowid, extraction)
+        stored = self._capture_id(policy.id, capture.archive, capture.timestamp, capture.original_url, content_id)
+        assert stored is not None
+        return self.capture(stored), created
+
+    def _capture_id(self, policy_id: int, archive: str, timestamp: str, url: str, content_id: str) -> int | None:
+        rows = self._query(
+            "SELECT id FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
+            " AND content_id=?",
+            (policy_id, archive, timestamp, url, content_id),
+        )
+        return int(rows[0]["id"]) if rows else None
+
+    def has_capture(self, policy_id: int, archive: str, timestamp: str, original_url: str) -> bool:
+        rows = self._query(
+            "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=? LIMIT 1",
+            (policy_id, archive, timestamp, original_url),
+        )
+        return bool(rows)
+
+    def capture(self, capture_id: int) -> Capture:
+        rows = self._query("SELECT * FROM captures WHERE id = ?", (capture_id,))
+        if not rows:
+            raise NotFoundError(f"no capture with id {capture_id}")
+        return _capture(rows[0])
+
+    def captures(self, policy_id: int) -> list[Capture]:
+        """A policy's captures, oldest first."""
+        rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
+        return [_capture(r) for r in rows]
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.root / "blobs" / sha256[:2] / sha256
+
+    def read_body(self, capture: Capture) -> bytes:
+        """The raw body, checked against its sha256 (a damaged file is reported, never returned)."""
+        if capture.sha256 is None:
+            raise NotFoundError(f"capture {capture.id} was imported as text only; it has no raw bytes")
+        path = self.blob_path(capture.sha256)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise StorageError(
+                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} is "
+                "missing; run 'policydiff verify'"
+            ) from None
+        if sha256_hex(data) != capture.sha256:
+            raise StorageError(
+                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} does "
+                "not match its sha256 (damaged); run 'policydiff verify'"
+            )
+        return data
+
+    def _put_blob(self, sha: str, body: bytes) -> None:
+        final = self.blob_path(sha)
+        if final.exists() and final.stat().st_size == len(body):
+            return
+        final.parent.mkdir(exist_ok=True)
+        tmp = self.root / "tmp" / f"{os.getpid()}-{threading.get_ident()}-{sha[:16]}.tmp"
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(body)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+
+    # --- extracted text --------------------------------------------------------------------
+
+    def _put_extraction(self, conn: sqlite3.Connection, capture_id: int, ex: Extraction) -> None:
+        conn.execute("INSERT OR IGNORE INTO texts(sha256, text) VALUES (?, ?)", (ex.text_sha256, ex.text))
+        conn.execute(
+            "INSERT OR REPLACE INTO extractions(capture_id, text_sha256, extractor_version, words, title,"
+            " language, charset, charset_rule, charset_confidence, stated_date, flags)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                capture_id,
+                ex.text_sha256,
+                ex.extractor_version,
+                ex.words,
+                ex.title,
+                ex.language,
+                ex.charset,
+                ex.charset_rule,
+                ex.charset_confidence,
+                ex.stated_date,
+                json.dumps(list(ex.flags)),
+            ),
+        )
+
+    def set_extraction(self, capture_id: int, extraction: Extraction) -> None:
+        with self._write() as conn:
+            self._put_extraction(conn, capture_id, extraction)
+
+    def extraction(self, capture_id: int) -> Extraction | None:
+        rows = self._query(
+            "SELECT e.*, t.text FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256 WHERE capture_id = ?",
+            (capture_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return Extraction(
+            text=r["text"],
+            text_sha256=r["text_sha256"],
+            extractor_version=r["extractor_version"],
+            words=r["words"],
+            title=r["title"],
+            language=r["language"],
+            charset=r["charset"],
+            charset_rule=r["charset_rule"],
+            charset_confidence=r["charset_confidence"],
+            stated_date=r["stated_date"],
+            flags=tuple(json.loads(r["flags"])),
+        )
+
+    def text(self, text_sha256: str) -> str:
+        rows = self._query("SELECT text FROM texts WHERE sha256 = ?", (text_sha256,))
+        if not rows:
+            raise NotFoundError(f"no text with sha256 {text_sha256}")
+        return str(rows[0]["text"])
+
+    # --- versions --------------------------------------------------------------------------
+
+    def versions(self, policy_id: int) -> list[Version]:
+        """Distinct texts in time order: consecutive captures with the same text are one version.
+
+        Captures whose text could not be extracted do not take part (they are listed by
+        :meth:`captures`). A text that comes back later is a new version, since it is a change.
+        """
+        rows = self._query(
+            "SELECT c.*, e.text_sha256 AS t_sha, e.extractor_version AS t_ver, e.words AS t_words,"
+            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags"
+            " FROM captures c JOIN extractions e ON e.capture_id = c.id"
+            " WHERE c.policy_id = ? ORDER BY c.timestamp, c.id",
+            (policy_id,),
+        )
+        groups: list[list[sqlite3.Row]] = []
+        for row in rows:
+            if groups and groups[-1][-1]["t_sha"] == row["t_sha"]:
+                groups[-1].append(row)
+            else:
+                groups.append([row])
+        versions: list[Version] = []
+        previous: Capture | None = None
+        for index, group in enumerate(groups):
+            first = group[0]
+            captures = tuple(_capture(r) for r in group)
+            flags = set(json.loads(first["t_flags"])) | set(captures[0].flags)
+            versions.append(
+                Version(
+                    policy_id=policy_id,
+                    text_sha256=first["t_sha"],
+                    extractor_version=first["t_ver"],
+                    words=first["t_words"],
+                    language=first["t_lang"],
+                    stated_date=first["t_date"],
+                    captures=captures,
+                    flags=tuple(sorted(flags)),
+                    previous_capture=previous,
+                    index=index,
+                )
+            )
+            previous = captures[-1]
+        return _with_sequence_flags(versions)
+
+    def version_at(self, url: str, timestamp: str) -> Version:
+        """The version in force at ``timestamp`` (4–14 digits; a prefix of a capture's time picks it)."""
+        policy = self.get_policy(url)
+        versions = self.versions(policy.id)
+        digits = timestamp.strip()
+        for version in versions:
+            if any(c.timestamp.startswith(digits) for c in version.captures):
+                return version
+        moment = parse_date_arg(digits, pad="up")
+        current = [v for v in versions if v.timestamp <= moment]
+        if not current:
+            first = versions[0].timestamp if versions else "none"
+            raise NotFoundError(f"{policy.url} has no version at or before {digits} (first: {first})")
+        return current[-1]
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    def job_get(self, key: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT state FROM jobs WHERE key = ?", (key,))
+        return dict(json.loads(rows[0]["state"])) if rows else None
+
+    def job_put(self, key: str, state: dict[str, Any]) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO jobs(key, state, updated_at) VALUES (?, ?, ?)",
+                (key, json.dumps(state), now_iso()),
+            )
+
+    def job_done(self, key: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM jobs WHERE key = ?", (key,))
+
+    # --- verification ----------------------------------------------------------------------
+
+    def verify(self) -> list[VerifyProblem]:
+        """Re-hash every stored body and text and check the database; one problem per finding."""
+        problems: list[VerifyProblem] = []
+        try:
+            check = [r[0] for r in self._conn().execute("PRAGMA integrity_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return [VerifyProblem(0, f"database {self.db_path} is damaged: {exc}")]
+        if check != ["ok"]:
+            problems.extend(VerifyProblem(0, f"database: {line}") for line in check)
+        for row in self._query("SELECT * FROM captures ORDER BY id"):
+            cap = _capture(row)
+            where = f"{cap.original_url} @ {cap.timestamp}"
+            if cap.sha256 is None:
+                if self.extraction(cap.id) is None:
+                    problems.append(VerifyProblem(cap.id, f"{where}: text-only capture without its text"))
+                continue
+            path = self.blob_path(cap.sha256)
+            try:
+                digest = _hash_file(path)
+            except FileNotFoundError:
+                problems.append(VerifyProblem(cap.id, f"{where}: raw file {path} is missing"))
+                continue
+            if digest != cap.sha256:
+                problems.append(VerifyProblem(cap.id, f"{where}: raw file {path} does not match its sha256"))
+        for row in self._query("SELECT sha256, text FROM texts"):
+            if text_sha256(row["text"]) != row["sha256"]:
+                problems.append(VerifyProblem(0, f"extracted text {row['sha256']} does not match its sha256"))
+        for row in self._query(
+            "SELECT e.capture_id FROM extractions e LEFT JOIN texts t ON t.sha256 = e.text_sha256 WHERE t.sha256 IS NULL"
+        ):
+            problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
+        return problems
+
+    def stats(self) -> dict[str, int]:
+        row = self._query(
+            "SELECT (SELECT COUNT(*) FROM policies) AS policies, (SELECT COUNT(*) FROM captures) AS captures,"
+            " (SELECT COUNT(*) FROM texts) AS texts"
+        )[0]
+        return {k: int(row[k]) for k in row.keys()}
+
+
+# Counts per policy: captures, and versions = runs of consecutive captures with the same text.
+_POLICY_SQL = (
+    "SELECT p.*,"
+    " (SELECT COUNT(*) FROM captures c WHERE c.policy_id = p.id) AS n_captures,"
+    " (SELECT COUNT(*) FROM (SELECT e.text_sha256 AS t, LAG(e.text_sha256) OVER (ORDER BY c.timestamp, c.id) AS prev"
+    "   FROM captures c JOIN extractions e ON e.capture_id = c.id WHERE c.policy_id = p.id)"
+    "  WHERE prev IS NULL OR prev != t) AS n_versions"
+    " FROM policies p"
+)
+
+
+def _policy(row: sqlite3.Row) -> Policy:
+    rules = tuple(
+        ExtractionRule(r.get("valid_from", ""), tuple(r.get("select", ())), tuple(r.get("remove", ())))
+        for r in json.loads(row["rules"])
+    )
+    return Policy(
+        id=row["id"],
+        url=row["url"],
+        key=row["key"],
+        label=row["label"],
+        rules=rules,
+        captures=row["n_captures"],
+        versions=row["n_versions"],
+    )
+
+
+def _capture(row: sqlite3.Row) -> Capture:
+    return Capture(
+        id=row["id"],
+        policy_id=row["policy_id"],
+        source=Source(row["source"]),
+        timestamp=row["timestamp"],
+        original_url=row["original_url"],
+        archive=row["archive"],
+        memento_url=row["memento_url"],
+        retrieved_at=row["retrieved_at"],
+        http_status=row["http_status"],
+        headers=tuple((str(k), str(v)) for k, v in json.loads(row["headers"])),
+        content_type=row["content_type"],
+        size=row["size"],
+        sha256=row["sha256"],
+        redirects=tuple(json.loads(row["redirects"])),
+        provenance=row["provenance"],
+        flags=tuple(json.loads(row["flags"])),
+    )
+
+
+def _with_sequence_flags(versions: list[Version]) -> list[Version]:
+    """Add the flags that need a version's neighbours (language change, transient truncation)."""
+    return versions
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,25 @@
+"""The installed `policydiff` command: the command line, and the desktop app when no command is given.
+
+Qt is imported only when the app starts, so command-line use stays fast and works headless.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from archiver.cli import main as cli_main
+
+
+def _start_gui(archive_root: Path) -> int:
+    from .app import run
+
+    return run(archive_root)
+
+
+def main() -> int:
+    return cli_main(gui=_start_gui)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
