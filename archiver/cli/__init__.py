@@ -5,7 +5,8 @@ function ``(args) -> exit code``. Exit codes: 0 success, 1 the command ran and f
 for `diff`, the texts differ), 2 bad usage. Errors print one line on stderr, never a traceback.
 
 The GUI lives in ``ui`` and the core never imports it: the installed entry point
-(``ui.launch:main``) passes a ``gui`` callable in, which runs when no command is given.
+(``ui.launch:main``) passes a ``gui`` callable in, which runs when no command is given, and a
+``pdf_writer`` (Qt's PDF writer) for reports.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from ..errors import ArchiverError
 COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "diff_cmds", "export_cmds")
 
 GuiLauncher = Callable[[Path], int]
+#: Renders a self-contained HTML document to a PDF file; supplied by ``ui`` (Qt's PDF writer).
+PdfWriter = Callable[[str, Path], None]
 
 
 def default_archive_root() -> Path:
@@ -73,9 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, gui: GuiLauncher | None = None, pdf_writer: PdfWriter | None = None
+) -> int:
+    """Run one command. ``gui`` and ``pdf_writer`` come from ``ui`` so the core never imports Qt;
+    commands find the PDF writer as ``args.pdf_writer`` (None when run as ``python -m archiver``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.pdf_writer = pdf_writer
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
