@@ -1,0 +1,154 @@
+"""The archive commands end to end: import, versions, policies, verify, and their bad-input messages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archiver.cli import main
+from archiver.storage import SCHEMA_VERSION, Archive
+
+ROOT = Path(__file__).parents[2]
+DATA = ROOT / "tests" / "data"
+SEED = DATA / "000_f3b110e2aecbbe7d.txt"
+INDEX = json.loads((DATA / "corpus" / "index.json").read_text())
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_seed_then_versions_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = str(tmp_path / "A")
+    code, out, err = run(capsys, "--archive", a, "import", str(SEED))
+    assert code == 0, err
+    assert "20190310192643" in out
+    code, out, err = run(capsys, "--archive", a, "versions", "http://www.cacuqecig.com/help/warranty.html", "--json")
+    assert code == 0, err
+    versions = json.loads(out)
+    assert len(versions) == 1
+    v = versions[0]
+    assert v["timestamp"] == "20190310192643"
+    assert v["sha256"] is None  # text only: the corpus has no raw bytes
+    assert v["source"] == "pllc" and v["words"] > 300 and len(v["text_sha256"]) == 64
+    assert "text-only" in v["flags"]
+    assert v["url"] == "https://www.cacuqecig.com/help/warranty.html"
+    # provenance says where the text came from
+    assert "web.archive.org/web/20190310192643id_/" in v["captures"][0]["memento_url"]
+    # URL variants match the same policy
+    for variant in ("cacuqecig.com/help/warranty.html/", "https://cacuqecig.com/help/warranty.html#x"):
+        code, out, _ = run(capsys, "--archive", a, "versions", variant, "--json")
+        assert code == 0 and json.loads(out)[0]["timestamp"] == "20190310192643"
+
+
+def test_import_github_captures_byte_exact_and_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = str(tmp_path / "A")
+    entries = [e for e in INDEX if e["slug"] == "github-privacy"]
+    assert len(entries) == 5
+    for e in entries:
+        code, _, err = run(capsys, "--archive", a, "import", str(DATA / "corpus" / e["file"]), "--url", e["url"], "--date", e["timestamp"])
+        assert code == 0, err
+    with Archive.open(a) as arc:
+        policy = arc.get_policy(entries[0]["url"])
+        caps = arc.captures(policy.id)
+        assert [(c.timestamp, c.sha256) for c in caps] == [(e["timestamp"], e["sha256"]) for e in entries]
+        for c in caps:
+            assert hashlib.sha256(arc.read_body(c)).hexdigest() == c.sha256
+    # again: nothing new
+    for e in entries:
+        code, out, _ = run(capsys, "--archive", a, "import", str(DATA / "corpus" / e["file"]), "--url", e["url"], "--date", e["timestamp"])
+        assert code == 0 and out.startswith("already")
+    code, out, _ = run(capsys, "--archive", a, "policies", "--json")
+    assert json.loads(out)[0]["captures"] == 5
+
+
+def test_verify_detects_one_flipped_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = str(tmp_path / "A")
+    entries = [e for e in INDEX if e["slug"] == "tinder-privacy"][:3]
+    for e in entries:
+        assert run(capsys, "--archive", a, "import", str(DATA / "corpus" / e["file"]), "--url", e["url"], "--date", e["timestamp"])[0] == 0
+    code, out, err = run(capsys, "--archive", a, "verify")
+    assert code == 0 and "OK" in err
+    with Archive.open(a) as arc:
+        victim = arc.captures(arc.get_policy(entries[1]["url"]).id)[1]
+        path = arc.blob_path(victim.sha256 or "")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    path.write_bytes(bytes(data))
+    code, out, err = run(capsys, "--archive", a, "verify", "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["ok"] is False
+    assert [p["capture_id"] for p in report["problems"]] == [victim.id]
+    assert victim.timestamp in report["problems"][0]["problem"]
+
+
+def test_bad_input_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = str(tmp_path / "A")
+    assert run(capsys, "--archive", a, "import", str(SEED))[0] == 0
+
+    code, _, err = run(capsys, "--archive", a, "import", str(tmp_path / "missing.html"), "--url", "https://x.org/p")
+    assert code == 1 and "no such file" in err
+
+    bad_header = tmp_path / "bad.txt"
+    bad_header.write_text("> *The following text is extracted from something archived on 2019-01-01 without a /web/ link.*\n\n# Hi\n")
+    code, _, err = run(capsys, "--archive", a, "import", str(bad_header))
+    assert code == 1 and "Princeton-Leuven header" in err
+
+    html = DATA / "corpus/tinder-privacy/20220407003230.html"
+    code, _, err = run(capsys, "--archive", a, "import", str(html), "--url", "mailto:someone@example.com")
+    assert code == 2 and "not a web page URL" in err
+
+    code, _, err = run(capsys, "--archive", a, "import", str(html))
+    assert code == 2 and "--url" in err
+
+    code, _, err = run(capsys, "--archive", a, "import", str(html), "--url", "https://x.org/p", "--date", "2020-13")
+    assert code == 2 and "bad date" in err
+
+    code, _, err = run(capsys, "--archive", a, "versions", "https://never-tracked.example/privacy")
+    assert code == 1 and "no policy" in err and "\n" not in err.strip()
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, _, err = run(capsys, "--archive", str(blocker / "sub"), "policies")
+    assert code == 1 and "cannot write to the archive" in err
+
+    # a newer schema: refused, and the archive is untouched
+    db = Path(a) / "archive.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    code, _, err = run(capsys, "--archive", a, "versions", "cacuqecig.com/help/warranty.html")
+    assert code == 1 and "upgrade policydiff" in err
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    code, out, _ = run(capsys, "--archive", a, "versions", "cacuqecig.com/help/warranty.html", "--json")
+    assert code == 0 and len(json.loads(out)) == 1  # nothing archived was lost
+
+
+def test_usage_errors_exit_2_and_help_works(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["no-such-command"])
+    assert exc.value.code == 2
+    for argv in (["--help"], ["import", "--help"], ["versions", "--help"], ["verify", "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+    assert "policydiff" in capsys.readouterr().out
+
+
+def test_archive_location_from_environment(tmp_path: Path) -> None:
+    env = {**os.environ, "POLICYDIFF_ARCHIVE": str(tmp_path / "env-archive")}
+    result = subprocess.run(
+        [sys.executable, "-m", "archiver", "import", str(SEED)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env-archive" / "archive.sqlite3").exists()
