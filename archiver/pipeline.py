@@ -48,7 +48,9 @@ def extract_capture(policy: Policy, capture: Capture, body: bytes) -> Extraction
     return extraction
 
 
-def store_capture(archive: Archive, policy: Policy, capture: Capture, body: bytes) -> tuple[Capture, bool, str]:
+def store_capture(
+    archive: Archive, policy: Policy, capture: Capture, body: bytes
+) -> tuple[Capture, bool, str]:
     """Store raw bytes and their extracted text. Returns (stored capture, created, warning)."""
     warning = ""
     try:

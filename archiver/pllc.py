@@ -67,7 +67,9 @@ def parse_pllc(text: str) -> PllcDocument:
     return PllcDocument(url=url, timestamp=timestamp, memento_url=link, site=site, text=body)
 
 
-def format_pllc(url: str, timestamp: str, text: str, archive_prefix: str = "https://web.archive.org/web/") -> str:
+def format_pllc(
+    url: str, timestamp: str, text: str, archive_prefix: str = "https://web.archive.org/web/"
+) -> str:
     """A Princeton-Leuven document for ``text``; :func:`parse_pllc` reads it back."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     link = f"{archive_prefix}{timestamp}id_/{url.replace('://', '%3A//', 1)}"

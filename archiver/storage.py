@@ -35,7 +35,7 @@ from .errors import (
     SchemaTooNewError,
     StorageError,
 )
-from .models import Capture, Extraction, ExtractionRule, Policy, Source, Version, VerifyProblem
+from .models import Capture, Extraction, ExtractionRule, Policy, Source, VerifyProblem, Version
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
 
@@ -160,7 +160,9 @@ class Archive:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
+                conn = sqlite3.connect(
+                    self.db_path, timeout=30, isolation_level=None, check_same_thread=False
+                )
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
@@ -245,7 +247,9 @@ class Archive:
     def get_policy(self, url: str) -> Policy:
         policy = self.find_policy(url)
         if policy is None:
-            raise NotFoundError(f"no policy for {url} in the archive at {self.root}; see 'policydiff policies'")
+            raise NotFoundError(
+                f"no policy for {url} in the archive at {self.root}; see 'policydiff policies'"
+            )
         return policy
 
     def policy_by_id(self, policy_id: int) -> Policy:
@@ -262,7 +266,9 @@ class Archive:
             conn.execute("UPDATE policies SET label = ? WHERE id = ?", (label, policy_id))
 
     def set_rules(self, policy_id: int, rules: Sequence[ExtractionRule]) -> None:
-        data = [{"valid_from": r.valid_from, "select": list(r.select), "remove": list(r.remove)} for r in rules]
+        data = [
+            {"valid_from": r.valid_from, "select": list(r.select), "remove": list(r.remove)} for r in rules
+        ]
         with self._write() as conn:
             conn.execute("UPDATE policies SET rules = ? WHERE id = ?", (json.dumps(data), policy_id))
 
@@ -287,7 +293,9 @@ class Archive:
             retrieved_at=capture.retrieved_at or now_iso(),
         )
         content_id = sha if sha is not None else "text:" + (extraction.text_sha256 if extraction else "")
-        existing = self._capture_id(policy.id, capture.archive, capture.timestamp, capture.original_url, content_id)
+        existing = self._capture_id(
+            policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
+        )
         if existing is not None:
             return self.capture(existing), False
         if body is not None and sha is not None:
@@ -319,11 +327,15 @@ class Archive:
             created = cur.rowcount == 1
             if created and cur.lastrowid is not None and extraction is not None:
                 self._put_extraction(conn, cur.lastrowid, extraction)
-        stored = self._capture_id(policy.id, capture.archive, capture.timestamp, capture.original_url, content_id)
+        stored = self._capture_id(
+            policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
+        )
         assert stored is not None
         return self.capture(stored), created
 
-    def _capture_id(self, policy_id: int, archive: str, timestamp: str, url: str, content_id: str) -> int | None:
+    def _capture_id(
+        self, policy_id: int, archive: str, timestamp: str, url: str, content_id: str
+    ) -> int | None:
         rows = self._query(
             "SELECT id FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
             " AND content_id=?",

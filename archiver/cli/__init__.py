@@ -92,7 +92,10 @@ def main(
         if args.command is None:
             if gui is None:
                 parser.print_help(sys.stderr)
-                print("\npolicydiff: the desktop app is started by the installed 'policydiff' command", file=sys.stderr)
+                print(
+                    "\npolicydiff: the desktop app is started by the installed 'policydiff' command",
+                    file=sys.stderr,
+                )
                 return 2
             return gui(archive_root(args))
         code: int = args.func(args)

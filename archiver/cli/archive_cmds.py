@@ -95,9 +95,15 @@ def cmd_policies(args: argparse.Namespace) -> int:
         print_json([_policy_json(p) for p in policies])
         return 0
     if not policies:
-        print("no policies yet: add one with 'policydiff fetch URL' or 'policydiff import FILE'", file=sys.stderr)
+        print(
+            "no policies yet: add one with 'policydiff fetch URL' or 'policydiff import FILE'",
+            file=sys.stderr,
+        )
     for p in policies:
-        print(f"{p.versions:4d} versions {p.captures:5d} captures  {p.url}" + (f"  ({p.label})" if p.label else ""))
+        print(
+            f"{p.versions:4d} versions {p.captures:5d} captures  {p.url}"
+            + (f"  ({p.label})" if p.label else "")
+        )
     return 0
 
 
@@ -131,7 +137,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"BAD {p}")
         verdict = "OK" if not problems else f"{len(problems)} problem(s)"
-        print(f"{verdict}: {stats['captures']} captures, {stats['texts']} texts in {archive.root}", file=sys.stderr)
+        print(
+            f"{verdict}: {stats['captures']} captures, {stats['texts']} texts in {archive.root}",
+            file=sys.stderr,
+        )
     return 1 if problems else 0
 
 

@@ -32,7 +32,9 @@ def test_import_seed_then_versions_json(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, err = run(capsys, "--archive", a, "import", str(SEED))
     assert code == 0, err
     assert "20190310192643" in out
-    code, out, err = run(capsys, "--archive", a, "versions", "http://www.cacuqecig.com/help/warranty.html", "--json")
+    code, out, err = run(
+        capsys, "--archive", a, "versions", "http://www.cacuqecig.com/help/warranty.html", "--json"
+    )
     assert code == 0, err
     versions = json.loads(out)
     assert len(versions) == 1
@@ -50,12 +52,24 @@ def test_import_seed_then_versions_json(tmp_path: Path, capsys: pytest.CaptureFi
         assert code == 0 and json.loads(out)[0]["timestamp"] == "20190310192643"
 
 
-def test_import_github_captures_byte_exact_and_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_github_captures_byte_exact_and_idempotent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a = str(tmp_path / "A")
     entries = [e for e in INDEX if e["slug"] == "github-privacy"]
     assert len(entries) == 5
     for e in entries:
-        code, _, err = run(capsys, "--archive", a, "import", str(DATA / "corpus" / e["file"]), "--url", e["url"], "--date", e["timestamp"])
+        code, _, err = run(
+            capsys,
+            "--archive",
+            a,
+            "import",
+            str(DATA / "corpus" / e["file"]),
+            "--url",
+            e["url"],
+            "--date",
+            e["timestamp"],
+        )
         assert code == 0, err
     with Archive.open(a) as arc:
         policy = arc.get_policy(entries[0]["url"])
@@ -65,7 +79,17 @@ def test_import_github_captures_byte_exact_and_idempotent(tmp_path: Path, capsys
             assert hashlib.sha256(arc.read_body(c)).hexdigest() == c.sha256
     # again: nothing new
     for e in entries:
-        code, out, _ = run(capsys, "--archive", a, "import", str(DATA / "corpus" / e["file"]), "--url", e["url"], "--date", e["timestamp"])
+        code, out, _ = run(
+            capsys,
+            "--archive",
+            a,
+            "import",
+            str(DATA / "corpus" / e["file"]),
+            "--url",
+            e["url"],
+            "--date",
+            e["timestamp"],
+        )
         assert code == 0 and out.startswith("already")
     code, out, _ = run(capsys, "--archive", a, "policies", "--json")
     assert json.loads(out)[0]["captures"] == 5
@@ -75,7 +99,20 @@ def test_verify_detects_one_flipped_byte(tmp_path: Path, capsys: pytest.CaptureF
     a = str(tmp_path / "A")
     entries = [e for e in INDEX if e["slug"] == "tinder-privacy"][:3]
     for e in entries:
-        assert run(capsys, "--archive", a, "import", str(DATA / "corpus" / e["file"]), "--url", e["url"], "--date", e["timestamp"])[0] == 0
+        assert (
+            run(
+                capsys,
+                "--archive",
+                a,
+                "import",
+                str(DATA / "corpus" / e["file"]),
+                "--url",
+                e["url"],
+                "--date",
+                e["timestamp"],
+            )[0]
+            == 0
+        )
     code, out, err = run(capsys, "--archive", a, "verify")
     assert code == 0 and "OK" in err
     with Archive.open(a) as arc:
@@ -96,11 +133,15 @@ def test_bad_input_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     a = str(tmp_path / "A")
     assert run(capsys, "--archive", a, "import", str(SEED))[0] == 0
 
-    code, _, err = run(capsys, "--archive", a, "import", str(tmp_path / "missing.html"), "--url", "https://x.org/p")
+    code, _, err = run(
+        capsys, "--archive", a, "import", str(tmp_path / "missing.html"), "--url", "https://x.org/p"
+    )
     assert code == 1 and "no such file" in err
 
     bad_header = tmp_path / "bad.txt"
-    bad_header.write_text("> *The following text is extracted from something archived on 2019-01-01 without a /web/ link.*\n\n# Hi\n")
+    bad_header.write_text(
+        "> *The following text is extracted from something archived on 2019-01-01 without a /web/ link.*\n\n# Hi\n"
+    )
     code, _, err = run(capsys, "--archive", a, "import", str(bad_header))
     assert code == 1 and "Princeton-Leuven header" in err
 
@@ -111,7 +152,9 @@ def test_bad_input_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     code, _, err = run(capsys, "--archive", a, "import", str(html))
     assert code == 2 and "--url" in err
 
-    code, _, err = run(capsys, "--archive", a, "import", str(html), "--url", "https://x.org/p", "--date", "2020-13")
+    code, _, err = run(
+        capsys, "--archive", a, "import", str(html), "--url", "https://x.org/p", "--date", "2020-13"
+    )
     assert code == 2 and "bad date" in err
 
     code, _, err = run(capsys, "--archive", a, "versions", "https://never-tracked.example/privacy")
@@ -148,7 +191,12 @@ def test_usage_errors_exit_2_and_help_works(capsys: pytest.CaptureFixture[str]) 
 def test_archive_location_from_environment(tmp_path: Path) -> None:
     env = {**os.environ, "POLICYDIFF_ARCHIVE": str(tmp_path / "env-archive")}
     result = subprocess.run(
-        [sys.executable, "-m", "archiver", "import", str(SEED)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "archiver", "import", str(SEED)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "env-archive" / "archive.sqlite3").exists()

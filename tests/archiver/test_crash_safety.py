@@ -53,9 +53,15 @@ def _captures(db: Path) -> int:
 def test_sigkill_during_import_leaves_a_consistent_archive(tmp_path: Path, kill_after: int) -> None:
     archive = tmp_path / "archive"
     files = _many_files(tmp_path, 60)
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(archive), *files], cwd=ROOT, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(archive), *files], cwd=ROOT, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 120
-    while _captures(archive / "archive.sqlite3") < kill_after and proc.poll() is None and time.monotonic() < deadline:
+    while (
+        _captures(archive / "archive.sqlite3") < kill_after
+        and proc.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -70,7 +76,9 @@ def test_sigkill_during_import_leaves_a_consistent_archive(tmp_path: Path, kill_
             assert arc.read_body(cap).endswith(b" -->")
         assert not list((archive / "tmp").iterdir()), "stray temp files were not cleaned up"
     # the import can simply be run again and completes the set
-    done = subprocess.run([sys.executable, "-c", WRITER, str(archive), *files], cwd=ROOT, capture_output=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", WRITER, str(archive), *files], cwd=ROOT, capture_output=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     with Archive.open(archive) as arc:
         assert len(arc.captures(arc.get_policy("https://example.com/privacy").id)) == len(files)

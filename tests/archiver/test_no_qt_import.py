@@ -13,7 +13,11 @@ ROOT = Path(__file__).parents[2]
 
 
 def _modules() -> list[str]:
-    return sorted(m.name for m in pkgutil.walk_packages(archiver.__path__, "archiver.") if not m.name.endswith("__main__"))
+    return sorted(
+        m.name
+        for m in pkgutil.walk_packages(archiver.__path__, "archiver.")
+        if not m.name.endswith("__main__")
+    )
 
 
 def test_every_archiver_module_imports_without_pyside6() -> None:
@@ -28,7 +32,9 @@ def test_every_archiver_module_imports_without_pyside6() -> None:
         "assert not any(k.startswith(('PySide6.', 'ui.')) for k in sys.modules), 'Qt leaked in'\n"
         "print('ok', len(sys.modules))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok")
 
@@ -40,6 +46,8 @@ def test_cli_runs_without_pyside6(tmp_path: Path) -> None:
         "from archiver.cli import main\n"
         f"sys.exit(main(['--archive', {str(tmp_path)!r}, 'policies', '--json']))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from archiver.errors import ArchiveNotWritableError, CorruptArchiveError, NotFoundError, SchemaTooNewError, StorageError
+from archiver.errors import (
+    ArchiveNotWritableError,
+    CorruptArchiveError,
+    NotFoundError,
+    SchemaTooNewError,
+    StorageError,
+)
 from archiver.models import Capture, Extraction, Source
 from archiver.storage import SCHEMA_VERSION, Archive, text_sha256
 
@@ -18,11 +24,15 @@ DATA = Path(__file__).parents[1] / "data"
 
 
 def _capture(ts: str, url: str = "https://example.com/privacy") -> Capture:
-    return Capture(id=0, policy_id=0, source=Source.FILE, timestamp=ts, original_url=url, content_type="text/html")
+    return Capture(
+        id=0, policy_id=0, source=Source.FILE, timestamp=ts, original_url=url, content_type="text/html"
+    )
 
 
 def _extraction(text: str) -> Extraction:
-    return Extraction(text=text, text_sha256=text_sha256(text), extractor_version="t1", words=len(text.split()))
+    return Extraction(
+        text=text, text_sha256=text_sha256(text), extractor_version="t1", words=len(text.split())
+    )
 
 
 def test_bytes_are_stored_byte_exact_and_once(tmp_path: Path) -> None:
@@ -43,7 +53,11 @@ def test_bytes_are_stored_byte_exact_and_once(tmp_path: Path) -> None:
 def test_variants_of_a_url_are_one_policy(tmp_path: Path) -> None:
     with Archive.open(tmp_path) as arc:
         p = arc.ensure_policy("https://www.example.com/privacy/")
-        for variant in ("http://example.com/privacy", "example.com/privacy#top", "https://www.example.com/privacy?utm_source=x"):
+        for variant in (
+            "http://example.com/privacy",
+            "example.com/privacy#top",
+            "https://www.example.com/privacy?utm_source=x",
+        ):
             assert arc.get_policy(variant).id == p.id
         assert len(arc.policies()) == 1
         with pytest.raises(NotFoundError):
@@ -132,14 +146,23 @@ def test_job_state_persists(tmp_path: Path) -> None:
 
 def test_headers_and_redirects_round_trip(tmp_path: Path) -> None:
     cap = Capture(
-        id=0, policy_id=0, source=Source.WAYBACK, timestamp="20200101000000", original_url="https://example.com/p",
-        archive="https://web.archive.org/web/", memento_url="https://web.archive.org/web/20200101000000id_/https://example.com/p",
-        http_status=200, headers=(("Content-Type", "text/html"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")),
-        redirects=("http://example.com/p",), flags=("x",),
+        id=0,
+        policy_id=0,
+        source=Source.WAYBACK,
+        timestamp="20200101000000",
+        original_url="https://example.com/p",
+        archive="https://web.archive.org/web/",
+        memento_url="https://web.archive.org/web/20200101000000id_/https://example.com/p",
+        http_status=200,
+        headers=(("Content-Type", "text/html"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")),
+        redirects=("http://example.com/p",),
+        flags=("x",),
     )
     with Archive.open(tmp_path) as arc:
         stored, _ = arc.add_capture(arc.ensure_policy(cap.original_url), cap, b"body", None)
-        assert stored.headers == cap.headers and stored.redirects == cap.redirects and stored.http_status == 200
+        assert (
+            stored.headers == cap.headers and stored.redirects == cap.redirects and stored.http_status == 200
+        )
         assert json.loads(json.dumps(stored.headers)) == [list(h) for h in cap.headers]
         assert arc.versions(stored.policy_id) == []  # no text: not a version, but the bytes are kept
         assert arc.read_body(stored) == b"body"
