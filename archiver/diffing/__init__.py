@@ -1,7 +1,15 @@
-"""Structure-aware, word-level diff of two extracted policy texts (pure functions, no Qt)."""
+"""Structure-aware, word-level diff of two extracted policy texts (pure functions, no Qt).
+
+``diff_texts(a, b)`` splits both texts into blocks (headings, paragraphs, list items, table rows),
+aligns them (exact matches, then similar blocks, then moves) and diffs words inside paired blocks.
+The result is immutable: rows for a side-by-side view plus statistics; ``changes_only`` and
+``line_map`` derive what the views need.
+"""
 
 from __future__ import annotations
 
+from .blocks import split_blocks
+from .engine import diff_texts
 from .model import (
     Block,
     BlockKind,
@@ -15,6 +23,7 @@ from .model import (
     Span,
     SpanKind,
 )
+from .views import changes_only, chunk_line_map, line_map
 
 __all__ = [
     "Block",
@@ -28,4 +37,9 @@ __all__ = [
     "Skipped",
     "Span",
     "SpanKind",
+    "changes_only",
+    "chunk_line_map",
+    "diff_texts",
+    "line_map",
+    "split_blocks",
 ]

@@ -24,6 +24,7 @@ class BlockKind(StrEnum):
     LIST_ITEM = "list"  # "- ", "* ", "+ " or "1. " item, with its continuation lines
     TABLE_ROW = "table"  # one "| ... |" line
     CODE = "code"  # a fenced ``` block, kept whole
+    RULE = "rule"  # a thematic break such as "* * *"
     BLANK = "blank"  # only whitespace (a text that is empty or starts with blank lines)
 
 

@@ -1,0 +1,137 @@
+"""``diff_texts``: blocks, alignment, rows and statistics for two texts."""
+
+from __future__ import annotations
+
+from .align import Alignment, align
+from .blocks import split_blocks
+from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind
+from .words import TokenCodec, WordDiff, count_words, touched_words
+
+_DEFAULT_OPTIONS = DiffOptions()
+
+
+def diff_texts(left: str, right: str, options: DiffOptions = _DEFAULT_OPTIONS) -> DiffResult:
+    """Compare two extracted policy texts (Markdown) block by block, then word by word.
+
+    The result is symmetric: ``diff_texts(b, a)`` is the mirror of ``diff_texts(a, b)`` (the alignment
+    is computed on the pair in a fixed order, so ties in the alignment are broken the same way).
+    """
+    lblocks = split_blocks(left)
+    rblocks = split_blocks(right)
+    codec = TokenCodec(options)
+    if left <= right:
+        alignment = align(lblocks, rblocks, options, codec)
+    else:
+        alignment = align(rblocks, lblocks, options, codec).mirrored()
+    rows = _rows(lblocks, rblocks, alignment)
+    return DiffResult(rows, _stats(rows, left, right, lblocks, rblocks), left, right, options)
+
+
+def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment) -> tuple[DiffRow, ...]:
+    # In-order pairs: equal and replace, merged by left index (they are increasing on both sides).
+    pairs: list[tuple[int, int, WordDiff | None]] = [(i, j, None) for i, j in al.equal]
+    pairs.extend(al.replace)
+    if al.replace:
+        pairs.sort(key=lambda p: p[0])
+    move_left = {i: (j, d) for i, j, d in al.move}
+    move_right = {j: (i, d) for i, j, d in al.move}
+    move_ids: dict[tuple[int, int], int] = {}
+
+    def move_id(i: int, j: int) -> int:
+        return move_ids.setdefault((i, j), len(move_ids) + 1)
+
+    rows: list[DiffRow] = []
+    append = rows.append
+    li = ri = 0
+
+    def flush(upto_left: int, upto_right: int) -> None:
+        nonlocal li, ri
+        for i in range(li, upto_left):
+            mv = move_left.get(i)
+            if mv is None:
+                append(DiffRow(RowKind.DELETE, lblocks[i], None))
+            else:
+                j, d = mv
+                append(DiffRow(RowKind.MOVE, lblocks[i], None, d.left_spans, (), move_id(i, j), d.similarity))
+        for j in range(ri, upto_right):
+            mv = move_right.get(j)
+            if mv is None:
+                append(DiffRow(RowKind.INSERT, None, rblocks[j]))
+            else:
+                i, d = mv
+                append(
+                    DiffRow(RowKind.MOVE, None, rblocks[j], (), d.right_spans, move_id(i, j), d.similarity)
+                )
+        li, ri = upto_left, upto_right
+
+    equal_kind = RowKind.EQUAL
+    for i, j, d in pairs:
+        if i != li or j != ri:
+            flush(i, j)
+        if d is None:
+            append(DiffRow(equal_kind, lblocks[i], rblocks[j]))
+        else:
+            append(
+                DiffRow(
+                    RowKind.REPLACE, lblocks[i], rblocks[j], d.left_spans, d.right_spans, None, d.similarity
+                )
+            )
+        li, ri = i + 1, j + 1
+    flush(len(lblocks), len(rblocks))
+    return tuple(rows)
+
+
+def _stats(
+    rows: tuple[DiffRow, ...], left: str, right: str, lblocks: tuple[Block, ...], rblocks: tuple[Block, ...]
+) -> DiffStats:
+    added = removed = changed = 0
+    changed_rows = 0
+    move_ids: set[int] = set()
+    for row in rows:
+        kind = row.kind
+        if kind is RowKind.EQUAL:
+            continue
+        changed_rows += 1
+        if kind is RowKind.DELETE:
+            assert row.left is not None
+            removed += count_words(row.left.text)
+        elif kind is RowKind.INSERT:
+            assert row.right is not None
+            added += count_words(row.right.text)
+        else:
+            r = touched_words(row.left.text, row.left_spans) if row.left is not None else 0
+            a = touched_words(row.right.text, row.right_spans) if row.right is not None else 0
+            removed += r
+            added += a
+            if kind is RowKind.REPLACE:
+                changed += min(r, a)
+            elif row.move_id is not None:
+                move_ids.add(row.move_id)
+    # a moved and edited block: its substitutions are the smaller side of its two halves
+    if move_ids:
+        halves: dict[int, list[int]] = {}
+        for row in rows:
+            if row.kind is RowKind.MOVE and row.move_id is not None:
+                n = (
+                    touched_words(row.left.text, row.left_spans)
+                    if row.left is not None
+                    else touched_words(row.right.text, row.right_spans)
+                    if row.right is not None
+                    else 0
+                )
+                halves.setdefault(row.move_id, []).append(n)
+        changed += sum(min(v) for v in halves.values() if len(v) == 2)
+    lw, rw = count_words(left), count_words(right)
+    total = lw + rw
+    return DiffStats(
+        words_added=added,
+        words_removed=removed,
+        words_changed=changed,
+        changed_ratio=(added + removed) / total if total else 0.0,
+        moved_blocks=len(move_ids),
+        left_words=lw,
+        right_words=rw,
+        left_blocks=len(lblocks),
+        right_blocks=len(rblocks),
+        changed_rows=changed_rows,
+    )
