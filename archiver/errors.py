@@ -149,3 +149,49 @@ class CancelledError(ArchiverError):
 
     def __init__(self, message: str = "cancelled; everything downloaded so far is kept") -> None:
         super().__init__(message)
+
+
+# --- web-archive client (archiver.client) ------------------------------------------------------
+
+
+class NoMementoError(ArchiveResponseError):
+    """The archive holds no capture of this URL at (or near) this time."""
+
+    def __init__(self, url: str, timestamp: str = "") -> None:
+        self.timestamp = timestamp
+        at = f" at {timestamp}" if timestamp else ""
+        super().__init__(
+            f"the archive has no capture of {url}{at}; list what it holds with 'policydiff captures URL'",
+            url,
+        )
+
+
+class PlaybackError(ArchiveResponseError):
+    """A listed capture cannot be replayed (redirect loop, too many hops, nearest capture too far)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{url}: capture not playable: {reason}", url)
+
+
+class ConnectionBlockedError(NetworkError):
+    """Connections fail right after rate limiting: the archive has probably firewalled this address."""
+
+    def __init__(self, host: str, retry_at: datetime | None) -> None:
+        self.host = host
+        self.retry_at = retry_at
+        when = f"; retry after {retry_at:%H:%M} UTC" if retry_at else ""
+        super().__init__(
+            f"{host} is refusing connections from this network (likely a rate-limit block){when}; "
+            "run the same command again then, it resumes where it stopped"
+        )
+
+
+class MissingCredentialsError(UsageError):
+    """Save Page Now needs the user's Internet Archive keys."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} needs Internet Archive S3 keys: set IA_ACCESS_KEY and IA_SECRET_KEY "
+            "(from https://archive.org/account/s3.php)"
+        )

@@ -1,0 +1,150 @@
+"""Network commands: `captures` (list), `fetch` (download into the archive), `capture` (live page)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..client.endpoints import DEFAULT_PREFIX, ArchiveKind, archive_endpoint
+from ..client.listing import ListedCapture, list_captures
+from ..client.session import Session
+from ..errors import ArchiverError
+from ..timestamps import display
+from . import open_archive, print_json
+
+DATE_HELP = "4 to 14 digits, YYYY[MM[DD[hh[mm[ss]]]]], UTC (as the CDX API takes them)"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def archive_opts(p: argparse.ArgumentParser, dates: bool = True) -> None:
+        p.add_argument("url", help="the policy's URL")
+        p.add_argument("--archive-url", metavar="PREFIX", default=DEFAULT_PREFIX,
+                       help=f"the archive's replay prefix (default {DEFAULT_PREFIX}; a pywb collection is "
+                            "http://HOST:PORT/COLL/)")
+        p.add_argument("--archive-kind", choices=[k.value for k in ArchiveKind], default="auto",
+                       help="how to list captures: ia (CDX server), pywb (its CDX), timemap (Memento); "
+                            "default auto")
+        if dates:
+            p.add_argument("--from", dest="from_date", metavar="DATE", help=DATE_HELP)
+            p.add_argument("--to", dest="to_date", metavar="DATE", help=DATE_HELP)
+        p.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    p = sub.add_parser("captures", help="list what an archive holds for a URL, without downloading")
+    archive_opts(p)
+    p.set_defaults(func=cmd_captures)
+
+    p = sub.add_parser("fetch", help="download every capture of a URL into the local archive")
+    archive_opts(p)
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("capture", help="store today's page, fetched from the site itself")
+    p.add_argument("url", help="the policy's URL")
+    p.add_argument("--save-page-now", action="store_true",
+                   help="also ask the Wayback Machine to capture it (needs IA_ACCESS_KEY and IA_SECRET_KEY)")
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p.set_defaults(func=cmd_capture)
+
+
+def listed_json(row: ListedCapture) -> dict[str, Any]:
+    return {
+        "timestamp": row.timestamp,
+        "original": row.original,
+        "status": row.status,
+        "mimetype": row.mimetype,
+        "digest": row.digest,
+        "length": row.length,
+        "revisit": row.is_revisit,
+        "source": row.endpoint,
+    }
+
+
+def cmd_captures(args: argparse.Namespace) -> int:
+    endpoint = archive_endpoint(args.archive_url, args.archive_kind)
+    with Session() as session:
+        rows = list(list_captures(session, endpoint, args.url, args.from_date, args.to_date))
+    if args.json:
+        print_json([listed_json(r) for r in rows])
+        return 0
+    if not rows:
+        print(f"No captures found for {args.url} at {endpoint.prefix}. Try another scheme or host variant, "
+              "a wider --from/--to, or another archive with --archive-url.", file=sys.stderr)
+        return 0
+    for r in rows:
+        status = "revisit" if r.is_revisit else (str(r.status) if r.status is not None else "-")
+        print(f"{display(r.timestamp)} UTC  {status:>7}  {r.mimetype or '-':<24}  {r.original}")
+    print(f"{len(rows)} captures", file=sys.stderr)
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from ..client.jobs import FetchJob
+
+    endpoint = archive_endpoint(args.archive_url, args.archive_kind)
+    with Session() as session, open_archive(args) as arc:
+        job = FetchJob(arc, session, endpoint, args.url, args.from_date, args.to_date)
+        tty = sys.stderr.isatty()
+        for progress in job.run():
+            count = f"[{progress.done}/{progress.total}] " if progress.total else ""
+            line = f"{count}{progress.message}"
+            if tty:
+                sys.stderr.write("\r\033[K" + line[:200])
+            else:
+                sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        if tty:
+            sys.stderr.write("\n")
+        summary = job.summary
+    assert summary is not None
+    failures = [{"timestamp": f.timestamp, "original": f.original, "reason": f.reason} for f in summary.failed]
+    if args.json:
+        print_json({"listed": summary.listed, "downloaded": summary.downloaded, "reused": summary.reused,
+                    "skipped": summary.skipped, "failed": len(failures), "failures": failures})
+    else:
+        print(f"{summary.listed} listed, {summary.downloaded} downloaded, {summary.reused} reused, "
+              f"{summary.skipped} already archived, {len(failures)} failed")
+        for f in summary.failed:
+            print(f"failed {f.timestamp} {f.original}: {f.reason}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    from ..client.jobs import store
+    from ..client.live import fetch_live, keys_from_env, save_page_now
+    from ..urls import normalize_url
+
+    url = normalize_url(args.url)
+    keys = keys_from_env()
+    if args.save_page_now and keys is None:
+        from ..errors import MissingCredentialsError
+
+        raise MissingCredentialsError("--save-page-now")
+    with Session() as session, open_archive(args) as arc:
+        page = fetch_live(session, url)
+        policy = arc.ensure_policy(url)
+        stored, created = store(arc, policy, page.to_capture(), page.body)
+        result: dict[str, Any] = {"capture_id": stored.id, "created": created, "status": page.status,
+                                  "final_url": page.final_url, "size": stored.size, "sha256": stored.sha256,
+                                  "retrieved_at": page.retrieved_at}
+        spn_error = ""
+        if args.save_page_now:
+            try:
+                spn = save_page_now(session, url, keys)
+                result["save_page_now"] = {"job_id": spn.job_id, "timestamp": spn.timestamp,
+                                           "memento_url": spn.memento_url, "reused": spn.reused}
+            except ArchiverError as exc:
+                spn_error = str(exc)
+                result["save_page_now"] = {"error": spn_error}
+    if args.json:
+        print_json(result)
+    else:
+        state = "stored" if created else "already archived"
+        print(f"{url}: HTTP {page.status}, {stored.size} bytes, {state} as capture {stored.id}")
+        spn_info = result.get("save_page_now")
+        if isinstance(spn_info, dict) and "memento_url" in spn_info:
+            label = "reused existing capture" if spn_info["reused"] else "saved"
+            print(f"Save Page Now: {label} {spn_info['memento_url']}")
+    if spn_error:
+        print(f"policydiff: Save Page Now: {spn_error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,41 @@
+"""The web-archive client: list and fetch captures from the Wayback Machine or any Memento/pywb archive.
+
+Built on requests with our own pacing and retries (PROTOCOLS.md §8.1). No Qt here: the UI runs
+these calls in worker threads and cancels them with a ``threading.Event``.
+"""
+
+from .endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
+from .jobs import FetchFailure, FetchJob, FetchSummary, run_fetch
+from .listing import ListedCapture, list_captures
+from .live import IAKeys, LivePage, SpnResult, fetch_live, keys_from_env, save_page_now
+from .pacer import ManualClock, Pacer, SystemClock, default_pacer, set_default_pacer
+from .replay import FetchResult, Memento, fetch_memento
+from .session import Session
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "ArchiveEndpoint",
+    "ArchiveKind",
+    "FetchFailure",
+    "FetchJob",
+    "FetchResult",
+    "FetchSummary",
+    "IAKeys",
+    "ListedCapture",
+    "LivePage",
+    "ManualClock",
+    "Memento",
+    "Pacer",
+    "Session",
+    "SpnResult",
+    "SystemClock",
+    "archive_endpoint",
+    "default_pacer",
+    "fetch_live",
+    "fetch_memento",
+    "keys_from_env",
+    "list_captures",
+    "run_fetch",
+    "save_page_now",
+    "set_default_pacer",
+]

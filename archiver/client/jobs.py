@@ -1,0 +1,202 @@
+"""The resumable fetch job: list a policy's captures, download the missing ones, store them.
+
+Progress is recorded in the local archive after every capture (``job_put``), so a crash, a cancel
+or a lost network only costs the capture in flight: the next run skips what is done. Revisits whose
+digest was already downloaded reuse those bytes (PROTOCOLS.md §8.3 case 11).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from ..errors import ArchiverError, CancelledError, NetworkError, RateLimitedError
+from ..models import Capture, Policy, Progress
+from ..storage import Archive
+from ..timestamps import now_iso
+from .endpoints import ArchiveEndpoint
+from .listing import ListedCapture, list_captures, make_query
+from .replay import MAX_BYTES, WINDOW, FetchResult, Memento, fetch_memento
+from .session import ServerError, Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    timestamp: str
+    original: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSummary:
+    listed: int
+    downloaded: int  # captures fetched from the archive in this run
+    reused: int  # revisits stored from bytes already downloaded
+    skipped: int  # already in the local archive
+    failed: tuple[FetchFailure, ...]
+    policy_id: int = 0
+
+
+def store(arc: Archive, policy: Policy, capture: Capture, body: bytes) -> tuple[Capture, bool]:
+    """Store through the pipeline (so text is extracted); bytes only if extraction is not installed."""
+    try:
+        from ..pipeline import store_capture
+    except ImportError:
+        return arc.add_capture(policy, capture, body, None)
+    stored, created, warning = store_capture(arc, policy, capture, body)
+    if warning:
+        log.warning("%s @ %s: %s", capture.original_url, capture.timestamp, warning)
+    return stored, created
+
+
+def capture_from_memento(
+    memento: Memento, endpoint: ArchiveEndpoint, *, original: str, timestamp: str,
+    redirects: tuple[str, ...] = (), provenance: str = "", flags: tuple[str, ...] = ()
+) -> Capture:
+    notes = [provenance] if provenance else []
+    if memento.decoded_sha256:
+        notes.append(f"body gzip-compressed as received (Content-Encoding: {memento.content_encoding or 'none'}); "
+                     f"sha256 of the decompressed body {memento.decoded_sha256}")
+    src = memento.header("X-Archive-Src")
+    if src:
+        notes.append(f"X-Archive-Src: {src}")
+    return Capture(
+        id=0, policy_id=0, source=endpoint.source, timestamp=timestamp, original_url=original,
+        archive=endpoint.prefix, memento_url=memento.memento_url, retrieved_at=now_iso(),
+        http_status=memento.status, headers=memento.headers, content_type=memento.content_type,
+        redirects=redirects, provenance="; ".join(notes), flags=flags,
+    )
+
+
+@dataclass
+class FetchJob:
+    """Download every capture of one policy from one archive. ``run()`` yields Progress.
+
+    After ``run()`` finishes, ``summary`` holds the counts. RateLimitedError, NetworkError (network
+    lost) and CancelledError stop the job; its state is already saved, so running it again resumes.
+    """
+
+    arc: Archive
+    session: Session
+    endpoint: ArchiveEndpoint
+    url: str
+    from_date: str | None = None
+    to_date: str | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    window: timedelta = WINDOW
+    max_bytes: int = MAX_BYTES
+    summary: FetchSummary | None = None
+
+    @property
+    def key(self) -> str:
+        return f"fetch {self.endpoint.prefix} {make_query(self.url).key}"
+
+    def run(self) -> Iterator[Progress]:
+        query = make_query(self.url, self.from_date, self.to_date)  # validates before any request
+        policy = self.arc.ensure_policy(query.url)
+        state: dict[str, Any] = self.arc.job_get(self.key) or {}
+        done: set[str] = set(state.get("done", []))
+        digests: dict[str, int] = dict(state.get("digests", {}))
+        yield Progress(0, 0, f"listing captures of {query.url} at {self.endpoint.prefix}")
+        rows = list(list_captures(self.session, self.endpoint, self.url, self.from_date, self.to_date,
+                                  cancel=self.cancel))
+        total = len(rows)
+        downloaded = reused = skipped = 0
+        failures: list[FetchFailure] = []
+
+        def save(complete: bool = False) -> None:
+            self.arc.job_put(self.key, {"url": self.url, "done": sorted(done), "digests": digests,
+                                        "complete": complete})
+
+        for i, row in enumerate(rows):
+            if self.cancel.is_set():
+                save()
+                raise CancelledError()
+            if row.key in done or self.arc.has_capture(policy.id, self.endpoint.prefix, row.timestamp, row.original):
+                done.add(row.key)
+                skipped += 1
+                yield Progress(i + 1, total, f"{row.timestamp} {row.original}: already archived")
+                continue
+            try:
+                if row.is_revisit and row.digest in digests:
+                    self._reuse(policy, row, digests[row.digest])
+                    reused += 1
+                    note = "unchanged (revisit), stored from the bytes already downloaded"
+                else:
+                    stored = self._download(policy, row)
+                    if row.digest and not row.is_revisit:
+                        digests[row.digest] = stored.id
+                    downloaded += 1
+                    note = f"downloaded {stored.size} bytes" + (" (archived error page)" if stored.flags else "")
+            except (CancelledError, RateLimitedError):
+                save()
+                raise
+            except ServerError as exc:
+                failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
+                note = f"failed: {exc}"
+            except NetworkError as exc:
+                if type(exc) is NetworkError:  # connection lost: stop; the next run resumes here
+                    save()
+                    raise
+                failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
+                note = f"failed: {exc}"
+            except ArchiverError as exc:
+                failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
+                note = f"failed: {exc}"
+            else:
+                done.add(row.key)
+            save()
+            yield Progress(i + 1, total, f"{row.timestamp} {row.original}: {note}")
+        save(complete=not failures)
+        self.summary = FetchSummary(total, downloaded, reused, skipped, tuple(failures), policy.id)
+
+    def _download(self, policy: Policy, row: ListedCapture) -> Capture:
+        result: FetchResult = fetch_memento(self.session, self.endpoint, row.timestamp, row.original,
+                                            window=self.window, max_bytes=self.max_bytes, cancel=self.cancel)
+        for hop in result.via:  # archived redirects: kept as evidence of where the URL pointed
+            evidence = capture_from_memento(
+                hop, self.endpoint, original=hop.original_url, timestamp=hop.timestamp,
+                provenance=f"archived redirect to {hop.header('Location')}",
+                flags=("archived-redirect",),
+            )
+            store(self.arc, policy, evidence, hop.body)
+        final = result.final
+        provenance = ""
+        original = row.original
+        timestamp = row.timestamp if final.timestamp == row.timestamp else final.timestamp
+        if result.via:
+            first = result.via[0]
+            provenance = (f"via redirect from {first.original_url} at {first.timestamp}, "
+                          f"content captured at {final.timestamp}")
+            original = final.original_url
+        elif final.timestamp != row.timestamp:
+            provenance = f"listed at {row.timestamp}; the archive served its nearest capture {final.timestamp}"
+        capture = capture_from_memento(final, self.endpoint, original=original, timestamp=timestamp,
+                                       redirects=result.chain[:-1], provenance=provenance, flags=result.flags)
+        stored, _created = store(self.arc, policy, capture, final.body)
+        return stored
+
+    def _reuse(self, policy: Policy, row: ListedCapture, capture_id: int) -> Capture:
+        earlier = self.arc.capture(capture_id)
+        body = self.arc.read_body(earlier)
+        capture = replace(
+            earlier, id=0, timestamp=row.timestamp, original_url=row.original,
+            memento_url=self.endpoint.replay_url(row.timestamp, row.original), retrieved_at=now_iso(),
+            provenance=f"revisit of {earlier.timestamp} (same digest {row.digest}); bytes not downloaded again",
+        )
+        stored, _ = store(self.arc, policy, capture, body)
+        return stored
+
+
+def run_fetch(job: FetchJob) -> FetchSummary:
+    """Run a job to the end without progress reporting (scripts, tests)."""
+    for _ in job.run():
+        pass
+    assert job.summary is not None
+    return job.summary

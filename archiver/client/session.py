@@ -1,0 +1,215 @@
+"""The HTTP layer: requests plus our own pacing, retries and 429 handling.
+
+Why not urllib3's Retry or the `wayback` library: every request, retry included, must go through the
+one process-wide pacer, every wait must be cancellable, and a response carrying Memento-Datetime
+is archived content (even a 429 or a 503) that must never be retried (PROTOCOLS.md §8.2).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from .. import __version__
+from ..errors import CancelledError, NetworkError
+from .pacer import Pacer, default_pacer
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"policydiff/{__version__} (+https://github.com/policydiff/policydiff; privacy-policy archiver)"
+RETRY_STATUSES = frozenset({413, 421, 500, 502, 503, 504, *range(520, 600)})
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+MAX_RETRIES = 4
+CLOCK_DRIFT_WARN = 120.0
+
+
+class ServerError(NetworkError):
+    """The archive kept answering 5xx (without Memento-Datetime) after every retry."""
+
+    def __init__(self, url: str, status: int, attempts: int) -> None:
+        self.status = status
+        host = urlsplit(url).hostname or url
+        super().__init__(
+            f"{host} answered HTTP {status} {attempts} times; the archive is having trouble, "
+            "try again later (the job resumes where it stopped)",
+            url,
+        )
+
+
+def retry_after_seconds(value: str | None, now_epoch: float | None = None) -> float | None:
+    """Parse Retry-After: delta seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    import time
+
+    return max(0.0, when.timestamp() - (now_epoch if now_epoch is not None else time.time()))
+
+
+def is_memento(resp: requests.Response) -> bool:
+    return "Memento-Datetime" in resp.headers
+
+
+class Session:
+    """A requests session whose every request waits for the pacer and retries politely.
+
+    ``trust_env`` stays on, so system proxies and REQUESTS_CA_BUNDLE are honoured; certificate
+    checks are never switched off.
+    """
+
+    def __init__(
+        self,
+        pacer: Pacer | None = None,
+        *,
+        user_agent: str = USER_AGENT,
+        retries: int = MAX_RETRIES,
+        verify: str | bool = True,
+    ) -> None:
+        self.pacer = pacer or default_pacer()
+        self.retries = retries
+        self.http = requests.Session()
+        self.http.headers["User-Agent"] = user_agent
+        if verify is not True:
+            self.http.verify = verify
+        self._drift_checked: set[str] = set()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        url: str,
+        *,
+        group: str,
+        method: str = "GET",
+        params: Mapping[str, str | int] | Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        stream: bool = False,
+        read_timeout: float = READ_TIMEOUT,
+        cancel: threading.Event | None = None,
+    ) -> requests.Response:
+        """Send one request (following no redirects), retrying transient failures.
+
+        Returns every response that is not a transient failure: a memento of any status, a 3xx,
+        a 4xx. Raises NetworkError (retries exhausted), ServerError, RateLimitedError (third 429),
+        ConnectionBlockedError or CancelledError.
+        """
+        host = (urlsplit(url).hostname or "").lower()
+        clock = self.pacer.clock
+        attempt = 0
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise CancelledError()
+            self.pacer.wait(host, group, cancel)
+            try:
+                resp = self.http.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=dict(headers or {}),
+                    data=data,
+                    stream=stream,
+                    allow_redirects=False,
+                    timeout=(CONNECT_TIMEOUT, read_timeout),
+                )
+            except requests.exceptions.SSLError as exc:
+                raise NetworkError(
+                    f"TLS/certificate error talking to {host}: {exc}; if a proxy intercepts TLS, point "
+                    "REQUESTS_CA_BUNDLE at its CA certificate",
+                    url,
+                ) from None
+            except requests.exceptions.InvalidURL as exc:
+                raise NetworkError(f"cannot request {url}: {exc}", url) from None
+            except (
+                requests.exceptions.ConnectionError,
+                requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
+                self.pacer.on_connection_failure(host, group)
+                attempt += 1
+                if attempt > self.retries:
+                    raise NetworkError(
+                        f"cannot reach {host} ({_short(exc)}) after {attempt} attempts; check the network "
+                        "connection and run the command again (it resumes where it stopped)",
+                        url,
+                    ) from None
+                delay = self.pacer.backoff(attempt)
+                log.info("%s: %s; retry %d in %.1f s", host, _short(exc), attempt, delay)
+                clock.sleep(delay, cancel)
+                continue
+            self._check_drift(host, resp)
+            if is_memento(resp):
+                return resp
+            if resp.status_code == 429:
+                ra = retry_after_seconds(resp.headers.get("Retry-After"))
+                resp.close()
+                pause = self.pacer.on_429(host, group, ra)  # raises on the third 429 in 10 min
+                log.warning("%s answered 429; pausing requests to it for %.0f s", host, pause)
+                continue
+            if resp.status_code in RETRY_STATUSES:
+                attempt += 1
+                resp.close()
+                if attempt > self.retries:
+                    raise ServerError(url, resp.status_code, attempt)
+                ra = retry_after_seconds(resp.headers.get("Retry-After")) or 0.0
+                delay = max(self.pacer.backoff(attempt), min(ra, 300.0))
+                log.info("%s answered %d; retry %d in %.1f s", host, resp.status_code, attempt, delay)
+                clock.sleep(delay, cancel)
+                continue
+            return resp
+
+    def get(self, url: str, *, group: str, **kwargs: Any) -> requests.Response:
+        return self.request(url, group=group, **kwargs)
+
+    def _check_drift(self, host: str, resp: requests.Response) -> None:
+        """Warn once per host when the local clock is more than two minutes off the server's."""
+        date = resp.headers.get("Date")
+        if not date:
+            return
+        with self._lock:
+            if host in self._drift_checked:
+                return
+            self._drift_checked.add(host)
+        try:
+            server = parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            return
+        if server.tzinfo is None:
+            return
+        import datetime as _dt
+
+        drift = (_dt.datetime.now(_dt.UTC) - server).total_seconds()
+        if abs(drift) > CLOCK_DRIFT_WARN:
+            log.warning("the local clock differs from %s's by %.0f s; all times are stored in UTC", host, drift)
+
+
+def _short(exc: BaseException) -> str:
+    """A one-line description of a requests exception (they nest urllib3 reprs)."""
+    text = str(exc)
+    for marker in ("Connection refused", "Connection reset", "Remote end closed", "timed out",
+                   "Name or service not known", "Temporary failure in name resolution", "IncompleteRead"):
+        if marker in text:
+            return marker.lower()
+    return type(exc).__name__

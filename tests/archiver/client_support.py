@@ -1,0 +1,145 @@
+"""Helpers for the web-archive client tests: simulated time, IA-format responses, a raw TCP server.
+
+Everything runs on 127.0.0.1. Time is a ManualClock: the pacer and backoff "sleep" by advancing it.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+
+from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind
+from archiver.client.pacer import ManualClock, Pacer
+from archiver.client.session import Session
+from archiver.timestamps import to_datetime
+
+CDX_PATH = "/cdx/search/cdx"
+CDX_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+
+
+def manual_session() -> tuple[Session, ManualClock]:
+    clock = ManualClock()
+    return Session(Pacer(clock=clock)), clock
+
+
+def ia_endpoint(httpserver: object) -> ArchiveEndpoint:
+    return ArchiveEndpoint(httpserver.url_for("/web/"), ArchiveKind.IA)  # type: ignore[attr-defined]
+
+
+def cdx_json(rows: list[list[str]], resume: str | None = None) -> str:
+    """IA CDX output=json: header row, rows, then [] and [resumeKey] when more pages exist."""
+    data: list[list[str]] = [CDX_HEADER, *rows]
+    if resume:
+        data += [[], [resume]]
+    return json.dumps(data)
+
+
+def row(ts: str, url: str, status: str = "200", mime: str = "text/html", digest: str = "",
+        length: str = "1000") -> list[str]:
+    return ["com,example)/privacy", ts, url, mime, status, digest or f"D{ts}", length]
+
+
+def http_date(ts: str) -> str:
+    return format_datetime(to_datetime(ts), usegmt=True)
+
+
+def memento_headers(ts: str, original: str, **extra: str) -> dict[str, str]:
+    """Headers of an IA id_ memento."""
+    headers = {
+        "Memento-Datetime": http_date(ts),
+        "Link": f'<{original}>; rel="original"',
+        "X-Archive-Orig-Server": "nginx",
+        "X-Archive-Orig-Date": http_date(ts),
+        "X-Archive-Src": "crawl-20200101/file-00001.warc.gz",
+    }
+    headers.update(extra)
+    return headers
+
+
+@dataclass
+class RawServer:
+    """A bare TCP server: each connection is handled by the next behaviour in ``behaviours``.
+
+    For what an HTTP server framework will not do on purpose: reset connections, bodies shorter
+    than their Content-Length.
+    """
+
+    behaviours: list[Callable[[socket.socket], None]]
+    default: Callable[[socket.socket], None] | None = None
+    connections: int = 0
+    _sock: socket.socket = field(init=False)
+    _thread: threading.Thread = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self._sock.getsockname()[1])
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            with conn:
+                _read_request(conn)
+                i = self.connections
+                self.connections += 1
+                handler = self.behaviours[i] if i < len(self.behaviours) else self.default
+                if handler is not None:
+                    try:
+                        handler(conn)
+                    except OSError:
+                        pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._sock.close()
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    conn.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def reset(conn: socket.socket) -> None:
+    """Close the connection without an answer (RemoteDisconnected / reset)."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+
+
+def respond(status: str, headers: dict[str, str], body: bytes, *, send: int | None = None,
+            content_length: int | None = None) -> Callable[[socket.socket], None]:
+    """An HTTP/1.1 answer; ``send`` bytes of the body only (truncation), ``content_length`` to lie."""
+
+    def handler(conn: socket.socket) -> None:
+        head = [f"HTTP/1.1 {status}", f"Content-Length: {content_length if content_length is not None else len(body)}",
+                "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]
+        conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body[: send if send is not None else None])
+
+    return handler
+
+
+def iter_windows(times: list[float], width: float) -> Iterator[int]:
+    """For each request time t, how many requests fall in [t, t + width)."""
+    for t in times:
+        yield sum(1 for u in times if t <= u < t + width)

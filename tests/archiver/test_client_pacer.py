@@ -1,0 +1,201 @@
+"""The process-wide pacer and the session's retry policy, in simulated time (no test sleeps)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+from client_support import cdx_json, ia_endpoint, iter_windows, row
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from archiver.client.listing import list_captures
+from archiver.client.pacer import LISTING, MEMENTO, ManualClock, Pacer, SystemClock
+from archiver.client.session import ServerError, Session
+from archiver.errors import CancelledError, ConnectionBlockedError, RateLimitedError
+
+URL = "https://example.com/privacy"
+
+
+def test_default_rates_follow_the_internet_archive_limits() -> None:
+    assert Pacer.default_rate("web.archive.org", LISTING) == 0.4
+    assert Pacer.default_rate("web.archive.org", MEMENTO) == 1.0
+    assert Pacer.default_rate("arquivo.pt", LISTING) == 1.0
+
+
+def test_requests_are_spaced_by_the_rate_per_host_and_group() -> None:
+    clock = ManualClock()
+    pacer = Pacer(clock=clock)
+    starts = []
+    for _ in range(5):
+        pacer.wait("web.archive.org", LISTING)
+        starts.append(clock.now())
+    assert [round(b - a, 6) for a, b in zip(starts, starts[1:], strict=False)] == [2.5] * 4
+    before = clock.now()
+    pacer.wait("web.archive.org", MEMENTO)  # another group: its own budget, no wait
+    pacer.wait("other.example", LISTING)
+    assert clock.now() == before
+
+
+def test_a_429_pauses_the_group_at_least_60_s_then_runs_at_half_rate() -> None:
+    clock = ManualClock()
+    pacer = Pacer(clock=clock)
+    pacer.wait("web.archive.org", LISTING)
+    t429 = clock.now()
+    assert pacer.on_429("web.archive.org", LISTING) == 60.0
+    pacer.wait("web.archive.org", LISTING)
+    assert clock.now() - t429 >= 60.0
+    t1 = clock.now()
+    pacer.wait("web.archive.org", LISTING)
+    assert clock.now() - t1 == pytest.approx(5.0)  # 0.4/s halved
+    clock.advance(700)
+    t2 = clock.now()
+    pacer.wait("web.archive.org", LISTING)
+    pacer.wait("web.archive.org", LISTING)
+    assert clock.now() - t2 == pytest.approx(2.5)  # back to full rate after 10 min
+
+
+def test_retry_after_longer_than_60_s_is_honoured() -> None:
+    clock = ManualClock()
+    pacer = Pacer(clock=clock)
+    assert pacer.on_429("h", LISTING, retry_after=300) == 300
+    start = clock.now()
+    pacer.wait("h", LISTING)
+    assert clock.now() - start >= 300
+
+
+def test_the_third_429_within_ten_minutes_stops_with_a_clear_message() -> None:
+    clock = ManualClock()
+    pacer = Pacer(clock=clock)
+    pacer.on_429("web.archive.org", LISTING)
+    clock.advance(700)  # the first one is now outside the 10-minute window
+    pacer.on_429("web.archive.org", LISTING)
+    clock.advance(100)
+    pacer.on_429("web.archive.org", LISTING)
+    clock.advance(100)
+    with pytest.raises(RateLimitedError, match=r"rate-limiting us \(repeated HTTP 429\); stopped until"):
+        pacer.on_429("web.archive.org", LISTING)
+
+
+def test_connection_failures_right_after_a_429_open_the_breaker_for_an_hour() -> None:
+    clock = ManualClock()
+    pacer = Pacer(clock=clock)
+    pacer.on_connection_failure("h", LISTING)  # no 429 before: an ordinary failure
+    pacer.on_429("h", LISTING)
+    clock.advance(61)
+    with pytest.raises(ConnectionBlockedError, match="refusing connections .* retry after"):
+        pacer.on_connection_failure("h", LISTING)
+    assert pacer.blocked_until("h", LISTING) >= clock.now() + 3599
+
+
+def test_backoff_is_jittered_exponential() -> None:
+    pacer = Pacer(clock=ManualClock(), rng=random.Random(1))
+    for attempt, (low, high) in enumerate([(1, 2), (2, 4), (4, 8), (8, 16)], start=1):
+        for _ in range(20):
+            assert low <= pacer.backoff(attempt) <= high
+
+
+def test_cancel_ends_a_long_pacer_wait_within_a_second() -> None:
+    pacer = Pacer(clock=SystemClock(), rates={("slow.example", LISTING): 0.001})
+    pacer.wait("slow.example", LISTING)  # the first request starts at once
+    cancel = threading.Event()
+    outcome: list[BaseException] = []
+
+    def waiter() -> None:
+        try:
+            pacer.wait("slow.example", LISTING, cancel)  # would wait 1000 s
+        except CancelledError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    started = time.monotonic()
+    cancel.set()
+    thread.join(2)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 1.0
+    assert outcome and "cancelled" in str(outcome[0])
+
+
+def test_cancel_during_backoff_stops_the_session(httpserver: HTTPServer) -> None:
+    cancel = threading.Event()
+
+    class CancellingClock(ManualClock):
+        def sleep(self, seconds: float, cancel_event: threading.Event | None = None) -> None:
+            cancel.set()  # the user presses Cancel while we wait to retry
+            super().sleep(seconds, cancel_event)
+
+    httpserver.expect_request("/x").respond_with_data("busy", status=503)
+    session = Session(Pacer(clock=CancellingClock()))
+    with pytest.raises(CancelledError):
+        session.request(httpserver.url_for("/x"), group=MEMENTO, cancel=cancel)
+    assert len(httpserver.log) == 1
+
+
+def test_5xx_without_memento_datetime_is_retried_four_times_with_backoff(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("down", status=502)
+    clock = ManualClock()
+    session = Session(Pacer(clock=clock, rng=random.Random(3)))
+    with pytest.raises(ServerError, match="answered HTTP 502 5 times; the archive is having trouble"):
+        session.request(httpserver.url_for("/x"), group=MEMENTO)
+    assert len(httpserver.log) == 5
+    backoffs = [s for s in clock.sleeps if s > 1.0 or s < 1.0]
+    assert len(backoffs) >= 4 and max(backoffs) <= 16
+
+
+def test_an_archived_503_is_content_and_not_retried(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data(
+        "archived", status=503, headers={"Memento-Datetime": "Fri, 24 Nov 2017 15:13:15 GMT"})
+    session = Session(Pacer(clock=ManualClock()))
+    resp = session.request(httpserver.url_for("/x"), group=MEMENTO)
+    assert resp.status_code == 503
+    assert len(httpserver.log) == 1
+
+
+def test_a_429_storm_never_exceeds_the_rate_and_pauses_at_least_60_s(httpserver: HTTPServer) -> None:
+    """A CDX listing of 30 pages while the server throws 429s: the pacing holds, the job completes."""
+    clock = ManualClock()
+    pacer = Pacer(clock=clock, rates={(httpserver.host, LISTING): 0.4})
+    session = Session(pacer)
+    times: list[float] = []
+    statuses: list[int] = []
+    storm_at = {4, 12}  # the 5th and 13th requests are answered 429
+
+    def handler(request: Request) -> Response:
+        n = len(times)
+        times.append(clock.now())
+        if n in storm_at:
+            statuses.append(429)
+            return Response("Too Many Requests", status=429)
+        statuses.append(200)
+        page = int(request.args.get("resumeKey", "0"))
+        rows = [row(f"2020{(page % 12) + 1:02d}{(page % 27) + 1:02d}000000", URL)]
+        more = str(page + 1) if page < 29 else None
+        return Response(cdx_json(rows, more), content_type="application/json")
+
+    httpserver.expect_request("/cdx/search/cdx").respond_with_handler(handler)
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL))
+    assert len(rows) == 30
+    assert max(iter_windows(times, 60.0)) <= 24  # 0.4 requests/s = 24 per minute
+    for i, status in enumerate(statuses[:-1]):
+        if status == 429:
+            assert times[i + 1] - times[i] >= 60.0
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 2.5
+
+
+def test_a_continuous_429_storm_stops_the_job_after_the_third(httpserver: HTTPServer) -> None:
+    clock = ManualClock()
+    session = Session(Pacer(clock=clock, rates={(httpserver.host, LISTING): 0.4}))
+    times: list[float] = []
+
+    def handler(request: Request) -> Response:
+        times.append(clock.now())
+        return Response("Too Many Requests", status=429)
+
+    httpserver.expect_request("/cdx/search/cdx").respond_with_handler(handler)
+    with pytest.raises(RateLimitedError, match="is rate-limiting us"):
+        list(list_captures(session, ia_endpoint(httpserver), URL))
+    assert len(times) == 3
+    assert times[1] - times[0] >= 60 and times[2] - times[1] >= 60
