@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -203,57 +203,68 @@ def _similar_candidates(
     if not free_left or not free_right:
         return []
     lwords = {i: WORD.findall(left[i].text.casefold()) for i in free_left}
-    rwords = {j: WORD.findall(right[j].text.casefold()) for j in free_right}
-    lsets = {i: frozenset(w) for i, w in lwords.items()}
+    lcounts = {i: Counter(w) for i, w in lwords.items()}
+    lsizes = {i: sum(map(len, w)) for i, w in lwords.items()}
     index: dict[str, list[int]] = defaultdict(list)
     for i in free_left:
-        for w in lsets[i]:
+        for w in lcounts[i]:
             index[w].append(i)
     lbigrams: dict[int, frozenset[tuple[str, str]]] = {}
     # Words in many blocks say little and cost much: leave them out of the index lookup.
     cap = max(8, len(free_left) // 10)
     threshold = options.similarity
-    loose = threshold * 0.6
     out: list[tuple[int, int, WordDiff]] = []
     for j in free_right:
-        rlist = rwords[j]
-        rw = frozenset(rlist)
-        if not rw:
+        rlist = WORD.findall(right[j].text.casefold())
+        if not rlist:
             continue
+        rcount = Counter(rlist)
+        rsize = sum(map(len, rlist))
         hits: dict[int, int] = defaultdict(int)
-        for w in rw:
+        for w in rcount:
             postings = index.get(w)
             if postings is not None and len(postings) <= cap:
                 for i in postings:
                     hits[i] += 1
         if not hits:
             # only common words: fall back to the blocks that share the most of them
-            for w in rw:
+            for w in rcount:
                 for i in index.get(w, ()):
                     hits[i] += 1
         best = sorted(hits, key=lambda i: (-hits[i], i))[: MAX_CANDIDATES * 2]
         scored = []
         rbigrams: frozenset[tuple[str, str]] | None = None
         for i in best:
-            lw = lsets[i]
-            dice = 2.0 * len(lw & rw) / (len(lw) + len(rw))
-            if dice < loose:
+            lsize = lsizes[i]
+            total = lsize + rsize
+            if 2 * min(lsize, rsize) < threshold * total:
+                continue
+            # Word characters in common, ignoring order: an upper bound of the similarity.
+            lcount = lcounts[i]
+            small, large = (lcount, rcount) if len(lcount) <= len(rcount) else (rcount, lcount)
+            common = 0
+            for w, c in small.items():
+                other = large.get(w)
+                if other:
+                    common += len(w) * (c if c < other else other)
+            bound = 2.0 * common / total
+            if bound < threshold:
                 continue
             if len(rlist) >= LONG_BLOCK_WORDS and len(lwords[i]) >= LONG_BLOCK_WORDS:
+                # Long blocks on one subject share words; edited versions also share word pairs.
                 if rbigrams is None:
                     rbigrams = frozenset(zip(rlist, rlist[1:], strict=False))
                 lb = lbigrams.get(i)
                 if lb is None:
                     lb = lbigrams[i] = frozenset(zip(lwords[i], lwords[i][1:], strict=False))
-                dice = 2.0 * len(lb & rbigrams) / (len(lb) + len(rbigrams))
-                if dice < loose:
+                if 2.0 * len(lb & rbigrams) / (len(lb) + len(rbigrams)) < threshold * 0.6:
                     continue
-            scored.append((dice, i))
+            scored.append((bound, i))
         if not scored:
             continue
         scored.sort(key=lambda s: (-s[0], s[1]))
         renc = encode(1, j)
-        for _dice, i in scored[:MAX_CANDIDATES]:
+        for _bound, i in scored[:MAX_CANDIDATES]:
             d = word_diff(encode(0, i), renc)
             if d.similarity >= threshold:
                 out.append((i, j, d))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .align import Alignment, align
-from .blocks import split_blocks
+from .blocks import split_pair
 from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind
 from .words import TokenCodec, WordDiff, count_words, touched_words
 
@@ -16,8 +16,7 @@ def diff_texts(left: str, right: str, options: DiffOptions = _DEFAULT_OPTIONS) -
     The result is symmetric: ``diff_texts(b, a)`` is the mirror of ``diff_texts(a, b)`` (the alignment
     is computed on the pair in a fixed order, so ties in the alignment are broken the same way).
     """
-    lblocks = split_blocks(left)
-    rblocks = split_blocks(right)
+    lblocks, rblocks = split_pair(left, right)
     codec = TokenCodec(options)
     if left <= right:
         alignment = align(lblocks, rblocks, options, codec)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 import fast_diff_match_patch as fdmp
 
@@ -42,13 +43,15 @@ class TokenCodec:
     with it, so no state outlives a call.
     """
 
-    __slots__ = ("_codes", "_options")
+    __slots__ = ("_codes", "_weights", "_options", "_normalise")
 
     def __init__(self, options: DiffOptions) -> None:
         self._codes: dict[str, str] = {}
+        self._weights: dict[str, int] = {}  # code -> characters it counts for the similarity
         self._options = options
+        self._normalise = options.ignore_case or options.ignore_whitespace or options.ignore_punctuation
 
-    def _code(self, token: str) -> str:
+    def _code(self, token: str, original: str) -> str:
         codes = self._codes
         c = codes.get(token)
         if c is None:
@@ -57,38 +60,49 @@ class TokenCodec:
                 n += 0x800
             c = chr(n)
             codes[token] = c
+            self._weights[c] = len(original) if _WORD_START(original) else 0
         return c
 
     def encode(self, body: str) -> Encoded:
         tokens = TOKEN.findall(body)
+        if self._normalise:
+            return self._encode_normalised(body, tokens)
+        codes = self._codes
+        code = self._code
+        chars = [codes.get(t) or code(t, t) for t in tokens]
+        ends = tuple(accumulate(map(len, tokens)))
+        starts = (0, *ends[:-1]) if ends else ()
+        cum = tuple(accumulate(map(self._weights.__getitem__, chars), initial=0))
+        return Encoded("".join(chars), starts, ends, cum)
+
+    def _encode_normalised(self, body: str, tokens: list[str]) -> Encoded:
         opts = self._options
         code = self._code
         starts: list[int] = []
         ends: list[int] = []
         chars: list[str] = []
         pos = 0
-        normalise = opts.ignore_case or opts.ignore_whitespace or opts.ignore_punctuation
         for tok in tokens:
             end = pos + len(tok)
-            if normalise:
-                first = tok[0]
-                if first.isspace():
-                    if opts.ignore_whitespace:
-                        pos = end
-                        continue
-                    tok = " " if opts.ignore_punctuation else tok
-                elif opts.ignore_punctuation and not (first.isalnum() or first == "_"):
+            norm = tok
+            first = tok[0]
+            if first.isspace():
+                if opts.ignore_whitespace:
                     pos = end
                     continue
-                elif opts.ignore_case:
-                    tok = tok.casefold()
+                norm = " " if opts.ignore_punctuation else tok
+            elif opts.ignore_punctuation and not (first.isalnum() or first == "_"):
+                pos = end
+                continue
+            elif opts.ignore_case:
+                norm = tok.casefold()
             starts.append(pos)
             ends.append(end)
-            chars.append(code(tok))
+            chars.append(code(norm, tok))
             pos = end
-        if normalise and opts.ignore_punctuation and not opts.ignore_whitespace:
+        if opts.ignore_punctuation and not opts.ignore_whitespace:
             # punctuation removed may leave whitespace side by side or at the edges: keep one
-            space = code(" ")
+            space = code(" ", " ")
             keep = [
                 i
                 for i, ch in enumerate(chars)
@@ -98,13 +112,9 @@ class TokenCodec:
                 chars = [chars[i] for i in keep]
                 starts = [starts[i] for i in keep]
                 ends = [ends[i] for i in keep]
-        cum = [0]
-        total = 0
-        for s, e in zip(starts, ends, strict=True):
-            if _WORD_START(body, s):
-                total += e - s
-            cum.append(total)
-        return Encoded("".join(chars), tuple(starts), tuple(ends), tuple(cum))
+        weights = self._weights
+        cum = tuple(accumulate((weights[c] for c in chars), initial=0))
+        return Encoded("".join(chars), tuple(starts), tuple(ends), cum)
 
     def key(self, body: str) -> str:
         """The comparison key of a body under the options (equal keys mean equal blocks)."""
