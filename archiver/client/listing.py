@@ -152,15 +152,21 @@ def _clean(rows: Iterator[ListedCapture], query: ListingQuery, max_rows: int) ->
 
 
 def repair_timestamp(value: str) -> str | None:
-    """14 digits, with month or day 00 (bad 2000-era crawls) repaired to 01, as edgi's wayback does."""
+    """14 digits; a "00" inserted before the month or day (bad 2000-era crawls) removed.
+
+    IA found the "00" was always an insertion that pushed the rest out by two digits, so it is
+    dropped and the truncated seconds padded (edgi's wayback ``parse_timestamp``): 20000008241731
+    is 2000-08-24 17:31.
+    """
     digits = value.strip()
     if not digits.isdigit() or not 4 <= len(digits) <= 14:
         return None
-    digits = digits.ljust(14, "0")
-    if digits[4:6] == "00":
-        digits = digits[:4] + "01" + digits[6:]
+    if len(digits) < 14:
+        digits += "00000101000000"[len(digits) :]
     if digits[6:8] == "00":
-        digits = digits[:6] + "01" + digits[8:]
+        digits = digits[:6] + digits[8:] + "00"
+    if digits[4:6] == "00":
+        digits = digits[:4] + digits[6:] + "00"
     if digits != value.strip():
         log.warning("repaired malformed timestamp %s to %s", value, digits)
     try:

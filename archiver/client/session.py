@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +63,14 @@ def is_memento(resp: requests.Response) -> bool:
     return "Memento-Datetime" in resp.headers
 
 
+class _ManualRedirects(requests.Session):
+    """requests reads (and decodes) a 3xx body to prepare the next hop even with allow_redirects=False;
+    we follow redirects ourselves and keep redirect bodies raw as evidence, so it must not."""
+
+    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        return iter(())
+
+
 class Session:
     """A requests session whose every request waits for the pacer and retries politely.
 
@@ -80,7 +88,7 @@ class Session:
     ) -> None:
         self.pacer = pacer or default_pacer()
         self.retries = retries
-        self.http = requests.Session()
+        self.http: requests.Session = _ManualRedirects()
         self.http.headers["User-Agent"] = user_agent
         if verify is not True:
             self.http.verify = verify
