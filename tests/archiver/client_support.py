@@ -6,9 +6,11 @@ Everything runs on 127.0.0.1. Time is a ManualClock: the pacer and backoff "slee
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 
@@ -143,3 +145,52 @@ def iter_windows(times: list[float], width: float) -> Iterator[int]:
     """For each request time t, how many requests fall in [t, t + width)."""
     for t in times:
         yield sum(1 for u in times if t <= u < t + width)
+
+
+@dataclass
+class FakeIA:
+    """An Internet-Archive-shaped archive on a pytest-httpserver: CDX JSON plus id_ replay."""
+
+    httpserver: Any
+    rows: list[list[str]] = field(default_factory=list)
+    pages: dict[tuple[str, str], tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    memento_requests: list[str] = field(default_factory=list)
+    cdx_requests: int = 0
+
+    def __post_init__(self) -> None:
+        self.httpserver.expect_request(CDX_PATH).respond_with_handler(self._cdx)
+        self.httpserver.expect_request(re.compile(r"^/web/\d+id_/.*")).respond_with_handler(self._replay)
+
+    @property
+    def prefix(self) -> str:
+        return str(self.httpserver.url_for("/web/"))
+
+    def add(self, ts: str, url: str, body: bytes, *, status: int = 200, mime: str = "text/html",
+            digest: str = "", listed: bool = True, headers: dict[str, str] | None = None) -> None:
+        if listed:
+            self.rows.append(row(ts, url, status=str(status), mime=mime, digest=digest or f"D{ts}"))
+        self.pages[(ts, url)] = (status, {**memento_headers(ts, url), "Content-Type": mime, **(headers or {})}, body)
+
+    def add_revisit(self, ts: str, url: str, digest: str, body: bytes) -> None:
+        self.rows.append(row(ts, url, status="-", mime="warc/revisit", digest=digest, length="-"))
+        self.pages[(ts, url)] = (200, {**memento_headers(ts, url), "Content-Type": "text/html"}, body)
+
+    def _cdx(self, request: Any) -> Any:
+        from werkzeug import Response
+
+        self.cdx_requests += 1
+        return Response(cdx_json(self.rows), content_type="application/json")
+
+    def _replay(self, request: Any) -> Any:
+        from werkzeug import Response
+
+        path = request.full_path if request.query_string else request.path
+        m = re.match(r"^/web/(\d+)id_/(.*)$", path.rstrip("?"))
+        assert m is not None
+        self.memento_requests.append(path)
+        page = self.pages.get((m.group(1), m.group(2)))
+        if page is None:
+            return Response("Hrm. The Wayback Machine has not archived that URL.", status=404,
+                            content_type="text/html; charset=utf-8")
+        status, headers, body = page
+        return Response(body, status=status, headers=headers)

@@ -1,0 +1,174 @@
+"""The resumable fetch job and the `captures` / `fetch` commands, against an IA-shaped local server."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from client_support import FakeIA, manual_session
+from pytest_httpserver import HTTPServer
+
+from archiver.cli import main
+from archiver.client import pacer as pacer_module
+from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind
+from archiver.client.jobs import FetchJob, run_fetch
+from archiver.client.pacer import ManualClock, Pacer
+from archiver.errors import CancelledError
+from archiver.models import Source
+from archiver.storage import Archive
+
+URL = "https://example.com/privacy"
+
+
+def page(n: int) -> bytes:
+    return f"<html><body><h1>Privacy policy</h1><p>Version {n}.</p></body></html>".encode()
+
+
+@pytest.fixture
+def ia(httpserver: HTTPServer) -> FakeIA:
+    fake = FakeIA(httpserver)
+    fake.add("20200101000000", URL, page(1), digest="A")
+    fake.add("20200201000000", "http://www.example.com/privacy", page(2), digest="B")
+    fake.add_revisit("20200301000000", URL, "B", page(2))
+    fake.add("20200401000000", URL, b"<html>Not found</html>", status=404, digest="C")
+    return fake
+
+
+@pytest.fixture
+def arc(tmp_path: Path) -> Iterator[Archive]:
+    with Archive.open(tmp_path / "archive") as archive:
+        yield archive
+
+
+@pytest.fixture
+def simulated_time(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
+    """The commands use the process-wide pacer: give it simulated time."""
+    clock = ManualClock()
+    monkeypatch.setattr(pacer_module, "_default", Pacer(clock=clock))
+    return clock
+
+
+def job(arc: Archive, ia: FakeIA, **kw: object) -> FetchJob:
+    session, _ = manual_session()
+    return FetchJob(arc, session, ArchiveEndpoint(ia.prefix, ArchiveKind.IA), URL, **kw)  # type: ignore[arg-type]
+
+
+def test_fetch_stores_every_capture_with_provenance_and_reuses_revisits(arc: Archive, ia: FakeIA) -> None:
+    summary = run_fetch(job(arc, ia))
+    assert (summary.listed, summary.downloaded, summary.reused, summary.skipped, summary.failed) == (4, 3, 1, 0, ())
+    policy = arc.get_policy(URL)
+    caps = arc.captures(policy.id)
+    assert [(c.timestamp, c.original_url, c.http_status) for c in caps] == [
+        ("20200101000000", URL, 200),
+        ("20200201000000", "http://www.example.com/privacy", 200),  # the variant is kept
+        ("20200301000000", URL, 200),
+        ("20200401000000", URL, 404),
+    ]
+    assert caps[0].sha256 == hashlib.sha256(page(1)).hexdigest() and caps[0].source is Source.WAYBACK
+    assert caps[0].memento_url.endswith(f"/web/20200101000000id_/{URL}")
+    assert ("X-Archive-Orig-Server", "nginx") in caps[0].headers
+    assert "X-Archive-Src: crawl-20200101" in caps[0].provenance
+    assert caps[2].sha256 == caps[1].sha256 and "revisit of 20200201000000" in caps[2].provenance
+    assert "error-page" in caps[3].flags
+    assert len(ia.memento_requests) == 3  # the revisit's bytes were not downloaded again
+    assert arc.read_body(caps[1]) == page(2)
+
+
+def test_a_second_fetch_downloads_nothing(arc: Archive, ia: FakeIA) -> None:
+    run_fetch(job(arc, ia))
+    before = len(ia.memento_requests)
+    summary = run_fetch(job(arc, ia))
+    assert (summary.downloaded, summary.skipped) == (0, 4)
+    assert len(ia.memento_requests) == before
+
+
+def test_a_cancelled_job_resumes_where_it_stopped(arc: Archive, ia: FakeIA) -> None:
+    cancel = threading.Event()
+    first = job(arc, ia, cancel=cancel)
+    with pytest.raises(CancelledError, match="cancelled; everything downloaded so far is kept"):
+        for progress in first.run():
+            if progress.done == 1:
+                cancel.set()
+    assert len(ia.memento_requests) == 1
+    summary = run_fetch(job(arc, ia))
+    assert (summary.skipped, summary.downloaded, summary.reused) == (1, 2, 1)
+    assert len(ia.memento_requests) == 3  # nothing downloaded twice
+
+
+def test_a_crashed_job_resumes_without_downloading_twice(arc: Archive, ia: FakeIA) -> None:
+    progress = job(arc, ia).run()
+    for p in progress:  # the process dies after the second capture: the generator is abandoned
+        if p.done == 2:
+            break
+    progress.close()
+    assert len(ia.memento_requests) == 2
+    summary = run_fetch(job(arc, ia))
+    assert summary.skipped == 2 and len(ia.memento_requests) == 3
+
+
+def test_failures_are_reported_and_error_pages_never_stored(arc: Archive, ia: FakeIA) -> None:
+    ia.add("20200501000000", URL, b"<p>This URL has been excluded from the Wayback Machine.</p>")
+    ia.pages[("20200501000000", URL)][1].pop("Memento-Datetime")
+    ia.rows.append(["k", "20200601000000", URL, "text/html", "200", "Z", "1"])  # listed, not replayable
+    summary = run_fetch(job(arc, ia))
+    assert summary.downloaded == 3 and len(summary.failed) == 2
+    reasons = {f.timestamp: f.reason for f in summary.failed}
+    assert "excluded from the Wayback Machine" in reasons["20200501000000"]
+    assert "has no capture of" in reasons["20200601000000"]
+    stamps = [c.timestamp for c in arc.captures(arc.get_policy(URL).id)]
+    assert "20200501000000" not in stamps and "20200601000000" not in stamps
+
+
+def test_captures_command_json(ia: FakeIA, tmp_path: Path, simulated_time: ManualClock,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--archive", str(tmp_path / "a"), "captures", URL, "--archive-url", ia.prefix,
+                 "--archive-kind", "ia", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["timestamp"] for r in out] == ["20200101000000", "20200201000000", "20200301000000", "20200401000000"]
+    assert set(out[0]) >= {"timestamp", "original", "status", "mimetype", "digest"}
+    assert out[2]["status"] is None and out[2]["mimetype"] == "warc/revisit"
+    assert ia.memento_requests == []  # listing downloads nothing
+
+
+def test_captures_command_says_when_nothing_is_found(httpserver: HTTPServer, tmp_path: Path,
+                                                     simulated_time: ManualClock,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    FakeIA(httpserver)
+    code = main(["--archive", str(tmp_path / "a"), "captures", URL, "--archive-url",
+                 httpserver.url_for("/web/"), "--archive-kind", "ia"])
+    assert code == 0
+    assert "No captures found for" in capsys.readouterr().err
+
+
+def test_fetch_command_json_summary_and_exit_code(ia: FakeIA, tmp_path: Path, simulated_time: ManualClock,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    ia.rows.append(["k", "20200601000000", URL, "text/html", "200", "Z", "1"])
+    argv = ["--archive", str(tmp_path / "a"), "fetch", URL, "--archive-url", ia.prefix, "--archive-kind", "ia",
+            "--json"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert (out["listed"], out["downloaded"], out["skipped"], out["failed"]) == (5, 3, 0, 1)
+    assert out["failures"][0]["timestamp"] == "20200601000000" and "has no capture" in out["failures"][0]["reason"]
+    assert "[1/5]" in captured.err  # progress on stderr
+    ia.rows.pop()
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["skipped"] == 4
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["captures", "mailto:dpo@example.com"], "not a web page URL"),
+    (["captures", URL, "--from", "2021", "--to", "2020"], "--from is after --to"),
+    (["fetch", URL, "--from", "2020123"], "bad date"),
+    (["fetch", URL, "--archive-url", "ftp://x/"], "replay prefix"),
+])
+def test_bad_input_is_refused_with_one_line_and_exit_2(argv: list[str], message: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--archive", str(tmp_path / "a"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
