@@ -1,0 +1,134 @@
+"""Live capture from the site itself, and Save Page Now 2 against an SPN-shaped local server."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from client_support import manual_session
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from archiver.cli import main
+from archiver.client import pacer as pacer_module
+from archiver.client.live import IAKeys, fetch_live, keys_from_env, save_page_now
+from archiver.client.pacer import ManualClock, Pacer
+from archiver.errors import ArchiveResponseError, MissingCredentialsError, PlaybackError
+from archiver.models import Source
+from archiver.storage import Archive
+
+BODY = b"<html><body><h1>Privacy</h1><p>Today's text.</p></body></html>"
+KEYS = IAKeys("ACCESS123", "SECRET456")
+
+
+def test_live_fetch_follows_redirects_and_keeps_headers(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/privacy").respond_with_data("", status=301, headers={"Location": "/legal/privacy"})
+    httpserver.expect_request("/legal/privacy").respond_with_data(
+        BODY, content_type="text/html; charset=utf-8", headers={"Server": "site"})
+    session, _ = manual_session()
+    page = fetch_live(session, httpserver.url_for("/privacy"))
+    assert page.body == BODY and page.status == 200
+    assert page.final_url == httpserver.url_for("/legal/privacy")
+    assert page.redirects == (httpserver.url_for("/privacy"),)
+    assert ("Server", "site") in page.headers
+    assert len(page.timestamp) == 14 and page.retrieved_at.endswith("Z")
+    capture = page.to_capture()
+    assert capture.source is Source.LIVE and capture.http_status == 200
+
+
+def test_live_redirect_loops_stop(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
+    httpserver.expect_request("/b").respond_with_data("", status=302, headers={"Location": "/a"})
+    session, _ = manual_session()
+    with pytest.raises(PlaybackError, match="redirects in a loop"):
+        fetch_live(session, httpserver.url_for("/a"))
+
+
+def test_capture_command_stores_a_live_capture(httpserver: HTTPServer, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
+    httpserver.expect_request("/privacy").respond_with_data(BODY, content_type="text/html")
+    url = httpserver.url_for("/privacy")
+    assert main(["--archive", str(tmp_path / "a"), "capture", url, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["created"] and out["status"] == 200
+    with Archive.open(tmp_path / "a") as arc:
+        (cap,) = arc.captures(arc.get_policy(url).id)
+        assert cap.source is Source.LIVE and arc.read_body(cap) == BODY and cap.retrieved_at
+
+
+def test_save_page_now_refuses_without_keys_before_any_request(httpserver: HTTPServer, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IA_ACCESS_KEY", raising=False)
+    monkeypatch.delenv("IA_SECRET_KEY", raising=False)
+    assert keys_from_env() is None
+    session, _ = manual_session()
+    with pytest.raises(MissingCredentialsError, match="needs Internet Archive S3 keys: set IA_ACCESS_KEY"):
+        save_page_now(session, "https://example.com/privacy", None, base=httpserver.url_for(""))
+    assert main(["--archive", str(tmp_path / "a"), "capture", "https://example.com/p", "--save-page-now"]) == 2
+    assert len(httpserver.log) == 0
+
+
+def spn_server(httpserver: HTTPServer, final: dict[str, str], polls_pending: int = 2) -> list[Request]:
+    seen: list[Request] = []
+    polls = {"n": 0}
+
+    def status(request: Request) -> Response:
+        seen.append(request)
+        polls["n"] += 1
+        if polls["n"] <= polls_pending:
+            return Response(json.dumps({"status": "pending", "job_id": "j1"}), content_type="application/json")
+        return Response(json.dumps({"job_id": "j1", **final}), content_type="application/json")
+
+    def record(payload: dict[str, object]) -> object:
+        def handler(request: Request) -> Response:
+            seen.append(request)
+            return Response(json.dumps(payload), content_type="application/json")
+        return handler
+
+    httpserver.expect_request("/save/status/user").respond_with_handler(record({"available": 3, "processing": 0}))
+    httpserver.expect_request("/save", method="POST").respond_with_handler(record({"url": "x", "job_id": "j1"}))
+    httpserver.expect_request("/save/status/j1").respond_with_handler(status)
+    return seen
+
+
+def test_save_page_now_submits_with_keys_and_polls_until_success(httpserver: HTTPServer,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen = spn_server(httpserver, {"status": "success", "timestamp": "20260101000100",
+                                   "original_url": "https://example.com/privacy"})
+    session, clock = manual_session()
+    result = save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
+    assert result.job_id == "j1" and result.timestamp == "20260101000100" and not result.reused
+    assert result.memento_url.endswith("/web/20260101000100/https://example.com/privacy")
+    assert all(r.headers["Authorization"] == "LOW ACCESS123:SECRET456" for r in seen)
+    post = next(r for r in seen if r.method == "POST")
+    assert post.form["url"] == "https://example.com/privacy" and "delay_wb_availability" not in post.form
+    assert 6.0 in clock.sleeps  # polled every 6 s (simulated)
+    assert "SECRET456" not in caplog.text and "SECRET456" not in repr(KEYS)
+
+
+def test_save_page_now_labels_a_reused_capture(httpserver: HTTPServer) -> None:
+    spn_server(httpserver, {"status": "success", "timestamp": "20251231230000",
+                            "original_url": "https://example.com/privacy"}, polls_pending=0)
+    session, _ = manual_session()
+    result = save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
+    assert result.reused
+
+
+def test_save_page_now_errors_are_reported_with_their_code(httpserver: HTTPServer) -> None:
+    spn_server(httpserver, {"status": "error", "status_ext": "error:too-many-daily-captures",
+                            "message": "This URL has been already captured 10 times today."}, polls_pending=0)
+    session, _ = manual_session()
+    with pytest.raises(ArchiveResponseError, match="too-many-daily-captures: This URL has been already captured"):
+        save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
+
+
+def test_save_page_now_rejected_keys(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/save/status/user").respond_with_data("unauthorized", status=401)
+    session, _ = manual_session()
+    with pytest.raises(ArchiveResponseError, match=r"refused .* \(HTTP 401\); check IA_ACCESS_KEY"):
+        save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
