@@ -10,9 +10,9 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 from dataclasses import dataclass, field
 from email.utils import format_datetime
+from typing import Any
 
 from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind
 from archiver.client.pacer import ManualClock, Pacer

@@ -172,3 +172,37 @@ def test_bad_input_is_refused_with_one_line_and_exit_2(argv: list[str], message:
     assert main(["--archive", str(tmp_path / "a"), *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_an_archived_redirect_is_stored_as_evidence_and_the_target_labelled(arc: Archive,
+                                                                          httpserver: HTTPServer) -> None:
+    fake = FakeIA(httpserver)
+    target = "https://example.com/legal/privacy"
+    fake.add("20200101000000", URL, b"moved", status=301, digest="R",
+             headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")})
+    fake.add("20200101000000", target, page(1), listed=False)
+    summary = run_fetch(job(arc, fake))
+    assert summary.downloaded == 1 and summary.failed == ()
+    caps = arc.captures(arc.get_policy(URL).id)
+    redirect = next(c for c in caps if c.http_status == 301)
+    content = next(c for c in caps if c.http_status == 200)
+    assert redirect.original_url == URL and "archived redirect to" in redirect.provenance
+    assert content.original_url == target and arc.read_body(content) == page(1)
+    assert content.provenance.startswith(f"via redirect from {URL} at 20200101000000, content captured at")
+    assert content.redirects == (f"{fake.prefix}20200101000000id_/{URL}",)
+
+
+def test_a_network_loss_stops_the_job_and_the_next_run_resumes(arc: Archive, ia: FakeIA,
+                                                             httpserver: HTTPServer) -> None:
+    from archiver.errors import NetworkError
+
+    progress = job(arc, ia).run()
+    with pytest.raises(NetworkError, match="check the network connection and run the command again"):
+        for p in progress:
+            if p.done == 1:
+                httpserver.stop()  # the laptop goes offline after the first capture
+    assert len(ia.memento_requests) == 1
+    httpserver.start()
+    summary = run_fetch(job(arc, ia))
+    assert (summary.skipped, summary.downloaded, summary.reused) == (1, 2, 1)
+    assert len(ia.memento_requests) == 3

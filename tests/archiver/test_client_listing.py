@@ -323,3 +323,25 @@ def test_archive_prefixes() -> None:
     for bad in ["ftp://x/", "web.archive.org/web/", "https://web.archive.org/web/?x=1"]:
         with pytest.raises(InvalidURLError):
             archive_endpoint(bad)
+
+
+@pytest.mark.parametrize("raw,encoded", [
+    ("https://example.cn/隐私政策", "example.cn/%E9%9A%90%E7%A7%81%E6%94%BF%E7%AD%96"),
+    ("https://example.com/privacy/🍪", "example.com/privacy/%F0%9F%8D%AA"),
+    ("HTTPS://Example.COM/Privacy", "example.com/Privacy"),
+])
+def test_cjk_emoji_and_mixed_case_urls_are_encoded_for_the_query(httpserver: HTTPServer, raw: str,
+                                                                 encoded: str) -> None:
+    httpserver.expect_request(CDX_PATH).respond_with_data("[]", content_type="application/json")
+    session, _ = manual_session()
+    list(list_captures(session, ia_endpoint(httpserver), raw))
+    assert queries(httpserver)[0]["url"] == [encoded]
+
+
+def test_the_row_cap_stops_a_runaway_listing_with_a_warning(httpserver: HTTPServer,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    body = cdx_json([row(f"2020010{d}000000", URL) for d in range(1, 6)])
+    httpserver.expect_request(CDX_PATH).respond_with_data(body, content_type="application/json")
+    session, _ = manual_session()
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL, max_rows=3))
+    assert len(rows) == 3 and "stopped listing after 3 captures" in caplog.text

@@ -233,3 +233,22 @@ def test_a_network_that_stays_down_gives_a_clear_message() -> None:
         assert server.connections == 5
     finally:
         server.close()
+
+
+def test_certificate_errors_are_shown_and_never_bypassed(httpserver: HTTPServer) -> None:
+    endpoint = ArchiveEndpoint(httpserver.url_for("/web/").replace("http://", "https://"), ArchiveKind.IA)
+    session, clock = manual_session()
+    with pytest.raises(NetworkError, match="TLS/certificate error talking to localhost: .* REQUESTS_CA_BUNDLE"):
+        fetch_memento(session, endpoint, TS, URL)
+    assert clock.sleeps == []  # not retried: a certificate problem does not go away by itself
+
+
+def test_a_local_clock_far_off_the_servers_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    server = RawServer([respond("200 OK", {**memento_headers(TS, URL), "Date": "Mon, 01 Jan 2001 00:00:00 GMT"},
+                                BODY)])
+    try:
+        session, _ = manual_session()
+        fetch_memento(session, _raw_endpoint(server), TS, URL)
+        assert "the local clock differs from 127.0.0.1's" in caplog.text
+    finally:
+        server.close()
