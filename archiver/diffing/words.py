@@ -174,3 +174,36 @@ def touched_words(body: str, spans: tuple[Span, ...]) -> int:
         if spans[k].start < e:
             count += 1
     return count
+
+
+def inline_ops(left_body: str, right_body: str, options: DiffOptions) -> tuple[tuple[str, str], ...]:
+    """The word diff of two bodies as ``(op, text)`` pieces covering both bodies, for inline display:
+    ``"="`` (text from the right body), ``"-"`` (from the left), ``"+"`` (from the right)."""
+    codec = TokenCodec(options)
+    left, right = codec.encode(left_body), codec.encode(right_body)
+    ops = fdmp.diff(left.chars, right.chars, timelimit=0, cleanup="Semantic", counts_only=True)
+    out: list[tuple[str, str]] = []
+    i = j = 0
+    lpos = rpos = 0
+    nl, nr = len(left.chars), len(right.chars)
+    for op, n in ops:
+        if op == "=":
+            i += n
+            j += n
+            end = right.starts[j] if j < nr else len(right_body)
+            out.append(("=", right_body[rpos:end]))
+            rpos = end
+            lpos = left.starts[i] if i < nl else len(left_body)
+        elif op == "-":
+            i += n
+            end = left.starts[i] if i < nl else len(left_body)
+            out.append(("-", left_body[lpos:end]))
+            lpos = end
+        else:
+            j += n
+            end = right.starts[j] if j < nr else len(right_body)
+            out.append(("+", right_body[rpos:end]))
+            rpos = end
+    if rpos < len(right_body):
+        out.append(("=", right_body[rpos:]))
+    return tuple(piece for piece in out if piece[1])

@@ -1,0 +1,129 @@
+"""``policydiff diff A B``: compare two policy texts, like ``diff`` but by blocks and words.
+
+A and B are files (Markdown/text read as is; HTML and PDF extracted first) or ``URL@TIMESTAMP``, the
+archived version in force at that time. Exit 0 when the texts are the same (under the ignore
+options), 1 when they differ, 2 on errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import ArchiverError, InputFileError, UsageError
+
+TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "diff",
+        help="compare two policy texts by blocks and words (exit 0 same, 1 different, 2 error)",
+        description="Compare two versions of a policy. Each side is a file (Markdown or text as is; HTML "
+        "and PDF are extracted first) or URL@TIMESTAMP, the archived version in force at that time "
+        "(4 to 14 digits). Exit status: 0 same, 1 different, 2 error.",
+    )
+    p.add_argument("a", metavar="A", help="file or URL@TIMESTAMP (the old side)")
+    p.add_argument("b", metavar="B", help="file or URL@TIMESTAMP (the new side)")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text")
+    p.add_argument("--ignore-case", action="store_true", help="letter case does not count")
+    p.add_argument("--ignore-punctuation", action="store_true", help="only letters, digits and spaces count")
+    p.add_argument("--ignore-whitespace", action="store_true", help="amounts of whitespace do not count")
+    p.add_argument(
+        "--context",
+        type=int,
+        metavar="N",
+        help="changes-only view with N unchanged blocks around each change (text default 3; html: all)",
+    )
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text format (auto: when writing to a terminal and NO_COLOR is unset)",
+    )
+    p.set_defaults(func=cmd_diff)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from ..diffing import DiffOptions, diff_texts
+    from ..diffing.render import render_html, render_json, render_text
+
+    try:
+        if args.context is not None and args.context < 0:
+            raise UsageError("--context must be 0 or more")
+        left = load_side(args.a, args)
+        right = load_side(args.b, args)
+    except ArchiverError as exc:
+        print(f"policydiff: {exc}", file=sys.stderr)
+        return 2
+    options = DiffOptions(
+        ignore_whitespace=args.ignore_whitespace,
+        ignore_case=args.ignore_case,
+        ignore_punctuation=args.ignore_punctuation,
+    )
+    result = diff_texts(left, right, options)
+    if args.format == "json":
+        sys.stdout.write(render_json(result))
+    elif args.format == "html":
+        sys.stdout.write(render_html(result, args.a, args.b, args.context))
+    else:
+        color = args.color == "always" or (
+            args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        )
+        sys.stdout.write(render_text(result, 3 if args.context is None else args.context, color))
+    sys.stdout.flush()
+    return 0 if result.same else 1
+
+
+def load_side(spec: str, args: argparse.Namespace) -> str:
+    """The policy text a command-line side names: a file, else ``URL@TIMESTAMP``."""
+    path = Path(spec).expanduser()
+    if path.is_file():
+        return read_file_text(path)
+    url, at, timestamp = spec.rpartition("@")
+    if at and url and timestamp.strip().isdigit():
+        return archived_text(url, timestamp.strip(), args)
+    if path.exists():
+        raise InputFileError(spec, "not a regular file")
+    raise InputFileError(spec, "no such file (for an archived version write URL@TIMESTAMP, e.g. URL@2024)")
+
+
+def read_file_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(str(path), exc.strerror or str(exc)) from None
+    suffix = path.suffix.lower()
+    head = data[:1024].lstrip().lower()
+    if suffix == ".pdf" or data.startswith(b"%PDF-"):
+        return _extract(path, data, "application/pdf")
+    if suffix in HTML_SUFFIXES or (
+        suffix not in TEXT_SUFFIXES and head.startswith((b"<!doctype html", b"<html"))
+    ):
+        return _extract(path, data, "text/html")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            str(path), f"not UTF-8 text (byte {exc.start}); convert it or pass HTML"
+        ) from None
+
+
+def _extract(path: Path, data: bytes, content_type: str) -> str:
+    try:
+        from ..extraction import extract  # lazy: HTML/PDF parsing is heavy and not needed for text
+    except ImportError as exc:
+        raise InputFileError(str(path), f"cannot extract {content_type} here ({exc})") from None
+    return str(extract(data, content_type, path.resolve().as_uri()).text)
+
+
+def archived_text(url: str, timestamp: str, args: argparse.Namespace) -> str:
+    from . import open_archive
+
+    with open_archive(args) as archive:
+        version = archive.version_at(url, timestamp)
+        return str(archive.text(version.text_sha256))
