@@ -233,7 +233,8 @@ def read_body(
                                cancel=cancel)
         expected = resp.headers.get("Content-Length")
         try:
-            body = _stream(resp, url, max_bytes, cancel)
+            with session.watch(cancel):
+                body = _stream(resp, url, max_bytes, cancel)
         except _Truncated as exc:
             got = exc.got
         else:
@@ -263,6 +264,8 @@ def _stream(resp: requests.Response, url: str, max_bytes: int, cancel: threading
                 raise TooLargeError(url, max_bytes)
             parts.append(chunk)
     except (Urllib3Error, requests.exceptions.RequestException, OSError) as exc:
+        if cancel is not None and cancel.is_set():
+            raise CancelledError() from None
         log.info("%s: read failed: %s", url, exc)
         raise _Truncated(size) from None
     return b"".join(parts)

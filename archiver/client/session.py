@@ -7,6 +7,7 @@ is archived content (even a 429 or a 503) that must never be retried (PROTOCOLS.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterator, Mapping
@@ -18,6 +19,7 @@ import requests
 
 from .. import __version__
 from ..errors import CancelledError, NetworkError
+from .cancel import SocketTracker, TrackingAdapter, watch
 from .pacer import Pacer, default_pacer
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,11 @@ class Session:
     ) -> None:
         self.pacer = pacer or default_pacer()
         self.retries = retries
+        self.tracker = SocketTracker()
         self.http: requests.Session = _ManualRedirects()
+        adapter = TrackingAdapter(self.tracker)
+        self.http.mount("http://", adapter)
+        self.http.mount("https://", adapter)
         self.http.headers["User-Agent"] = user_agent
         if verify is not True:
             self.http.verify = verify
@@ -97,6 +103,10 @@ class Session:
 
     def close(self) -> None:
         self.http.close()
+
+    def watch(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
+        """Abort this session's connections as soon as ``cancel`` is set, while the block runs."""
+        return watch(cancel, self.tracker)
 
     def __enter__(self) -> Session:
         return self
@@ -131,16 +141,17 @@ class Session:
                 raise CancelledError()
             self.pacer.wait(host, group, cancel)
             try:
-                resp = self.http.request(
-                    method,
-                    url,
-                    params=params,
-                    headers=dict(headers or {}),
-                    data=data,
-                    stream=stream,
-                    allow_redirects=False,
-                    timeout=(CONNECT_TIMEOUT, read_timeout),
-                )
+                with watch(cancel, self.tracker):
+                    resp = self.http.request(
+                        method,
+                        url,
+                        params=params,
+                        headers=dict(headers or {}),
+                        data=data,
+                        stream=stream,
+                        allow_redirects=False,
+                        timeout=(CONNECT_TIMEOUT, read_timeout),
+                    )
             except requests.exceptions.SSLError as exc:
                 raise NetworkError(
                     f"TLS/certificate error talking to {host}: {exc}; if a proxy intercepts TLS, point "
@@ -155,6 +166,8 @@ class Session:
                 requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError,
             ) as exc:
+                if cancel is not None and cancel.is_set():
+                    raise CancelledError() from None
                 self.pacer.on_connection_failure(host, group)
                 attempt += 1
                 if attempt > self.retries:

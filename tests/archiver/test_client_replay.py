@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import socket
+import threading
+import time
+from collections.abc import Callable
 
 import pytest
 from client_support import RawServer, ia_endpoint, manual_session, memento_headers, reset, respond
@@ -15,6 +19,7 @@ from archiver.client.replay import fetch_memento
 from archiver.errors import (
     ArchiveResponseError,
     BlockedError,
+    CancelledError,
     NetworkError,
     NoMementoError,
     PlaybackError,
@@ -250,5 +255,48 @@ def test_a_local_clock_far_off_the_servers_is_warned_about(caplog: pytest.LogCap
         session, _ = manual_session()
         fetch_memento(session, _raw_endpoint(server), TS, URL)
         assert "the local clock differs from 127.0.0.1's" in caplog.text
+    finally:
+        server.close()
+
+
+def _hang(conn: socket.socket) -> None:
+    """Accept the request, never answer; return when the client goes away."""
+    conn.settimeout(30)
+    while conn.recv(1024):
+        pass
+
+
+def _dribble(conn: socket.socket) -> None:
+    """Send headers and a little of a big body, then stall."""
+    respond("200 OK", memento_headers(TS, URL), b"x" * 100_000, send=100)(conn)
+    _hang(conn)
+
+
+@pytest.mark.parametrize("behaviour", [_hang, _dribble], ids=["waiting-for-headers", "reading-the-body"])
+def test_cancel_stops_a_request_in_flight_within_a_second(behaviour: Callable[[socket.socket], None]) -> None:
+    server = RawServer([behaviour])
+    cancel = threading.Event()
+    outcome: list[BaseException] = []
+
+    def fetch() -> None:
+        session, _ = manual_session()
+        try:
+            fetch_memento(session, _raw_endpoint(server), TS, URL, cancel=cancel)
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            outcome.append(exc)
+
+    thread = threading.Thread(target=fetch)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while server.connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # waiting for the request to be in flight, not for a rate limit
+        time.sleep(0.1)
+        started = time.monotonic()
+        cancel.set()
+        thread.join(3)
+        assert not thread.is_alive()
+        assert time.monotonic() - started < 1.0
+        assert len(outcome) == 1 and isinstance(outcome[0], CancelledError)
     finally:
         server.close()
