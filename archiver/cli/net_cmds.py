@@ -109,8 +109,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    from ..client.jobs import store
-    from ..client.live import fetch_live, keys_from_env, save_page_now
+    from ..client.jobs import capture_live
+    from ..client.live import keys_from_env, save_page_now
     from ..urls import normalize_url
 
     url = normalize_url(args.url)
@@ -120,9 +120,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
         raise MissingCredentialsError("--save-page-now")
     with Session() as session, open_archive(args) as arc:
-        page = fetch_live(session, url)
-        policy = arc.ensure_policy(url)
-        stored, created = store(arc, policy, page.to_capture(), page.body)
+        stored, created, page = capture_live(arc, session, url)
         result: dict[str, Any] = {"capture_id": stored.id, "created": created, "status": page.status,
                                   "final_url": page.final_url, "size": stored.size, "sha256": stored.sha256,
                                   "retrieved_at": page.retrieved_at}

@@ -5,7 +5,7 @@ these calls in worker threads and cancels them with a ``threading.Event``.
 """
 
 from .endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
-from .jobs import FetchFailure, FetchJob, FetchSummary, run_fetch
+from .jobs import FetchFailure, FetchJob, FetchSummary, capture_live, run_fetch
 from .listing import ListedCapture, list_captures
 from .live import IAKeys, LivePage, SpnResult, fetch_live, keys_from_env, save_page_now
 from .pacer import ManualClock, Pacer, SystemClock, default_pacer, set_default_pacer
@@ -30,6 +30,7 @@ __all__ = [
     "SpnResult",
     "SystemClock",
     "archive_endpoint",
+    "capture_live",
     "default_pacer",
     "fetch_live",
     "fetch_memento",

@@ -47,6 +47,12 @@ class ArchiveEndpoint:
             return f"{parts.scheme}://{parts.netloc}/cdx/search/cdx"
         return self.prefix + "cdx"
 
+    @property
+    def timemap_json_url(self) -> str:
+        """IA's CDX-like TimeMap (same JSON format; ignores robots.txt like playback)."""
+        parts = urlsplit(self.prefix)
+        return f"{parts.scheme}://{parts.netloc}/web/timemap/json"
+
     def timemap_url(self, url: str) -> str:
         return f"{self.prefix}timemap/link/{url}"
 

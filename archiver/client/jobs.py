@@ -20,6 +20,7 @@ from ..storage import Archive
 from ..timestamps import now_iso
 from .endpoints import ArchiveEndpoint
 from .listing import ListedCapture, list_captures, make_query
+from .live import LivePage, fetch_live
 from .replay import MAX_BYTES, WINDOW, FetchResult, Memento, fetch_memento
 from .session import ServerError, Session
 
@@ -200,3 +201,13 @@ def run_fetch(job: FetchJob) -> FetchSummary:
         pass
     assert job.summary is not None
     return job.summary
+
+
+def capture_live(
+    arc: Archive, session: Session, url: str, *, max_bytes: int = MAX_BYTES, cancel: threading.Event | None = None
+) -> tuple[Capture, bool, LivePage]:
+    """Fetch today's page from the site itself and store it (source live). Returns (stored, created, page)."""
+    page = fetch_live(session, url, max_bytes=max_bytes, cancel=cancel)
+    policy = arc.ensure_policy(page.url)
+    stored, created = store(arc, policy, page.to_capture(), page.body)
+    return stored, created, page

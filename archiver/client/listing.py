@@ -3,6 +3,10 @@
 Rows are cleaned on the way (PROTOCOLS.md §1.4, §8.3 cases 9-13, 33, 34): repeated rows dropped,
 malformed rows skipped with a warning, bad 00 months/days repaired, default ports stripped, and
 only variants of the asked-for policy (scheme, www., utm_*) kept.
+
+Deviation from PROTOCOLS.md §8.3 case 11: we do not send ``resolveRevisits=true``. It would
+replace a revisit's ``warc/revisit`` marker with the original's type and status, and the marker is
+what lets the fetch job reuse bytes it already has instead of downloading a revisit again.
 """
 
 from __future__ import annotations
@@ -109,7 +113,15 @@ def _raw_rows(
     collapse: tuple[str, ...],
 ) -> Iterator[ListedCapture]:
     if endpoint.kind is ArchiveKind.IA:
-        yield from _ia_cdx(session, endpoint, query, cancel, page_size, filters, collapse)
+        try:
+            yield from _ia_cdx(session, endpoint.cdx_url, query, cancel, page_size, filters, collapse, "ia-cdx")
+        except BlockedError as exc:
+            if "robots.txt" not in str(exc):
+                raise
+            # IA staff: /web/timemap ignores robots.txt the way playback does (edgi#8)
+            log.warning("CDX honours robots.txt for %s; listing from the Wayback TimeMap instead", query.url)
+            yield from _ia_cdx(session, endpoint.timemap_json_url, query, cancel, page_size, filters, collapse,
+                               "ia-timemap")
     elif endpoint.kind is ArchiveKind.PYWB:
         rows = _pywb_cdx(session, endpoint, query, cancel)
         if rows is None:
@@ -212,12 +224,13 @@ def _scheme_less(url: str) -> str:
 
 def _ia_cdx(
     session: Session,
-    endpoint: ArchiveEndpoint,
+    cdx_url: str,
     query: ListingQuery,
     cancel: threading.Event | None,
     page_size: int,
     filters: tuple[str, ...],
     collapse: tuple[str, ...],
+    label: str,
 ) -> Iterator[ListedCapture]:
     base: list[tuple[str, str]] = [
         ("url", _scheme_less(query.url)),
@@ -236,7 +249,7 @@ def _ia_cdx(
     while True:
         params = [*base, ("limit", str(limit))] + ([("resumeKey", resume)] if resume else [])
         try:
-            resp = session.request(endpoint.cdx_url, group=LISTING, params=_Params(params),
+            resp = session.request(cdx_url, group=LISTING, params=_Params(params),
                                    read_timeout=LISTING_READ_TIMEOUT, cancel=cancel)
         except ServerError as exc:
             if exc.status == 504 and limit > MIN_PAGE_SIZE:
@@ -245,7 +258,7 @@ def _ia_cdx(
                 continue
             raise
         _raise_for_cdx_error(resp, query.url)
-        rows, next_key = parse_ia_json(resp.content)
+        rows, next_key = parse_ia_json(resp.content, label)
         yield from rows
         if not next_key:
             return
@@ -281,7 +294,7 @@ def _raise_for_cdx_error(resp: requests.Response, url: str) -> None:
                                    + (f": {first}" if first else ""), resp.url)
 
 
-def parse_ia_json(body: bytes) -> tuple[list[ListedCapture], str | None]:
+def parse_ia_json(body: bytes, label: str = "ia-cdx") -> tuple[list[ListedCapture], str | None]:
     """IA CDX output=json: [header, rows..., [], [resumeKey]]; empty body or [] means no rows."""
     if not body.strip():
         return [], None
@@ -312,7 +325,7 @@ def parse_ia_json(body: bytes) -> tuple[list[ListedCapture], str | None]:
             continue
         rows.append(ListedCapture(f["timestamp"], f["original"], _opt(f.get("mimetype")),
                                   _int(f.get("statuscode")), _opt(f.get("digest")), _int(f.get("length")),
-                                  f.get("urlkey", ""), "ia-cdx"))
+                                  f.get("urlkey", ""), label))
     return rows, resume
 
 

@@ -30,6 +30,14 @@ SPN_FAST_POLL = 6.0
 SPN_SLOW_POLL = 20.0
 SPN_FAST_FOR = 120.0
 SPN_GIVE_UP = 900.0
+SPN_TRANSIENT_RETRIES = 2
+SPN_TRANSIENT_DELAY = 60.0
+#: status_ext codes worth one or two more tries, 60 s apart (PROTOCOLS.md §8.2)
+SPN_TRANSIENT = frozenset({
+    "user-session-limit", "too-many-requests", "cannot-fetch", "no-browsers-available", "proxy-error",
+    "browsing-timeout", "soft-time-limit-exceeded", "celery", "job-failed", "internal-server-error",
+    "read-timeout", "gateway-timeout", "service-unavailable", "bad-gateway",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +141,28 @@ def save_page_now(
                                  params={"_t": str(random.randrange(10**9))}), "status")
     if isinstance(user.get("available"), int) and user["available"] <= 0:
         raise NetworkError("Save Page Now has no free capture slot for this account now; try again in a few minutes")
+    for attempt in range(SPN_TRANSIENT_RETRIES + 1):
+        try:
+            return _submit_and_wait(session, target, auth, base, cancel)
+        except _SpnTransient as exc:
+            if attempt == SPN_TRANSIENT_RETRIES:
+                raise ArchiveResponseError(f"Save Page Now failed for {target}: {exc.code}: {exc.message}; "
+                                           "the archive is busy, try again later") from None
+            log.warning("Save Page Now: %s; submitting again in 60 s", exc.code)
+            clock.sleep(SPN_TRANSIENT_DELAY, cancel)
+    raise AssertionError("unreachable")
+
+
+class _SpnTransient(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+
+
+def _submit_and_wait(
+    session: Session, target: str, auth: dict[str, str], base: str, cancel: threading.Event | None
+) -> SpnResult:
+    clock = session.pacer.clock
     submitted = clock.utcnow()
     job = _json(session.request(f"{base}/save", group=SPN, method="POST", headers=auth, cancel=cancel,
                                 data={"url": target, "skip_first_archive": "1"}), "submission")
@@ -157,8 +187,13 @@ def save_page_now(
             original = str(status.get("original_url", target))
             reused = bool(ts) and ts < from_datetime(submitted - timedelta(minutes=1))
             return SpnResult(job_id, original, ts, f"{base}/web/{ts}/{original}", reused)
-        ext = status.get("status_ext", "error")
-        raise ArchiveResponseError(f"Save Page Now failed for {target}: {ext}: {status.get('message', '')}".rstrip(": "))
+        code = str(status.get("status_ext", "error")).removeprefix("error:")
+        message = str(status.get("message", "")).strip()
+        if code in SPN_TRANSIENT:
+            raise _SpnTransient(code, message)
+        if code.startswith("max-daily") or code == "too-many-daily-captures":
+            message += " (a daily limit: try again after midnight UTC)"
+        raise ArchiveResponseError(f"Save Page Now failed for {target}: {code}: {message}".rstrip(": "))
 
 
 def _json(resp: Any, what: str) -> dict[str, Any]:

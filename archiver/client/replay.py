@@ -33,6 +33,7 @@ from ..models import Flag
 from ..timestamps import display, from_datetime, to_datetime
 from .endpoints import ArchiveEndpoint
 from .linkformat import parse_http_date, parse_link_format
+from .listing import clean_original
 from .pacer import MEMENTO
 from .session import Session
 
@@ -190,7 +191,7 @@ def _memento(resp: requests.Response, body: bytes, requested: str, url: str) -> 
     original = url
     for link in parse_link_format(resp.headers.get("Link", "")):
         if "original" in link.rels:
-            original = link.uri
+            original = clean_original(link.uri) or url
             break
     encoding = resp.headers.get("Content-Encoding", "").strip().lower()
     decoded = None

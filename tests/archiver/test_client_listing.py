@@ -106,12 +106,27 @@ def test_blocked_site_403_is_reported_and_not_retried(httpserver: HTTPServer) ->
     assert len(httpserver.log) == 1
 
 
-def test_robots_exclusion_is_reported(httpserver: HTTPServer) -> None:
+def test_robots_exclusion_falls_back_to_the_wayback_timemap(httpserver: HTTPServer,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
     httpserver.expect_request(CDX_PATH).respond_with_data(
         "org.archive.wayback.exception.RobotAccessControlException: Blocked By Robots", status=403)
+    httpserver.expect_request("/web/timemap/json").respond_with_data(
+        cdx_json([row("20200101000000", URL)]), content_type="application/json")
+    session, _ = manual_session()
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL))
+    assert [(r.timestamp, r.endpoint) for r in rows] == [("20200101000000", "ia-timemap")]
+    assert "listing from the Wayback TimeMap instead" in caplog.text
+    assert queries(httpserver)[1]["url"] == ["example.com/privacy"]
+
+
+def test_robots_exclusion_everywhere_is_reported(httpserver: HTTPServer) -> None:
+    text = "org.archive.wayback.exception.RobotAccessControlException: Blocked By Robots"
+    httpserver.expect_request(CDX_PATH).respond_with_data(text, status=403)
+    httpserver.expect_request("/web/timemap/json").respond_with_data(text, status=403)
     session, _ = manual_session()
     with pytest.raises(BlockedError, match="robots.txt"):
         list(list_captures(session, ia_endpoint(httpserver), URL))
+    assert len(httpserver.log) == 2
 
 
 def test_bad_parameters_400_show_the_servers_message(httpserver: HTTPServer) -> None:

@@ -123,7 +123,7 @@ def test_save_page_now_errors_are_reported_with_their_code(httpserver: HTTPServe
     spn_server(httpserver, {"status": "error", "status_ext": "error:too-many-daily-captures",
                             "message": "This URL has been already captured 10 times today."}, polls_pending=0)
     session, _ = manual_session()
-    with pytest.raises(ArchiveResponseError, match="too-many-daily-captures: This URL has been already captured"):
+    with pytest.raises(ArchiveResponseError, match="too-many-daily-captures: This URL has been already captured .* after midnight UTC"):
         save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
 
 
@@ -132,3 +132,17 @@ def test_save_page_now_rejected_keys(httpserver: HTTPServer) -> None:
     session, _ = manual_session()
     with pytest.raises(ArchiveResponseError, match=r"refused .* \(HTTP 401\); check IA_ACCESS_KEY"):
         save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
+
+
+def test_save_page_now_retries_a_transient_error_60_s_later(httpserver: HTTPServer) -> None:
+    answers = [{"status": "error", "status_ext": "error:no-browsers-available", "message": "busy"},
+               {"status": "success", "timestamp": "20260101000500", "original_url": "https://example.com/privacy"}]
+    httpserver.expect_request("/save/status/user").respond_with_json({"available": 3})
+    httpserver.expect_request("/save", method="POST").respond_with_json({"job_id": "j1"})
+    httpserver.expect_request("/save/status/j1").respond_with_handler(
+        lambda r: Response(json.dumps(answers.pop(0)), content_type="application/json"))
+    session, clock = manual_session()
+    result = save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
+    assert result.timestamp == "20260101000500"
+    assert 60.0 in clock.sleeps
+    assert sum(1 for r, _ in httpserver.log if r.method == "POST") == 2
