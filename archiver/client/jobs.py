@@ -14,17 +14,21 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from ..errors import ArchiverError, CancelledError, NetworkError, RateLimitedError
+from ..errors import ArchiverError, CancelledError, ConnectionBlockedError, NetworkError, RateLimitedError
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
 from ..timestamps import now_iso
 from .endpoints import ArchiveEndpoint
 from .listing import ListedCapture, list_captures, make_query
 from .live import LivePage, fetch_live
+from .pacer import LISTING, MEMENTO
 from .replay import MAX_BYTES, WINDOW, FetchResult, Memento, fetch_memento
 from .session import ServerError, Session
 
 log = logging.getLogger(__name__)
+
+BREAKERS_KEY = "pacer breakers"  # job-table entry holding pauses that must outlive the process
+LONG_PAUSE = 120.0  # a saved pause longer than this stops a new job at once, with the resume time
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +108,14 @@ class FetchJob:
         state: dict[str, Any] = self.arc.job_get(self.key) or {}
         done: set[str] = set(state.get("done", []))
         digests: dict[str, int] = dict(state.get("digests", {}))
+        self._honour_saved_breakers()
         yield Progress(0, 0, f"listing captures of {query.url} at {self.endpoint.prefix}")
-        rows = list(list_captures(self.session, self.endpoint, self.url, self.from_date, self.to_date,
-                                  cancel=self.cancel))
+        try:
+            rows = list(list_captures(self.session, self.endpoint, self.url, self.from_date, self.to_date,
+                                      cancel=self.cancel))
+        except (RateLimitedError, ConnectionBlockedError):
+            self._save_breakers()
+            raise
         total = len(rows)
         downloaded = reused = skipped = 0
         failures: list[FetchFailure] = []
@@ -114,6 +123,7 @@ class FetchJob:
         def save(complete: bool = False) -> None:
             self.arc.job_put(self.key, {"url": self.url, "done": sorted(done), "digests": digests,
                                         "complete": complete})
+            self._save_breakers()
 
         for i, row in enumerate(rows):
             if self.cancel.is_set():
@@ -135,7 +145,7 @@ class FetchJob:
                         digests[row.digest] = stored.id
                     downloaded += 1
                     note = f"downloaded {stored.size} bytes" + (" (archived error page)" if stored.flags else "")
-            except (CancelledError, RateLimitedError):
+            except (CancelledError, RateLimitedError, ConnectionBlockedError):
                 save()
                 raise
             except ServerError as exc:
@@ -156,6 +166,23 @@ class FetchJob:
             yield Progress(i + 1, total, f"{row.timestamp} {row.original}: {note}")
         save(complete=not failures)
         self.summary = FetchSummary(total, downloaded, reused, skipped, tuple(failures), policy.id)
+
+    def _honour_saved_breakers(self) -> None:
+        """A pause an earlier run hit (429s, firewall block) still holds: stop now rather than hang."""
+        pacer = self.session.pacer
+        pacer.restore_breakers(dict((self.arc.job_get(BREAKERS_KEY) or {}).get("open", {})))
+        host = self.endpoint.host
+        for group in (LISTING, MEMENTO):
+            remaining = pacer.blocked_until(host, group) - pacer.clock.now()
+            if remaining > LONG_PAUSE:
+                self._save_breakers()
+                until = pacer.clock.utcnow() + timedelta(seconds=remaining)
+                if remaining > 600:  # only the firewall-block breaker is that long
+                    raise ConnectionBlockedError(host, until)
+                raise RateLimitedError(host, until)
+
+    def _save_breakers(self) -> None:
+        self.arc.job_put(BREAKERS_KEY, {"open": self.session.pacer.open_breakers()})
 
     def _download(self, policy: Policy, row: ListedCapture) -> Capture:
         result: FetchResult = fetch_memento(self.session, self.endpoint, row.timestamp, row.original,

@@ -194,6 +194,31 @@ class Pacer:
             slot = self._slots.get((host, group))
             return slot.paused_until if slot else 0.0
 
+    def open_breakers(self) -> dict[str, str]:
+        """Pauses still running, as {"host group": ISO UTC end}, to persist across restarts."""
+        with self._lock:
+            now, wall = self.clock.now(), self.clock.utcnow()
+            return {
+                f"{host} {group}": (wall + timedelta(seconds=slot.paused_until - now)).isoformat()
+                for (host, group), slot in self._slots.items()
+                if slot.paused_until > now
+            }
+
+    def restore_breakers(self, saved: dict[str, str]) -> None:
+        """Honour pauses persisted by an earlier run (a firewall block outlives the process)."""
+        for key, until in saved.items():
+            host, _, group = key.partition(" ")
+            try:
+                end = datetime.fromisoformat(until)
+            except ValueError:
+                continue
+            with self._lock:
+                remaining = (end - self.clock.utcnow()).total_seconds()
+                if remaining > 0:
+                    slot = self._slot(host, group)
+                    slot.paused_until = max(slot.paused_until, self.clock.now() + remaining)
+                    slot.next_at = max(slot.next_at, slot.paused_until)
+
     def backoff(self, attempt: int) -> float:
         """Jittered exponential delay before retry ``attempt`` (1-based): about 2, 4, 8, 16 s."""
         return float(min(60.0, 2.0 * 2 ** (attempt - 1)) * self.rng.uniform(0.5, 1.0))

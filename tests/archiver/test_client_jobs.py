@@ -17,7 +17,7 @@ from archiver.client import pacer as pacer_module
 from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind
 from archiver.client.jobs import FetchJob, run_fetch
 from archiver.client.pacer import ManualClock, Pacer
-from archiver.errors import CancelledError
+from archiver.errors import CancelledError, ConnectionBlockedError
 from archiver.models import Source
 from archiver.storage import Archive
 
@@ -206,3 +206,21 @@ def test_a_network_loss_stops_the_job_and_the_next_run_resumes(arc: Archive, ia:
     summary = run_fetch(job(arc, ia))
     assert (summary.skipped, summary.downloaded, summary.reused) == (1, 2, 1)
     assert len(ia.memento_requests) == 3
+
+
+def test_a_firewall_block_outlives_the_process_and_stops_the_next_job_at_once(arc: Archive, ia: FakeIA) -> None:
+    session, clock = manual_session()
+    host = ArchiveEndpoint(ia.prefix, ArchiveKind.IA).host
+    session.pacer.on_429(host, "memento")
+    clock.advance(30)
+    with pytest.raises(ConnectionBlockedError):
+        session.pacer.on_connection_failure(host, "memento")
+    first = FetchJob(arc, session, ArchiveEndpoint(ia.prefix, ArchiveKind.IA), URL)
+    with pytest.raises(ConnectionBlockedError):  # the same process: the breaker is open
+        run_fetch(first)
+    assert arc.job_get("pacer breakers")["open"]  # type: ignore[index]
+    requests_before = ia.cdx_requests + len(ia.memento_requests)
+    later = job(arc, ia)  # a new process: a fresh pacer, same wall clock
+    with pytest.raises(ConnectionBlockedError, match="refusing connections .* retry after 01:00 UTC"):
+        run_fetch(later)
+    assert ia.cdx_requests + len(ia.memento_requests) == requests_before  # nothing sent
