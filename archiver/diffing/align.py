@@ -1,22 +1,26 @@
-"""Block alignment: exact matches, then similar blocks, then moves.
+"""Block alignment: exact matches, then similar blocks (including splits and merges), then moves.
 
 1. Exact: every distinct block key becomes one character and fast-diff-match-patch (no time limit,
    no cleanup, so a minimal diff: a longest common subsequence) aligns the two key strings. Matched
    blocks are ``EQUAL``; the runs between matches are *gaps*.
 2. Moves of identical blocks: a block left unmatched on both sides (another position, or reordered
    inside a gap) is a move, if it has at least :data:`MOVE_MIN_WORDS` words.
-3. Similar blocks: unmatched blocks are compared through an inverted index of their rarer words
-   (so a rewrite costs a few candidates per block, not every pair); the few candidates that pass a
-   word-set filter get a real word diff, and those at or above ``options.similarity`` are kept. Inside
-   each gap, the heaviest in-order set of candidates becomes ``REPLACE`` pairs; candidates left over
-   across gaps (or out of order) become moves if they are at least :data:`MOVE_SIMILARITY` alike.
+3. Similar blocks inside each gap: small gaps compare every pair; large ones (rewrites) go through an
+   inverted index of rarer words, so a rewrite costs a few candidates per block, not every pair.
+   Cheap bounds (word characters in common, word pairs in common) come before the word diff, whose
+   cost grows with tokens times differences. The heaviest in-order set of pairs at or above
+   ``options.similarity`` becomes ``REPLACE`` pairs.
+4. Splits and merges: a pair grows over the unmatched blocks next to it when their text is found in
+   the other side of the pair (a paragraph split in two, two list items joined); the grown group gets
+   one word diff, so text that only crossed a block boundary is not marked as changed.
+5. Moves of edited blocks: blocks still unmatched that are :data:`MOVE_SIMILARITY` alike across gaps
+   (or out of order inside one) are moves.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import fast_diff_match_patch as fdmp
@@ -32,6 +36,30 @@ MOVE_SIMILARITY = 0.6
 MAX_CANDIDATES = 6
 #: Blocks with this many words on both sides must also share word pairs to be compared.
 LONG_BLOCK_WORDS = 12
+#: Gaps with at most this many (left x right) pairs compare every pair instead of using the index.
+SMALL_GAP_PAIRS = 64
+#: Largest number of blocks (both sides) a split/merge group may have.
+MAX_GROUP_BLOCKS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Consecutive left blocks aligned with consecutive right blocks (usually one and one)."""
+
+    lefts: tuple[int, ...]
+    rights: tuple[int, ...]
+    left_spans: tuple[tuple[Span, ...], ...]  # per left block, offsets into that block
+    right_spans: tuple[tuple[Span, ...], ...]
+    similarity: float
+
+    def mirrored(self) -> Group:
+        return Group(
+            self.rights,
+            self.lefts,
+            tuple(_flip(s, SpanKind.DELETE) for s in self.right_spans),
+            tuple(_flip(s, SpanKind.INSERT) for s in self.left_spans),
+            self.similarity,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,23 +67,24 @@ class Alignment:
     """Which left block goes with which right block (indices into the two block tuples)."""
 
     equal: tuple[tuple[int, int], ...]  # in order on both sides
-    replace: tuple[tuple[int, int, WordDiff], ...]  # in order on both sides, inside gaps
+    groups: tuple[Group, ...]  # in order on both sides, inside gaps
     move: tuple[tuple[int, int, WordDiff], ...]  # anywhere
 
     def mirrored(self) -> Alignment:
         """The alignment of the swapped pair (right, left)."""
         return Alignment(
             tuple((j, i) for i, j in self.equal),
-            tuple((j, i, _mirror(d)) for i, j, d in self.replace),
+            tuple(g.mirrored() for g in self.groups),
             tuple((j, i, _mirror(d)) for i, j, d in self.move),
         )
 
 
-def _mirror(d: WordDiff) -> WordDiff:
-    def flip(spans: tuple[Span, ...], kind: SpanKind) -> tuple[Span, ...]:
-        return tuple(Span(s.start, s.end, kind) for s in spans)
+def _flip(spans: tuple[Span, ...], kind: SpanKind) -> tuple[Span, ...]:
+    return tuple(Span(s.start, s.end, kind) for s in spans)
 
-    return WordDiff(flip(d.right_spans, SpanKind.DELETE), flip(d.left_spans, SpanKind.INSERT), d.similarity)
+
+def _mirror(d: WordDiff) -> WordDiff:
+    return WordDiff(_flip(d.right_spans, SpanKind.DELETE), _flip(d.left_spans, SpanKind.INSERT), d.similarity)
 
 
 def _char(n: int) -> str:
@@ -73,72 +102,332 @@ def align(
     else:
         lkeys = [b.text.rstrip() for b in left]
         rkeys = [b.text.rstrip() for b in right]
-
     equal, gaps = _exact(lkeys, rkeys)
     if not gaps:
         return Alignment(tuple(equal), (), ())
+    return _Aligner(left, right, lkeys, rkeys, options, codec).run(equal, gaps)
 
-    gap_of_left: dict[int, int] = {}
-    gap_of_right: dict[int, int] = {}
-    for g, (l0, l1, r0, r1) in enumerate(gaps):
-        for i in range(l0, l1):
-            gap_of_left[i] = g
-        for j in range(r0, r1):
-            gap_of_right[j] = g
 
-    encoded: dict[tuple[int, int], Encoded] = {}
+class _Aligner:
+    """The state of one alignment (caches of encodings and word counts); lives for one call."""
 
-    def enc(side: int, idx: int) -> Encoded:
-        e = encoded.get((side, idx))
+    def __init__(
+        self,
+        left: tuple[Block, ...],
+        right: tuple[Block, ...],
+        lkeys: list[str],
+        rkeys: list[str],
+        options: DiffOptions,
+        codec: TokenCodec,
+    ) -> None:
+        self.blocks = (left, right)
+        self.keys = (lkeys, rkeys)
+        self.options = options
+        self.codec = codec
+        self.threshold = options.similarity
+        self._encoded: dict[tuple[int, int], Encoded] = {}
+        self._words: dict[tuple[int, int], tuple[list[str], Counter[str], int]] = {}
+
+    # --- per-block features ------------------------------------------------------------------
+
+    def enc(self, side: int, idx: int) -> Encoded:
+        e = self._encoded.get((side, idx))
         if e is None:
-            block = left[idx] if side == 0 else right[idx]
-            e = codec.encode(block.text.rstrip())
-            encoded[(side, idx)] = e
+            e = self._encoded[(side, idx)] = self.codec.encode(self.blocks[side][idx].text.rstrip())
         return e
 
-    moves: list[tuple[int, int, WordDiff]] = []
-    free_left = set(gap_of_left)
-    free_right = set(gap_of_right)
+    def words(self, side: int, idx: int) -> tuple[list[str], Counter[str], int]:
+        """Casefolded words, their counts and their total length (for the cheap bounds)."""
+        w = self._words.get((side, idx))
+        if w is None:
+            lst = WORD.findall(self.blocks[side][idx].text.casefold())
+            w = self._words[(side, idx)] = (lst, Counter(lst), sum(map(len, lst)))
+        return w
 
-    # 2. identical blocks at another position
-    if options.detect_moves:
-        by_key: dict[str, list[int]] = defaultdict(list)
-        for i in sorted(free_left):
-            by_key[lkeys[i]].append(i)
-        for j in sorted(free_right):
-            cands = by_key.get(rkeys[j])
-            if cands and count_words(right[j].text) >= MOVE_MIN_WORDS:
-                i = cands.pop(0)
-                moves.append((i, j, WordDiff((), (), 1.0)))
-                free_left.discard(i)
-                free_right.discard(j)
+    def movable(self, side: int, idx: int) -> bool:
+        return count_words(self.blocks[side][idx].text) >= MOVE_MIN_WORDS
 
-    # 3. similar blocks
-    candidates = _similar_candidates(left, right, sorted(free_left), sorted(free_right), options, enc)
-    in_gap: dict[int, list[tuple[int, int, WordDiff]]] = defaultdict(list)
-    for i, j, d in candidates:
-        if gap_of_left[i] == gap_of_right[j]:
-            in_gap[gap_of_left[i]].append((i, j, d))
-    replace: list[tuple[int, int, WordDiff]] = []
-    for g in sorted(in_gap):
-        for i, j, d in _heaviest_in_order(in_gap[g]):
-            replace.append((i, j, d))
-            free_left.discard(i)
-            free_right.discard(j)
-    if options.detect_moves:
-        for i, j, d in sorted(candidates, key=lambda c: (-c[2].similarity, c[0], c[1])):
-            if (
-                i in free_left
-                and j in free_right
-                and d.similarity >= MOVE_SIMILARITY
-                and count_words(left[i].text) >= MOVE_MIN_WORDS
-                and count_words(right[j].text) >= MOVE_MIN_WORDS
-            ):
-                moves.append((i, j, d))
-                free_left.discard(i)
-                free_right.discard(j)
-    moves.sort(key=lambda m: (m[0], m[1]))
-    return Alignment(tuple(equal), tuple(replace), tuple(moves))
+    # --- the steps ---------------------------------------------------------------------------
+
+    def run(self, equal: list[tuple[int, int]], gaps: list[tuple[int, int, int, int]]) -> Alignment:
+        options = self.options
+        free_left = {i for l0, l1, _, _ in gaps for i in range(l0, l1)}
+        free_right = {j for _, _, r0, r1 in gaps for j in range(r0, r1)}
+        moves: list[tuple[int, int, WordDiff]] = []
+
+        # 2. identical blocks at another position
+        if options.detect_moves:
+            lkeys, rkeys = self.keys
+            by_key: dict[str, list[int]] = defaultdict(list)
+            for i in sorted(free_left):
+                by_key[lkeys[i]].append(i)
+            for j in sorted(free_right):
+                same = by_key.get(rkeys[j])
+                if same and self.movable(1, j):
+                    i = same.pop(0)
+                    moves.append((i, j, WordDiff((), (), 1.0)))
+                    free_left.discard(i)
+                    free_right.discard(j)
+
+        # 3 and 4. similar blocks in order inside each gap, grown over splits and merges
+        groups: list[Group] = []
+        for l0, l1, r0, r1 in gaps:
+            lefts = [i for i in range(l0, l1) if i in free_left]
+            rights = [j for j in range(r0, r1) if j in free_right]
+            if not lefts or not rights:
+                continue
+            if len(lefts) * len(rights) <= SMALL_GAP_PAIRS:
+                cands = self.pairwise(lefts, rights)
+            else:
+                cands = self.indexed(lefts, rights)
+            pairs = _heaviest_in_order(cands)
+            for g in self.grow(pairs, (l0, l1, r0, r1), free_left, free_right):
+                groups.append(g)
+                free_left.difference_update(g.lefts)
+                free_right.difference_update(g.rights)
+
+        # 5. edited blocks at another position
+        if options.detect_moves and free_left and free_right:
+            lefts = sorted(i for i in free_left if self.movable(0, i))
+            rights = sorted(j for j in free_right if self.movable(1, j))
+            cands = self.indexed(lefts, rights) if lefts and rights else []
+            for i, j, d in sorted(cands, key=lambda c: (-c[2].similarity, c[0], c[1])):
+                if i in free_left and j in free_right and d.similarity >= MOVE_SIMILARITY:
+                    moves.append((i, j, d))
+                    free_left.discard(i)
+                    free_right.discard(j)
+        moves.sort(key=lambda m: (m[0], m[1]))
+        groups.sort(key=lambda g: g.lefts[0])
+        return Alignment(tuple(equal), tuple(groups), tuple(moves))
+
+    # --- candidates --------------------------------------------------------------------------
+
+    def bound(self, i: int, j: int) -> float:
+        """Word characters in common, ignoring order: an upper bound of the similarity."""
+        _, lcount, lsize = self.words(0, i)
+        _, rcount, rsize = self.words(1, j)
+        total = lsize + rsize
+        if not total or 2 * min(lsize, rsize) < self.threshold * total:
+            return 0.0
+        small, large = (lcount, rcount) if len(lcount) <= len(rcount) else (rcount, lcount)
+        common = 0
+        for w, c in small.items():
+            other = large.get(w)
+            if other:
+                common += len(w) * (c if c < other else other)
+        return 2.0 * common / total
+
+    def ordered_enough(self, i: int, j: int) -> bool:
+        """Long blocks on one subject share words; edited versions also share word pairs."""
+        lw = self.words(0, i)[0]
+        rw = self.words(1, j)[0]
+        if len(lw) < LONG_BLOCK_WORDS or len(rw) < LONG_BLOCK_WORDS:
+            return True
+        lb = set(zip(lw, lw[1:], strict=False))
+        rb = set(zip(rw, rw[1:], strict=False))
+        return 2.0 * len(lb & rb) / (len(lb) + len(rb)) >= self.threshold * 0.6
+
+    def pairwise(self, lefts: list[int], rights: list[int]) -> list[tuple[int, int, WordDiff]]:
+        out = []
+        for i in lefts:
+            for j in rights:
+                if self.bound(i, j) >= self.threshold and self.ordered_enough(i, j):
+                    d = word_diff(self.enc(0, i), self.enc(1, j))
+                    if d.similarity >= self.threshold:
+                        out.append((i, j, d))
+        return out
+
+    def indexed(self, lefts: list[int], rights: list[int]) -> list[tuple[int, int, WordDiff]]:
+        """Like :meth:`pairwise` for many blocks: only pairs that share rarer words are looked at."""
+        index: dict[str, list[int]] = defaultdict(list)
+        for i in lefts:
+            for w in self.words(0, i)[1]:
+                index[w].append(i)
+        # Words in many blocks say little and cost much: leave them out of the lookup.
+        cap = max(8, len(lefts) // 10)
+        out: list[tuple[int, int, WordDiff]] = []
+        for j in rights:
+            rcount = self.words(1, j)[1]
+            if not rcount:
+                continue
+            hits: dict[int, int] = defaultdict(int)
+            for w in rcount:
+                postings = index.get(w)
+                if postings is not None and len(postings) <= cap:
+                    for i in postings:
+                        hits[i] += 1
+            if not hits:  # only common words: fall back to the blocks that share the most of them
+                for w in rcount:
+                    for i in index.get(w, ()):
+                        hits[i] += 1
+            scored = []
+            for i in sorted(hits, key=lambda i: (-hits[i], i))[: MAX_CANDIDATES * 2]:
+                b = self.bound(i, j)
+                if b >= self.threshold and self.ordered_enough(i, j):
+                    scored.append((b, i))
+            scored.sort(key=lambda s: (-s[0], s[1]))
+            for _b, i in scored[:MAX_CANDIDATES]:
+                d = word_diff(self.enc(0, i), self.enc(1, j))
+                if d.similarity >= self.threshold:
+                    out.append((i, j, d))
+        return out
+
+    # --- splits and merges -------------------------------------------------------------------
+
+    def group(self, lefts: list[int], rights: list[int]) -> tuple[Group, int]:
+        """One word diff over consecutive blocks on each side; returns the group and its marked chars."""
+        left, right = self.blocks
+        if len(lefts) == 1 and len(rights) == 1:
+            d = word_diff(self.enc(0, lefts[0]), self.enc(1, rights[0]))
+            g = Group((lefts[0],), (rights[0],), (d.left_spans,), (d.right_spans,), d.similarity)
+            return g, _marked(d.left_spans) + _marked(d.right_spans)
+        ltext = "".join(left[i].text for i in lefts).rstrip()
+        rtext = "".join(right[j].text for j in rights).rstrip()
+        d = word_diff(self.codec.encode(ltext), self.codec.encode(rtext))
+        lspans = _distribute(d.left_spans, [left[i] for i in lefts])
+        rspans = _distribute(d.right_spans, [right[j] for j in rights])
+        marked = sum(_marked(s) for s in lspans) + sum(_marked(s) for s in rspans)
+        return Group(tuple(lefts), tuple(rights), lspans, rspans, d.similarity), marked
+
+    def grow(
+        self,
+        pairs: list[tuple[int, int, WordDiff]],
+        gap: tuple[int, int, int, int],
+        free_left: set[int],
+        free_right: set[int],
+    ) -> list[Group]:
+        """Groups for the in-order pairs of one gap, each grown over neighbouring unmatched blocks
+        whose text the other side of the pair holds; and a group for a stretch between pairs whose
+        blocks are alike only taken together."""
+        l0, l1, r0, r1 = gap
+        out: list[Group] = []
+        lo_l, lo_r = l0, r0  # first index not yet taken by a group, per side
+        bounds = [(i, j) for i, j, _ in pairs] + [(l1, r1)]
+        for k, (i, j, d) in enumerate(pairs):
+            hi_l, hi_r = bounds[k + 1]
+            self.stretch_group(out, lo_l, i, lo_r, j, free_left, free_right)
+            ls, rs = [i], [j]
+            g = Group((i,), (j,), (d.left_spans,), (d.right_spans,), d.similarity)
+            marked = _marked(d.left_spans) + _marked(d.right_spans)
+            if d.left_spans or d.right_spans:
+                lo = (lo_l, lo_r)
+                if out:
+                    lo = (max(lo_l, out[-1].lefts[-1] + 1), max(lo_r, out[-1].rights[-1] + 1))
+                g, marked = self.extend(g, marked, ls, rs, lo, (hi_l, hi_r), free_left, free_right)
+            out.append(g)
+            lo_l, lo_r = g.lefts[-1] + 1, g.rights[-1] + 1
+        self.stretch_group(out, lo_l, l1, lo_r, r1, free_left, free_right)
+        return out
+
+    def extend(
+        self,
+        g: Group,
+        marked: int,
+        ls: list[int],
+        rs: list[int],
+        lo: tuple[int, int],
+        hi: tuple[int, int],
+        free_left: set[int],
+        free_right: set[int],
+    ) -> tuple[Group, int]:
+        left, right = self.blocks
+        free = (free_left, free_right)
+        grown = True
+        while grown and len(ls) + len(rs) < MAX_GROUP_BLOCKS:
+            grown = False
+            for side, idx in ((0, ls[-1] + 1), (1, rs[-1] + 1), (0, ls[0] - 1), (1, rs[0] - 1)):
+                if not (lo[side] <= idx < hi[side]) or idx not in free[side]:
+                    continue
+                # cheap test first: does the other side's marked text hold this block's words?
+                other_spans = g.right_spans if side == 0 else g.left_spans
+                other_blocks = [right[j] for j in rs] if side == 0 else [left[i] for i in ls]
+                held = " ".join(
+                    b.text[s.start : s.end]
+                    for b, spans in zip(other_blocks, other_spans, strict=True)
+                    for s in spans
+                )
+                _, count, size = self.words(side, idx)
+                if not size or _common_chars(count, Counter(WORD.findall(held.casefold()))) * 2 < size:
+                    continue
+                nls = sorted([*ls, idx]) if side == 0 else ls
+                nrs = sorted([*rs, idx]) if side == 1 else rs
+                ng, nmarked = self.group(nls, nrs)
+                body = len((left if side == 0 else right)[idx].body)
+                if nmarked < marked + body * 0.5:
+                    g, marked, ls, rs = ng, nmarked, nls, nrs
+                    grown = True
+                    break
+        return g, marked
+
+    def stretch_group(
+        self,
+        out: list[Group],
+        l_from: int,
+        l_to: int,
+        r_from: int,
+        r_to: int,
+        free_left: set[int],
+        free_right: set[int],
+    ) -> None:
+        """Between two groups: unmatched blocks on both sides that are alike only taken together
+        (a paragraph re-cut into different pieces) become one group."""
+        if out:
+            l_from = max(l_from, out[-1].lefts[-1] + 1)
+            r_from = max(r_from, out[-1].rights[-1] + 1)
+        ls = [i for i in range(l_from, l_to) if i in free_left]
+        rs = [j for j in range(r_from, r_to) if j in free_right]
+        if not ls or not rs or len(ls) + len(rs) > MAX_GROUP_BLOCKS or len(ls) + len(rs) == 2:
+            return
+        # only consecutive runs form a group
+        if ls != list(range(ls[0], ls[-1] + 1)) or rs != list(range(rs[0], rs[-1] + 1)):
+            return
+        lsize = sum(self.words(0, i)[2] for i in ls)
+        rsize = sum(self.words(1, j)[2] for j in rs)
+        if not lsize or not rsize or 2 * min(lsize, rsize) < self.threshold * (lsize + rsize):
+            return
+        g, _ = self.group(ls, rs)
+        if g.similarity >= self.threshold:
+            out.append(g)
+
+
+def _common_chars(a: Counter[str], b: Counter[str]) -> int:
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    common = 0
+    for w, c in small.items():
+        other = large.get(w)
+        if other:
+            common += len(w) * (c if c < other else other)
+    return common
+
+
+def _marked(spans: tuple[Span, ...]) -> int:
+    return sum(s.end - s.start for s in spans)
+
+
+def _distribute(spans: tuple[Span, ...], blocks: list[Block]) -> tuple[tuple[Span, ...], ...]:
+    """Cut spans over the concatenated texts of ``blocks`` into per-block spans inside their bodies."""
+    out: list[tuple[Span, ...]] = []
+    offset = 0
+    k = 0
+    for block in blocks:
+        body_end = offset + len(block.body)
+        mine: list[Span] = []
+        while k < len(spans) and spans[k].start < body_end:
+            s = spans[k]
+            start, end = max(s.start, offset), min(s.end, body_end)
+            if start < end:
+                mine.append(Span(start - offset, end - offset, s.kind))
+            if s.end <= body_end:
+                k += 1
+            else:
+                break
+        # skip spans that lie only in the separator after this block
+        next_offset = offset + len(block.text)
+        while k < len(spans) and spans[k].end <= next_offset:
+            k += 1
+        out.append(tuple(mine))
+        offset = next_offset
+    return tuple(out)
 
 
 def _exact(
@@ -183,92 +472,6 @@ def _exact(
             gaps.append((gap_start[0], i, gap_start[1], j))
     equal.extend((n - suf + k, m - suf + k) for k in range(suf))
     return equal, gaps
-
-
-def _similar_candidates(
-    left: tuple[Block, ...],
-    right: tuple[Block, ...],
-    free_left: list[int],
-    free_right: list[int],
-    options: DiffOptions,
-    encode: Callable[[int, int], Encoded],
-) -> list[tuple[int, int, WordDiff]]:
-    """Pairs (left, right, word diff) of unmatched blocks that are at least ``options.similarity`` alike.
-
-    Cheap filters first: blocks sharing rarer words (inverted index), then the share of distinct
-    words in common, and for long blocks the share of word pairs (bigrams) in common, which tells an
-    edited paragraph from an unrelated one on the same subject. Only the survivors get a word diff,
-    whose cost grows with tokens times differences.
-    """
-    if not free_left or not free_right:
-        return []
-    lwords = {i: WORD.findall(left[i].text.casefold()) for i in free_left}
-    lcounts = {i: Counter(w) for i, w in lwords.items()}
-    lsizes = {i: sum(map(len, w)) for i, w in lwords.items()}
-    index: dict[str, list[int]] = defaultdict(list)
-    for i in free_left:
-        for w in lcounts[i]:
-            index[w].append(i)
-    lbigrams: dict[int, frozenset[tuple[str, str]]] = {}
-    # Words in many blocks say little and cost much: leave them out of the index lookup.
-    cap = max(8, len(free_left) // 10)
-    threshold = options.similarity
-    out: list[tuple[int, int, WordDiff]] = []
-    for j in free_right:
-        rlist = WORD.findall(right[j].text.casefold())
-        if not rlist:
-            continue
-        rcount = Counter(rlist)
-        rsize = sum(map(len, rlist))
-        hits: dict[int, int] = defaultdict(int)
-        for w in rcount:
-            postings = index.get(w)
-            if postings is not None and len(postings) <= cap:
-                for i in postings:
-                    hits[i] += 1
-        if not hits:
-            # only common words: fall back to the blocks that share the most of them
-            for w in rcount:
-                for i in index.get(w, ()):
-                    hits[i] += 1
-        best = sorted(hits, key=lambda i: (-hits[i], i))[: MAX_CANDIDATES * 2]
-        scored = []
-        rbigrams: frozenset[tuple[str, str]] | None = None
-        for i in best:
-            lsize = lsizes[i]
-            total = lsize + rsize
-            if 2 * min(lsize, rsize) < threshold * total:
-                continue
-            # Word characters in common, ignoring order: an upper bound of the similarity.
-            lcount = lcounts[i]
-            small, large = (lcount, rcount) if len(lcount) <= len(rcount) else (rcount, lcount)
-            common = 0
-            for w, c in small.items():
-                other = large.get(w)
-                if other:
-                    common += len(w) * (c if c < other else other)
-            bound = 2.0 * common / total
-            if bound < threshold:
-                continue
-            if len(rlist) >= LONG_BLOCK_WORDS and len(lwords[i]) >= LONG_BLOCK_WORDS:
-                # Long blocks on one subject share words; edited versions also share word pairs.
-                if rbigrams is None:
-                    rbigrams = frozenset(zip(rlist, rlist[1:], strict=False))
-                lb = lbigrams.get(i)
-                if lb is None:
-                    lb = lbigrams[i] = frozenset(zip(lwords[i], lwords[i][1:], strict=False))
-                if 2.0 * len(lb & rbigrams) / (len(lb) + len(rbigrams)) < threshold * 0.6:
-                    continue
-            scored.append((bound, i))
-        if not scored:
-            continue
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        renc = encode(1, j)
-        for _bound, i in scored[:MAX_CANDIDATES]:
-            d = word_diff(encode(0, i), renc)
-            if d.similarity >= threshold:
-                out.append((i, j, d))
-    return out
 
 
 def _heaviest_in_order(cands: list[tuple[int, int, WordDiff]]) -> list[tuple[int, int, WordDiff]]:

@@ -1,7 +1,7 @@
 """Split extracted policy Markdown into blocks that tile the text exactly.
 
 A block is a heading (ATX ``# ...`` or a setext line underlined with ``===``/``---``), a paragraph
-(consecutive non-blank lines), a list item (``- ``, ``* ``, ``+ ``, ``1. `` with its continuation lines),
+(consecutive non-blank lines), a list item (``- ``, ``* ``, ``+ ``, ``1. `` at any indentation, with its continuation lines),
 one table row (``| ... |``), a fenced code block, or a thematic break (``* * *``). Each block keeps the
 blank lines that follow it, so joining the blocks' texts gives back the input string character for
 character, whatever it is (the splitter never fails: a line it cannot classify is a paragraph).
@@ -16,8 +16,8 @@ from .model import Block, BlockKind
 _BLANK = r"[^\S\n]*(?:\n|\Z)"
 # A line that starts a new block (used to stop paragraph and list-item continuation).
 _START = (
-    r"[ ]{0,3}(?:\#{1,6}(?:[^\S\n]|$)|\||```|~~~|(?:[-*+]|\d{1,9}[.)])(?:[^\S\n]|$)"
-    r"|(?:(?:\*[^\S\n]*){3,}|(?:-[^\S\n]*){3,}|(?:_[^\S\n]*){3,})$)"
+    r"(?:[ ]{0,3}(?:\#{1,6}(?:[^\S\n]|$)|\||```|~~~)|[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[^\S\n]|$)"
+    r"|[ ]{0,3}(?:(?:\*[^\S\n]*){3,}|(?:-[^\S\n]*){3,}|(?:_[^\S\n]*){3,})$)"
 )
 _CONT = rf"(?:(?!{_BLANK}|{_START}).+(?:\n|\Z))*"
 _SETEXT_UNDERLINE = r"[ ]{0,3}(?:=+|-+)[^\S\n]*(?:\n|\Z)"
@@ -29,7 +29,7 @@ _ALTERNATIVES = (
     r"(^[ ]{0,3}(?:(?:\*[^\S\n]*){3,}|(?:-[^\S\n]*){3,}|(?:_[^\S\n]*){3,})(?:\n|\Z))",  # 3 rule
     r"(^[ ]{0,3}\#{1,6}(?:[^\S\n].*)?(?:\n|\Z))",  # 4 heading
     r"(^[ ]{0,3}\|.*(?:\n|\Z))",  # 5 table row
-    rf"(^[ ]{{0,3}}(?:[-*+]|\d{{1,9}}[.)])(?:[^\S\n].*)?(?:\n|\Z){_CONT})",  # 6 list item
+    rf"(^[ \t]*(?:[-*+]|\d{{1,9}}[.)])(?:[^\S\n].*)?(?:\n|\Z){_CONT})",  # 6 list item (nested too)
     rf"(^.*\S.*(?:\n|\Z)(?:(?!{_BLANK}|{_START}|{_SETEXT_UNDERLINE}).+(?:\n|\Z))*(?:{_SETEXT_UNDERLINE})?)",  # 7
 )
 # One alternative per block kind (the group number, ``match.lastindex``, is the kind), then the

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .align import Alignment, align
+from .align import Alignment, Group, align
 from .blocks import split_pair
 from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind
-from .words import TokenCodec, WordDiff, count_words, touched_words
+from .words import TokenCodec, count_words, touched_words
 
 _DEFAULT_OPTIONS = DiffOptions()
 
@@ -27,11 +27,11 @@ def diff_texts(left: str, right: str, options: DiffOptions = _DEFAULT_OPTIONS) -
 
 
 def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment) -> tuple[DiffRow, ...]:
-    # In-order pairs: equal and replace, merged by left index (they are increasing on both sides).
-    pairs: list[tuple[int, int, WordDiff | None]] = [(i, j, None) for i, j in al.equal]
-    pairs.extend(al.replace)
-    if al.replace:
-        pairs.sort(key=lambda p: p[0])
+    # In-order anchors: equal pairs and groups, merged by left index (increasing on both sides).
+    anchors: list[tuple[int, int, Group | None]] = [(i, j, None) for i, j in al.equal]
+    anchors.extend((g.lefts[0], g.rights[0], g) for g in al.groups)
+    if al.groups:
+        anchors.sort(key=lambda p: p[0])
     move_left = {i: (j, d) for i, j, d in al.move}
     move_right = {j: (i, d) for i, j, d in al.move}
     move_ids: dict[tuple[int, int], int] = {}
@@ -44,7 +44,6 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
     li = ri = 0
 
     def flush(upto_left: int, upto_right: int) -> None:
-        nonlocal li, ri
         for i in range(li, upto_left):
             mv = move_left.get(i)
             if mv is None:
@@ -61,21 +60,27 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
                 append(
                     DiffRow(RowKind.MOVE, None, rblocks[j], (), d.right_spans, move_id(i, j), d.similarity)
                 )
-        li, ri = upto_left, upto_right
 
     equal_kind = RowKind.EQUAL
-    for i, j, d in pairs:
+    groups = 0
+    for i, j, g in anchors:
         if i != li or j != ri:
             flush(i, j)
-        if d is None:
+        if g is None:
             append(DiffRow(equal_kind, lblocks[i], rblocks[j]))
-        else:
-            append(
-                DiffRow(
-                    RowKind.REPLACE, lblocks[i], rblocks[j], d.left_spans, d.right_spans, None, d.similarity
-                )
-            )
-        li, ri = i + 1, j + 1
+            li, ri = i + 1, j + 1
+            continue
+        group_id = None
+        if len(g.lefts) > 1 or len(g.rights) > 1:
+            groups += 1
+            group_id = groups
+        for k in range(max(len(g.lefts), len(g.rights))):
+            lb = lblocks[g.lefts[k]] if k < len(g.lefts) else None
+            rb = rblocks[g.rights[k]] if k < len(g.rights) else None
+            ls = g.left_spans[k] if k < len(g.lefts) else ()
+            rs = g.right_spans[k] if k < len(g.rights) else ()
+            append(DiffRow(RowKind.REPLACE, lb, rb, ls, rs, None, g.similarity, group_id))
+        li, ri = g.lefts[-1] + 1, g.rights[-1] + 1
     flush(len(lblocks), len(rblocks))
     return tuple(rows)
 

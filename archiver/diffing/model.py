@@ -5,6 +5,9 @@ whose ``left`` is ``None`` contribute nothing) gives the left blocks in source o
 the right. Blocks tile their source text exactly (each block keeps its trailing blank lines), so
 ``"".join(b.text for b in result.left_blocks()) == result.left_text``.
 
+A block split in two (or two blocks merged) gives ``REPLACE`` rows that share a ``group_id``; the
+extra rows have ``None`` on one side.
+
 A moved block appears twice: a ``MOVE`` row at its old position (``left`` set, ``right`` ``None``) and
 a ``MOVE`` row at its new position (``left`` ``None``, ``right`` set), sharing one ``move_id``. If the
 block was also edited, the spans on each half mark the words that differ from the other half.
@@ -34,7 +37,10 @@ class RowKind(StrEnum):
     EQUAL = "equal"  # same content (under the options); no spans
     INSERT = "insert"  # right block only; the whole block is new; no spans
     DELETE = "delete"  # left block only; the whole block is gone; no spans
-    REPLACE = "replace"  # similar blocks at the same place; spans mark the words that differ
+    REPLACE = "replace"  # similar blocks at the same place; spans mark the words that differ.
+    # A block split in two, or blocks merged into one, gives consecutive REPLACE rows sharing a
+    # ``group_id``; one side of the extra rows is None, and the spans come from one word diff of
+    # the whole group (text that only crossed a block boundary is not marked).
     MOVE = "move"  # one half of a moved block (see the module docstring); spans if also edited
 
 
@@ -81,6 +87,7 @@ class DiffRow:
     right_spans: tuple[Span, ...] = ()
     move_id: int | None = None  # shared by the two halves of a move
     similarity: float = 1.0  # 0..1 word similarity of the paired blocks (1.0 when not paired)
+    group_id: int | None = None  # shared by the REPLACE rows of one split/merge group
 
     @property
     def changed(self) -> bool:

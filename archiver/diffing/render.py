@@ -51,6 +51,7 @@ def to_json(result: DiffResult) -> dict[str, Any]:
                 "right_spans": _spans_json(row.right_spans),
                 "move_id": row.move_id,
                 "similarity": round(row.similarity, 4),
+                "group_id": row.group_id,
             }
             for row in result.rows
         ],
@@ -78,6 +79,8 @@ def _header(row: DiffRow, color: bool) -> str:
     left = f"{row.left.line + 1}" if row.left is not None else "-"
     right = f"{row.right.line + 1}" if row.right is not None else "-"
     what = row.kind.value
+    if row.group_id is not None:
+        what = f"replace (split/merge group {row.group_id})"
     if row.kind is RowKind.MOVE:
         what = f"move #{row.move_id} {'from here' if row.left is not None else 'to here'}"
     text = f"@@ left {left}, right {right} @@ {what}"
@@ -95,15 +98,26 @@ def _row_text(row: DiffRow, result: DiffResult, color: bool) -> str:
     if kind is RowKind.INSERT:
         assert row.right is not None
         return _mark("+", row.right.body, color)
-    if kind is RowKind.REPLACE:
+    if kind is RowKind.REPLACE and row.group_id is None:
         assert row.left is not None and row.right is not None
         ops = inline_ops(row.left.body, row.right.body, result.options)
         return "".join(_mark(op, text, color) for op, text in ops)
+    if kind is RowKind.REPLACE:
+        # part of a split/merge group: each side as it is, with the words the group's diff marks
+        sides = []
+        if row.left is not None:
+            sides.append("< " + _marked_body(row.left, row.left_spans, "-", color))
+        if row.right is not None:
+            sides.append("> " + _marked_body(row.right, row.right_spans, "+", color))
+        return "\n".join(sides)
     # a move half: the block as it is on its side, with the words that differ from the other half
-    block, spans, op = (
-        (row.left, row.left_spans, "-") if row.left is not None else (row.right, row.right_spans, "+")
-    )
-    assert block is not None
+    if row.left is not None:
+        return _marked_body(row.left, row.left_spans, "-", color)
+    assert row.right is not None
+    return _marked_body(row.right, row.right_spans, "+", color)
+
+
+def _marked_body(block: Block, spans: tuple[Span, ...], op: str, color: bool) -> str:
     pieces = []
     pos = 0
     for span in spans:

@@ -281,12 +281,16 @@ def deleted_runs(result: DiffResult) -> list[str]:
 def test_tinder_partial_capture_shows_exactly_sections_7_to_9_deleted() -> None:
     before, partial = ref(TINDER, "20240531183348"), ref(TINDER, "20250417003349")
     result = diff_texts(before, partial)
-    runs = deleted_runs(result)
-    assert runs[0] == sections_7_to_9(before)
-    # elsewhere only two short address lines went (they moved into the address quote below them)
-    assert [run.strip() for run in runs[1:]] == [
-        "Data Protection Officer\n\nMTCH Technology Services Limited"
+    assert deleted_runs(result) == [sections_7_to_9(before)]
+    # two address lines were merged into the address quote below them: one group, nothing lost
+    group = [row for row in result.rows if row.group_id is not None]
+    assert [row.left.body for row in group if row.left is not None] == [
+        "Data Protection Officer",
+        "MTCH Technology Services Limited",
+        "> Tinder  \n> 1 Hatch Street Upper\u00a0  \n> Dublin 2\u00a0  \n> Dublin\u00a0  \n> D02 PY28  \n> Ireland",
     ]
+    assert all(not row.left_spans for row in group)
+    assert all(row.kind is RowKind.REPLACE for row in group)
     assert kinds(result) == {RowKind.EQUAL, RowKind.DELETE, RowKind.REPLACE, RowKind.INSERT}
     inserted = [row.right for row in result.rows if row.kind is RowKind.INSERT]
     assert [b.text.strip() for b in inserted if b is not None] == ["### **10\\. Children's Privacy**"]
