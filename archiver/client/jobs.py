@@ -197,7 +197,7 @@ class FetchJob:
         final = result.final
         provenance = ""
         original = row.original
-        timestamp = row.timestamp if final.timestamp == row.timestamp else final.timestamp
+        timestamp = final.timestamp  # Memento-Datetime: when the content was really captured
         if result.via:
             first = result.via[0]
             provenance = (f"via redirect from {first.original_url} at {first.timestamp}, "

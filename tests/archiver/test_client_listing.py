@@ -12,7 +12,8 @@ from werkzeug import Request, Response
 
 from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind, archive_endpoint
 from archiver.client.linkformat import parse_http_date, parse_link_format
-from archiver.client.listing import list_captures, parse_pywb_ndjson, parse_timemap, repair_timestamp
+from archiver.client.listing import list_captures, repair_timestamp
+from archiver.client.memento import parse_pywb_ndjson, parse_timemap
 from archiver.errors import ArchiveResponseError, BlockedError, InvalidDateError, InvalidURLError
 
 URL = "https://example.com/privacy"
