@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -102,7 +102,7 @@ class FetchJob:
     def key(self) -> str:
         return f"fetch {self.endpoint.prefix} {make_query(self.url).key}"
 
-    def run(self) -> Iterator[Progress]:
+    def run(self) -> Generator[Progress, None, None]:
         query = make_query(self.url, self.from_date, self.to_date)  # validates before any request
         policy = self.arc.ensure_policy(query.url)
         state: dict[str, Any] = self.arc.job_get(self.key) or {}

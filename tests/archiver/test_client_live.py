@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,7 @@ def spn_server(httpserver: HTTPServer, final: dict[str, str], polls_pending: int
             return Response(json.dumps({"status": "pending", "job_id": "j1"}), content_type="application/json")
         return Response(json.dumps({"job_id": "j1", **final}), content_type="application/json")
 
-    def record(payload: dict[str, object]) -> object:
+    def record(payload: dict[str, object]) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:
             seen.append(request)
             return Response(json.dumps(payload), content_type="application/json")
