@@ -12,6 +12,8 @@ otherwise a pywb that cannot be installed or started fails the tests, loudly.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -43,6 +45,7 @@ class WarcCapture:
     content_type: str = "text/html"
     status: str = "200 OK"
     headers: tuple[tuple[str, str], ...] = ()
+    revisit_of: tuple[str, str, bytes] | None = None  # (url, timestamp, body) of the identical original
 
 
 @dataclass
@@ -104,10 +107,18 @@ def write_warc(path: Path, captures: Iterable[WarcCapture]) -> Path:
                 [("Content-Type", cap.content_type), ("Content-Length", str(len(cap.body))), *cap.headers],
                 protocol="HTTP/1.1",
             )
-            record = writer.create_warc_record(
-                cap.url, "response", payload=BytesIO(cap.body), length=len(cap.body), http_headers=http,
-                warc_headers_dict={"WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
-            )
+            date = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if cap.revisit_of is not None:
+                ref_url, ref_ts, ref_body = cap.revisit_of
+                ref_date = datetime.strptime(ref_ts, "%Y%m%d%H%M%S").strftime("%Y-%m-%dT%H:%M:%SZ")
+                digest = "sha1:" + base64.b32encode(hashlib.sha1(ref_body).digest()).decode()
+                record = writer.create_revisit_record(cap.url, digest, ref_url, ref_date, http_headers=http)
+                record.rec_headers.replace_header("WARC-Date", date)
+            else:
+                record = writer.create_warc_record(
+                    cap.url, "response", payload=BytesIO(cap.body), length=len(cap.body), http_headers=http,
+                    warc_headers_dict={"WARC-Date": date},
+                )
             writer.write_record(record)
     return path
 

@@ -50,7 +50,7 @@ CHUNK = 64 * 1024
 class Memento:
     """One archived response exactly as the archive served it in id_ mode."""
 
-    memento_url: str  # the id_ URL that answered
+    memento_url: str  # the id_ URL of the capture served (Content-Location if the archive gives it)
     original_url: str  # Link rel="original" (the URL actually captured), else the asked-for URL
     timestamp: str  # from Memento-Datetime, 14-digit UTC
     status: int  # the archived HTTP status
@@ -201,8 +201,10 @@ def _memento(resp: requests.Response, body: bytes, requested: str, url: str) -> 
         except (OSError, EOFError, zlib.error):
             log.warning("%s: body starts like gzip but does not decompress", requested)
     headers = tuple((str(k), str(v)) for k, v in resp.raw.headers.items())
+    # pywb names the capture it really served (a nearest one, a fuzzy match) in Content-Location
+    located = resp.headers.get("Content-Location")
     return Memento(
-        memento_url=requested,
+        memento_url=urljoin(requested, located) if located else requested,
         original_url=original,
         timestamp=from_datetime(when),
         status=resp.status_code,

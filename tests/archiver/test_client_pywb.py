@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pywb_support import PywbServer, corpus_captures, pywb_corpus  # noqa: F401  (fixture)
+from pywb_support import (  # noqa: F401  (pywb_corpus is a fixture)
+    PywbServer,
+    WarcCapture,
+    corpus_captures,
+    pywb_corpus,
+    start_pywb,
+    write_warc,
+)
 
 from archiver.cli import main
 from archiver.client import pacer as pacer_module
@@ -77,3 +85,42 @@ def test_an_unknown_url_has_no_captures_and_no_memento(pywb_corpus: PywbServer) 
     assert list(list_captures(session(), endpoint, "https://unknown.example/privacy")) == []
     with pytest.raises(NoMementoError):
         fetch_memento(session(), endpoint, "20250101000000", "https://unknown.example/privacy")
+
+
+EDGE = "https://edge.example/privacy"
+MOVED = "https://edge.example/legal/privacy"
+V1 = b"<html><body><h1>Privacy</h1><p>First text.</p></body></html>"
+V2 = b"<html><body><h1>Privacy</h1><p>Moved text.</p></body></html>"
+
+
+@pytest.fixture(scope="module")
+def pywb_edges(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbServer]:
+    """A revisit, an archived 302 whose Location is the live URL, and its target, in a real pywb."""
+    work = tmp_path_factory.mktemp("pywb-edges")
+    warc = write_warc(work / "edges.warc.gz", [
+        WarcCapture(EDGE, "20200101000000", V1),
+        WarcCapture(EDGE, "20200201000000", V1, revisit_of=(EDGE, "20200101000000", V1)),
+        WarcCapture(EDGE, "20200301000000", b"moved", status="302 Found", headers=(("Location", MOVED),)),
+        WarcCapture(MOVED, "20200301000005", V2),
+    ])
+    server = start_pywb(work / "site", [warc], coll="edges")
+    yield server
+    server.stop()
+
+
+def test_real_pywb_revisits_and_archived_redirects(pywb_edges: PywbServer, tmp_path: Path) -> None:
+    endpoint = archive_endpoint(pywb_edges.prefix)
+    rows = list(list_captures(session(), endpoint, EDGE))
+    assert [(r.timestamp, r.status, r.is_revisit) for r in rows] == [
+        ("20200101000000", 200, False), ("20200201000000", None, True), ("20200301000000", 302, False)]
+    with Archive.open(tmp_path / "archive") as arc:
+        summary = run_fetch(FetchJob(arc, session(), endpoint, EDGE))
+        assert (summary.downloaded, summary.reused, summary.failed) == (2, 1, ())
+        caps = {(c.timestamp, c.http_status): c for c in arc.captures(arc.get_policy(EDGE).id)}
+        assert caps[("20200201000000", 200)].sha256 == caps[("20200101000000", 200)].sha256
+        evidence = caps[("20200301000000", 302)]
+        assert arc.read_body(evidence) == b"moved" and evidence.original_url == EDGE
+        target = caps[("20200301000005", 200)]
+        assert arc.read_body(target) == V2 and target.original_url == MOVED
+        assert target.memento_url == f"{pywb_edges.prefix}20200301000005id_/{MOVED}"  # Content-Location
+        assert "via redirect from" in target.provenance
