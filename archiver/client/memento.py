@@ -88,6 +88,11 @@ def timemap_rows(
             continue  # pywb and others: no captures of this URL
         if resp.status_code != 200:
             raise ArchiveResponseError(f"the archive's TimeMap {page} answered HTTP {resp.status_code}", page)
+        ctype = resp.headers.get("Content-Type", "").lower()
+        if "html" in ctype or resp.text.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
+            raise ArchiveResponseError(
+                f"{endpoint.host} answered a web page instead of a TimeMap (a CAPTCHA, a login or an error "
+                "page); the archive is unavailable now, try again later or another archive", page)
         rows, more = parse_timemap(resp.text, endpoint)
         yield from rows
         todo += [m for m in more if m not in visited]

@@ -361,3 +361,11 @@ def test_the_row_cap_stops_a_runaway_listing_with_a_warning(httpserver: HTTPServ
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL, max_rows=3))
     assert len(rows) == 3 and "stopped listing after 3 captures" in caplog.text
+
+
+def test_an_html_page_instead_of_a_timemap_means_the_archive_is_unavailable(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(f"/m/timemap/link/{URL}").respond_with_data(
+        "<!DOCTYPE html><html><body>Please complete the security check</body></html>", content_type="text/html")
+    session, _ = manual_session()
+    with pytest.raises(ArchiveResponseError, match="answered a web page instead of a TimeMap .* unavailable now"):
+        list(list_captures(session, ArchiveEndpoint(httpserver.url_for("/m/"), ArchiveKind.TIMEMAP), URL))
