@@ -1,7 +1,20 @@
 """The web-archive client: list and fetch captures from the Wayback Machine or any Memento/pywb archive.
 
 Built on requests with our own pacing and retries (PROTOCOLS.md §8.1). No Qt here: the UI runs
-these calls in worker threads and cancels them with a ``threading.Event``.
+these calls in worker threads and cancels them with a ``threading.Event``. One ``Session`` per
+worker thread; all sessions share the process-wide pacer (``default_pacer()``)::
+
+    endpoint = archive_endpoint("https://web.archive.org/web/")        # or a pywb collection prefix
+    with Session() as session:
+        for row in list_captures(session, endpoint, url, "2020", None, cancel=cancel):
+            ...                                                          # ListedCapture, lazily
+        job = FetchJob(arc, session, endpoint, url, cancel=cancel)
+        for progress in job.run():                                       # Progress(done, total, message)
+            ...
+        job.summary                                                      # FetchSummary
+        stored, created, page = capture_live(arc, session, url, cancel=cancel)
+
+Every error is an ArchiverError with a one-line message; CancelledError means the user cancelled.
 """
 
 from .endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
