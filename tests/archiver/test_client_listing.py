@@ -369,3 +369,13 @@ def test_an_html_page_instead_of_a_timemap_means_the_archive_is_unavailable(http
     session, _ = manual_session()
     with pytest.raises(ArchiveResponseError, match="answered a web page instead of a TimeMap .* unavailable now"):
         list(list_captures(session, ArchiveEndpoint(httpserver.url_for("/m/"), ArchiveKind.TIMEMAP), URL))
+
+
+def test_filters_and_collapse_are_passed_to_the_ia_cdx_server(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(CDX_PATH).respond_with_data("[]", content_type="application/json")
+    session, _ = manual_session()
+    list(list_captures(session, ia_endpoint(httpserver), URL, filters=("statuscode:200", "!mimetype:warc/revisit"),
+                       collapse=("digest", "timestamp:10")))
+    q = queries(httpserver)[0]
+    assert q["filter"] == ["statuscode:200", "!mimetype:warc/revisit"]
+    assert q["collapse"] == ["digest", "timestamp:10"]
