@@ -19,7 +19,7 @@ _QUERY_SAFE = "=&%:@!$'()*+,;/?-._~"
 def normalize_url(raw: str) -> str:
     """Return the canonical display form of a user-given URL, or raise InvalidURLError.
 
-    Trims space, drops the fragment, adds ``http://`` when no scheme is given, encodes IDN hosts
+    Trims space, drops the fragment, adds ``https://`` when no scheme is given, encodes IDN hosts
     as IDNA and non-ASCII paths as percent-escapes. Refuses mailto:, javascript:, hostless and
     other non-http(s) input.
     """
@@ -36,8 +36,10 @@ def normalize_url(raw: str) -> str:
     if m and m.group(1).lower() not in ("http", "https"):
         raise InvalidURLError(raw, f"only http and https are supported, not {m.group(1).lower()}:")
     if not m:
-        text = "http://" + text.lstrip("/")
+        text = "https://" + text.lstrip("/")
     parts = urlsplit(text)
+    if "@" in parts.netloc:
+        raise InvalidURLError(raw, "contains a user name or password; leave them out")
     host = parts.hostname or ""
     if not host or host.startswith(".") or ".." in host:
         raise InvalidURLError(raw, "no host name")
@@ -45,7 +47,11 @@ def normalize_url(raw: str) -> str:
         ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
     except UnicodeError as exc:
         raise InvalidURLError(raw, f"bad host name ({exc})") from None
-    if not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", ascii_host) or ascii_host.endswith("-"):
+    if ":" in ascii_host:  # an IPv6 literal: urlsplit strips its brackets
+        if not re.fullmatch(r"[0-9a-f:.]+", ascii_host):
+            raise InvalidURLError(raw, f"bad IPv6 address {host!r}")
+        ascii_host = f"[{ascii_host}]"
+    elif not re.fullmatch(r"[a-z0-9.-]+", ascii_host) or ascii_host.endswith("-"):
         raise InvalidURLError(raw, f"bad host name {host!r}")
     try:
         port = parts.port
@@ -65,6 +71,8 @@ def policy_key(url: str) -> str:
     """
     parts = urlsplit(normalize_url(url))
     host = (parts.hostname or "").removeprefix("www.")
+    if ":" in host:
+        host = f"[{host}]"
     if parts.port and parts.port not in (80, 443):
         host += f":{parts.port}"
     path = quote(unquote(parts.path), safe=_PATH_SAFE).rstrip("/")
