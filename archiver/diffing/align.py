@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import fast_diff_match_patch as fdmp
 
 from .model import Block, DiffOptions, Span, SpanKind
-from .words import WORD, Encoded, TokenCodec, WordDiff, count_words, word_diff
+from .words import WORD, Encoded, TokenCodec, WordDiff, count_words, trim_points, trimmed_diff, word_diff
 
 #: A block needs this many words to be reported as moved (``* * *`` or ``| --- |`` are not moves).
 MOVE_MIN_WORDS = 2
@@ -38,6 +38,8 @@ MAX_CANDIDATES = 6
 LONG_BLOCK_WORDS = 12
 #: Gaps with at most this many (left x right) pairs compare every pair instead of using the index.
 SMALL_GAP_PAIRS = 64
+#: How far (blocks skipped on both sides together) the in-place walk looks for the next pair.
+WALK_WINDOW = 3
 #: Largest number of blocks (both sides) a split/merge group may have.
 MAX_GROUP_BLOCKS = 12
 
@@ -176,11 +178,13 @@ class _Aligner:
             rights = [j for j in range(r0, r1) if j in free_right]
             if not lefts or not rights:
                 continue
-            if len(lefts) * len(rights) <= SMALL_GAP_PAIRS:
-                cands = self.pairwise(lefts, rights)
-            else:
-                cands = self.indexed(lefts, rights)
-            pairs = _heaviest_in_order(cands)
+            pairs = self.walk(lefts, rights)
+            if pairs is None:
+                if len(lefts) * len(rights) <= SMALL_GAP_PAIRS:
+                    cands = self.pairwise(lefts, rights)
+                else:
+                    cands = self.indexed(lefts, rights)
+                pairs = _heaviest_in_order(cands)
             for g in self.grow(pairs, (l0, l1, r0, r1), free_left, free_right):
                 groups.append(g)
                 free_left.difference_update(g.lefts)
@@ -190,6 +194,7 @@ class _Aligner:
         if options.detect_moves and free_left and free_right:
             lefts = sorted(i for i in free_left if self.movable(0, i))
             rights = sorted(j for j in free_right if self.movable(1, j))
+            self.threshold = max(self.threshold, MOVE_SIMILARITY)  # the filters may be stricter now
             cands = self.indexed(lefts, rights) if lefts and rights else []
             for i, j, d in sorted(cands, key=lambda c: (-c[2].similarity, c[0], c[1])):
                 if i in free_left and j in free_right and d.similarity >= MOVE_SIMILARITY:
@@ -209,13 +214,7 @@ class _Aligner:
         total = lsize + rsize
         if not total or 2 * min(lsize, rsize) < self.threshold * total:
             return 0.0
-        small, large = (lcount, rcount) if len(lcount) <= len(rcount) else (rcount, lcount)
-        common = 0
-        for w, c in small.items():
-            other = large.get(w)
-            if other:
-                common += len(w) * (c if c < other else other)
-        return 2.0 * common / total
+        return 2.0 * _common_chars(lcount, rcount) / total
 
     def ordered_enough(self, i: int, j: int) -> bool:
         """Long blocks on one subject share words; edited versions also share word pairs."""
@@ -227,14 +226,63 @@ class _Aligner:
         rb = set(zip(rw, rw[1:], strict=False))
         return 2.0 * len(lb & rb) / (len(lb) + len(rb)) >= self.threshold * 0.6
 
+    def similar(self, i: int, j: int) -> WordDiff | None:
+        """The word diff of two blocks if they are at least ``options.similarity`` alike."""
+        left, right = self.blocks
+        lb, rb = left[i].text.rstrip(), right[j].text.rstrip()
+        total = len(lb) + len(rb)
+        if 2 * min(len(lb), len(rb)) < self.threshold * total * 0.8:
+            return None
+        cuts = trim_points(lb, rb)
+        if 2 * (cuts[0] + cuts[1]) >= self.threshold * total:
+            # mostly shared text (an edit in place): diff only the part in between
+            d = trimmed_diff(self.codec, lb, rb, cuts)
+        elif self.bound(i, j) < self.threshold or not self.ordered_enough(i, j):
+            return None
+        else:
+            d = word_diff(self.enc(0, i), self.enc(1, j))
+        return d if d.similarity >= self.threshold else None
+
+    def walk(self, lefts: list[int], rights: list[int]) -> list[tuple[int, int, WordDiff]] | None:
+        """The common case of edits in place: walk both sides in order, pairing each block with its
+        counterpart and stepping over a few inserted or deleted blocks. None when a step finds no
+        similar pair nearby (a rewrite): then the gap gets the full search."""
+        out: list[tuple[int, int, WordDiff]] = []
+        a = b = skipped = 0
+        n, m = len(lefts), len(rights)
+        while a < n and b < m:
+            found = None
+            for dist in range(WALK_WINDOW + 1):
+                for da in range(dist + 1):
+                    db = dist - da
+                    if a + da < n and b + db < m:
+                        d = self.similar(lefts[a + da], rights[b + db])
+                        if d is not None:
+                            found = (da, db, d)
+                            break
+                if found:
+                    break
+            if found is None:
+                # nothing alike nearby: both blocks stay unpaired, unless that keeps happening
+                skipped += 1
+                if skipped > max(2, min(n, m) // 4):
+                    return None
+                a += 1
+                b += 1
+                continue
+            da, db, d = found
+            out.append((lefts[a + da], rights[b + db], d))
+            a += da + 1
+            b += db + 1
+        return out
+
     def pairwise(self, lefts: list[int], rights: list[int]) -> list[tuple[int, int, WordDiff]]:
         out = []
         for i in lefts:
             for j in rights:
-                if self.bound(i, j) >= self.threshold and self.ordered_enough(i, j):
-                    d = word_diff(self.enc(0, i), self.enc(1, j))
-                    if d.similarity >= self.threshold:
-                        out.append((i, j, d))
+                d = self.similar(i, j)
+                if d is not None:
+                    out.append((i, j, d))
         return out
 
     def indexed(self, lefts: list[int], rights: list[int]) -> list[tuple[int, int, WordDiff]]:
@@ -278,12 +326,12 @@ class _Aligner:
         """One word diff over consecutive blocks on each side; returns the group and its marked chars."""
         left, right = self.blocks
         if len(lefts) == 1 and len(rights) == 1:
-            d = word_diff(self.enc(0, lefts[0]), self.enc(1, rights[0]))
+            d = trimmed_diff(self.codec, left[lefts[0]].text.rstrip(), right[rights[0]].text.rstrip())
             g = Group((lefts[0],), (rights[0],), (d.left_spans,), (d.right_spans,), d.similarity)
             return g, _marked(d.left_spans) + _marked(d.right_spans)
         ltext = "".join(left[i].text for i in lefts).rstrip()
         rtext = "".join(right[j].text for j in rights).rstrip()
-        d = word_diff(self.codec.encode(ltext), self.codec.encode(rtext))
+        d = trimmed_diff(self.codec, ltext, rtext)
         lspans = _distribute(d.left_spans, [left[i] for i in lefts])
         rspans = _distribute(d.right_spans, [right[j] for j in rights])
         marked = sum(_marked(s) for s in lspans) + sum(_marked(s) for s in rspans)
@@ -391,13 +439,8 @@ class _Aligner:
 
 
 def _common_chars(a: Counter[str], b: Counter[str]) -> int:
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    common = 0
-    for w, c in small.items():
-        other = large.get(w)
-        if other:
-            common += len(w) * (c if c < other else other)
-    return common
+    """Characters of the words two blocks have in common, counted as often as both have them."""
+    return sum([len(w) * min(a[w], b[w]) for w in a.keys() & b.keys()])
 
 
 def _marked(spans: tuple[Span, ...]) -> int:

@@ -10,6 +10,8 @@ character, whatever it is (the splitter never fails: a line it cannot classify i
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import defaultdict
 
 from .model import Block, BlockKind
 
@@ -37,7 +39,6 @@ _ALTERNATIVES = (
 _BLOCK = re.compile("(?:" + "|".join(_ALTERNATIVES) + r")(?:[^\S\n]*\n)*(?:[^\S\n]+\Z)?", re.MULTILINE)
 _LEADING_BLANKS = re.compile(r"(?:[^\S\n]*\n)+|[^\S\n]+\Z")
 _SETEXT_END = re.compile(rf"\n{_SETEXT_UNDERLINE}\Z")
-_ANY_LINE = re.compile(r".*(?:\n|\Z)")
 
 _KINDS = {
     1: BlockKind.CODE,
@@ -53,112 +54,99 @@ _KINDS = {
 def split_blocks(text: str) -> tuple[Block, ...]:
     """The blocks of ``text`` in order; ``"".join(b.text for b in blocks) == text``."""
     blocks: list[Block] = []
-    _split(text, blocks, 0, 0, None)
+    pos = line = 0
+    n = len(text)
+    lead = _leading_blanks(text)
+    if lead:
+        blocks.append(_block(BlockKind.BLANK, text, 0, lead, 0, 0))
+        pos, line = lead, text.count("\n", 0, lead)
+    append = blocks.append
+    while pos < n:
+        kind, end = _next_block(text, pos)
+        chunk = text[pos:end]
+        count = chunk.count("\n")
+        append(Block(kind, chunk, pos, end, len(blocks), line, count if chunk[-1] == "\n" else count + 1))
+        line += count
+        pos = end
     return tuple(blocks)
 
 
 def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, ...]]:
     """``(split_blocks(left), split_blocks(right))``, faster for two versions of one text.
 
-    Where the texts share a beginning, the right side reuses the left's blocks; once the right split
-    reaches, inside the shared ending, a position where a left block starts, the rest of the right
-    side is the left's blocks shifted (splitting from a block start depends only on what follows).
+    The right side reuses a left block wherever the right text continues with that block's text
+    and the line after it: splitting from a block start looks no further than that, so the result
+    is the same as splitting the right text on its own. After a block that is not reused, the
+    expected left block is found again by its text.
     """
-    lblocks: list[Block] = []
-    _split(left, lblocks, 0, 0, None)
-    n, m = len(left), len(right)
-    prefix = _common_prefix(left, right)
-    # Reuse block k when block k + 1 ends with a newline inside the common prefix: the split of
-    # block k looked no further than that newline.
-    k = 0
-    while k + 1 < len(lblocks) and lblocks[k + 1].end <= prefix and lblocks[k + 1].text[-1] == "\n":
-        k += 1
-    rblocks = lblocks[:k] if k else []
-    pos = rblocks[-1].end if rblocks else 0
-    line = rblocks[-1].line + rblocks[-1].text.count("\n") if rblocks else 0
-    suffix = _common_prefix(left[::-1], right[::-1]) if left and right else 0
-    suffix = min(suffix, n - pos, m - pos)
-    delta = m - n
-    starts = {b.start: b.index for b in lblocks if b.index > 0 and b.start >= n - suffix}
-    sync = _split(right, rblocks, pos, line, (starts, delta, m - suffix))
-    if sync is not None:
-        li = sync
-        first = lblocks[li]
-        di = len(rblocks) - li
-        dl = (rblocks[-1].line + rblocks[-1].text.count("\n") if rblocks else 0) - first.line
-        rblocks.extend(
-            Block(b.kind, b.text, b.start + delta, b.end + delta, b.index + di, b.line + dl, b.lines)
-            for b in lblocks[li:]
-        )
-    return tuple(lblocks), tuple(rblocks)
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the common prefix, by halving (slice comparisons run in C)."""
-    lo, hi = 0, min(len(a), len(b))
-    if a[:hi] == b[:hi]:
-        return hi
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
+    lblocks = split_blocks(left)
+    nl, m, ltext_len = len(lblocks), len(right), len(left)
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for b in lblocks:
+        by_text[b.text].append(b.index)
+    rblocks: list[Block] = []
+    append = rblocks.append
+    pos = line = 0
+    left_lead = nl > 0 and lblocks[0].kind is BlockKind.BLANK
+    k = 1 if left_lead else 0
+    lead = _leading_blanks(right)
+    if lead:
+        if left_lead and lblocks[0].text == right[:lead]:
+            append(lblocks[0])
         else:
-            hi = mid - 1
-    return lo
-
-
-def _split(
-    text: str,
-    blocks: list[Block],
-    pos: int,
-    line: int,
-    sync: tuple[dict[int, int], int, int] | None,
-) -> int | None:
-    """Append the blocks of ``text`` from ``pos`` (a block start) to ``blocks``.
-
-    With ``sync = (left starts -> left index, delta, suffix start)``, stop at the first block start
-    at or after ``suffix start`` that is a left block start shifted by ``delta``, and return that
-    left index.
-    """
-    n = len(text)
-    match_block = _BLOCK.match
-    append = blocks.append
-    kinds = _KINDS
-    paragraph = BlockKind.PARAGRAPH
-    if pos == 0 and n:
-        lead = _LEADING_BLANKS.match(text)
-        if lead:
-            pos = lead.end()
-            chunk = text[:pos]
-            count = chunk.count("\n")
-            lines = count if chunk.endswith("\n") else count + 1
-            append(Block(BlockKind.BLANK, chunk, 0, pos, 0, 0, lines))
-            line = count
-    if sync is not None:
-        starts, delta, sync_from = sync
-    index = len(blocks)
-    while pos < n:
-        if sync is not None and pos >= sync_from:
-            li = starts.get(pos - delta)
-            if li is not None:
-                return li
-        m = match_block(text, pos)
-        if m is None or m.end() == pos:  # cannot happen for well-formed input; never loop forever
-            m = _ANY_LINE.match(text, pos)
-            assert m is not None
-            kind = paragraph
-            end = m.end() if m.end() > pos else n
-        else:
-            end = m.end()
-            kind = kinds[m.lastindex or 7]
-            if kind is paragraph:
-                body = m.group(7)
-                if body.find("\n") < len(body) - 1 and _SETEXT_END.search(body):
-                    kind = BlockKind.HEADING
-        chunk = text[pos:end]
+            append(_block(BlockKind.BLANK, right, 0, lead, 0, 0))
+        pos, line = lead, right.count("\n", 0, lead)
+    while pos < m:
+        if k < nl:
+            b = lblocks[k]
+            nxt = left.find("\n", b.end)
+            seen = ltext_len if nxt == -1 else nxt + 1  # the split of b looked at most this far
+            size = b.end - b.start
+            if right.startswith(left[b.start : seen], pos) and (
+                seen < ltext_len or pos + seen - b.start == m
+            ):
+                if b.start == pos and b.index == len(rblocks) and b.line == line:
+                    append(b)
+                else:
+                    append(Block(b.kind, b.text, pos, pos + size, len(rblocks), line, b.lines))
+                line += b.text.count("\n")
+                pos += size
+                k += 1
+                continue
+        kind, end = _next_block(right, pos)
+        chunk = right[pos:end]
         count = chunk.count("\n")
-        append(Block(kind, chunk, pos, end, index, line, count if chunk[-1] == "\n" else count + 1))
-        index += 1
+        append(Block(kind, chunk, pos, end, len(rblocks), line, count if chunk[-1] == "\n" else count + 1))
         line += count
         pos = end
-    return None
+        same = by_text.get(chunk)
+        if same:  # back in step with the left side: expect the left block after this one next
+            after = bisect_left(same, k)
+            k = (same[after] if after < len(same) else same[-1]) + 1
+    return lblocks, tuple(rblocks)
+
+
+def _block(kind: BlockKind, text: str, start: int, end: int, index: int, line: int) -> Block:
+    chunk = text[start:end]
+    count = chunk.count("\n")
+    return Block(kind, chunk, start, end, index, line, count if chunk.endswith("\n") else count + 1)
+
+
+def _leading_blanks(text: str) -> int:
+    """Length of the blank lines (or only whitespace) a text starts with."""
+    lead = _LEADING_BLANKS.match(text)
+    return lead.end() if lead else 0
+
+
+def _next_block(text: str, pos: int) -> tuple[BlockKind, int]:
+    """Kind and end of the block starting at ``pos`` (a block start, not at leading blank lines)."""
+    m = _BLOCK.match(text, pos)
+    if m is None or m.end() == pos:  # cannot happen for well-formed input; never loop forever
+        nl = text.find("\n", pos)
+        return BlockKind.PARAGRAPH, len(text) if nl == -1 else nl + 1
+    kind = _KINDS[m.lastindex or 7]
+    if kind is BlockKind.PARAGRAPH:
+        body = m.group(7)
+        if body.find("\n") < len(body) - 1 and _SETEXT_END.search(body):
+            kind = BlockKind.HEADING
+    return kind, m.end()

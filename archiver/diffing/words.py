@@ -20,6 +20,7 @@ from .model import DiffOptions, Span, SpanKind
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 WORD = re.compile(r"\w+")
 _WORD_START = re.compile(r"\w").match
+_NON_WORD = re.compile(r"\W+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +69,12 @@ class TokenCodec:
         if self._normalise:
             return self._encode_normalised(body, tokens)
         codes = self._codes
-        code = self._code
-        chars = [codes.get(t) or code(t, t) for t in tokens]
+        new = set(tokens).difference(codes)
+        if new:
+            code = self._code
+            for t in sorted(new):  # sorted: codes must not depend on set order (hash seeds)
+                code(t, t)
+        chars = list(map(codes.__getitem__, tokens))
         ends = tuple(accumulate(map(len, tokens)))
         starts = (0, *ends[:-1]) if ends else ()
         cum = tuple(accumulate(map(self._weights.__getitem__, chars), initial=0))
@@ -128,29 +133,83 @@ class WordDiff:
     similarity: float  # share of the word characters (both sides) that are in equal tokens
 
 
-def word_diff(left: Encoded, right: Encoded) -> WordDiff:
-    """Diff two encoded bodies; spans are offsets into the bodies, merged per hunk."""
+def word_diff(left: Encoded, right: Encoded, shift: tuple[int, int] = (0, 0), shared: int = 0) -> WordDiff:
+    """Diff two encoded bodies; spans are offsets into the bodies (plus ``shift``), merged per hunk.
+
+    ``shared`` counts word characters known equal outside the encoded parts (a trimmed common
+    prefix and suffix, on both sides) for the similarity.
+    """
     a, b = left.chars, right.chars
+    total = left.size + right.size + shared
     if a == b:
         return WordDiff((), (), 1.0)
     ops = fdmp.diff(a, b, timelimit=0, cleanup="Semantic", counts_only=True)
     lspans: list[Span] = []
     rspans: list[Span] = []
     i = j = 0
-    equal = 0  # characters of the two bodies inside equal tokens
+    ls, rs = shift
+    equal = shared  # characters of the two bodies inside equal word tokens
     for op, n in ops:
         if op == "=":
             equal += left.cum[i + n] - left.cum[i] + right.cum[j + n] - right.cum[j]
             i += n
             j += n
         elif op == "-":
-            lspans.append(Span(left.starts[i], left.ends[i + n - 1], SpanKind.DELETE))
+            lspans.append(Span(left.starts[i] + ls, left.ends[i + n - 1] + ls, SpanKind.DELETE))
             i += n
         else:
-            rspans.append(Span(right.starts[j], right.ends[j + n - 1], SpanKind.INSERT))
+            rspans.append(Span(right.starts[j] + rs, right.ends[j + n - 1] + rs, SpanKind.INSERT))
             j += n
-    total = left.size + right.size
     return WordDiff(tuple(lspans), tuple(rspans), equal / total if total else 0.0)
+
+
+def _boundary(text: str, k: int) -> bool:
+    """Whether a token boundary lies before ``text[k]`` (tokens: word runs, space runs, other chars)."""
+    if k <= 0 or k >= len(text):
+        return True
+    a, b = text[k - 1], text[k]
+    if a.isspace():
+        return not b.isspace()
+    return not (_WORD_START(a) and _WORD_START(b))
+
+
+def trim_points(left: str, right: str) -> tuple[int, int]:
+    """Lengths of the common beginning and end of two bodies, cut at token boundaries of both (so
+    that no word is split and highlights still fall on whole words)."""
+    p = common_prefix(left, right)
+    while p and not (_boundary(left, p) and _boundary(right, p)):
+        p -= 1
+    s = common_prefix(left[p:][::-1], right[p:][::-1])
+    nl, nr = len(left), len(right)
+    while s and not (_boundary(left, nl - s) and _boundary(right, nr - s)):
+        s -= 1
+    return p, s
+
+
+def trimmed_diff(codec: TokenCodec, left: str, right: str, cuts: tuple[int, int] | None = None) -> WordDiff:
+    """:func:`word_diff` of two bodies, tokenising only what lies between their common beginning
+    and end (``cuts``, from :func:`trim_points`), so highlights still fall on whole words."""
+    if left == right:
+        return WordDiff((), (), 1.0)
+    p, s = trim_points(left, right) if cuts is None else cuts
+    lmid, rmid = left[p : len(left) - s], right[p : len(right) - s]
+    same = left[:p] + left[len(left) - s :]
+    shared = 2 * len(_NON_WORD.sub("", same)) if same else 0
+    return word_diff(codec.encode(lmid), codec.encode(rmid), (p, p), shared)
+
+
+def common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix of two strings, by halving (slice comparisons run in C)."""
+    lo, hi = 0, min(len(a), len(b))
+    if a[:hi] == b[:hi]:
+        return hi
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def count_words(text: str) -> int:
@@ -159,21 +218,12 @@ def count_words(text: str) -> int:
 
 
 def touched_words(body: str, spans: tuple[Span, ...]) -> int:
-    """How many words (runs of non-whitespace) of ``body`` overlap any span."""
-    if not spans:
-        return 0
-    count = 0
-    k = 0
-    nspans = len(spans)
-    for m in re.finditer(r"\S+", body):
-        s, e = m.span()
-        while k < nspans and spans[k].end <= s:
-            k += 1
-        if k == nspans:
-            break
-        if spans[k].start < e:
-            count += 1
-    return count
+    """How many words (runs of non-whitespace) the spans of ``body`` cover.
+
+    Spans fall on token boundaries, so a span holds whole words or the changed part of one (the
+    comma of ``data,``); each run of non-whitespace inside a span counts as one word.
+    """
+    return sum([len(body[s.start : s.end].split()) for s in spans])
 
 
 def inline_ops(left_body: str, right_body: str, options: DiffOptions) -> tuple[tuple[str, str], ...]:
