@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import fast_diff_match_patch as fdmp
@@ -129,6 +130,7 @@ class _Aligner:
         self.threshold = options.similarity
         self._encoded: dict[tuple[int, int], Encoded] = {}
         self._words: dict[tuple[int, int], tuple[list[str], Counter[str], int]] = {}
+        self._diffs: dict[tuple[str, str], WordDiff] = {}
 
     # --- per-block features ------------------------------------------------------------------
 
@@ -145,6 +147,17 @@ class _Aligner:
             lst = WORD.findall(self.blocks[side][idx].text.casefold())
             w = self._words[(side, idx)] = (lst, Counter(lst), sum(map(len, lst)))
         return w
+
+    def cached(self, lb: str, rb: str, compute: Callable[[], WordDiff]) -> WordDiff:
+        """Word diffs by block text: repeated blocks (table rows, boilerplate) are diffed once."""
+        d = self._diffs.get((lb, rb))
+        if d is None:
+            d = self._diffs[(lb, rb)] = compute()
+        return d
+
+    def full_diff(self, i: int, j: int) -> WordDiff:
+        lb, rb = self.blocks[0][i].text.rstrip(), self.blocks[1][j].text.rstrip()
+        return self.cached(lb, rb, lambda: word_diff(self.enc(0, i), self.enc(1, j)))
 
     def movable(self, side: int, idx: int) -> bool:
         return count_words(self.blocks[side][idx].text) >= MOVE_MIN_WORDS
@@ -236,11 +249,11 @@ class _Aligner:
         cuts = trim_points(lb, rb)
         if 2 * (cuts[0] + cuts[1]) >= self.threshold * total:
             # mostly shared text (an edit in place): diff only the part in between
-            d = trimmed_diff(self.codec, lb, rb, cuts)
+            d = self.cached(lb, rb, lambda: trimmed_diff(self.codec, lb, rb, cuts))
         elif self.bound(i, j) < self.threshold or not self.ordered_enough(i, j):
             return None
         else:
-            d = word_diff(self.enc(0, i), self.enc(1, j))
+            d = self.full_diff(i, j)
         return d if d.similarity >= self.threshold else None
 
     def walk(self, lefts: list[int], rights: list[int]) -> list[tuple[int, int, WordDiff]] | None:
@@ -315,7 +328,7 @@ class _Aligner:
                     scored.append((b, i))
             scored.sort(key=lambda s: (-s[0], s[1]))
             for _b, i in scored[:MAX_CANDIDATES]:
-                d = word_diff(self.enc(0, i), self.enc(1, j))
+                d = self.full_diff(i, j)
                 if d.similarity >= self.threshold:
                     out.append((i, j, d))
         return out
