@@ -96,7 +96,9 @@ def pairs() -> list[Pair]:
         Pair("Tinder rewrite", "rewrite", *ti_rewrite),
         Pair("GitHub rewrite x3", "rewrite", *times(gh_rewrite, 3), reference=False),
         Pair("Tinder rewrite x5", "rewrite", *times(ti_rewrite, 5), reference=False),
-        Pair("4 rewrites joined", "rewrite", *join(gh_rewrite, ti_rewrite, ti_2026, do_vs_gh), reference=False),
+        Pair(
+            "4 rewrites joined", "rewrite", *join(gh_rewrite, ti_rewrite, ti_2026, do_vs_gh), reference=False
+        ),
         Pair("GitHub vs Doctolib", "unrelated", ref(GH, "20231013183001"), ref(DO, "20250718003000")),
         Pair("GitHub vs Tinder", "unrelated", ref(GH, "20231013183001"), ref(TI, "20240531183348")),
     ]
@@ -217,7 +219,9 @@ def survivors(a: str, b: str, result: DiffResult) -> tuple[int, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=9, help="timed runs per pair for ours and git")
     parser.add_argument("--quick", action="store_true", help="skip diff-match-patch and the reference diff")
     args = parser.parse_args()

@@ -40,6 +40,16 @@ _BLOCK = re.compile("(?:" + "|".join(_ALTERNATIVES) + r")(?:[^\S\n]*\n)*(?:[^\S\
 _LEADING_BLANKS = re.compile(r"(?:[^\S\n]*\n)+|[^\S\n]+\Z")
 _SETEXT_END = re.compile(rf"\n{_SETEXT_UNDERLINE}\Z")
 
+_KIND_BY_GROUP = (
+    BlockKind.PARAGRAPH,
+    BlockKind.CODE,
+    BlockKind.CODE,
+    BlockKind.RULE,
+    BlockKind.HEADING,
+    BlockKind.TABLE_ROW,
+    BlockKind.LIST_ITEM,
+    BlockKind.PARAGRAPH,
+)
 _KINDS = {
     1: BlockKind.CODE,
     2: BlockKind.CODE,
@@ -61,13 +71,34 @@ def split_blocks(text: str) -> tuple[Block, ...]:
         blocks.append(_block(BlockKind.BLANK, text, 0, lead, 0, 0))
         pos, line = lead, text.count("\n", 0, lead)
     append = blocks.append
+    kinds = _KIND_BY_GROUP
+    paragraph = BlockKind.PARAGRAPH
+    heading = BlockKind.HEADING
+    index = len(blocks)
     while pos < n:
-        kind, end = _next_block(text, pos)
-        chunk = text[pos:end]
-        count = chunk.count("\n")
-        append(Block(kind, chunk, pos, end, len(blocks), line, count if chunk[-1] == "\n" else count + 1))
-        line += count
-        pos = end
+        # Consecutive matches tile the text; a gap (never seen in practice) restarts step by step.
+        for m in _BLOCK.finditer(text, pos):
+            end = m.end()
+            if m.start() != pos or end == pos:
+                break
+            group = m.lastindex or 7
+            kind = kinds[group]
+            if kind is paragraph:
+                body_end = m.end(7)
+                if text.find("\n", pos, body_end - 1) != -1 and _SETEXT_END.search(text, pos, body_end):
+                    kind = heading
+            chunk = text[pos:end]
+            count = chunk.count("\n")
+            append(Block(kind, chunk, pos, end, index, line, count if chunk[-1] == "\n" else count + 1))
+            index += 1
+            line += count
+            pos = end
+        if pos < n:
+            kind, end = _next_block(text, pos)
+            append(_block(kind, text, pos, end, index, line))
+            index += 1
+            line += text.count("\n", pos, end)
+            pos = end
     return tuple(blocks)
 
 

@@ -344,3 +344,27 @@ def test_same_text_in_both_heloa_builds_is_equal() -> None:
     assert a == b
     result = diff_texts(a, b)
     assert result.same and result.stats.changed_ratio == 0.0
+
+
+@PROPERTY
+@given(st.lists(SENTENCE, min_size=2, max_size=6, unique=True), st.data())
+def test_split_or_joined_paragraphs_mark_no_words(sentences: list[str], data: st.DataObject) -> None:
+    """A paragraph cut in two (or two joined) keeps every word: one group, no words marked."""
+    cut = data.draw(st.integers(1, len(sentences) - 1))
+    before = ["First, an unchanged paragraph about cookies.", " ".join(sentences), "Last, unchanged."]
+    after = [before[0], " ".join(sentences[:cut]), " ".join(sentences[cut:]), before[2]]
+    a, b = "\n\n".join(before) + "\n", "\n\n".join(after) + "\n"
+    for x, y in ((a, b), (b, a)):
+        result = diff_texts(x, y)
+        changed = [row for row in result.rows if row.kind is not RowKind.EQUAL]
+        assert {row.kind for row in changed} == {RowKind.REPLACE}
+        assert len(changed) == 2 and changed[0].group_id == changed[1].group_id is not None
+        marked = [
+            block.text[s.start : s.end]
+            for row in changed
+            for block, spans in ((row.left, row.left_spans), (row.right, row.right_spans))
+            if block is not None
+            for s in spans
+        ]
+        assert all(not m.strip() for m in marked)  # at most the space where the cut is
+        assert result.stats.words_added == result.stats.words_removed == 0
