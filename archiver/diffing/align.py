@@ -41,6 +41,8 @@ LONG_BLOCK_WORDS = 12
 SMALL_GAP_PAIRS = 64
 #: How far (blocks skipped on both sides together) the in-place walk looks for the next pair.
 WALK_WINDOW = 3
+#: Blocks longer than this (characters, both sides) pair whenever they share anything.
+HUGE_BLOCK_CHARS = 20_000
 #: Largest number of blocks (both sides) a split/merge group may have.
 MAX_GROUP_BLOCKS = 12
 
@@ -244,6 +246,11 @@ class _Aligner:
         left, right = self.blocks
         lb, rb = left[i].text.rstrip(), right[j].text.rstrip()
         total = len(lb) + len(rb)
+        if min(len(lb), len(rb)) > HUGE_BLOCK_CHARS:
+            # A text without paragraph breaks: as one row each it would show nothing; compare it
+            # by sentences (see words._token_ops) and keep whatever it shares.
+            d = self.cached(lb, rb, lambda: trimmed_diff(self.codec, lb, rb))
+            return d if d.similarity >= 0.05 else None
         if 2 * min(len(lb), len(rb)) < self.threshold * total * 0.8:
             return None
         cuts = trim_points(lb, rb)
@@ -378,6 +385,30 @@ class _Aligner:
             out.append(g)
             lo_l, lo_r = g.lefts[-1] + 1, g.rights[-1] + 1
         self.stretch_group(out, lo_l, l1, lo_r, r1, free_left, free_right)
+        return self.join_neighbours(out)
+
+    def join_neighbours(self, groups: list[Group]) -> list[Group]:
+        """Join two adjacent groups when words marked as gone from one are marked as new in the
+        other (a line or sentence that crossed the boundary between two paired blocks)."""
+        left, right = self.blocks
+        out: list[Group] = []
+        for g in groups:
+            prev = out[-1] if out else None
+            if (
+                prev is None
+                or prev.lefts[-1] + 1 != g.lefts[0]
+                or prev.rights[-1] + 1 != g.rights[0]
+                or len(prev.lefts) + len(prev.rights) + len(g.lefts) + len(g.rights) > MAX_GROUP_BLOCKS
+                or not _crossed(prev, g, left, right)
+            ):
+                out.append(g)
+                continue
+            before = _group_marked(prev) + _group_marked(g)
+            joined, marked = self.group([*prev.lefts, *g.lefts], [*prev.rights, *g.rights])
+            if marked < before:
+                out[-1] = joined
+            else:
+                out.append(g)
         return out
 
     def extend(
@@ -454,6 +485,30 @@ class _Aligner:
 def _common_chars(a: Counter[str], b: Counter[str]) -> int:
     """Characters of the words two blocks have in common, counted as often as both have them."""
     return sum([len(w) * min(a[w], b[w]) for w in a.keys() & b.keys()])
+
+
+def _group_marked(g: Group) -> int:
+    return sum(_marked(s) for s in g.left_spans) + sum(_marked(s) for s in g.right_spans)
+
+
+def _marked_words(
+    blocks: tuple[Block, ...], indices: tuple[int, ...], spans: tuple[tuple[Span, ...], ...]
+) -> Counter[str]:
+    text = " ".join(blocks[i].text[s.start : s.end] for i, ss in zip(indices, spans, strict=True) for s in ss)
+    return Counter(WORD.findall(text.casefold()))
+
+
+def _crossed(a: Group, b: Group, left: tuple[Block, ...], right: tuple[Block, ...]) -> bool:
+    """Whether at least half the words marked on one side of ``a`` are marked on the other side
+    of ``b``, or the other way round."""
+    for gone, new in (
+        (_marked_words(left, a.lefts, a.left_spans), _marked_words(right, b.rights, b.right_spans)),
+        (_marked_words(left, b.lefts, b.left_spans), _marked_words(right, a.rights, a.right_spans)),
+    ):
+        size = sum(len(w) * c for w, c in gone.items())
+        if size and 2 * _common_chars(gone, new) >= size:
+            return True
+    return False
 
 
 def _marked(spans: tuple[Span, ...]) -> int:

@@ -21,7 +21,10 @@ _START = (
     r"(?:[ ]{0,3}(?:\#{1,6}(?:[^\S\n]|$)|\||```|~~~)|[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[^\S\n]|$)"
     r"|[ ]{0,3}(?:(?:\*[^\S\n]*){3,}|(?:-[^\S\n]*){3,}|(?:_[^\S\n]*){3,})$)"
 )
-_CONT = rf"(?:(?!{_BLANK}|{_START}).+(?:\n|\Z))*"
+#: Longest paragraph or list item, in lines: a text with no blank lines (a plain .txt file) still
+#: splits into blocks of this size, so no single block pair gets huge.
+MAX_BLOCK_LINES = 40
+_CONT = rf"(?:(?!{_BLANK}|{_START}).+(?:\n|\Z)){{0,{MAX_BLOCK_LINES - 1}}}"
 _SETEXT_UNDERLINE = r"[ ]{0,3}(?:=+|-+)[^\S\n]*(?:\n|\Z)"
 
 # One alternative per block kind; group numbers identify the kind through ``match.lastindex``.
@@ -32,7 +35,8 @@ _ALTERNATIVES = (
     r"(^[ ]{0,3}\#{1,6}(?:[^\S\n].*)?(?:\n|\Z))",  # 4 heading
     r"(^[ ]{0,3}\|.*(?:\n|\Z))",  # 5 table row
     rf"(^[ \t]*(?:[-*+]|\d{{1,9}}[.)])(?:[^\S\n].*)?(?:\n|\Z){_CONT})",  # 6 list item (nested too)
-    rf"(^.*\S.*(?:\n|\Z)(?:(?!{_BLANK}|{_START}|{_SETEXT_UNDERLINE}).+(?:\n|\Z))*(?:{_SETEXT_UNDERLINE})?)",  # 7
+    rf"(^.*\S.*(?:\n|\Z)(?:(?!{_BLANK}|{_START}|{_SETEXT_UNDERLINE}).+(?:\n|\Z)){{0,{MAX_BLOCK_LINES - 1}}}"
+    rf"(?:{_SETEXT_UNDERLINE})?)",  # 7 paragraph
 )
 # One alternative per block kind (the group number, ``match.lastindex``, is the kind), then the
 # blank lines that follow the block.

@@ -21,6 +21,17 @@ TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 WORD = re.compile(r"\w+")
 _WORD_START = re.compile(r"\w").match
 _NON_WORD = re.compile(r"\W+")
+# Sentence ends and line breaks get codes in a range of their own, so that a huge pair of blocks
+# can be cut into sentences from the encoded strings alone (see _token_ops).
+_SENTENCE_ENDS = frozenset(".!?;:")
+_FIRST_CODE = 0x100
+_BOUNDARY_CODES = 0x800
+_LAST_BOUNDARY = chr(_FIRST_CODE + _BOUNDARY_CODES - 1)
+#: Pairs with more tokens than this (both sides) are first aligned by sentences.
+HUGE_PAIR_TOKENS = 8000
+#: A changed stretch between equal sentences with more tokens than this is not diffed word by word
+#: (Myers' algorithm costs tokens x differences): its sentences are all different.
+HUGE_REGION_TOKENS = 12000
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +55,29 @@ class TokenCodec:
     with it, so no state outlives a call.
     """
 
-    __slots__ = ("_codes", "_weights", "_options", "_normalise")
+    __slots__ = ("_codes", "_weights", "_options", "_normalise", "_counts")
 
     def __init__(self, options: DiffOptions) -> None:
         self._codes: dict[str, str] = {}
         self._weights: dict[str, int] = {}  # code -> characters it counts for the similarity
         self._options = options
         self._normalise = options.ignore_case or options.ignore_whitespace or options.ignore_punctuation
+        self._counts = [0, 0]  # codes given out: sentence boundaries, other tokens
 
     def _code(self, token: str, original: str) -> str:
         codes = self._codes
         c = codes.get(token)
         if c is None:
-            n = len(codes) + 0x100
-            if n >= 0xD800:  # skip the surrogate range, which is not a valid string character
-                n += 0x800
-            c = chr(n)
+            counts = self._counts
+            if (token in _SENTENCE_ENDS or "\n" in token) and counts[0] < _BOUNDARY_CODES:
+                c = chr(_FIRST_CODE + counts[0])
+                counts[0] += 1
+            else:
+                n = _FIRST_CODE + _BOUNDARY_CODES + counts[1]
+                counts[1] += 1
+                if n >= 0xD800:  # skip the surrogate range, which is not a valid string character
+                    n += 0x800
+                c = chr(n)
             codes[token] = c
             self._weights[c] = len(original) if _WORD_START(original) else 0
         return c
@@ -143,7 +161,7 @@ def word_diff(left: Encoded, right: Encoded, shift: tuple[int, int] = (0, 0), sh
     total = left.size + right.size + shared
     if a == b:
         return WordDiff((), (), 1.0)
-    ops = fdmp.diff(a, b, timelimit=0, cleanup="Semantic", counts_only=True)
+    ops = _token_ops(a, b)
     lspans: list[Span] = []
     rspans: list[Span] = []
     i = j = 0
@@ -231,7 +249,7 @@ def inline_ops(left_body: str, right_body: str, options: DiffOptions) -> tuple[t
     ``"="`` (text from the right body), ``"-"`` (from the left), ``"+"`` (from the right)."""
     codec = TokenCodec(options)
     left, right = codec.encode(left_body), codec.encode(right_body)
-    ops = fdmp.diff(left.chars, right.chars, timelimit=0, cleanup="Semantic", counts_only=True)
+    ops = _token_ops(left.chars, right.chars)
     out: list[tuple[str, str]] = []
     i = j = 0
     lpos = rpos = 0
@@ -257,3 +275,72 @@ def inline_ops(left_body: str, right_body: str, options: DiffOptions) -> tuple[t
     if rpos < len(right_body):
         out.append(("=", right_body[rpos:]))
     return tuple(piece for piece in out if piece[1])
+
+
+def _token_ops(a: str, b: str) -> list[tuple[str, int]]:
+    """``fdmp.diff`` of two token strings (semantic cleanup, no time limit), in two levels for huge
+    pairs: equal sentences first, then words inside the stretches that differ."""
+    if len(a) + len(b) <= HUGE_PAIR_TOKENS:
+        return list(fdmp.diff(a, b, timelimit=0, cleanup="Semantic", counts_only=True))
+    sa, sb = _sentences(a), _sentences(b)
+    codes: dict[str, str] = {}
+    ka = "".join(
+        [codes.setdefault(x, chr(0x100 + len(codes) + (0x800 if len(codes) >= 0xD700 else 0))) for x in sa]
+    )
+    kb = "".join(
+        [codes.setdefault(x, chr(0x100 + len(codes) + (0x800 if len(codes) >= 0xD700 else 0))) for x in sb]
+    )
+    out: list[tuple[str, int]] = []
+
+    def add(op: str, n: int) -> None:
+        if n:
+            if out and out[-1][0] == op:
+                out[-1] = (op, out[-1][1] + n)
+            else:
+                out.append((op, n))
+
+    i = j = 0  # sentence indices
+    pending_a: list[str] = []
+    pending_b: list[str] = []
+
+    def flush() -> None:
+        da, db = "".join(pending_a), "".join(pending_b)
+        pending_a.clear()
+        pending_b.clear()
+        if not da or not db or len(da) + len(db) > HUGE_REGION_TOKENS:
+            add("-", len(da))
+            add("+", len(db))
+        else:
+            for op, n in fdmp.diff(da, db, timelimit=0, cleanup="Semantic", counts_only=True):
+                add(op, n)
+
+    for op, n in fdmp.diff(ka, kb, timelimit=0, cleanup="No", counts_only=True):
+        if op == "=":
+            flush()
+            add("=", sum(map(len, sa[i : i + n])))
+            i += n
+            j += n
+        elif op == "-":
+            pending_a.extend(sa[i : i + n])
+            i += n
+        else:
+            pending_b.extend(sb[j : j + n])
+            j += n
+    flush()
+    return out
+
+
+def _sentences(chars: str) -> list[str]:
+    """Cut a token string after each sentence end or line break (or, with none, at tokens picked by
+    their code, which cuts both versions of a text at the same places)."""
+    cuts = [k + 1 for k, c in enumerate(chars) if c <= _LAST_BOUNDARY]
+    if len(cuts) < len(chars) // 200:
+        cuts = [k + 1 for k, c in enumerate(chars) if c <= _LAST_BOUNDARY or ord(c) % 64 == 0]
+    out = []
+    start = 0
+    for k in cuts:
+        out.append(chars[start:k])
+        start = k
+    if start < len(chars):
+        out.append(chars[start:])
+    return out

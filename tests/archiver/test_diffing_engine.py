@@ -368,3 +368,29 @@ def test_split_or_joined_paragraphs_mark_no_words(sentences: list[str], data: st
         ]
         assert all(not m.strip() for m in marked)  # at most the space where the cut is
         assert result.stats.words_added == result.stats.words_removed == 0
+
+
+def test_text_without_paragraph_breaks_still_aligns_by_sentences() -> None:
+    """A policy flattened to one line (or a .txt without blank lines) is not one delete + insert."""
+    github = " ".join(ref("github-privacy", "20231013183001").split())
+    doctolib = " ".join(ref("doctolib-privacy-pdf-fr", "20250718003000").split())
+    tinder = " ".join(ref(TINDER, "20240531183348").split())
+    old, new = github + " " + doctolib, tinder + " " + doctolib[:20000]
+    result = diff_texts(old, new)
+    (row,) = result.rows
+    assert row.kind is RowKind.REPLACE and row.left is not None and row.right is not None
+    # the shared French text is not marked: only the start differs
+    marked_right = sum(s.end - s.start for s in row.right_spans)
+    assert marked_right < len(new) - 19000
+    assert rebuilt(result) == (old, new)
+
+
+def test_long_unbroken_text_is_cut_into_blocks_of_at_most_40_lines() -> None:
+    lines = [f"Line {k} of a plain text policy without blank lines." for k in range(100)]
+    old = "\n".join(lines) + "\n"
+    new = "\n".join(lines[:50] + ["An inserted line."] + lines[50:]) + "\n"
+    blocks = split_blocks(old)
+    assert [b.lines for b in blocks] == [40, 40, 20]
+    result = diff_texts(old, new)
+    assert rebuilt(result) == (old, new)
+    assert result.stats.words_added == 3 and result.stats.words_removed == 0
