@@ -193,9 +193,12 @@ class _Aligner:
             rights = [j for j in range(r0, r1) if j in free_right]
             if not lefts or not rights:
                 continue
-            pairs = self.walk(lefts, rights)
+            small = len(lefts) * len(rights) <= SMALL_GAP_PAIRS
+            # As many blocks on both sides: most likely edits in place, walked in order. Otherwise
+            # a small gap compares every pair and a large one asks the word index.
+            pairs = self.walk(lefts, rights) if len(lefts) == len(rights) or not small else None
             if pairs is None:
-                if len(lefts) * len(rights) <= SMALL_GAP_PAIRS:
+                if small:
                     cands = self.pairwise(lefts, rights)
                 else:
                     cands = self.indexed(lefts, rights)
@@ -241,8 +244,11 @@ class _Aligner:
         rb = set(zip(rw, rw[1:], strict=False))
         return 2.0 * len(lb & rb) / (len(lb) + len(rb)) >= self.threshold * 0.6
 
-    def similar(self, i: int, j: int) -> WordDiff | None:
-        """The word diff of two blocks if they are at least ``options.similarity`` alike."""
+    def similar(self, i: int, j: int, bound_first: bool = False) -> WordDiff | None:
+        """The word diff of two blocks if they are at least ``options.similarity`` alike.
+        ``bound_first`` when most pairs asked about are unlike (the bound rejects them cheaply)."""
+        if bound_first and self.bound(i, j) < self.threshold:
+            return None
         left, right = self.blocks
         lb, rb = left[i].text.rstrip(), right[j].text.rstrip()
         total = len(lb) + len(rb)
@@ -285,7 +291,7 @@ class _Aligner:
             if found is None:
                 # nothing alike nearby: both blocks stay unpaired, unless that keeps happening
                 skipped += 1
-                if skipped > max(2, min(n, m) // 4):
+                if skipped > max(2, min(n, m) // 2):
                     return None
                 a += 1
                 b += 1
@@ -300,7 +306,7 @@ class _Aligner:
         out = []
         for i in lefts:
             for j in rights:
-                d = self.similar(i, j)
+                d = self.similar(i, j, bound_first=True)
                 if d is not None:
                     out.append((i, j, d))
         return out

@@ -158,6 +158,8 @@ def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, .
         if same:  # back in step with the left side: expect the left block after this one next
             after = bisect_left(same, k)
             k = (same[after] if after < len(same) else same[-1]) + 1
+        else:  # most likely an edit of the expected left block: expect the one after it next
+            k += 1
     return lblocks, tuple(rblocks)
 
 
