@@ -10,8 +10,8 @@ and the result never degrades on a deadline.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 import fast_diff_match_patch as fdmp
 
@@ -34,9 +34,9 @@ HUGE_PAIR_TOKENS = 8000
 HUGE_REGION_TOKENS = 12000
 
 
-@dataclass(frozen=True, slots=True)
-class Encoded:
-    """A block body as one character per compared token, with the offsets to map back."""
+class Encoded(NamedTuple):
+    """A block body as one character per compared token, with the offsets to map back.
+    (Internal and created per block pair, hence a light NamedTuple.)"""
 
     chars: str  # one character per kept token
     starts: tuple[int, ...]  # start offset in the body of each kept token
@@ -144,8 +144,7 @@ class TokenCodec:
         return self.encode(body).chars
 
 
-@dataclass(frozen=True, slots=True)
-class WordDiff:
+class WordDiff(NamedTuple):
     left_spans: tuple[Span, ...]
     right_spans: tuple[Span, ...]
     similarity: float  # share of the word characters (both sides) that are in equal tokens
@@ -197,11 +196,26 @@ def trim_points(left: str, right: str) -> tuple[int, int]:
     p = common_prefix(left, right)
     while p and not (_boundary(left, p) and _boundary(right, p)):
         p -= 1
-    s = common_prefix(left[p:][::-1], right[p:][::-1])
     nl, nr = len(left), len(right)
+    s = common_suffix(left, right, min(nl, nr) - p)
     while s and not (_boundary(left, nl - s) and _boundary(right, nr - s)):
         s -= 1
     return p, s
+
+
+def common_suffix(a: str, b: str, limit: int) -> int:
+    """Length (at most ``limit``) of the common ending of two strings, by halving."""
+    lo, hi = 0, limit
+    na, nb = len(a), len(b)
+    if hi and a[na - hi :] == b[nb - hi :]:
+        return hi
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[na - mid : na - lo] == b[nb - mid : nb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def trimmed_diff(codec: TokenCodec, left: str, right: str, cuts: tuple[int, int] | None = None) -> WordDiff:
