@@ -141,17 +141,24 @@ def render_text(result: DiffResult, context: int = 3, color: bool = False) -> st
         f"{s.words_removed} words removed, {s.words_added} added ({s.words_changed} changed), "
         f"{s.changed_ratio:.1%} of the text changed, {s.moved_blocks} blocks moved"
     ]
-    previous_changed = False
+    previous: DiffRow | None = None  # the previous changed row, while changed rows follow each other
     for item in changes_only(result, context):
         if isinstance(item, Skipped):
             out.append(f"... {item.count} unchanged blocks ...")
-            previous_changed = False
+            previous = None
             continue
-        if item.kind is not RowKind.EQUAL:
-            out.append(_header(item, color))
-            previous_changed = True
-        elif previous_changed:
-            previous_changed = False
+        if item.kind is RowKind.EQUAL:
+            previous = None
+        else:
+            # one header per run of rows of one kind (a deleted section is one hunk)
+            if (
+                previous is None
+                or previous.kind is not item.kind
+                or item.kind is RowKind.MOVE
+                or previous.group_id != item.group_id
+            ):
+                out.append(_header(item, color))
+            previous = item
         out.append(_row_text(item, result, color))
     return "\n\n".join(out) + "\n"
 
