@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..errors import ArchiverError, InputFileError, UsageError
 
+_TIMESTAMP = re.compile(r"\d[\d\-: T]*")  # 2024, 20240531183348, 2024-05-31 18:33
 TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 
@@ -85,7 +87,7 @@ def load_side(spec: str, args: argparse.Namespace) -> str:
     if path.is_file():
         return read_file_text(path)
     url, at, timestamp = spec.rpartition("@")
-    if at and url and timestamp.strip().isdigit():
+    if at and url and _TIMESTAMP.fullmatch(timestamp.strip()):
         return archived_text(url, timestamp.strip(), args)
     if path.exists():
         raise InputFileError(spec, "not a regular file")

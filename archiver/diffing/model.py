@@ -96,13 +96,15 @@ class DiffRow:
 
 @dataclass(frozen=True, slots=True)
 class DiffStats:
-    """Word counts of a diff. Words are runs of letters/digits; punctuation is not counted.
+    """Word counts of a diff. A word is a run of non-whitespace, as ``wc -w`` and git's word diff
+    count them; a word counts as removed/added when any of its characters is highlighted.
 
     ``words_removed`` / ``words_added`` count every word deleted from the left / inserted on the right,
-    inside edited blocks and in whole deleted/inserted blocks. ``words_changed`` is the part of those that
-    were substitutions (a deletion directly followed by an insertion: ``min`` of the two per hunk). Moved
-    blocks count only for the edits inside them. ``changed_ratio`` is
+    inside edited blocks and in whole deleted/inserted blocks. ``words_changed`` is the part of those
+    that were substitutions: per edited row (or per moved block), the smaller of its removed and added
+    counts. Moved blocks count only for the edits inside them. ``changed_ratio`` is
     ``(words_removed + words_added) / (left_words + right_words)`` (0.0 for two empty texts).
+    ``changed_rows`` counts rows that are not ``EQUAL``.
     """
 
     words_added: int

@@ -141,6 +141,8 @@ def test_archived_versions_by_url_and_timestamp(tmp_path: Path, capsys: pytest.C
     # the version in force at a time; a prefix of a capture time picks that capture
     code, out, err = run(capsys, "--archive", archive, "diff", f"{TINDER_URL}@2024", str(BEFORE))
     assert (code, out, err) == (0, "", "")
+    code, out, err = run(capsys, "--archive", archive, "diff", f"{TINDER_URL}@2025-04-16", str(BEFORE))
+    assert (code, out, err) == (0, "", "")
     code, out, _ = run(
         capsys,
         "--archive",
