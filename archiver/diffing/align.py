@@ -562,9 +562,9 @@ def _exact(
     gaps: list[tuple[int, int, int, int]] = []
     lmid, rmid = lkeys[pre : n - suf], rkeys[pre : m - suf]
     if lmid or rmid:
-        codes: dict[str, str] = {}
-        a = "".join([codes.setdefault(k, _char(len(codes))) for k in lmid])
-        b = "".join([codes.setdefault(k, _char(len(codes))) for k in rmid])
+        codes = {k: _char(n) for n, k in enumerate(dict.fromkeys(lmid + rmid))}
+        a = "".join(map(codes.__getitem__, lmid))
+        b = "".join(map(codes.__getitem__, rmid))
         ops = fdmp.diff(a, b, timelimit=0, cleanup="No", counts_only=True) if a and b else []
         if not ops:
             ops = [("-", len(a))] * bool(a) + [("+", len(b))] * bool(b)
