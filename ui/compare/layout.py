@@ -1,0 +1,260 @@
+"""Pure layout of a DiffResult into pane text (no Qt): aligned rows, filler lines, soft wrapping.
+
+Both panes of the side-by-side layout get exactly the same number of lines: every row is padded to the
+height of its taller side, so one scroll position serves both panes (the simple v1 of STYLE.md #4).
+Lines are wrapped here, not by Qt, by turning a space into a line break: the pane text then has the
+same length as the source text it shows, so a span's character offsets map 1:1 into the pane.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from archiver.diffing import Block, DiffResult, DiffRow, RowKind, Skipped, Span, SpanKind, changes_only
+
+# Line styles (block backgrounds) and span styles (character backgrounds).
+INSERT, DELETE, REPLACE, MOVE, FILLER, SKIPPED = "insert", "delete", "replace", "move", "filler", "skipped"
+SPAN_INS, SPAN_DEL = "ins", "del"
+
+_ROW_STYLE = {
+    RowKind.INSERT: INSERT,
+    RowKind.DELETE: DELETE,
+    RowKind.REPLACE: REPLACE,
+    RowKind.MOVE: MOVE,
+}
+_SPAN_STYLE = {SpanKind.INSERT: SPAN_INS, SpanKind.DELETE: SPAN_DEL}
+CHANGES_ONLY_CONTEXT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Hunk:
+    """A run of consecutive changed rows of one kind: what next/previous change steps through."""
+
+    first: int  # index of the first row in DiffResult.rows
+    last: int  # index of the last row (inclusive)
+    kind: RowKind
+
+
+@dataclass(slots=True)
+class PaneText:
+    """What one pane shows: its text, line styles, span styles and a source line number per line."""
+
+    lines: list[str] = field(default_factory=list)
+    # the text as it reads in the source: a soft wrap is a space here, a line break in ``text``
+    seps: list[str] = field(default_factory=list)
+    styles: list[tuple[int, int, str]] = field(default_factory=list)  # (first line, stop line, style)
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end) offsets into text
+    numbers: list[int] = field(default_factory=list)  # 1-based source line number, 0 for none
+    offset: int = 0  # character offset of the next line
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def search_text(self) -> str:
+        """``text`` with soft wraps back as spaces: same length, so offsets agree."""
+        if not self.lines:
+            return ""
+        parts = [line + sep for line, sep in zip(self.lines, self.seps, strict=True)]
+        return "".join(parts)[:-1]
+
+    def line_offsets(self) -> list[int]:
+        out, pos = [], 0
+        for line in self.lines:
+            out.append(pos)
+            pos += len(line) + 1
+        return out
+
+    def add(self, line: str, number: int = 0, soft: bool = False) -> None:
+        self.lines.append(line)
+        self.seps.append(" " if soft else "\n")
+        self.numbers.append(number)
+        self.offset += len(line) + 1
+
+    def style(self, first: int, stop: int, style: str | None) -> None:
+        if style is not None and stop > first:
+            self.styles.append((first, stop, style))
+
+
+@dataclass(slots=True)
+class Layout:
+    """The laid-out panes (one in the unified view) and where each row and hunk landed."""
+
+    panes: list[PaneText]
+    row_lines: dict[int, tuple[int, int]]  # row index -> (first view line, line count)
+    hunks: list[Hunk]
+    hunk_lines: list[tuple[int, int]]  # per hunk: (first view line, line count)
+
+    @property
+    def total_lines(self) -> int:
+        return len(self.panes[0].lines)
+
+    def row_at_line(self, line: int) -> int | None:
+        """The row shown at a view line (the last shown row starting at or above it)."""
+        rows = list(self.row_lines)
+        starts = [self.row_lines[r][0] for r in rows]
+        k = bisect_right(starts, line) - 1
+        return rows[k] if k >= 0 else (rows[0] if rows else None)
+
+
+def wrap_line(line: str, width: int | None) -> list[str]:
+    """Greedy wrap at spaces (each break eats one space); a word longer than ``width`` overflows."""
+    if not width or len(line) <= width:
+        return [line]
+    pieces, start, n = [], 0, len(line)
+    while n - start > width:
+        brk = line.rfind(" ", start + 1, start + width + 1)
+        if brk <= start:
+            brk = line.find(" ", start + width + 1)
+            if brk == -1:
+                break
+        pieces.append(line[start:brk])
+        start = brk + 1
+    pieces.append(line[start:])
+    return pieces
+
+
+def hunks_of(result: DiffResult) -> list[Hunk]:
+    hunks: list[Hunk] = []
+    prev_kind: RowKind | None = None
+    for k, row in enumerate(result.rows):
+        kind = row.kind
+        if kind is RowKind.EQUAL:
+            prev_kind = None
+            continue
+        if kind is prev_kind and hunks and hunks[-1].last == k - 1:
+            hunks[-1] = Hunk(hunks[-1].first, k, kind)
+        else:
+            hunks.append(Hunk(k, k, kind))
+        prev_kind = kind
+    return hunks
+
+
+class _Side:
+    """One block of one side, split into wrapped body lines and trailing blank lines."""
+
+    __slots__ = ("block", "body", "pieces", "numbers", "soft", "blanks")
+
+    def __init__(self, block: Block | None, width: int | None) -> None:
+        self.block = block
+        self.pieces: list[str] = []
+        self.numbers: list[int] = []
+        self.soft: list[bool] = []
+        self.blanks = 0
+        self.body = ""
+        if block is None:
+            return
+        text = block.text
+        self.body = body = text.rstrip()
+        total = text.count("\n") + (0 if text.endswith("\n") else 1) if text else 0
+        body_lines = body.split("\n") if body else []
+        self.blanks = max(0, total - len(body_lines))
+        for i, src in enumerate(body_lines):
+            wrapped = wrap_line(src, width)
+            for j, piece in enumerate(wrapped):
+                self.pieces.append(piece)
+                self.numbers.append(block.line + i + 1 if j == 0 else 0)
+                self.soft.append(j < len(wrapped) - 1)
+
+
+def _iter_rows(result: DiffResult, only_changes: bool) -> list[tuple[int, DiffRow] | Skipped]:
+    if not only_changes:
+        return list(enumerate(result.rows))
+    out: list[tuple[int, DiffRow] | Skipped] = []
+    k = 0
+    for item in changes_only(result, CHANGES_ONLY_CONTEXT):
+        if isinstance(item, Skipped):
+            out.append(item)
+            k = item.stop
+        else:
+            out.append((k, item))
+            k += 1
+    return out
+
+
+def _skipped_label(item: Skipped) -> str:
+    return f"⋯ {item.count} unchanged blocks hidden ⋯"
+
+
+def _blank_number(side: _Side) -> int:
+    block = side.block
+    if block is None:
+        return 0
+    return block.line + (side.body.count("\n") + 1 if side.body else 0)
+
+
+def layout_side_by_side(result: DiffResult, width: int | None = None, only_changes: bool = False) -> Layout:
+    left, right = PaneText(), PaneText()
+    row_lines: dict[int, tuple[int, int]] = {}
+    for item in _iter_rows(result, only_changes):
+        if isinstance(item, Skipped):
+            for pane in (left, right):
+                pane.add(_skipped_label(item))
+                pane.style(len(pane.lines) - 1, len(pane.lines), SKIPPED)
+            continue
+        k, row = item
+        start = len(left.lines)
+        ls, rs = _Side(row.left, width), _Side(row.right, width)
+        body = max(len(ls.pieces), len(rs.pieces))
+        blanks = max(ls.blanks, rs.blanks)
+        style = _ROW_STYLE.get(row.kind)
+        for side, pane, spans in ((ls, left, row.left_spans), (rs, right, row.right_spans)):
+            _emit(side, pane, style, spans, body - len(side.pieces), blanks)
+        row_lines[k] = (start, len(left.lines) - start)
+    assert len(left.lines) == len(right.lines)
+    return _finish([left, right], row_lines, result)
+
+
+def layout_unified(result: DiffResult, width: int | None = None, only_changes: bool = False) -> Layout:
+    """One column: equal rows once; a changed row shows its left block, then its right block."""
+    pane = PaneText()
+    row_lines: dict[int, tuple[int, int]] = {}
+    for item in _iter_rows(result, only_changes):
+        if isinstance(item, Skipped):
+            pane.add(_skipped_label(item))
+            pane.style(len(pane.lines) - 1, len(pane.lines), SKIPPED)
+            continue
+        k, row = item
+        start = len(pane.lines)
+        ls, rs = _Side(row.left, width), _Side(row.right, width)
+        if row.kind is RowKind.EQUAL:
+            _emit(ls, pane, None, (), 0, ls.blanks)
+        else:
+            moved = row.kind is RowKind.MOVE
+            if row.left is not None:
+                _emit(ls, pane, MOVE if moved else DELETE, row.left_spans, 0, 0 if row.right else ls.blanks)
+            if row.right is not None:
+                _emit(rs, pane, MOVE if moved else INSERT, row.right_spans, 0, max(ls.blanks, rs.blanks))
+        row_lines[k] = (start, len(pane.lines) - start)
+    return _finish([pane], row_lines, result)
+
+
+def _emit(side: _Side, pane: PaneText, style: str | None, spans: tuple[Span, ...], fill: int, blanks: int) -> None:
+    first, base = len(pane.lines), pane.offset
+    for piece, number, soft in zip(side.pieces, side.numbers, side.soft, strict=True):
+        pane.add(piece, number, soft)
+    pane.style(first, len(pane.lines), style)
+    limit = len(side.body)
+    for s in spans:
+        end = min(s.end, limit)
+        if end > s.start:
+            pane.spans.append((base + s.start, base + end, _SPAN_STYLE[s.kind]))
+    start = len(pane.lines)
+    for _ in range(fill):
+        pane.add("")
+    pane.style(start, len(pane.lines), FILLER)
+    number = _blank_number(side)
+    for j in range(blanks):
+        pane.add("", number + j + 1 if j < side.blanks else 0)
+
+
+def _finish(panes: list[PaneText], row_lines: dict[int, tuple[int, int]], result: DiffResult) -> Layout:
+    hunks = hunks_of(result)
+    hunk_lines = []
+    for h in hunks:
+        first = row_lines[h.first][0]
+        last_start, last_n = row_lines[h.last]
+        hunk_lines.append((first, last_start + last_n - first))
+    return Layout(panes, row_lines, hunks, hunk_lines)

@@ -1,0 +1,221 @@
+"""Read-only text panes that show laid-out diff text: plain text only, formats applied in one edit block.
+
+A pane never interprets its text: it is set with ``setPlainText`` (no HTML, no rich text, no resource
+loading). Line backgrounds are block formats, word highlights are char formats, and both are applied
+through one ``QTextCursor`` inside a single ``beginEditBlock``/``endEditBlock``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontDatabase,
+    QPainter,
+    QPalette,
+    QPen,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextOption,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from .layout import DELETE, FILLER, INSERT, MOVE, REPLACE, SKIPPED, SPAN_DEL, SPAN_INS, PaneText
+
+# Hues of the kinds; mixed into the palette's base colour so dark themes stay readable.
+_HUES = {
+    INSERT: QColor(46, 160, 67),
+    DELETE: QColor(207, 34, 46),
+    REPLACE: QColor(212, 167, 44),
+    MOVE: QColor(130, 80, 223),
+    SPAN_INS: QColor(46, 160, 67),
+    SPAN_DEL: QColor(207, 34, 46),
+}
+_LINE_ALPHA = 0.16
+_SPAN_ALPHA = 0.45
+
+
+def blend(base: QColor, hue: QColor, alpha: float) -> QColor:
+    return QColor(
+        round(base.red() + (hue.red() - base.red()) * alpha),
+        round(base.green() + (hue.green() - base.green()) * alpha),
+        round(base.blue() + (hue.blue() - base.blue()) * alpha),
+    )
+
+
+def kind_color(palette: QPalette, style: str, strong: bool = False) -> QColor:
+    """The colour of a line style (or a stronger one for marks on the ruler)."""
+    base = palette.color(QPalette.ColorRole.Base)
+    hue = _HUES.get(style, palette.color(QPalette.ColorRole.Mid))
+    return blend(base, hue, 0.75 if strong else _LINE_ALPHA)
+
+
+def _formats(palette: QPalette) -> tuple[dict[str, QTextBlockFormat], dict[str, QTextCharFormat]]:
+    base = palette.color(QPalette.ColorRole.Base)
+    blocks: dict[str, QTextBlockFormat] = {}
+    for style in (INSERT, DELETE, REPLACE, MOVE):
+        fmt = QTextBlockFormat()
+        fmt.setBackground(blend(base, _HUES[style], _LINE_ALPHA))
+        blocks[style] = fmt
+    filler = QTextBlockFormat()
+    filler.setBackground(QBrush(blend(base, palette.color(QPalette.ColorRole.Text), 0.18), Qt.BDiagPattern))
+    blocks[FILLER] = filler
+    skipped = QTextBlockFormat()
+    skipped.setBackground(blend(base, palette.color(QPalette.ColorRole.Text), 0.07))
+    blocks[SKIPPED] = skipped
+    chars: dict[str, QTextCharFormat] = {}
+    for style in (SPAN_INS, SPAN_DEL):
+        fmt = QTextCharFormat()
+        fmt.setBackground(blend(base, _HUES[style], _SPAN_ALPHA))
+        chars[style] = fmt
+    return blocks, chars
+
+
+class _Gutter(QWidget):
+    """Source line numbers beside a pane (blank on filler lines and wrapped continuations)."""
+
+    def __init__(self, pane: DiffPane) -> None:
+        super().__init__(pane)
+        self._pane = pane
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        return QSize(self._pane.gutter_width(), 0)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        self._pane.paint_gutter(self, event.rect())
+
+
+class DiffPane(QPlainTextEdit):
+    """One side of the comparison (or the only pane of the unified view)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # lines are wrapped by the layout
+        self.setWordWrapMode(QTextOption.WrapMode.NoWrap)
+        self.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.document().setDocumentMargin(2)
+        self._numbers: list[int] = []
+        self._reserved = 1
+        self._frame: tuple[int, int] | None = None  # (first line, count) of the current change
+        self._gutter = _Gutter(self)
+        self.blockCountChanged.connect(self._update_margins)
+        self.updateRequest.connect(self._on_update_request)
+        self._update_margins()
+
+    # -- content -------------------------------------------------------------------------------
+    def show_text(self, pane: PaneText) -> None:
+        """Replace the content: one setPlainText, then all formats in one edit block."""
+        self._numbers = pane.numbers
+        self._frame = None
+        self.setPlainText(pane.text)
+        blocks, chars = _formats(self.palette())
+        offsets = pane.line_offsets()
+        doc = self.document()
+        cursor = QTextCursor(doc)
+        cursor.beginEditBlock()
+        move = QTextCursor.MoveMode.KeepAnchor
+        for first, stop, style in pane.styles:
+            cursor.setPosition(offsets[first])
+            cursor.setPosition(offsets[stop - 1], move)
+            cursor.setBlockFormat(blocks[style])
+        for start, end, style in pane.spans:
+            cursor.setPosition(start)
+            cursor.setPosition(end, move)
+            cursor.mergeCharFormat(chars[style])
+        cursor.endEditBlock()
+        self._update_margins()
+
+    def clear_text(self) -> None:
+        self._numbers = []
+        self._frame = None
+        self.setPlainText("")
+
+    def set_frame(self, frame: tuple[int, int] | None) -> None:
+        """Outline the lines ``(first, count)`` of the current change, or nothing."""
+        self._frame = frame
+        self.viewport().update()
+
+    # -- geometry helpers ----------------------------------------------------------------------
+    def first_visible_line(self) -> int:
+        return self.firstVisibleBlock().blockNumber()
+
+    def visible_lines(self) -> int:
+        return max(1, self.viewport().height() // max(1, self.fontMetrics().lineSpacing()))
+
+    def columns(self) -> int:
+        """How many characters fit across the viewport (the wrap width)."""
+        margin = 2 * int(self.document().documentMargin()) + 4
+        advance = max(1, self.fontMetrics().horizontalAdvance("M"))
+        return max(20, (self.viewport().width() - margin) // advance - 1)
+
+    # -- gutter --------------------------------------------------------------------------------
+    def reserve_numbers(self, largest: int) -> None:
+        """Size the gutter for line numbers up to ``largest`` before the text is laid out."""
+        self._reserved = largest
+        self._update_margins()
+
+    def gutter_width(self) -> int:
+        digits = len(str(max(self._reserved, max(self._numbers, default=1))))
+        return 6 + self.fontMetrics().horizontalAdvance("9") * max(2, digits)
+
+    def _update_margins(self, _count: int = 0) -> None:
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+        cr = self.contentsRect()
+        self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+
+    def _on_update_request(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._gutter.scroll(0, dy)
+        else:
+            self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._update_margins()
+
+    def paint_gutter(self, gutter: QWidget, rect: QRect) -> None:
+        painter = QPainter(gutter)
+        pal = self.palette()
+        painter.fillRect(rect, pal.color(QPalette.ColorRole.Window))
+        painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        painter.setFont(self.font())
+        block = self.firstVisibleBlock()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        height = self.fontMetrics().height()
+        width = gutter.width() - 3
+        numbers = self._numbers
+        while block.isValid() and top <= rect.bottom():
+            n = block.blockNumber()
+            if n < len(numbers) and numbers[n] and top + height >= rect.top():
+                painter.drawText(0, top, width, height, Qt.AlignRight, str(numbers[n]))
+            top += round(self.blockBoundingRect(block).height())
+            block = block.next()
+        painter.end()
+
+    # -- current change outline ----------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if self._frame is None:
+            return
+        first, count = self._frame
+        doc = self.document()
+        top_block = doc.findBlockByNumber(first)
+        last_block = doc.findBlockByNumber(first + max(1, count) - 1)
+        if not top_block.isValid() or not last_block.isValid():
+            return
+        offset = self.contentOffset()
+        top = self.blockBoundingGeometry(top_block).translated(offset).top()
+        bottom = self.blockBoundingGeometry(last_block).translated(offset).bottom()
+        if bottom < 0 or top > self.viewport().height():
+            return
+        painter = QPainter(self.viewport())
+        pen = QPen(self.palette().color(QPalette.ColorRole.Highlight))
+        pen.setWidth(2)
+        painter.setPen(pen)
+        painter.drawRect(QRect(1, round(top) + 1, self.viewport().width() - 3, round(bottom - top) - 2))
+        painter.end()

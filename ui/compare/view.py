@@ -1,0 +1,484 @@
+"""CompareView: two aligned read-only panes (or one unified pane), an overview ruler and a change list.
+
+The view never computes a diff: the owner runs ``diff_texts`` in a worker and calls :meth:`set_result`;
+when an ignore-option is toggled the view emits ``optionsChanged`` and waits for the next result.
+Changes-only, unified and wrapping are pure view transforms, applied here.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFontDatabase, QKeySequence, QTextCursor
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QListView,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from archiver.diffing import DiffOptions, DiffResult
+
+from .changes import ChangeListModel
+from .findbar import FindBar
+from .layout import Layout, layout_side_by_side, layout_unified
+from .panes import DiffPane
+from .ruler import OverviewRuler
+
+_ZOOM_LIMITS = (-6, 16)
+
+
+def stats_text(result: DiffResult | None, changes: int) -> str:
+    """One line for a status bar."""
+    if result is None:
+        return ""
+    s = result.stats
+    if result.same:
+        return f"No differences · {s.left_words} words"
+    moved = f" · {s.moved_blocks} moved" if s.moved_blocks else ""
+    return (
+        f"{changes} change{'s' if changes != 1 else ''} ({s.changed_rows} blocks) · "
+        f"+{s.words_added} −{s.words_removed} words ({s.words_changed} replaced){moved} · "
+        f"{s.changed_ratio:.1%} of words changed"
+    )
+
+
+class CompareView(QWidget):
+    """Side-by-side (or unified) word-level comparison of two versions.
+
+    Signals:
+        optionsChanged(DiffOptions): an ignore-toggle changed; recompute and call ``set_result``.
+        currentChangeChanged(int, int): the current change index (-1: none) and the number of changes.
+        statsChanged(str): the status-bar text for the shown result ("" when cleared).
+    """
+
+    optionsChanged = Signal(object)
+    currentChangeChanged = Signal(int, int)
+    statsChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._result: DiffResult | None = None
+        self._titles = ("", "")
+        self._layout: Layout | None = None
+        self._current = -1
+        self._zoom = 0
+        self._syncing = False
+        self._columns = 0
+        self._matches: list[tuple[int, int, int, int]] = []  # (view line, pane, start, end)
+        self._match = -1
+        self._base_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+        self.left = DiffPane(self)
+        self.right = DiffPane(self)
+        self.left.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.right.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
+        self.ruler = OverviewRuler(self)
+        self.left_title = QLabel(self)
+        self.right_title = QLabel(self)
+        for label in (self.left_title, self.right_title):
+            label.setTextFormat(Qt.PlainText)
+            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.model = ChangeListModel(self)
+        self.change_list = QListView(self)
+        self.change_list.setModel(self.model)
+        self.change_list.setUniformItemSizes(True)
+        self.change_list.setEditTriggers(QListView.NoEditTriggers)
+        self.find_bar = FindBar(self)
+        self.find_bar.hide()
+        self.toolbar = QToolBar(self)
+        self._make_actions()
+
+        panes = QWidget(self)
+        grid = QGridLayout(panes)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(4)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.left_title, 0, 0)
+        grid.addWidget(self.right_title, 0, 1)
+        grid.addWidget(self.left, 1, 0)
+        grid.addWidget(self.right, 1, 1)
+        grid.addWidget(self.ruler, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self._grid = grid
+        self.splitter = QSplitter(Qt.Horizontal, self)
+        self.splitter.addWidget(self.change_list)
+        self.splitter.addWidget(panes)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([220, 900])
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.toolbar)
+        box.addWidget(self.splitter, 1)
+        box.addWidget(self.find_bar)
+
+        for a, b in ((self.left, self.right), (self.right, self.left)):
+            a.verticalScrollBar().valueChanged.connect(lambda v, b=b: self._sync(b.verticalScrollBar(), v))
+            a.horizontalScrollBar().valueChanged.connect(lambda v, b=b: self._sync(b.horizontalScrollBar(), v))
+        self.right.verticalScrollBar().valueChanged.connect(self._update_window)
+        self.left.verticalScrollBar().valueChanged.connect(self._update_window)
+        self.ruler.markClicked.connect(self.go_to_change)
+        self.ruler.lineClicked.connect(self._scroll_center)
+        self.change_list.clicked.connect(lambda index: self.go_to_change(index.row()))
+        self.change_list.activated.connect(lambda index: self.go_to_change(index.row()))
+        self.find_bar.searched.connect(self.find)
+        self.find_bar.closed.connect(self._find_closed)
+        self._rewrap_timer = QTimer(self, singleShot=True, interval=60)
+        self._rewrap_timer.timeout.connect(self._maybe_rewrap)
+        self.left.viewport().installEventFilter(self)
+        self.right.viewport().installEventFilter(self)
+        self._apply_zoom()
+        self._update_actions()
+
+    # -- actions -------------------------------------------------------------------------------
+    def _action(self, text: str, shortcuts=(), checkable: bool = False, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setCheckable(checkable)
+        keys = ", ".join(QKeySequence(s).toString(QKeySequence.NativeText) for s in shortcuts)
+        action.setToolTip(f"{tip or text} ({keys})" if keys else tip or text)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.previous_action = self._action("Previous change", ("Shift+F7", "Alt+Up"))
+        self.next_action = self._action("Next change", ("F7", "Alt+Down"))
+        self.find_action = self._action("Find…", ("Ctrl+F",))
+        self.ignore_whitespace_action = self._action("Ignore whitespace", checkable=True)
+        self.ignore_case_action = self._action("Ignore case", checkable=True)
+        self.ignore_punctuation_action = self._action("Ignore punctuation", checkable=True)
+        self.changes_only_action = self._action("Changes only", checkable=True, tip="Hide unchanged text")
+        self.unified_action = self._action("Unified", checkable=True, tip="One column: removed, then added")
+        self.wrap_action = self._action("Wrap lines", checkable=True)
+        self.wrap_action.setChecked(True)
+        self.list_action = self._action("Change list", checkable=True, tip="Show the list of changes")
+        self.list_action.setChecked(True)
+        self.zoom_in_action = self._action("Zoom in", ("Ctrl+=", "Ctrl++"))
+        self.zoom_out_action = self._action("Zoom out", ("Ctrl+-",))
+        self.zoom_reset_action = self._action("Reset zoom", ("Ctrl+0",))
+
+        self.previous_action.triggered.connect(self.previous_change)
+        self.next_action.triggered.connect(self.next_change)
+        self.find_action.triggered.connect(self.find_bar.open_bar)
+        for action in (self.ignore_whitespace_action, self.ignore_case_action, self.ignore_punctuation_action):
+            action.toggled.connect(self._emit_options)
+        for action in (self.changes_only_action, self.unified_action, self.wrap_action):
+            action.toggled.connect(lambda _on: self._rebuild(keep=True))
+        self.list_action.toggled.connect(self.change_list.setVisible)
+        self.zoom_in_action.triggered.connect(lambda: self.zoom(1))
+        self.zoom_out_action.triggered.connect(lambda: self.zoom(-1))
+        self.zoom_reset_action.triggered.connect(lambda: self.zoom(0))
+
+        tb = self.toolbar
+        tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        for action in (self.previous_action, self.next_action):
+            tb.addAction(action)
+        tb.addSeparator()
+        for action in (self.ignore_whitespace_action, self.ignore_case_action, self.ignore_punctuation_action):
+            tb.addAction(action)
+        tb.addSeparator()
+        for action in (self.changes_only_action, self.unified_action, self.wrap_action, self.list_action):
+            tb.addAction(action)
+        tb.addSeparator()
+        for action in (self.find_action, self.zoom_out_action, self.zoom_in_action):
+            tb.addAction(action)
+        self.previous_action.setText("▲ Previous")
+        self.next_action.setText("▼ Next")
+        self.zoom_in_action.setIconText("A+")
+        self.zoom_out_action.setIconText("A−")
+
+    def options(self) -> DiffOptions:
+        """The diff options the toggles ask for (moves and similarity as in the shown result)."""
+        base = self._result.options if self._result is not None else DiffOptions()
+        return replace(
+            base,
+            ignore_whitespace=self.ignore_whitespace_action.isChecked(),
+            ignore_case=self.ignore_case_action.isChecked(),
+            ignore_punctuation=self.ignore_punctuation_action.isChecked(),
+        )
+
+    def _emit_options(self) -> None:
+        self.optionsChanged.emit(self.options())
+
+    # -- content -------------------------------------------------------------------------------
+    @property
+    def result(self) -> DiffResult | None:
+        return self._result
+
+    @property
+    def layout_info(self) -> Layout | None:
+        """Where rows and changes landed in the panes (view lines), for tests and tools."""
+        return self._layout
+
+    def set_result(self, result: DiffResult, left_title: str, right_title: str) -> None:
+        """Show a computed diff. A new pair opens at its first change; the same pair recomputed
+        (another option) keeps the scroll position."""
+        same_pair = self._result is not None and self._titles == (left_title, right_title)
+        self._result = result
+        self._titles = (left_title, right_title)
+        for action, on in (
+            (self.ignore_whitespace_action, result.options.ignore_whitespace),
+            (self.ignore_case_action, result.options.ignore_case),
+            (self.ignore_punctuation_action, result.options.ignore_punctuation),
+        ):
+            with QSignalBlocker(action):
+                action.setChecked(on)
+        self._rebuild(keep=same_pair, first_change=not same_pair)
+        self.statsChanged.emit(self.stats_text())
+
+    def clear(self) -> None:
+        self._result = None
+        self._layout = None
+        self._titles = ("", "")
+        self.left.clear_text()
+        self.right.clear_text()
+        self.left_title.clear()
+        self.right_title.clear()
+        self.ruler.set_marks([], 0)
+        self.model.set_changes(None, [])
+        self._matches, self._match = [], -1
+        self._set_current(-1)
+        self._update_actions()
+        self.statsChanged.emit("")
+
+    def stats_text(self) -> str:
+        return stats_text(self._result, len(self._layout.hunks) if self._layout else 0)
+
+    @property
+    def current_change(self) -> int:
+        return self._current
+
+    @property
+    def change_count(self) -> int:
+        return len(self._layout.hunks) if self._layout is not None else 0
+
+    def _rebuild(self, keep: bool = True, first_change: bool = False) -> None:
+        result = self._result
+        if result is None:
+            return
+        unified = self.unified_action.isChecked()
+        top_row = self._layout.row_at_line(self.left.first_visible_line()) if keep and self._layout else None
+        current = self._current
+        self.right.setVisible(not unified)
+        self.right_title.setVisible(not unified)
+        self._grid.setColumnStretch(1, 0 if unified else 1)
+        self._grid.activate()  # the panes' new widths decide the wrap width
+        self.left.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn if unified else Qt.ScrollBarAlwaysOff)
+        left_title, right_title = self._titles
+        self.left_title.setText(f"{left_title}  →  {right_title}" if unified else left_title)
+        self.right_title.setText(right_title)
+        largest = max(result.left_text.count("\n"), result.right_text.count("\n")) + 1
+        for pane in (self.left, self.right):
+            pane.reserve_numbers(largest)
+        self._columns = self.left.columns() if self.wrap_action.isChecked() else 0
+        only = self.changes_only_action.isChecked()
+        build = layout_unified if unified else layout_side_by_side
+        lay = self._layout = build(result, self._columns or None, only)
+        longest = max((len(line) for pane in lay.panes for line in pane.lines), default=0)
+        overflow = Qt.ScrollBarAlwaysOn if not self._columns or longest > self._columns else Qt.ScrollBarAlwaysOff
+        self._syncing = True
+        try:
+            for pane, text in zip((self.left, self.right), lay.panes, strict=False):
+                pane.setHorizontalScrollBarPolicy(overflow)
+                pane.show_text(text)
+        finally:
+            self._syncing = False
+        if unified:
+            self.right.clear_text()
+        styles = [(first, n, hunk.kind.value) for hunk, (first, n) in zip(lay.hunks, lay.hunk_lines, strict=True)]
+        self.ruler.set_marks(styles, lay.total_lines)
+        if first_change or not keep:
+            self.model.set_changes(result, lay.hunks)
+        self._matches, self._match = [], -1
+        if self.find_bar.isVisible() and self.find_bar.edit.text():
+            self.find(self.find_bar.edit.text(), False, move=False)
+        self._update_actions()
+        if first_change:
+            self._current = -1
+            if lay.hunks:
+                self.go_to_change(0)
+            else:
+                self._scroll_to(0)
+                self._set_current(-1)
+        elif keep and top_row is not None:
+            target = lay.row_lines.get(top_row)
+            if 0 <= current < len(lay.hunks):
+                self._set_current(current)
+            if target is not None:
+                self._scroll_to(target[0])
+            elif 0 <= current < len(lay.hunks):
+                self._scroll_to(lay.hunk_lines[current][0])
+        else:
+            self._set_current(-1)
+            self._scroll_to(0)
+        self._update_window()
+
+    # -- navigation ----------------------------------------------------------------------------
+    def next_change(self) -> None:
+        self._step(+1)
+
+    def previous_change(self) -> None:
+        self._step(-1)
+
+    def _step(self, direction: int) -> None:
+        lay = self._layout
+        if lay is None or not lay.hunks:
+            return
+        top = self.left.first_visible_line()
+        starts = [first for first, _n in lay.hunk_lines]
+        visible = self.left.visible_lines()
+        cur = self._current
+        if 0 <= cur < len(starts) and top <= starts[cur] < top + visible:
+            target = cur + direction
+        elif direction > 0:
+            target = bisect_right(starts, top - 1)
+        else:
+            target = bisect_right(starts, top - 1) - 1
+        if 0 <= target < len(starts):
+            self.go_to_change(target)
+
+    def go_to_change(self, index: int) -> None:
+        """Scroll both panes so change ``index`` is at the top, and make it current."""
+        lay = self._layout
+        if lay is None or not 0 <= index < len(lay.hunks):
+            return
+        self._scroll_to(lay.hunk_lines[index][0])
+        self._set_current(index)
+
+    def _set_current(self, index: int) -> None:
+        self._current = index
+        lay = self._layout
+        frame = lay.hunk_lines[index] if lay is not None and 0 <= index < len(lay.hunks) else None
+        self.left.set_frame(frame)
+        self.right.set_frame(frame)
+        self.ruler.set_current(index)
+        if frame is not None:
+            model_index = self.model.index(index, 0)
+            with QSignalBlocker(self.change_list):
+                self.change_list.setCurrentIndex(model_index)
+            self.change_list.scrollTo(model_index)
+        else:
+            self.change_list.clearSelection()
+        self._update_actions()
+        self.currentChangeChanged.emit(index, self.change_count)
+
+    def _scroll_to(self, line: int) -> None:
+        self.left.verticalScrollBar().setValue(line)
+        self.right.verticalScrollBar().setValue(line)
+
+    def _scroll_center(self, line: int) -> None:
+        self._scroll_to(max(0, line - self.left.visible_lines() // 2))
+
+    def _sync(self, target, value: int) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            target.setValue(value)
+        finally:
+            self._syncing = False
+
+    def _update_window(self, _value: int = 0) -> None:
+        self.ruler.set_window(self.left.first_visible_line(), self.left.visible_lines())
+
+    def _update_actions(self) -> None:
+        has = self.change_count > 0
+        self.next_action.setEnabled(has and self._current < self.change_count - 1)
+        self.previous_action.setEnabled(has and self._current != 0)
+
+    # -- find ----------------------------------------------------------------------------------
+    def find(self, text: str, backwards: bool = False, move: bool = True) -> int:
+        """Select the next (or previous) case-insensitive match of ``text`` in either pane; returns
+        the number of matches."""
+        lay = self._layout
+        if lay is None or not text:
+            self._matches, self._match = [], -1
+            self.find_bar.set_status("")
+            return 0
+        needle = text.casefold() if len(text.casefold()) == len(text) else text.lower()
+        matches: list[tuple[int, int, int, int]] = []
+        for p, pane in enumerate(lay.panes):
+            hay = pane.search_text.lower()
+            offsets = pane.line_offsets()
+            pos = hay.find(needle)
+            while pos != -1 and len(matches) < 10000:
+                matches.append((bisect_right(offsets, pos) - 1, p, pos, pos + len(text)))
+                pos = hay.find(needle, pos + max(1, len(text)))
+        matches.sort()
+        self._matches = matches
+        if not matches:
+            self._match = -1
+            self.find_bar.set_status("No matches")
+            return 0
+        if not move:
+            self._match = -1
+            self.find_bar.set_status(f"{len(matches)} matches")
+            return len(matches)
+        if self._match < 0 or self._match >= len(matches):
+            top = self.left.first_visible_line()
+            k = next((i for i, m in enumerate(matches) if m[0] >= top), 0)
+            self._match = k if not backwards else (k - 1) % len(matches)
+        else:
+            self._match = (self._match + (-1 if backwards else 1)) % len(matches)
+        self._show_match()
+        return len(matches)
+
+    def _show_match(self) -> None:
+        line, p, start, end = self._matches[self._match]
+        panes = (self.left, self.right)
+        for q, pane in enumerate(panes):
+            if q != p:
+                cursor = pane.textCursor()
+                cursor.clearSelection()
+                pane.setTextCursor(cursor)
+        pane = panes[p]
+        cursor = QTextCursor(pane.document())
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.KeepAnchor)
+        pane.setTextCursor(cursor)
+        first, visible = pane.first_visible_line(), pane.visible_lines()
+        if not first <= line < first + visible - 1:
+            self._scroll_center(line)
+        self.find_bar.set_status(f"{self._match + 1} of {len(self._matches)}")
+
+    def _find_closed(self) -> None:
+        self._matches, self._match = [], -1
+        self.left.setFocus()
+
+    # -- zoom and wrapping ---------------------------------------------------------------------
+    def zoom(self, step: int) -> None:
+        """``step`` > 0 zooms in, < 0 out, 0 resets."""
+        self._zoom = 0 if step == 0 else max(_ZOOM_LIMITS[0], min(_ZOOM_LIMITS[1], self._zoom + step))
+        self._apply_zoom()
+        self._maybe_rewrap()
+
+    def _apply_zoom(self) -> None:
+        font = self._base_font
+        size = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
+        font.setPointSizeF(max(4.0, size + self._zoom))
+        for pane in (self.left, self.right):
+            pane.setFont(font)
+
+    def font_point_size(self) -> float:
+        return self.left.font().pointSizeF()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Resize and self.wrap_action.isChecked() and self._result is not None:
+            self._rewrap_timer.start()
+        if event.type() == QEvent.Resize:
+            self._update_window()
+        return super().eventFilter(watched, event)
+
+    def _maybe_rewrap(self) -> None:
+        if self._result is None:
+            return
+        if self.wrap_action.isChecked() and self.left.columns() != self._columns:
+            self._rebuild(keep=True)
