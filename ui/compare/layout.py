@@ -231,7 +231,9 @@ def layout_unified(result: DiffResult, width: int | None = None, only_changes: b
     return _finish([pane], row_lines, result)
 
 
-def _emit(side: _Side, pane: PaneText, style: str | None, spans: tuple[Span, ...], fill: int, blanks: int) -> None:
+def _emit(
+    side: _Side, pane: PaneText, style: str | None, spans: tuple[Span, ...], fill: int, blanks: int
+) -> None:
     first, base = len(pane.lines), pane.offset
     for piece, number, soft in zip(side.pieces, side.numbers, side.soft, strict=True):
         pane.add(piece, number, soft)

@@ -68,7 +68,9 @@ class OverviewRuler(QWidget):
             first, count = self._window
             window_color = QColor(pal.color(QPalette.ColorRole.Text))
             window_color.setAlpha(28)
-            painter.fillRect(QRectF(0, 2 + first * scale, self.width(), max(4.0, count * scale)), window_color)
+            painter.fillRect(
+                QRectF(0, 2 + first * scale, self.width(), max(4.0, count * scale)), window_color
+            )
             colors: dict[str, QColor] = {}
             for k in range(len(self._marks)):
                 style = self._marks[k][2]
@@ -92,7 +94,9 @@ class OverviewRuler(QWidget):
         best, best_dist = -1, 5.0  # pixels of slack around a mark
         for k in range(len(self._marks)):
             rect = self.mark_rect(k)
-            dist = 0.0 if rect.top() <= y <= rect.bottom() else min(abs(y - rect.top()), abs(y - rect.bottom()))
+            dist = (
+                0.0 if rect.top() <= y <= rect.bottom() else min(abs(y - rect.top()), abs(y - rect.bottom()))
+            )
             if dist <= best_dist:
                 best, best_dist = k, dist
                 if dist == 0.0:

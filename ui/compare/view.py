@@ -11,7 +11,7 @@ from bisect import bisect_right
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFontDatabase, QKeySequence, QTextCursor
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -121,7 +121,9 @@ class CompareView(QWidget):
 
         for a, b in ((self.left, self.right), (self.right, self.left)):
             a.verticalScrollBar().valueChanged.connect(lambda v, b=b: self._sync(b.verticalScrollBar(), v))
-            a.horizontalScrollBar().valueChanged.connect(lambda v, b=b: self._sync(b.horizontalScrollBar(), v))
+            a.horizontalScrollBar().valueChanged.connect(
+                lambda v, b=b: self._sync(b.horizontalScrollBar(), v)
+            )
         self.right.verticalScrollBar().valueChanged.connect(self._update_window)
         self.left.verticalScrollBar().valueChanged.connect(self._update_window)
         self.ruler.markClicked.connect(self.go_to_change)
@@ -168,7 +170,11 @@ class CompareView(QWidget):
         self.previous_action.triggered.connect(self.previous_change)
         self.next_action.triggered.connect(self.next_change)
         self.find_action.triggered.connect(self.find_bar.open_bar)
-        for action in (self.ignore_whitespace_action, self.ignore_case_action, self.ignore_punctuation_action):
+        for action in (
+            self.ignore_whitespace_action,
+            self.ignore_case_action,
+            self.ignore_punctuation_action,
+        ):
             action.toggled.connect(self._emit_options)
         for action in (self.changes_only_action, self.unified_action, self.wrap_action):
             action.toggled.connect(lambda _on: self._rebuild(keep=True))
@@ -182,7 +188,11 @@ class CompareView(QWidget):
         for action in (self.previous_action, self.next_action):
             tb.addAction(action)
         tb.addSeparator()
-        for action in (self.ignore_whitespace_action, self.ignore_case_action, self.ignore_punctuation_action):
+        for action in (
+            self.ignore_whitespace_action,
+            self.ignore_case_action,
+            self.ignore_punctuation_action,
+        ):
             tb.addAction(action)
         tb.addSeparator()
         for action in (self.changes_only_action, self.unified_action, self.wrap_action, self.list_action):
@@ -283,7 +293,9 @@ class CompareView(QWidget):
         build = layout_unified if unified else layout_side_by_side
         lay = self._layout = build(result, self._columns or None, only)
         longest = max((len(line) for pane in lay.panes for line in pane.lines), default=0)
-        overflow = Qt.ScrollBarAlwaysOn if not self._columns or longest > self._columns else Qt.ScrollBarAlwaysOff
+        overflow = (
+            Qt.ScrollBarAlwaysOn if not self._columns or longest > self._columns else Qt.ScrollBarAlwaysOff
+        )
         self._syncing = True
         try:
             for pane, text in zip((self.left, self.right), lay.panes, strict=False):
@@ -293,7 +305,9 @@ class CompareView(QWidget):
             self._syncing = False
         if unified:
             self.right.clear_text()
-        styles = [(first, n, hunk.kind.value) for hunk, (first, n) in zip(lay.hunks, lay.hunk_lines, strict=True)]
+        styles = [
+            (first, n, hunk.kind.value) for hunk, (first, n) in zip(lay.hunks, lay.hunk_lines, strict=True)
+        ]
         self.ruler.set_marks(styles, lay.total_lines)
         if first_change or not keep:
             self.model.set_changes(result, lay.hunks)
@@ -461,7 +475,7 @@ class CompareView(QWidget):
         self._maybe_rewrap()
 
     def _apply_zoom(self) -> None:
-        font = self._base_font
+        font = QFont(self._base_font)
         size = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
         font.setPointSizeF(max(4.0, size + self._zoom))
         for pane in (self.left, self.right):

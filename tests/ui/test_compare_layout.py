@@ -1,0 +1,105 @@
+"""The pure layout behind the compare view: aligned rows, wrapping that keeps offsets, spans, numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archiver.diffing import RowKind, diff_texts
+from ui.compare.layout import (
+    FILLER,
+    SKIPPED,
+    SPAN_DEL,
+    SPAN_INS,
+    hunks_of,
+    layout_side_by_side,
+    layout_unified,
+    wrap_line,
+)
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+OLD = "# Title\n\nWe collect your email.\n\nWe share data with partners.\n\nContact us.\n"
+NEW = "# Title\n\nWe collect your email and phone.\n\nContact us.\n\nA brand new closing paragraph.\n"
+
+
+def corpus(name: str) -> str:
+    return (CORPUS / f"{name}.ref.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", [1, 5, 12, 40, None])
+def test_wrap_line_breaks_only_at_spaces_and_keeps_length(width):
+    line = "Lorem ipsum dolor sit amet, consectetur adipiscing  elit, averyveryverylongwordindeed x"
+    pieces = wrap_line(line, width)
+    assert " ".join(pieces) == line
+    if width and width > 1:
+        assert all(len(p) <= width or " " not in p.strip() for p in pieces)
+
+
+def test_side_by_side_panes_have_equal_heights_and_filler_where_a_side_is_missing():
+    result = diff_texts(OLD, NEW)
+    lay = layout_side_by_side(result, width=None)
+    left, right = lay.panes
+    assert len(left.lines) == len(right.lines) == lay.total_lines
+    for k, row in enumerate(result.rows):
+        start, n = lay.row_lines[k]
+        if row.kind is RowKind.INSERT:
+            assert left.lines[start] == "" and right.lines[start] == row.right.body.split("\n")[0]
+            assert any(first <= start < stop and style == FILLER for first, stop, style in left.styles)
+        if row.kind is RowKind.DELETE:
+            assert any(first <= start < stop and style == FILLER for first, stop, style in right.styles)
+
+
+def test_spans_cover_exactly_the_changed_words_even_across_soft_wraps():
+    result = diff_texts(OLD, NEW)
+    for width in (None, 10):
+        left, right = layout_side_by_side(result, width=width).panes
+        ins = [right.search_text[s:e] for s, e, style in right.spans if style == SPAN_INS]
+        dels = [left.search_text[s:e] for s, e, style in left.spans if style == SPAN_DEL]
+        assert "and phone" in " ".join(ins)
+        assert len(left.text) == len(left.search_text) and len(right.text) == len(right.search_text)
+        assert dels == [] or all(d.strip() for d in dels)
+
+
+def test_line_numbers_point_at_the_source_lines():
+    old, new = corpus("tinder-privacy/20240531183348"), corpus("tinder-privacy/20250417003349")
+    result = diff_texts(old, new)
+    left, right = layout_side_by_side(result, width=60).panes
+    for pane, source in ((left, old.split("\n")), (right, new.split("\n"))):
+        numbered = [(n, line) for n, line in zip(pane.numbers, pane.lines, strict=True) if n]
+        assert len(numbered) > 100
+        for n, line in numbered:
+            assert source[n - 1].startswith(line), (n, line)
+
+
+def test_unified_shows_the_deletion_before_the_insertion():
+    result = diff_texts(OLD, NEW)
+    (pane,) = layout_unified(result, width=None).panes
+    text = pane.text
+    assert text.index("We collect your email.") < text.index("We collect your email and phone.")
+    assert text.count("# Title") == 1  # equal rows once
+    assert "We share data with partners." in text and "A brand new closing paragraph." in text
+
+
+def test_changes_only_collapses_unchanged_runs_and_keeps_every_change():
+    old, new = corpus("tinder-privacy/20240531183348"), corpus("tinder-privacy/20250417003349")
+    result = diff_texts(old, new)
+    full = layout_side_by_side(result, width=80)
+    short = layout_side_by_side(result, width=80, only_changes=True)
+    assert short.total_lines < full.total_lines
+    assert any(style == SKIPPED for _f, _s, style in short.panes[0].styles)
+    assert len(short.hunks) == len(full.hunks) == len(hunks_of(result))
+    for hunk, (first, n) in zip(short.hunks, short.hunk_lines, strict=True):
+        row = result.rows[hunk.first]
+        block = row.right if row.right is not None else row.left
+        side = short.panes[1] if row.right is not None else short.panes[0]
+        assert side.lines[first] == wrap_line(block.body.split("\n")[0], 80)[0]
+        assert n >= 1
+
+
+def test_hunks_group_consecutive_rows_of_one_kind():
+    result = diff_texts(corpus("tinder-privacy/20240531183348"), corpus("tinder-privacy/20250417003349"))
+    hunks = hunks_of(result)
+    assert sum(h.last - h.first + 1 for h in hunks) == len(result.change_indices())
+    for h in hunks:
+        assert {result.rows[k].kind for k in range(h.first, h.last + 1)} == {h.kind}

@@ -1,0 +1,267 @@
+"""CompareView on real widgets (offscreen): aligned navigation, highlights, plain text only, toggles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QTextCursor
+
+from archiver.diffing import DiffOptions, RowKind, diff_texts
+from ui.compare import CompareView
+from ui.compare.layout import SPAN_INS
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+OLD = "# Title\n\nWe collect your email.\n\nWe share data with partners.\n\nContact us.\n"
+NEW = "# Title\n\nWe collect your email and phone.\n\nContact us.\n\nA brand new closing paragraph.\n"
+
+
+def corpus(name: str) -> str:
+    return (CORPUS / f"{name}.ref.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = CompareView()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture(scope="module")
+def tinder():
+    return diff_texts(corpus("tinder-privacy/20240531183348"), corpus("tinder-privacy/20250417003349"))
+
+
+def first_lines(view):
+    return view.left.first_visible_line(), view.right.first_visible_line()
+
+
+def test_opening_a_pair_goes_to_the_first_change_in_both_panes(view, tinder, qtbot):
+    with qtbot.waitSignal(view.currentChangeChanged) as blocker:
+        view.set_result(tinder, "2024-05-31", "2025-04-17")
+    total = view.change_count
+    assert total == len(view.layout_info.hunks) > 3
+    assert blocker.args == [0, total]
+    start = view.layout_info.hunk_lines[0][0]
+    assert first_lines(view) == (start, start)
+
+
+def test_next_change_moves_both_panes_to_the_same_change(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    lay = view.layout_info
+    for k in (1, 2, 3):
+        with qtbot.waitSignal(view.currentChangeChanged) as blocker:
+            view.next_change()
+        assert blocker.args == [k, view.change_count]
+        start = lay.hunk_lines[k][0]
+        assert first_lines(view) == (start, start)
+        assert view.left.verticalScrollBar().value() == view.right.verticalScrollBar().value() == start
+        row = tinder.rows[lay.hunks[k].first]
+        side = view.right if row.right is not None else view.left
+        block = row.right if row.right is not None else row.left
+        first_text = side.document().findBlockByNumber(start).text()
+        assert block.body.startswith(first_text) and first_text
+    view.previous_change()
+    assert view.current_change == 2
+    assert first_lines(view) == (lay.hunk_lines[2][0],) * 2
+
+
+def test_navigation_keys_are_actions_with_f7_and_alt_arrows(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    keys = {a.text(): [s.toString() for s in a.shortcuts()] for a in view.actions()}
+    assert keys["▼ Next"] == ["F7", "Alt+Down"]
+    assert keys["▲ Previous"] == ["Shift+F7", "Alt+Up"]
+    view.activateWindow()
+    qtbot.waitUntil(lambda: view.isActiveWindow())
+    view.left.setFocus()
+    qtbot.keyClick(view.left, Qt.Key_F7)
+    assert view.current_change == 1
+    qtbot.keyClick(view.left, Qt.Key_Down, Qt.AltModifier)
+    assert view.current_change == 2
+    qtbot.keyClick(view.left, Qt.Key_F7, Qt.ShiftModifier)
+    qtbot.keyClick(view.left, Qt.Key_Up, Qt.AltModifier)
+    assert view.current_change == 0
+
+
+def test_scrolling_one_pane_scrolls_the_other(view, tinder):
+    view.set_result(tinder, "old", "new")
+    view.right.verticalScrollBar().setValue(120)
+    assert view.left.first_visible_line() == 120
+    view.left.verticalScrollBar().setValue(40)
+    assert view.right.first_visible_line() == 40
+
+
+def test_an_inserted_word_is_highlighted_exactly(view):
+    result = diff_texts(OLD, NEW)
+    view.set_result(result, "old", "new")
+    text = view.right.toPlainText()
+    start = text.index("and phone")
+    spans = [(s, e) for s, e, style in view.layout_info.panes[1].spans if style == SPAN_INS]
+    assert (start - 1, start + len("and phone")) in spans  # the engine marks " and phone"
+    cursor = QTextCursor(view.right.document())
+
+    def background_at(pos):
+        cursor.setPosition(pos + 1)  # the format of the character before the cursor
+        return cursor.charFormat().background().color().name()
+
+    marked = background_at(start)
+    assert marked == background_at(start + len("and phone") - 1)
+    assert background_at(start - 3) != marked  # "l" of "email" is not marked
+    assert background_at(start + len("and phone")) != marked  # "." after "phone"
+    left_text = view.left.toPlainText()
+    assert "We share data with partners." in left_text
+    assert (
+        view.right.document()
+        .findBlockByNumber(left_text.split("\n").index("We share data with partners."))
+        .text()
+        == ""
+    )
+
+
+def test_archived_markup_is_shown_literally(view):
+    old = "Intro.\n\nPlain paragraph.\n"
+    new = "Intro.\n\n<b>Bold</b> <img src=http://example.com/x.png> &amp;\n"
+    view.set_result(diff_texts(old, new), "<i>left</i>", "right")
+    assert "<b>Bold</b> <img src=http://example.com/x.png> &amp;" in view.right.toPlainText()
+    html = view.right.document().toHtml()
+    assert "<img" not in html and "&lt;img src=http://example.com/x.png&gt;" in html
+    assert view.left_title.text() == "<i>left</i>" and view.left_title.textFormat() == Qt.PlainText
+    model = view.model
+    shown = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert any("<b>Bold</b>" in s for s in shown)
+    tips = [model.index(r, 0).data(Qt.ToolTipRole) for r in range(model.rowCount())]
+    assert any("&lt;img src=http://example.com/x.png&gt;" in t for t in tips)
+
+
+def test_ignore_toggles_ask_for_a_new_diff_and_follow_the_result(view, qtbot):
+    result = diff_texts(OLD, NEW, DiffOptions(detect_moves=False))
+    view.set_result(result, "old", "new")
+    with qtbot.waitSignal(view.optionsChanged) as blocker:
+        view.ignore_case_action.trigger()
+    assert blocker.args[0] == DiffOptions(ignore_case=True, detect_moves=False)
+    recomputed = diff_texts(OLD, NEW, DiffOptions(ignore_whitespace=True))
+    with qtbot.assertNotEmitted(view.optionsChanged):
+        view.set_result(recomputed, "old", "new")
+    assert view.ignore_whitespace_action.isChecked() and not view.ignore_case_action.isChecked()
+
+
+def test_unified_view_shows_removed_then_added_in_one_pane(view, tinder):
+    view.set_result(diff_texts(OLD, NEW), "old", "new")
+    view.unified_action.trigger()
+    assert view.right.isHidden() and not view.left.isHidden()
+    text = view.left.toPlainText()
+    assert text.index("We collect your email.") < text.index("We collect your email and phone.")
+    view.set_result(tinder, "2024", "2025")
+    assert view.left_title.text() == "2024  →  2025"
+    view.go_to_change(3)
+    assert view.left.first_visible_line() == view.layout_info.hunk_lines[3][0] > 0
+    view.unified_action.trigger()
+    assert not view.right.isHidden()
+    assert view.left.document().blockCount() == view.right.document().blockCount()
+
+
+def test_changes_only_hides_unchanged_text_and_keeps_panes_aligned(view, tinder):
+    view.set_result(tinder, "old", "new")
+    full = view.left.document().blockCount()
+    view.changes_only_action.trigger()
+    assert view.left.document().blockCount() < full
+    assert "unchanged blocks hidden" in view.left.toPlainText()
+    assert view.left.document().blockCount() == view.right.document().blockCount()
+    view.go_to_change(2)
+    assert first_lines(view) == (view.layout_info.hunk_lines[2][0],) * 2
+
+
+def test_find_selects_matches_in_either_pane(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    view.find_action.trigger()
+    assert view.find_bar.isVisible()
+    qtbot.keyClicks(view.find_bar.edit, "Tinder, LLC")
+    count = sum(p.toPlainText().count("Tinder, LLC") for p in (view.left, view.right))
+    assert count > 1 and view.find_bar.status.text() == f"1 of {count}"
+    selected = [p.textCursor().selectedText() for p in (view.left, view.right)]
+    assert "Tinder, LLC" in selected
+    qtbot.keyClick(view.find_bar.edit, Qt.Key_Return)
+    assert view.find_bar.status.text().startswith("2 of")
+    qtbot.keyClick(view.find_bar.edit, Qt.Key_Return, Qt.ShiftModifier)
+    assert view.find_bar.status.text().startswith("1 of")
+    qtbot.keyClick(view.find_bar.edit, Qt.Key_Escape)
+    assert not view.find_bar.isVisible()
+
+
+def test_zoom_changes_the_pane_font_and_rewraps(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    size = view.font_point_size()
+    lines = view.left.document().blockCount()
+    view.zoom_in_action.trigger()
+    view.zoom_in_action.trigger()
+    assert view.font_point_size() == size + 2
+    assert view.left.document().blockCount() > lines  # fewer columns, more wrapped lines
+    assert view.left.document().blockCount() == view.right.document().blockCount()
+    view.zoom_reset_action.trigger()
+    assert view.font_point_size() == size
+    view.zoom_out_action.trigger()
+    assert view.right.font().pointSizeF() == size - 1
+
+
+def test_resizing_rewraps_and_keeps_panes_aligned(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    lines = view.left.document().blockCount()
+    view.resize(800, 700)
+    qtbot.waitUntil(lambda: view.left.document().blockCount() > lines)
+    assert view.left.document().blockCount() == view.right.document().blockCount()
+
+
+def test_ruler_click_jumps_to_the_change_under_it(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    last = view.change_count - 1
+    center = view.ruler.mark_rect(last).center()
+    qtbot.mouseClick(view.ruler, Qt.LeftButton, pos=QPoint(round(center.x()), round(center.y())))
+    assert view.current_change == last
+    top = view.left.first_visible_line()
+    first, count = view.layout_info.hunk_lines[last]
+    assert top <= first < top + view.left.visible_lines()
+    assert view.right.first_visible_line() == top
+
+
+def test_change_list_click_jumps(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    index = view.model.index(4, 0)
+    rect = view.change_list.visualRect(index)
+    qtbot.mouseClick(view.change_list.viewport(), Qt.LeftButton, pos=rect.center())
+    assert view.current_change == 4
+    row = index.data(view.model.RowRole)
+    assert row.kind is not RowKind.EQUAL and row is tinder.rows[view.layout_info.hunks[4].first]
+
+
+def test_stats_and_clear(view, tinder, qtbot):
+    with qtbot.waitSignal(view.statsChanged) as blocker:
+        view.set_result(tinder, "old", "new")
+    assert blocker.args[0] == view.stats_text()
+    assert f"+{tinder.stats.words_added} −{tinder.stats.words_removed} words" in view.stats_text()
+    with qtbot.waitSignal(view.statsChanged) as stats, qtbot.waitSignal(view.currentChangeChanged) as current:
+        view.clear()
+    assert view.left.toPlainText() == view.right.toPlainText() == ""
+    assert view.model.rowCount() == 0 and view.current_change == -1
+    assert stats.args == [""] and current.args == [-1, 0]
+    identical = diff_texts(OLD, OLD)
+    view.set_result(identical, "a", "b")
+    assert view.stats_text().startswith("No differences") and view.current_change == -1
+    view.next_change()
+    assert view.current_change == -1
+
+
+def test_change_list_model_passes_the_model_tester(qtmodeltester, tinder):
+    from ui.compare import ChangeListModel
+    from ui.compare.layout import hunks_of
+
+    model = ChangeListModel()
+    qtmodeltester.check(model)
+    model.set_changes(tinder, hunks_of(tinder))
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(hunks_of(tinder))
+    model.set_changes(None, [])
+    qtmodeltester.check(model)
