@@ -1,0 +1,95 @@
+"""Start the desktop app: QApplication, logging, the crash hook, the archive and the main window."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from archiver.errors import ArchiveNotWritableError
+from archiver.storage import DB_NAME, Archive
+
+from .settings import APPLICATION, ORGANISATION, Settings
+
+log = logging.getLogger(__name__)
+
+
+def copy_dir() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".policydiff") / "read-only-copies"
+
+
+def open_archive(root: Path) -> tuple[Archive, str]:
+    """Open ``root``; a read-only archive (an installed demo, a DVD) is copied to the user's data folder.
+
+    Returns the archive and a note to show the user ("" when opened in place).
+    """
+    try:
+        return Archive.open(root), ""
+    except ArchiveNotWritableError:
+        if not (root / DB_NAME).is_file():
+            raise
+    target = copy_dir() / (root.resolve().name or "archive")
+    if not (target / DB_NAME).is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(root, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("tmp", "*-wal", "*-shm"))
+        for path in target.rglob("*"):
+            path.chmod(path.stat().st_mode | 0o200)
+        target.chmod(target.stat().st_mode | 0o200)
+    return Archive.open(target), f"{root} is read-only, so a copy was opened: {target}"
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Last resort: log the traceback and show a crash dialog instead of dying silently."""
+    log.critical("uncaught exception", exc_info=(kind, exc, tb))
+    app = QApplication.instance()
+    if app is None:
+        sys.__excepthook__(kind, exc, tb)
+        return
+    box = QMessageBox(QMessageBox.Icon.Critical, "policydiff: unexpected error",
+                      f"Something went wrong ({kind.__name__}: {exc}).\nThe app keeps running; "
+                      "please report this with the details.", QMessageBox.StandardButton.Ok)
+    box.setDetailedText("".join(traceback.format_exception(kind, exc, tb)))
+    box.exec()
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("policydiff")
+    app.setDesktopFileName("policydiff")
+    return app
+
+
+def run(archive_root: Path) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = make_application()
+    sys.excepthook = _excepthook
+    settings = Settings()
+    from .mainwindow import MainWindow
+
+    try:
+        archive, note = open_archive(Path(archive_root))
+    except Exception as exc:  # noqa: BLE001 - the user sees why, then we stop
+        from .messages import describe
+
+        QMessageBox.critical(None, "policydiff", describe(exc).text)
+        return 1
+    settings.last_archive = str(Path(archive_root).resolve())
+    window = MainWindow(archive, settings)
+    if note:
+        window.message_bar.show_info(note)
+    window.show()
+    return app.exec()

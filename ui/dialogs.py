@@ -1,0 +1,115 @@
+"""The Add-policy dialog: a URL validated before any request, which archive, and an optional date range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from archiver.errors import ArchiverError
+from archiver.timestamps import parse_date_arg
+from archiver.urls import normalize_url
+
+from .settings import DEFAULT_ARCHIVE_PREFIX
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRequest:
+    url: str  # normalised
+    label: str
+    prefix: str  # replay prefix of the archive to fetch from, ending in '/'
+    from_date: str | None  # 14-digit, or None
+    to_date: str | None
+
+
+def validate(url: str, prefix: str, from_text: str, to_text: str, label: str = "") -> PolicyRequest:
+    """Check everything the user typed; raises ArchiverError with the reason (shown under the field)."""
+    normal = normalize_url(url.strip())
+    prefix = prefix.strip()
+    if not prefix:
+        prefix = DEFAULT_ARCHIVE_PREFIX
+    normalize_url(prefix)  # an archive prefix must be a web address too
+    if not prefix.endswith("/"):
+        prefix += "/"
+    start = parse_date_arg(from_text) if from_text.strip() else None
+    end = parse_date_arg(to_text, pad="up") if to_text.strip() else None
+    if start and end and start > end:
+        from archiver.errors import InvalidDateError
+
+        raise InvalidDateError(from_text, "the start of the range is after its end")
+    return PolicyRequest(normal, label.strip(), prefix, start, end)
+
+
+class AddPolicyDialog(QDialog):
+    """Ask for a policy URL, the archive to search and a date range; OK only when all are valid."""
+
+    def __init__(self, prefixes: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add Policy")
+        self.url_edit = QLineEdit()
+        self.url_edit.setPlaceholderText("https://example.com/privacy")
+        self.label_edit = QLineEdit()
+        self.label_edit.setPlaceholderText("optional, e.g. Example privacy policy")
+        self.archive_combo = QComboBox()
+        self.archive_combo.setEditable(True)
+        self.archive_combo.addItems(prefixes or [DEFAULT_ARCHIVE_PREFIX])
+        self.archive_combo.setToolTip("The Wayback Machine, or a pywb/Memento collection: http://HOST:PORT/COLL/")
+        self.from_edit = QLineEdit()
+        self.from_edit.setPlaceholderText("YYYY[-MM[-DD]]")
+        self.to_edit = QLineEdit()
+        self.to_edit.setPlaceholderText("YYYY[-MM[-DD]]")
+        dates = QHBoxLayout()
+        dates.addWidget(self.from_edit)
+        dates.addWidget(QLabel("to"))
+        dates.addWidget(self.to_edit)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: palette(link);")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add and Fetch")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("&URL:", self.url_edit)
+        form.addRow("&Label:", self.label_edit)
+        form.addRow("&Archive:", self.archive_combo)
+        form.addRow("&Dates:", dates)
+        form.addRow(self.error_label)
+        form.addRow(self.buttons)
+        for edit in (self.url_edit, self.from_edit, self.to_edit, self.label_edit):
+            edit.textChanged.connect(self._revalidate)
+        self.archive_combo.editTextChanged.connect(self._revalidate)
+        self.setMinimumWidth(520)
+        self.request: PolicyRequest | None = None
+        self._revalidate()
+
+    def _revalidate(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if not self.url_edit.text().strip():
+            self.request = None
+            self.error_label.setText("")
+            ok.setEnabled(False)
+            return
+        try:
+            self.request = validate(self.url_edit.text(), self.archive_combo.currentText(),
+                                    self.from_edit.text(), self.to_edit.text(), self.label_edit.text())
+        except ArchiverError as exc:
+            self.request = None
+            self.error_label.setText(str(exc))
+            ok.setEnabled(False)
+        else:
+            self.error_label.setText(f"Will search {self.request.prefix} for {self.request.url}")
+            ok.setEnabled(True)
+
+    def accept(self) -> None:
+        if self.request is not None:
+            super().accept()

@@ -1,0 +1,720 @@
+"""The main window: tracked policies, their versions and timeline, the compare view and capture details.
+
+No business logic and no I/O here: every archive read, fetch, import, diff and export runs through
+``ui.workers.run_task`` and comes back on the GUI thread. Results of superseded requests are dropped
+(each request carries a generation number).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QItemSelection, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from archiver.diffing import DiffOptions, DiffResult
+from archiver.errors import CancelledError
+from archiver.models import Capture, Policy, Progress, Version
+from archiver.storage import Archive
+
+from .compare import CompareView
+from .details import CaptureDetails
+from .dialogs import AddPolicyDialog, PolicyRequest
+from .messages import INFO, WARNING, MessageBar
+from .models import PolicyListModel, VersionTableModel, short_date
+from .settings import Settings
+from .timeline import Point, TimelineWidget
+from .workers import Task, cancel_all, run_task
+
+log = logging.getLogger(__name__)
+
+DIFF_CACHE_SIZE = 16
+
+
+# --- background jobs: plain functions ``job(cancel, report)`` run by ui.workers (no Qt inside) ---------
+
+
+def job_policies(arc: Archive) -> Any:
+    def run(cancel: threading.Event, report: Any) -> list[Policy]:
+        return arc.policies()
+
+    return run
+
+
+def job_versions(arc: Archive, policy_id: int) -> Any:
+    def run(cancel: threading.Event, report: Any) -> list[Version]:
+        return arc.versions(policy_id)
+
+    return run
+
+
+def _text(arc: Archive, sha: str, cache: dict[str, str]) -> str:
+    text = cache.get(sha)
+    if text is None:
+        text = cache[sha] = arc.text(sha)
+    return text
+
+
+def job_change_sizes(arc: Archive, versions: list[Version], cache: dict[str, str]) -> Any:
+    """Words removed + added between each version and its predecessor, reported as (index, words)."""
+
+    def run(cancel: threading.Event, report: Any) -> None:
+        from archiver.diffing import diff_texts
+
+        for prev, cur in zip(versions, versions[1:], strict=False):
+            if cancel.is_set():
+                raise CancelledError()
+            stats = diff_texts(_text(arc, prev.text_sha256, cache), _text(arc, cur.text_sha256, cache)).stats
+            report((cur.index, stats.words_added + stats.words_removed))
+
+    return run
+
+
+def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: dict[str, str]) -> Any:
+    def run(cancel: threading.Event, report: Any) -> DiffResult:
+        from archiver.diffing import diff_texts
+
+        a, b = _text(arc, left, cache), _text(arc, right, cache)
+        if cancel.is_set():
+            raise CancelledError()
+        return diff_texts(a, b, options)
+
+    return run
+
+
+def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None) -> Any:
+    """Ensure the policy (reported first, so it is listed at once), then run the resumable fetch job."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.client import FetchJob, Session, archive_endpoint
+
+        policy = arc.ensure_policy(request.url, request.label)
+        report(policy)
+        endpoint = archive_endpoint(request.prefix)
+        with (session_factory or Session)() as session:
+            job = FetchJob(arc, session, endpoint, request.url, request.from_date, request.to_date, cancel=cancel)
+            for progress in job.run():
+                report(progress)
+        return job.summary
+
+    return run
+
+
+def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
+    def run(cancel: threading.Event, report: Any) -> list[Any]:
+        from archiver.pipeline import import_paths
+
+        results = []
+        for i, result in enumerate(import_paths(arc, paths, url=url)):
+            results.append(result)
+            report(Progress(i + 1, len(paths), f"imported {Path(result.path).name}"))
+            if cancel.is_set():
+                raise CancelledError()
+        return results
+
+    return run
+
+
+def job_export(arc: Archive, capture: Capture, path: str, raw: bool) -> Any:
+    """Raw bytes, or the exports backend (archiver.exports) when it is installed, else bytes + provenance."""
+
+    def run(cancel: threading.Event, report: Any) -> str:
+        import json
+        from dataclasses import asdict
+
+        report(Progress(0, 1, f"exporting capture {capture.timestamp}"))
+        target = Path(path)
+        if not raw:
+            try:
+                from archiver import exports  # type: ignore[attr-defined]
+            except ImportError:
+                exports = None
+            export = getattr(exports, "export_captures", None)
+            if export is not None:
+                export(arc, [capture], target)
+                return str(target)
+        body = arc.read_body(capture)
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_bytes(body)
+        tmp.replace(target)
+        if not raw:
+            meta = target.with_name(target.name + ".json")
+            meta.write_text(json.dumps(asdict(capture), indent=1, default=str), encoding="utf-8")
+        report(Progress(1, 1, "exported"))
+        return str(target)
+
+    return run
+
+
+class ProgressPanel(QWidget):
+    """Status-bar progress of the long jobs (fetch, import, export) with one Cancel button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setMaximumWidth(420)
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(160)
+        self.bar.setTextVisible(False)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Cancel (Esc); what is finished is kept")
+        self.cancel_button.clicked.connect(self.cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self.tasks: list[Task] = []
+        self.hide()
+
+    def add(self, task: Task, message: str) -> None:
+        self.tasks.append(task)
+        task.signals.progress.connect(self._progress)
+        task.signals.done.connect(lambda t=task: self._done(t))
+        self.label.setText(message)
+        self.bar.setRange(0, 0)
+        self.show()
+
+    def _progress(self, p: object) -> None:
+        if isinstance(p, Progress):
+            self.bar.setRange(0, max(p.total, 0))
+            if p.total:
+                self.bar.setValue(p.done)
+            text = p.message if len(p.message) < 90 else p.message[:87] + "…"
+            self.label.setText(text)
+
+    def _done(self, task: Task) -> None:
+        if task in self.tasks:
+            self.tasks.remove(task)
+        if not self.tasks:
+            self.hide()
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        self.label.setText("Cancelling…")
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    versionsLoaded(int): versions of the selected policy are shown (their number).
+    diffShown(object): a DiffResult was handed to the compare view.
+    changeSizesDone(): every version's change size is known.
+    """
+
+    versionsLoaded = Signal(int)
+    diffShown = Signal(object)
+    changeSizesDone = Signal()
+    policiesLoaded = Signal(int)
+
+    def __init__(self, archive: Archive, settings: Settings | None = None, *, fetch_factory: Any = None) -> None:
+        super().__init__()
+        self.archive = archive
+        self.settings = settings or Settings()
+        self.fetch_factory = fetch_factory  # tests inject the client's session (its pacer, its clock)
+        self._generation = 0  # bumped on policy change: results of older loads are dropped
+        self._diff_generation = 0
+        self._diff_task: Task | None = None
+        self._sizes_task: Task | None = None
+        self._diff_cache: OrderedDict[tuple[str, str, DiffOptions], DiffResult] = OrderedDict()
+        self._text_cache: dict[str, str] = {}
+        self._options = DiffOptions()
+        self._pending_policy: int | None = None
+        self.setWindowTitle(f"policydiff — {archive.root}")
+        self._build()
+        self._make_actions()
+        self._restore()
+        self.reload_policies()
+
+    # --- construction ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.message_bar = MessageBar()
+        self.policy_model = PolicyListModel(self)
+        self.policy_view = QListView()
+        self.policy_view.setModel(self.policy_model)
+        self.policy_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.policy_view.selectionModel().selectionChanged.connect(self._policy_selected)
+        add = QPushButton("Add Policy…")
+        add.clicked.connect(self.add_policy)
+        left = QWidget()
+        lbox = QVBoxLayout(left)
+        lbox.setContentsMargins(0, 0, 0, 0)
+        lbox.addWidget(QLabel("<b>Policies</b>"))
+        lbox.addWidget(self.policy_view, 1)
+        lbox.addWidget(add)
+
+        self.timeline = TimelineWidget()
+        self.timeline.pointClicked.connect(self.compare_with_previous)
+        self.version_model = VersionTableModel(self)
+        self.version_view = QTableView()
+        self.version_view.setModel(self.version_model)
+        self.version_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.version_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.version_view.verticalHeader().hide()
+        self.version_view.setAlternatingRowColors(True)
+        header = self.version_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.version_view.selectionModel().currentRowChanged.connect(self._version_selected)
+
+        self.compare = CompareView()
+        self.compare.optionsChanged.connect(self._options_changed)
+        self.compare.statsChanged.connect(self._show_stats)
+        self.left_combo = QComboBox()
+        self.right_combo = QComboBox()
+        for combo in (self.left_combo, self.right_combo):
+            combo.setMinimumContentsLength(24)
+            combo.activated.connect(lambda _i: self._combo_changed())
+        swap = QToolButton()
+        swap.setText("⇄")
+        swap.setToolTip("Swap the two versions")
+        swap.clicked.connect(self._swap)
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("Compare"))
+        pick.addWidget(self.left_combo, 1)
+        pick.addWidget(swap)
+        pick.addWidget(QLabel("with"))
+        pick.addWidget(self.right_combo, 1)
+        compare_page = QWidget()
+        cbox = QVBoxLayout(compare_page)
+        cbox.setContentsMargins(4, 4, 4, 0)
+        cbox.addLayout(pick)
+        cbox.addWidget(self.compare, 1)
+        self.details = CaptureDetails()
+        self.details.exportRequested.connect(self.export_capture)
+        self.details.saveRawRequested.connect(self.save_raw)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(compare_page, "&Compare")
+        self.tabs.addTab(self.details, "Ca&ptures")
+
+        top = QWidget()
+        tbox = QVBoxLayout(top)
+        tbox.setContentsMargins(0, 0, 0, 0)
+        tbox.addWidget(self.timeline)
+        tbox.addWidget(self.version_view, 1)
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.addWidget(top)
+        self.right_splitter.addWidget(self.tabs)
+        self.right_splitter.setStretchFactor(1, 1)
+        self.right_splitter.setSizes([260, 520])
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(left)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([240, 1000])
+
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(6, 6, 6, 0)
+        box.addWidget(self.message_bar)
+        box.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+        self.progress = ProgressPanel()
+        self.stats_label = QLabel()
+        self.statusBar().addWidget(self.stats_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+
+    def _make_actions(self) -> None:
+        def action(text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            if tip:
+                a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            return a
+
+        self.add_action = action("&Add Policy…", self.add_policy, QKeySequence.StandardKey.New,
+                                 "Track a policy URL and fetch its archived history")
+        self.import_action = action("&Import Files…", self.import_files, "Ctrl+I",
+                                    "Import HTML, PDF or Princeton-Leuven Markdown files")
+        self.open_action = action("&Open Archive…", self.choose_archive, QKeySequence.StandardKey.Open)
+        self.fetch_action = action("&Fetch History", self.fetch_selected, "F5",
+                                   "Fetch the selected policy's captures again (new ones only)")
+        self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.compare_prev_action = action("Compare with &Previous Version", self._compare_current, "Ctrl+D")
+        self.cancel_action = action("Cancel Running Jobs", self.progress.cancel, "Esc")
+        self.about_action = action("&About policydiff", self._about)
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.add_action)
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        export_menu = file_menu.addMenu("&Export")
+        export_menu.addAction(self.details.export_action)
+        export_menu.addAction(self.details.save_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.details.copy_action)
+        edit_menu.addAction(self.compare.find_action)
+        policy_menu = self.menuBar().addMenu("&Policy")
+        policy_menu.addAction(self.fetch_action)
+        policy_menu.addAction(self.cancel_action)
+        policy_menu.addSeparator()
+        policy_menu.addAction(self.details.open_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.compare_prev_action)
+        view_menu.addAction(self.compare.previous_action)
+        view_menu.addAction(self.compare.next_action)
+        view_menu.addSeparator()
+        for a in (self.compare.ignore_whitespace_action, self.compare.ignore_case_action,
+                  self.compare.ignore_punctuation_action, self.compare.changes_only_action,
+                  self.compare.unified_action, self.compare.wrap_action):
+            view_menu.addAction(a)
+        view_menu.addSeparator()
+        for a in (self.compare.zoom_in_action, self.compare.zoom_out_action, self.compare.zoom_reset_action):
+            view_menu.addAction(a)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.about_action)
+        for a in (self.details.open_action, self.details.copy_action, self.details.save_action,
+                  self.details.export_action):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(a)
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.state("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 820)
+        state = self.settings.state("window/state")
+        if state is not None:
+            self.restoreState(state)
+        for name, splitter in self._splitters().items():
+            saved = self.settings.state(name)
+            if saved is not None:
+                splitter.restoreState(saved)
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"splitter/main": self.main_splitter, "splitter/right": self.right_splitter,
+                "splitter/details": self.details.splitter, "splitter/compare": self.compare.splitter}
+
+    def save_settings(self) -> None:
+        self.settings.set_state("window/geometry", self.saveGeometry())
+        self.settings.set_state("window/state", self.saveState())
+        for name, splitter in self._splitters().items():
+            self.settings.set_state(name, QByteArray(splitter.saveState()))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self._generation += 1
+        self._diff_generation += 1
+        if not cancel_all(wait_ms=5000):
+            log.warning("background jobs still running after cancel")
+        super().closeEvent(event)
+
+    # --- policies -----------------------------------------------------------------------------
+
+    def current_policy(self) -> Policy | None:
+        rows = self.policy_view.selectionModel().selectedRows()
+        return self.policy_model.policy(rows[0].row()) if rows else None
+
+    def reload_policies(self, select: int | None = None) -> Task:
+        if select is None:
+            current = self.current_policy()
+            select = current.id if current else None
+        task = run_task(job_policies(self.archive), name="load policies",
+                        on_finished=lambda ps: self._policies_loaded(ps, select), on_failed=self._failed)
+        return task
+
+    def _policies_loaded(self, policies: list[Policy], select: int | None) -> None:
+        current = self.current_policy()
+        self.policy_model.set_policies(policies)
+        row = self.policy_model.row_of(select) if select is not None else -1
+        if row < 0 and policies:
+            row = 0
+        if row >= 0:
+            self.policy_view.setCurrentIndex(self.policy_model.index(row))
+            if current is not None and current.id == self.policy_model.policy(row).id:
+                self._load_versions(self.policy_model.policy(row))
+        self.policiesLoaded.emit(len(policies))
+
+    def _policy_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        policy = self.current_policy()
+        if policy is not None:
+            self._load_versions(policy)
+
+    def _load_versions(self, policy: Policy) -> None:
+        self._generation += 1
+        generation = self._generation
+        if self._sizes_task is not None:
+            self._sizes_task.cancel()
+        run_task(job_versions(self.archive, policy.id), name="load versions",
+                 on_finished=lambda vs: self._versions_loaded(generation, vs), on_failed=self._failed)
+
+    def _versions_loaded(self, generation: int, versions: list[Version]) -> None:
+        if generation != self._generation:
+            return
+        self.version_model.set_versions(versions)
+        self.timeline.set_points([Point(v.index, v.timestamp, None) for v in versions])
+        for combo in (self.left_combo, self.right_combo):
+            combo.clear()
+            for v in versions:
+                combo.addItem(self._version_title(v), v.index)
+        if versions:
+            self.version_view.selectRow(len(versions) - 1)
+        else:
+            self.compare.clear()
+            self.details.set_version(None)
+            self.stats_label.setText("No versions with text yet: fetch or import captures.")
+        self.versionsLoaded.emit(len(versions))
+        if len(versions) > 1:
+            self._sizes_task = run_task(
+                job_change_sizes(self.archive, versions, self._text_cache), name="change sizes",
+                on_progress=lambda p: self._change_size(generation, p),
+                on_finished=lambda _r: self._sizes_done(generation), on_failed=self._failed_quietly)
+
+    def _change_size(self, generation: int, item: object) -> None:
+        if generation == self._generation and isinstance(item, tuple):
+            index, words = item
+            self.version_model.set_change(index, words)
+            self.timeline.set_change(index, words)
+
+    def _sizes_done(self, generation: int) -> None:
+        if generation == self._generation:
+            self.changeSizesDone.emit()
+
+    @staticmethod
+    def _version_title(v: Version) -> str:
+        return f"v{v.index + 1} · {short_date(v.timestamp)} · {v.words:,} words"
+
+    # --- versions and comparison --------------------------------------------------------------
+
+    def current_version(self) -> Version | None:
+        index = self.version_view.currentIndex()
+        return self.version_model.version(index.row()) if index.isValid() else None
+
+    def _version_selected(self, current: Any, _previous: Any) -> None:
+        version = self.current_version()
+        self.details.set_version(version)
+        if version is not None:
+            self.timeline.set_selected(version.index)
+            self.compare_with_previous(version.index)
+
+    def _compare_current(self) -> None:
+        version = self.current_version()
+        if version is not None:
+            self.compare_with_previous(version.index)
+
+    def compare_with_previous(self, index: int) -> None:
+        """Compare version ``index`` with its predecessor (the first version: with itself)."""
+        if not 0 <= index < self.version_model.rowCount():
+            return
+        if self.version_view.currentIndex().row() != index:
+            self.version_view.selectRow(index)  # comes back here through _version_selected
+            return
+        self.compare_versions(max(index - 1, 0), index)
+
+    def compare_versions(self, left: int, right: int) -> Task | None:
+        """Diff two versions in the background and hand the result to the compare view."""
+        versions = self.version_model.versions()
+        if not (0 <= left < len(versions) and 0 <= right < len(versions)):
+            return None
+        self.left_combo.setCurrentIndex(left)
+        self.right_combo.setCurrentIndex(right)
+        a, b = versions[left], versions[right]
+        self._diff_generation += 1
+        generation = self._diff_generation
+        titles = (self._version_title(a), self._version_title(b))
+        key = (a.text_sha256, b.text_sha256, self._options)
+        cached = self._diff_cache.get(key)
+        if cached is not None:
+            self._diff_cache.move_to_end(key)
+            self._show_diff(generation, cached, titles)
+            return None
+        if self._diff_task is not None:
+            self._diff_task.cancel()
+        self.stats_label.setText(f"Comparing {titles[0]} with {titles[1]}…")
+        self._diff_task = run_task(
+            job_diff(self.archive, a.text_sha256, b.text_sha256, self._options, self._text_cache),
+            name="diff", on_finished=lambda r: self._diff_ready(generation, key, r, titles),
+            on_failed=self._failed)
+        return self._diff_task
+
+    def _diff_ready(self, generation: int, key: Any, result: DiffResult, titles: tuple[str, str]) -> None:
+        self._diff_cache[key] = result
+        while len(self._diff_cache) > DIFF_CACHE_SIZE:
+            self._diff_cache.popitem(last=False)
+        self._show_diff(generation, result, titles)
+
+    def _show_diff(self, generation: int, result: DiffResult, titles: tuple[str, str]) -> None:
+        if generation != self._diff_generation:
+            return
+        self.compare.set_result(result, *titles)
+        self.diffShown.emit(result)
+
+    def _combo_changed(self) -> None:
+        self.compare_versions(self.left_combo.currentIndex(), self.right_combo.currentIndex())
+
+    def _swap(self) -> None:
+        self.compare_versions(self.right_combo.currentIndex(), self.left_combo.currentIndex())
+
+    def _options_changed(self, options: object) -> None:
+        if isinstance(options, DiffOptions) and options != self._options:
+            self._options = options
+            self._combo_changed()
+
+    def _show_stats(self, text: str) -> None:
+        self.stats_label.setText(text)
+
+    # --- fetching and importing ---------------------------------------------------------------
+
+    def add_policy(self) -> None:
+        dialog = AddPolicyDialog(self.settings.archive_prefixes, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: dialog.request and self.start_fetch(dialog.request))
+        dialog.open()
+
+    def fetch_selected(self) -> None:
+        policy = self.current_policy()
+        if policy is not None:
+            self.start_fetch(PolicyRequest(policy.url, "", self.settings.archive_prefixes[0], None, None))
+
+    def start_fetch(self, request: PolicyRequest) -> Task:
+        """Create the policy, then fetch its history from the chosen archive (cancellable)."""
+        self.settings.remember_prefix(request.prefix)
+        self.message_bar.dismiss()
+        task = run_task(job_fetch(self.archive, request, self.fetch_factory), name="fetch",
+                        on_progress=self._fetch_progress, on_finished=self._fetch_done,
+                        on_failed=self._fetch_failed)
+        self.progress.add(task, f"Fetching {request.url}…")
+        return task
+
+    def _fetch_progress(self, item: object) -> None:
+        if isinstance(item, Policy) and self.policy_model.row_of(item.id) < 0:
+            self._pending_policy = item.id
+            self.reload_policies(select=item.id)
+
+    def _fetch_done(self, summary: Any) -> None:
+        failed = len(summary.failed)
+        text = (f"Fetched {summary.listed} listed captures: {summary.downloaded} downloaded, "
+                f"{summary.reused} unchanged revisits, {summary.skipped} already archived"
+                + (f", {failed} failed (fetch again to retry)" if failed else "") + ".")
+        self.message_bar.show_info(text, WARNING if failed else INFO)
+        self.reload_policies(select=summary.policy_id or self._pending_policy)
+
+    def _fetch_failed(self, exc: BaseException) -> None:
+        self.message_bar.show_error(exc)
+        self.reload_policies(select=self._pending_policy)
+
+    def import_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import Files", str(Path.home()),
+            "Policies (*.md *.html *.htm *.pdf);;Princeton-Leuven Markdown (*.md);;All files (*)")
+        if paths:
+            self.start_import(paths)
+
+    def start_import(self, paths: list[str], url: str | None = None) -> Task:
+        policy = self.current_policy()
+        url = url or (policy.url if policy else None)
+        task = run_task(job_import(self.archive, paths, url), name="import",
+                        on_finished=self._import_done, on_failed=self._failed)
+        self.progress.add(task, f"Importing {len(paths)} files…")
+        return task
+
+    def _import_done(self, results: list[Any]) -> None:
+        done = [r for r in results if r.capture is not None]
+        errors = [r for r in results if r.error]
+        warnings = [r for r in results if r.warning]
+        text = f"Imported {len(done)} of {len(results)} files."
+        if errors:
+            text += f" {len(errors)} failed: {Path(errors[0].path).name}: {errors[0].error}"
+        elif warnings:
+            text += f" {Path(warnings[0].path).name}: {warnings[0].warning}"
+        self.message_bar.show_info(text, WARNING if errors or warnings else INFO)
+        select = done[-1].capture.policy_id if done else None
+        self.reload_policies(select=select)
+
+    # --- exports ------------------------------------------------------------------------------
+
+    def save_raw(self, capture: Capture) -> None:
+        name = f"{capture.timestamp}.{'pdf' if 'pdf' in capture.content_type else 'html'}"
+        path, _ = QFileDialog.getSaveFileName(self, "Save Raw Capture", str(Path.home() / name))
+        if path:
+            self.start_export(capture, path, raw=True)
+
+    def export_capture(self, capture: Capture) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export Capture", str(Path.home() / f"{capture.timestamp}"),
+                                              "Export (*.warc.gz *.zip *.html);;All files (*)")
+        if path:
+            self.start_export(capture, path, raw=False)
+
+    def start_export(self, capture: Capture, path: str, raw: bool) -> Task:
+        task = run_task(job_export(self.archive, capture, path, raw), name="export",
+                        on_finished=lambda p: self.message_bar.show_info(f"Saved {p}."), on_failed=self._failed)
+        self.progress.add(task, f"Exporting to {path}…")
+        return task
+
+    # --- archives -----------------------------------------------------------------------------
+
+    def choose_archive(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open Archive", str(self.archive.root))
+        if path:
+            self.open_archive(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_archives:
+            self.recent_menu.addAction(path, lambda p=path: self.open_archive(p))
+
+    def open_archive(self, path: str) -> None:
+        from .app import open_archive
+
+        try:
+            archive, note = open_archive(Path(path))
+        except Exception as exc:  # noqa: BLE001 - shown in the message bar
+            self.message_bar.show_error(exc)
+            return
+        cancel_all(wait_ms=5000)
+        self.archive = archive
+        self.settings.last_archive = str(Path(path).resolve())
+        self._text_cache.clear()
+        self._diff_cache.clear()
+        self.setWindowTitle(f"policydiff — {archive.root}")
+        if note:
+            self.message_bar.show_info(note)
+        self.reload_policies()
+
+    # --- errors -------------------------------------------------------------------------------
+
+    def _failed(self, exc: BaseException) -> None:
+        self.message_bar.show_error(exc)
+
+    def _failed_quietly(self, exc: BaseException) -> None:
+        log.info("change sizes not computed: %s", exc)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About policydiff",
+                          "<b>policydiff</b><br>Archived privacy-policy versions and their word-level "
+                          "differences, from the Wayback Machine or any Memento/pywb archive.")

@@ -1,0 +1,166 @@
+"""The one message path: ArchiverError → the text a user can act on, shown in a message bar.
+
+Anything that is not an ArchiverError (or a disk-full/permission OSError) is a bug: it is logged
+with its traceback and shown as a short "unexpected error" bar whose Details button shows the trace.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QToolButton, QWidget
+
+from archiver.errors import (
+    ArchiveNotWritableError,
+    ArchiverError,
+    BlockedError,
+    CancelledError,
+    ConnectionBlockedError,
+    ExtractionError,
+    InvalidURLError,
+    NetworkError,
+    NoMementoError,
+    RateLimitedError,
+    StorageError,
+    UsageError,
+)
+
+log = logging.getLogger(__name__)
+
+INFO, WARNING, ERROR = "info", "warning", "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    level: str
+    text: str
+    details: str = ""  # a traceback, for the Details button
+
+
+def _local_hhmm(when: datetime | None) -> str:
+    if when is None:
+        return ""
+    return when.astimezone().strftime("%H:%M")
+
+
+def describe(exc: BaseException) -> Message:
+    """What to tell the user about ``exc``: the specific cause and what to do."""
+    if isinstance(exc, CancelledError):
+        return Message(INFO, "Cancelled. Everything finished before the cancel is kept.")
+    if isinstance(exc, ConnectionBlockedError):
+        until = _local_hhmm(exc.retry_at)
+        return Message(ERROR, f"{exc.host} is refusing connections from this network (probably a rate-limit "
+                              f"block). Try again{' after ' + until if until else ' later'}; the fetch resumes "
+                              "where it stopped.")
+    if isinstance(exc, RateLimitedError):
+        until = _local_hhmm(exc.retry_at)
+        return Message(WARNING, f"{exc.host} is rate-limiting requests: rate-limited until {until or 'later'}. "
+                                "Fetch again then; what was already downloaded is kept.")
+    if isinstance(exc, BlockedError):
+        return Message(ERROR, f"The site is excluded from this archive: {exc}. "
+                              "Try another archive (Add policy → archive).")
+    if isinstance(exc, NoMementoError):
+        return Message(WARNING, str(exc).replace("; list what it holds with 'policydiff captures URL'", "") +
+                       ". Check the URL, or widen the date range.")
+    if isinstance(exc, InvalidURLError):
+        return Message(ERROR, f"Not a web page URL: {exc.url!r} ({exc.reason}). Enter an http(s) address.")
+    if type(exc) is NetworkError:
+        return Message(ERROR, f"No network: {exc}. Check the connection and fetch again; it resumes where it "
+                              "stopped.")
+    if isinstance(exc, ArchiveNotWritableError):
+        return Message(ERROR, f"{exc}".replace("with --archive or POLICYDIFF_ARCHIVE", "with File → Open Archive"))
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return Message(ERROR, "The disk is full: nothing more can be saved. Free some space and try again; "
+                              "what was saved before is intact.")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return Message(ERROR, f"Permission denied: {exc.filename or exc}. Choose a folder you can write to.")
+    if isinstance(exc, StorageError | ExtractionError | UsageError | NetworkError | ArchiverError):
+        return Message(ERROR, str(exc))
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return Message(ERROR, f"Unexpected error ({type(exc).__name__}). This is a bug; please report it "
+                          "with the details.", details)
+
+
+def report_exception(exc: BaseException) -> Message:
+    """Describe and log: ArchiverErrors at info level, anything else with its traceback."""
+    message = describe(exc)
+    if message.details:
+        log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    else:
+        log.info("%s", message.text)
+    return message
+
+
+_COLOURS = {INFO: ("#dbeafe", "#1e3a5f"), WARNING: ("#fef3c7", "#4a3b0b"), ERROR: ("#fde2e1", "#5a1d1d")}
+
+
+class MessageBar(QFrame):
+    """A dismissable bar above the content (Meld's per-pane message bars), never a modal traceback.
+
+    Signals:
+        closed(): the user dismissed the bar.
+    """
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = QPushButton("Details…")
+        self.details_button.clicked.connect(self._show_details)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.details_button)
+        layout.addWidget(close)
+        self.message: Message | None = None
+        self.hide()
+
+    def show_message(self, message: Message) -> None:
+        self.message = message
+        self.label.setText(message.text)
+        self.details_button.setVisible(bool(message.details))
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        light_bg, dark_bg = _COLOURS.get(message.level, _COLOURS[INFO])
+        bg = QColor(dark_bg if dark else light_bg)
+        self.setStyleSheet(f"#messageBar {{ background: {bg.name()}; border-radius: 4px; }}")
+        self.show()
+
+    def show_error(self, exc: BaseException) -> Message:
+        message = report_exception(exc)
+        self.show_message(message)
+        return message
+
+    def show_info(self, text: str, level: str = INFO) -> None:
+        self.show_message(Message(level, text))
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() or self.message else ""
+
+    def dismiss(self) -> None:
+        self.message = None
+        self.hide()
+        self.closed.emit()
+
+    def _show_details(self) -> None:
+        if self.message is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", self.message.text,
+                          QMessageBox.StandardButton.Close, self)
+        box.setDetailedText(self.message.details)
+        box.open()

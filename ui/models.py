@@ -1,0 +1,196 @@
+"""Qt models: thin read-only adapters over the frozen records of ``archiver.models``.
+
+Each model answers ``ObjectRole`` with the record itself, so views and tests never parse display text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from archiver.models import Capture, Policy, Version
+from archiver.timestamps import display
+
+ObjectRole = Qt.ItemDataRole.UserRole + 1
+SortRole = Qt.ItemDataRole.UserRole + 2
+
+Index = QModelIndex | QPersistentModelIndex
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def short_date(ts: str) -> str:
+    return display(ts)[:16] if len(ts) == 14 else ts
+
+
+class PolicyListModel(QAbstractListModel):
+    """The tracked policies: label (or URL) and counts."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[Policy] = []
+
+    def set_policies(self, policies: Sequence[Policy]) -> None:
+        self.beginResetModel()
+        self._items = list(policies)
+        self.endResetModel()
+
+    def policy(self, row: int) -> Policy:
+        return self._items[row]
+
+    def row_of(self, policy_id: int) -> int:
+        return next((i for i, p in enumerate(self._items) if p.id == policy_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        policy = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return policy.label or policy.url
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{policy.url}\n{policy.captures} captures, {policy.versions} versions"
+        if role == ObjectRole:
+            return policy
+        return None
+
+
+class _TableModel(QAbstractTableModel):
+    HEADERS: tuple[str, ...] = ()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self.HEADERS):
+                return self.HEADERS[section]
+        return None
+
+    def _count(self) -> int:
+        raise NotImplementedError
+
+
+class VersionTableModel(_TableModel):
+    """Versions of one policy, oldest first; change sizes arrive later from a background diff."""
+
+    HEADERS = ("#", "First seen", "Captures", "Words", "Change", "Changed between", "Flags")
+    COL_CHANGE = 4
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[Version] = []
+        self._changes: dict[int, int] = {}  # version index -> words changed against the previous version
+
+    def set_versions(self, versions: Sequence[Version]) -> None:
+        self.beginResetModel()
+        self._items = list(versions)
+        self._changes = {}
+        self.endResetModel()
+
+    def set_change(self, row: int, words: int) -> None:
+        if 0 <= row < len(self._items):
+            self._changes[row] = words
+            index = self.index(row, self.COL_CHANGE)
+            self.dataChanged.emit(index, index)
+
+    def change(self, row: int) -> int | None:
+        return self._changes.get(row)
+
+    def version(self, row: int) -> Version:
+        return self._items[row]
+
+    def versions(self) -> list[Version]:
+        return list(self._items)
+
+    def _count(self) -> int:
+        return len(self._items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        row, col = index.row(), index.column()
+        v = self._items[row]
+        if role == ObjectRole:
+            return v
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 2, 3, 4):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and col == 5:
+            return "Last capture with the previous text → first capture with this text"
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col, v)
+        return None
+
+    def _display(self, row: int, col: int, v: Version) -> str:
+        if col == 0:
+            return str(row + 1)
+        if col == 1:
+            return short_date(v.timestamp)
+        if col == 2:
+            return str(len(v.captures))
+        if col == 3:
+            return f"{v.words:,}"
+        if col == 4:
+            if row == 0:
+                return "first"
+            n = self._changes.get(row)
+            return "…" if n is None else f"{n:,} words"
+        if col == 5:
+            if v.previous_capture is None:
+                return ""
+            return f"{short_date(v.previous_capture.timestamp)} → {short_date(v.timestamp)}"
+        return ", ".join(v.flags)
+
+
+class CaptureTableModel(_TableModel):
+    """The raw captures of one version (or of a whole policy), with their provenance."""
+
+    HEADERS = ("Captured", "Archive", "Status", "Size", "SHA-256", "Retrieved", "Flags")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[Capture] = []
+
+    def set_captures(self, captures: Sequence[Capture]) -> None:
+        self.beginResetModel()
+        self._items = list(captures)
+        self.endResetModel()
+
+    def capture(self, row: int) -> Capture:
+        return self._items[row]
+
+    def _count(self) -> int:
+        return len(self._items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        c = self._items[index.row()]
+        col = index.column()
+        if role == ObjectRole:
+            return c
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return c.memento_url or c.provenance or None
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if col == 0:
+            return short_date(c.timestamp)
+        if col == 1:
+            return c.archive or c.source.value
+        if col == 2:
+            return "" if c.http_status is None else str(c.http_status)
+        if col == 3:
+            return f"{c.size:,}"
+        if col == 4:
+            return (c.sha256 or "")[:16]
+        if col == 5:
+            return c.retrieved_at
+        return ", ".join(c.flags)

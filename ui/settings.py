@@ -1,0 +1,64 @@
+"""Persistent preferences (QSettings): window geometry, splitter positions, last archive, archives used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANISATION = "policydiff"
+APPLICATION = "policydiff"
+DEFAULT_ARCHIVE_PREFIX = "https://web.archive.org/web/"
+MAX_RECENT = 8
+
+
+class Settings:
+    """Typed access to the user's QSettings; tests pass an INI file path to stay isolated."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        if path is None:
+            self.q = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
+        else:
+            self.q = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self.q.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def state(self, name: str) -> QByteArray | None:
+        """Saved geometry/state blob of a window or splitter."""
+        return self._bytes(f"state/{name}")
+
+    def set_state(self, name: str, value: QByteArray) -> None:
+        self.q.setValue(f"state/{name}", value)
+
+    @property
+    def last_archive(self) -> str:
+        return str(self.q.value("archive/last", "") or "")
+
+    @last_archive.setter
+    def last_archive(self, path: str) -> None:
+        self.q.setValue("archive/last", path)
+        recent = [path, *(p for p in self.recent_archives if p != path)][:MAX_RECENT]
+        self.q.setValue("archive/recent", recent)
+
+    @property
+    def recent_archives(self) -> list[str]:
+        value = self.q.value("archive/recent", [])
+        if isinstance(value, str):
+            return [value] if value else []
+        return [str(v) for v in (value or [])]
+
+    @property
+    def archive_prefixes(self) -> list[str]:
+        """Replay prefixes the user fetched from, the Wayback Machine first."""
+        value = self.q.value("fetch/prefixes", [])
+        saved = [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+        return [DEFAULT_ARCHIVE_PREFIX, *(p for p in saved if p and p != DEFAULT_ARCHIVE_PREFIX)]
+
+    def remember_prefix(self, prefix: str) -> None:
+        saved = [p for p in self.archive_prefixes if p not in (prefix, DEFAULT_ARCHIVE_PREFIX)]
+        self.q.setValue("fetch/prefixes", [prefix, *saved][:MAX_RECENT])
+
+    def sync(self) -> None:
+        self.q.sync()

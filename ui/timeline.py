@@ -1,0 +1,156 @@
+"""A small custom-painted plot: change size (words) per version over time; click a point to compare it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from archiver.timestamps import display, to_datetime
+
+HIT_RADIUS = 8.0
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    index: int  # version index
+    timestamp: str  # 14-digit
+    change: int | None  # words changed against the previous version; None: not known yet
+
+
+class TimelineWidget(QWidget):
+    """Change size per version, on a time axis (square-root scale so small edits stay visible).
+
+    Signals:
+        pointClicked(int): the index of the version whose point was clicked.
+    """
+
+    pointClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._points: list[Point] = []
+        self._selected = -1
+        self.setMouseTracking(True)
+        self.setMinimumHeight(90)
+        self.setToolTip("")
+        self.setAccessibleName("Change size per version")
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 120)
+
+    def set_points(self, points: list[Point]) -> None:
+        self._points = list(points)
+        self.update()
+
+    def set_change(self, index: int, change: int) -> None:
+        self._points = [Point(p.index, p.timestamp, change) if p.index == index else p for p in self._points]
+        self.update()
+
+    def set_selected(self, index: int) -> None:
+        if index != self._selected:
+            self._selected = index
+            self.update()
+
+    def points(self) -> list[Point]:
+        return list(self._points)
+
+    # --- geometry ------------------------------------------------------------------------------
+
+    def _plot_rect(self) -> QRectF:
+        fm = QFontMetrics(self.font())
+        left = fm.horizontalAdvance("00000") + 10
+        return QRectF(left, 10, max(1, self.width() - left - 20), max(1, self.height() - fm.height() - 16))
+
+    def _max_change(self) -> int:
+        return max((p.change or 0 for p in self._points), default=0) or 1
+
+    def point_position(self, i: int) -> QPointF:
+        """Where the i-th point is drawn (tests click it)."""
+        rect = self._plot_rect()
+        times = [to_datetime(p.timestamp).timestamp() for p in self._points]
+        lo, hi = min(times), max(times)
+        span = hi - lo or 1.0
+        x = rect.left() + (times[i] - lo) / span * rect.width() if len(times) > 1 else rect.center().x()
+        change = self._points[i].change or 0
+        y = rect.bottom() - math.sqrt(change / self._max_change()) * rect.height()
+        return QPointF(x, y)
+
+    def index_at(self, pos: QPointF) -> int:
+        best, best_d = -1, HIT_RADIUS
+        for i in range(len(self._points)):
+            p = self.point_position(i)
+            d = math.hypot(p.x() - pos.x(), p.y() - pos.y())
+            if d <= best_d:
+                best, best_d = i, d
+        return self._points[best].index if best >= 0 else -1
+
+    # --- events --------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        index = self.index_at(event.position())
+        if index >= 0 and event.button() == Qt.MouseButton.LeftButton:
+            self.set_selected(index)
+            self.pointClicked.emit(index)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        index = self.index_at(event.position())
+        if index >= 0:
+            p = next(p for p in self._points if p.index == index)
+            change = "first version" if index == 0 else (
+                "change: …" if p.change is None else f"{p.change:,} words changed")
+            QToolTip.showText(event.globalPosition().toPoint(),
+                              f"Version {index + 1}, {display(p.timestamp)[:16]}\n{change}\nClick to compare "
+                              "with the previous version", self)
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            QToolTip.hideText()
+            self.unsetCursor()
+        super().mouseMoveEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
+        rect = self._plot_rect()
+        text = pal.color(QPalette.ColorRole.Text)
+        grid = QColor(text)
+        grid.setAlpha(50)
+        painter.setPen(QPen(grid, 1))
+        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
+        painter.drawLine(rect.topLeft(), rect.bottomLeft())
+        fm = QFontMetrics(self.font())
+        painter.setPen(text)
+        if not self._points:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No versions")
+            return
+        painter.drawText(QRectF(0, rect.top() - 4, rect.left() - 6, fm.height()),
+                         Qt.AlignmentFlag.AlignRight, f"{self._max_change():,}")
+        painter.drawText(QRectF(0, rect.bottom() - fm.height() + 4, rect.left() - 6, fm.height()),
+                         Qt.AlignmentFlag.AlignRight, "0")
+        first, last = self._points[0].timestamp, self._points[-1].timestamp
+        painter.drawText(QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height()),
+                         Qt.AlignmentFlag.AlignLeft, display(first)[:10])
+        if len(self._points) > 1:
+            painter.drawText(QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height()),
+                             Qt.AlignmentFlag.AlignRight, display(last)[:10])
+        accent = pal.color(QPalette.ColorRole.Highlight)
+        stem = QColor(accent)
+        stem.setAlpha(110)
+        painter.setPen(QPen(stem, 2))
+        for i in range(len(self._points)):
+            pos = self.point_position(i)
+            painter.drawLine(QPointF(pos.x(), rect.bottom()), pos)
+        for i, p in enumerate(self._points):
+            pos = self.point_position(i)
+            selected = p.index == self._selected
+            radius = 6.0 if selected else 4.0
+            painter.setPen(QPen(text if selected else accent, 2 if selected else 1))
+            painter.setBrush(accent if p.change is not None or i == 0 else pal.color(QPalette.ColorRole.Base))
+            painter.drawEllipse(pos, radius, radius)
+        painter.end()

@@ -1,0 +1,109 @@
+"""The one way the UI runs background work (Picard's ``run_task`` / ``to_main``, in PySide6).
+
+A job is a plain function ``job(cancel, report) -> result``: it runs on ``QThreadPool.globalInstance()``,
+checks ``cancel`` (a ``threading.Event``) between steps and calls ``report(Progress(...))`` as it goes.
+Its progress, result and error arrive on the GUI thread through :class:`TaskSignals` (queued
+connections, since the signals object lives in the GUI thread). Tests wait with
+``qtbot.waitSignal(task.signals.finished)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[Any], None]
+Job = Callable[[threading.Event, Report], Any]
+
+_running: set[Task] = set()  # keeps Python wrappers alive until the GUI thread has seen the end
+
+
+class TaskSignals(QObject):
+    """Signals of one task, emitted from the worker and delivered on the GUI thread.
+
+    Signals:
+        progress(object): what the job passed to ``report`` (usually an ``archiver.models.Progress``).
+        finished(object): the job's return value.
+        failed(object): the exception the job raised (``CancelledError`` when cancelled).
+        done(): after ``finished`` or ``failed``, whichever came.
+    """
+
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(object)
+    done = Signal()
+
+
+class Task(QRunnable):
+    """A job on the thread pool with a cooperative cancel flag."""
+
+    def __init__(self, job: Job, name: str = "") -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # Python owns it (``_running``), not the pool
+        self.job = job
+        self.name = name or getattr(job, "__name__", "task")
+        self.cancel_event = threading.Event()
+        self.signals = TaskSignals()
+        self.signals.done.connect(self._forget)
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def run(self) -> None:  # worker thread
+        try:
+            result = self.job(self.cancel_event, self.signals.progress.emit)
+        except BaseException as exc:  # noqa: BLE001 - every error goes to the GUI thread
+            self.error = exc
+            self.signals.failed.emit(exc)
+        else:
+            self.result = result
+            self.signals.finished.emit(result)
+        self.signals.done.emit()
+
+    def _forget(self) -> None:  # GUI thread
+        _running.discard(self)
+
+
+def run_task(
+    job: Job,
+    *,
+    name: str = "",
+    on_finished: Callable[[Any], None] | None = None,
+    on_failed: Callable[[BaseException], None] | None = None,
+    on_progress: Callable[[Any], None] | None = None,
+    pool: QThreadPool | None = None,
+) -> Task:
+    """Start ``job`` on the global thread pool; callbacks run on the GUI thread."""
+    task = Task(job, name)
+    if on_progress is not None:
+        task.signals.progress.connect(on_progress)
+    if on_finished is not None:
+        task.signals.finished.connect(on_finished)
+    if on_failed is not None:
+        task.signals.failed.connect(on_failed)
+    _running.add(task)
+    (pool or QThreadPool.globalInstance()).start(task)
+    return task
+
+
+def running_tasks() -> list[Task]:
+    return list(_running)
+
+
+def cancel_all(wait_ms: int = 5000) -> bool:
+    """Cancel every running task and wait for the pool to drain (closing the window)."""
+    for task in list(_running):
+        task.cancel()
+    return QThreadPool.globalInstance().waitForDone(wait_ms)
