@@ -150,8 +150,8 @@ class DiffPane(QPlainTextEdit):
     def columns(self) -> int:
         """How many characters fit across the viewport (the wrap width)."""
         margin = 2 * int(self.document().documentMargin()) + 4
-        advance = max(1, self.fontMetrics().horizontalAdvance("M"))
-        return max(20, (self.viewport().width() - margin) // advance - 1)
+        advance = max(1.0, self.fontMetrics().horizontalAdvance("M" * 100) / 100)  # advances are fractional
+        return max(20, int((self.viewport().width() - margin) / advance) - 1)
 
     # -- gutter --------------------------------------------------------------------------------
     def reserve_numbers(self, largest: int) -> None:

@@ -288,7 +288,7 @@ class CompareView(QWidget):
         largest = max(result.left_text.count("\n"), result.right_text.count("\n")) + 1
         for pane in (self.left, self.right):
             pane.reserve_numbers(largest)
-        self._columns = self.left.columns() if self.wrap_action.isChecked() else 0
+        self._columns = self._wrap_columns() if self.wrap_action.isChecked() else 0
         only = self.changes_only_action.isChecked()
         build = layout_unified if unified else layout_side_by_side
         lay = self._layout = build(result, self._columns or None, only)
@@ -491,8 +491,13 @@ class CompareView(QWidget):
             self._update_window()
         return super().eventFilter(watched, event)
 
+    def _wrap_columns(self) -> int:
+        if self.unified_action.isChecked():
+            return self.left.columns()
+        return min(self.left.columns(), self.right.columns())
+
     def _maybe_rewrap(self) -> None:
         if self._result is None:
             return
-        if self.wrap_action.isChecked() and self.left.columns() != self._columns:
+        if self.wrap_action.isChecked() and self._wrap_columns() != self._columns:
             self._rebuild(keep=True)
