@@ -29,9 +29,15 @@ class PolicyRequest:
     prefix: str  # replay prefix of the archive to fetch from, ending in '/'
     from_date: str | None  # 14-digit, or None
     to_date: str | None
+    kind: str = "auto"  # how to list captures: auto | ia | pywb | timemap (archiver.client.ArchiveKind)
 
 
-def validate(url: str, prefix: str, from_text: str, to_text: str, label: str = "") -> PolicyRequest:
+KINDS = (("Automatic", "auto"), ("Internet Archive CDX", "ia"), ("pywb collection", "pywb"),
+         ("Memento TimeMap", "timemap"))
+
+
+def validate(url: str, prefix: str, from_text: str, to_text: str, label: str = "", kind: str = "auto"
+             ) -> PolicyRequest:
     """Check everything the user typed; raises ArchiverError with the reason (shown under the field)."""
     normal = normalize_url(url.strip())
     prefix = prefix.strip()
@@ -46,7 +52,7 @@ def validate(url: str, prefix: str, from_text: str, to_text: str, label: str = "
         from archiver.errors import InvalidDateError
 
         raise InvalidDateError(from_text, "the start of the range is after its end")
-    return PolicyRequest(normal, label.strip(), prefix, start, end)
+    return PolicyRequest(normal, label.strip(), prefix, start, end, kind)
 
 
 class AddPolicyDialog(QDialog):
@@ -63,6 +69,13 @@ class AddPolicyDialog(QDialog):
         self.archive_combo.setEditable(True)
         self.archive_combo.addItems(prefixes or [DEFAULT_ARCHIVE_PREFIX])
         self.archive_combo.setToolTip("The Wayback Machine, or a pywb/Memento collection: http://HOST:PORT/COLL/")
+        self.kind_combo = QComboBox()
+        for text, kind in KINDS:
+            self.kind_combo.addItem(text, kind)
+        self.kind_combo.setToolTip("How to list the archive's captures; Automatic asks the archive")
+        archive_row = QHBoxLayout()
+        archive_row.addWidget(self.archive_combo, 1)
+        archive_row.addWidget(self.kind_combo)
         self.from_edit = QLineEdit()
         self.from_edit.setPlaceholderText("YYYY[-MM[-DD]]")
         self.to_edit = QLineEdit()
@@ -81,13 +94,14 @@ class AddPolicyDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("&URL:", self.url_edit)
         form.addRow("&Label:", self.label_edit)
-        form.addRow("&Archive:", self.archive_combo)
+        form.addRow("&Archive:", archive_row)
         form.addRow("&Dates:", dates)
         form.addRow(self.error_label)
         form.addRow(self.buttons)
         for edit in (self.url_edit, self.from_edit, self.to_edit, self.label_edit):
             edit.textChanged.connect(self._revalidate)
         self.archive_combo.editTextChanged.connect(self._revalidate)
+        self.kind_combo.currentIndexChanged.connect(self._revalidate)
         self.setMinimumWidth(520)
         self.request: PolicyRequest | None = None
         self._revalidate()
@@ -101,7 +115,8 @@ class AddPolicyDialog(QDialog):
             return
         try:
             self.request = validate(self.url_edit.text(), self.archive_combo.currentText(),
-                                    self.from_edit.text(), self.to_edit.text(), self.label_edit.text())
+                                    self.from_edit.text(), self.to_edit.text(), self.label_edit.text(),
+                                    str(self.kind_combo.currentData()))
         except ArchiverError as exc:
             self.request = None
             self.error_label.setText(str(exc))

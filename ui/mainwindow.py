@@ -113,7 +113,7 @@ def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None)
 
         policy = arc.ensure_policy(request.url, request.label)
         report(policy)
-        endpoint = archive_endpoint(request.prefix)
+        endpoint = archive_endpoint(request.prefix, request.kind)
         with (session_factory or Session)() as session:
             job = FetchJob(arc, session, endpoint, request.url, request.from_date, request.to_date, cancel=cancel)
             for progress in job.run():

@@ -63,8 +63,8 @@ def describe(exc: BaseException) -> Message:
         return Message(WARNING, f"{exc.host} is rate-limiting requests: rate-limited until {until or 'later'}. "
                                 "Fetch again then; what was already downloaded is kept.")
     if isinstance(exc, BlockedError):
-        return Message(ERROR, f"The site is excluded from this archive: {exc}. "
-                              "Try another archive (Add policy → archive).")
+        hint = "" if "another archive" in str(exc) else " The site is excluded from this archive; try another one."
+        return Message(ERROR, f"{exc}.{hint}".replace("..", "."))
     if isinstance(exc, NoMementoError):
         return Message(WARNING, str(exc).replace("; list what it holds with 'policydiff captures URL'", "") +
                        ". Check the URL, or widen the date range.")

@@ -1,0 +1,72 @@
+"""Render the main window offscreen on the demo archive and save docs/screenshot.png.
+
+Run from the repository root after a UI change:  .venv/bin/python scripts/screenshot.py
+The demo archive is copied to a temporary folder first, so snapshots/demo stays untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ui.app import make_application  # noqa: E402
+from ui.mainwindow import MainWindow  # noqa: E402
+from ui.settings import Settings  # noqa: E402
+
+POLICY = "Tinder Privacy Policy"
+SIZE = (1440, 900)
+
+
+def wait(app: object, condition: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the window to fill")
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
+def main(out: Path = REPO / "docs" / "screenshot.png") -> int:
+    from archiver.storage import Archive
+
+    app = make_application()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "demo"
+        shutil.copytree(REPO / "snapshots" / "demo", root)
+        arc = Archive.open(root)
+        window = MainWindow(arc, Settings(Path(tmp) / "settings.ini"))
+        window.resize(*SIZE)
+        window.show()
+        model = window.policy_model
+        wait(app, lambda: model.rowCount() > 0)
+        row = next(i for i in range(model.rowCount()) if model.policy(i).label == POLICY)
+        window.policy_view.setCurrentIndex(model.index(row))
+        versions = window.version_model
+        wait(app, lambda: versions.rowCount() > 1 and versions.version(0).policy_id == model.policy(row).id
+             and all(versions.change(i) is not None for i in range(1, versions.rowCount())))
+        shown: list[object] = []
+        window.diffShown.connect(shown.append)
+        target = max(range(1, versions.rowCount()), key=lambda i: versions.change(i) or 0)
+        window.version_view.selectRow(target)
+        wait(app, lambda: bool(shown) or window.compare.result is not None)
+        window.compare.next_change()
+        for _ in range(20):
+            app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out))
+        window.close()
+        arc.close()
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

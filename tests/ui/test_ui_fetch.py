@@ -1,0 +1,231 @@
+"""The main window against a real loopback web archive (pytest-httpserver): add, fetch, compare, cancel, errors.
+
+The archive speaks the Internet Archive's dialect: CDX JSON at /cdx/search/cdx and raw ``id_`` mementos
+with Memento-Datetime, built from real Open Terms Archive captures in tests/data/corpus. The client's
+pacer runs on a ManualClock, so no test waits for a rate limit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from archiver.client import ManualClock, Pacer, Session
+from archiver.errors import CancelledError
+from archiver.storage import Archive
+from archiver.timestamps import to_datetime
+from ui.dialogs import AddPolicyDialog, PolicyRequest
+from ui.mainwindow import MainWindow
+from ui.settings import Settings
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+URL = "https://policies.tinder.com/privacy/intl/en/"
+STAMPS = ["20220407003230", "20230120003318", "20240416003323", "20240531183348"]
+CDX_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+
+
+def manual_session() -> Session:
+    return Session(Pacer(clock=ManualClock()))
+
+
+class LoopbackIA:
+    """CDX JSON plus id_ replay of real corpus pages; ``gate`` lets a test hold one memento request."""
+
+    def __init__(self, server: HTTPServer, stamps: list[str] = STAMPS) -> None:
+        self.server = server
+        self.stamps = stamps
+        self.pages = {ts: (CORPUS / "tinder-privacy" / f"{ts}.html").read_bytes() for ts in stamps}
+        self.hold: str | None = None  # timestamp whose memento waits for ``release``
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.delay = 0.0  # a deliberately slow server: seconds before each memento answer
+        self.mementos: list[str] = []
+        server.expect_request("/cdx/search/cdx").respond_with_handler(self._cdx)
+        server.expect_request(re.compile(r"^/web/\d+id_/.*")).respond_with_handler(self._replay)
+
+    @property
+    def prefix(self) -> str:
+        return str(self.server.url_for("/web/"))
+
+    def _cdx(self, request: Request) -> Response:
+        rows = [CDX_HEADER] + [["com,tinder,policies)/privacy/intl/en", ts, URL, "text/html", "200", f"D{ts}",
+                                str(len(self.pages[ts]))] for ts in self.stamps]
+        return Response(json.dumps(rows), content_type="application/json")
+
+    def _replay(self, request: Request) -> Response:
+        m = re.match(r"^/web/(\d+)id_/(.*)$", request.path)
+        assert m is not None
+        ts = m.group(1)
+        self.mementos.append(ts)
+        if ts == self.hold:
+            self.entered.set()
+            self.release.wait(10)
+        if self.delay:
+            time.sleep(self.delay)  # the server is slow, not the test
+        headers = {"Memento-Datetime": format_datetime(to_datetime(ts), usegmt=True),
+                   "Link": f'<{URL}>; rel="original"', "Content-Type": "text/html; charset=utf-8"}
+        return Response(self.pages[ts], status=200, headers=headers)
+
+
+@pytest.fixture
+def ia(httpserver: HTTPServer) -> Iterator[LoopbackIA]:
+    server = LoopbackIA(httpserver)
+    yield server
+    server.release.set()
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
+    archive = Archive.open(tmp_path / "archive")
+    win = MainWindow(archive, Settings(tmp_path / "settings.ini"), fetch_factory=manual_session)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    yield win
+    win.close()
+    archive.close()
+
+
+def request_for(ia: LoopbackIA) -> PolicyRequest:
+    return PolicyRequest(URL, "Tinder", ia.prefix, None, None, "ia")
+
+
+def test_add_fetch_versions_compare_and_next_change_moves_both_panes(qtbot: Any, window: MainWindow,
+                                                                     ia: LoopbackIA) -> None:
+    window.add_policy()
+    dialog = window.findChild(AddPolicyDialog)
+    assert dialog is not None
+    dialog.url_edit.setText("not a url")
+    assert not dialog.buttons.buttons()[0].isEnabled() or dialog.request is None
+    dialog.url_edit.setText(URL)
+    dialog.archive_combo.setEditText(ia.prefix)
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("ia"))
+    assert dialog.request is not None and dialog.request.prefix == ia.prefix
+    dialog.accept()
+    model = window.version_model
+    qtbot.waitUntil(lambda: model.rowCount() == len(STAMPS)
+                    and all(model.change(i) is not None for i in range(1, len(STAMPS))), timeout=60_000)
+    assert ia.mementos == STAMPS
+    assert window.policy_model.rowCount() == 1
+    versions = window.version_model.versions()
+    assert [v.timestamp for v in versions] == STAMPS
+    assert versions[2].previous_capture is not None and versions[2].previous_capture.timestamp == STAMPS[1]
+    assert all(window.version_model.change(i) for i in range(1, len(STAMPS)))
+
+    # compare version 2 with version 1 through the pickers, then step through its changes
+    with qtbot.waitSignal(window.diffShown, timeout=30_000):
+        window.compare_versions(0, 1)
+    compare = window.compare
+    assert compare.result is not None and compare.change_count > 1
+    assert window.stats_label.text() == compare.stats_text()
+    compare.go_to_change(0)
+    compare.next_action.trigger()
+    assert compare.current_change == 1
+    line = compare.layout_info.hunk_lines[1][0]
+    left, right = compare.left.verticalScrollBar(), compare.right.verticalScrollBar()
+    assert left.value() == right.value() == min(line, left.maximum())
+
+    # a timeline click compares a version with its predecessor
+    timeline = window.timeline
+    pos = timeline.point_position(3).toPoint()
+    with qtbot.waitSignal(window.diffShown, timeout=30_000):
+        qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=pos)
+    assert window.left_combo.currentIndex() == 2 and window.right_combo.currentIndex() == 3
+    assert window.details.model.rowCount() == 1
+    assert window.details.current().timestamp == STAMPS[3]
+
+
+def test_cancel_mid_fetch_keeps_the_archive_consistent_and_resumes(qtbot: Any, window: MainWindow,
+                                                                    ia: LoopbackIA) -> None:
+    ia.hold = STAMPS[2]
+    task = window.start_fetch(request_for(ia))
+    assert window.progress.isVisible() and window.progress.cancel_button.isVisible()
+    assert ia.entered.wait(30)
+    with qtbot.waitSignal(task.signals.failed, timeout=30_000) as blocker:
+        window.progress.cancel_button.click()
+        ia.release.set()
+    assert isinstance(blocker.args[0], CancelledError)
+    assert "Cancelled" in window.message_bar.label.text()
+    qtbot.waitUntil(lambda: not window.progress.isVisible())
+    arc = window.archive
+    assert arc.verify() == []
+    policy = arc.get_policy(URL)
+    assert [c.timestamp for c in arc.captures(policy.id)] == STAMPS[:2]
+
+    ia.hold = None
+    ia.mementos.clear()
+    task = window.start_fetch(request_for(ia))
+    with qtbot.waitSignal(task.signals.finished, timeout=60_000) as blocker:
+        pass
+    assert blocker.args[0].skipped == 2 and blocker.args[0].downloaded == 2
+    assert ia.mementos == STAMPS[2:]
+    assert [c.timestamp for c in arc.captures(policy.id)] == STAMPS
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "expected"),
+    [
+        (403, "org.archive.wayback.exception.AdministrativeAccessControlException: Blocked Site Error", {},
+         "excluded"),
+        (429, "Too Many Requests", {}, "rate-limited until "),
+    ],
+)
+def test_a_server_error_becomes_a_message_bar(qtbot: Any, window: MainWindow, httpserver: HTTPServer,
+                                              status: int, body: str, headers: dict[str, str],
+                                              expected: str) -> None:
+    httpserver.expect_request("/cdx/search/cdx").respond_with_data(body, status=status, headers=headers)
+    task = window.start_fetch(PolicyRequest(URL, "", httpserver.url_for("/web/"), None, None, "ia"))
+    with qtbot.waitSignal(task.signals.failed, timeout=60_000):
+        pass
+    bar = window.message_bar
+    assert bar.isVisible()
+    assert expected in bar.label.text()
+    assert "Traceback" not in bar.label.text() and not bar.details_button.isVisible()
+
+
+def test_no_network_is_explained(qtbot: Any, window: MainWindow) -> None:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there: connection refused
+    task = window.start_fetch(PolicyRequest(URL, "", f"http://127.0.0.1:{port}/web/", None, None, "ia"))
+    with qtbot.waitSignal(task.signals.failed, timeout=60_000):
+        pass
+    assert window.message_bar.label.text().startswith("No network")
+
+
+def measure_gaps(qtbot: Any, until: Callable[[], bool], timeout_ms: int = 60_000) -> float:
+    """Largest gap between 10 ms timer ticks on the GUI thread while ``until`` is false."""
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    try:
+        qtbot.waitUntil(until, timeout=timeout_ms)
+    finally:
+        timer.stop()
+    return max((b - a for a, b in zip(ticks, ticks[1:], strict=False)), default=0.0)
+
+
+def test_the_gui_thread_never_blocks_during_a_slow_fetch(qtbot: Any, window: MainWindow, ia: LoopbackIA) -> None:
+    ia.delay = 0.25
+    task = window.start_fetch(request_for(ia))
+    finished: list[object] = []
+    task.signals.done.connect(lambda: finished.append(True))
+    gap = measure_gaps(qtbot, lambda: bool(finished) and window.version_model.rowCount() == len(STAMPS))
+    assert task.error is None
+    assert gap < 0.100, f"the event loop stalled for {gap * 1000:.0f} ms"

@@ -1,0 +1,65 @@
+"""ArchiverError → message-bar text: the specific cause and what to do, never a traceback."""
+
+from __future__ import annotations
+
+import errno
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from archiver.errors import (
+    ArchiveNotWritableError,
+    BlockedError,
+    CancelledError,
+    ConnectionBlockedError,
+    InvalidURLError,
+    NetworkError,
+    RateLimitedError,
+)
+from ui.messages import ERROR, INFO, MessageBar, describe
+
+
+def test_rate_limited_says_until_when_in_local_time() -> None:
+    retry = datetime(2026, 1, 2, 13, 45, tzinfo=UTC)
+    message = describe(RateLimitedError("web.archive.org", retry))
+    assert f"rate-limited until {retry.astimezone():%H:%M}" in message.text
+    assert not message.details
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (BlockedError("https://x.example/", "the site is excluded from the Wayback Machine"), "excluded"),
+        (NetworkError("connection refused"), "No network"),
+        (ConnectionBlockedError("web.archive.org", None), "refusing connections"),
+        (OSError(errno.ENOSPC, "No space left on device"), "disk is full"),
+        (ArchiveNotWritableError("/ro", "read-only file system"), "File → Open Archive"),
+        (InvalidURLError("ftp://x", "not http(s)"), "Not a web page URL"),
+    ],
+)
+def test_known_errors_have_specific_text(exc: BaseException, expected: str) -> None:
+    message = describe(exc)
+    assert expected in message.text
+    assert message.level == ERROR and not message.details
+
+
+def test_cancel_is_information() -> None:
+    assert describe(CancelledError()).level == INFO
+
+
+def test_a_bug_is_a_short_bar_with_details(qtbot: Any, caplog: pytest.LogCaptureFixture) -> None:
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    try:
+        raise KeyError("oops")
+    except KeyError as exc:
+        bar.show_error(exc)
+    assert bar.isVisible() and "Unexpected error (KeyError)" in bar.label.text()
+    assert "Traceback" not in bar.label.text()
+    assert bar.details_button.isVisibleTo(bar) and "KeyError" in bar.message.details
+    assert "unexpected error" in caplog.text
+    with qtbot.waitSignal(bar.closed):
+        bar.dismiss()
+    assert not bar.isVisible()

@@ -1,0 +1,70 @@
+"""Every Qt model of the main window passes pytest-qt's qtmodeltester, and answers ObjectRole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archiver.models import Capture, Extraction, Source
+from archiver.storage import Archive, text_sha256
+from ui.models import CaptureTableModel, ObjectRole, PolicyListModel, VersionTableModel
+
+URL = "https://example.com/privacy"
+
+
+@pytest.fixture
+def arc(tmp_path: Path) -> Archive:
+    archive = Archive.open(tmp_path / "archive")
+    policy = archive.ensure_policy(URL, "Example")
+    archive.ensure_policy("https://example.org/terms")
+    texts = ["# Privacy\n\nWe collect your email.\n", "# Privacy\n\nWe collect your email.\n",
+             "# Privacy\n\nWe collect your email and phone number.\n"]
+    for i, text in enumerate(texts):
+        capture = Capture(id=0, policy_id=policy.id, source=Source.WAYBACK, timestamp=f"2020010{i + 1}000000",
+                          original_url=URL, archive="https://web.archive.org/web/",
+                          memento_url=f"https://web.archive.org/web/2020010{i + 1}000000id_/{URL}",
+                          http_status=200, headers=(("Content-Type", "text/html"),), content_type="text/html")
+        extraction = Extraction(text=text, text_sha256=text_sha256(text), extractor_version="t",
+                                words=len(text.split()))
+        archive.add_capture(policy, capture, f"<p>{text}</p>".encode(), extraction)
+    return archive
+
+
+def test_policy_list_model(qtmodeltester: Any, arc: Archive) -> None:
+    model = PolicyListModel()
+    model.set_policies(arc.policies())
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+    assert {model.data(model.index(i), ObjectRole).url for i in range(2)} == {URL, "https://example.org/terms"}
+    assert model.row_of(model.policy(1).id) == 1
+
+
+def test_version_table_model(qtmodeltester: Any, arc: Archive) -> None:
+    model = VersionTableModel()
+    policy = arc.get_policy(URL)
+    model.set_versions(arc.versions(policy.id))
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+    second = model.data(model.index(1, 0), ObjectRole)
+    assert len(second.captures) == 1 and second.previous_capture.timestamp == "20200102000000"
+    assert model.data(model.index(1, 5)) == "2020-01-02 00:00 → 2020-01-03 00:00"
+    assert model.data(model.index(0, 2)) == "2"
+    assert model.data(model.index(1, VersionTableModel.COL_CHANGE)) == "…"
+    model.set_change(1, 3)
+    assert model.data(model.index(1, VersionTableModel.COL_CHANGE)) == "3 words"
+    qtmodeltester.check(model)
+
+
+def test_capture_table_model(qtmodeltester: Any, arc: Archive) -> None:
+    model = CaptureTableModel()
+    version = arc.versions(arc.get_policy(URL).id)[0]
+    model.set_captures(version.captures)
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+    capture = model.data(model.index(0, 0), ObjectRole)
+    assert capture.sha256 and model.data(model.index(0, 4)) == capture.sha256[:16]
+    assert model.data(model.index(0, 2)) == "200"
+    model.set_captures([])
+    qtmodeltester.check(model)

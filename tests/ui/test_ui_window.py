@@ -1,0 +1,121 @@
+"""Main window without the network: the demo archive, settings, dialog validation, timeline, read-only archives."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from archiver.errors import ArchiveNotWritableError
+from archiver.storage import DB_NAME, Archive
+from ui.app import open_archive
+from ui.dialogs import AddPolicyDialog
+from ui.mainwindow import MainWindow
+from ui.settings import Settings
+from ui.timeline import Point, TimelineWidget
+
+DEMO = Path(__file__).resolve().parents[2] / "snapshots" / "demo"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Archive]:
+    if not (DEMO / DB_NAME).is_file():
+        pytest.skip("snapshots/demo not built")
+    root = tmp_path / "demo"
+    shutil.copytree(DEMO, root)
+    arc = Archive.open(root)
+    yield arc
+    arc.close()
+
+
+def open_window(qtbot: Any, arc: Archive, settings: Path) -> MainWindow:
+    win = MainWindow(arc, Settings(settings))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_the_demo_shows_real_versions_and_a_diff_at_once(qtbot: Any, demo: Archive, tmp_path: Path) -> None:
+    win = open_window(qtbot, demo, tmp_path / "s.ini")
+    with qtbot.waitSignal(win.diffShown, timeout=30_000) as blocker:
+        pass
+    assert win.policy_model.rowCount() == 2
+    assert win.version_model.rowCount() > 2
+    assert blocker.args[0].stats.changed_rows > 0
+    last = win.version_model.rowCount() - 1
+    assert win.version_view.currentIndex().row() == last
+    assert (win.left_combo.currentIndex(), win.right_combo.currentIndex()) == (last - 1, last)
+    assert win.details.model.rowCount() >= 1 and "Open Terms Archive" in win.details.info.toPlainText()
+    assert win.stats_label.text()
+
+
+def test_geometry_and_splitters_are_remembered(qtbot: Any, tmp_path: Path) -> None:
+    arc = Archive.open(tmp_path / "a")
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    win.resize(700, 500)
+    win.main_splitter.setSizes([200, 500])
+    win.close()
+    again = open_window(qtbot, arc, tmp_path / "s.ini")
+    assert (again.size().width(), again.size().height()) == (700, 500)
+    assert again.main_splitter.sizes()[0] == win.main_splitter.sizes()[0]
+    settings = Settings(tmp_path / "s.ini")
+    settings.last_archive = "/x"
+    settings.last_archive = "/y"
+    assert Settings(tmp_path / "s.ini").recent_archives[:2] == ["/y", "/x"]
+
+
+def test_add_policy_dialog_validates_before_any_request(qtbot: Any) -> None:
+    dialog = AddPolicyDialog(["https://web.archive.org/web/"])
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.buttons()[0]
+    assert not ok.isEnabled()
+    dialog.url_edit.setText("ftp://example.com/privacy")
+    assert not ok.isEnabled() and dialog.error_label.text()
+    dialog.url_edit.setText("example.com/privacy")
+    assert ok.isEnabled() and dialog.request is not None
+    assert dialog.request.url.startswith("https://example.com/privacy")
+    dialog.from_edit.setText("2021")
+    dialog.to_edit.setText("2020")
+    assert not ok.isEnabled() and "after its end" in dialog.error_label.text()
+    dialog.to_edit.setText("2022-06")
+    assert ok.isEnabled()
+    assert (dialog.request.from_date, dialog.request.to_date) == ("20210101000000", "20220630235959")
+
+
+def test_timeline_click_emits_the_version_index(qtbot: Any) -> None:
+    timeline = TimelineWidget()
+    qtbot.addWidget(timeline)
+    timeline.resize(400, 120)
+    timeline.show()
+    timeline.set_points([Point(0, "20200101000000", None), Point(1, "20210101000000", 10),
+                         Point(2, "20220101000000", 400)])
+    with qtbot.waitSignal(timeline.pointClicked) as blocker:
+        qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=timeline.point_position(1).toPoint())
+    assert blocker.args == [1]
+    image = timeline.grab().toImage()
+    assert not image.isNull()
+
+
+def test_a_read_only_archive_is_opened_as_a_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "ro"
+    Archive.open(root).close()
+    real_open = Archive.open.__func__  # type: ignore[attr-defined]
+
+    def open_or_refuse(cls: type[Archive], path: Any) -> Archive:
+        if Path(path).resolve() == root.resolve():  # what a read-only folder (or a root-owned install) does
+            raise ArchiveNotWritableError(str(path), "Read-only file system")
+        return real_open(cls, path)
+
+    monkeypatch.setattr(Archive, "open", classmethod(open_or_refuse))
+    monkeypatch.setattr("ui.app.copy_dir", lambda: tmp_path / "copies")
+    arc, note = open_archive(root)
+    assert arc.root == (tmp_path / "copies" / "ro").resolve() and "read-only" in note
+    assert (arc.root / DB_NAME).is_file()
+    arc.close()
+    again, _ = open_archive(root)  # the copy is reused, not made again
+    assert again.root == arc.root
+    again.close()

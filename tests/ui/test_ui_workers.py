@@ -1,0 +1,57 @@
+"""ui.workers: results, progress and errors arrive on the GUI thread; cancel is cooperative."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QThread
+
+from archiver.errors import CancelledError
+from archiver.models import Progress
+from ui.workers import Task, cancel_all, run_task
+
+
+def test_result_and_progress_arrive_on_the_gui_thread(qtbot: Any) -> None:
+    gui = QThread.currentThread()
+    seen: list[tuple[str, bool]] = []
+
+    def job(cancel: threading.Event, report: Any) -> int:
+        assert QThread.currentThread() is not gui
+        for i in range(3):
+            report(Progress(i + 1, 3, f"step {i}"))
+        return 42
+
+    task = run_task(job, on_progress=lambda p: seen.append(("progress", QThread.currentThread() is gui)),
+                    on_finished=lambda r: seen.append((f"finished {r}", QThread.currentThread() is gui)))
+    with qtbot.waitSignal(task.signals.done, timeout=10_000):
+        pass
+    assert seen == [("progress", True)] * 3 + [("finished 42", True)]
+    assert task.result == 42
+
+
+def test_errors_are_delivered_not_raised(qtbot: Any) -> None:
+    def job(cancel: threading.Event, report: Any) -> None:
+        raise ValueError("boom")
+
+    task = run_task(job)
+    with qtbot.waitSignal(task.signals.failed, timeout=10_000) as blocker:
+        pass
+    assert isinstance(blocker.args[0], ValueError)
+
+
+def test_cancel_is_cooperative(qtbot: Any) -> None:
+    started = threading.Event()
+
+    def job(cancel: threading.Event, report: Any) -> None:
+        started.set()
+        if not cancel.wait(10):
+            raise AssertionError("never cancelled")
+        raise CancelledError()
+
+    task: Task = run_task(job)
+    assert started.wait(10)
+    with qtbot.waitSignal(task.signals.failed, timeout=10_000) as blocker:
+        assert cancel_all(wait_ms=10_000)
+    assert isinstance(blocker.args[0], CancelledError)
+    assert task.cancelled
