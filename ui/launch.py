@@ -17,8 +17,14 @@ def _start_gui(archive_root: Path) -> int:
     return run(archive_root)
 
 
+def _write_pdf(html: str, path: Path) -> None:
+    from .pdf import write_pdf  # Qt loads only when a PDF is asked for
+
+    write_pdf(html, path)
+
+
 def main() -> int:
-    return cli_main(gui=_start_gui)
+    return cli_main(gui=_start_gui, pdf_writer=_write_pdf)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""Write an export's files all at once (or refuse before writing anything), then its manifest."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ArchiverError
+from .manifest import MANIFEST_NAME, TOKEN_SUFFIX, Manifest, sidecar_for, write_manifest
+from .paths import check_new, safe_join, write_file
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export wrote."""
+
+    files: tuple[Path, ...]  # data files, manifest not included
+    manifest: Path
+    token: Path | None = None  # RFC 3161 reply over the manifest, when a TSA was asked
+    items: int = 0  # captures / versions / rows exported
+    skipped: tuple[str, ...] = ()  # what could not be exported, one line each
+    warnings: tuple[str, ...] = ()
+
+
+def write_folder(
+    root: Path,
+    files: Sequence[tuple[Sequence[str], bytes]],
+    *,
+    description: str,
+    force: bool,
+    tsa_url: str | None = None,
+    items: int = 0,
+    skipped: Sequence[str] = (),
+) -> ExportResult:
+    """Write ``files`` (path components, bytes) under ``root`` plus ``root/manifest.json``.
+
+    Every target is checked first: if any exists and ``force`` is off, nothing is written.
+    """
+    if root.exists() and not root.is_dir():
+        raise ArchiverError(f"{root} exists and is not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    targets = [safe_join(root, *parts) for parts, _ in files]
+    if len(set(targets)) != len(targets):
+        raise ArchiverError("two exported items would get the same file name (please report this)")
+    manifest_path = root / MANIFEST_NAME
+    token_path = manifest_path.with_name(MANIFEST_NAME + TOKEN_SUFFIX)
+    check_new([*targets, manifest_path, *([token_path] if tsa_url else [])], force)
+    manifest = Manifest(description)
+    for target, (parts, data) in zip(targets, files, strict=True):
+        write_file(target, data, force=force)
+        manifest.add("/".join(parts), data)
+    if force and token_path.exists() and not tsa_url:
+        token_path.unlink()  # a stale token would no longer match the new manifest
+    raw = write_manifest(manifest, manifest_path, force=force)
+    token, warnings = _timestamp(raw, token_path, tsa_url, force)
+    return ExportResult(tuple(targets), manifest_path, token, items, tuple(skipped), warnings)
+
+
+def write_single(
+    path: Path,
+    data: bytes,
+    *,
+    description: str,
+    force: bool,
+    tsa_url: str | None = None,
+    items: int = 0,
+    skipped: Sequence[str] = (),
+) -> ExportResult:
+    """Write one export file and its sidecar manifest ``FILE.manifest.json``."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise ArchiverError(f"{path} is a folder; give a file name")
+    manifest_path = sidecar_for(path)
+    token_path = manifest_path.with_name(manifest_path.name + TOKEN_SUFFIX)
+    check_new([path, manifest_path, *([token_path] if tsa_url else [])], force)
+    write_file(path, data, force=force)
+    manifest = Manifest(description)
+    manifest.add(path.name, data)
+    if force and token_path.exists() and not tsa_url:
+        token_path.unlink()
+    raw = write_manifest(manifest, manifest_path, force=force)
+    token, warnings = _timestamp(raw, token_path, tsa_url, force)
+    return ExportResult((path,), manifest_path, token, items, tuple(skipped), warnings)
+
+
+def _timestamp(
+    manifest: bytes, token_path: Path, tsa_url: str | None, force: bool
+) -> tuple[Path | None, tuple[str, ...]]:
+    if not tsa_url:
+        return None, ()
+    from .timestamping import request_token
+
+    try:
+        reply = request_token(tsa_url, hashlib.sha256(manifest).digest())
+    except ArchiverError as exc:
+        return None, (f"the export is written, but not time-stamped: {exc}",)
+    write_file(token_path, reply, force=force)
+    return token_path, ()
