@@ -52,11 +52,11 @@ def main(out: Path = REPO / "docs" / "screenshot.png") -> int:
         versions = window.version_model
         wait(app, lambda: versions.rowCount() > 1 and versions.version(0).policy_id == model.policy(row).id
              and all(versions.change(i) is not None for i in range(1, versions.rowCount())))
-        shown: list[object] = []
-        window.diffShown.connect(shown.append)
         target = max(range(1, versions.rowCount()), key=lambda i: versions.change(i) or 0)
         window.version_view.selectRow(target)
-        wait(app, lambda: bool(shown) or window.compare.result is not None)
+        compare = window.compare
+        wait(app, lambda: compare.result is not None and compare.right_title.text() == window.right_combo.currentText()
+             and compare.left_title.text() == window.left_combo.currentText())
         window.compare.next_change()
         for _ in range(20):
             app.processEvents()

@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QToolButton, QWidget
 
@@ -135,11 +135,23 @@ class MessageBar(QFrame):
         self.message = message
         self.label.setText(message.text)
         self.details_button.setVisible(bool(message.details))
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        light_bg, dark_bg = _COLOURS.get(message.level, _COLOURS[INFO])
-        bg = QColor(dark_bg if dark else light_bg)
-        self.setStyleSheet(f"#messageBar {{ background: {bg.name()}; border-radius: 4px; }}")
+        self._restyle()
         self.show()
+
+    def _restyle(self) -> None:
+        """Background by level, light or dark after the window palette (follows a system switch)."""
+        level = self.message.level if self.message else INFO
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        light_bg, dark_bg = _COLOURS.get(level, _COLOURS[INFO])
+        bg = QColor(dark_bg if dark else light_bg)
+        sheet = f"#messageBar {{ background: {bg.name()}; border-radius: 4px; }}"
+        if sheet != self.styleSheet():  # setting a style sheet sends a palette change: no loop
+            self.setStyleSheet(sheet)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and self.message is not None:
+            self._restyle()
+        super().changeEvent(event)
 
     def show_error(self, exc: BaseException) -> Message:
         message = report_exception(exc)
