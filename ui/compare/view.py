@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archiver.diffing import DiffOptions, DiffResult
+from archiver.diffing import DiffOptions, DiffResult, DiffRow
 
 from .changes import ChangeListModel
 from .findbar import FindBar
@@ -48,6 +48,35 @@ def stats_text(result: DiffResult | None, changes: int) -> str:
     )
 
 
+def _matching_row(result: DiffResult, old: DiffRow) -> int | None:
+    """The row of ``result`` showing the source line where ``old`` (a row of another diff of the same
+    pair) starts: rows are in source order on each side."""
+    use_left = old.left is not None
+    block = old.left if use_left else old.right
+    if block is None:
+        return None
+    best = None
+    for k, row in enumerate(result.rows):
+        other = row.left if use_left else row.right
+        if other is None:
+            continue
+        if other.line > block.line:
+            break
+        best = k
+    return best
+
+
+def _line_of_row(lay: Layout, row: int) -> int:
+    """The view line of ``row``, or of the next shown row when it is hidden (changes only)."""
+    if row in lay.row_lines:
+        return lay.row_lines[row][0]
+    rows = sorted(lay.row_lines)
+    k = bisect_right(rows, row)
+    if k < len(rows):
+        return lay.row_lines[rows[k]][0]
+    return max(0, lay.total_lines - 1)
+
+
 class CompareView(QWidget):
     """Side-by-side (or unified) word-level comparison of two versions.
 
@@ -66,6 +95,7 @@ class CompareView(QWidget):
         self._result: DiffResult | None = None
         self._titles = ("", "")
         self._layout: Layout | None = None
+        self._shown_result: DiffResult | None = None  # the result the layout was built from
         self._current = -1
         self._zoom = 0
         self._syncing = False
@@ -177,7 +207,7 @@ class CompareView(QWidget):
         ):
             action.toggled.connect(self._emit_options)
         for action in (self.changes_only_action, self.unified_action, self.wrap_action):
-            action.toggled.connect(lambda _on: self._rebuild(keep=True))
+            action.toggled.connect(lambda _on: self._rebuild())
         self.list_action.toggled.connect(self.change_list.setVisible)
         self.zoom_in_action.triggered.connect(lambda: self.zoom(1))
         self.zoom_out_action.triggered.connect(lambda: self.zoom(-1))
@@ -241,12 +271,13 @@ class CompareView(QWidget):
         ):
             with QSignalBlocker(action):
                 action.setChecked(on)
-        self._rebuild(keep=same_pair, first_change=not same_pair)
+        self._rebuild("refresh" if same_pair else "open")
         self.statsChanged.emit(self.stats_text())
 
     def clear(self) -> None:
         self._result = None
         self._layout = None
+        self._shown_result = None
         self._titles = ("", "")
         self.left.clear_text()
         self.right.clear_text()
@@ -270,13 +301,20 @@ class CompareView(QWidget):
     def change_count(self) -> int:
         return len(self._layout.hunks) if self._layout is not None else 0
 
-    def _rebuild(self, keep: bool = True, first_change: bool = False) -> None:
+    def _rebuild(self, mode: str = "relayout") -> None:
+        """Lay out and show the result. ``mode``: "open" (a new pair: go to its first change),
+        "refresh" (a new result for the same pair: keep the source text at the top), "relayout"
+        (same result, another view mode or width: keep the top row and the current change)."""
         result = self._result
         if result is None:
             return
+        old_layout, old_result = self._layout, self._shown_result
+        anchor: tuple[int, DiffRow] | None = None
+        if mode != "open" and old_layout is not None and old_result is not None:
+            top_row = old_layout.row_at_line(self.left.first_visible_line())
+            if top_row is not None:
+                anchor = (top_row, old_result.rows[top_row])
         unified = self.unified_action.isChecked()
-        top_row = self._layout.row_at_line(self.left.first_visible_line()) if keep and self._layout else None
-        current = self._current
         self.right.setVisible(not unified)
         self.right_title.setVisible(not unified)
         self._grid.setColumnStretch(1, 0 if unified else 1)
@@ -309,30 +347,29 @@ class CompareView(QWidget):
             (first, n, hunk.kind.value) for hunk, (first, n) in zip(lay.hunks, lay.hunk_lines, strict=True)
         ]
         self.ruler.set_marks(styles, lay.total_lines)
-        if first_change or not keep:
+        if result is not old_result:
             self.model.set_changes(result, lay.hunks)
+        self._shown_result = result
         self._matches, self._match = [], -1
         if self.find_bar.isVisible() and self.find_bar.edit.text():
             self.find(self.find_bar.edit.text(), False, move=False)
-        self._update_actions()
-        if first_change:
-            self._current = -1
-            if lay.hunks:
-                self.go_to_change(0)
+        if mode == "open" and lay.hunks:
+            self.go_to_change(0)
+        elif mode == "open":
+            self._scroll_to(0)
+            self._set_current(-1)
+        else:
+            current = self._current if mode == "relayout" and 0 <= self._current < len(lay.hunks) else -1
+            self._set_current(current)
+            target = None
+            if anchor is not None:
+                target = anchor[0] if mode == "relayout" else _matching_row(result, anchor[1])
+            if target is not None:
+                self._scroll_to(_line_of_row(lay, target))
+            elif current >= 0:
+                self._scroll_to(lay.hunk_lines[current][0])
             else:
                 self._scroll_to(0)
-                self._set_current(-1)
-        elif keep and top_row is not None:
-            target = lay.row_lines.get(top_row)
-            if 0 <= current < len(lay.hunks):
-                self._set_current(current)
-            if target is not None:
-                self._scroll_to(target[0])
-            elif 0 <= current < len(lay.hunks):
-                self._scroll_to(lay.hunk_lines[current][0])
-        else:
-            self._set_current(-1)
-            self._scroll_to(0)
         self._update_window()
 
     # -- navigation ----------------------------------------------------------------------------
@@ -500,4 +537,4 @@ class CompareView(QWidget):
         if self._result is None:
             return
         if self.wrap_action.isChecked() and self._wrap_columns() != self._columns:
-            self._rebuild(keep=True)
+            self._rebuild()
