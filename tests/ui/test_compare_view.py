@@ -265,3 +265,44 @@ def test_change_list_model_passes_the_model_tester(qtmodeltester, tinder):
     assert model.rowCount() == len(hunks_of(tinder))
     model.set_changes(None, [])
     qtmodeltester.check(model)
+
+
+def test_copy_gives_the_text_as_written_without_soft_wraps(view, tinder):
+    view.set_result(tinder, "old", "new")
+    doc = view.left.document()
+    wrapped = next(k for k in range(doc.blockCount()) if view.layout_info.panes[0].seps[k] == " ")
+    cursor = QTextCursor(doc.findBlockByNumber(wrapped))
+    cursor.movePosition(QTextCursor.NextBlock, QTextCursor.KeepAnchor)
+    cursor.movePosition(QTextCursor.EndOfBlock, QTextCursor.KeepAnchor)
+    view.left.setTextCursor(cursor)
+    copied = view.left.createMimeDataFromSelection().text()
+    assert "\n" not in copied and copied in tinder.left_text
+    assert not view.left.createMimeDataFromSelection().hasHtml()
+
+
+def test_a_recomputed_diff_of_the_same_pair_keeps_the_text_at_the_top(view, tinder):
+    view.set_result(tinder, "old", "new")
+    view.go_to_change(4)
+    top_row = view.layout_info.row_at_line(view.left.first_visible_line())
+    top_text = tinder.rows[top_row].left.body
+    again = diff_texts(tinder.left_text, tinder.right_text, DiffOptions(ignore_case=True))
+    view.set_result(again, "old", "new")
+    new_top = view.layout_info.row_at_line(view.left.first_visible_line())
+    assert again.rows[new_top].left.body == top_text
+    view.set_result(again, "other", "pair")  # a new pair opens at its first change
+    assert view.current_change == 0
+
+
+def test_moves_name_the_change_with_the_other_half(view, qtmodeltester):
+    rewrite = diff_texts(corpus("github-privacy/20231013183001"), corpus("github-privacy/20240203003002"))
+    view.set_result(rewrite, "old", "new")
+    model = view.model
+    qtmodeltester.check(model)
+    moved = [r for r in range(model.rowCount()) if model.index(r, 0).data(model.RowRole).kind is RowKind.MOVE]
+    assert moved
+    for r in moved:
+        partner = model.partner(r)
+        assert partner is not None and partner != r
+        row, other = (model.index(k, 0).data(model.RowRole) for k in (r, partner))
+        assert other.kind is RowKind.MOVE and (row.left is None) != (other.left is None)
+        assert f"change {partner + 1})" in model.index(r, 0).data()

@@ -41,11 +41,13 @@ class ChangeListModel(QAbstractListModel):
         super().__init__(parent)
         self._rows: tuple[DiffRow, ...] = ()
         self._hunks: list[Hunk] = []
+        self._partners: dict[int, int] = {}
 
     def set_changes(self, result: DiffResult | None, hunks: list[Hunk]) -> None:
         self.beginResetModel()
         self._rows = result.rows if result is not None else ()
         self._hunks = list(hunks) if result is not None else []
+        self._partners = _move_partners(self._rows, self._hunks)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
@@ -57,7 +59,7 @@ class ChangeListModel(QAbstractListModel):
         hunk = self._hunks[index.row()]
         rows = self._rows[hunk.first : hunk.last + 1]
         if role == Qt.DisplayRole:
-            return self._label(hunk, rows)
+            return self._label(index.row(), hunk, rows)
         if role == Qt.ToolTipRole:
             text = "\n\n".join(_block_text(r) for r in rows)
             if len(text) > _TOOLTIP:
@@ -71,15 +73,41 @@ class ChangeListModel(QAbstractListModel):
             return hunk.first
         return None
 
-    def _label(self, hunk: Hunk, rows: tuple[DiffRow, ...]) -> str:
+    def partner(self, row: int) -> int | None:
+        """For a move: the change holding the other half of its first block."""
+        return self._partners.get(row)
+
+    def _label(self, index: int, hunk: Hunk, rows: tuple[DiffRow, ...]) -> str:
         label = _LABELS.get(hunk.kind, "Changed")
         if hunk.kind is RowKind.MOVE:
-            label = "Moved from here" if rows[0].left is not None else "Moved here"
+            label = "Moved away" if rows[0].left is not None else "Moved here"
+            partner = self._partners.get(index)
+            if partner is not None:
+                label += f" ({'to' if rows[0].left is not None else 'from'} change {partner + 1})"
         n = len(rows)
         count = f" ({n} blocks)" if n > 1 else ""
-        return f"{label}{count}: {_snippet(_block_text(rows[0]), _SNIPPET)}"
+        return f"{index + 1}. {label}{count}: {_snippet(_block_text(rows[0]), _SNIPPET)}"
 
 
 def _block_text(row: DiffRow) -> str:
     block = row.right if row.right is not None else row.left
     return block.body if block is not None else ""
+
+
+def _move_partners(rows: tuple[DiffRow, ...], hunks: list[Hunk]) -> dict[int, int]:
+    """Change index -> the change holding the other half of the move of its first row."""
+    where: dict[int, list[int]] = {}
+    for k, hunk in enumerate(hunks):
+        if hunk.kind is RowKind.MOVE:
+            for r in range(hunk.first, hunk.last + 1):
+                move_id = rows[r].move_id
+                if move_id is not None:
+                    where.setdefault(move_id, []).append(k)
+    partners: dict[int, int] = {}
+    for k, hunk in enumerate(hunks):
+        move_id = rows[hunk.first].move_id if hunk.kind is RowKind.MOVE else None
+        if move_id is not None:
+            other = [h for h in where.get(move_id, ()) if h != k]
+            if other:
+                partners[k] = other[0]
+    return partners

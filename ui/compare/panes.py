@@ -7,7 +7,7 @@ through one ``QTextCursor`` inside a single ``beginEditBlock``/``endEditBlock``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QMimeData, QRect, QSize, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -101,6 +101,7 @@ class DiffPane(QPlainTextEdit):
         self.document().setDocumentMargin(2)
         self._numbers: list[int] = []
         self._reserved = 1
+        self._source = ""  # the text with soft wraps as spaces, for copying
         self._frame: tuple[int, int] | None = None  # (first line, count) of the current change
         self._gutter = _Gutter(self)
         self.blockCountChanged.connect(self._update_margins)
@@ -111,6 +112,7 @@ class DiffPane(QPlainTextEdit):
     def show_text(self, pane: PaneText) -> None:
         """Replace the content: one setPlainText, then all formats in one edit block."""
         self._numbers = pane.numbers
+        self._source = pane.search_text
         self._frame = None
         self.setPlainText(pane.text)
         blocks, chars = _formats(self.palette())
@@ -132,8 +134,16 @@ class DiffPane(QPlainTextEdit):
 
     def clear_text(self) -> None:
         self._numbers = []
+        self._source = ""
         self._frame = None
         self.setPlainText("")
+
+    def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802
+        """Copy the text as written: a soft wrap copies as the space it replaced; plain text only."""
+        cursor = self.textCursor()
+        mime = QMimeData()
+        mime.setText(self._source[cursor.selectionStart() : cursor.selectionEnd()])
+        return mime
 
     def set_frame(self, frame: tuple[int, int] | None) -> None:
         """Outline the lines ``(first, count)`` of the current change, or nothing."""

@@ -106,6 +106,8 @@ class CompareView(QWidget):
 
         self.left = DiffPane(self)
         self.right = DiffPane(self)
+        self.left.setAccessibleName("Older version")
+        self.right.setAccessibleName("Newer version")
         self.left.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.right.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
         self.ruler = OverviewRuler(self)
@@ -141,7 +143,7 @@ class CompareView(QWidget):
         self.splitter.addWidget(self.change_list)
         self.splitter.addWidget(panes)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([220, 900])
+        self.splitter.setSizes([260, 900])
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
