@@ -184,12 +184,17 @@ def test_find_selects_matches_in_either_pane(view, tinder, qtbot):
     assert count > 1 and view.find_bar.status.text() == f"1 of {count}"
     selected = [p.textCursor().selectedText() for p in (view.left, view.right)]
     assert "Tinder, LLC" in selected
+    highlighted = [len(p.extraSelections()) for p in (view.left, view.right)]
+    assert highlighted == [p.toPlainText().count("Tinder, LLC") for p in (view.left, view.right)]
     qtbot.keyClick(view.find_bar.edit, Qt.Key_Return)
     assert view.find_bar.status.text().startswith("2 of")
     qtbot.keyClick(view.find_bar.edit, Qt.Key_Return, Qt.ShiftModifier)
     assert view.find_bar.status.text().startswith("1 of")
+    qtbot.keyClick(view.find_bar.edit, Qt.Key_Backspace)  # typing keeps the current match
+    assert view.find_bar.status.text().startswith("1 of")
     qtbot.keyClick(view.find_bar.edit, Qt.Key_Escape)
     assert not view.find_bar.isVisible()
+    assert view.left.extraSelections() == [] and view.right.extraSelections() == []
 
 
 def test_zoom_changes_the_pane_font_and_rewraps(view, tinder, qtbot):
@@ -306,3 +311,17 @@ def test_moves_name_the_change_with_the_other_half(view, qtmodeltester):
         row, other = (model.index(k, 0).data(model.RowRole) for k in (r, partner))
         assert other.kind is RowKind.MOVE and (row.left is None) != (other.left is None)
         assert f"change {partner + 1})" in model.index(r, 0).data()
+
+
+def test_a_result_set_while_hidden_is_wrapped_when_shown(qtbot, tinder):
+    hidden = CompareView()
+    qtbot.addWidget(hidden)
+    hidden.set_result(tinder, "old", "new")
+    assert hidden.change_count > 0
+    hidden.resize(1000, 600)
+    hidden.show()
+    qtbot.waitExposed(hidden)
+    qtbot.waitUntil(lambda: max(len(b) for b in hidden.left.toPlainText().split("\n")) < 200)
+    assert hidden.left.document().blockCount() == hidden.right.document().blockCount()
+    hidden.next_change()
+    assert hidden.left.first_visible_line() == hidden.right.first_visible_line()

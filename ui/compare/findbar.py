@@ -24,11 +24,13 @@ class _FindEdit(QLineEdit):
 
 class FindBar(QWidget):
     """Signals:
-    searched(str, bool): the text to find and whether to go backwards (text empty: clear).
+    searched(str, bool): find the next match (True: the previous one).
+    edited(str): the text changed (incremental search; empty: clear).
     closed(): the bar was closed.
     """
 
     searched = Signal(str, bool)
+    edited = Signal(str)
     closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -48,7 +50,7 @@ class FindBar(QWidget):
         self.status.setMinimumWidth(90)
         for w in (prev_button, next_button, self.status, close_button):
             layout.addWidget(w)
-        self.edit.textChanged.connect(lambda text: self.searched.emit(text, False))
+        self.edit.textChanged.connect(self.edited)
         self.edit.stepped.connect(lambda back: self.searched.emit(self.edit.text(), back))
         prev_button.clicked.connect(lambda: self.searched.emit(self.edit.text(), True))
         next_button.clicked.connect(lambda: self.searched.emit(self.edit.text(), False))

@@ -11,12 +11,22 @@ from bisect import bisect_right
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QFontDatabase, QKeySequence, QTextCursor
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QKeySequence,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QListView,
     QSplitter,
+    QTextEdit,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -27,10 +37,12 @@ from archiver.diffing import DiffOptions, DiffResult, DiffRow
 from .changes import ChangeListModel
 from .findbar import FindBar
 from .layout import Layout, layout_side_by_side, layout_unified
-from .panes import DiffPane
+from .panes import DiffPane, blend
 from .ruler import OverviewRuler
 
 _ZOOM_LIMITS = (-6, 16)
+_MAX_MATCHES = 10_000
+_MAX_HIGHLIGHTS = 1_000  # per pane: extra selections are slow in bulk (PERFORMANCE.md)
 
 
 def stats_text(result: DiffResult | None, changes: int) -> str:
@@ -102,6 +114,8 @@ class CompareView(QWidget):
         self._columns = 0
         self._matches: list[tuple[int, int, int, int]] = []  # (view line, pane, start, end)
         self._match = -1
+        self._find_text = ""
+        self._find_layout: Layout | None = None
         self._base_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
         self.left = DiffPane(self)
@@ -163,6 +177,7 @@ class CompareView(QWidget):
         self.change_list.clicked.connect(lambda index: self.go_to_change(index.row()))
         self.change_list.activated.connect(lambda index: self.go_to_change(index.row()))
         self.find_bar.searched.connect(self.find)
+        self.find_bar.edited.connect(self._find_as_typed)
         self.find_bar.closed.connect(self._find_closed)
         self._rewrap_timer = QTimer(self, singleShot=True, interval=60)
         self._rewrap_timer.timeout.connect(self._maybe_rewrap)
@@ -287,7 +302,7 @@ class CompareView(QWidget):
         self.right_title.clear()
         self.ruler.set_marks([], 0)
         self.model.set_changes(None, [])
-        self._matches, self._match = [], -1
+        self._search("")
         self._set_current(-1)
         self._update_actions()
         self.statsChanged.emit("")
@@ -328,7 +343,9 @@ class CompareView(QWidget):
         largest = max(result.left_text.count("\n"), result.right_text.count("\n")) + 1
         for pane in (self.left, self.right):
             pane.reserve_numbers(largest)
-        self._columns = self._wrap_columns() if self.wrap_action.isChecked() else 0
+        # no wrapping before the panes have a size (a hidden view): the first resize wraps
+        wrap = self.wrap_action.isChecked() and self.left.viewport().width() > 100
+        self._columns = self._wrap_columns() if wrap else 0
         only = self.changes_only_action.isChecked()
         build = layout_unified if unified else layout_side_by_side
         lay = self._layout = build(result, self._columns or None, only)
@@ -352,9 +369,8 @@ class CompareView(QWidget):
         if result is not old_result:
             self.model.set_changes(result, lay.hunks)
         self._shown_result = result
-        self._matches, self._match = [], -1
-        if self.find_bar.isVisible() and self.find_bar.edit.text():
-            self.find(self.find_bar.edit.text(), False, move=False)
+        if self.find_bar.isVisible():
+            self._search(self.find_bar.edit.text())  # the old offsets are gone: search anew
         if mode == "open" and lay.hunks:
             self.go_to_change(0)
         elif mode == "open":
@@ -448,41 +464,72 @@ class CompareView(QWidget):
         self.previous_action.setEnabled(has and self._current != 0)
 
     # -- find ----------------------------------------------------------------------------------
-    def find(self, text: str, backwards: bool = False, move: bool = True) -> int:
-        """Select the next (or previous) case-insensitive match of ``text`` in either pane; returns
-        the number of matches."""
-        lay = self._layout
-        if lay is None or not text:
-            self._matches, self._match = [], -1
-            self.find_bar.set_status("")
+    def find(self, text: str, backwards: bool = False) -> int:
+        """Select the next (or previous) case-insensitive match of ``text`` in either pane, in reading
+        order (by view line, left pane first); returns the number of matches."""
+        count = self._search(text)
+        if not count:
             return 0
-        needle = text.casefold() if len(text.casefold()) == len(text) else text.lower()
-        matches: list[tuple[int, int, int, int]] = []
-        for p, pane in enumerate(lay.panes):
-            hay = pane.search_text.lower()
-            offsets = pane.line_offsets()
-            pos = hay.find(needle)
-            while pos != -1 and len(matches) < 10000:
-                matches.append((bisect_right(offsets, pos) - 1, p, pos, pos + len(text)))
-                pos = hay.find(needle, pos + max(1, len(text)))
-        matches.sort()
-        self._matches = matches
-        if not matches:
-            self._match = -1
-            self.find_bar.set_status("No matches")
-            return 0
-        if not move:
-            self._match = -1
-            self.find_bar.set_status(f"{len(matches)} matches")
-            return len(matches)
-        if self._match < 0 or self._match >= len(matches):
-            top = self.left.first_visible_line()
-            k = next((i for i, m in enumerate(matches) if m[0] >= top), 0)
-            self._match = k if not backwards else (k - 1) % len(matches)
+        if 0 <= self._match < count:
+            self._match = (self._match + (-1 if backwards else 1)) % count
         else:
-            self._match = (self._match + (-1 if backwards else 1)) % len(matches)
+            top = self.left.first_visible_line()
+            k = next((i for i, m in enumerate(self._matches) if m[0] >= top), 0)
+            self._match = (k - 1) % count if backwards else k
         self._show_match()
-        return len(matches)
+        return count
+
+    def _find_as_typed(self, text: str) -> None:
+        """Incremental search: stay on the current match while it still matches."""
+        if 0 <= self._match < len(self._matches):
+            anchor = self._matches[self._match][:3]
+        else:
+            anchor = (self.left.first_visible_line(), 0, 0)
+        count = self._search(text)
+        if count:
+            self._match = next((i for i, m in enumerate(self._matches) if m[:3] >= anchor), 0)
+            self._show_match()
+
+    def _search(self, text: str) -> int:
+        lay = self._layout
+        if text == self._find_text and lay is self._find_layout:
+            return len(self._matches)
+        self._find_text, self._find_layout = text, lay
+        self._matches, self._match = [], -1
+        if lay is not None and text:
+            needle = text.lower()
+            for p, pane in enumerate(lay.panes):
+                hay = pane.search_text.lower()
+                if len(hay) != len(pane.search_text):  # lower() changed lengths: search as is
+                    hay, needle = pane.search_text, text
+                offsets = pane.line_offsets()
+                pos = hay.find(needle)
+                while pos != -1 and len(self._matches) < _MAX_MATCHES:
+                    self._matches.append((bisect_right(offsets, pos) - 1, p, pos, pos + len(needle)))
+                    pos = hay.find(needle, pos + max(1, len(needle)))
+            self._matches.sort()
+        self._highlight_matches()
+        count = len(self._matches)
+        self.find_bar.set_status("" if not text else f"{count} matches" if count else "No matches")
+        return count
+
+    def _highlight_matches(self) -> None:
+        panes = (self.left, self.right)
+        selections: list[list[QTextEdit.ExtraSelection]] = [[], []]
+        fmt = QTextCharFormat()
+        fmt.setBackground(blend(self.palette().color(QPalette.ColorRole.Base), QColor(255, 190, 0), 0.55))
+        for _line, p, start, end in self._matches:
+            if len(selections[p]) >= _MAX_HIGHLIGHTS:
+                continue
+            sel = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(panes[p].document())
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.KeepAnchor)
+            sel.cursor = cursor
+            sel.format = fmt
+            selections[p].append(sel)
+        for pane, sels in zip(panes, selections, strict=True):
+            pane.setExtraSelections(sels)
 
     def _show_match(self) -> None:
         line, p, start, end = self._matches[self._match]
@@ -503,7 +550,7 @@ class CompareView(QWidget):
         self.find_bar.set_status(f"{self._match + 1} of {len(self._matches)}")
 
     def _find_closed(self) -> None:
-        self._matches, self._match = [], -1
+        self._search("")
         self.left.setFocus()
 
     # -- zoom and wrapping ---------------------------------------------------------------------
