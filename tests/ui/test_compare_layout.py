@@ -31,9 +31,12 @@ def corpus(name: str) -> str:
 def test_wrap_line_breaks_only_at_spaces_and_keeps_length(width):
     line = "Lorem ipsum dolor sit amet, consectetur adipiscing  elit, averyveryverylongwordindeed x"
     pieces = wrap_line(line, width)
-    assert " ".join(pieces) == line
-    if width and width > 1:
-        assert all(len(p) <= width or " " not in p.strip() for p in pieces)
+    assert "".join(p + sep for p, sep in pieces) == line + "\n"
+    assert all(sep in (" ", "") for _p, sep in pieces[:-1]) and pieces[-1][1] == "\n"
+    if width:
+        assert all(len(p) <= width for p, _sep in pieces)
+    if width and width >= len("averyveryverylongwordindeed"):
+        assert all(sep == " " for _p, sep in pieces[:-1])  # no word is cut when it fits a line
 
 
 def test_side_by_side_panes_have_equal_heights_and_filler_where_a_side_is_missing():
@@ -54,10 +57,11 @@ def test_spans_cover_exactly_the_changed_words_even_across_soft_wraps():
     result = diff_texts(OLD, NEW)
     for width in (None, 10):
         left, right = layout_side_by_side(result, width=width).panes
-        ins = [right.search_text[s:e] for s, e, style in right.spans if style == SPAN_INS]
-        dels = [left.search_text[s:e] for s, e, style in left.spans if style == SPAN_DEL]
+        ins = [right.text[s:e].replace("\n", " ") for s, e, style in right.spans if style == SPAN_INS]
+        dels = [left.text[s:e] for s, e, style in left.spans if style == SPAN_DEL]
         assert "and phone" in " ".join(ins)
-        assert len(left.text) == len(left.search_text) and len(right.text) == len(right.search_text)
+        for pane in (left, right):
+            assert len(pane.text) == len(pane.search_text) + len(pane.hard)
         assert dels == [] or all(d.strip() for d in dels)
 
 
@@ -93,7 +97,7 @@ def test_changes_only_collapses_unchanged_runs_and_keeps_every_change():
         row = result.rows[hunk.first]
         block = row.right if row.right is not None else row.left
         side = short.panes[1] if row.right is not None else short.panes[0]
-        assert side.lines[first] == wrap_line(block.body.split("\n")[0], 80)[0]
+        assert side.lines[first] == wrap_line(block.body.split("\n")[0], 80)[0][0]
         assert n >= 1
 
 
@@ -103,3 +107,23 @@ def test_hunks_group_consecutive_rows_of_one_kind():
     assert sum(h.last - h.first + 1 for h in hunks) == len(result.change_indices())
     for h in hunks:
         assert {result.rows[k].kind for k in range(h.first, h.last + 1)} == {h.kind}
+
+
+def test_overlong_words_are_cut_and_offsets_map_back_to_the_text_as_written():
+    url = "https://example.com/" + "a" * 150 + "/policy"
+    old = f"Intro.\n\nSee [the policy]({url}) for details.\n"
+    new = f"Intro.\n\nSee [the new policy]({url}) for all details.\n"
+    result = diff_texts(old, new)
+    left, right = layout_side_by_side(result, width=40).panes
+    assert right.hard and max(len(line) for line in right.lines) <= 40
+    for pane, source in ((left, old), (right, new)):
+        assert source.split("\n")[2] in pane.search_text.split("\n")  # the paragraph as written
+        assert url in pane.search_text and url not in pane.text
+        start = pane.search_text.index(url)
+        a, b = pane.text_range(start, start + len(url))
+        assert pane.text[a:b].replace("\n", "") == url
+        assert pane.to_source(a) == start and pane.to_source(b) == start + len(url)
+        for pos in range(len(pane.search_text)):
+            assert pane.text[pane.to_text(pos)] == pane.search_text[pos] or pane.search_text[pos] == " "
+    marked = "".join(right.text[s:e] for s, e, style in right.spans if style == SPAN_INS).replace("\n", " ")
+    assert "new" in marked and "all" in marked

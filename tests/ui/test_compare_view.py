@@ -325,3 +325,14 @@ def test_a_result_set_while_hidden_is_wrapped_when_shown(qtbot, tinder):
     assert hidden.left.document().blockCount() == hidden.right.document().blockCount()
     hidden.next_change()
     assert hidden.left.first_visible_line() == hidden.right.first_visible_line()
+
+
+def test_a_long_url_is_cut_to_fit_yet_found_and_copied_whole(view):
+    url = "https://example.com/" + "segment/" * 40 + "end"
+    new = f"Intro.\n\nSee [the policy]({url}) for details.\n"
+    view.set_result(diff_texts("Intro.\n\nSee the policy.\n", new), "old", "new")
+    assert max(len(line) for line in view.right.toPlainText().split("\n")) <= view._columns
+    assert view.find(url) == 1
+    cursor = view.right.textCursor()
+    assert cursor.selectedText().replace("\u2029", "") == url  # Qt shows a line break as U+2029
+    assert view.right.createMimeDataFromSelection().text() == url

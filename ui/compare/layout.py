@@ -2,8 +2,10 @@
 
 Both panes of the side-by-side layout get exactly the same number of lines: every row is padded to the
 height of its taller side, so one scroll position serves both panes (the simple v1 of STYLE.md #4).
-Lines are wrapped here, not by Qt, by turning a space into a line break: the pane text then has the
-same length as the source text it shows, so a span's character offsets map 1:1 into the pane.
+Lines are wrapped here, not by Qt: a soft wrap turns a space into the line break, and only a word
+longer than the line gets a line break inserted ("hard" break). ``PaneText.search_text`` is the text as
+written (soft wraps back as spaces, hard breaks removed); ``to_text``/``to_source`` map offsets between
+it and the pane text, so spans, find and copy work on the text as written.
 """
 
 from __future__ import annotations
@@ -41,12 +43,13 @@ class PaneText:
     """What one pane shows: its text, line styles, span styles and a source line number per line."""
 
     lines: list[str] = field(default_factory=list)
-    # the text as it reads in the source: a soft wrap is a space here, a line break in ``text``
+    # what follows each line in the text as written: "\n", " " (a soft wrap) or "" (a hard break)
     seps: list[str] = field(default_factory=list)
     styles: list[tuple[int, int, str]] = field(default_factory=list)  # (first line, stop line, style)
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end) offsets into text
     numbers: list[int] = field(default_factory=list)  # 1-based source line number, 0 for none
-    offset: int = 0  # character offset of the next line
+    source_offset: int = 0  # offset in search_text of the next line
+    hard: list[int] = field(default_factory=list)  # search_text offsets where a hard break was inserted
 
     @property
     def text(self) -> str:
@@ -54,11 +57,36 @@ class PaneText:
 
     @property
     def search_text(self) -> str:
-        """``text`` with soft wraps back as spaces: same length, so offsets agree."""
+        """The text as written: soft wraps back as spaces, hard breaks removed."""
         if not self.lines:
             return ""
         parts = [line + sep for line, sep in zip(self.lines, self.seps, strict=True)]
-        return "".join(parts)[:-1]
+        parts[-1] = self.lines[-1]
+        return "".join(parts)
+
+    def to_text(self, pos: int) -> int:
+        """The offset in ``text`` of the character at ``pos`` in ``search_text``."""
+        return pos + bisect_right(self.hard, pos) if self.hard else pos
+
+    def text_range(self, start: int, end: int) -> tuple[int, int]:
+        """``search_text[start:end]`` as a range of ``text`` (a hard break inside it included)."""
+        if end <= start:
+            return self.to_text(start), self.to_text(start)
+        return self.to_text(start), self.to_text(end - 1) + 1
+
+    def to_source(self, pos: int) -> int:
+        """The offset in ``search_text`` of the character at ``pos`` in ``text``."""
+        if not self.hard:
+            return pos
+        # the k-th inserted line break sits at text offset hard[k] + k
+        lo, hi = 0, len(self.hard)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.hard[mid] + mid < pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        return pos - lo
 
     def line_offsets(self) -> list[int]:
         out, pos = [], 0
@@ -67,11 +95,13 @@ class PaneText:
             pos += len(line) + 1
         return out
 
-    def add(self, line: str, number: int = 0, soft: bool = False) -> None:
+    def add(self, line: str, number: int = 0, sep: str = "\n") -> None:
         self.lines.append(line)
-        self.seps.append(" " if soft else "\n")
+        self.seps.append(sep)
         self.numbers.append(number)
-        self.offset += len(line) + 1
+        self.source_offset += len(line) + len(sep)
+        if not sep:
+            self.hard.append(self.source_offset)
 
     def style(self, first: int, stop: int, style: str | None) -> None:
         if style is not None and stop > first:
@@ -99,20 +129,21 @@ class Layout:
         return rows[k] if k >= 0 else (rows[0] if rows else None)
 
 
-def wrap_line(line: str, width: int | None) -> list[str]:
-    """Greedy wrap at spaces (each break eats one space); a word longer than ``width`` overflows."""
+def wrap_line(line: str, width: int | None) -> list[tuple[str, str]]:
+    """Greedy wrap: ``(piece, sep)`` pairs, ``sep`` " " where a space became the break, "" where a word
+    longer than ``width`` was cut, and "\n" after the last piece; ``"".join(p + s)`` gives the line back."""
     if not width or len(line) <= width:
-        return [line]
+        return [(line, "\n")]
     pieces, start, n = [], 0, len(line)
     while n - start > width:
         brk = line.rfind(" ", start + 1, start + width + 1)
-        if brk <= start:
-            brk = line.find(" ", start + width + 1)
-            if brk == -1:
-                break
-        pieces.append(line[start:brk])
-        start = brk + 1
-    pieces.append(line[start:])
+        if brk > start:
+            pieces.append((line[start:brk], " "))
+            start = brk + 1
+        else:
+            pieces.append((line[start : start + width], ""))
+            start += width
+    pieces.append((line[start:], "\n"))
     return pieces
 
 
@@ -135,13 +166,13 @@ def hunks_of(result: DiffResult) -> list[Hunk]:
 class _Side:
     """One block of one side, split into wrapped body lines and trailing blank lines."""
 
-    __slots__ = ("block", "body", "pieces", "numbers", "soft", "blanks")
+    __slots__ = ("block", "body", "pieces", "numbers", "seps", "blanks")
 
     def __init__(self, block: Block | None, width: int | None) -> None:
         self.block = block
         self.pieces: list[str] = []
         self.numbers: list[int] = []
-        self.soft: list[bool] = []
+        self.seps: list[str] = []
         self.blanks = 0
         self.body = ""
         if block is None:
@@ -153,10 +184,10 @@ class _Side:
         self.blanks = max(0, total - len(body_lines))
         for i, src in enumerate(body_lines):
             wrapped = wrap_line(src, width)
-            for j, piece in enumerate(wrapped):
+            for j, (piece, sep) in enumerate(wrapped):
                 self.pieces.append(piece)
                 self.numbers.append(block.line + i + 1 if j == 0 else 0)
-                self.soft.append(j < len(wrapped) - 1)
+                self.seps.append(sep)
 
 
 def _iter_rows(result: DiffResult, only_changes: bool) -> list[tuple[int, DiffRow] | Skipped]:
@@ -234,9 +265,9 @@ def layout_unified(result: DiffResult, width: int | None = None, only_changes: b
 def _emit(
     side: _Side, pane: PaneText, style: str | None, spans: tuple[Span, ...], fill: int, blanks: int
 ) -> None:
-    first, base = len(pane.lines), pane.offset
-    for piece, number, soft in zip(side.pieces, side.numbers, side.soft, strict=True):
-        pane.add(piece, number, soft)
+    first, base = len(pane.lines), pane.source_offset
+    for piece, number, sep in zip(side.pieces, side.numbers, side.seps, strict=True):
+        pane.add(piece, number, sep)
     pane.style(first, len(pane.lines), style)
     limit = len(side.body)
     for s in spans:
@@ -253,6 +284,9 @@ def _emit(
 
 
 def _finish(panes: list[PaneText], row_lines: dict[int, tuple[int, int]], result: DiffResult) -> Layout:
+    for pane in panes:  # spans were collected in source offsets
+        if pane.hard:
+            pane.spans = [(*pane.text_range(start, end), style) for start, end, style in pane.spans]
     hunks = hunks_of(result)
     hunk_lines = []
     for h in hunks:

@@ -101,7 +101,7 @@ class DiffPane(QPlainTextEdit):
         self.document().setDocumentMargin(2)
         self._numbers: list[int] = []
         self._reserved = 1
-        self._source = ""  # the text with soft wraps as spaces, for copying
+        self._pane_text = PaneText()  # for copying the text as written
         self._frame: tuple[int, int] | None = None  # (first line, count) of the current change
         self._gutter = _Gutter(self)
         self.blockCountChanged.connect(self._update_margins)
@@ -112,7 +112,7 @@ class DiffPane(QPlainTextEdit):
     def show_text(self, pane: PaneText) -> None:
         """Replace the content: one setPlainText, then all formats in one edit block."""
         self._numbers = pane.numbers
-        self._source = pane.search_text
+        self._pane_text = pane
         self._frame = None
         self.setPlainText(pane.text)
         blocks, chars = _formats(self.palette())
@@ -134,15 +134,17 @@ class DiffPane(QPlainTextEdit):
 
     def clear_text(self) -> None:
         self._numbers = []
-        self._source = ""
+        self._pane_text = PaneText()
         self._frame = None
         self.setPlainText("")
 
     def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802
-        """Copy the text as written: a soft wrap copies as the space it replaced; plain text only."""
+        """Copy the text as written (no wrapping line breaks); plain text only."""
         cursor = self.textCursor()
         mime = QMimeData()
-        mime.setText(self._source[cursor.selectionStart() : cursor.selectionEnd()])
+        pane = self._pane_text
+        start, end = pane.to_source(cursor.selectionStart()), pane.to_source(cursor.selectionEnd())
+        mime.setText(pane.search_text[start:end])
         return mime
 
     def set_frame(self, frame: tuple[int, int] | None) -> None:

@@ -112,7 +112,7 @@ class CompareView(QWidget):
         self._zoom = 0
         self._syncing = False
         self._columns = 0
-        self._matches: list[tuple[int, int, int, int]] = []  # (view line, pane, start, end)
+        self._matches: list[tuple[int, int, int, int]] = []  # (view line, pane, start, end in the text)
         self._match = -1
         self._find_text = ""
         self._find_layout: Layout | None = None
@@ -505,7 +505,8 @@ class CompareView(QWidget):
                 offsets = pane.line_offsets()
                 pos = hay.find(needle)
                 while pos != -1 and len(self._matches) < _MAX_MATCHES:
-                    self._matches.append((bisect_right(offsets, pos) - 1, p, pos, pos + len(needle)))
+                    start, end = pane.text_range(pos, pos + len(needle))
+                    self._matches.append((bisect_right(offsets, start) - 1, p, start, end))
                     pos = hay.find(needle, pos + max(1, len(needle)))
             self._matches.sort()
         self._highlight_matches()
