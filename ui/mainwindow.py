@@ -124,49 +124,96 @@ def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None)
 
 
 def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
+    """Import files one by one: WARCs through archiver.exports, the rest (PLLC, HTML, PDF) the pipeline."""
+
     def run(cancel: threading.Event, report: Any) -> list[Any]:
         from archiver.pipeline import import_paths
 
-        results = []
-        for i, result in enumerate(import_paths(arc, paths, url=url)):
-            results.append(result)
-            report(Progress(i + 1, len(paths), f"imported {Path(result.path).name}"))
+        warcs = [p for p in paths if p.lower().endswith((".warc", ".warc.gz"))]
+        others = [p for p in paths if p not in warcs]
+        results: list[Any] = []
+        for i, path in enumerate(others):
             if cancel.is_set():
-                raise CancelledError()
+                raise CancelledError("import cancelled; the files imported so far are kept")
+            results.extend(import_paths(arc, [path], url=url))
+            report(Progress(i + 1, len(paths), f"imported {Path(path).name}"))
+        if warcs:
+            from archiver.exports.warc import import_warcs
+
+            for j, path in enumerate(warcs):
+                if cancel.is_set():
+                    raise CancelledError("import cancelled; the files imported so far are kept")
+                results.extend(import_warcs(arc, [path]))
+                report(Progress(len(others) + j + 1, len(paths), f"imported {Path(path).name}"))
         return results
 
     return run
 
 
-def job_export(arc: Archive, capture: Capture, path: str, raw: bool) -> Any:
-    """Raw bytes, or the exports backend (archiver.exports) when it is installed, else bytes + provenance."""
+def job_save_capture(arc: Archive, capture: Capture, path: str, with_provenance: bool) -> Any:
+    """The capture's raw bytes, byte-exact; with its provenance as a JSON sidecar when asked."""
 
     def run(cancel: threading.Event, report: Any) -> str:
         import json
-        from dataclasses import asdict
 
-        report(Progress(0, 1, f"exporting capture {capture.timestamp}"))
+        from archiver.exports.warc import capture_dict
+
+        report(Progress(0, 1, f"saving capture {capture.timestamp}"))
         target = Path(path)
-        if not raw:
-            try:
-                from archiver import exports  # type: ignore[attr-defined]
-            except ImportError:
-                exports = None
-            export = getattr(exports, "export_captures", None)
-            if export is not None:
-                export(arc, [capture], target)
-                return str(target)
-        body = arc.read_body(capture)
         tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(body)
+        tmp.write_bytes(arc.read_body(capture))
         tmp.replace(target)
-        if not raw:
+        if with_provenance:
             meta = target.with_name(target.name + ".json")
-            meta.write_text(json.dumps(asdict(capture), indent=1, default=str), encoding="utf-8")
-        report(Progress(1, 1, "exported"))
-        return str(target)
+            meta.write_text(json.dumps(capture_dict(capture), indent=1, default=str), encoding="utf-8")
+        report(Progress(1, 1, "saved"))
+        return f"Saved {target}" + (f" and its provenance {target.name}.json" if with_provenance else "") + "."
 
     return run
+
+
+def job_export(arc: Archive, kind: str, policies: list[Policy], path: str) -> Any:
+    """WARC, CSV or JSONL export of whole policies through archiver.exports (with a sha256 manifest)."""
+
+    def run(cancel: threading.Event, report: Any) -> str:
+        from archiver.exports import datasets, warc
+
+        export = {"warc": warc.export_warc, "csv": datasets.export_csv, "jsonl": datasets.export_jsonl}[kind]
+        report(Progress(0, 0, f"exporting {len(policies)} policies as {kind.upper()}"))
+        result = export(arc, policies, Path(path), force=True)
+        return _export_summary(result)
+
+    return run
+
+
+def job_report(arc: Archive, a: Version, b: Version, result: DiffResult | None, options: DiffOptions,
+               path: str) -> Any:
+    """The evidence report comparing two versions, as HTML or (by the file suffix) PDF."""
+
+    def run(cancel: threading.Event, report: Any) -> str:
+        from archiver.exports import report as reports
+
+        report(Progress(0, 0, "building the evidence report"))
+        html = reports.build_report_html(arc, a, b, options=options, result=result)
+        target = Path(path)
+        if target.suffix.lower() == ".pdf":
+            from .pdf import write_pdf
+
+            out = reports.write_pdf_report(html, target, lambda h, p: write_pdf(h, p), force=True)
+        else:
+            out = reports.write_report(html, target, force=True)
+        return _export_summary(out)
+
+    return run
+
+
+def _export_summary(result: Any) -> str:
+    files = ", ".join(str(f) for f in result.files) or "nothing"
+    text = f"Exported {result.items} items to {files} (sha256 manifest {result.manifest.name})."
+    notes = [*result.skipped, *result.warnings]
+    if notes:
+        text += f" {len(notes)} notes: {notes[0]}"
+    return text
 
 
 class ProgressPanel(QWidget):
@@ -181,7 +228,7 @@ class ProgressPanel(QWidget):
         self.bar.setTextVisible(False)
         self.cancel_button = QToolButton()
         self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Cancel (Esc); what is finished is kept")
+        self.cancel_button.setToolTip("Cancel (Ctrl+Shift+X); what is finished is kept")
         self.cancel_button.clicked.connect(self.cancel)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -358,8 +405,13 @@ class MainWindow(QMainWindow):
                                    "Fetch the selected policy's captures again (new ones only)")
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.compare_prev_action = action("Compare with &Previous Version", self._compare_current, "Ctrl+D")
-        self.cancel_action = action("Cancel Running Jobs", self.progress.cancel, "Esc")
+        self.cancel_action = action("Cancel Running Jobs", self.progress.cancel, "Ctrl+Shift+X")
         self.about_action = action("&About policydiff", self._about)
+        self.report_action = action("Evidence &Report for This Comparison…", self.export_report, "Ctrl+E",
+                                    "HTML or PDF report of the two compared versions, with provenance")
+        self.warc_action = action("Policy Captures as &WARC…", lambda: self.export_policy("warc"))
+        self.csv_action = action("Policy Versions as &CSV…", lambda: self.export_policy("csv"))
+        self.jsonl_action = action("Policy Versions as &JSONL…", lambda: self.export_policy("jsonl"))
 
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.add_action)
@@ -370,6 +422,12 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
         export_menu = file_menu.addMenu("&Export")
+        export_menu.addAction(self.report_action)
+        export_menu.addSeparator()
+        export_menu.addAction(self.warc_action)
+        export_menu.addAction(self.csv_action)
+        export_menu.addAction(self.jsonl_action)
+        export_menu.addSeparator()
         export_menu.addAction(self.details.export_action)
         export_menu.addAction(self.details.save_action)
         file_menu.addSeparator()
@@ -631,7 +689,8 @@ class MainWindow(QMainWindow):
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Import Files", str(Path.home()),
-            "Policies (*.md *.html *.htm *.pdf);;Princeton-Leuven Markdown (*.md);;All files (*)")
+            "Policies (*.md *.html *.htm *.pdf *.warc *.warc.gz);;Princeton-Leuven Markdown (*.md);;"
+            "WARC (*.warc *.warc.gz);;All files (*)")
         if paths:
             self.start_import(paths)
 
@@ -658,21 +717,54 @@ class MainWindow(QMainWindow):
 
     # --- exports ------------------------------------------------------------------------------
 
+    @staticmethod
+    def _capture_name(capture: Capture) -> str:
+        return f"{capture.timestamp}.{'pdf' if 'pdf' in capture.content_type else 'html'}"
+
     def save_raw(self, capture: Capture) -> None:
-        name = f"{capture.timestamp}.{'pdf' if 'pdf' in capture.content_type else 'html'}"
-        path, _ = QFileDialog.getSaveFileName(self, "Save Raw Capture", str(Path.home() / name))
+        path, _ = QFileDialog.getSaveFileName(self, "Save Raw Capture", str(Path.home() / self._capture_name(capture)))
         if path:
-            self.start_export(capture, path, raw=True)
+            self._run_export(job_save_capture(self.archive, capture, path, False), path)
 
     def export_capture(self, capture: Capture) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export Capture", str(Path.home() / f"{capture.timestamp}"),
-                                              "Export (*.warc.gz *.zip *.html);;All files (*)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export Capture with Provenance",
+                                              str(Path.home() / self._capture_name(capture)))
         if path:
-            self.start_export(capture, path, raw=False)
+            self._run_export(job_save_capture(self.archive, capture, path, True), path)
 
-    def start_export(self, capture: Capture, path: str, raw: bool) -> Task:
-        task = run_task(job_export(self.archive, capture, path, raw), name="export",
-                        on_finished=lambda p: self.message_bar.show_info(f"Saved {p}."), on_failed=self._failed)
+    def export_policy(self, kind: str) -> None:
+        policy = self.current_policy()
+        if policy is None:
+            return
+        suffix = {"warc": ".warc.gz", "csv": ".csv", "jsonl": ".jsonl"}[kind]
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}",
+                                              str(Path.home() / f"policy-{policy.id}{suffix}"))
+        if path:
+            self.start_export(kind, [policy], path)
+
+    def start_export(self, kind: str, policies: list[Policy], path: str) -> Task:
+        return self._run_export(job_export(self.archive, kind, policies, path), path)
+
+    def export_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Evidence Report", str(Path.home() / "evidence-report.html"),
+                                              "HTML (*.html);;PDF (*.pdf)")
+        if path:
+            self.start_report(path)
+
+    def start_report(self, path: str) -> Task | None:
+        versions = self.version_model.versions()
+        left, right = self.left_combo.currentIndex(), self.right_combo.currentIndex()
+        if not (0 <= left < len(versions) and 0 <= right < len(versions)):
+            return None
+        result = self.compare.result
+        if result is not None and result.options != self._options:
+            result = None
+        return self._run_export(job_report(self.archive, versions[left], versions[right], result, self._options,
+                                           path), path)
+
+    def _run_export(self, job: Any, path: str) -> Task:
+        task = run_task(job, name="export", on_finished=lambda text: self.message_bar.show_info(text),
+                        on_failed=self._failed)
         self.progress.add(task, f"Exporting to {path}…")
         return task
 

@@ -3,8 +3,9 @@
 A job is a plain function ``job(cancel, report) -> result``: it runs on ``QThreadPool.globalInstance()``,
 checks ``cancel`` (a ``threading.Event``) between steps and calls ``report(Progress(...))`` as it goes.
 Its progress, result and error arrive on the GUI thread through :class:`TaskSignals` (queued
-connections, since the signals object lives in the GUI thread). Tests wait with
-``qtbot.waitSignal(task.signals.finished)``.
+connections, since the signals object lives in the GUI thread). The task starts on the next turn of
+the event loop, so connecting to ``task.signals`` right after ``run_task`` returns never misses an
+emission; tests wait with ``qtbot.waitSignal(task.signals.finished)``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,10 @@ class Task(QRunnable):
 
     def run(self) -> None:  # worker thread
         try:
+            if self.cancel_event.is_set():  # cancelled before it started (the window closed)
+                from archiver.errors import CancelledError
+
+                raise CancelledError()
             result = self.job(self.cancel_event, self.signals.progress.emit)
         except BaseException as exc:  # noqa: BLE001 - every error goes to the GUI thread
             self.error = exc
@@ -94,7 +99,10 @@ def run_task(
     if on_failed is not None:
         task.signals.failed.connect(on_failed)
     _running.add(task)
-    (pool or QThreadPool.globalInstance()).start(task)
+    # Start on the next turn of the event loop, so whatever the caller connects to ``task.signals``
+    # right after this returns is connected before the worker can emit.
+    target = pool or QThreadPool.globalInstance()
+    QTimer.singleShot(0, lambda: target.start(task))
     return task
 
 
@@ -103,7 +111,7 @@ def running_tasks() -> list[Task]:
 
 
 def cancel_all(wait_ms: int = 5000) -> bool:
-    """Cancel every running task and wait for the pool to drain (closing the window)."""
+    """Cancel every running or pending task and wait for the pool to drain (closing the window)."""
     for task in list(_running):
         task.cancel()
     return QThreadPool.globalInstance().waitForDone(wait_ms)

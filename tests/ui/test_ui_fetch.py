@@ -151,7 +151,7 @@ def test_cancel_mid_fetch_keeps_the_archive_consistent_and_resumes(qtbot: Any, w
     ia.hold = STAMPS[2]
     task = window.start_fetch(request_for(ia))
     assert window.progress.isVisible() and window.progress.cancel_button.isVisible()
-    assert ia.entered.wait(30)
+    qtbot.waitUntil(ia.entered.is_set, timeout=30_000)
     with qtbot.waitSignal(task.signals.failed, timeout=30_000) as blocker:
         window.progress.cancel_button.click()
         ia.release.set()

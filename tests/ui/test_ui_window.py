@@ -119,3 +119,52 @@ def test_a_read_only_archive_is_opened_as_a_copy(tmp_path: Path, monkeypatch: py
     again, _ = open_archive(root)  # the copy is reused, not made again
     assert again.root == arc.root
     again.close()
+
+
+def small_archive(root: Path) -> Archive:
+    from archiver.models import Capture, Extraction, Source
+    from archiver.storage import text_sha256
+
+    arc = Archive.open(root)
+    url = "https://example.com/privacy"
+    policy = arc.ensure_policy(url, "Example")
+    for i, text in enumerate(["# Privacy\n\nWe collect your email.\n",
+                              "# Privacy\n\nWe collect your email and your phone number.\n"]):
+        ts = f"2021010{i + 1}000000"
+        capture = Capture(id=0, policy_id=policy.id, source=Source.WAYBACK, timestamp=ts, original_url=url,
+                          archive="https://web.archive.org/web/",
+                          memento_url=f"https://web.archive.org/web/{ts}id_/{url}", http_status=200,
+                          headers=(("Content-Type", "text/html"),), content_type="text/html")
+        extraction = Extraction(text=text, text_sha256=text_sha256(text), extractor_version="t",
+                                words=len(text.split()))
+        arc.add_capture(policy, capture, f"<html><p>{text}</p></html>".encode(), extraction)
+    return arc
+
+
+def test_exports_run_in_the_background_and_report_where_they_wrote(qtbot: Any, tmp_path: Path) -> None:
+    arc = small_archive(tmp_path / "a")
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    with qtbot.waitSignal(win.diffShown, timeout=30_000):
+        pass
+    out = tmp_path / "out"
+    out.mkdir()
+    for start, target in (
+        (lambda p: win.start_report(str(p)), out / "report.html"),
+        (lambda p: win.start_export("warc", [win.current_policy()], str(p)), out / "policy.warc.gz"),
+        (lambda p: win.start_export("csv", [win.current_policy()], str(p)), out / "versions.csv"),
+    ):
+        task = start(target)
+        assert win.progress.isVisible()
+        with qtbot.waitSignal(task.signals.finished, timeout=30_000) as blocker:
+            pass
+        assert target.is_file() and target.stat().st_size > 0
+        assert str(target) in blocker.args[0] and str(target) in win.message_bar.label.text()
+    assert "your phone number" in (out / "report.html").read_text(encoding="utf-8")
+    capture = win.details.current()
+    from ui.mainwindow import job_save_capture
+
+    task = win._run_export(job_save_capture(arc, capture, str(out / "raw.html"), True), str(out / "raw.html"))
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    assert (out / "raw.html").read_bytes() == arc.read_body(capture)
+    assert '"sha256"' in (out / "raw.html.json").read_text(encoding="utf-8")

@@ -50,7 +50,7 @@ def test_cancel_is_cooperative(qtbot: Any) -> None:
         raise CancelledError()
 
     task: Task = run_task(job)
-    assert started.wait(10)
+    qtbot.waitUntil(started.is_set, timeout=10_000)
     with qtbot.waitSignal(task.signals.failed, timeout=10_000) as blocker:
         assert cancel_all(wait_ms=10_000)
     assert isinstance(blocker.args[0], CancelledError)
