@@ -336,3 +336,32 @@ def test_a_long_url_is_cut_to_fit_yet_found_and_copied_whole(view):
     cursor = view.right.textCursor()
     assert cursor.selectedText().replace("\u2029", "") == url  # Qt shows a line break as U+2029
     assert view.right.createMimeDataFromSelection().text() == url
+
+
+def test_next_and_previous_are_enabled_only_where_they_lead(view, tinder):
+    view.set_result(tinder, "old", "new")
+    assert view.next_action.isEnabled() and not view.previous_action.isEnabled()  # at the first change
+    view.go_to_change(view.change_count - 1)
+    assert not view.next_action.isEnabled() and view.previous_action.isEnabled()
+    view.right.verticalScrollBar().setValue(0)  # scrolled away: next starts from the top again
+    assert view.next_action.isEnabled()
+    view.next_change()
+    assert view.current_change == 0
+
+
+def test_highlight_colours_follow_a_palette_change(view, tinder):
+    from PySide6.QtGui import QColor, QPalette
+
+    view.set_result(tinder, "old", "new")
+    first = view.layout_info.hunk_lines[0][0]
+
+    def background():
+        return view.left.document().findBlockByNumber(first).blockFormat().background().color()
+
+    light = background()
+    dark = QPalette(view.palette())
+    dark.setColor(QPalette.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.Text, QColor("#dddddd"))
+    view.setPalette(dark)
+    assert background() != light and background().lightness() < 80
+    assert view.current_change == 0

@@ -109,13 +109,14 @@ class DiffPane(QPlainTextEdit):
         self._update_margins()
 
     # -- content -------------------------------------------------------------------------------
-    def show_text(self, pane: PaneText) -> None:
-        """Replace the content: one setPlainText, then all formats in one edit block."""
+    def show_text(self, pane: PaneText, palette: QPalette | None = None) -> None:
+        """Replace the content: one setPlainText, then all formats (colours from ``palette``, by
+        default the pane's) in one edit block."""
         self._numbers = pane.numbers
         self._pane_text = pane
         self._frame = None
         self.setPlainText(pane.text)
-        blocks, chars = _formats(self.palette())
+        blocks, chars = _formats(palette or self.palette())
         offsets = pane.line_offsets()
         doc = self.document()
         cursor = QTextCursor(doc)

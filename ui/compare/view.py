@@ -357,7 +357,7 @@ class CompareView(QWidget):
         try:
             for pane, text in zip((self.left, self.right), lay.panes, strict=False):
                 pane.setHorizontalScrollBarPolicy(overflow)
-                pane.show_text(text)
+                pane.show_text(text, self.palette())
         finally:
             self._syncing = False
         if unified:
@@ -398,21 +398,26 @@ class CompareView(QWidget):
         self._step(-1)
 
     def _step(self, direction: int) -> None:
+        target = self._target(direction)
+        if target is not None:
+            self.go_to_change(target)
+
+    def _target(self, direction: int) -> int | None:
+        """The change next/previous goes to: the neighbour of the current change while it is on
+        screen, else the first change below / the last change above the top of the panes."""
         lay = self._layout
         if lay is None or not lay.hunks:
-            return
+            return None
         top = self.left.first_visible_line()
         starts = [first for first, _n in lay.hunk_lines]
-        visible = self.left.visible_lines()
         cur = self._current
-        if 0 <= cur < len(starts) and top <= starts[cur] < top + visible:
+        if 0 <= cur < len(starts) and top <= starts[cur] < top + self.left.visible_lines():
             target = cur + direction
         elif direction > 0:
             target = bisect_right(starts, top - 1)
         else:
             target = bisect_right(starts, top - 1) - 1
-        if 0 <= target < len(starts):
-            self.go_to_change(target)
+        return target if 0 <= target < len(starts) else None
 
     def go_to_change(self, index: int) -> None:
         """Scroll both panes so change ``index`` is at the top, and make it current."""
@@ -457,11 +462,11 @@ class CompareView(QWidget):
 
     def _update_window(self, _value: int = 0) -> None:
         self.ruler.set_window(self.left.first_visible_line(), self.left.visible_lines())
+        self._update_actions()
 
     def _update_actions(self) -> None:
-        has = self.change_count > 0
-        self.next_action.setEnabled(has and self._current < self.change_count - 1)
-        self.previous_action.setEnabled(has and self._current != 0)
+        self.next_action.setEnabled(self._target(+1) is not None)
+        self.previous_action.setEnabled(self._target(-1) is not None)
 
     # -- find ----------------------------------------------------------------------------------
     def find(self, text: str, backwards: bool = False) -> int:
@@ -570,6 +575,11 @@ class CompareView(QWidget):
 
     def font_point_size(self) -> float:
         return self.left.font().pointSizeF()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.PaletteChange and self._result is not None:
+            self._rebuild()  # the highlight colours are derived from the palette
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Resize and self.wrap_action.isChecked() and self._result is not None:
