@@ -229,3 +229,19 @@ def test_the_gui_thread_never_blocks_during_a_slow_fetch(qtbot: Any, window: Mai
     gap = measure_gaps(qtbot, lambda: bool(finished) and window.version_model.rowCount() == len(STAMPS))
     assert task.error is None
     assert gap < 0.100, f"the event loop stalled for {gap * 1000:.0f} ms"
+
+
+def test_closing_the_window_cancels_a_fetch_cleanly(qtbot: Any, tmp_path: Path, ia: LoopbackIA) -> None:
+    archive = Archive.open(tmp_path / "archive")
+    win = MainWindow(archive, Settings(tmp_path / "settings.ini"), fetch_factory=manual_session)
+    qtbot.addWidget(win)
+    win.show()
+    ia.hold = STAMPS[1]
+    task = win.start_fetch(request_for(ia))
+    qtbot.waitUntil(ia.entered.is_set, timeout=30_000)
+    win.close()  # cancels and waits for the pool to drain; the held request is cut by the cancel
+    ia.release.set()
+    assert isinstance(task.error, CancelledError)
+    assert archive.verify() == []
+    assert [c.timestamp for c in archive.captures(archive.get_policy(URL).id)] == STAMPS[:1]
+    archive.close()
