@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QItemSelection, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         self._options = DiffOptions()
         self._pending_policy: int | None = None
         self.setWindowTitle(f"policydiff — {archive.root}")
+        self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven or WARC files to import them
         self._build()
         self._make_actions()
         self._restore()
@@ -689,7 +690,7 @@ class MainWindow(QMainWindow):
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Import Files", str(Path.home()),
-            "Policies (*.md *.html *.htm *.pdf *.warc *.warc.gz);;Princeton-Leuven Markdown (*.md);;"
+            "Policies (*.md *.txt *.html *.htm *.pdf *.warc *.warc.gz);;Princeton-Leuven Markdown (*.md *.txt);;"
             "WARC (*.warc *.warc.gz);;All files (*)")
         if paths:
             self.start_import(paths)
@@ -714,6 +715,16 @@ class MainWindow(QMainWindow):
         self.message_bar.show_info(text, WARNING if errors or warnings else INFO)
         select = done[-1].capture.policy_id if done else None
         self.reload_policies(select=select)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.start_import(paths)
 
     # --- exports ------------------------------------------------------------------------------
 

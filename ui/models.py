@@ -50,7 +50,8 @@ class PolicyListModel(QAbstractListModel):
             return None
         policy = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return policy.label or policy.url
+            counts = f"{policy.versions} versions · {policy.captures} captures"
+            return f"{policy.label}\n{counts}" if policy.label else f"{policy.url}\n{counts}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{policy.url}\n{policy.captures} captures, {policy.versions} versions"
         if role == ObjectRole:

@@ -168,3 +168,19 @@ def test_exports_run_in_the_background_and_report_where_they_wrote(qtbot: Any, t
         pass
     assert (out / "raw.html").read_bytes() == arc.read_body(capture)
     assert '"sha256"' in (out / "raw.html.json").read_text(encoding="utf-8")
+
+
+def test_importing_a_princeton_leuven_file_adds_its_policy(qtbot: Any, tmp_path: Path) -> None:
+    pytest.importorskip("archiver.extraction")
+    seed = Path(__file__).resolve().parents[1] / "data" / "000_f3b110e2aecbbe7d.txt"
+    arc = Archive.open(tmp_path / "a")
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    task = win.start_import([str(seed)])
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000) as blocker:
+        pass
+    assert [r.error for r in blocker.args[0]] == [""]
+    assert "Imported 1 of 1" in win.message_bar.label.text()
+    qtbot.waitUntil(lambda: win.policy_model.rowCount() == 1 and win.version_model.rowCount() == 1)
+    version = win.version_model.version(0)
+    assert version.timestamp.startswith("20190310") and "text-only" in version.flags
+    assert "cacuqecig.com" in win.policy_model.policy(0).url
