@@ -127,3 +127,21 @@ def test_overlong_words_are_cut_and_offsets_map_back_to_the_text_as_written():
             assert pane.text[pane.to_text(pos)] == pane.search_text[pos] or pane.search_text[pos] == " "
     marked = "".join(right.text[s:e] for s, e, style in right.spans if style == SPAN_INS).replace("\n", " ")
     assert "new" in marked and "all" in marked
+
+
+def test_unified_numbers_old_lines_in_one_column_and_new_lines_in_the_other():
+    old, new = corpus("tinder-privacy/20240531183348"), corpus("tinder-privacy/20250417003349")
+    result = diff_texts(old, new)
+    (pane,) = layout_unified(result, width=70).panes
+    assert pane.unified and len(pane.numbers2) == len(pane.lines)
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    both = only_old = only_new = 0
+    for line, n_old, n_new in zip(pane.lines, pane.numbers, pane.numbers2, strict=True):
+        if n_old:
+            assert old_lines[n_old - 1].startswith(line)
+        if n_new:
+            assert new_lines[n_new - 1].startswith(line)
+        both += bool(n_old and n_new)
+        only_old += bool(n_old and not n_new)
+        only_new += bool(n_new and not n_old)
+    assert both > 100 and only_old > 50 and only_new > 5

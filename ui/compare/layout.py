@@ -48,6 +48,8 @@ class PaneText:
     styles: list[tuple[int, int, str]] = field(default_factory=list)  # (first line, stop line, style)
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end) offsets into text
     numbers: list[int] = field(default_factory=list)  # 1-based source line number, 0 for none
+    numbers2: list[int] = field(default_factory=list)  # unified view: the new version's line numbers
+    unified: bool = False  # show both number columns
     source_offset: int = 0  # offset in search_text of the next line
     hard: list[int] = field(default_factory=list)  # search_text offsets where a hard break was inserted
 
@@ -95,10 +97,11 @@ class PaneText:
             pos += len(line) + 1
         return out
 
-    def add(self, line: str, number: int = 0, sep: str = "\n") -> None:
+    def add(self, line: str, number: int = 0, sep: str = "\n", number2: int = 0) -> None:
         self.lines.append(line)
         self.seps.append(sep)
         self.numbers.append(number)
+        self.numbers2.append(number2)
         self.source_offset += len(line) + len(sep)
         if not sep:
             self.hard.append(self.source_offset)
@@ -240,7 +243,7 @@ def layout_side_by_side(result: DiffResult, width: int | None = None, only_chang
 
 def layout_unified(result: DiffResult, width: int | None = None, only_changes: bool = False) -> Layout:
     """One column: equal rows once; a changed row shows its left block, then its right block."""
-    pane = PaneText()
+    pane = PaneText(unified=True)
     row_lines: dict[int, tuple[int, int]] = {}
     for item in _iter_rows(result, only_changes):
         if isinstance(item, Skipped):
@@ -251,23 +254,38 @@ def layout_unified(result: DiffResult, width: int | None = None, only_changes: b
         start = len(pane.lines)
         ls, rs = _Side(row.left, width), _Side(row.right, width)
         if row.kind is RowKind.EQUAL:
-            _emit(ls, pane, None, (), 0, ls.blanks)
+            _emit(ls, pane, None, (), 0, ls.blanks, mirror=rs)
         else:
             moved = row.kind is RowKind.MOVE
             if row.left is not None:
                 _emit(ls, pane, MOVE if moved else DELETE, row.left_spans, 0, 0 if row.right else ls.blanks)
             if row.right is not None:
-                _emit(rs, pane, MOVE if moved else INSERT, row.right_spans, 0, max(ls.blanks, rs.blanks))
+                blanks = max(ls.blanks, rs.blanks)
+                _emit(rs, pane, MOVE if moved else INSERT, row.right_spans, 0, blanks, column=1)
         row_lines[k] = (start, len(pane.lines) - start)
     return _finish([pane], row_lines, result)
 
 
 def _emit(
-    side: _Side, pane: PaneText, style: str | None, spans: tuple[Span, ...], fill: int, blanks: int
+    side: _Side,
+    pane: PaneText,
+    style: str | None,
+    spans: tuple[Span, ...],
+    fill: int,
+    blanks: int,
+    column: int = 0,
+    mirror: _Side | None = None,
 ) -> None:
+    """Body lines, ``fill`` filler lines, then ``blanks`` separator lines. The line numbers go to
+    ``column`` (0: old, 1: new, the unified view's second column); ``mirror`` (an equal row's other
+    side) numbers the second column too when its lines match."""
     first, base = len(pane.lines), pane.source_offset
-    for piece, number, sep in zip(side.pieces, side.numbers, side.seps, strict=True):
-        pane.add(piece, number, sep)
+    twin = mirror is not None and len(mirror.pieces) == len(side.pieces)
+    for k, (piece, number, sep) in enumerate(zip(side.pieces, side.numbers, side.seps, strict=True)):
+        if column:
+            pane.add(piece, 0, sep, number)
+        else:
+            pane.add(piece, number, sep, mirror.numbers[k] if twin and mirror is not None else 0)
     pane.style(first, len(pane.lines), style)
     limit = len(side.body)
     for s in spans:
@@ -279,8 +297,11 @@ def _emit(
         pane.add("")
     pane.style(start, len(pane.lines), FILLER)
     number = _blank_number(side)
+    other = _blank_number(mirror) if mirror is not None else 0
     for j in range(blanks):
-        pane.add("", number + j + 1 if j < side.blanks else 0)
+        n = number + j + 1 if j < side.blanks else 0
+        n2 = other + j + 1 if mirror is not None and twin and j < mirror.blanks else 0
+        pane.add("", 0, "\n", n) if column else pane.add("", n, "\n", n2)
 
 
 def _finish(panes: list[PaneText], row_lines: dict[int, tuple[int, int]], result: DiffResult) -> Layout:

@@ -74,7 +74,8 @@ def _formats(palette: QPalette) -> tuple[dict[str, QTextBlockFormat], dict[str, 
 
 
 class _Gutter(QWidget):
-    """Source line numbers beside a pane (blank on filler lines and wrapped continuations)."""
+    """Source line numbers beside a pane (blank on filler lines and wrapped continuations); the unified
+    view shows two columns, old and new."""
 
     def __init__(self, pane: DiffPane) -> None:
         super().__init__(pane)
@@ -100,7 +101,9 @@ class DiffPane(QPlainTextEdit):
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.document().setDocumentMargin(2)
         self._numbers: list[int] = []
+        self._numbers2: list[int] = []  # the unified view's second column (new version)
         self._reserved = 1
+        self._two_columns = False
         self._pane_text = PaneText()  # for copying the text as written
         self._frame: tuple[int, int] | None = None  # (first line, count) of the current change
         self._gutter = _Gutter(self)
@@ -113,6 +116,7 @@ class DiffPane(QPlainTextEdit):
         """Replace the content: one setPlainText, then all formats (colours from ``palette``, by
         default the pane's) in one edit block."""
         self._numbers = pane.numbers
+        self._numbers2 = pane.numbers2 if pane.unified else []
         self._pane_text = pane
         self._frame = None
         self.setPlainText(pane.text)
@@ -135,6 +139,7 @@ class DiffPane(QPlainTextEdit):
 
     def clear_text(self) -> None:
         self._numbers = []
+        self._numbers2 = []
         self._pane_text = PaneText()
         self._frame = None
         self.setPlainText("")
@@ -167,14 +172,17 @@ class DiffPane(QPlainTextEdit):
         return max(20, int((self.viewport().width() - margin) / advance) - 1)
 
     # -- gutter --------------------------------------------------------------------------------
-    def reserve_numbers(self, largest: int) -> None:
-        """Size the gutter for line numbers up to ``largest`` before the text is laid out."""
+    def reserve_numbers(self, largest: int, two_columns: bool = False) -> None:
+        """Size the gutter for line numbers up to ``largest`` (in one or two columns) before the
+        text is laid out, so the wrap width is right the first time."""
         self._reserved = largest
+        self._two_columns = two_columns
         self._update_margins()
 
     def gutter_width(self) -> int:
-        digits = len(str(max(self._reserved, max(self._numbers, default=1))))
-        return 6 + self.fontMetrics().horizontalAdvance("9") * max(2, digits)
+        digits = max(2, len(str(max(self._reserved, max(self._numbers, default=1)))))
+        columns = 2 if self._numbers2 or self._two_columns else 1
+        return 6 * columns + self.fontMetrics().horizontalAdvance("9") * digits * columns
 
     def _update_margins(self, _count: int = 0) -> None:
         self.setViewportMargins(self.gutter_width(), 0, 0, 0)
@@ -200,12 +208,16 @@ class DiffPane(QPlainTextEdit):
         block = self.firstVisibleBlock()
         top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
         height = self.fontMetrics().height()
-        width = gutter.width() - 3
-        numbers = self._numbers
+        numbers, numbers2 = self._numbers, self._numbers2
+        width = (gutter.width() if not numbers2 else gutter.width() // 2) - 3
+        second = gutter.width() // 2
         while block.isValid() and top <= rect.bottom():
             n = block.blockNumber()
-            if n < len(numbers) and numbers[n] and top + height >= rect.top():
-                painter.drawText(0, top, width, height, Qt.AlignRight, str(numbers[n]))
+            if n < len(numbers) and top + height >= rect.top():
+                if numbers[n]:
+                    painter.drawText(0, top, width, height, Qt.AlignRight, str(numbers[n]))
+                if numbers2 and numbers2[n]:
+                    painter.drawText(second, top, width, height, Qt.AlignRight, str(numbers2[n]))
             top += round(self.blockBoundingRect(block).height())
             block = block.next()
         painter.end()

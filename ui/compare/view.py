@@ -342,7 +342,7 @@ class CompareView(QWidget):
         self.right_title.setText(right_title)
         largest = max(result.left_text.count("\n"), result.right_text.count("\n")) + 1
         for pane in (self.left, self.right):
-            pane.reserve_numbers(largest)
+            pane.reserve_numbers(largest, two_columns=unified)
         # no wrapping before the panes have a size (a hidden view): the first resize wraps
         wrap = self.wrap_action.isChecked() and self.left.viewport().width() > 100
         self._columns = self._wrap_columns() if wrap else 0
