@@ -184,3 +184,18 @@ def test_importing_a_princeton_leuven_file_adds_its_policy(qtbot: Any, tmp_path:
     version = win.version_model.version(0)
     assert version.timestamp.startswith("20190310") and "text-only" in version.flags
     assert "cacuqecig.com" in win.policy_model.policy(0).url
+
+
+def test_the_last_archive_is_reopened_unless_one_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.app import choose_root
+
+    monkeypatch.delenv("POLICYDIFF_ARCHIVE", raising=False)
+    monkeypatch.setattr("archiver.cli.default_archive_root", lambda: tmp_path / "default")
+    settings = Settings(tmp_path / "s.ini")
+    assert choose_root(tmp_path / "default", settings) == tmp_path / "default"
+    (tmp_path / "last").mkdir()
+    settings.last_archive = str(tmp_path / "last")
+    assert choose_root(tmp_path / "default", settings) == tmp_path / "last"
+    assert choose_root(tmp_path / "named", settings) == tmp_path / "named"
+    monkeypatch.setenv("POLICYDIFF_ARCHIVE", str(tmp_path / "default"))
+    assert choose_root(tmp_path / "default", settings) == tmp_path / "default"
