@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .changes import ChangeListModel
-from .view import CompareView, stats_text
+from .changes import ChangeListModel, stats_text
+from .view import CompareView
 
 __all__ = ["ChangeListModel", "CompareView", "stats_text"]

@@ -111,3 +111,18 @@ def _move_partners(rows: tuple[DiffRow, ...], hunks: list[Hunk]) -> dict[int, in
             if other:
                 partners[k] = other[0]
     return partners
+
+
+def stats_text(result: DiffResult | None, changes: int) -> str:
+    """One line for a status bar."""
+    if result is None:
+        return ""
+    s = result.stats
+    if result.same:
+        return f"No differences · {s.left_words} words"
+    moved = f" · {s.moved_blocks} moved" if s.moved_blocks else ""
+    return (
+        f"{changes} change{'s' if changes != 1 else ''} ({s.changed_rows} blocks) · "
+        f"+{s.words_added} −{s.words_removed} words ({s.words_changed} replaced){moved} · "
+        f"{s.changed_ratio:.1%} of words changed"
+    )

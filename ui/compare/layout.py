@@ -315,3 +315,32 @@ def _finish(panes: list[PaneText], row_lines: dict[int, tuple[int, int]], result
         last_start, last_n = row_lines[h.last]
         hunk_lines.append((first, last_start + last_n - first))
     return Layout(panes, row_lines, hunks, hunk_lines)
+
+
+def matching_row(result: DiffResult, old: DiffRow) -> int | None:
+    """The row of ``result`` showing the source line where ``old`` (a row of another diff of the same
+    pair) starts: rows are in source order on each side."""
+    use_left = old.left is not None
+    block = old.left if use_left else old.right
+    if block is None:
+        return None
+    best = None
+    for k, row in enumerate(result.rows):
+        other = row.left if use_left else row.right
+        if other is None:
+            continue
+        if other.line > block.line:
+            break
+        best = k
+    return best
+
+
+def line_of_row(lay: Layout, row: int) -> int:
+    """The view line of ``row``, or of the next shown row when it is hidden (changes only)."""
+    if row in lay.row_lines:
+        return lay.row_lines[row][0]
+    rows = sorted(lay.row_lines)
+    k = bisect_right(rows, row)
+    if k < len(rows):
+        return lay.row_lines[rows[k]][0]
+    return max(0, lay.total_lines - 1)

@@ -13,20 +13,15 @@ from dataclasses import replace
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
-    QColor,
     QFont,
     QFontDatabase,
     QKeySequence,
-    QPalette,
-    QTextCharFormat,
-    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QListView,
     QSplitter,
-    QTextEdit,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -34,59 +29,13 @@ from PySide6.QtWidgets import (
 
 from archiver.diffing import DiffOptions, DiffResult, DiffRow
 
-from .changes import ChangeListModel
-from .findbar import FindBar
-from .layout import Layout, layout_side_by_side, layout_unified
-from .panes import DiffPane, blend
+from .changes import ChangeListModel, stats_text
+from .find import FindBar, PaneFinder
+from .layout import Layout, layout_side_by_side, layout_unified, line_of_row, matching_row
+from .panes import DiffPane
 from .ruler import OverviewRuler
 
 _ZOOM_LIMITS = (-6, 16)
-_MAX_MATCHES = 10_000
-_MAX_HIGHLIGHTS = 1_000  # per pane: extra selections are slow in bulk (PERFORMANCE.md)
-
-
-def stats_text(result: DiffResult | None, changes: int) -> str:
-    """One line for a status bar."""
-    if result is None:
-        return ""
-    s = result.stats
-    if result.same:
-        return f"No differences · {s.left_words} words"
-    moved = f" · {s.moved_blocks} moved" if s.moved_blocks else ""
-    return (
-        f"{changes} change{'s' if changes != 1 else ''} ({s.changed_rows} blocks) · "
-        f"+{s.words_added} −{s.words_removed} words ({s.words_changed} replaced){moved} · "
-        f"{s.changed_ratio:.1%} of words changed"
-    )
-
-
-def _matching_row(result: DiffResult, old: DiffRow) -> int | None:
-    """The row of ``result`` showing the source line where ``old`` (a row of another diff of the same
-    pair) starts: rows are in source order on each side."""
-    use_left = old.left is not None
-    block = old.left if use_left else old.right
-    if block is None:
-        return None
-    best = None
-    for k, row in enumerate(result.rows):
-        other = row.left if use_left else row.right
-        if other is None:
-            continue
-        if other.line > block.line:
-            break
-        best = k
-    return best
-
-
-def _line_of_row(lay: Layout, row: int) -> int:
-    """The view line of ``row``, or of the next shown row when it is hidden (changes only)."""
-    if row in lay.row_lines:
-        return lay.row_lines[row][0]
-    rows = sorted(lay.row_lines)
-    k = bisect_right(rows, row)
-    if k < len(rows):
-        return lay.row_lines[rows[k]][0]
-    return max(0, lay.total_lines - 1)
 
 
 class CompareView(QWidget):
@@ -112,10 +61,6 @@ class CompareView(QWidget):
         self._zoom = 0
         self._syncing = False
         self._columns = 0
-        self._matches: list[tuple[int, int, int, int]] = []  # (view line, pane, start, end in the text)
-        self._match = -1
-        self._find_text = ""
-        self._find_layout: Layout | None = None
         self._base_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
         self.left = DiffPane(self)
@@ -176,9 +121,7 @@ class CompareView(QWidget):
         self.ruler.lineClicked.connect(self._scroll_center)
         self.change_list.clicked.connect(lambda index: self.go_to_change(index.row()))
         self.change_list.activated.connect(lambda index: self.go_to_change(index.row()))
-        self.find_bar.searched.connect(self.find)
-        self.find_bar.edited.connect(self._find_as_typed)
-        self.find_bar.closed.connect(self._find_closed)
+        self.finder = PaneFinder(self.find_bar, (self.left, self.right), self._scroll_center)
         self._rewrap_timer = QTimer(self, singleShot=True, interval=60)
         self._rewrap_timer.timeout.connect(self._maybe_rewrap)
         self.left.viewport().installEventFilter(self)
@@ -302,7 +245,7 @@ class CompareView(QWidget):
         self.right_title.clear()
         self.ruler.set_marks([], 0)
         self.model.set_changes(None, [])
-        self._search("")
+        self.finder.set_layout(None)
         self._set_current(-1)
         self._update_actions()
         self.statsChanged.emit("")
@@ -369,8 +312,7 @@ class CompareView(QWidget):
         if result is not old_result:
             self.model.set_changes(result, lay.hunks)
         self._shown_result = result
-        if self.find_bar.isVisible():
-            self._search(self.find_bar.edit.text())  # the old offsets are gone: search anew
+        self.finder.set_layout(lay)  # the old offsets are gone: search anew
         if mode == "open" and lay.hunks:
             self.go_to_change(0)
         elif mode == "open":
@@ -381,9 +323,9 @@ class CompareView(QWidget):
             self._set_current(current)
             target = None
             if anchor is not None:
-                target = anchor[0] if mode == "relayout" else _matching_row(result, anchor[1])
+                target = anchor[0] if mode == "relayout" else matching_row(result, anchor[1])
             if target is not None:
-                self._scroll_to(_line_of_row(lay, target))
+                self._scroll_to(line_of_row(lay, target))
             elif current >= 0:
                 self._scroll_to(lay.hunk_lines[current][0])
             else:
@@ -471,93 +413,8 @@ class CompareView(QWidget):
     # -- find ----------------------------------------------------------------------------------
     def find(self, text: str, backwards: bool = False) -> int:
         """Select the next (or previous) case-insensitive match of ``text`` in either pane, in reading
-        order (by view line, left pane first); returns the number of matches."""
-        count = self._search(text)
-        if not count:
-            return 0
-        if 0 <= self._match < count:
-            self._match = (self._match + (-1 if backwards else 1)) % count
-        else:
-            top = self.left.first_visible_line()
-            k = next((i for i, m in enumerate(self._matches) if m[0] >= top), 0)
-            self._match = (k - 1) % count if backwards else k
-        self._show_match()
-        return count
-
-    def _find_as_typed(self, text: str) -> None:
-        """Incremental search: stay on the current match while it still matches."""
-        if 0 <= self._match < len(self._matches):
-            anchor = self._matches[self._match][:3]
-        else:
-            anchor = (self.left.first_visible_line(), 0, 0)
-        count = self._search(text)
-        if count:
-            self._match = next((i for i, m in enumerate(self._matches) if m[:3] >= anchor), 0)
-            self._show_match()
-
-    def _search(self, text: str) -> int:
-        lay = self._layout
-        if text == self._find_text and lay is self._find_layout:
-            return len(self._matches)
-        self._find_text, self._find_layout = text, lay
-        self._matches, self._match = [], -1
-        if lay is not None and text:
-            needle = text.lower()
-            for p, pane in enumerate(lay.panes):
-                hay = pane.search_text.lower()
-                if len(hay) != len(pane.search_text):  # lower() changed lengths: search as is
-                    hay, needle = pane.search_text, text
-                offsets = pane.line_offsets()
-                pos = hay.find(needle)
-                while pos != -1 and len(self._matches) < _MAX_MATCHES:
-                    start, end = pane.text_range(pos, pos + len(needle))
-                    self._matches.append((bisect_right(offsets, start) - 1, p, start, end))
-                    pos = hay.find(needle, pos + max(1, len(needle)))
-            self._matches.sort()
-        self._highlight_matches()
-        count = len(self._matches)
-        self.find_bar.set_status("" if not text else f"{count} matches" if count else "No matches")
-        return count
-
-    def _highlight_matches(self) -> None:
-        panes = (self.left, self.right)
-        selections: list[list[QTextEdit.ExtraSelection]] = [[], []]
-        fmt = QTextCharFormat()
-        fmt.setBackground(blend(self.palette().color(QPalette.ColorRole.Base), QColor(255, 190, 0), 0.55))
-        for _line, p, start, end in self._matches:
-            if len(selections[p]) >= _MAX_HIGHLIGHTS:
-                continue
-            sel = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(panes[p].document())
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.KeepAnchor)
-            sel.cursor = cursor
-            sel.format = fmt
-            selections[p].append(sel)
-        for pane, sels in zip(panes, selections, strict=True):
-            pane.setExtraSelections(sels)
-
-    def _show_match(self) -> None:
-        line, p, start, end = self._matches[self._match]
-        panes = (self.left, self.right)
-        for q, pane in enumerate(panes):
-            if q != p:
-                cursor = pane.textCursor()
-                cursor.clearSelection()
-                pane.setTextCursor(cursor)
-        pane = panes[p]
-        cursor = QTextCursor(pane.document())
-        cursor.setPosition(start)
-        cursor.setPosition(end, QTextCursor.KeepAnchor)
-        pane.setTextCursor(cursor)
-        first, visible = pane.first_visible_line(), pane.visible_lines()
-        if not first <= line < first + visible - 1:
-            self._scroll_center(line)
-        self.find_bar.set_status(f"{self._match + 1} of {len(self._matches)}")
-
-    def _find_closed(self) -> None:
-        self._search("")
-        self.left.setFocus()
+        order; returns the number of matches (the find bar does the same on Enter / Shift+Enter)."""
+        return self.finder.find(text, backwards)
 
     # -- zoom and wrapping ---------------------------------------------------------------------
     def zoom(self, step: int) -> None:
