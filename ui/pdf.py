@@ -17,12 +17,27 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextCharFormat,
+    QTextCursor,
     QTextDocument,
 )
 
 RESOLUTION = 300  # dots per inch of the PDF's coordinate system
 MARGIN_MM = 15.0
 FOOTER_MM = 8.0
+
+
+#: OpenType features switched off so that the PDF's text layer reads back letter for letter (no
+#: "ﬁ" for "fi" in text copied from the PDF, or in a hash a reader searches for).
+_NO_LIGATURES = {"liga": 0, "clig": 0, "dlig": 0, "hlig": 0}
+
+
+def _no_ligatures(doc: QTextDocument) -> None:
+    fmt = QTextCharFormat()
+    fmt.setFontFeatures({QFont.Tag(tag): value for tag, value in _NO_LIGATURES.items()})
+    cursor = QTextCursor(doc)
+    cursor.select(QTextCursor.SelectionType.Document)
+    cursor.mergeCharFormat(fmt)
 
 
 def write_pdf(html: str, path: Path, *, title: str = "policydiff evidence report") -> None:
@@ -56,6 +71,7 @@ def write_pdf(html: str, path: Path, *, title: str = "policydiff evidence report
     # layout in points-per-inch units scaled to the writer's resolution
     doc.documentLayout().setPaintDevice(writer)
     doc.setHtml(html)
+    _no_ligatures(doc)
     doc.setPageSize(QSizeF(page.width(), body_height))
     pages = max(1, doc.pageCount())
 
@@ -65,6 +81,8 @@ def write_pdf(html: str, path: Path, *, title: str = "policydiff evidence report
     try:
         footer_font = QFont(font)
         footer_font.setPointSizeF(8.0)
+        for tag, value in _NO_LIGATURES.items():
+            footer_font.setFeature(QFont.Tag(tag), value)
         for number in range(pages):
             if number:
                 writer.newPage()

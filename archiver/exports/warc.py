@@ -87,6 +87,16 @@ _REPLAY_HEADERS = {
     "via",
     "accept-ranges",
 }
+_WARC_TYPES = {
+    "warcinfo",
+    "response",
+    "resource",
+    "request",
+    "metadata",
+    "revisit",
+    "conversion",
+    "continuation",
+}
 _HOP_BY_HOP = {"transfer-encoding", "content-length", "connection", "keep-alive"}
 
 
@@ -191,8 +201,10 @@ def _write_capture(
         "capture": capture_dict(capture),
     }
     payload = json.dumps(meta, indent=1, ensure_ascii=False).encode("utf-8")
+    # No WARC-Target-URI (optional on metadata): replay tools index metadata records that have one
+    # and pywb would then serve this JSON for the page at that time.
     metadata = writer.create_warc_record(
-        uri,
+        None,
         "metadata",
         payload=io.BytesIO(payload),
         length=len(payload),
@@ -379,10 +391,11 @@ def _read_responses(path: Path) -> Iterator[WarcResponse | str]:
     except OSError as exc:
         raise ArchiverError(f"{path}: {exc.strerror or exc}") from None
     bodies: dict[str, bytes] = {}  # payload digest -> body, for revisits
-    not_documents = 0
+    not_documents = records = 0
     with _open(path) as fh:
         for record in _iterate(path, fh):
             rtype = record.rec_type
+            records += rtype in _WARC_TYPES and str(getattr(record, "format", "warc")).startswith("warc")
             if rtype not in ("response", "revisit") or record.http_headers is None:
                 continue
             h = record.rec_headers
@@ -422,6 +435,8 @@ def _read_responses(path: Path) -> Iterator[WarcResponse | str]:
                 creation_date=h.get_header("WARC-Creation-Date") or "",
                 offset=offset,
             )
+    if not records:
+        raise ArchiverError(f"{path}: not a readable WARC file (no WARC records found)")
     if not_documents:
         yield f"{not_documents} records that are not documents (images, scripts, styles…) were left out"
 

@@ -1,0 +1,48 @@
+"""A real pywb on 127.0.0.1 replays our WARC export byte for byte (wb-manager add of the export)."""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.request
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from exports_support import corpus_archive, corpus_entries  # noqa: F401  (corpus_archive is a fixture)
+from pywb_support import start_pywb
+
+from archiver.exports.warc import ascii_uri, export_warc
+from archiver.storage import Archive
+from archiver.timestamps import from_datetime
+
+pytestmark = [pytest.mark.pywb, pytest.mark.slow]
+
+
+def test_pywb_replays_every_exported_capture_byte_identical(
+    corpus_archive: Path,
+    tmp_path: Path,  # noqa: F811
+) -> None:
+    warc = tmp_path / "export.warc.gz"
+    with Archive.open(corpus_archive) as archive:
+        captures = [c for p in archive.policies() for c in archive.captures(p.id)]
+        export_warc(archive, archive.policies(), warc)
+        bodies = {c.id: archive.read_body(c) for c in captures}
+    assert len(captures) == len(corpus_entries()) + 1
+    server = start_pywb(tmp_path / "pywb", [warc], coll="export")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        for capture in captures:
+            url = f"{server.prefix}{capture.timestamp}id_/{ascii_uri(capture.original_url)}"
+            with opener.open(url, timeout=30) as resp:
+                body = resp.read()
+                served = parsedate_to_datetime(resp.headers["Memento-Datetime"])
+                assert resp.status == (capture.http_status or 200)
+            assert from_datetime(served) == capture.timestamp, url
+            assert (
+                hashlib.sha256(body).hexdigest()
+                == capture.sha256
+                == hashlib.sha256(bodies[capture.id]).hexdigest()
+            )
+            assert body == bodies[capture.id]
+    finally:
+        server.stop()
