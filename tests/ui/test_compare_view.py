@@ -365,3 +365,19 @@ def test_highlight_colours_follow_a_palette_change(view, tinder):
     view.setPalette(dark)
     assert background() != light and background().lightness() < 80
     assert view.current_change == 0
+
+
+@pytest.mark.parametrize(("old", "new"), [("", ""), ("", NEW), (OLD, ""), ("same\n", "same\n")])
+def test_empty_and_one_sided_texts(view, old, new):
+    result = diff_texts(old, new)
+    view.set_result(result, "old", "new")
+    assert view.left.document().blockCount() == view.right.document().blockCount()
+    assert view.change_count == len(view.layout_info.hunks)
+    for action in (view.unified_action, view.changes_only_action, view.wrap_action):
+        action.trigger()
+        view.next_change()
+        view.previous_change()
+        action.trigger()
+    assert view.find("policy") >= 0
+    if new and not old:
+        assert view.right.toPlainText().startswith("# Title") and view.left.toPlainText().strip() == ""
