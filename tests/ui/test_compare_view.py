@@ -381,3 +381,19 @@ def test_empty_and_one_sided_texts(view, old, new):
     assert view.find("policy") >= 0
     if new and not old:
         assert view.right.toPlainText().startswith("# Title") and view.left.toPlainText().strip() == ""
+
+
+def test_find_starts_from_the_selected_word(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    text = view.right.toPlainText()
+    start = text.index("Privacy")
+    cursor = QTextCursor(view.right.document())
+    cursor.setPosition(start)
+    cursor.setPosition(start + len("Privacy"), QTextCursor.KeepAnchor)
+    view.right.setTextCursor(cursor)
+    view.find_action.trigger()
+    assert view.find_bar.edit.text() == "Privacy"
+    qtbot.keyClick(view.find_bar.edit, Qt.Key_Return)
+    assert view.find_bar.status.text().startswith("1 of ")
+    swatches = {view.model.index(r, 0).data(Qt.DecorationRole).name() for r in range(view.model.rowCount())}
+    assert len(swatches) >= 2  # one colour per kind of change

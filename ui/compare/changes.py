@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from archiver.diffing import DiffResult, DiffRow, RowKind
 
@@ -15,6 +16,13 @@ _LABELS = {
     RowKind.DELETE: "Removed",
     RowKind.REPLACE: "Changed",
     RowKind.MOVE: "Moved",
+}
+_SWATCH = {  # the hues of the panes' highlights (panes.py)
+    RowKind.INSERT: "#2ea043",
+    RowKind.DELETE: "#cf222e",
+    RowKind.REPLACE: "#d4a72c",
+    RowKind.MOVE: "#8250df",
+    RowKind.EQUAL: "#808080",
 }
 _SNIPPET = 70
 _TOOLTIP = 600
@@ -60,6 +68,8 @@ class ChangeListModel(QAbstractListModel):
         rows = self._rows[hunk.first : hunk.last + 1]
         if role == Qt.DisplayRole:
             return self._label(index.row(), hunk, rows)
+        if role == Qt.DecorationRole:
+            return QColor(_SWATCH[hunk.kind])
         if role == Qt.ToolTipRole:
             text = "\n\n".join(_block_text(r) for r in rows)
             if len(text) > _TOOLTIP:

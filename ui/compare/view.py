@@ -159,7 +159,7 @@ class CompareView(QWidget):
 
         self.previous_action.triggered.connect(self.previous_change)
         self.next_action.triggered.connect(self.next_change)
-        self.find_action.triggered.connect(self.find_bar.open_bar)
+        self.find_action.triggered.connect(self._open_find)
         for action in (
             self.ignore_whitespace_action,
             self.ignore_case_action,
@@ -415,6 +415,16 @@ class CompareView(QWidget):
         """Select the next (or previous) case-insensitive match of ``text`` in either pane, in reading
         order; returns the number of matches (the find bar does the same on Enter / Shift+Enter)."""
         return self.finder.find(text, backwards)
+
+    def _open_find(self) -> None:
+        """Open the find bar, seeded with a one-line selection in either pane."""
+        for pane in (self.left, self.right):
+            selected = pane.textCursor().selectedText()
+            if selected and "\u2029" not in selected:
+                with QSignalBlocker(self.find_bar.edit):
+                    self.find_bar.edit.setText(selected)
+                break
+        self.find_bar.open_bar()
 
     # -- zoom and wrapping ---------------------------------------------------------------------
     def zoom(self, step: int) -> None:
