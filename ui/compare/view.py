@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QFont,
@@ -79,6 +79,7 @@ class CompareView(QWidget):
         self.change_list = QListView(self)
         self.change_list.setModel(self.model)
         self.change_list.setUniformItemSizes(True)
+        self.change_list.setIconSize(QSize(10, 10))  # the colour swatch of each change
         self.change_list.setEditTriggers(QListView.NoEditTriggers)
         self.find_bar = FindBar(self)
         self.find_bar.hide()
