@@ -397,3 +397,16 @@ def test_find_starts_from_the_selected_word(view, tinder, qtbot):
     assert view.find_bar.status.text().startswith("1 of ")
     swatches = {view.model.index(r, 0).data(Qt.DecorationRole).name() for r in range(view.model.rowCount())}
     assert len(swatches) >= 2  # one colour per kind of change
+
+
+def test_zoom_without_wrapping_widens_the_gutter(view, tinder):
+    view.set_result(tinder, "old", "new")
+    view.wrap_action.trigger()
+    assert not view.wrap_action.isChecked()
+    gutter = view.left.gutter_width()
+    lines = view.left.document().blockCount()
+    view.zoom(3)
+    assert (
+        view.left.gutter_width() > gutter and view.left.viewportMargins().left() == view.left.gutter_width()
+    )
+    assert view.left.document().blockCount() == lines  # nothing to rewrap

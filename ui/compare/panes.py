@@ -7,7 +7,7 @@ through one ``QTextCursor`` inside a single ``beginEditBlock``/``endEditBlock``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QMimeData, QRect, QSize, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -93,13 +93,6 @@ class DiffPane(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setReadOnly(True)
-        self.setUndoRedoEnabled(False)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # lines are wrapped by the layout
-        self.setWordWrapMode(QTextOption.WrapMode.NoWrap)
-        self.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
-        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.document().setDocumentMargin(2)
         self._numbers: list[int] = []
         self._numbers2: list[int] = []  # the unified view's second column (new version)
         self._reserved = 1
@@ -107,6 +100,13 @@ class DiffPane(QPlainTextEdit):
         self._pane_text = PaneText()  # for copying the text as written
         self._frame: tuple[int, int] | None = None  # (first line, count) of the current change
         self._gutter = _Gutter(self)
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # lines are wrapped by the layout
+        self.setWordWrapMode(QTextOption.WrapMode.NoWrap)
+        self.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.document().setDocumentMargin(2)
         self.blockCountChanged.connect(self._update_margins)
         self.updateRequest.connect(self._on_update_request)
         self._update_margins()
@@ -194,6 +194,11 @@ class DiffPane(QPlainTextEdit):
             self._gutter.scroll(0, dy)
         else:
             self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # zoom: the gutter grows with the digits
+            self._update_margins()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
