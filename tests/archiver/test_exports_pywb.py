@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (corpus_archive is a pytest fixture imported from exports_support)
 """A real pywb on 127.0.0.1 replays our WARC export byte for byte (wb-manager add of the export)."""
 
 from __future__ import annotations

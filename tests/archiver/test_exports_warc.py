@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (corpus_archive is a pytest fixture imported from exports_support)
 """WARC 1.1 export (warcio check, record fields, provenance) and import (ours and other tools')."""
 
 from __future__ import annotations
