@@ -410,3 +410,15 @@ def test_zoom_without_wrapping_widens_the_gutter(view, tinder):
         view.left.gutter_width() > gutter and view.left.viewportMargins().left() == view.left.gutter_width()
     )
     assert view.left.document().blockCount() == lines  # nothing to rewrap
+
+
+def test_arrow_keys_in_the_change_list_jump(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    view.change_list.setFocus()
+    qtbot.keyClick(view.change_list, Qt.Key_Down)
+    assert view.current_change == 1
+    qtbot.keyClick(view.change_list, Qt.Key_Down)
+    assert view.current_change == 2
+    assert first_lines(view) == (view.layout_info.hunk_lines[2][0],) * 2
+    view.previous_change()
+    assert view.change_list.currentIndex().row() == 1

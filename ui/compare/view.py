@@ -60,6 +60,7 @@ class CompareView(QWidget):
         self._current = -1
         self._zoom = 0
         self._syncing = False
+        self._following_list = False  # the list's current row is being set from the view
         self._columns = 0
         self._base_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
@@ -122,6 +123,7 @@ class CompareView(QWidget):
         self.ruler.lineClicked.connect(self._scroll_center)
         self.change_list.clicked.connect(lambda index: self.go_to_change(index.row()))
         self.change_list.activated.connect(lambda index: self.go_to_change(index.row()))
+        self.change_list.selectionModel().currentRowChanged.connect(self._list_moved)  # arrow keys
         self.finder = PaneFinder(self.find_bar, (self.left, self.right), self._scroll_center)
         self._rewrap_timer = QTimer(self, singleShot=True, interval=60)
         self._rewrap_timer.timeout.connect(self._maybe_rewrap)
@@ -379,13 +381,20 @@ class CompareView(QWidget):
         self.ruler.set_current(index)
         if frame is not None:
             model_index = self.model.index(index, 0)
-            with QSignalBlocker(self.change_list):
+            self._following_list = True
+            try:
                 self.change_list.setCurrentIndex(model_index)
+            finally:
+                self._following_list = False
             self.change_list.scrollTo(model_index)
         else:
             self.change_list.clearSelection()
         self._update_actions()
         self.currentChangeChanged.emit(index, self.change_count)
+
+    def _list_moved(self, index, _previous) -> None:
+        if not self._following_list and index.isValid() and index.row() != self._current:
+            self.go_to_change(index.row())
 
     def _scroll_to(self, line: int) -> None:
         self.left.verticalScrollBar().setValue(line)
