@@ -332,7 +332,7 @@ def test_a_long_url_is_cut_to_fit_yet_found_and_copied_whole(view):
     new = f"Intro.\n\nSee [the policy]({url}) for details.\n"
     view.set_result(diff_texts("Intro.\n\nSee the policy.\n", new), "old", "new")
     assert max(len(line) for line in view.right.toPlainText().split("\n")) <= view._columns
-    assert view.find(url) == 1
+    assert view.find_text(url) == 1
     cursor = view.right.textCursor()
     assert cursor.selectedText().replace("\u2029", "") == url  # Qt shows a line break as U+2029
     assert view.right.createMimeDataFromSelection().text() == url
@@ -378,7 +378,7 @@ def test_empty_and_one_sided_texts(view, old, new):
         view.next_change()
         view.previous_change()
         action.trigger()
-    assert view.find("policy") >= 0
+    assert view.find_text("policy") >= 0
     if new and not old:
         assert view.right.toPlainText().startswith("# Title") and view.left.toPlainText().strip() == ""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from archiver.diffing import DiffResult, DiffRow, RowKind
@@ -41,11 +41,11 @@ class ChangeListModel(QAbstractListModel):
     from the archived text (the tooltip is escaped, so Qt never interprets it as rich text).
     """
 
-    RowRole = Qt.UserRole + 1
-    RowsRole = Qt.UserRole + 2
-    RowIndexRole = Qt.UserRole + 3
+    RowRole = Qt.ItemDataRole.UserRole + 1
+    RowsRole = Qt.ItemDataRole.UserRole + 2
+    RowIndexRole = Qt.ItemDataRole.UserRole + 3
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: tuple[DiffRow, ...] = ()
         self._hunks: list[Hunk] = []
@@ -61,16 +61,18 @@ class ChangeListModel(QAbstractListModel):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self._hunks)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
         if not index.isValid() or index.row() >= len(self._hunks) or index.column() != 0:
             return None
         hunk = self._hunks[index.row()]
         rows = self._rows[hunk.first : hunk.last + 1]
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._label(index.row(), hunk, rows)
-        if role == Qt.DecorationRole:
+        if role == Qt.ItemDataRole.DecorationRole:
             return QColor(_SWATCH[hunk.kind])
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             text = "\n\n".join(_block_text(r) for r in rows)
             if len(text) > _TOOLTIP:
                 text = text[:_TOOLTIP] + "…"

@@ -16,16 +16,23 @@ _MAX_MATCHES = 10_000
 _MAX_HIGHLIGHTS = 1_000  # per pane: extra selections are slow in bulk (PERFORMANCE.md)
 
 
+def _button(parent: QWidget, text: str, tip: str) -> QToolButton:
+    button = QToolButton(parent)
+    button.setText(text)
+    button.setToolTip(tip)
+    return button
+
+
 class _FindEdit(QLineEdit):
     stepped = Signal(bool)  # True: backwards
     closed = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()
-        if key in (Qt.Key_Return, Qt.Key_Enter):
-            self.stepped.emit(bool(event.modifiers() & Qt.ShiftModifier))
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.stepped.emit(bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
             return
-        if key == Qt.Key_Escape:
+        if key == Qt.Key.Key_Escape:
             self.closed.emit()
             return
         super().keyPressEvent(event)
@@ -51,11 +58,11 @@ class FindBar(QWidget):
         self.edit.setPlaceholderText("text in either version")
         self.edit.setClearButtonEnabled(True)
         layout.addWidget(self.edit, 1)
-        prev_button = QToolButton(self, text="▲", toolTip="Previous match (Shift+Enter)")
-        next_button = QToolButton(self, text="▼", toolTip="Next match (Enter)")
-        close_button = QToolButton(self, text="✕", toolTip="Close (Esc)")
+        prev_button = _button(self, "▲", "Previous match (Shift+Enter)")
+        next_button = _button(self, "▼", "Next match (Enter)")
+        close_button = _button(self, "✕", "Close (Esc)")
         self.status = QLabel(self)
-        self.status.setTextFormat(Qt.PlainText)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setMinimumWidth(90)
         for w in (prev_button, next_button, self.status, close_button):
             layout.addWidget(w)
@@ -68,7 +75,7 @@ class FindBar(QWidget):
 
     def open_bar(self) -> None:
         self.show()
-        self.edit.setFocus(Qt.ShortcutFocusReason)
+        self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.edit.selectAll()
 
     def close_bar(self) -> None:
@@ -171,7 +178,7 @@ class PaneFinder(QObject):
             sel = QTextEdit.ExtraSelection()
             cursor = QTextCursor(panes[p].document())
             cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.KeepAnchor)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
             sel.cursor = cursor
             sel.format = fmt
             selections[p].append(sel)
@@ -189,7 +196,7 @@ class PaneFinder(QObject):
         pane = panes[p]
         cursor = QTextCursor(pane.document())
         cursor.setPosition(start)
-        cursor.setPosition(end, QTextCursor.KeepAnchor)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
         pane.setTextCursor(cursor)
         first, visible = pane.first_visible_line(), pane.visible_lines()
         if not first <= line < first + visible - 1:

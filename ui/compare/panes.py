@@ -13,8 +13,10 @@ from PySide6.QtGui import (
     QColor,
     QFontDatabase,
     QPainter,
+    QPaintEvent,
     QPalette,
     QPen,
+    QResizeEvent,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
@@ -60,16 +62,18 @@ def _formats(palette: QPalette) -> tuple[dict[str, QTextBlockFormat], dict[str, 
         fmt.setBackground(blend(base, _HUES[style], _LINE_ALPHA))
         blocks[style] = fmt
     filler = QTextBlockFormat()
-    filler.setBackground(QBrush(blend(base, palette.color(QPalette.ColorRole.Text), 0.18), Qt.BDiagPattern))
+    filler.setBackground(
+        QBrush(blend(base, palette.color(QPalette.ColorRole.Text), 0.18), Qt.BrushStyle.BDiagPattern)
+    )
     blocks[FILLER] = filler
     skipped = QTextBlockFormat()
     skipped.setBackground(blend(base, palette.color(QPalette.ColorRole.Text), 0.07))
     blocks[SKIPPED] = skipped
     chars: dict[str, QTextCharFormat] = {}
     for style in (SPAN_INS, SPAN_DEL):
-        fmt = QTextCharFormat()
-        fmt.setBackground(blend(base, _HUES[style], _SPAN_ALPHA))
-        chars[style] = fmt
+        char = QTextCharFormat()
+        char.setBackground(blend(base, _HUES[style], _SPAN_ALPHA))
+        chars[style] = char
     return blocks, chars
 
 
@@ -84,7 +88,7 @@ class _Gutter(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         return QSize(self._pane.gutter_width(), 0)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         self._pane.paint_gutter(self, event.rect())
 
 
@@ -104,7 +108,9 @@ class DiffPane(QPlainTextEdit):
         self.setUndoRedoEnabled(False)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # lines are wrapped by the layout
         self.setWordWrapMode(QTextOption.WrapMode.NoWrap)
-        self.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.document().setDocumentMargin(2)
         self.blockCountChanged.connect(self._update_margins)
@@ -197,10 +203,10 @@ class DiffPane(QPlainTextEdit):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
-        if event.type() == QEvent.FontChange:  # zoom: the gutter grows with the digits
+        if event.type() == QEvent.Type.FontChange:  # zoom: the gutter grows with the digits
             self._update_margins()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._update_margins()
 
@@ -220,15 +226,17 @@ class DiffPane(QPlainTextEdit):
             n = block.blockNumber()
             if n < len(numbers) and top + height >= rect.top():
                 if numbers[n]:
-                    painter.drawText(0, top, width, height, Qt.AlignRight, str(numbers[n]))
+                    painter.drawText(0, top, width, height, Qt.AlignmentFlag.AlignRight, str(numbers[n]))
                 if numbers2 and numbers2[n]:
-                    painter.drawText(second, top, width, height, Qt.AlignRight, str(numbers2[n]))
+                    painter.drawText(
+                        second, top, width, height, Qt.AlignmentFlag.AlignRight, str(numbers2[n])
+                    )
             top += round(self.blockBoundingRect(block).height())
             block = block.next()
         painter.end()
 
     # -- current change outline ----------------------------------------------------------------
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
         if self._frame is None:
             return

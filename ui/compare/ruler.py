@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .panes import kind_color
@@ -22,8 +22,8 @@ class OverviewRuler(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
-        self.setCursor(Qt.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: a mark per change; click to jump")
         self._marks: list[tuple[int, int, str]] = []
         self._total = 0
@@ -59,7 +59,7 @@ class OverviewRuler(QWidget):
     def _scale(self) -> float:
         return (self.height() - 4) / max(1, self._total)
 
-    def paintEvent(self, _event) -> None:  # noqa: N802
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
         pal = self.palette()
         painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
@@ -88,7 +88,7 @@ class OverviewRuler(QWidget):
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if event.button() != Qt.LeftButton or not self._total:
+        if event.button() != Qt.MouseButton.LeftButton or not self._total:
             return
         y = event.position().y()
         best, best_dist = -1, 5.0  # pixels of slack around a mark
@@ -107,5 +107,5 @@ class OverviewRuler(QWidget):
             self.lineClicked.emit(self.line_at(y))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if event.buttons() & Qt.LeftButton and self._total:
+        if event.buttons() & Qt.MouseButton.LeftButton and self._total:
             self.lineClicked.emit(self.line_at(event.position().y()))

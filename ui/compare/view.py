@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QFont,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QListView,
+    QScrollBar,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -68,20 +69,20 @@ class CompareView(QWidget):
         self.right = DiffPane(self)
         self.left.setAccessibleName("Older version")
         self.right.setAccessibleName("Newer version")
-        self.left.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.right.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
+        self.left.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.right.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.ruler = OverviewRuler(self)
         self.left_title = QLabel(self)
         self.right_title = QLabel(self)
         for label in (self.left_title, self.right_title):
-            label.setTextFormat(Qt.PlainText)
-            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = ChangeListModel(self)
         self.change_list = QListView(self)
         self.change_list.setModel(self.model)
         self.change_list.setUniformItemSizes(True)
         self.change_list.setIconSize(QSize(10, 10))  # the colour swatch of each change
-        self.change_list.setEditTriggers(QListView.NoEditTriggers)
+        self.change_list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.find_bar = FindBar(self)
         self.find_bar.hide()
         self.toolbar = QToolBar(self)
@@ -100,7 +101,7 @@ class CompareView(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self._grid = grid
-        self.splitter = QSplitter(Qt.Horizontal, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.change_list)
         self.splitter.addWidget(panes)
         self.splitter.setStretchFactor(1, 1)
@@ -133,12 +134,14 @@ class CompareView(QWidget):
         self._update_actions()
 
     # -- actions -------------------------------------------------------------------------------
-    def _action(self, text: str, shortcuts=(), checkable: bool = False, tip: str = "") -> QAction:
+    def _action(
+        self, text: str, shortcuts: tuple[str, ...] = (), checkable: bool = False, tip: str = ""
+    ) -> QAction:
         action = QAction(text, self)
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
         action.setCheckable(checkable)
-        keys = ", ".join(QKeySequence(s).toString(QKeySequence.NativeText) for s in shortcuts)
+        keys = ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
         action.setToolTip(f"{tip or text} ({keys})" if keys else tip or text)
         self.addAction(action)
         return action
@@ -177,7 +180,7 @@ class CompareView(QWidget):
         self.zoom_reset_action.triggered.connect(lambda: self.zoom(0))
 
         tb = self.toolbar
-        tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (self.previous_action, self.next_action):
             tb.addAction(action)
         tb.addSeparator()
@@ -282,7 +285,9 @@ class CompareView(QWidget):
         self.right_title.setVisible(not unified)
         self._grid.setColumnStretch(1, 0 if unified else 1)
         self._grid.activate()  # the panes' new widths decide the wrap width
-        self.left.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn if unified else Qt.ScrollBarAlwaysOff)
+        self.left.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOn if unified else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
         left_title, right_title = self._titles
         self.left_title.setText(f"{left_title}  →  {right_title}" if unified else left_title)
         self.right_title.setText(right_title)
@@ -297,7 +302,9 @@ class CompareView(QWidget):
         lay = self._layout = build(result, self._columns or None, only)
         longest = max((len(line) for pane in lay.panes for line in pane.lines), default=0)
         overflow = (
-            Qt.ScrollBarAlwaysOn if not self._columns or longest > self._columns else Qt.ScrollBarAlwaysOff
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOn
+            if not self._columns or longest > self._columns
+            else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
         )
         self._syncing = True
         try:
@@ -392,7 +399,7 @@ class CompareView(QWidget):
         self._update_actions()
         self.currentChangeChanged.emit(index, self.change_count)
 
-    def _list_moved(self, index, _previous) -> None:
+    def _list_moved(self, index: QModelIndex, _previous: QModelIndex) -> None:
         if not self._following_list and index.isValid() and index.row() != self._current:
             self.go_to_change(index.row())
 
@@ -403,7 +410,7 @@ class CompareView(QWidget):
     def _scroll_center(self, line: int) -> None:
         self._scroll_to(max(0, line - self.left.visible_lines() // 2))
 
-    def _sync(self, target, value: int) -> None:
+    def _sync(self, target: QScrollBar, value: int) -> None:
         if self._syncing:
             return
         self._syncing = True
@@ -421,7 +428,7 @@ class CompareView(QWidget):
         self.previous_action.setEnabled(self._target(-1) is not None)
 
     # -- find ----------------------------------------------------------------------------------
-    def find(self, text: str, backwards: bool = False) -> int:
+    def find_text(self, text: str, backwards: bool = False) -> int:
         """Select the next (or previous) case-insensitive match of ``text`` in either pane, in reading
         order; returns the number of matches (the find bar does the same on Enter / Shift+Enter)."""
         return self.finder.find(text, backwards)
@@ -455,13 +462,13 @@ class CompareView(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)
-        if event.type() == QEvent.PaletteChange and self._result is not None:
+        if event.type() == QEvent.Type.PaletteChange and self._result is not None:
             self._rebuild()  # the highlight colours are derived from the palette
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Resize and self.wrap_action.isChecked() and self._result is not None:
+        if event.type() == QEvent.Type.Resize and self.wrap_action.isChecked() and self._result is not None:
             self._rewrap_timer.start()
-        if event.type() == QEvent.Resize:
+        if event.type() == QEvent.Type.Resize:
             self._update_window()
         return super().eventFilter(watched, event)
 
