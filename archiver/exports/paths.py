@@ -74,7 +74,8 @@ def url_slug(url: str, *, max_bytes: int = MAX_COMPONENT_BYTES) -> str:
     if parts.query:
         readable += "_" + unquote(parts.query)
     slug = safe_component(readable or "page", max_bytes=max_bytes - 11)
-    if slug != readable:
+    # "/" and "?" become "_": a name is only left bare when reading it back is unambiguous
+    if slug != readable or parts.query or "_" in host + path:
         slug += "-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
     return slug
 
