@@ -422,3 +422,29 @@ def test_arrow_keys_in_the_change_list_jump(view, tinder, qtbot):
     assert first_lines(view) == (view.layout_info.hunk_lines[2][0],) * 2
     view.previous_change()
     assert view.change_list.currentIndex().row() == 1
+
+
+def test_double_click_on_a_hidden_marker_shows_the_hidden_text(view, tinder, qtbot):
+    view.set_result(tinder, "old", "new")
+    view.changes_only_action.trigger()
+    lay = view.layout_info
+    marker_line, first_hidden = sorted(lay.skipped.items())[1]
+    view._scroll_to(marker_line)
+    block = view.right.document().findBlockByNumber(marker_line)
+    assert "hidden" in block.text()
+    rect = view.right.blockBoundingGeometry(block).translated(view.right.contentOffset())
+    qtbot.mouseDClick(view.right.viewport(), Qt.LeftButton, pos=QPoint(30, round(rect.center().y())))
+    assert not view.changes_only_action.isChecked()
+    assert "hidden ⋯" not in view.left.toPlainText()
+    top = view.layout_info.row_lines[first_hidden][0]
+    assert first_lines(view) == (min(top, view.left.verticalScrollBar().maximum()),) * 2
+
+
+def test_keep_position_overrides_the_title_rule(view, tinder):
+    view.set_result(tinder, "old", "new")
+    view.go_to_change(3)
+    view.set_result(tinder, "old", "new", keep_position=False)
+    assert view.current_change == 0
+    view.go_to_change(3)
+    view.set_result(tinder, "other", "titles", keep_position=True)
+    assert view.left.first_visible_line() == view.layout_info.hunk_lines[3][0]

@@ -119,6 +119,7 @@ class Layout:
     row_lines: dict[int, tuple[int, int]]  # row index -> (first view line, line count)
     hunks: list[Hunk]
     hunk_lines: list[tuple[int, int]]  # per hunk: (first view line, line count)
+    skipped: dict[int, int] = field(default_factory=dict)  # marker line -> first hidden row
 
     @property
     def total_lines(self) -> int:
@@ -208,8 +209,9 @@ def _iter_rows(result: DiffResult, only_changes: bool) -> list[tuple[int, DiffRo
     return out
 
 
-def _skipped_label(item: Skipped) -> str:
-    return f"⋯ {item.count} unchanged blocks hidden ⋯"
+def _skipped_label(item: Skipped, width: int | None) -> str:
+    label = f"⋯ {item.count} unchanged blocks hidden (double-click to show) ⋯"
+    return label if not width or len(label) <= width else f"⋯ {item.count} hidden ⋯"[:width]
 
 
 def _blank_number(side: _Side) -> int:
@@ -222,10 +224,12 @@ def _blank_number(side: _Side) -> int:
 def layout_side_by_side(result: DiffResult, width: int | None = None, only_changes: bool = False) -> Layout:
     left, right = PaneText(), PaneText()
     row_lines: dict[int, tuple[int, int]] = {}
+    skipped: dict[int, int] = {}
     for item in _iter_rows(result, only_changes):
         if isinstance(item, Skipped):
+            skipped[len(left.lines)] = item.start
             for pane in (left, right):
-                pane.add(_skipped_label(item))
+                pane.add(_skipped_label(item, width))
                 pane.style(len(pane.lines) - 1, len(pane.lines), SKIPPED)
             continue
         k, row = item
@@ -238,16 +242,18 @@ def layout_side_by_side(result: DiffResult, width: int | None = None, only_chang
             _emit(side, pane, style, spans, body - len(side.pieces), blanks)
         row_lines[k] = (start, len(left.lines) - start)
     assert len(left.lines) == len(right.lines)
-    return _finish([left, right], row_lines, result)
+    return _finish([left, right], row_lines, result, skipped)
 
 
 def layout_unified(result: DiffResult, width: int | None = None, only_changes: bool = False) -> Layout:
     """One column: equal rows once; a changed row shows its left block, then its right block."""
     pane = PaneText(unified=True)
     row_lines: dict[int, tuple[int, int]] = {}
+    skipped: dict[int, int] = {}
     for item in _iter_rows(result, only_changes):
         if isinstance(item, Skipped):
-            pane.add(_skipped_label(item))
+            skipped[len(pane.lines)] = item.start
+            pane.add(_skipped_label(item, width))
             pane.style(len(pane.lines) - 1, len(pane.lines), SKIPPED)
             continue
         k, row = item
@@ -263,7 +269,7 @@ def layout_unified(result: DiffResult, width: int | None = None, only_changes: b
                 blanks = max(ls.blanks, rs.blanks)
                 _emit(rs, pane, MOVE if moved else INSERT, row.right_spans, 0, blanks, column=1)
         row_lines[k] = (start, len(pane.lines) - start)
-    return _finish([pane], row_lines, result)
+    return _finish([pane], row_lines, result, skipped)
 
 
 def _emit(
@@ -304,7 +310,9 @@ def _emit(
         pane.add("", 0, "\n", n) if column else pane.add("", n, "\n", n2)
 
 
-def _finish(panes: list[PaneText], row_lines: dict[int, tuple[int, int]], result: DiffResult) -> Layout:
+def _finish(
+    panes: list[PaneText], row_lines: dict[int, tuple[int, int]], result: DiffResult, skipped: dict[int, int]
+) -> Layout:
     for pane in panes:  # spans were collected in source offsets
         if pane.hard:
             pane.spans = [(*pane.text_range(start, end), style) for start, end, style in pane.spans]
@@ -314,7 +322,7 @@ def _finish(panes: list[PaneText], row_lines: dict[int, tuple[int, int]], result
         first = row_lines[h.first][0]
         last_start, last_n = row_lines[h.last]
         hunk_lines.append((first, last_start + last_n - first))
-    return Layout(panes, row_lines, hunks, hunk_lines)
+    return Layout(panes, row_lines, hunks, hunk_lines, skipped)
 
 
 def matching_row(result: DiffResult, old: DiffRow) -> int | None:

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QKeySequence,
+    QMouseEvent,
 )
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -128,7 +129,7 @@ class CompareView(QWidget):
         self.finder = PaneFinder(self.find_bar, (self.left, self.right), self._scroll_center)
         self._rewrap_timer = QTimer(self, singleShot=True, interval=60)
         self._rewrap_timer.timeout.connect(self._maybe_rewrap)
-        self.left.viewport().installEventFilter(self)
+        self.left.viewport().installEventFilter(self)  # resizes rewrap; a double click expands
         self.right.viewport().installEventFilter(self)
         self._apply_zoom()
         self._update_actions()
@@ -224,10 +225,15 @@ class CompareView(QWidget):
         """Where rows and changes landed in the panes (view lines), for tests and tools."""
         return self._layout
 
-    def set_result(self, result: DiffResult, left_title: str, right_title: str) -> None:
-        """Show a computed diff. A new pair opens at its first change; the same pair recomputed
-        (another option) keeps the scroll position."""
+    def set_result(
+        self, result: DiffResult, left_title: str, right_title: str, keep_position: bool | None = None
+    ) -> None:
+        """Show a computed diff. A new pair opens at its first change; the same pair recomputed (another
+        option) keeps the text at the top. "Same pair" means the same titles unless ``keep_position``
+        says otherwise."""
         same_pair = self._result is not None and self._titles == (left_title, right_title)
+        if keep_position is not None:
+            same_pair = keep_position and self._result is not None
         self._result = result
         self._titles = (left_title, right_title)
         for action, on in (
@@ -433,6 +439,17 @@ class CompareView(QWidget):
         order; returns the number of matches (the find bar does the same on Enter / Shift+Enter)."""
         return self.finder.find(text, backwards)
 
+    def expand_at(self, row: int) -> None:
+        """Leave the changes-only view with ``row`` (an index into the result's rows) at the top: what a
+        double click on a "hidden" marker does."""
+        if self._layout is None:
+            return
+        with QSignalBlocker(self.changes_only_action):
+            self.changes_only_action.setChecked(False)
+        self._rebuild()
+        if self._layout is not None:
+            self._scroll_to(line_of_row(self._layout, row))
+
     def _open_find(self) -> None:
         """Open the find bar, seeded with a one-line selection in either pane."""
         for pane in (self.left, self.right):
@@ -470,6 +487,17 @@ class CompareView(QWidget):
             self._rewrap_timer.start()
         if event.type() == QEvent.Type.Resize:
             self._update_window()
+        if (
+            isinstance(event, QMouseEvent)
+            and event.type() == QEvent.Type.MouseButtonDblClick
+            and self._layout
+        ):
+            pane = self.left if watched is self.left.viewport() else self.right
+            line = pane.cursorForPosition(event.position().toPoint()).blockNumber()
+            row = self._layout.skipped.get(line)
+            if row is not None:
+                self.expand_at(row)
+                return True
         return super().eventFilter(watched, event)
 
     def _wrap_columns(self) -> int:
