@@ -210,8 +210,14 @@ def _iter_rows(result: DiffResult, only_changes: bool) -> list[tuple[int, DiffRo
 
 
 def _skipped_label(item: Skipped, width: int | None) -> str:
-    label = f"⋯ {item.count} unchanged blocks hidden (double-click to show) ⋯"
-    return label if not width or len(label) <= width else f"⋯ {item.count} hidden ⋯"[:width]
+    n = item.count
+    for label in (
+        f"⋯ {n} unchanged blocks hidden (double-click to show) ⋯",
+        f"⋯ {n} unchanged blocks hidden ⋯",
+    ):
+        if not width or len(label) <= width:
+            return label
+    return f"⋯ {n} hidden ⋯"[:width]
 
 
 def _blank_number(side: _Side) -> int:
