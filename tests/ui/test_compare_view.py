@@ -73,8 +73,8 @@ def test_next_change_moves_both_panes_to_the_same_change(view, tinder, qtbot):
 def test_navigation_keys_are_actions_with_f7_and_alt_arrows(view, tinder, qtbot):
     view.set_result(tinder, "old", "new")
     keys = {a.text(): [s.toString() for s in a.shortcuts()] for a in view.actions()}
-    assert keys["▼ Next"] == ["F7", "Alt+Down"]
-    assert keys["▲ Previous"] == ["Shift+F7", "Alt+Up"]
+    assert keys["Next change"] == ["F7", "Alt+Down"]
+    assert keys["Previous change"] == ["Shift+F7", "Alt+Up"]
     view.activateWindow()
     qtbot.waitUntil(lambda: view.isActiveWindow())
     view.left.setFocus()

@@ -197,8 +197,8 @@ class CompareView(QWidget):
         tb.addSeparator()
         for action in (self.find_action, self.zoom_out_action, self.zoom_in_action):
             tb.addAction(action)
-        self.previous_action.setText("▲ Previous")
-        self.next_action.setText("▼ Next")
+        self.previous_action.setIconText("▲ Previous")  # the toolbar; menus show the full text
+        self.next_action.setIconText("▼ Next")
         self.zoom_in_action.setIconText("A+")
         self.zoom_out_action.setIconText("A−")
 
