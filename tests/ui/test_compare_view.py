@@ -448,3 +448,26 @@ def test_keep_position_overrides_the_title_rule(view, tinder):
     view.go_to_change(3)
     view.set_result(tinder, "other", "titles", keep_position=True)
     assert view.left.first_visible_line() == view.layout_info.hunk_lines[3][0]
+
+
+def test_the_wheel_over_the_ruler_scrolls_both_panes(view, tinder):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    view.set_result(tinder, "old", "new")
+    top = view.left.first_visible_line()
+    pos = QPointF(5, 50)
+    event = QWheelEvent(
+        pos,
+        view.ruler.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.NoButton,
+        Qt.NoModifier,
+        Qt.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(view.ruler, event)
+    assert view.left.first_visible_line() > top
+    assert view.right.first_visible_line() == view.left.first_visible_line()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .panes import kind_color
@@ -15,10 +15,12 @@ class OverviewRuler(QWidget):
     Signals:
         markClicked(int): a click on (or within a few pixels of) the mark of change ``index``.
         lineClicked(int): the view line under a click elsewhere, or under a drag.
+        wheeled(QWheelEvent): the wheel turned over the ruler (the panes scroll).
     """
 
     markClicked = Signal(int)
     lineClicked = Signal(int)
+    wheeled = Signal(QWheelEvent)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +107,9 @@ class OverviewRuler(QWidget):
             self.markClicked.emit(best)
         else:
             self.lineClicked.emit(self.line_at(y))
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        self.wheeled.emit(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.buttons() & Qt.MouseButton.LeftButton and self._total:

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QMouseEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QLabel,
     QListView,
@@ -123,6 +124,8 @@ class CompareView(QWidget):
         self.left.verticalScrollBar().valueChanged.connect(self._update_window)
         self.ruler.markClicked.connect(self.go_to_change)
         self.ruler.lineClicked.connect(self._scroll_center)
+        self.ruler.wheeled.connect(lambda event: QApplication.sendEvent(self.right.viewport(), event))
+        self.setFocusProxy(self.right)
         self.change_list.clicked.connect(lambda index: self.go_to_change(index.row()))
         self.change_list.activated.connect(lambda index: self.go_to_change(index.row()))
         self.change_list.selectionModel().currentRowChanged.connect(self._list_moved)  # arrow keys
