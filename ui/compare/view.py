@@ -291,6 +291,7 @@ class CompareView(QWidget):
                 anchor = (top_row, old_result.rows[top_row])
         unified = self.unified_action.isChecked()
         self.right.setVisible(not unified)
+        self.setFocusProxy(self.left if unified else self.right)
         self.right_title.setVisible(not unified)
         self._grid.setColumnStretch(1, 0 if unified else 1)
         self._grid.activate()  # the panes' new widths decide the wrap width
