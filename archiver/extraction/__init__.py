@@ -1,0 +1,33 @@
+"""Raw capture bytes -> normalised policy Markdown, with charset provenance and quality flags.
+
+Public surface::
+
+    extract(body, content_type, url, rules, timestamp) -> Extraction
+    from_markdown(text) -> Extraction            # text-only imports; idempotent
+    normalize_text(text) -> str                  # the form that decides version identity
+    sequence_flags(items) -> list[tuple[str, ...]]
+    capture_flags(capture, extraction) -> tuple[str, ...]
+
+No Qt here; BeautifulSoup (lxml), charset-normalizer and pypdf only.
+"""
+
+from __future__ import annotations
+
+from .dates import stated_date
+from .markdown import normalize_text
+from .pipeline import EXTRACTOR_VERSION, extract, from_markdown, sniff_kind
+from .quality import SequenceItem, capture_flags, guess_language, section_keys, sequence_flags
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "SequenceItem",
+    "capture_flags",
+    "extract",
+    "from_markdown",
+    "guess_language",
+    "normalize_text",
+    "section_keys",
+    "sequence_flags",
+    "sniff_kind",
+    "stated_date",
+]

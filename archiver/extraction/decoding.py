@@ -1,0 +1,222 @@
+"""Raw bytes + archived Content-Type -> text, deterministically (PROTOCOLS.md §7.5).
+
+Order: gzip magic, BOM, the HTTP charset, the ``<meta>`` charset in the first 2048 bytes, then
+charset-normalizer, then cp1252 with replacement. Labels are mapped per the WHATWG Encoding
+Standard before a Python codec is chosen (``iso-8859-1`` means windows-1252, ``gb2312`` means
+gb18030, ...). The result records which rule decided and how sure it was.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+import zlib
+from dataclasses import dataclass
+
+#: WHATWG label -> Python codec, for the labels whose Python meaning differs from the browser's.
+_WHATWG: dict[str, str] = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "ansi_x3.4-1968": "cp1252",
+    "windows-1252": "cp1252",
+    "cp1252": "cp1252",
+    "x-cp1252": "cp1252",
+    "cp819": "cp1252",
+    "ibm819": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "chinese": "gb18030",
+    "csgb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "iso-ir-58": "gb18030",
+    "cp936": "gb18030",
+    "gb18030": "gb18030",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "ms932": "cp932",
+    "windows-31j": "cp932",
+    "csshiftjis": "cp932",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601-1989": "cp949",
+    "ksc5601": "cp949",
+    "ksc_5601": "cp949",
+    "windows-949": "cp949",
+    "cseuckr": "cp949",
+    "iso-ir-149": "cp949",
+    "korean": "cp949",
+    "big5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "x-x-big5": "big5hkscs",
+    "csbig5": "big5hkscs",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+    "windows-874": "cp874",
+    "dos-874": "cp874",
+    "iso-8859-9": "cp1254",
+    "latin5": "cp1254",
+    "windows-1254": "cp1254",
+    "euc-jp": "euc_jp",
+    "x-euc-jp": "euc_jp",
+    "iso-2022-jp": "iso2022_jp",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
+    "x-unicode20utf8": "utf-8",
+    "koi8-r": "koi8_r",
+    "koi8-u": "koi8_u",
+    "x-mac-roman": "mac_roman",
+    "macintosh": "mac_roman",
+}
+
+#: Labels a default-configured server sends whatever the page is in.
+_DEFAULT_LOOKING = {"cp1252"}
+
+_HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9._:()+-]+)", re.I)
+_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:()+-]+)", re.I)
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._:()+-]+)", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Text decoded from raw bytes, and how the encoding was decided."""
+
+    text: str
+    charset: str  # the Python codec used
+    rule: str  # bom | http | meta | detected | default
+    confidence: float  # 1.0 for a declared encoding that decoded strictly
+    replacements: int  # U+FFFD characters introduced (or already present) in the text
+
+
+def codec_for(label: str) -> str | None:
+    """The Python codec for a charset label per WHATWG, or None if unknown."""
+    key = label.strip().strip("\"'").lower()
+    if not key:
+        return None
+    if key in _WHATWG:
+        return _WHATWG[key]
+    if key.startswith("utf-16") or key.startswith("utf-32"):
+        return "utf-8"  # a declared utf-16 label on ASCII-compatible bytes means utf-8 (WHATWG)
+    try:
+        name = codecs.lookup(key).name
+    except LookupError:
+        return None
+    return _WHATWG.get(name, name)
+
+
+def http_charset(content_type: str) -> str | None:
+    match = _HTTP_CHARSET.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    """The charset a ``<meta>`` (or XML declaration) in the first 2048 bytes declares."""
+    head = body[:2048]
+    match = _XML_DECL.match(head) or _META_CHARSET.search(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def gunzip_if_needed(body: bytes) -> bytes:
+    """Archives sometimes hand back still-compressed bodies (§7.1); give the payload."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    try:
+        return gzip.decompress(body)
+    except (OSError, EOFError, zlib.error):
+        try:  # truncated gzip stream: take what decompresses
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body)
+        except zlib.error:
+            return body
+
+
+def _strict(body: bytes, codec: str) -> str | None:
+    try:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _has_multibyte_utf8(body: bytes) -> bool:
+    return any(b >= 0x80 for b in body)
+
+
+def decode(body: bytes, content_type: str = "") -> Decoded:
+    """Decode ``body`` (already gunzipped) per §7.5; never raises."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            text = body[len(bom) :].decode(codec, "replace")
+            return Decoded(text, codec, "bom", 1.0, text.count("\ufffd"))
+
+    http_label = http_charset(content_type)
+    http_codec = codec_for(http_label) if http_label else None
+    meta_label = meta_charset(body)
+    meta_codec = codec_for(meta_label) if meta_label else None
+
+    # Old servers defaulted the header to ISO-8859-1: UTF-8 bytes that decode strictly win.
+    declared_default = http_codec in _DEFAULT_LOOKING or (http_codec is None and meta_codec in _DEFAULT_LOOKING)
+    if declared_default and _has_multibyte_utf8(body):
+        as_utf8 = _strict(body, "utf-8")
+        if as_utf8 is not None:
+            return Decoded(as_utf8, "utf-8", "detected", 0.99, as_utf8.count("\ufffd"))
+
+    candidates: list[tuple[str, str]] = []
+    if http_codec and meta_codec and http_codec != meta_codec and http_codec in _DEFAULT_LOOKING:
+        candidates = [("meta", meta_codec), ("http", http_codec)]
+    else:
+        if http_codec:
+            candidates.append(("http", http_codec))
+        if meta_codec and meta_codec != http_codec:
+            candidates.append(("meta", meta_codec))
+    for rule, codec in candidates:
+        declared = _strict(body, codec)
+        if declared is not None and not (codec in _DEFAULT_LOOKING and _looks_cjk_misread(body, candidates)):
+            return Decoded(declared, codec, rule, 1.0, declared.count("\ufffd"))
+
+    if not _has_multibyte_utf8(body):
+        codec = candidates[0][1] if candidates else "utf-8"
+        return Decoded(body.decode("ascii"), codec, candidates[0][0] if candidates else "default", 1.0, 0)
+    utf8 = _strict(body, "utf-8")
+    if utf8 is not None:
+        return Decoded(utf8, "utf-8", "detected", 0.99, utf8.count("\ufffd"))
+    return _detect(body, [codec for _, codec in candidates])
+
+
+def _looks_cjk_misread(body: bytes, candidates: list[tuple[str, str]]) -> bool:
+    """cp1252 decodes almost anything; distrust it when another declared codec also works."""
+    return any(codec not in _DEFAULT_LOOKING and _strict(body, codec) is not None for _, codec in candidates)
+
+
+def _detect(body: bytes, declared: list[str]) -> Decoded:
+    from charset_normalizer import from_bytes
+
+    sample = body if len(body) <= 400_000 else body[:400_000]
+    best = None
+    if declared:
+        best = from_bytes(sample, cp_isolation=declared, preemptive_behaviour=False).best()
+    if best is None:
+        best = from_bytes(sample, preemptive_behaviour=False).best()
+    if best is not None:
+        codec = codec_for(best.encoding) or best.encoding
+        text = _strict(body, codec)
+        if text is None:
+            text = body.decode(codec, "replace")
+        confidence = round(max(0.0, 1.0 - float(best.chaos)), 3)
+        return Decoded(text, codec, "detected", confidence, text.count("\ufffd"))
+    text = body.decode("cp1252", "replace")
+    return Decoded(text, "cp1252", "default", 0.0, text.count("\ufffd"))

@@ -1,0 +1,67 @@
+"""HTML text -> policy Markdown, title and declared language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Tag
+
+from ..errors import ExtractionError
+from ..models import ExtractionRule
+from .content import apply_rules, clean, main_content
+from .markdown import collapse_spaces
+from .render import render_markdown
+
+#: Elements whose content is never text, removed before parsing (cheap, and `<noscript>` first:
+#: ``<noscript><iframe/></noscript>`` derails HTML parsers, PERFORMANCE.md).
+_PREPASS = re.compile(
+    r"<noscript\b.*?</noscript\s*>|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<template\b.*?</template\s*>"
+    r"|<svg\b.*?</svg\s*>|<!--.*?-->",
+    re.I | re.S,
+)
+_SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
+_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlText:
+    markdown: str
+    title: str
+    declared_language: str
+    script_chars: int  # characters of inline script in the page (JavaScript-shell heuristic)
+    html_chars: int
+
+
+def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestamp: str = "") -> HtmlText:
+    script_chars = sum(len(m) for m in _SCRIPT.findall(html)) + 2000 * len(re.findall(r"<script\b[^>]*\bsrc=", html, re.I))
+    lang_match = _LANG.search(html[:5000])
+    stripped = _PREPASS.sub(" ", html)
+    try:
+        soup = BeautifulSoup(stripped, "lxml")
+    except Exception as exc:  # lxml/bs4 raise assorted errors on pathological input
+        raise ExtractionError(f"cannot parse HTML: {type(exc).__name__}: {exc}") from None
+    title_tag = soup.find("title")
+    title = collapse_spaces(title_tag.get_text()) if isinstance(title_tag, Tag) else ""
+    try:
+        chosen = apply_rules(soup, rules, timestamp)
+        if chosen is not None:
+            parts = []
+            for el in chosen:
+                clean(el)
+                parts.append(render_markdown(el))
+            markdown = "\n\n".join(p for p in parts if p)
+        else:
+            body = soup.find("body")
+            root = body if isinstance(body, Tag) else soup
+            clean(root)
+            markdown = render_markdown(main_content(root))
+    except RecursionError:
+        raise ExtractionError("HTML nested too deeply to extract") from None
+    return HtmlText(
+        markdown=markdown,
+        title=title,
+        declared_language=lang_match.group(1).lower() if lang_match else "",
+        script_chars=script_chars,
+        html_chars=len(html),
+    )

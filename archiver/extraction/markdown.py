@@ -1,0 +1,62 @@
+"""Markdown text normalisation: the one form used for version identity.
+
+Two texts are the same version exactly when :func:`normalize_text` gives the same string. It only
+touches what a reader cannot see: Unicode form (NFC), line endings, invisible characters, space
+variants, runs of spaces inside a line, trailing spaces and runs of blank lines. It is idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Characters that render as nothing (zero-width spaces and joiners, BOM, soft hyphen, word joiner).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
+#: Space variants that look like a space.
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\x0b\x0c"), " ")
+#: Ligatures PDFs use; a reader sees letters.
+_LIGATURES = {ord("\ufb00"): "ff", ord("\ufb01"): "fi", ord("\ufb02"): "fl", ord("\ufb03"): "ffi", ord("\ufb04"): "ffl", ord("\ufb05"): "st", ord("\ufb06"): "st"}
+_TABLE = {**_INVISIBLE, **_SPACES, **_LIGATURES}
+
+_INNER_SPACES = re.compile(r"(?<=\S) {2,}")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def normalize_text(text: str) -> str:
+    """The canonical form of policy text (Markdown or plain); idempotent."""
+    text = unicodedata.normalize("NFC", text).translate(_TABLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _CONTROL.sub("", text)
+    lines = [_INNER_SPACES.sub(" ", line.rstrip()) for line in text.split("\n")]
+    text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+    return text + "\n" if text else ""
+
+
+def collapse_spaces(text: str) -> str:
+    """Whitespace runs to one space (HTML's inline whitespace rule), invisible characters removed."""
+    return " ".join(text.translate(_TABLE).split())
+
+
+_MD_LINE = re.compile(r"^(?:#{1,6} +|> ?|(?: {2,})?(?:[-+*]|\d{1,9}[.)]) +)")
+_MD_INLINE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=\S)(.+?)(?<=\S)\*|\[([^\]]*)\]\([^)]*\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
+
+
+def markdown_to_plain(text: str) -> str:
+    """Policy Markdown as plain text: markers, emphasis, link targets and table rules removed."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped in ("---", "```") or re.fullmatch(r"\|(?: ?-{3,} ?\|)+", stripped):
+            continue
+        if stripped.startswith("<!-- page ") and stripped.endswith("-->"):
+            out.append(stripped[5:-4].strip().capitalize())
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        body = _MD_LINE.sub("", line.lstrip(" "))
+        if stripped.startswith("|") and stripped.endswith("|"):
+            body = "\t".join(cell.strip() for cell in stripped.strip("|").split(" | "))
+        body = _MD_INLINE.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or "", body)
+        out.append(" " * indent + _MD_ESCAPE.sub(r"\1", body).replace("<br>", " "))
+    return normalize_text("\n".join(out))

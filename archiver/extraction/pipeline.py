@@ -1,0 +1,153 @@
+"""extract(): sniff the kind of body, decode, convert, normalise, flag."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ..errors import ExtractionError, UnsupportedContentError
+from ..models import Extraction, ExtractionRule, Flag
+from .dates import stated_date
+from .decoding import decode, gunzip_if_needed
+from .markdown import normalize_text
+from .quality import guess_language, text_flags
+
+#: Bump whenever the text extracted from the same bytes can change.
+EXTRACTOR_VERSION = "extract-1"
+
+_WORD = re.compile(r"\w+", re.U)
+_BINARY_MAGIC = (
+    (b"\x89PNG", "image/png"),
+    (b"GIF8", "image/gif"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"RIFF", "application/octet-stream"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x00\x00\x01\x00", "image/x-icon"),
+    (b"wOFF", "font/woff"),
+    (b"wOF2", "font/woff2"),
+    (b"%!PS", "application/postscript"),
+    (b"\x7fELF", "application/octet-stream"),
+    (b"OggS", "audio/ogg"),
+    (b"ID3", "audio/mpeg"),
+)
+_HTML_HINT = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|p|div|h[1-6]|table|ul|br|a\s)[\s>/]", re.I)
+_MARKDOWN_HINT = re.compile(r"^(?:#{1,6} |[-*+] |\d+\. |> )", re.M)
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def sniff_kind(body: bytes, content_type: str = "") -> str:
+    """html | pdf | markdown | text, or raises UnsupportedContentError (images, binaries...)."""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    head = body[:1024]
+    if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
+        return "pdf"
+    for magic, kind in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise UnsupportedContentError(content_type or kind, "binary content")
+    if mime == "application/pdf":
+        raise ExtractionError("declared PDF but the body has no %PDF- header (truncated or an error page?)")
+    if mime.startswith(("image/", "audio/", "video/", "font/")) or mime in (
+        "application/octet-stream",
+        "application/zip",
+        "application/javascript",
+        "text/javascript",
+        "text/css",
+        "application/json",
+    ):
+        if not _HTML_HINT.search(head.lower()):
+            raise UnsupportedContentError(content_type, "not a document")
+    if mime in ("text/html", "application/xhtml+xml") or _HTML_HINT.search(body[:4096]):
+        return "html"
+    if head.count(b"\x00") > 4 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
+    if mime in ("text/markdown", "text/x-markdown") or mime.endswith("+markdown"):
+        return "markdown"
+    return "text"
+
+
+def _finish(
+    markdown: str,
+    *,
+    title: str = "",
+    declared_language: str = "",
+    charset: str = "",
+    rule: str = "",
+    confidence: float = 1.0,
+    replacements: int = 0,
+    script_chars: int = 0,
+    html_chars: int = 0,
+    extra_flags: tuple[str, ...] = (),
+) -> Extraction:
+    text = normalize_text(markdown)
+    words = count_words(text)
+    flags = text_flags(text, words, title, replacements or text.count("\ufffd"), script_chars, html_chars)
+    flags.extend(f for f in extra_flags if f not in flags)
+    return Extraction(
+        text=text,
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        extractor_version=EXTRACTOR_VERSION,
+        words=words,
+        title=" ".join(title.split()),
+        language=guess_language(text, declared_language),
+        charset=charset,
+        charset_rule=rule,
+        charset_confidence=confidence,
+        stated_date=stated_date(text),
+        flags=tuple(flags),
+    )
+
+
+def extract(
+    body: bytes,
+    content_type: str = "",
+    url: str = "",
+    rules: tuple[ExtractionRule, ...] = (),
+    timestamp: str = "",
+) -> Extraction:
+    """Policy text of one capture's raw bytes.
+
+    ``rules`` are the policy's override rules; the latest whose ``valid_from`` is not after
+    ``timestamp`` applies. Raises UnsupportedContentError for images and other binaries, and
+    ExtractionError (one-line message) for a document that cannot be read.
+    """
+    del url  # reserved: relative link targets are not kept in the text
+    if not body or not body.strip():
+        raise ExtractionError("empty body: nothing to extract")
+    body = gunzip_if_needed(body)
+    kind = sniff_kind(body, content_type)
+    if kind == "pdf":
+        from .pdf import pdf_to_text
+
+        text, title = pdf_to_text(body)
+        return _finish(text, title=title, charset="", rule="pdf")
+    decoded = decode(body, content_type)
+    if kind == "html":
+        from .html import html_to_markdown
+
+        page = html_to_markdown(decoded.text, rules, timestamp)
+        return _finish(
+            page.markdown,
+            title=page.title,
+            declared_language=page.declared_language,
+            charset=decoded.charset,
+            rule=decoded.rule,
+            confidence=decoded.confidence,
+            replacements=decoded.replacements,
+            script_chars=page.script_chars,
+            html_chars=page.html_chars,
+        )
+    return _finish(
+        decoded.text,
+        charset=decoded.charset,
+        rule=decoded.rule,
+        confidence=decoded.confidence,
+        replacements=decoded.replacements,
+    )
+
+
+def from_markdown(text: str) -> Extraction:
+    """An extraction for text-only imports (Princeton-Leuven Markdown): normalised, idempotent."""
+    return _finish(text, charset="utf-8", rule="text", extra_flags=(Flag.NO_RAW_BYTES.value,))

@@ -1,0 +1,190 @@
+"""Language guess and quality flags on one extraction, on a capture, and across neighbours."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ..models import Capture, Extraction, Flag
+
+#: Below this many words a policy is suspiciously short.
+SHORT_WORDS = 150
+
+_STOP_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset("the and of to in that is for we you your with are or this by be as on our may not".split()),
+    "fr": frozenset("le la les des et est vous nous pour dans que une sur par qui du au aux vos ne pas".split()),
+    "de": frozenset("der die das und ist sie wir für mit von zu den nicht ein eine auf des dem ihre oder".split()),
+    "es": frozenset("el la los las de y que en por para con una su sus del se no es al".split()),
+    "it": frozenset("il di che la le per con non una gli dei della sono del da alla nel si".split()),
+    "pt": frozenset("o os de que e do da em para com uma não dos das se no ao pelo seus".split()),
+    "nl": frozenset("de het een en van dat is voor met niet op te zijn uw wij ons door worden".split()),
+}
+_WORD = re.compile(r"[^\W\d_]+", re.U)
+
+
+def guess_language(text: str, declared: str = "") -> str:
+    """A two-letter language code from script and stop words; ``declared`` (``<html lang>``) breaks ties."""
+    sample = text[:30000]
+    cjk = Counter()  # type: Counter[str]
+    letters = 0
+    for ch in sample:
+        o = ord(ch)
+        if ch.isalpha():
+            letters += 1
+            if 0x3040 <= o <= 0x30FF:
+                cjk["ja"] += 1
+            elif 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF:
+                cjk["ko"] += 1
+            elif 0x4E00 <= o <= 0x9FFF:
+                cjk["zh"] += 1
+            elif 0x0400 <= o <= 0x04FF:
+                cjk["ru"] += 1
+    if letters and sum(cjk.values()) > 0.3 * letters:
+        if cjk["ja"] > 0.05 * letters:
+            return "ja"
+        return cjk.most_common(1)[0][0]
+    words = [w.lower() for w in _WORD.findall(sample)[:5000]]
+    if not words:
+        return declared
+    counts = Counter(words)
+    scores = {lang: sum(counts[w] for w in stops) for lang, stops in _STOP_WORDS.items()}
+    best = max(scores, key=lambda k: scores[k])
+    if scores[best] < max(3, 0.05 * len(words)):
+        return declared
+    return best
+
+
+_ERROR_TITLE = re.compile(
+    r"\b(?:404|403|410|500|502|503)\b|not\s+found|page\s+(?:not|introuvable|nicht)|introuvable|"
+    r"no\s+longer\s+(?:exists|available)|access\s+denied|forbidden|error|erreur|fehler|"
+    r"something\s+went\s+wrong|can['’]?t\s+(?:be\s+)?found|does\s*n['’]?o?t\s+exist",
+    re.I,
+)
+_JS_NEEDED = re.compile(
+    r"enable\s+javascript|javascript\s+(?:is\s+)?(?:required|disabled)|activer\s+javascript|javascript\s+aktivieren|"
+    r"you\s+need\s+to\s+enable",
+    re.I,
+)
+_POLICY_WORDS = re.compile(
+    r"privacy|personal\s+(?:data|information)|données|datenschutz|privacidad|privacidade|riservatezza|"
+    r"cookies?|gdpr|rgpd|個人情報|隐私|개인정보",
+    re.I,
+)
+
+
+def text_flags(text: str, words: int, title: str, replacements: int, script_chars: int, html_chars: int) -> list[str]:
+    """Flags computable from one extraction alone."""
+    flags: list[str] = []
+    if words < SHORT_WORDS:
+        flags.append(Flag.SHORT_TEXT.value)
+    head = title + " " + text[:600]
+    if words < 400 and _ERROR_TITLE.search(head) and not _POLICY_WORDS.search(text[:3000]):
+        flags.append(Flag.SOFT_404.value)
+    if html_chars and words < 200 and (script_chars > 0.5 * html_chars or _JS_NEEDED.search(text)):
+        flags.append(Flag.JS_SHELL.value)
+    if replacements:
+        flags.append(Flag.REPLACEMENT_CHARS.value)
+    return flags
+
+
+def _registrable(host: str) -> str:
+    """example.co.uk -> example.co.uk, www.example.com -> example.com (a small public-suffix guess)."""
+    parts = host.lower().rstrip(".").split(".")
+    if len(parts) >= 3 and len(parts[-1]) == 2 and parts[-2] in {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"}:
+        return ".".join(parts[-3:])
+    return ".".join(parts[-2:])
+
+
+def cross_domain(original_url: str, final_url: str) -> bool:
+    a = urlsplit(original_url).hostname or ""
+    b = urlsplit(final_url).hostname or ""
+    return bool(a and b) and _registrable(a) != _registrable(b)
+
+
+def capture_flags(capture: Capture, extraction: Extraction | None = None) -> tuple[str, ...]:
+    """Flags that need the capture's HTTP facts: archived error status, cross-domain redirect."""
+    flags: list[str] = []
+    if capture.http_status is not None and capture.http_status >= 400:
+        flags.append(Flag.ERROR_PAGE.value)
+    if capture.redirects:
+        hops = [capture.original_url, *capture.redirects]
+        final = _final_url(capture)
+        if any(cross_domain(capture.original_url, hop) for hop in hops[1:]) or (
+            final and cross_domain(capture.original_url, final)
+        ):
+            flags.append(Flag.CROSS_DOMAIN_REDIRECT.value)
+    if extraction is not None:
+        flags.extend(f for f in extraction.flags if f not in flags)
+    return tuple(flags)
+
+
+def _final_url(capture: Capture) -> str:
+    for name, value in capture.headers:
+        if name.lower() == "content-location":
+            return value
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceItem:
+    """What :func:`sequence_flags` needs of one version: cheap fields, and the text only on demand.
+
+    ``sections`` is the set of heading lines of the text (see :func:`section_keys`); leave it
+    empty and give ``load_text`` to have it computed only where a capture looks suspicious.
+    """
+
+    words: int
+    language: str
+    text_sha256: str
+    sections: frozenset[str] = frozenset()
+    load_text: Callable[[], str] | None = field(default=None, compare=False)
+
+
+_HEADING = re.compile(r"^#{1,6} +(.+)$", re.M)
+
+
+def section_keys(text: str) -> frozenset[str]:
+    """The headings of a Markdown text, lower-cased, used to tell a missing section."""
+    return frozenset(" ".join(h.lower().split()) for h in _HEADING.findall(text))
+
+
+#: A capture is truncated when it has this share fewer words than both neighbours, which agree.
+TRUNCATION_DROP = 0.12
+
+
+def _sections(item: SequenceItem) -> frozenset[str]:
+    if item.sections:
+        return item.sections
+    if item.load_text is not None:
+        return section_keys(item.load_text())
+    return frozenset()
+
+
+def sequence_flags(items: Sequence[SequenceItem]) -> list[tuple[str, ...]]:
+    """Flags that need neighbours: language changed from the previous item, looks truncated.
+
+    A capture "looks truncated" when it has clearly fewer words than both its neighbours, whose
+    sizes agree with each other, and (when headings are known) headings both neighbours share
+    are missing from it: a section gone and back in the next capture.
+    """
+    out: list[list[str]] = [[] for _ in items]
+    for i, item in enumerate(items):
+        if i and item.language and items[i - 1].language and item.language != items[i - 1].language:
+            out[i].append(Flag.LANGUAGE_CHANGED.value)
+        if 0 < i < len(items) - 1:
+            prev, nxt = items[i - 1], items[i + 1]
+            low = min(prev.words, nxt.words)
+            high = max(prev.words, nxt.words)
+            if low == 0 or item.words >= (1 - TRUNCATION_DROP) * low or high > 1.15 * low:
+                continue
+            if prev.text_sha256 == item.text_sha256 or nxt.text_sha256 == item.text_sha256:
+                continue
+            mine = _sections(item)
+            shared = _sections(prev) & _sections(nxt)
+            if shared and mine and not (shared - mine):
+                continue  # every shared heading is there: shorter text, not a lost section
+            out[i].append(Flag.TRUNCATED.value)
+    return [tuple(f) for f in out]
