@@ -75,6 +75,10 @@ def test_navigation_keys_are_actions_with_f7_and_alt_arrows(view, tinder, qtbot)
     keys = {a.text(): [s.toString() for s in a.shortcuts()] for a in view.actions()}
     assert keys["Next change"] == ["F7", "Alt+Down"]
     assert keys["Previous change"] == ["Shift+F7", "Alt+Up"]
+    assert keys["Find…"] == ["Ctrl+F"] and keys["Reset zoom"] == ["Ctrl+0"]
+    assert keys["Zoom in"][0] == "Ctrl+=" and keys["Zoom out"] == ["Ctrl+-"]
+    toggles = {a.text() for a in view.actions() if a.isCheckable()}
+    assert {"Ignore whitespace", "Ignore case", "Ignore punctuation", "Changes only", "Unified"} <= toggles
     view.activateWindow()
     qtbot.waitUntil(lambda: view.isActiveWindow())
     view.left.setFocus()
