@@ -50,6 +50,8 @@ def main() -> int:
             print("verify:", *problems, sep="\n  ")
             return 1
     shutil.rmtree(TARGET / "tmp", ignore_errors=True)
+    # opening the demo in place creates these; they are not part of it
+    (TARGET / ".gitignore").write_text("*-wal\n*-shm\ntmp/\n", encoding="utf-8")
     return 0
 
 
