@@ -241,7 +241,7 @@ class ProgressPanel(QWidget):
     def add(self, task: Task, message: str) -> None:
         self.tasks.append(task)
         task.signals.progress.connect(self._progress)
-        task.signals.done.connect(lambda t=task: self._done(t))
+        task.signals.done.connect(self._done)  # a bound slot: disconnected if the panel goes first
         self.label.setText(message)
         self.bar.setRange(0, 0)
         self.show()
@@ -254,9 +254,8 @@ class ProgressPanel(QWidget):
             text = p.message if len(p.message) < 90 else p.message[:87] + "…"
             self.label.setText(text)
 
-    def _done(self, task: Task) -> None:
-        if task in self.tasks:
-            self.tasks.remove(task)
+    def _done(self) -> None:
+        self.tasks = [t for t in self.tasks if t.signals is not self.sender()]
         if not self.tasks:
             self.hide()
 
@@ -460,6 +459,10 @@ class MainWindow(QMainWindow):
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(a)
 
+    def _run(self, job: Any, **kwargs: Any) -> Task:
+        """run_task with this window as context: results arriving after it is gone are dropped."""
+        return run_task(job, context=self, **kwargs)
+
     # --- settings -----------------------------------------------------------------------------
 
     def _restore(self) -> None:
@@ -503,7 +506,7 @@ class MainWindow(QMainWindow):
         if select is None:
             current = self.current_policy()
             select = current.id if current else None
-        task = run_task(job_policies(self.archive), name="load policies",
+        task = self._run(job_policies(self.archive), name="load policies",
                         on_finished=lambda ps: self._policies_loaded(ps, select), on_failed=self._failed)
         return task
 
@@ -529,7 +532,7 @@ class MainWindow(QMainWindow):
         generation = self._generation
         if self._sizes_task is not None:
             self._sizes_task.cancel()
-        run_task(job_versions(self.archive, policy.id), name="load versions",
+        self._run(job_versions(self.archive, policy.id), name="load versions",
                  on_finished=lambda vs: self._versions_loaded(generation, vs), on_failed=self._failed)
 
     def _versions_loaded(self, generation: int, versions: list[Version]) -> None:
@@ -549,7 +552,7 @@ class MainWindow(QMainWindow):
             self.stats_label.setText("No versions with text yet: fetch or import captures.")
         self.versionsLoaded.emit(len(versions))
         if len(versions) > 1:
-            self._sizes_task = run_task(
+            self._sizes_task = self._run(
                 job_change_sizes(self.archive, versions, self._text_cache), name="change sizes",
                 on_progress=lambda p: self._change_size(generation, p),
                 on_finished=lambda _r: self._sizes_done(generation), on_failed=self._failed_quietly)
@@ -615,7 +618,7 @@ class MainWindow(QMainWindow):
         if self._diff_task is not None:
             self._diff_task.cancel()
         self.stats_label.setText(f"Comparing {titles[0]} with {titles[1]}…")
-        self._diff_task = run_task(
+        self._diff_task = self._run(
             job_diff(self.archive, a.text_sha256, b.text_sha256, self._options, self._text_cache),
             name="diff", on_finished=lambda r: self._diff_ready(generation, key, r, titles),
             on_failed=self._failed)
@@ -664,7 +667,7 @@ class MainWindow(QMainWindow):
         """Create the policy, then fetch its history from the chosen archive (cancellable)."""
         self.settings.remember_prefix(request.prefix)
         self.message_bar.dismiss()
-        task = run_task(job_fetch(self.archive, request, self.fetch_factory), name="fetch",
+        task = self._run(job_fetch(self.archive, request, self.fetch_factory), name="fetch",
                         on_progress=self._fetch_progress, on_finished=self._fetch_done,
                         on_failed=self._fetch_failed)
         self.progress.add(task, f"Fetching {request.url}…")
@@ -698,7 +701,7 @@ class MainWindow(QMainWindow):
     def start_import(self, paths: list[str], url: str | None = None) -> Task:
         policy = self.current_policy()
         url = url or (policy.url if policy else None)
-        task = run_task(job_import(self.archive, paths, url), name="import",
+        task = self._run(job_import(self.archive, paths, url), name="import",
                         on_finished=self._import_done, on_failed=self._failed)
         self.progress.add(task, f"Importing {len(paths)} files…")
         return task
@@ -774,7 +777,7 @@ class MainWindow(QMainWindow):
                                            path), path)
 
     def _run_export(self, job: Any, path: str) -> Task:
-        task = run_task(job, name="export", on_finished=lambda text: self.message_bar.show_info(text),
+        task = self._run(job, name="export", on_finished=lambda text: self.message_bar.show_info(text),
                         on_failed=self._failed)
         self.progress.add(task, f"Exporting to {path}…")
         return task

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)
@@ -89,21 +90,32 @@ def run_task(
     on_failed: Callable[[BaseException], None] | None = None,
     on_progress: Callable[[Any], None] | None = None,
     pool: QThreadPool | None = None,
+    context: QObject | None = None,
 ) -> Task:
-    """Start ``job`` on the global thread pool; callbacks run on the GUI thread."""
+    """Start ``job`` on the global thread pool; callbacks run on the GUI thread.
+
+    With ``context`` (usually the window that asked), callbacks are skipped once that object is
+    deleted, so a late result never reaches a destroyed widget.
+    """
     task = Task(job, name)
-    if on_progress is not None:
-        task.signals.progress.connect(on_progress)
-    if on_finished is not None:
-        task.signals.finished.connect(on_finished)
-    if on_failed is not None:
-        task.signals.failed.connect(on_failed)
+    for signal, callback in ((task.signals.progress, on_progress), (task.signals.finished, on_finished),
+                             (task.signals.failed, on_failed)):
+        if callback is not None:
+            signal.connect(callback if context is None else _guarded(callback, context))
     _running.add(task)
     # Start on the next turn of the event loop, so whatever the caller connects to ``task.signals``
     # right after this returns is connected before the worker can emit.
     target = pool or QThreadPool.globalInstance()
     QTimer.singleShot(0, lambda: target.start(task))
     return task
+
+
+def _guarded(callback: Callable[[Any], None], context: QObject) -> Callable[[Any], None]:
+    def call(value: Any) -> None:
+        if shiboken6.isValid(context):
+            callback(value)
+
+    return call
 
 
 def running_tasks() -> list[Task]:
