@@ -52,7 +52,9 @@ def main(out: Path = REPO / "docs" / "screenshot.png") -> int:
         versions = window.version_model
         wait(app, lambda: versions.rowCount() > 1 and versions.version(0).policy_id == model.policy(row).id
              and all(versions.change(i) is not None for i in range(1, versions.rowCount())))
-        target = max(range(1, versions.rowCount()), key=lambda i: versions.change(i) or 0)
+        # a typical edit reads best: the smallest change of at least 100 words
+        edits = [i for i in range(1, versions.rowCount()) if (versions.change(i) or 0) >= 100]
+        target = min(edits, key=lambda i: versions.change(i) or 0) if edits else versions.rowCount() - 1
         window.version_view.selectRow(target)
         compare = window.compare
         wait(app, lambda: compare.result is not None and compare.right_title.text() == window.right_combo.currentText()
