@@ -323,6 +323,7 @@ class MainWindow(QMainWindow):
         self.version_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.version_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.version_view.verticalHeader().hide()
+        self.version_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.version_view.setAlternatingRowColors(True)
         header = self.version_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
