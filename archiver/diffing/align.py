@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain, compress
 
 import fast_diff_match_patch as fdmp
 
@@ -86,6 +87,11 @@ def _char(n: int) -> str:
     return chr(n + 0x800 if n >= 0xD800 else n)
 
 
+def _chars(n: int) -> map[str]:
+    """``_char(0)``, ..., ``_char(n - 1)``."""
+    return map(chr, chain(range(0x100, min(0x100 + n, 0xD800)), range(0xE000, 0xE000 + max(0, n - 0xD700))))
+
+
 def align(
     left: tuple[Block, ...], right: tuple[Block, ...], options: DiffOptions, codec: TokenCodec
 ) -> Alignment:
@@ -147,9 +153,17 @@ class _Aligner(Matcher):
             if not lefts or not rights:
                 continue
             small = len(lefts) * len(rights) <= SMALL_GAP_PAIRS
-            # As many blocks on both sides: most likely edits in place, walked in order. Otherwise
-            # a small gap compares every pair and a large one asks the word index.
-            pairs = self.walk(lefts, rights) if len(lefts) == len(rights) or not small else None
+            # Most likely edits in place, walked in order. If that pairs neither all blocks of the
+            # smaller side nor as many blocks on both sides, a small gap compares every pair;
+            # a large one asks the word index.
+            pairs = self.walk(lefts, rights)
+            if (
+                small
+                and pairs is not None
+                and len(lefts) != len(rights)
+                and len(pairs) < min(len(lefts), len(rights))
+            ):
+                pairs = None
             if pairs is None:
                 if small:
                     cands = self.pairwise(lefts, rights)
@@ -375,7 +389,12 @@ def _distribute(spans: tuple[Span, ...], blocks: list[Block]) -> tuple[tuple[Spa
 def _exact(
     lkeys: list[str], rkeys: list[str]
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int, int, int]]]:
-    """Matched index pairs (a longest common subsequence of keys) and the gaps between them."""
+    """Matched index pairs (a longest common subsequence of keys) and the gaps between them.
+
+    Keys found on one side only can never match, so they are left out before the diff: for an
+    edit in place that leaves two nearly equal key strings, whose diff is quick (Myers' algorithm
+    costs length times differences), and the common subsequence is as long as over all keys.
+    """
     n, m = len(lkeys), len(rkeys)
     pre = 0
     while pre < n and pre < m and lkeys[pre] == rkeys[pre]:
@@ -386,31 +405,56 @@ def _exact(
     equal = [(k, k) for k in range(pre)]
     gaps: list[tuple[int, int, int, int]] = []
     lmid, rmid = lkeys[pre : n - suf], rkeys[pre : m - suf]
-    if lmid or rmid:
-        codes = {k: _char(n) for n, k in enumerate(dict.fromkeys(lmid + rmid))}
-        a = "".join(map(codes.__getitem__, lmid))
-        b = "".join(map(codes.__getitem__, rmid))
-        ops = fdmp.diff(a, b, timelimit=0, cleanup="No", counts_only=True) if a and b else []
-        if not ops:
-            ops = [("-", len(a))] * bool(a) + [("+", len(b))] * bool(b)
-        i = j = pre
-        gap_start: tuple[int, int] | None = None
-        for op, count in ops:
-            if op == "=":
-                if gap_start is not None:
-                    gaps.append((gap_start[0], i, gap_start[1], j))
-                    gap_start = None
-                equal.extend((i + k, j + k) for k in range(count))
-                i += count
-                j += count
-            else:
-                if gap_start is None:
-                    gap_start = (i, j)
-                if op == "-":
-                    i += count
+    i, j = pre, pre  # the first index after the last match, per side
+    if lmid and rmid:
+        lset, rset = set(lmid), set(rmid)
+        lkeep = list(compress(range(pre, n - suf), map(rset.__contains__, lmid)))
+        rkeep = list(compress(range(pre, m - suf), map(lset.__contains__, rmid)))
+        if lkeep and rkeep:
+            common = lset & rset
+            codes = dict(zip(common, _chars(len(common)), strict=True))
+            a = "".join(map(codes.__getitem__, map(lkeys.__getitem__, lkeep)))
+            b = "".join(map(codes.__getitem__, map(rkeys.__getitem__, rkeep)))
+            x = y = 0  # positions in a and b
+            for op, count in fdmp.diff(a, b, timelimit=0, cleanup="No", counts_only=True):
+                if op == "=":
+                    for lo, hi in _unbroken(lkeep, rkeep, x, y, count):
+                        li, rj = lkeep[lo], rkeep[lo - x + y]
+                        if li != i or rj != j:
+                            gaps.append((i, li, j, rj))
+                        equal.extend(zip(range(li, li + hi - lo), range(rj, rj + hi - lo), strict=True))
+                        i, j = li + hi - lo, rj + hi - lo
+                    x += count
+                    y += count
+                elif op == "-":
+                    x += count
                 else:
-                    j += count
-        if gap_start is not None:
-            gaps.append((gap_start[0], i, gap_start[1], j))
+                    y += count
+    if i < n - suf or j < m - suf:
+        gaps.append((i, n - suf, j, m - suf))
     equal.extend((n - suf + k, m - suf + k) for k in range(suf))
     return equal, gaps
+
+
+def _unbroken(lkeep: list[int], rkeep: list[int], x: int, y: int, count: int) -> list[tuple[int, int]]:
+    """``lkeep[x : x + count]`` matched to ``rkeep[y : y + count]`` cut into runs ``[lo, hi)`` (over
+    ``lkeep``) that are consecutive indices on both sides, found by halving (few cuts, long runs)."""
+    out: list[tuple[int, int]] = []
+    stack = [(x, x + count)]
+    d = y - x
+    while stack:
+        lo, hi = stack.pop()
+        if lkeep[hi - 1] - lkeep[lo] == hi - 1 - lo and rkeep[hi - 1 + d] - rkeep[lo + d] == hi - 1 - lo:
+            if (
+                out
+                and lkeep[lo] == lkeep[out[-1][1] - 1] + 1
+                and rkeep[lo + d] == rkeep[out[-1][1] - 1 + d] + 1
+            ):
+                out[-1] = (out[-1][0], hi)
+            else:
+                out.append((lo, hi))
+        else:
+            mid = (lo + hi) // 2
+            stack.append((mid, hi))
+            stack.append((lo, mid))
+    return out

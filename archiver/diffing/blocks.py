@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 
-from .model import Block, BlockKind
+from .model import Block, BlockKind, new_block
 
 _BLANK = r"[^\S\n]*(?:\n|\Z)"
 # A line that starts a new block (used to stop paragraph and list-item continuation).
@@ -93,7 +93,7 @@ def split_blocks(text: str) -> tuple[Block, ...]:
                     kind = heading
             chunk = text[pos:end]
             count = chunk.count("\n")
-            append(Block(kind, chunk, pos, end, index, line, count if chunk[-1] == "\n" else count + 1))
+            append(new_block(kind, chunk, pos, end, index, line, count if chunk[-1] == "\n" else count + 1))
             index += 1
             line += count
             pos = end
@@ -143,7 +143,7 @@ def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, .
                 if b.start == pos and b.index == len(rblocks) and b.line == line:
                     append(b)
                 else:
-                    append(Block(b.kind, b.text, pos, pos + size, len(rblocks), line, b.lines))
+                    append(new_block(b.kind, b.text, pos, pos + size, len(rblocks), line, b.lines))
                 line += b.text.count("\n")
                 pos += size
                 k += 1
@@ -151,7 +151,9 @@ def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, .
         kind, end = _next_block(right, pos)
         chunk = right[pos:end]
         count = chunk.count("\n")
-        append(Block(kind, chunk, pos, end, len(rblocks), line, count if chunk[-1] == "\n" else count + 1))
+        append(
+            new_block(kind, chunk, pos, end, len(rblocks), line, count if chunk[-1] == "\n" else count + 1)
+        )
         line += count
         pos = end
         same = by_text.get(chunk)
@@ -166,7 +168,7 @@ def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, .
 def _block(kind: BlockKind, text: str, start: int, end: int, index: int, line: int) -> Block:
     chunk = text[start:end]
     count = chunk.count("\n")
-    return Block(kind, chunk, start, end, index, line, count if chunk.endswith("\n") else count + 1)
+    return new_block(kind, chunk, start, end, index, line, count if chunk.endswith("\n") else count + 1)
 
 
 def _leading_blanks(text: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .align import Alignment, Group, align
 from .blocks import split_pair
-from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind
+from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind, new_row
 from .words import TokenCodec, count_words, touched_words
 
 _DEFAULT_OPTIONS = DiffOptions()
@@ -47,18 +47,18 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
         for i in range(li, upto_left):
             mv = move_left.get(i)
             if mv is None:
-                append(DiffRow(RowKind.DELETE, lblocks[i], None))
+                append(new_row(RowKind.DELETE, lblocks[i], None))
             else:
                 j, d = mv
-                append(DiffRow(RowKind.MOVE, lblocks[i], None, d.left_spans, (), move_id(i, j), d.similarity))
+                append(new_row(RowKind.MOVE, lblocks[i], None, d.left_spans, (), move_id(i, j), d.similarity))
         for j in range(ri, upto_right):
             mv = move_right.get(j)
             if mv is None:
-                append(DiffRow(RowKind.INSERT, None, rblocks[j]))
+                append(new_row(RowKind.INSERT, None, rblocks[j]))
             else:
                 i, d = mv
                 append(
-                    DiffRow(RowKind.MOVE, None, rblocks[j], (), d.right_spans, move_id(i, j), d.similarity)
+                    new_row(RowKind.MOVE, None, rblocks[j], (), d.right_spans, move_id(i, j), d.similarity)
                 )
 
     equal_kind = RowKind.EQUAL
@@ -67,7 +67,7 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
         if i != li or j != ri:
             flush(i, j)
         if g is None:
-            append(DiffRow(equal_kind, lblocks[i], rblocks[j]))
+            append(new_row(equal_kind, lblocks[i], rblocks[j]))
             li, ri = i + 1, j + 1
             continue
         group_id = None
@@ -79,7 +79,7 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
             rb = rblocks[g.rights[k]] if k < len(g.rights) else None
             ls = g.left_spans[k] if k < len(g.lefts) else ()
             rs = g.right_spans[k] if k < len(g.rights) else ()
-            append(DiffRow(RowKind.REPLACE, lb, rb, ls, rs, None, g.similarity, group_id))
+            append(new_row(RowKind.REPLACE, lb, rb, ls, rs, None, g.similarity, group_id))
         li, ri = g.lefts[-1] + 1, g.rights[-1] + 1
     flush(len(lblocks), len(rblocks))
     return tuple(rows)
@@ -125,7 +125,22 @@ def _stats(
                 )
                 halves.setdefault(row.move_id, []).append(n)
         changed += sum(min(v) for v in halves.values() if len(v) == 2)
-    lw, rw = count_words(left), count_words(right)
+    # Words per side: blocks end in whitespace (all but the last), so a text's words are the sum of
+    # its blocks' words, and those of blocks with the same text in a row are counted once for both.
+    same: list[str] = []
+    lonly: list[str] = []
+    ronly: list[str] = []
+    for row in rows:
+        lb, rb = row.left, row.right
+        if lb is not None and rb is not None and (lb is rb or lb.text == rb.text):
+            same.append(lb.text)
+            continue
+        if lb is not None:
+            lonly.append(lb.text)
+        if rb is not None:
+            ronly.append(rb.text)
+    shared = count_words(" ".join(same))
+    lw, rw = shared + count_words(" ".join(lonly)), shared + count_words(" ".join(ronly))
     total = lw + rw
     return DiffStats(
         words_added=added,

@@ -45,6 +45,7 @@ class Matcher:
         self._encoded: dict[tuple[int, int], Encoded] = {}
         self._words: dict[tuple[int, int], tuple[list[str], Counter[str], int]] = {}
         self._diffs: dict[tuple[str, str], WordDiff] = {}
+        self._similar: dict[tuple[int, int, float], WordDiff | None] = {}
 
     # --- per-block features ------------------------------------------------------------------
 
@@ -99,9 +100,19 @@ class Matcher:
 
     def similar(self, i: int, j: int, bound_first: bool = False) -> WordDiff | None:
         """The word diff of two blocks if they are at least ``options.similarity`` alike.
-        ``bound_first`` when most pairs asked about are unlike (the bound rejects them cheaply)."""
+        ``bound_first`` when most pairs asked about are unlike (the bound rejects them cheaply).
+        Answers are kept per pair: a walk that gives up is followed by a pairwise search of the
+        same gap."""
         if bound_first and self.bound(i, j) < self.threshold:
             return None
+        key = (i, j, self.threshold)
+        memo = self._similar
+        if key in memo:
+            return memo[key]
+        d = memo[key] = self._similar_pair(i, j)
+        return d
+
+    def _similar_pair(self, i: int, j: int) -> WordDiff | None:
         left, right = self.blocks
         lb, rb = left[i].text.rstrip(), right[j].text.rstrip()
         total = len(lb) + len(rb)
@@ -110,17 +121,21 @@ class Matcher:
             # by sentences (see words._token_ops) and keep whatever it shares.
             d = self.cached(lb, rb, lambda: trimmed_diff(self.codec, lb, rb))
             return d if d.similarity >= 0.05 else None
-        if 2 * min(len(lb), len(rb)) < self.threshold * total * 0.8:
+        threshold = self.threshold
+        if 2 * min(len(lb), len(rb)) < threshold * total * 0.8:
             return None
-        cuts = trim_points(lb, rb)
-        if 2 * (cuts[0] + cuts[1]) >= self.threshold * total:
+        if lb[:1] != rb[:1] and lb[-1:] != rb[-1:] and threshold > 0:
+            cuts = (0, 0)  # what trim_points would say, for less
+        else:
+            cuts = trim_points(lb, rb)
+        if 2 * (cuts[0] + cuts[1]) >= threshold * total:
             # mostly shared text (an edit in place): diff only the part in between
             d = self.cached(lb, rb, lambda: trimmed_diff(self.codec, lb, rb, cuts))
-        elif self.bound(i, j) < self.threshold or not self.ordered_enough(i, j):
+        elif self.bound(i, j) < threshold or not self.ordered_enough(i, j):
             return None
         else:
             d = self.full_diff(i, j)
-        return d if d.similarity >= self.threshold else None
+        return d if d.similarity >= threshold else None
 
     def walk(self, lefts: list[int], rights: list[int]) -> list[tuple[int, int, WordDiff]] | None:
         """The common case of edits in place: walk both sides in order, pairing each block with its

@@ -64,6 +64,11 @@ class TokenCodec:
         self._normalise = options.ignore_case or options.ignore_whitespace or options.ignore_punctuation
         self._counts = [0, 0]  # codes given out: sentence boundaries, other tokens
 
+    @property
+    def normalises(self) -> bool:
+        """Whether the options make some tokens compare equal (or drop them)."""
+        return self._normalise
+
     def _code(self, token: str, original: str) -> str:
         codes = self._codes
         c = codes.get(token)
@@ -227,6 +232,15 @@ def trimmed_diff(codec: TokenCodec, left: str, right: str, cuts: tuple[int, int]
     lmid, rmid = left[p : len(left) - s], right[p : len(right) - s]
     same = left[:p] + left[len(left) - s :]
     shared = 2 * len(_NON_WORD.sub("", same)) if same else 0
+    if not (lmid and rmid) and not codec.normalises:
+        # text only added or only removed: one span over it, as the word diff would give (the
+        # tokens tile the part in between), without tokenising it
+        mid = lmid or rmid
+        size = len(_NON_WORD.sub("", mid))
+        sim = shared / (shared + size) if shared + size else 0.0
+        if lmid:
+            return WordDiff((Span(p, p + len(lmid), SpanKind.DELETE),), (), sim)
+        return WordDiff((), (Span(p, p + len(rmid), SpanKind.INSERT),), sim)
     return word_diff(codec.encode(lmid), codec.encode(rmid), (p, p), shared)
 
 
