@@ -33,14 +33,27 @@ _LANDMARK_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar", "tablist", "alert"}
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-#: id/class words of cookie and consent banners and of archive toolbars.
-_BOILERPLATE = re.compile(
-    r"(?:^|[-_\s])(?:cookie|cookies|consent|gdpr|cmp|onetrust|didomi|axeptio|tarteaucitron|cookiebot|"
-    r"usercentrics|truste|qc-cmp|cc-banner|cc-window|osano|iubenda|termly|sp_message|"
-    r"wm-ipp|wm-toolbar|wb-autocomplete|donato|playback|skip-link|skip-to|skiplink|sr-only|visually-hidden|"
-    r"screen-reader-text|breadcrumb|breadcrumbs|share|sharing|social|feedback|back-to-top)(?:$|[-_\s])",
+#: Class tokens (exact, lower-cased) of page furniture that is not the policy.
+_FURNITURE_CLASSES = frozenset(
+    {
+        "breadcrumb", "breadcrumbs", "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text",
+        "screen-reader-only", "skip-link", "skip-links", "skiplink", "skip-to-content", "share-buttons",
+        "social-share", "social-links", "sharedaddy", "print-only", "cc-window", "cc-banner", "qc-cmp2-container", "osano-cm-window", "cky-consent-container",
+        "cmplz-cookiebanner", "cookie-notice-container", "wm-ipp-base",
+    }
+)  # fmt: skip
+#: id/class of cookie and consent banners (consent-management vendors and "cookie banner" names)
+#: and of Wayback toolbar remnants. A banner is short: longer matches are policy sections about cookies.
+_BANNER = re.compile(
+    r"onetrust|ot-sdk|didomi|axeptio|tarteaucitron|cookiebot|cybotcookiebot|usercentrics|truste-|trustarc|"
+    r"osano|iubenda|termly|cookieyes|cookie-law-info|cookielawinfo|cmplz|borlabs|sp_message|qc-cmp|"
+    r"(?:cookie|cookies|consent|gdpr|cmp|privacy)[-_ ]?(?:banner|notice|bar|popup|pop-up|modal|overlay|alert|"
+    r"law|message|dialog|prompt|wall|box|consent|disclaimer|warning|info|layer|container|wrapper|manager|settings|preferences)|"
+    r"(?:banner|notice)[-_]?(?:cookie|consent)|^wm-ipp|^wm-|donato|__wb_|wb-autocomplete",
     re.I,
 )
+_BANNER_MAX_CHARS = 4000
+_NEVER_BY_NAME = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "tr", "table", "a", "strong", "b", "em", "i", "ul", "ol", "dt", "dd"})
 _STRING_SKIP = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
@@ -53,42 +66,76 @@ def _attr_text(el: Tag, name: str) -> str:
     return str(value)
 
 
-def _is_boilerplate(el: Tag, in_section: bool) -> bool:
+def _is_boilerplate(el: Tag, in_section: bool) -> bool | str:
+    """False to keep ``el``; True to drop it; "banner" for a page banner (it may hold the title)."""
     name = el.name
     if name in _ALWAYS_DROP:
         return True
     attrs = el.attrs
-    if not attrs:
-        return name in ("header", "footer") and not in_section
-    if name in ("header", "footer") and not in_section:
+    if name == "header" and not in_section:
+        return "banner"
+    if name == "footer" and not in_section:
         return True
+    if not attrs:
+        return False
     if "hidden" in attrs or attrs.get("aria-hidden") == "true" or attrs.get("aria-modal") == "true":
         return True
     role = attrs.get("role")
     if isinstance(role, str) and role.lower() in _LANDMARK_ROLES:
-        return True
+        return "banner" if role.lower() == "banner" else True
     style = attrs.get("style")
     if isinstance(style, str) and _HIDDEN_STYLE.search(style):
         return True
+    if name in _NEVER_BY_NAME:
+        return False
+    classes = attrs.get("class")
+    if isinstance(classes, list) and any(c.lower() in _FURNITURE_CLASSES for c in classes):
+        return True
     ident = _attr_text(el, "id") + " " + _attr_text(el, "class")
-    return bool(ident.strip()) and _BOILERPLATE.search(ident) is not None
+    if ident.strip() and _BANNER.search(ident):
+        return len(el.get_text()) < _BANNER_MAX_CHARS
+    return False
 
 
 def clean(root: Tag) -> None:
     """Remove boilerplate elements from ``root`` in place (one walk, iterative)."""
     doomed: list[Tag] = []
+    banners: list[Tag] = []
     stack: list[tuple[Tag, bool]] = [(root, False)]
     while stack:
         node, in_section = stack.pop()
         for child in node.children:
             if not isinstance(child, Tag):
                 continue
-            if _is_boilerplate(child, in_section):
+            verdict = _is_boilerplate(child, in_section)
+            if verdict == "banner":
+                banners.append(child)
+            elif verdict:
                 doomed.append(child)
             else:
                 stack.append((child, in_section or child.name in _SECTIONING))
     for el in doomed:
         el.decompose()
+    for el in banners:
+        title = _banner_title(el)
+        if title is not None:
+            clean(title)
+            el.replace_with(title.extract())
+        else:
+            el.decompose()
+
+
+def _banner_title(banner: Tag) -> Tag | None:
+    """A page banner's ``<h1>``, when it is a heading and not a logo link: templates put the
+    policy's title there."""
+    h1 = banner.find("h1")
+    if not isinstance(h1, Tag):
+        return None
+    text = h1.get_text(" ", strip=True)
+    links = " ".join(a.get_text(" ", strip=True) for a in h1.find_all("a"))
+    if not text or len(links) >= len(text) or len(text.split()) > 30:
+        return None
+    return h1
 
 
 def _prose_counts(root: Tag) -> dict[int, int]:
@@ -109,6 +156,17 @@ def _prose_counts(root: Tag) -> dict[int, int]:
 
     visit(root, False)
     return counts
+
+
+def policy_heading(content: Tag) -> Tag | None:
+    """The page's ``<h1>`` before ``content`` when ``content`` has none: the policy's title, which
+    page templates often put in a banner apart from the text."""
+    if content.find("h1") is not None:
+        return None
+    previous = content.find_previous("h1")
+    if isinstance(previous, Tag) and 0 < len(previous.get_text().split()) <= 30:
+        return previous
+    return None
 
 
 def main_content(root: Tag) -> Tag:

@@ -31,7 +31,7 @@ _MONTHS = {
 _CUE = (
     r"(?:last\s+(?:updated|modified|revised|changed)|(?:updated|revised|modified)\s*(?:on|:)?|"
     r"effective(?:\s+(?:date|as\s+of|from|on))?|date\s+of\s+(?:last\s+)?(?:update|revision)|in\s+effect\s+(?:as\s+of|from)|"
-    r"applies\s+from|version\s+(?:date|of)|"
+    r"applies\s+from|version\s+(?:date|of)|version\s*:|"
     r"derni[èe]re\s+mise\s+[àa]\s+jour|mise\s+[àa]\s+jour(?:\s+le)?|mis\s+[àa]\s+jour\s+le|en\s+vigueur(?:\s+(?:au|le|du|à\s+compter\s+du|depuis\s+le))?|"
     r"date\s+d['’]entr[ée]e\s+en\s+vigueur|version\s+du|"
     r"(?:zuletzt\s+)?(?:aktualisiert|geändert)(?:\s+am)?|stand|gültig\s+ab|"

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup, Tag
 
 from ..errors import ExtractionError
 from ..models import ExtractionRule
-from .content import apply_rules, clean, main_content
+from .content import apply_rules, clean, main_content, policy_heading
 from .markdown import collapse_spaces
 from .render import render_markdown
 
@@ -55,7 +55,11 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
             body = soup.find("body")
             root = body if isinstance(body, Tag) else soup
             clean(root)
-            markdown = render_markdown(main_content(root))
+            content = main_content(root)
+            heading = policy_heading(content)
+            markdown = render_markdown(content)
+            if heading is not None:
+                markdown = render_markdown(heading) + "\n\n" + markdown
     except RecursionError:
         raise ExtractionError("HTML nested too deeply to extract") from None
     return HtmlText(

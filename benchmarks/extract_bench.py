@@ -1,0 +1,268 @@
+"""Benchmark policy-text extraction against Open Terms Archive's hand-written-selector references.
+
+    .venv/bin/python benchmarks/extract_bench.py [--corpus DIR ...] [--repeat N] [--per-page]
+
+For every capture with a reference (``*.ref.md`` beside it), three extractors run on the same raw
+bytes in the same process: ours (``archiver.extraction.extract``), trafilatura (``bare_extraction``
+-free ``extract`` with tables, no comments, on the text we decoded) and a plain BeautifulSoup
+``get_text`` baseline (lxml parser, scripts and styles dropped). Prints, per extractor:
+
+* bag-of-words precision, recall and F1 per capture (lower-cased letter/digit tokens; Markdown
+  syntax, link targets and HTML tags ignored), their mean and minimum;
+* across consecutive captures of each policy (those with references): false changes (the
+  references are the same text, the extractions differ) and missed changes (the references differ,
+  the extractions are identical). "The same text" for references means the same blocks of words:
+  Markdown syntax (link targets, heading underlines, emphasis, escapes) is ignored, paragraph
+  breaks count. An extraction "differs" when its text is not byte-identical;
+* time per page: the median of ``--repeat`` runs for each page, averaged over pages.
+
+trafilatura and get_text cannot read PDF: PDFs are scored for ours only and left out of the
+side-by-side rows (the "HTML" rows compare like with like). ``--corpus`` may be given several
+times: each folder has the layout of ../shared/corpus (``index.json`` with ``file``, ``mime``,
+``slug``, ``timestamp`` and ``reference.file``; without an index, ``SLUG/TIMESTAMP.{html,pdf}``
+beside ``TIMESTAMP.ref.md``). This is a benchmark: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from archiver.errors import ArchiverError  # noqa: E402
+from archiver.extraction import extract  # noqa: E402
+from archiver.extraction.decoding import decode  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "corpus"
+DEFAULT_CORPUS = SHARED if SHARED.is_dir() else ROOT / "tests" / "data" / "corpus"
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]+>")
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokens(markdown: str) -> list[str]:
+    """Lower-cased word tokens with Markdown syntax, link targets and HTML tags ignored."""
+    return _TOKEN.findall(_TAG.sub(" ", _LINK.sub(r" \1 ", markdown)).lower())
+
+
+def blocks(markdown: str) -> tuple[tuple[str, ...], ...]:
+    """The text as blocks (paragraphs) of tokens: what a reader sees, whatever the Markdown syntax."""
+    out = []
+    for block in re.split(r"\n\s*\n", markdown):
+        words = tuple(tokens(block))
+        if words:
+            out.append(words)
+    return tuple(out)
+
+
+def prf(reference: list[str], candidate: list[str]) -> tuple[float, float, float]:
+    ref, cand = Counter(reference), Counter(candidate)
+    common = sum((ref & cand).values())
+    p = common / sum(cand.values()) if cand else 0.0
+    r = common / sum(ref.values()) if ref else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+@dataclass
+class Page:
+    corpus: Path
+    slug: str
+    timestamp: str
+    file: Path
+    mime: str
+    reference: Path | None
+
+
+@dataclass
+class Scores:
+    f1: list[float] = field(default_factory=list)
+    precision: list[float] = field(default_factory=list)
+    recall: list[float] = field(default_factory=list)
+    ms: list[float] = field(default_factory=list)
+    false_changes: int = 0
+    missed_changes: int = 0
+    errors: int = 0
+    pairs: int = 0
+
+
+def load_pages(corpus: Path) -> list[Page]:
+    index = corpus / "index.json"
+    pages: list[Page] = []
+    if index.is_file():
+        for entry in json.loads(index.read_text(encoding="utf-8")):
+            ref = entry.get("reference") or {}
+            ref_path = corpus / ref["file"] if ref.get("file") else None
+            pages.append(
+                Page(
+                    corpus,
+                    entry["slug"],
+                    entry["timestamp"],
+                    corpus / entry["file"],
+                    entry.get("mime") or "",
+                    ref_path if ref_path is not None and ref_path.is_file() else None,
+                )
+            )
+    else:
+        for path in sorted(corpus.glob("*/*")):
+            if path.suffix.lower() not in (".html", ".htm", ".pdf", ".xhtml"):
+                continue
+            ref_path = path.with_suffix(".ref.md")
+            mime = "application/pdf" if path.suffix.lower() == ".pdf" else "text/html"
+            pages.append(
+                Page(corpus, path.parent.name, path.stem, path, mime, ref_path if ref_path.is_file() else None)
+            )
+    pages.sort(key=lambda p: (str(p.corpus), p.slug, p.timestamp))
+    return pages
+
+
+def ours(body: bytes, mime: str) -> str:
+    return extract(body, mime).text
+
+
+def trafilatura_text(body: bytes, mime: str) -> str:
+    import trafilatura
+
+    html = decode(body, mime).text
+    return (
+        trafilatura.extract(
+            html, output_format="markdown", include_tables=True, include_comments=False, include_links=False
+        )
+        or ""
+    )
+
+
+def get_text(body: bytes, mime: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode(body, mime).text, "lxml")
+    for el in soup(["script", "style", "noscript", "template"]):
+        el.decompose()
+    return soup.get_text("\n\n")
+
+
+EXTRACTORS: dict[str, Callable[[bytes, str], str]] = {
+    "ours": ours,
+    "trafilatura": trafilatura_text,
+    "get_text": get_text,
+}
+
+
+def run(pages: list[Page], repeat: int, per_page: bool) -> dict[str, dict[str, Scores]]:
+    """Scores per extractor, per group ("all", "HTML")."""
+    results: dict[str, dict[str, Scores]] = {name: {"all": Scores(), "HTML": Scores()} for name in EXTRACTORS}
+    texts: dict[str, dict[tuple[str, str, str], str | None]] = {name: {} for name in EXTRACTORS}
+    for page in pages:
+        if page.reference is None:
+            continue
+        body = page.file.read_bytes()
+        reference = page.reference.read_text(encoding="utf-8")
+        is_pdf = page.mime == "application/pdf" or body[:5] == b"%PDF-"
+        ref_tokens = tokens(reference)
+        line = [f"{page.slug}/{page.timestamp}"]
+        for name, fn in EXTRACTORS.items():
+            if is_pdf and name != "ours":
+                continue
+            times = []
+            text: str | None = None
+            for _ in range(repeat):
+                start = time.perf_counter()
+                try:
+                    text = fn(body, page.mime)
+                except ArchiverError as exc:
+                    text = None
+                    print(f"  {name} failed on {page.file}: {exc}", file=sys.stderr)
+                times.append((time.perf_counter() - start) * 1000)
+            key = (str(page.corpus), page.slug, page.timestamp)
+            texts[name][key] = text
+            p, r, f = prf(ref_tokens, tokens(text or ""))
+            groups = ["all"] if is_pdf else ["all", "HTML"]
+            for group in groups:
+                s = results[name][group]
+                s.precision.append(p)
+                s.recall.append(r)
+                s.f1.append(f)
+                s.ms.append(statistics.median(times))
+                s.errors += text is None
+            line.append(f"{name} F1={f:.4f} P={p:.4f} R={r:.4f} {statistics.median(times):.0f}ms")
+        if per_page:
+            print("  ".join(line))
+    # changes between consecutive captures (with references) of the same policy
+    refs: dict[tuple[str, str], list[tuple[str, tuple[tuple[str, ...], ...], bool]]] = {}
+    for page in pages:
+        if page.reference is not None:
+            is_pdf = page.mime == "application/pdf"
+            refs.setdefault((str(page.corpus), page.slug), []).append(
+                (page.timestamp, blocks(page.reference.read_text(encoding="utf-8")), is_pdf)
+            )
+    for (corpus, slug), seq in refs.items():
+        for (t0, r0, pdf), (t1, r1, _) in zip(seq, seq[1:], strict=False):
+            same_ref = r0 == r1
+            for name in EXTRACTORS:
+                a = texts[name].get((corpus, slug, t0))
+                b = texts[name].get((corpus, slug, t1))
+                if a is None or b is None:
+                    continue
+                same_text = a == b
+                for group in ["all"] if pdf else ["all", "HTML"]:
+                    s = results[name][group]
+                    s.pairs += 1
+                    s.false_changes += same_ref and not same_text
+                    s.missed_changes += (not same_ref) and same_text
+                if per_page and (same_ref != same_text):
+                    kind = "FALSE change" if same_ref else "MISSED change"
+                    print(f"  {name}: {kind} {slug} {t0} -> {t1}")
+    return results
+
+
+def print_table(results: dict[str, dict[str, Scores]]) -> None:
+    header = f"{'extractor':<12} {'pages':<10} {'mean F1':>8} {'min F1':>8} {'mean P':>8} {'mean R':>8} {'false':>6} {'missed':>7} {'pairs':>6} {'ms/page':>8} {'errors':>6}"
+    print(header)
+    print("-" * len(header))
+    for group in ("HTML", "all"):
+        for name, by_group in results.items():
+            s = by_group[group]
+            if not s.f1 or (group == "all" and name != "ours"):
+                continue
+            label = f"{group} ({len(s.f1)})"
+            print(
+                f"{name:<12} {label:<10} {statistics.fmean(s.f1):>8.4f} {min(s.f1):>8.4f} "
+                f"{statistics.fmean(s.precision):>8.4f} {statistics.fmean(s.recall):>8.4f} "
+                f"{s.false_changes:>6} {s.missed_changes:>7} {s.pairs:>6} {statistics.fmean(s.ms):>8.1f} {s.errors:>6}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        type=Path,
+        help=f"corpus folder (repeatable; default {DEFAULT_CORPUS})",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per page; the median is kept (default 3)")
+    parser.add_argument("--per-page", action="store_true", help="print every page's scores and every change error")
+    args = parser.parse_args(argv)
+    corpora = args.corpus or [DEFAULT_CORPUS]
+    pages = [p for corpus in corpora for p in load_pages(corpus)]
+    # warm up imports and parsers so the first page does not pay for them
+    for fn in EXTRACTORS.values():
+        fn(b"<html><body><p>warm up</p></body></html>", "text/html")
+    print(f"corpora: {', '.join(str(c) for c in corpora)}; {sum(p.reference is not None for p in pages)} pages with references")
+    results = run(pages, max(1, args.repeat), args.per_page)
+    print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
