@@ -661,12 +661,19 @@ class MainWindow(QMainWindow):
 
     def fetch_selected(self) -> None:
         policy = self.current_policy()
-        if policy is not None:
+        if policy is None:
+            return
+        last = self.settings.last_fetch(policy.url)
+        if last is None:
             self.start_fetch(PolicyRequest(policy.url, "", self.settings.archive_prefixes[0], None, None))
+        else:
+            prefix, kind, start, end = last
+            self.start_fetch(PolicyRequest(policy.url, "", prefix, start, end, kind))
 
     def start_fetch(self, request: PolicyRequest) -> Task:
         """Create the policy, then fetch its history from the chosen archive (cancellable)."""
         self.settings.remember_prefix(request.prefix)
+        self.settings.remember_fetch(request.url, request.prefix, request.kind, request.from_date, request.to_date)
         self.message_bar.dismiss()
         task = self._run(job_fetch(self.archive, request, self.fetch_factory), name="fetch",
                         on_progress=self._fetch_progress, on_finished=self._fetch_done,

@@ -49,6 +49,14 @@ def _local_hhmm(when: datetime | None) -> str:
     return when.astimezone().strftime("%H:%M")
 
 
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, StorageError | OSError) and ("no space left" in text or "disk is full" in text
+                                                        or "disk quota" in text)
+
+
 def describe(exc: BaseException) -> Message:
     """What to tell the user about ``exc``: the specific cause and what to do."""
     if isinstance(exc, CancelledError):
@@ -73,11 +81,11 @@ def describe(exc: BaseException) -> Message:
     if type(exc) is NetworkError:
         return Message(ERROR, f"No network: {exc}. Check the connection and fetch again; it resumes where it "
                               "stopped.")
-    if isinstance(exc, ArchiveNotWritableError):
-        return Message(ERROR, f"{exc}".replace("with --archive or POLICYDIFF_ARCHIVE", "with File → Open Archive"))
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    if _disk_full(exc):
         return Message(ERROR, "The disk is full: nothing more can be saved. Free some space and try again; "
                               "what was saved before is intact.")
+    if isinstance(exc, ArchiveNotWritableError):
+        return Message(ERROR, f"{exc}".replace("with --archive or POLICYDIFF_ARCHIVE", "with File → Open Archive"))
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return Message(ERROR, f"Permission denied: {exc.filename or exc}. Choose a folder you can write to.")
     if isinstance(exc, StorageError | ExtractionError | UsageError | NetworkError | ArchiverError):

@@ -60,5 +60,22 @@ class Settings:
         saved = [p for p in self.archive_prefixes if p not in (prefix, DEFAULT_ARCHIVE_PREFIX)]
         self.q.setValue("fetch/prefixes", [prefix, *saved][:MAX_RECENT])
 
+    def remember_fetch(self, url: str, prefix: str, kind: str, from_date: str | None, to_date: str | None) -> None:
+        """How a policy was last fetched, so Fetch History (F5) asks the same archive the same way."""
+        self.q.setValue(f"fetch/last/{_key(url)}", [prefix, kind, from_date or "", to_date or ""])
+
+    def last_fetch(self, url: str) -> tuple[str, str, str | None, str | None] | None:
+        value = self.q.value(f"fetch/last/{_key(url)}")
+        if not isinstance(value, list) or len(value) != 4:
+            return None
+        prefix, kind, start, end = (str(v) for v in value)
+        return prefix, kind, start or None, end or None
+
     def sync(self) -> None:
         self.q.sync()
+
+
+def _key(url: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]  # QSettings keys cannot hold '/' freely

@@ -165,7 +165,10 @@ def test_cancel_mid_fetch_keeps_the_archive_consistent_and_resumes(qtbot: Any, w
 
     ia.hold = None
     ia.mementos.clear()
-    task = window.start_fetch(request_for(ia))
+    qtbot.waitUntil(lambda: window.current_policy() is not None)
+    with qtbot.waitSignal(window.fetch_action.triggered):
+        window.fetch_action.trigger()  # F5: the same archive, asked the same way
+    task = window.progress.tasks[-1]
     with qtbot.waitSignal(task.signals.finished, timeout=60_000) as blocker:
         pass
     assert blocker.args[0].skipped == 2 and blocker.args[0].downloaded == 2

@@ -34,6 +34,7 @@ def test_rate_limited_says_until_when_in_local_time() -> None:
         (NetworkError("connection refused"), "No network"),
         (ConnectionBlockedError("web.archive.org", None), "refusing connections"),
         (OSError(errno.ENOSPC, "No space left on device"), "disk is full"),
+        (ArchiveNotWritableError("/a", "No space left on device"), "disk is full"),
         (ArchiveNotWritableError("/ro", "read-only file system"), "File → Open Archive"),
         (InvalidURLError("ftp://x", "not http(s)"), "Not a web page URL"),
     ],
