@@ -13,7 +13,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelection, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,6 +52,8 @@ from .workers import Task, cancel_all, run_task
 log = logging.getLogger(__name__)
 
 DIFF_CACHE_SIZE = 16
+SIZES_PROGRESS_FROM = 20  # versions; fewer are measured in well under a second
+BUSY_DELAY_MS = 150  # a diff still running after this greys the compare view
 
 
 # --- background jobs: plain functions ``job(cancel, report)`` run by ui.workers (no Qt inside) ---------
@@ -331,6 +333,8 @@ class MainWindow(QMainWindow):
         self.version_view.selectionModel().currentRowChanged.connect(self._version_selected)
 
         self.compare = CompareView()
+        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(lambda: self.compare.setEnabled(False))
         self.compare.optionsChanged.connect(self._options_changed)
         self.compare.statsChanged.connect(self._show_stats)
         self.left_combo = QComboBox()
@@ -557,6 +561,8 @@ class MainWindow(QMainWindow):
                 job_change_sizes(self.archive, versions, self._text_cache), name="change sizes",
                 on_progress=lambda p: self._change_size(generation, p),
                 on_finished=lambda _r: self._sizes_done(generation), on_failed=self._failed_quietly)
+            if len(versions) > SIZES_PROGRESS_FROM:  # long enough to show, and to offer a cancel
+                self.progress.add(self._sizes_task, f"Measuring the changes between {len(versions)} versions…")
 
     def _change_size(self, generation: int, item: object) -> None:
         if generation == self._generation and isinstance(item, tuple):
@@ -619,10 +625,11 @@ class MainWindow(QMainWindow):
         if self._diff_task is not None:
             self._diff_task.cancel()
         self.stats_label.setText(f"Comparing {titles[0]} with {titles[1]}…")
+        self._busy_timer.start()
         self._diff_task = self._run(
             job_diff(self.archive, a.text_sha256, b.text_sha256, self._options, self._text_cache),
             name="diff", on_finished=lambda r: self._diff_ready(generation, key, r, titles),
-            on_failed=self._failed)
+            on_failed=self._diff_failed)
         return self._diff_task
 
     def _diff_ready(self, generation: int, key: Any, result: DiffResult, titles: tuple[str, str]) -> None:
@@ -634,6 +641,8 @@ class MainWindow(QMainWindow):
     def _show_diff(self, generation: int, result: DiffResult, titles: tuple[str, str]) -> None:
         if generation != self._diff_generation:
             return
+        self._busy_timer.stop()
+        self.compare.setEnabled(True)
         self.compare.set_result(result, *titles)
         self.diffShown.emit(result)
 
@@ -824,6 +833,12 @@ class MainWindow(QMainWindow):
 
     def _failed(self, exc: BaseException) -> None:
         self.message_bar.show_error(exc)
+
+    def _diff_failed(self, exc: BaseException) -> None:
+        self._busy_timer.stop()
+        self.compare.setEnabled(True)
+        if not isinstance(exc, CancelledError):  # a newer request replaced it
+            self._failed(exc)
 
     def _failed_quietly(self, exc: BaseException) -> None:
         log.info("change sizes not computed: %s", exc)
