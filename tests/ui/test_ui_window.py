@@ -199,3 +199,26 @@ def test_the_last_archive_is_reopened_unless_one_is_named(tmp_path: Path, monkey
     assert choose_root(tmp_path / "named", settings) == tmp_path / "named"
     monkeypatch.setenv("POLICYDIFF_ARCHIVE", str(tmp_path / "default"))
     assert choose_root(tmp_path / "default", settings) == tmp_path / "default"
+
+
+def test_only_the_last_of_several_quick_picks_is_shown(qtbot: Any, demo: Archive, tmp_path: Path) -> None:
+    win = open_window(qtbot, demo, tmp_path / "s.ini")
+    with qtbot.waitSignal(win.diffShown, timeout=30_000):
+        pass
+    tinder = next(i for i in range(win.policy_model.rowCount()) if "Tinder" in win.policy_model.policy(i).label)
+    win.policy_view.setCurrentIndex(win.policy_model.index(tinder))
+    qtbot.waitUntil(lambda: win.version_model.rowCount() == 7)
+    shown: list[Any] = []
+    win.diffShown.connect(shown.append)
+    for row in (1, 2, 3, 4):
+        win.version_view.selectRow(row)
+    qtbot.waitUntil(lambda: win.compare.right_title.text() == win.right_combo.currentText())
+    from ui.workers import running_tasks
+
+    qtbot.waitUntil(lambda: not any(t.name == "diff" for t in running_tasks()))  # stale results arrived
+    assert (win.left_combo.currentIndex(), win.right_combo.currentIndex()) == (3, 4)
+    assert win.compare.left_title.text() == win.left_combo.currentText()
+    assert shown[-1] is win.compare.result
+    assert not win.message_bar.isVisible()
+    qtbot.waitUntil(lambda: all(win.version_model.change(i) is not None for i in range(1, 7)))
+    assert [p.change for p in win.timeline.points()[1:]] == [win.version_model.change(i) for i in range(1, 7)]
