@@ -68,9 +68,9 @@ class Alignment:
     def mirrored(self) -> Alignment:
         """The alignment of the swapped pair (right, left)."""
         return Alignment(
-            tuple((j, i) for i, j in self.equal),
-            tuple(g.mirrored() for g in self.groups),
-            tuple((j, i, _mirror(d)) for i, j, d in self.move),
+            tuple([(j, i) for i, j in self.equal]),
+            tuple([g.mirrored() for g in self.groups]),
+            tuple([(j, i, _mirror(d)) for i, j, d in self.move]),
         )
 
 
@@ -151,6 +151,14 @@ class _Aligner(Matcher):
             lefts = [i for i in range(l0, l1) if i in free_left]
             rights = [j for j in range(r0, r1) if j in free_right]
             if not lefts or not rights:
+                continue
+            if len(lefts) == 1 and len(rights) == 1 and l1 - l0 == 1 and r1 - r0 == 1:
+                # one block edited in place (the most common gap): what walk and grow would give
+                d = self.similar(l0, r0)
+                if d is not None:
+                    groups.append(Group((l0,), (r0,), (d.left_spans,), (d.right_spans,), d.similarity))
+                    free_left.discard(l0)
+                    free_right.discard(r0)
                 continue
             small = len(lefts) * len(rights) <= SMALL_GAP_PAIRS
             # Most likely edits in place, walked in order. If that pairs neither all blocks of the

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 
-from .model import Block, BlockKind, new_block
+from .model import Block, BlockKind, _BlockInit, new_block
 
 _BLANK = r"[^\S\n]*(?:\n|\Z)"
 # A line that starts a new block (used to stop paragraph and list-item continuation).
@@ -76,6 +76,7 @@ def split_blocks(text: str) -> tuple[Block, ...]:
         pos, line = lead, text.count("\n", 0, lead)
     append = blocks.append
     kinds = _KIND_BY_GROUP
+    twin, block_class = _BlockInit, Block
     paragraph = BlockKind.PARAGRAPH
     heading = BlockKind.HEADING
     index = len(blocks)
@@ -93,7 +94,9 @@ def split_blocks(text: str) -> tuple[Block, ...]:
                     kind = heading
             chunk = text[pos:end]
             count = chunk.count("\n")
-            append(new_block(kind, chunk, pos, end, index, line, count if chunk[-1] == "\n" else count + 1))
+            b = twin(kind, chunk, pos, end, index, line, count if chunk[-1] == "\n" else count + 1)
+            b.__class__ = block_class  # type: ignore[assignment]  # as new_block, without a call per block
+            append(b)  # type: ignore[arg-type]
             index += 1
             line += count
             pos = end
@@ -121,6 +124,7 @@ def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, .
         by_text[b.text].append(b.index)
     rblocks: list[Block] = []
     append = rblocks.append
+    twin, block_class = _BlockInit, Block
     pos = line = 0
     left_lead = nl > 0 and lblocks[0].kind is BlockKind.BLANK
     k = 1 if left_lead else 0
@@ -143,7 +147,9 @@ def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, .
                 if b.start == pos and b.index == len(rblocks) and b.line == line:
                     append(b)
                 else:
-                    append(new_block(b.kind, b.text, pos, pos + size, len(rblocks), line, b.lines))
+                    nb = twin(b.kind, b.text, pos, pos + size, len(rblocks), line, b.lines)
+                    nb.__class__ = block_class  # type: ignore[assignment]  # as new_block, without a call per block
+                    append(nb)  # type: ignore[arg-type]
                 line += b.text.count("\n")
                 pos += size
                 k += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .align import Alignment, Group, align
 from .blocks import split_pair
-from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind, new_row
+from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind, _RowInit, new_row
 from .words import TokenCodec, count_words, touched_words
 
 _DEFAULT_OPTIONS = DiffOptions()
@@ -23,7 +23,8 @@ def diff_texts(left: str, right: str, options: DiffOptions = _DEFAULT_OPTIONS) -
     else:
         alignment = align(rblocks, lblocks, options, codec).mirrored()
     rows = _rows(lblocks, rblocks, alignment)
-    return DiffResult(rows, _stats(rows, left, right, lblocks, rblocks), left, right, options)
+    stats = _stats(rows, lblocks, rblocks, codec.normalises)
+    return DiffResult(rows, stats, left, right, options)
 
 
 def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment) -> tuple[DiffRow, ...]:
@@ -62,12 +63,15 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
                 )
 
     equal_kind = RowKind.EQUAL
+    twin, row_class = _RowInit, DiffRow
     groups = 0
     for i, j, g in anchors:
         if i != li or j != ri:
             flush(i, j)
         if g is None:
-            append(new_row(equal_kind, lblocks[i], rblocks[j]))
+            row = twin(equal_kind, lblocks[i], rblocks[j])
+            row.__class__ = row_class  # type: ignore[assignment]  # as new_row, without a call per row
+            append(row)  # type: ignore[arg-type]
             li, ri = i + 1, j + 1
             continue
         group_id = None
@@ -86,7 +90,10 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
 
 
 def _stats(
-    rows: tuple[DiffRow, ...], left: str, right: str, lblocks: tuple[Block, ...], rblocks: tuple[Block, ...]
+    rows: tuple[DiffRow, ...],
+    lblocks: tuple[Block, ...],
+    rblocks: tuple[Block, ...],
+    normalised: bool,
 ) -> DiffStats:
     added = removed = changed = 0
     changed_rows = 0
@@ -126,19 +133,24 @@ def _stats(
                 halves.setdefault(row.move_id, []).append(n)
         changed += sum(min(v) for v in halves.values() if len(v) == 2)
     # Words per side: blocks end in whitespace (all but the last), so a text's words are the sum of
-    # its blocks' words, and those of blocks with the same text in a row are counted once for both.
-    same: list[str] = []
-    lonly: list[str] = []
-    ronly: list[str] = []
-    for row in rows:
-        lb, rb = row.left, row.right
-        if lb is not None and rb is not None and (lb is rb or lb.text == rb.text):
-            same.append(lb.text)
-            continue
-        if lb is not None:
-            lonly.append(lb.text)
-        if rb is not None:
-            ronly.append(rb.text)
+    # its blocks' words, and those of blocks with the same words in a row are counted once for both
+    # (equal rows, unless the options make different texts equal).
+    equal = RowKind.EQUAL
+    if not normalised:
+        same = [row.left.text for row in rows if row.kind is equal]  # type: ignore[union-attr]
+        lonly = [row.left.text for row in rows if row.kind is not equal and row.left is not None]
+        ronly = [row.right.text for row in rows if row.kind is not equal and row.right is not None]
+    else:
+        same, lonly, ronly = [], [], []
+        for row in rows:
+            lb, rb = row.left, row.right
+            if lb is not None and rb is not None and (lb is rb or lb.text == rb.text):
+                same.append(lb.text)
+                continue
+            if lb is not None:
+                lonly.append(lb.text)
+            if rb is not None:
+                ronly.append(rb.text)
     shared = count_words(" ".join(same))
     lw, rw = shared + count_words(" ".join(lonly)), shared + count_words(" ".join(ronly))
     total = lw + rw
