@@ -497,7 +497,9 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self._generation += 1
         self._diff_generation += 1
-        if not cancel_all(wait_ms=5000):
+        if cancel_all(wait_ms=5000):
+            self.archive.close()  # checkpoints SQLite's WAL; reads reopen it if the window is shown again
+        else:
             log.warning("background jobs still running after cancel")
         super().closeEvent(event)
 
@@ -820,6 +822,8 @@ class MainWindow(QMainWindow):
             self.message_bar.show_error(exc)
             return
         cancel_all(wait_ms=5000)
+        if archive.root != self.archive.root:
+            self.archive.close()
         self.archive = archive
         self.settings.last_archive = str(Path(path).resolve())
         self._text_cache.clear()
