@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QUrl, Signal, SignalInstance
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -132,7 +132,7 @@ class CaptureDetails(QWidget):
         if c and c.memento_url:
             QGuiApplication.clipboard().setText(c.memento_url)
 
-    def _emit(self, signal: Signal) -> None:
+    def _emit(self, signal: SignalInstance) -> None:
         c = self.current()
         if c is not None:
-            signal.emit(c)  # type: ignore[attr-defined]
+            signal.emit(c)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -811,7 +812,7 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for path in self.settings.recent_archives:
-            self.recent_menu.addAction(path, lambda p=path: self.open_archive(p))
+            self.recent_menu.addAction(path, partial(self.open_archive, path))
 
     def open_archive(self, path: str) -> None:
         from .app import open_archive

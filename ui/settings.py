@@ -44,16 +44,12 @@ class Settings:
 
     @property
     def recent_archives(self) -> list[str]:
-        value = self.q.value("archive/recent", [])
-        if isinstance(value, str):
-            return [value] if value else []
-        return [str(v) for v in (value or [])]
+        return _strings(self.q.value("archive/recent", []))
 
     @property
     def archive_prefixes(self) -> list[str]:
         """Replay prefixes the user fetched from, the Wayback Machine first."""
-        value = self.q.value("fetch/prefixes", [])
-        saved = [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+        saved = _strings(self.q.value("fetch/prefixes", []))
         return [DEFAULT_ARCHIVE_PREFIX, *(p for p in saved if p and p != DEFAULT_ARCHIVE_PREFIX)]
 
     def remember_prefix(self, prefix: str) -> None:
@@ -79,3 +75,12 @@ def _key(url: str) -> str:
     import hashlib
 
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]  # QSettings keys cannot hold '/' freely
+
+
+def _strings(value: object) -> list[str]:
+    """A QSettings list (an INI file gives back a bare string for a one-item list)."""
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return []
