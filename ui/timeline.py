@@ -88,6 +88,24 @@ class TimelineWidget(QWidget):
                 best, best_d = i, d
         return self._points[best].index if best >= 0 else -1
 
+    def _paint_years(self, painter: QPainter, rect: QRectF, fm: QFontMetrics, grid: QColor) -> None:
+        """A faint line and label at each new year between the first and the last version."""
+        lo = to_datetime(self._points[0].timestamp)
+        hi = to_datetime(self._points[-1].timestamp)
+        span = (hi - lo).total_seconds() or 1.0
+        edge = fm.horizontalAdvance("0000-00-00") + 8
+        for year in range(lo.year + 1, hi.year + 1):
+            moment = lo.replace(year=year, month=1, day=1, hour=0, minute=0, second=0)
+            x = rect.left() + (moment - lo).total_seconds() / span * rect.width()
+            painter.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            if rect.left() + edge < x < rect.right() - edge:
+                label = str(year)
+                w = fm.horizontalAdvance(label)
+                painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+                painter.drawText(QRectF(x - w / 2, rect.bottom() + 4, w + 2, fm.height()),
+                                 Qt.AlignmentFlag.AlignCenter, label)
+
     # --- events --------------------------------------------------------------------------------
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -139,6 +157,7 @@ class TimelineWidget(QWidget):
         if len(self._points) > 1:
             painter.drawText(QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height()),
                              Qt.AlignmentFlag.AlignRight, display(last)[:10])
+            self._paint_years(painter, rect, fm, grid)
         accent = pal.color(QPalette.ColorRole.Highlight)
         stem = QColor(accent)
         stem.setAlpha(110)
