@@ -91,8 +91,13 @@ def build_archive(root: Path, slugs: tuple[str, ...] | None = None) -> Archive:
 
 @pytest.fixture(scope="session")
 def corpus_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("corpus-archive")
-    build_archive(root).close()
+    # Each test module that imports this fixture gets its own session-scoped copy of the definition,
+    # so the archive is built once per session under a fixed name and reused by the others.
+    root = tmp_path_factory.getbasetemp() / "corpus-archive"
+    done = root / "built"
+    if not done.exists():
+        build_archive(root).close()
+        done.write_text("ok")
     yield root
 
 

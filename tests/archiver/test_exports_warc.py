@@ -116,6 +116,7 @@ def test_metadata_records_hold_provenance(exported: Path) -> None:
     ]["headers"]
 
 
+@pytest.mark.slow
 def test_reimporting_the_export_gives_the_same_captures(
     exported: Path,
     corpus_archive: Path,
