@@ -222,3 +222,35 @@ def test_only_the_last_of_several_quick_picks_is_shown(qtbot: Any, demo: Archive
     assert not win.message_bar.isVisible()
     qtbot.waitUntil(lambda: all(win.version_model.change(i) is not None for i in range(1, 7)))
     assert [p.change for p in win.timeline.points()[1:]] == [win.version_model.change(i) for i in range(1, 7)]
+
+
+def test_capture_actions_open_and_copy_the_memento(qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+    class Browser(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.opened: list[str] = []
+
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.opened.append(url.toString())
+
+    arc = small_archive(tmp_path / "a")
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    qtbot.waitUntil(lambda: win.details.current() is not None)
+    win.tabs.setCurrentWidget(win.details)
+    capture = win.details.current()
+    assert capture.timestamp == "20210102000000"
+    text = win.details.info.toPlainText()
+    assert capture.sha256 in text and "Content-Type" in text and "200" in text
+    browser = Browser()
+    QDesktopServices.setUrlHandler("https", browser, "open")
+    try:
+        win.details.open_action.trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
+    assert browser.opened == [f"https://web.archive.org/web/20210102000000/{capture.original_url}"]
+    win.details.copy_action.trigger()
+    assert QGuiApplication.clipboard().text() == capture.memento_url
