@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QListView,
     QMainWindow,
@@ -37,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.diffing import DiffOptions, DiffResult
-from archiver.errors import CancelledError
+from archiver.errors import ArchiverError, CancelledError
 from archiver.models import Capture, Policy, Progress, Version
 from archiver.storage import Archive
 
@@ -716,11 +717,33 @@ class MainWindow(QMainWindow):
             "Policies (*.md *.txt *.html *.htm *.pdf *.warc *.warc.gz);;Princeton-Leuven Markdown (*.md *.txt);;"
             "WARC (*.warc *.warc.gz);;All files (*)")
         if paths:
+            self.import_with_url(paths)
+
+    def import_with_url(self, paths: list[str]) -> None:
+        """HTML and PDF copies need the page URL they are copies of: ask for it (PLLC and WARC carry theirs)."""
+        needs_url = [p for p in paths if p.lower().endswith((".html", ".htm", ".pdf"))]
+        if not needs_url:
             self.start_import(paths)
+            return
+        policy = self.current_policy()
+        url, ok = QInputDialog.getText(
+            self, "Import Files", f"Page URL these {len(needs_url)} HTML/PDF files are copies of:",
+            text=policy.url if policy else "")
+        if not ok:
+            return
+        try:
+            from archiver.urls import normalize_url
+
+            url = normalize_url(url)
+        except ArchiverError as exc:
+            self.message_bar.show_error(exc)
+            return
+        self.start_import(paths, url)
 
     def start_import(self, paths: list[str], url: str | None = None) -> Task:
-        policy = self.current_policy()
-        url = url or (policy.url if policy else None)
+        if url is None:
+            policy = self.current_policy()
+            url = policy.url if policy else None
         task = self._run(job_import(self.archive, paths, url), name="import",
                         on_finished=self._import_done, on_failed=self._failed)
         self.progress.add(task, f"Importing {len(paths)} files…")
@@ -747,7 +770,7 @@ class MainWindow(QMainWindow):
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.start_import(paths)
+            self.import_with_url(paths)
 
     # --- exports ------------------------------------------------------------------------------
 

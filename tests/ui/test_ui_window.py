@@ -254,3 +254,17 @@ def test_capture_actions_open_and_copy_the_memento(qtbot: Any, tmp_path: Path) -
     assert browser.opened == [f"https://web.archive.org/web/20210102000000/{capture.original_url}"]
     win.details.copy_action.trigger()
     assert QGuiApplication.clipboard().text() == capture.memento_url
+
+
+def test_importing_html_copies_of_a_page(qtbot: Any, tmp_path: Path) -> None:
+    corpus = Path(__file__).resolve().parents[1] / "data" / "corpus" / "tinder-privacy"
+    arc = Archive.open(tmp_path / "a")
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    files = [str(corpus / "20220407003230.html"), str(corpus / "20230120003318.html")]
+    task = win.start_import(files, "https://policies.tinder.com/privacy/intl/en/")
+    assert win.progress.isVisible()
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    assert "Imported 2 of 2" in win.message_bar.label.text()
+    qtbot.waitUntil(lambda: win.version_model.rowCount() == 2)
+    assert all(c.source.value == "file" for v in win.version_model.versions() for c in v.captures)
