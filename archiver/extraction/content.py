@@ -23,7 +23,7 @@ DESCENT_SHARE = 0.86
 
 _ALWAYS_DROP = frozenset(
     {
-        "script", "style", "noscript", "template", "nav", "aside", "form", "dialog", "button", "select",
+        "script", "style", "noscript", "template", "nav", "aside", "dialog", "select",
         "input", "textarea", "iframe", "object", "embed", "svg", "canvas", "video", "audio", "head",
         "menu", "label", "option", "datalist", "output", "progress", "meter",
     }
@@ -66,26 +66,55 @@ def _attr_text(el: Tag, name: str) -> str:
     return str(value)
 
 
-def _is_boilerplate(el: Tag, in_section: bool) -> bool | str:
+#: A form with more text than this wraps the page (ASP.NET WebForms does): keep it.
+_FORM_MAX_CHARS = 2000
+_HEADING_NAMES = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "summary"})
+
+
+class _Page:
+    """Facts about the whole page that element decisions need, computed on first use."""
+
+    def __init__(self, root: Tag) -> None:
+        self.root = root
+        self._controlled: set[str] | None = None
+
+    def controlled(self) -> set[str]:
+        """ids of elements that a toggle (``aria-controls``) shows and hides: accordion panels."""
+        if self._controlled is None:
+            ids: set[str] = set()
+            for el in self.root.find_all(attrs={"aria-controls": True}):
+                ids.update(str(el.get("aria-controls") or "").split())
+            self._controlled = ids
+        return self._controlled
+
+
+def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
     """False to keep ``el``; True to drop it; "banner" for a page banner (it may hold the title)."""
     name = el.name
     if name in _ALWAYS_DROP:
         return True
     attrs = el.attrs
+    if name == "form":
+        return len(el.get_text()) < _FORM_MAX_CHARS
+    if name == "button":  # an accordion toggle or a heading's button is the section's title
+        parent = el.parent
+        keep = "aria-expanded" in attrs or "aria-controls" in attrs or (parent is not None and parent.name in _HEADING_NAMES)
+        return not keep
     if name == "header" and not in_section:
         return "banner"
     if name == "footer" and not in_section:
         return True
     if not attrs:
         return False
-    if "hidden" in attrs or attrs.get("aria-hidden") == "true" or attrs.get("aria-modal") == "true":
+    if attrs.get("aria-modal") == "true":
         return True
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true" or _hidden_style(attrs.get("style")):
+        # a collapsed accordion panel is policy text one click away; anything else hidden goes
+        ident = attrs.get("id")
+        return not (isinstance(ident, str) and ident in page.controlled())
     role = attrs.get("role")
     if isinstance(role, str) and role.lower() in _LANDMARK_ROLES:
         return "banner" if role.lower() == "banner" else True
-    style = attrs.get("style")
-    if isinstance(style, str) and _HIDDEN_STYLE.search(style):
-        return True
     if name in _NEVER_BY_NAME:
         return False
     classes = attrs.get("class")
@@ -97,8 +126,13 @@ def _is_boilerplate(el: Tag, in_section: bool) -> bool | str:
     return False
 
 
+def _hidden_style(style: object) -> bool:
+    return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+
+
 def clean(root: Tag) -> None:
     """Remove boilerplate elements from ``root`` in place (one walk, iterative)."""
+    page = _Page(root)
     doomed: list[Tag] = []
     banners: list[Tag] = []
     stack: list[tuple[Tag, bool]] = [(root, False)]
@@ -107,7 +141,7 @@ def clean(root: Tag) -> None:
         for child in node.children:
             if not isinstance(child, Tag):
                 continue
-            verdict = _is_boilerplate(child, in_section)
+            verdict = _is_boilerplate(child, in_section, page)
             if verdict == "banner":
                 banners.append(child)
             elif verdict:

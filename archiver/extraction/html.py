@@ -11,7 +11,7 @@ from ..errors import ExtractionError
 from ..models import ExtractionRule
 from .content import apply_rules, clean, main_content, policy_heading
 from .markdown import collapse_spaces
-from .render import render_markdown
+from .render import render_element, render_markdown
 
 #: Elements whose content is never text, removed before parsing (cheap, and `<noscript>` first:
 #: ``<noscript><iframe/></noscript>`` derails HTML parsers, PERFORMANCE.md).
@@ -20,6 +20,8 @@ _PREPASS = re.compile(
     r"|<svg\b.*?</svg\s*>|<!--.*?-->",
     re.I | re.S,
 )
+#: Elements cut before parsing when their start and end tags balance (nested ones included).
+_CUT_BALANCED = re.compile(r"<(/?)(nav|aside|select|svg|math|dialog)\b[^>]*>", re.I)
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
 _LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
 
@@ -36,7 +38,8 @@ class HtmlText:
 def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestamp: str = "") -> HtmlText:
     script_chars = sum(len(m) for m in _SCRIPT.findall(html)) + 2000 * len(re.findall(r"<script\b[^>]*\bsrc=", html, re.I))
     lang_match = _LANG.search(html[:5000])
-    stripped = _PREPASS.sub(" ", html)
+    # NUL is ignored by browsers in text but lxml turns it into U+FFFD
+    stripped = _cut_balanced(_PREPASS.sub(" ", html.replace("\x00", "")))
     try:
         soup = BeautifulSoup(stripped, "lxml")
     except Exception as exc:  # lxml/bs4 raise assorted errors on pathological input
@@ -59,7 +62,7 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
             heading = policy_heading(content)
             markdown = render_markdown(content)
             if heading is not None:
-                markdown = render_markdown(heading) + "\n\n" + markdown
+                markdown = render_element(heading) + "\n\n" + markdown
     except RecursionError:
         raise ExtractionError("HTML nested too deeply to extract") from None
     return HtmlText(
@@ -69,3 +72,30 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
         script_chars=script_chars,
         html_chars=len(html),
     )
+
+
+def _cut_balanced(html: str) -> str:
+    """Remove nav, aside, select, svg, math and dialog elements whose tags balance; unbalanced ones
+    are left for the parser and :func:`clean` (the result is the same, only cheaper)."""
+    pieces: list[str] = []
+    last = 0
+    open_name = ""
+    depth = 0
+    start = 0
+    for match in _CUT_BALANCED.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if not open_name:
+            if closing or match.group(0).endswith("/>"):
+                continue
+            open_name, depth, start = name, 1, match.start()
+        elif name == open_name:
+            depth += -1 if closing else (0 if match.group(0).endswith("/>") else 1)
+            if depth == 0:
+                pieces.append(html[last:start])
+                pieces.append(" ")
+                last = match.end()
+                open_name = ""
+    if not pieces:
+        return html
+    pieces.append(html[last:])
+    return "".join(pieces)

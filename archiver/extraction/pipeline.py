@@ -15,7 +15,10 @@ from .quality import guess_language, text_flags
 #: Bump whenever the text extracted from the same bytes can change.
 EXTRACTOR_VERSION = "extract-1"
 
-_WORD = re.compile(r"\w+", re.U)
+#: A word: a run of letters or digits; in Chinese and Japanese script, which has no spaces, each
+#: ideograph or kana counts as one.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 _BINARY_MAGIC = (
     (b"\x89PNG", "image/png"),
     (b"GIF8", "image/gif"),

@@ -25,28 +25,29 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 
 
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def guess_language(text: str, declared: str = "") -> str:
-    """A two-letter language code from script and stop words; ``declared`` (``<html lang>``) breaks ties."""
-    sample = text[:30000]
-    cjk = Counter()  # type: Counter[str]
-    letters = 0
-    for ch in sample:
-        o = ord(ch)
-        if ch.isalpha():
-            letters += 1
-            if 0x3040 <= o <= 0x30FF:
-                cjk["ja"] += 1
-            elif 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF:
-                cjk["ko"] += 1
-            elif 0x4E00 <= o <= 0x9FFF:
-                cjk["zh"] += 1
-            elif 0x0400 <= o <= 0x04FF:
-                cjk["ru"] += 1
-    if letters and sum(cjk.values()) > 0.3 * letters:
-        if cjk["ja"] > 0.05 * letters:
-            return "ja"
-        return cjk.most_common(1)[0][0]
-    words = [w.lower() for w in _WORD.findall(sample)[:5000]]
+    """A two-letter language code from script and stop words; ``declared`` (``<html lang>``) is the
+    answer when the text says too little."""
+    sample = text[:20000]
+    letters = len(_LETTER.findall(sample))
+    if letters:
+        kana = len(_KANA.findall(sample))
+        hangul = len(_HANGUL.findall(sample))
+        han = len(_HAN.findall(sample))
+        if kana + hangul + han > 0.3 * letters:
+            if kana > 0.05 * letters:
+                return "ja"
+            return "ko" if hangul > han else "zh"
+        if len(_CYRILLIC.findall(sample)) > 0.5 * letters:
+            return declared if declared in ("uk", "bg", "sr", "mk", "be") else "ru"
+    words = [w.lower() for w in _WORD.findall(sample)[:4000]]
     if not words:
         return declared
     counts = Counter(words)

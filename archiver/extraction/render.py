@@ -30,7 +30,7 @@ _DROP = frozenset(
     {
         "script", "style", "noscript", "template", "head", "title", "meta", "link", "base", "img", "svg",
         "math", "canvas", "video", "audio", "source", "track", "picture", "iframe", "object", "embed",
-        "input", "select", "textarea", "button", "map", "area", "param", "wbr",
+        "input", "select", "textarea", "map", "area", "param", "wbr",
     }
 )  # fmt: skip
 _SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
@@ -47,9 +47,9 @@ class _Out:
         self.blocks: list[str] = []
         self.para: list[str] = []
 
-    def flush(self) -> None:
+    def flush(self, escape: bool = True) -> None:
         if self.para:
-            text = _finish_inline("".join(self.para))
+            text = _finish_inline("".join(self.para), escape)
             self.para = []
             if text:
                 self.blocks.append(text)
@@ -60,20 +60,28 @@ class _Out:
             self.blocks.append(text)
 
 
-def _finish_inline(text: str) -> str:
+def _finish_inline(text: str, escape: bool = True) -> str:
     """Collapse spaces around the line breaks of one paragraph; escape a misleading line start."""
     lines = [" ".join(part.split(" ")).strip() for part in text.split("\n")]
     lines = [re.sub(r" {2,}", " ", line) for line in lines]
     out: list[str] = []
     for line in lines:
         if line:
-            out.append(_LINE_START_ESCAPE.sub(r"\\\1", line))
+            out.append(_LINE_START_ESCAPE.sub(r"\\\1", line) if escape else line)
     return "\n".join(out)
 
 
 def render_markdown(root: Tag) -> str:
     out = _Out()
     _walk(root, out)
+    out.flush()
+    return "\n\n".join(out.blocks)
+
+
+def render_element(el: Tag) -> str:
+    """``el`` itself (not only its content) as Markdown: a heading stays a heading."""
+    out = _Out()
+    _element(el, out)
     out.flush()
     return "\n\n".join(out.blocks)
 
@@ -154,7 +162,7 @@ def _inline_text(el: Tag) -> str:
     """An element's content as one paragraph (blocks joined by spaces)."""
     sub = _Out()
     _walk(el, sub)
-    sub.flush()
+    sub.flush(escape=False)
     return " ".join(b.replace("\n", " ") for b in sub.blocks).strip()
 
 
