@@ -82,7 +82,7 @@ class _Page:
         """ids of elements that a toggle (``aria-controls``) shows and hides: accordion panels."""
         if self._controlled is None:
             ids: set[str] = set()
-            for el in self.root.find_all(attrs={"aria-controls": True}):
+            for el in self.root.find_all(True, attrs={"aria-controls": True}):
                 ids.update(str(el.get("aria-controls") or "").split())
             self._controlled = ids
         return self._controlled
