@@ -129,8 +129,11 @@ def render_report(
         "stored record, not the bytes its replay returns, so it is not used as proof here. The text "
         "sha256 identifies the extracted text compared below.</p>",
         "<h2>Side-by-side comparison</h2>",
-        '<table class="diff"><thead><tr><th></th><th>' + e(left) + "</th><th></th><th>" + e(right),
-        "</th></tr></thead><tbody>",
+        # fixed halves: <colgroup> for browsers, width attributes for Qt's layout (PDF)
+        '<table class="diff" width="100%"><colgroup><col style="width:4%"><col style="width:46%">'
+        '<col style="width:4%"><col style="width:46%"></colgroup>',
+        '<thead><tr><th width="4%"></th><th width="46%">' + e(left),
+        '</th><th width="4%"></th><th width="46%">' + e(right) + "</th></tr></thead><tbody>",
         "\n".join(_html_rows(rows)),
         "</tbody></table>",
         "</body></html>\n",
