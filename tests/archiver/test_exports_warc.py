@@ -29,8 +29,8 @@ from warcio.warcwriter import WARCWriter
 from archiver.cli import main as cli_main
 from archiver.exports.paths import ExportExistsError
 from archiver.exports.warc import ascii_uri, export_warc, import_warcs
-from archiver.models import Source
-from archiver.storage import Archive
+from archiver.models import Capture, Extraction, Source
+from archiver.storage import Archive, text_sha256
 
 
 def warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
@@ -319,3 +319,36 @@ def test_ascii_target_uri_for_non_ascii_urls() -> None:
         "https://xn--bcher-kva.example/datenschutz/%C3%BCber%20uns?q=%C3%A4"
     )
     assert ascii_uri(GITHUB) == GITHUB
+
+
+def test_a_gzip_encoded_body_round_trips_byte_exact(tmp_path: Path) -> None:
+    """An archive that sent the body gzip-encoded: the WARC keeps the encoding (as the payload digest
+    requires), warcio check passes, and re-import gives back the very bytes."""
+    text = "# Privacy\n\nWe keep your e-mail address for two years.\n"
+    body = gzip.compress(
+        b"<html><body><h1>Privacy</h1><p>We keep your e-mail address.</p></body></html>", mtime=0
+    )
+    capture = Capture(
+        id=0, policy_id=0, source=Source.MEMENTO, timestamp="20200202020202", original_url="https://gz.example/p",
+        archive="http://127.0.0.1:8080/coll/", memento_url="http://127.0.0.1:8080/coll/20200202020202id_/https://gz.example/p",
+        retrieved_at="2026-11-01T00:00:00Z", http_status=200,
+        headers=(("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("X-Archive-Orig-Server", "x")),
+        content_type="text/html",
+    )  # fmt: skip
+    out = tmp_path / "gz.warc.gz"
+    with Archive.open(tmp_path / "a") as archive:
+        policy = archive.ensure_policy(capture.original_url)
+        extraction = Extraction(text=text, text_sha256=text_sha256(text), extractor_version="t", words=9)
+        archive.add_capture(policy, capture, body, extraction)
+        export_warc(archive, [policy], out)
+        before = all_captures(archive)
+    assert warcio_check(out).returncode == 0
+    with out.open("rb") as fh:
+        response = next(r for r in ArchiveIterator(fh) if r.rec_type == "response")
+        assert response.http_headers.get_header("Content-Encoding") == "gzip"
+    with Archive.open(tmp_path / "b") as again:
+        results = import_warcs(again, [str(out)])
+        assert [r.error for r in results] == [""]
+        assert all_captures(again) == before
+        stored = results[0].capture
+        assert stored is not None and again.read_body(stored) == body
