@@ -35,15 +35,15 @@ _ALTERNATIVES = (
     r"(^[ ]{0,3}\#{1,6}(?:[^\S\n].*)?(?:\n|\Z))",  # 4 heading
     r"(^[ ]{0,3}\|.*(?:\n|\Z))",  # 5 table row
     rf"(^[ \t]*(?:[-*+]|\d{{1,9}}[.)])(?:[^\S\n].*)?(?:\n|\Z){_CONT})",  # 6 list item (nested too)
-    rf"(^.*\S.*(?:\n|\Z)(?:(?!{_BLANK}|{_START}|{_SETEXT_UNDERLINE}).+(?:\n|\Z)){{0,{MAX_BLOCK_LINES - 1}}}"
-    rf"(?:{_SETEXT_UNDERLINE})?)",  # 7 paragraph
+    rf"(^.*\S.*(?:\n|\Z)(?:(?!{_BLANK}|{_START}|{_SETEXT_UNDERLINE}).+(?:\n|\Z)){{0,{MAX_BLOCK_LINES - 1}}})"
+    rf"({_SETEXT_UNDERLINE})?",  # 7 paragraph; 8 its setext underline: then it is a heading
 )
 # One alternative per block kind (the group number, ``match.lastindex``, is the kind), then the
 # blank lines that follow the block.
 _BLOCK = re.compile("(?:" + "|".join(_ALTERNATIVES) + r")(?:[^\S\n]*\n)*(?:[^\S\n]+\Z)?", re.MULTILINE)
 _LEADING_BLANKS = re.compile(r"(?:[^\S\n]*\n)+|[^\S\n]+\Z")
-_SETEXT_END = re.compile(rf"\n{_SETEXT_UNDERLINE}\Z")
 
+# ``match.lastindex`` is the last group closed: 8 when a paragraph has a setext underline.
 _KIND_BY_GROUP = (
     BlockKind.PARAGRAPH,
     BlockKind.CODE,
@@ -53,16 +53,8 @@ _KIND_BY_GROUP = (
     BlockKind.TABLE_ROW,
     BlockKind.LIST_ITEM,
     BlockKind.PARAGRAPH,
+    BlockKind.HEADING,
 )
-_KINDS = {
-    1: BlockKind.CODE,
-    2: BlockKind.CODE,
-    3: BlockKind.RULE,
-    4: BlockKind.HEADING,
-    5: BlockKind.TABLE_ROW,
-    6: BlockKind.LIST_ITEM,
-    7: BlockKind.PARAGRAPH,
-}
 
 
 def split_blocks(text: str) -> tuple[Block, ...]:
@@ -77,8 +69,6 @@ def split_blocks(text: str) -> tuple[Block, ...]:
     append = blocks.append
     kinds = _KIND_BY_GROUP
     twin, block_class = _BlockInit, Block
-    paragraph = BlockKind.PARAGRAPH
-    heading = BlockKind.HEADING
     index = len(blocks)
     while pos < n:
         # Consecutive matches tile the text; a gap (never seen in practice) restarts step by step.
@@ -86,12 +76,7 @@ def split_blocks(text: str) -> tuple[Block, ...]:
             end = m.end()
             if m.start() != pos or end == pos:
                 break
-            group = m.lastindex or 7
-            kind = kinds[group]
-            if kind is paragraph:
-                body_end = m.end(7)
-                if text.find("\n", pos, body_end - 1) != -1 and _SETEXT_END.search(text, pos, body_end):
-                    kind = heading
+            kind = kinds[m.lastindex or 7]
             chunk = text[pos:end]
             count = chunk.count("\n")
             b = twin(kind, chunk, pos, end, index, line, count if chunk[-1] == "\n" else count + 1)
@@ -189,9 +174,4 @@ def _next_block(text: str, pos: int) -> tuple[BlockKind, int]:
     if m is None or m.end() == pos:  # cannot happen for well-formed input; never loop forever
         nl = text.find("\n", pos)
         return BlockKind.PARAGRAPH, len(text) if nl == -1 else nl + 1
-    kind = _KINDS[m.lastindex or 7]
-    if kind is BlockKind.PARAGRAPH:
-        body = m.group(7)
-        if body.find("\n") < len(body) - 1 and _SETEXT_END.search(body):
-            kind = BlockKind.HEADING
-    return kind, m.end()
+    return _KIND_BY_GROUP[m.lastindex or 7], m.end()

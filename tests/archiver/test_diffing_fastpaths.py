@@ -11,7 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archiver.diffing import Block, BlockKind, DiffOptions, DiffRow, RowKind, Span, SpanKind, diff_texts
+from archiver.diffing import (
+    Block,
+    BlockKind,
+    DiffOptions,
+    DiffRow,
+    RowKind,
+    Span,
+    SpanKind,
+    diff_texts,
+    split_blocks,
+)
 from archiver.diffing.align import _exact
 from archiver.diffing.model import new_block, new_row
 from archiver.diffing.words import TokenCodec, trim_points, trimmed_diff, word_diff
@@ -130,3 +140,31 @@ def test_edits_in_place_around_a_deleted_paragraph_stay_paired() -> None:
             for s in row.left_spans
         ]
         assert all(len(m.split()) <= 1 for m in marked)
+
+
+MARKDOWN = st.text(alphabet=st.sampled_from("ab c\n\n\t-#|*`=1.>_\r\u00a0é~"), max_size=60)
+
+
+@PROPERTY
+@given(MARKDOWN, MARKDOWN, MARKDOWN)
+def test_split_pair_splits_each_side_as_split_blocks_does(a: str, b: str, c: str) -> None:
+    from archiver.diffing.blocks import split_pair
+
+    for left, right in ((a + b, a + c + b), (a + c, b + c), (a, a + b)):
+        assert split_pair(left, right) == (split_blocks(left), split_blocks(right))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Title\n=====\n", BlockKind.HEADING),
+        ("Title\n---\n\nNext\n", BlockKind.HEADING),
+        ("two\nlines\n  ===  \n", BlockKind.HEADING),
+        ("===\n", BlockKind.PARAGRAPH),
+        ("a = b\n", BlockKind.PARAGRAPH),
+        ("---\n", BlockKind.RULE),
+        ("Title\n=====", BlockKind.HEADING),
+    ],
+)
+def test_setext_headings_are_headings(text: str, expected: BlockKind) -> None:
+    assert split_blocks(text)[0].kind is expected
