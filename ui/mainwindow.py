@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -45,7 +44,7 @@ from archiver.storage import Archive
 from .compare import CompareView
 from .details import CaptureDetails
 from .dialogs import AddPolicyDialog, PolicyRequest
-from .messages import INFO, WARNING, MessageBar
+from .messages import INFO, WARNING, MessageBar, ProgressPanel
 from .models import PolicyListModel, VersionTableModel, short_date
 from .settings import Settings
 from .timeline import Point, TimelineWidget
@@ -218,55 +217,6 @@ def _export_summary(result: Any) -> str:
     if notes:
         text += f" {len(notes)} notes: {notes[0]}"
     return text
-
-
-class ProgressPanel(QWidget):
-    """Status-bar progress of the long jobs (fetch, import, export) with one Cancel button."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = QLabel()
-        self.label.setMaximumWidth(420)
-        self.bar = QProgressBar()
-        self.bar.setMaximumWidth(160)
-        self.bar.setTextVisible(False)
-        self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Cancel (Ctrl+Shift+X); what is finished is kept")
-        self.cancel_button.clicked.connect(self.cancel)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
-        self.tasks: list[Task] = []
-        self.hide()
-
-    def add(self, task: Task, message: str) -> None:
-        self.tasks.append(task)
-        task.signals.progress.connect(self._progress)
-        task.signals.done.connect(self._done)  # a bound slot: disconnected if the panel goes first
-        self.label.setText(message)
-        self.bar.setRange(0, 0)
-        self.show()
-
-    def _progress(self, p: object) -> None:
-        if isinstance(p, Progress):
-            self.bar.setRange(0, max(p.total, 0))
-            if p.total:
-                self.bar.setValue(p.done)
-            text = p.message if len(p.message) < 90 else p.message[:87] + "…"
-            self.label.setText(text)
-
-    def _done(self) -> None:
-        self.tasks = [t for t in self.tasks if t.signals is not self.sender()]
-        if not self.tasks:
-            self.hide()
-
-    def cancel(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        self.label.setText("Cancelling…")
 
 
 class MainWindow(QMainWindow):

@@ -1,4 +1,5 @@
-"""The one message path: ArchiverError → the text a user can act on, shown in a message bar.
+"""The one message path: ArchiverError → the text a user can act on, shown in a message bar; and the
+status-bar progress of long jobs, with their Cancel button.
 
 Anything that is not an ArchiverError (or a disk-full/permission OSError) is a bug: it is logged
 with its traceback and shown as a short "unexpected error" bar whose Details button shows the trace.
@@ -11,10 +12,20 @@ import logging
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
 
 from archiver.errors import (
     ArchiveNotWritableError,
@@ -30,6 +41,10 @@ from archiver.errors import (
     StorageError,
     UsageError,
 )
+from archiver.models import Progress
+
+if TYPE_CHECKING:
+    from .workers import Task
 
 log = logging.getLogger(__name__)
 
@@ -184,3 +199,52 @@ class MessageBar(QFrame):
                           QMessageBox.StandardButton.Close, self)
         box.setDetailedText(self.message.details)
         box.open()
+
+
+class ProgressPanel(QWidget):
+    """Status-bar progress of the long jobs (fetch, import, export) with one Cancel button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setMaximumWidth(420)
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(160)
+        self.bar.setTextVisible(False)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Cancel (Ctrl+Shift+X); what is finished is kept")
+        self.cancel_button.clicked.connect(self.cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self.tasks: list[Task] = []
+        self.hide()
+
+    def add(self, task: Task, message: str) -> None:
+        self.tasks.append(task)
+        task.signals.progress.connect(self._progress)
+        task.signals.done.connect(self._done)  # a bound slot: disconnected if the panel goes first
+        self.label.setText(message)
+        self.bar.setRange(0, 0)
+        self.show()
+
+    def _progress(self, p: object) -> None:
+        if isinstance(p, Progress):
+            self.bar.setRange(0, max(p.total, 0))
+            if p.total:
+                self.bar.setValue(p.done)
+            text = p.message if len(p.message) < 90 else p.message[:87] + "…"
+            self.label.setText(text)
+
+    def _done(self) -> None:
+        self.tasks = [t for t in self.tasks if t.signals is not self.sender()]
+        if not self.tasks:
+            self.hide()
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        self.label.setText("Cancelling…")
