@@ -8,7 +8,9 @@ Export (one gzipped WARC, written with warcio): a ``warcinfo`` record, then per 
   ``WARC-Source-URI`` is the memento URL the bytes came from and ``WARC-Creation-Date`` when we got
   them. Headers the archive added on replay (``Memento-Datetime``, ``Link``, ``X-Archive-Src``…) are
   left out of the HTTP block and ``X-Archive-Orig-*`` headers get their original names back;
-* a ``metadata`` record (``WARC-Concurrent-To`` the response) holding JSON provenance: the archive,
+* a ``metadata`` record (``WARC-Concurrent-To`` the response, and no ``WARC-Target-URI``, which is
+  optional there: pywb indexes metadata records that name a URI and would replay the JSON as the
+  page) holding JSON provenance: the archive,
   memento URL, retrieval time, sha256, every header exactly as received, the redirect chain, the
   tool and extractor versions. Importing our own export reads it back, so captures compare equal.
 
