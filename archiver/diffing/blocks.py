@@ -10,7 +10,7 @@ character, whatever it is (the splitter never fails: a line it cannot classify i
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 from .model import Block, BlockKind, _BlockInit, new_block
@@ -99,8 +99,10 @@ def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, .
 
     The right side reuses a left block wherever the right text continues with that block's text
     and the line after it: splitting from a block start looks no further than that, so the result
-    is the same as splitting the right text on its own. After a block that is not reused, the
-    expected left block is found again by its text.
+    is the same as splitting the right text on its own. Once a block is found in step, the whole
+    stretch the texts share from there is measured at once and its blocks are taken together (a
+    PDF text has thousands of one-line blocks). After a block that is not reused, the expected
+    left block is found again by its text.
     """
     lblocks = split_blocks(left)
     nl, m, ltext_len = len(lblocks), len(right), len(left)
@@ -120,24 +122,49 @@ def split_pair(left: str, right: str) -> tuple[tuple[Block, ...], tuple[Block, .
         else:
             append(_block(BlockKind.BLANK, right, 0, lead, 0, 0))
         pos, line = lead, right.count("\n", 0, lead)
+    ends: list[int] | None = None
     while pos < m:
         if k < nl:
             b = lblocks[k]
             nxt = left.find("\n", b.end)
             seen = ltext_len if nxt == -1 else nxt + 1  # the split of b looked at most this far
-            size = b.end - b.start
             if right.startswith(left[b.start : seen], pos) and (
                 seen < ltext_len or pos + seen - b.start == m
             ):
-                if b.start == pos and b.index == len(rblocks) and b.line == line:
-                    append(b)
+                # In step: the longest stretch the texts share from here, measured once; the left
+                # blocks inside it, each with the line after it, are the same on the right.
+                if ends is None:
+                    ends = [lb.end for lb in lblocks]
+                b0 = b.start
+                limit = seen + _common_from(left, seen, right, pos + seen - b0)
+                stop = bisect_right(ends, limit, k + 1)
+                while stop > k + 1:
+                    nxt = left.find("\n", ends[stop - 1])
+                    seen = ltext_len if nxt == -1 else nxt + 1
+                    # (a split that met the end of the text needs the right text to end there too)
+                    if seen <= limit and (seen < ltext_len or m - pos == ltext_len - b0):
+                        break
+                    stop -= 1
+                shift, di, dline = pos - b0, len(rblocks) - k, line - b.line
+                if shift == 0 and di == 0 and dline == 0:
+                    rblocks.extend(lblocks[k:stop])
                 else:
-                    nb = twin(b.kind, b.text, pos, pos + size, len(rblocks), line, b.lines)
-                    nb.__class__ = block_class  # type: ignore[assignment]  # as new_block, without a call per block
-                    append(nb)  # type: ignore[arg-type]
-                line += b.text.count("\n")
-                pos += size
-                k += 1
+                    for b in lblocks[k:stop]:
+                        nb = twin(
+                            b.kind,
+                            b.text,
+                            b.start + shift,
+                            b.end + shift,
+                            b.index + di,
+                            b.line + dline,
+                            b.lines,
+                        )
+                        nb.__class__ = block_class  # type: ignore[assignment]  # as new_block, without a call per block
+                        append(nb)  # type: ignore[arg-type]
+                last = lblocks[stop - 1]
+                pos = last.end + shift
+                line = last.line + dline + last.text.count("\n")
+                k = stop
                 continue
         kind, end = _next_block(right, pos)
         chunk = right[pos:end]
@@ -175,3 +202,23 @@ def _next_block(text: str, pos: int) -> tuple[BlockKind, int]:
         nl = text.find("\n", pos)
         return BlockKind.PARAGRAPH, len(text) if nl == -1 else nl + 1
     return _KIND_BY_GROUP[m.lastindex or 7], m.end()
+
+
+def _common_from(a: str, i: int, b: str, j: int) -> int:
+    """Length of the common beginning of ``a[i:]`` and ``b[j:]``: growing steps, then halving."""
+    limit = min(len(a) - i, len(b) - j)
+    lo, step = 0, 1024
+    while True:
+        hi = min(lo + step, limit)
+        if a[i + lo : i + hi] != b[j + lo : j + hi]:
+            break
+        if hi == limit:
+            return limit
+        lo, step = hi, step * 4
+    while lo + 1 < hi:  # a[i : i + lo] == b[j : j + lo], and they differ before hi
+        mid = (lo + hi) // 2
+        if a[i + lo : i + mid] == b[j + lo : j + mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
