@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from .align import Alignment, Group, align
 from .blocks import split_pair
 from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind, _RowInit, new_row
@@ -32,7 +34,7 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
     anchors: list[tuple[int, int, Group | None]] = [(i, j, None) for i, j in al.equal]
     anchors.extend((g.lefts[0], g.rights[0], g) for g in al.groups)
     if al.groups:
-        anchors.sort(key=lambda p: p[0])
+        anchors.sort(key=itemgetter(0))
     move_left = {i: (j, d) for i, j, d in al.move}
     move_right = {j: (i, d) for i, j, d in al.move}
     move_ids: dict[tuple[int, int], int] = {}
@@ -96,13 +98,11 @@ def _stats(
     normalised: bool,
 ) -> DiffStats:
     added = removed = changed = 0
-    changed_rows = 0
-    move_ids: set[int] = set()
-    for row in rows:
+    equal = RowKind.EQUAL
+    changed_list = [row for row in rows if row.kind is not equal]
+    halves: dict[int, list[int]] = {}  # move id -> words marked in each half of a moved block
+    for row in changed_list:
         kind = row.kind
-        if kind is RowKind.EQUAL:
-            continue
-        changed_rows += 1
         if kind is RowKind.DELETE:
             assert row.left is not None
             removed += count_words(row.left.text)
@@ -117,25 +117,12 @@ def _stats(
             if kind is RowKind.REPLACE:
                 changed += min(r, a)
             elif row.move_id is not None:
-                move_ids.add(row.move_id)
+                halves.setdefault(row.move_id, []).append(r if row.left is not None else a)
     # a moved and edited block: its substitutions are the smaller side of its two halves
-    if move_ids:
-        halves: dict[int, list[int]] = {}
-        for row in rows:
-            if row.kind is RowKind.MOVE and row.move_id is not None:
-                n = (
-                    touched_words(row.left.text, row.left_spans)
-                    if row.left is not None
-                    else touched_words(row.right.text, row.right_spans)
-                    if row.right is not None
-                    else 0
-                )
-                halves.setdefault(row.move_id, []).append(n)
-        changed += sum(min(v) for v in halves.values() if len(v) == 2)
+    changed += sum(min(v) for v in halves.values() if len(v) == 2)
     # Words per side: blocks end in whitespace (all but the last), so a text's words are the sum of
     # its blocks' words, and those of blocks with the same words in a row are counted once for both
     # (equal rows, unless the options make different texts equal).
-    equal = RowKind.EQUAL
     if not normalised:
         same = [row.left.text for row in rows if row.kind is equal]  # type: ignore[union-attr]
         lonly = [row.left.text for row in rows if row.kind is not equal and row.left is not None]
@@ -159,10 +146,10 @@ def _stats(
         words_removed=removed,
         words_changed=changed,
         changed_ratio=(added + removed) / total if total else 0.0,
-        moved_blocks=len(move_ids),
+        moved_blocks=len(halves),
         left_words=lw,
         right_words=rw,
         left_blocks=len(lblocks),
         right_blocks=len(rblocks),
-        changed_rows=changed_rows,
+        changed_rows=len(changed_list),
     )
