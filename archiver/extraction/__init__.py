@@ -7,6 +7,7 @@ Public surface::
     normalize_text(text) -> str                  # the form that decides version identity
     sequence_flags(items) -> list[tuple[str, ...]]
     capture_flags(capture, extraction) -> tuple[str, ...]
+    reextract(items, rules) -> Iterator[Reextraction]   # after an extractor upgrade: what changed
 
 No Qt here; BeautifulSoup (lxml), charset-normalizer and pypdf only.
 """
@@ -17,15 +18,18 @@ from .dates import stated_date
 from .markdown import normalize_text
 from .pipeline import EXTRACTOR_VERSION, extract, from_markdown, sniff_kind
 from .quality import SequenceItem, capture_flags, guess_language, section_keys, sequence_flags
+from .reextract import Reextraction, reextract
 
 __all__ = [
     "EXTRACTOR_VERSION",
+    "Reextraction",
     "SequenceItem",
     "capture_flags",
     "extract",
     "from_markdown",
     "guess_language",
     "normalize_text",
+    "reextract",
     "section_keys",
     "sequence_flags",
     "sniff_kind",

@@ -67,7 +67,8 @@ def _attr_text(el: Tag, name: str) -> str:
 
 
 #: A form with more text than this wraps the page (ASP.NET WebForms does): keep it.
-_FORM_MAX_CHARS = 2000
+_FORM_MAX_CHARS = 500
+_PROSE_TAGS = ["p", "h1", "h2", "h3", "h4", "li", "td"]
 _HEADING_NAMES = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 
 
@@ -94,8 +95,8 @@ def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
     if name in _ALWAYS_DROP:
         return True
     attrs = el.attrs
-    if name == "form":
-        return len(el.get_text()) < _FORM_MAX_CHARS
+    if name == "form":  # a search or sign-up form, unless it wraps the page's text (ASP.NET)
+        return len(el.get_text()) < _FORM_MAX_CHARS or len(el.find_all(_PROSE_TAGS, limit=3)) < 3
     if name == "button":  # an accordion toggle or a heading's button is the section's title
         parent = el.parent
         keep = "aria-expanded" in attrs or "aria-controls" in attrs or (parent is not None and parent.name in _HEADING_NAMES)

@@ -185,8 +185,14 @@ def decode(body: bytes, content_type: str = "") -> Decoded:
             candidates.append(("meta", meta_codec))
     for rule, codec in candidates:
         declared = _strict(body, codec)
-        if declared is not None and not (codec in _DEFAULT_LOOKING and _looks_cjk_misread(body, candidates)):
-            return Decoded(declared, codec, rule, 1.0, declared.count("\ufffd"))
+        if declared is None or (codec in _DEFAULT_LOOKING and _looks_cjk_misread(body, candidates)):
+            continue
+        if codec in _DEFAULT_LOOKING and rule == "http" and len(candidates) == 1 and _has_multibyte_utf8(body):
+            # a server-default label on bytes that look like a CJK multi-byte encoding
+            guess = _detect(body, [], only=_MULTIBYTE)
+            if guess is not None:
+                return guess
+        return Decoded(declared, codec, rule, 1.0, declared.count("\ufffd"))
 
     if not _has_multibyte_utf8(body):
         codec = candidates[0][1] if candidates else "utf-8"
@@ -194,7 +200,22 @@ def decode(body: bytes, content_type: str = "") -> Decoded:
     utf8 = _strict(body, "utf-8")
     if utf8 is not None:
         return Decoded(utf8, "utf-8", "detected", 0.99, utf8.count("\ufffd"))
-    return _detect(body, [codec for _, codec in candidates])
+    # Browsers never give up a declared encoding: a few bad bytes become U+FFFD (and are flagged).
+    for rule, codec in [*candidates, ("detected", "utf-8")]:
+        lenient = body.decode(codec, "replace")
+        bad = lenient.count("\ufffd")
+        if bad <= max(3, len(lenient) // 2000) and (rule != "detected" or _utf8_sequences(body) > 10 * bad):
+            return Decoded(lenient, codec, rule, 0.9 if rule != "detected" else 0.8, bad)
+    return _detect(body, [codec for _, codec in candidates]) or _fallback(body)
+
+
+#: Codecs of legacy multi-byte (CJK) encodings, the ones a Latin-1 server default hides.
+_MULTIBYTE = frozenset({"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp932", "shift_jis", "euc_jp", "euc_jis_2004", "cp949", "euc_kr", "iso2022_jp"})
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _utf8_sequences(body: bytes) -> int:
+    return len(_UTF8_SEQUENCE.findall(body[:200_000]))
 
 
 def _looks_cjk_misread(body: bytes, candidates: list[tuple[str, str]]) -> bool:
@@ -202,7 +223,9 @@ def _looks_cjk_misread(body: bytes, candidates: list[tuple[str, str]]) -> bool:
     return any(codec not in _DEFAULT_LOOKING and _strict(body, codec) is not None for _, codec in candidates)
 
 
-def _detect(body: bytes, declared: list[str]) -> Decoded:
+def _detect(body: bytes, declared: list[str], only: frozenset[str] | None = None) -> Decoded | None:
+    """charset-normalizer's best guess, first among the declared codecs; ``only`` restricts the
+    answer to those codecs (None when it guesses something else)."""
     from charset_normalizer import from_bytes
 
     sample = body if len(body) <= 400_000 else body[:400_000]
@@ -211,12 +234,18 @@ def _detect(body: bytes, declared: list[str]) -> Decoded:
         best = from_bytes(sample, cp_isolation=declared, preemptive_behaviour=False).best()
     if best is None:
         best = from_bytes(sample, preemptive_behaviour=False).best()
-    if best is not None:
-        codec = codec_for(best.encoding) or best.encoding
-        text = _strict(body, codec)
-        if text is None:
-            text = body.decode(codec, "replace")
-        confidence = round(max(0.0, 1.0 - float(best.chaos)), 3)
-        return Decoded(text, codec, "detected", confidence, text.count("\ufffd"))
+    if best is None:
+        return None
+    codec = codec_for(best.encoding) or best.encoding
+    if only is not None and codec not in only and best.encoding not in only:
+        return None
+    text = _strict(body, codec)
+    if text is None:
+        text = body.decode(codec, "replace")
+    confidence = round(max(0.0, 1.0 - float(best.chaos)), 3)
+    return Decoded(text, codec, "detected", confidence, text.count("\ufffd"))
+
+
+def _fallback(body: bytes) -> Decoded:
     text = body.decode("cp1252", "replace")
     return Decoded(text, "cp1252", "default", 0.0, text.count("\ufffd"))

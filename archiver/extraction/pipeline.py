@@ -64,11 +64,21 @@ def sniff_kind(body: bytes, content_type: str = "") -> str:
             raise UnsupportedContentError(content_type, "not a document")
     if mime in ("text/html", "application/xhtml+xml") or _HTML_HINT.search(body[:4096]):
         return "html"
-    if head.count(b"\x00") > 4 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if _looks_binary(head):
         raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
     if mime in ("text/markdown", "text/x-markdown") or mime.endswith("+markdown"):
         return "markdown"
     return "text"
+
+
+_CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13, 27}
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Control bytes text never has (UTF-16 with a BOM aside): more than 1 in 20 is binary."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) or not head:
+        return False
+    return sum(b in _CONTROL_BYTES for b in head) > len(head) / 20
 
 
 def _finish(

@@ -67,8 +67,16 @@ def _finish_inline(text: str, escape: bool = True) -> str:
     out: list[str] = []
     for line in lines:
         if line:
-            out.append(_LINE_START_ESCAPE.sub(r"\\\1", line) if escape else line)
+            out.append(_LINE_START_ESCAPE.sub(_escape, line) if escape else line)
     return "\n".join(out)
+
+
+def _escape(match: re.Match[str]) -> str:
+    """Backslash-escape a line start that Markdown would read as a heading, list, quote or rule."""
+    text = match.group(0)
+    if text[0].isdigit():
+        return text[:-1] + "\\" + text[-1]  # 1. -> 1\.
+    return "\\" + text
 
 
 def render_markdown(root: Tag) -> str:

@@ -72,6 +72,7 @@ CASES = [
     ),
     ("http-utf8-contradicted-by-meta-gbk", "zh", "gbk", "text/html; charset=utf-8", '<meta charset="gbk">', "gb18030", "meta"),
     ("http-shift-jis-contradicted-by-meta-utf8", "ja", "utf-8", "text/html; charset=shift_jis", '<meta charset="utf-8">', "utf-8", "meta"),
+    ("gbk-served-as-latin1-no-meta", "zh", "gbk", "text/html; charset=ISO-8859-1", "", "gb18030", "detected"),
     ("utf8-served-as-latin1", "fr", "utf-8", "text/html; charset=iso-8859-1", "", "utf-8", "detected"),
 ]
 
