@@ -250,6 +250,9 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._restore()
         self.reload_policies()
+        from .app import settle_gc
+
+        QTimer.singleShot(0, settle_gc)  # once the window is up: see settle_gc
 
     # --- construction ------------------------------------------------------------------------
 
