@@ -42,25 +42,27 @@ class Matcher:
         self.options = options
         self.codec = codec
         self.threshold = options.similarity
-        self._encoded: dict[tuple[int, int], Encoded] = {}
-        self._words: dict[tuple[int, int], tuple[list[str], Counter[str], int]] = {}
+        self._encoded: dict[str, Encoded] = {}  # by block text: repeated blocks are done once
+        self._words: dict[str, tuple[list[str], Counter[str], int]] = {}
         self._diffs: dict[tuple[str, str], WordDiff] = {}
-        self._similar: dict[tuple[int, int, float], WordDiff | None] = {}
+        self._similar: dict[tuple[str, str, float], WordDiff | None] = {}
 
     # --- per-block features ------------------------------------------------------------------
 
     def enc(self, side: int, idx: int) -> Encoded:
-        e = self._encoded.get((side, idx))
+        text = self.blocks[side][idx].text
+        e = self._encoded.get(text)
         if e is None:
-            e = self._encoded[(side, idx)] = self.codec.encode(self.blocks[side][idx].text.rstrip())
+            e = self._encoded[text] = self.codec.encode(text.rstrip())
         return e
 
     def words(self, side: int, idx: int) -> tuple[list[str], Counter[str], int]:
         """Casefolded words, their counts and their total length (for the cheap bounds)."""
-        w = self._words.get((side, idx))
+        text = self.blocks[side][idx].text
+        w = self._words.get(text)
         if w is None:
-            lst = WORD.findall(self.blocks[side][idx].text.casefold())
-            w = self._words[(side, idx)] = (lst, Counter(lst), sum(map(len, lst)))
+            lst = WORD.findall(text.casefold())
+            w = self._words[text] = (lst, Counter(lst), sum(map(len, lst)))
         return w
 
     def cached(self, lb: str, rb: str, compute: Callable[[], WordDiff]) -> WordDiff:
@@ -101,11 +103,11 @@ class Matcher:
     def similar(self, i: int, j: int, bound_first: bool = False) -> WordDiff | None:
         """The word diff of two blocks if they are at least ``options.similarity`` alike.
         ``bound_first`` when most pairs asked about are unlike (the bound rejects them cheaply).
-        Answers are kept per pair: a walk that gives up is followed by a pairwise search of the
-        same gap."""
+        Answers are kept per pair of texts: a walk that gives up is followed by a pairwise search
+        of the same gap, and repeated blocks (table rows, boilerplate) are compared once."""
         if bound_first and self.bound(i, j) < self.threshold:
             return None
-        key = (i, j, self.threshold)
+        key = (self.blocks[0][i].text, self.blocks[1][j].text, self.threshold)
         memo = self._similar
         if key in memo:
             return memo[key]
