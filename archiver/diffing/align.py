@@ -1,12 +1,16 @@
 """Block alignment: exact matches, then similar blocks (including splits and merges), then moves.
 
-1. Exact: every distinct block key becomes one character and fast-diff-match-patch (no time limit,
-   no cleanup, so a minimal diff: a longest common subsequence) aligns the two key strings. Matched
-   blocks are ``EQUAL``; the runs between matches are *gaps*.
+1. Exact: every distinct block key found on both sides becomes one character and
+   fast-diff-match-patch (no time limit, no cleanup, so a minimal diff: a longest common
+   subsequence) aligns the two key strings (keys on one side only cannot match and are left out, so
+   an edit in place costs little). Matched blocks are ``EQUAL``; the runs between matches are *gaps*.
 2. Moves of identical blocks: a block left unmatched on both sides (another position, or reordered
    inside a gap) is a move, if it has at least :data:`.matching.MOVE_MIN_WORDS` words.
-3. Similar blocks inside each gap: small gaps compare every pair; large ones (rewrites) go through an
-   inverted index of rarer words, so a rewrite costs a few candidates per block, not every pair.
+3. Similar blocks inside each gap: a gap of one block per side is one comparison; otherwise the
+   blocks are first walked in order (edits in place, a few blocks inserted or deleted). When that
+   fails (or leaves blocks of the smaller side of a small gap unpaired), small gaps compare every
+   pair and large ones (rewrites) go through an inverted index of rarer words, so a rewrite costs
+   a few candidates per block, not every pair.
    Cheap bounds (word characters in common, word pairs in common) come before the word diff, whose
    cost grows with tokens times differences. The heaviest in-order set of pairs at or above
    ``options.similarity`` becomes ``REPLACE`` pairs.
@@ -419,8 +423,8 @@ def _exact(
         lkeep = list(compress(range(pre, n - suf), map(rset.__contains__, lmid)))
         rkeep = list(compress(range(pre, m - suf), map(lset.__contains__, rmid)))
         if lkeep and rkeep:
-            common = lset & rset
-            codes = dict(zip(common, _chars(len(common)), strict=True))
+            # (kept right keys are all left keys: codes for the left keys do)
+            codes = dict(zip(lset, _chars(len(lset)), strict=True))
             a = "".join(map(codes.__getitem__, map(lkeys.__getitem__, lkeep)))
             b = "".join(map(codes.__getitem__, map(rkeys.__getitem__, rkeep)))
             x = y = 0  # positions in a and b
