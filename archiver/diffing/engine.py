@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 from .align import Alignment, Group, align
 from .blocks import split_pair
 from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind, _RowInit, new_row
@@ -30,11 +28,6 @@ def diff_texts(left: str, right: str, options: DiffOptions = _DEFAULT_OPTIONS) -
 
 
 def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment) -> tuple[DiffRow, ...]:
-    # In-order anchors: equal pairs and groups, merged by left index (increasing on both sides).
-    anchors: list[tuple[int, int, Group | None]] = [(i, j, None) for i, j in al.equal]
-    anchors.extend((g.lefts[0], g.rights[0], g) for g in al.groups)
-    if al.groups:
-        anchors.sort(key=itemgetter(0))
     move_left = {i: (j, d) for i, j, d in al.move}
     move_right = {j: (i, d) for i, j, d in al.move}
     move_ids: dict[tuple[int, int], int] = {}
@@ -64,22 +57,16 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
                     new_row(RowKind.MOVE, None, rblocks[j], (), d.right_spans, move_id(i, j), d.similarity)
                 )
 
-    equal_kind = RowKind.EQUAL
-    twin, row_class = _RowInit, DiffRow
-    groups = 0
-    for i, j, g in anchors:
-        if i != li or j != ri:
-            flush(i, j)
-        if g is None:
-            row = twin(equal_kind, lblocks[i], rblocks[j])
-            row.__class__ = row_class  # type: ignore[assignment]  # as new_row, without a call per row
-            append(row)  # type: ignore[arg-type]
-            li, ri = i + 1, j + 1
-            continue
+    group_ids = 0
+
+    def add_group(g: Group) -> None:
+        nonlocal li, ri, group_ids
+        if g.lefts[0] != li or g.rights[0] != ri:
+            flush(g.lefts[0], g.rights[0])
         group_id = None
         if len(g.lefts) > 1 or len(g.rights) > 1:
-            groups += 1
-            group_id = groups
+            group_ids += 1
+            group_id = group_ids
         for k in range(max(len(g.lefts), len(g.rights))):
             lb = lblocks[g.lefts[k]] if k < len(g.lefts) else None
             rb = rblocks[g.rights[k]] if k < len(g.rights) else None
@@ -87,6 +74,27 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
             rs = g.right_spans[k] if k < len(g.rights) else ()
             append(new_row(RowKind.REPLACE, lb, rb, ls, rs, None, g.similarity, group_id))
         li, ri = g.lefts[-1] + 1, g.rights[-1] + 1
+
+    # Equal pairs and groups are each in order on both sides: merge them by left index.
+    equal_kind = RowKind.EQUAL
+    twin, row_class = _RowInit, DiffRow
+    groups = al.groups
+    after_last = len(lblocks)
+    gk = 0
+    next_group = groups[0].lefts[0] if groups else after_last
+    for i, j in al.equal:
+        while next_group < i:
+            add_group(groups[gk])
+            gk += 1
+            next_group = groups[gk].lefts[0] if gk < len(groups) else after_last
+        if i != li or j != ri:
+            flush(i, j)
+        row = twin(equal_kind, lblocks[i], rblocks[j])
+        row.__class__ = row_class  # type: ignore[assignment]  # as new_row, without a call per row
+        append(row)  # type: ignore[arg-type]
+        li, ri = i + 1, j + 1
+    for g in groups[gk:]:
+        add_group(g)
     flush(len(lblocks), len(rblocks))
     return tuple(rows)
 
