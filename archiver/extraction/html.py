@@ -16,7 +16,7 @@ from .render import render_element, render_markdown
 #: Elements whose content is never text, removed before parsing (cheap, and `<noscript>` first:
 #: ``<noscript><iframe/></noscript>`` derails HTML parsers, PERFORMANCE.md).
 _PREPASS = re.compile(
-    r"<noscript\b.*?</noscript\s*>|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<template\b.*?</template\s*>"
+    r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?<!--\s*END WAYBACK TOOLBAR INSERT\s*-->|<noscript\b.*?</noscript\s*>|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<template\b.*?</template\s*>"
     r"|<svg\b.*?</svg\s*>|<!--.*?-->",
     re.I | re.S,
 )

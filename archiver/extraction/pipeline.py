@@ -33,8 +33,7 @@ _BINARY_MAGIC = (
     (b"OggS", "audio/ogg"),
     (b"ID3", "audio/mpeg"),
 )
-_HTML_HINT = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|p|div|h[1-6]|table|ul|br|a\s)[\s>/]", re.I)
-_MARKDOWN_HINT = re.compile(r"^(?:#{1,6} |[-*+] |\d+\. |> )", re.M)
+_HTML_HINT = re.compile(rb"<(?:html|head|body|meta|title|p|div|h[1-6]|table|ul|ol|li|a\s)[\s>/]", re.I)
 
 
 def count_words(text: str) -> int:
@@ -42,33 +41,42 @@ def count_words(text: str) -> int:
 
 
 def sniff_kind(body: bytes, content_type: str = "") -> str:
-    """html | pdf | markdown | text, or raises UnsupportedContentError (images, binaries...)."""
+    """html | pdf | markdown | text, or raises UnsupportedContentError (images, binaries...).
+
+    The archived Content-Type is a hint: a PDF is known by its magic, a document that starts like
+    HTML is HTML whatever it was served as, and Markdown or plain text stays text even when it
+    holds a few tags (``<br>`` in a Markdown table)."""
     mime = content_type.split(";", 1)[0].strip().lower()
     head = body[:1024]
-    if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
+    if b"%PDF-" in head:
         return "pdf"
     for magic, kind in _BINARY_MAGIC:
         if head.startswith(magic):
             raise UnsupportedContentError(content_type or kind, "binary content")
     if mime == "application/pdf":
         raise ExtractionError("declared PDF but the body has no %PDF- header (truncated or an error page?)")
-    if mime.startswith(("image/", "audio/", "video/", "font/")) or mime in (
-        "application/octet-stream",
-        "application/zip",
-        "application/javascript",
-        "text/javascript",
-        "text/css",
-        "application/json",
-    ):
-        if not _HTML_HINT.search(head.lower()):
-            raise UnsupportedContentError(content_type, "not a document")
-    if mime in ("text/html", "application/xhtml+xml") or _HTML_HINT.search(body[:4096]):
+    probe = body[:8192]
+    if probe.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the characters, not the bytes
+        probe = probe.decode("utf-16", "ignore").encode("ascii", "ignore")
+    starts_like_html = _HTML_START.match(probe) is not None
+    if mime in ("text/html", "application/xhtml+xml") or starts_like_html:
         return "html"
+    if mime.startswith(("image/", "audio/", "video/", "font/", "model/")) or mime in _NOT_DOCUMENTS:
+        raise UnsupportedContentError(content_type, "not a document")
     if _looks_binary(head):
         raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
     if mime in ("text/markdown", "text/x-markdown") or mime.endswith("+markdown"):
         return "markdown"
-    return "text"
+    if mime.startswith("text/"):
+        return "text"
+    looks_html = probe.lstrip()[:1] == b"<" or len(_HTML_HINT.findall(probe)) >= 3
+    return "html" if looks_html else "text"
+
+
+_NOT_DOCUMENTS = frozenset(
+    {"application/octet-stream", "application/zip", "application/javascript", "text/javascript", "text/css", "application/json", "application/gzip", "application/wasm"}
+)
+_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|\?xml)[\s>]", re.I | re.S)
 
 
 _CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13, 27}

@@ -358,3 +358,27 @@ def test_deep_nesting_gives_text_or_a_typed_error() -> None:
         assert "nested" in str(exc)
     else:
         assert "deep text" in result.text
+
+
+def test_markdown_with_tags_stays_markdown() -> None:
+    reference = (DATA / "corpus" / "tinder-privacy" / "20240531183348.ref.md").read_bytes()
+    assert b"<br>" in reference
+    result = extract(reference, "text/markdown")
+    assert result.text == from_markdown(reference.decode("utf-8")).text
+    assert extract(reference, "").text == result.text  # sniffed: it does not start like HTML
+
+
+def test_wayback_toolbar_insert_is_dropped() -> None:
+    toolbar = (
+        "<!-- BEGIN WAYBACK TOOLBAR INSERT --><script>__wm.bt(675,27,25,2,'web','https://example.com/');</script>"
+        "<div id='wm-ipp-base' lang='en' style='display:none;direction:ltr;'><div id='donato'>Donate</div>"
+        "<p>The Wayback Machine - https://web.archive.org/web/2019/https://example.com/privacy</p></div>"
+        "<!-- END WAYBACK TOOLBAR INSERT -->"
+    )
+    text = extract(page(f"{toolbar}<main>{POLICY}</main>"), "text/html").text
+    assert "Wayback" not in text and "Donate" not in text and text == extract(page(f"<main>{POLICY}</main>"), "text/html").text
+
+
+def test_utf16_html_without_content_type_is_html() -> None:
+    body = page(f"<nav>Menu</nav><main>{POLICY}</main>").decode().encode("utf-16")
+    assert extract(body).text == extract(page(f"<main>{POLICY}</main>")).text
