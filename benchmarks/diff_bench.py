@@ -1,6 +1,6 @@
 """Benchmark the diff engine against git's word diff and diff-match-patch on real policy pairs.
 
-    .venv/bin/python benchmarks/diff_bench.py [--runs N] [--quick]
+    .venv/bin/python benchmarks/diff_bench.py [--runs N] [--quick] [--only TEXT ...]
 
 Pairs are built from the reference extractions (``*.ref.md``) of ../shared/corpus (falling back to
 tests/data/corpus): consecutive versions with small edits, markup-only changes, the GitHub and
@@ -224,6 +224,9 @@ def main() -> int:
     )
     parser.add_argument("--runs", type=int, default=9, help="timed runs per pair for ours and git")
     parser.add_argument("--quick", action="store_true", help="skip diff-match-patch and the reference diff")
+    parser.add_argument(
+        "--only", nargs="+", metavar="TEXT", help="run only the pairs whose name contains TEXT"
+    )
     args = parser.parse_args()
 
     print(f"corpus: {CORPUS}")
@@ -235,6 +238,8 @@ def main() -> int:
     print("-" * len(header))
     failures: list[str] = []
     for p in pairs():
+        if args.only and not any(text.lower() in p.name.lower() for text in args.only):
+            continue
         ours_ms, mib, result = time_ours(p.a, p.b, args.runs)
         ours_chg = ours_changed_chars(result)
         git_ms, git_bytes, git_chg = time_git(p.a, p.b, max(3, args.runs // 2))
