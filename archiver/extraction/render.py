@@ -137,12 +137,26 @@ def _element(el: Tag, out: _Out) -> None:
         out.block("---")
     elif name in _BOLD or name in _ITALIC:
         _emphasis(el, out, "**" if name in _BOLD else "*")
+    elif name == "a" and _is_permalink(el):
+        return
     elif name in BLOCK_TAGS:
         out.flush()
         _walk(el, out)
         out.flush()
     else:
         _walk(el, out)
+
+
+#: Text of the "link to this heading" anchors docs sites add (shown on hover).
+_PERMALINK_TEXT = frozenset({"#", "¶", "§", "🔗", "link", "permalink", "anchor", "#️⃣"})
+
+
+def _is_permalink(el: Tag) -> bool:
+    href = el.get("href")
+    if not isinstance(href, str) or not href.startswith("#"):
+        return False
+    text = el.get_text().strip().lower()
+    return text in _PERMALINK_TEXT
 
 
 def _emphasis(el: Tag, out: _Out, mark: str) -> None:

@@ -382,3 +382,10 @@ def test_wayback_toolbar_insert_is_dropped() -> None:
 def test_utf16_html_without_content_type_is_html() -> None:
     body = page(f"<nav>Menu</nav><main>{POLICY}</main>").decode().encode("utf-16")
     assert extract(body).text == extract(page(f"<main>{POLICY}</main>")).text
+
+
+def test_heading_permalink_symbols_are_not_text() -> None:
+    plain = extract(page(f"<main><h2 id='x'>Vos droits</h2>{POLICY}</main>")).text
+    for anchor in ("<a class='headerlink' href='#x' title='Permalink'>¶</a>", "<a href='#x' aria-label='Anchor'>#</a>", "<a href='#x'> § </a>"):
+        assert extract(page(f"<main><h2 id='x'>Vos droits{anchor}</h2>{POLICY}</main>")).text == plain
+    assert "## Vos droits" in plain
