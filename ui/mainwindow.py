@@ -12,9 +12,9 @@ import threading
 from collections import OrderedDict
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,12 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archiver.diffing import DiffOptions, DiffResult
 from archiver.errors import ArchiverError, CancelledError
 from archiver.models import Capture, Policy, Progress, Version
 from archiver.storage import Archive
 
-from .compare import CompareView
 from .details import CaptureDetails
 from .dialogs import AddPolicyDialog, PolicyRequest
 from .messages import INFO, WARNING, MessageBar, ProgressPanel
@@ -49,6 +47,11 @@ from .models import PolicyListModel, VersionTableModel, short_date
 from .settings import Settings
 from .timeline import Point, TimelineWidget
 from .workers import Task, cancel_all, run_task
+
+if TYPE_CHECKING:
+    from archiver.diffing import DiffOptions, DiffResult
+
+    from .compare import CompareView
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +245,8 @@ class MainWindow(QMainWindow):
         self._sizes_task: Task | None = None
         self._diff_cache: OrderedDict[tuple[str, str, DiffOptions], DiffResult] = OrderedDict()
         self._text_cache: dict[str, str] = {}
-        self._options = DiffOptions()
+        self._options: DiffOptions | None = None  # set with the compare view (archiver.diffing is lazy)
+        self._compare: CompareView | None = None
         self._pending_policy: int | None = None
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven or WARC files to import them
@@ -287,11 +291,8 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(True)
         self.version_view.selectionModel().currentRowChanged.connect(self._version_selected)
 
-        self.compare = CompareView()
         self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(lambda: self.compare.setEnabled(False))
-        self.compare.optionsChanged.connect(self._options_changed)
-        self.compare.statsChanged.connect(self._show_stats)
         self.left_combo = QComboBox()
         self.right_combo = QComboBox()
         for combo in (self.left_combo, self.right_combo):
@@ -311,7 +312,7 @@ class MainWindow(QMainWindow):
         cbox = QVBoxLayout(compare_page)
         cbox.setContentsMargins(4, 4, 4, 0)
         cbox.addLayout(pick)
-        cbox.addWidget(self.compare, 1)
+        self._compare_box = cbox  # the compare view joins after the first paint: see compare
         self.details = CaptureDetails()
         self.details.exportRequested.connect(self.export_capture)
         self.details.saveRawRequested.connect(self.save_raw)
@@ -394,7 +395,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addAction(self.details.copy_action)
-        edit_menu.addAction(self.compare.find_action)
+        self.edit_menu = edit_menu
         policy_menu = self.menuBar().addMenu("&Policy")
         policy_menu.addAction(self.fetch_action)
         policy_menu.addAction(self.cancel_action)
@@ -402,16 +403,7 @@ class MainWindow(QMainWindow):
         policy_menu.addAction(self.details.open_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.compare_prev_action)
-        view_menu.addAction(self.compare.previous_action)
-        view_menu.addAction(self.compare.next_action)
-        view_menu.addSeparator()
-        for a in (self.compare.ignore_whitespace_action, self.compare.ignore_case_action,
-                  self.compare.ignore_punctuation_action, self.compare.changes_only_action,
-                  self.compare.unified_action, self.compare.wrap_action):
-            view_menu.addAction(a)
-        view_menu.addSeparator()
-        for a in (self.compare.zoom_in_action, self.compare.zoom_out_action, self.compare.zoom_reset_action):
-            view_menu.addAction(a)
+        self.view_menu = view_menu
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
         for a in (self.details.open_action, self.details.copy_action, self.details.save_action,
@@ -422,6 +414,52 @@ class MainWindow(QMainWindow):
     def _run(self, job: Any, **kwargs: Any) -> Task:
         """run_task with this window as context: results arriving after it is gone are dropped."""
         return run_task(job, context=self, **kwargs)
+
+    # --- the compare view, built after the first paint -----------------------------------------
+
+    @property
+    def compare(self) -> CompareView:
+        """The compare view (ui.compare). Importing it and the diff engine costs ~50-100 ms, so it is
+        built once the window has painted, or at once when something needs it earlier."""
+        if self._compare is None:
+            self._attach_compare()
+        assert self._compare is not None
+        return self._compare
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.UpdateRequest and self._compare is None:
+            QTimer.singleShot(0, self._attach_compare)  # after this first paint
+        return handled
+
+    def _attach_compare(self) -> None:
+        if self._compare is not None:
+            return
+        from archiver.diffing import DiffOptions
+
+        from .compare import CompareView
+
+        view = CompareView()
+        self._compare = view
+        if self._options is None:
+            self._options = DiffOptions()
+        view.optionsChanged.connect(self._options_changed)
+        view.statsChanged.connect(self._show_stats)
+        self._compare_box.addWidget(view, 1)
+        self.edit_menu.addAction(view.find_action)
+        menu = self.view_menu
+        for a in (view.previous_action, view.next_action):
+            menu.addAction(a)
+        menu.addSeparator()
+        for a in (view.ignore_whitespace_action, view.ignore_case_action, view.ignore_punctuation_action,
+                  view.changes_only_action, view.unified_action, view.wrap_action):
+            menu.addAction(a)
+        menu.addSeparator()
+        for a in (view.zoom_in_action, view.zoom_out_action, view.zoom_reset_action):
+            menu.addAction(a)
+        saved = self.settings.state("splitter/compare")
+        if saved is not None:
+            view.splitter.restoreState(saved)
 
     # --- settings -----------------------------------------------------------------------------
 
@@ -438,8 +476,11 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(saved)
 
     def _splitters(self) -> dict[str, QSplitter]:
-        return {"splitter/main": self.main_splitter, "splitter/right": self.right_splitter,
-                "splitter/details": self.details.splitter, "splitter/compare": self.compare.splitter}
+        splitters = {"splitter/main": self.main_splitter, "splitter/right": self.right_splitter,
+                     "splitter/details": self.details.splitter}
+        if self._compare is not None:  # restored when it is built
+            splitters["splitter/compare"] = self._compare.splitter
+        return splitters
 
     def save_settings(self) -> None:
         self.settings.set_state("window/geometry", self.saveGeometry())
@@ -570,6 +611,8 @@ class MainWindow(QMainWindow):
         self.left_combo.setCurrentIndex(left)
         self.right_combo.setCurrentIndex(right)
         a, b = versions[left], versions[right]
+        compare = self.compare  # builds it (and the default options) if the window has not painted yet
+        assert self._options is not None and compare is not None
         self._diff_generation += 1
         generation = self._diff_generation
         titles = (self._version_title(a), self._version_title(b))
@@ -610,6 +653,8 @@ class MainWindow(QMainWindow):
         self.compare_versions(self.right_combo.currentIndex(), self.left_combo.currentIndex())
 
     def _options_changed(self, options: object) -> None:
+        from archiver.diffing import DiffOptions
+
         if isinstance(options, DiffOptions) and options != self._options:
             self._options = options
             self._combo_changed()
@@ -767,6 +812,7 @@ class MainWindow(QMainWindow):
         if not (0 <= left < len(versions) and 0 <= right < len(versions)):
             return None
         result = self.compare.result
+        assert self._options is not None
         if result is not None and result.options != self._options:
             result = None
         return self._run_export(job_report(self.archive, versions[left], versions[right], result, self._options,
