@@ -168,3 +168,30 @@ def test_split_pair_splits_each_side_as_split_blocks_does(a: str, b: str, c: str
 )
 def test_setext_headings_are_headings(text: str, expected: BlockKind) -> None:
     assert split_blocks(text)[0].kind is expected
+
+
+def test_repeated_blocks_get_the_same_answers_in_each_copy() -> None:
+    # similarity answers and encodings are kept per text: both copies must still be paired alike
+    a = (
+        "## Data we collect\n\nWe collect your name, email address and phone number.\n\n"
+        "| Purpose | Basis |\n|---|---|\n| Billing | Contract |\n\n"
+        "We keep logs for ninety days.\n"
+    )
+    b = (
+        "## Data we collect\n\nWe collect your name, postal address and phone number.\n\n"
+        "| Purpose | Basis |\n|---|---|\n| Billing and tax | Contract |\n\n"
+        "We keep logs for thirty days.\n"
+    )
+    result = diff_texts(a + "\n" + a, b + "\n" + b)
+    changed = [r for r in result.rows if r.kind is not RowKind.EQUAL]
+    assert len(changed) % 2 == 0
+    half = len(changed) // 2
+    for first, second in zip(changed[:half], changed[half:], strict=True):
+        assert first.kind is second.kind is RowKind.REPLACE
+        assert first.left is not None and second.left is not None
+        assert first.left.body == second.left.body
+        assert (first.left_spans, first.right_spans, first.similarity) == (
+            second.left_spans,
+            second.right_spans,
+            second.similarity,
+        )
