@@ -23,6 +23,7 @@ _PREPASS = re.compile(
 #: Elements cut before parsing when their start and end tags balance (nested ones included).
 _CUT_BALANCED = re.compile(r"<(/?)(nav|aside|select|svg|math|dialog)\b[^>]*>", re.I)
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
+_SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc=", re.I)
 _LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
 
 
@@ -36,7 +37,6 @@ class HtmlText:
 
 
 def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestamp: str = "") -> HtmlText:
-    script_chars = sum(len(m) for m in _SCRIPT.findall(html)) + 2000 * len(re.findall(r"<script\b[^>]*\bsrc=", html, re.I))
     lang_match = _LANG.search(html[:5000])
     # NUL is ignored by browsers in text but lxml turns it into U+FFFD
     stripped = _cut_balanced(_PREPASS.sub(" ", html.replace("\x00", "")))
@@ -65,6 +65,9 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
                 markdown = render_element(heading) + "\n\n" + markdown
     except RecursionError:
         raise ExtractionError("HTML nested too deeply to extract") from None
+    script_chars = 0
+    if len(markdown) < 3000:  # only a near-empty page can be a JavaScript shell: measure its scripts
+        script_chars = sum(len(m) for m in _SCRIPT.findall(html)) + 2000 * len(_SCRIPT_SRC.findall(html))
     return HtmlText(
         markdown=markdown,
         title=title,

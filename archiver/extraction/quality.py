@@ -27,7 +27,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.U)
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ANY_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u1100-\u11ff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -36,16 +36,17 @@ def guess_language(text: str, declared: str = "") -> str:
     """A two-letter language code from script and stop words; ``declared`` (``<html lang>``) is the
     answer when the text says too little."""
     sample = text[:20000]
-    letters = len(_LETTER.findall(sample))
-    if letters:
-        kana = len(_KANA.findall(sample))
-        hangul = len(_HANGUL.findall(sample))
-        han = len(_HAN.findall(sample))
-        if kana + hangul + han > 0.3 * letters:
-            if kana > 0.05 * letters:
-                return "ja"
-            return "ko" if hangul > han else "zh"
-        if len(_CYRILLIC.findall(sample)) > 0.5 * letters:
+    if not sample.isascii():
+        cjk = len(_ANY_CJK.findall(sample))
+        if cjk > 0.1 * len(sample):
+            letters = len(_LETTER.findall(sample))
+            kana = len(_KANA.findall(sample))
+            hangul = len(_HANGUL.findall(sample))
+            if cjk > 0.3 * letters:
+                if kana > 0.05 * letters:
+                    return "ja"
+                return "ko" if hangul > cjk - hangul - kana else "zh"
+        if len(_CYRILLIC.findall(sample)) > 0.3 * len(sample):
             return declared if declared in ("uk", "bg", "sr", "mk", "be") else "ru"
     words = [w.lower() for w in _WORD.findall(sample)[:4000]]
     if not words:
