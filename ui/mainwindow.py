@@ -702,7 +702,10 @@ class MainWindow(QMainWindow):
         text = (f"Fetched {summary.listed} listed captures: {summary.downloaded} downloaded, "
                 f"{summary.reused} unchanged revisits, {summary.skipped} already archived"
                 + (f", {failed} failed (fetch again to retry)" if failed else "") + ".")
-        self.message_bar.show_info(text, WARNING if failed else INFO)
+        if summary.listed == 0:
+            text = ("The archive lists no capture of this page in that date range. Check the URL (another "
+                    "variant, such as with or without www.), widen the dates, or try another archive.")
+        self.message_bar.show_info(text, WARNING if failed or not summary.listed else INFO)
         self.reload_policies(select=summary.policy_id or self._pending_policy)
 
     def _fetch_failed(self, exc: BaseException) -> None:

@@ -250,3 +250,11 @@ def test_closing_the_window_cancels_a_fetch_cleanly(qtbot: Any, tmp_path: Path, 
     assert archive.verify() == []
     assert [c.timestamp for c in archive.captures(archive.get_policy(URL).id)] == STAMPS[:1]
     archive.close()
+
+
+def test_an_empty_listing_says_what_to_try(qtbot: Any, window: MainWindow, ia: LoopbackIA) -> None:
+    ia.stamps = []
+    task = window.start_fetch(request_for(ia))
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    assert "lists no capture" in window.message_bar.label.text()
