@@ -173,6 +173,13 @@ def sequence_flags(items: Sequence[SequenceItem]) -> list[tuple[str, ...]]:
     are missing from it: a section gone and back in the next capture.
     """
     out: list[list[str]] = [[] for _ in items]
+    cache: dict[int, frozenset[str]] = {}
+
+    def sections(i: int) -> frozenset[str]:
+        if i not in cache:
+            cache[i] = _sections(items[i])
+        return cache[i]
+
     for i, item in enumerate(items):
         if i and item.language and items[i - 1].language and item.language != items[i - 1].language:
             out[i].append(Flag.LANGUAGE_CHANGED.value)
@@ -184,8 +191,8 @@ def sequence_flags(items: Sequence[SequenceItem]) -> list[tuple[str, ...]]:
                 continue
             if prev.text_sha256 == item.text_sha256 or nxt.text_sha256 == item.text_sha256:
                 continue
-            mine = _sections(item)
-            shared = _sections(prev) & _sections(nxt)
+            mine = sections(i)
+            shared = sections(i - 1) & sections(i + 1)
             if shared and mine and not (shared - mine):
                 continue  # every shared heading is there: shorter text, not a lost section
             out[i].append(Flag.TRUNCATED.value)
