@@ -1,12 +1,17 @@
 """Find a policy's main content in a parsed page, with no per-site configuration.
 
-1. Remove what is never policy text: navigation, site headers and footers, asides, forms, dialogs,
-   cookie/consent banners, hidden elements and Wayback toolbar remnants.
+1. Remove what is never policy text, by structure rather than by site: navigation, site headers
+   and footers (outside ``article``/``main``/``section``), asides, small forms, dialogs, ARIA
+   landmarks that are not content, hidden elements (except accordion panels a toggle controls),
+   cookie/consent banners (consent-manager names, short "cookie banner"-like containers) and Wayback
+   toolbar remnants. A page banner that holds the ``<h1>`` is replaced by that heading.
 2. Count, bottom-up in one pass, the words each element holds outside links.
-3. Descend from ``<body>`` into the child that holds nearly all of the page's words outside links
-   while one does; the element where the descent stops is the policy. Navigation lists and link
-   farms hold few words outside links, so they never pull the descent; a policy is the one place
-   on its page where prose concentrates.
+3. Descend from ``<body>`` into the child that holds nearly all (``DESCENT_SHARE``) of the page's
+   words outside links while one does; the element where the descent stops is the policy.
+   Navigation lists and link farms hold few words outside links, so they never pull the descent;
+   a policy is the one place on its page where prose concentrates.
+4. When the policy's title (the ``<h1>``) sits before that element, in a page banner or hero, it is
+   put back in front.
 """
 
 from __future__ import annotations
