@@ -266,6 +266,7 @@ class MainWindow(QMainWindow):
         self.policy_view = QListView()
         self.policy_view.setModel(self.policy_model)
         self.policy_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.policy_view.setAccessibleName("Tracked policies")
         self.policy_view.selectionModel().selectionChanged.connect(self._policy_selected)
         add = QPushButton("Add Policy…")
         add.clicked.connect(self.add_policy)
@@ -286,6 +287,7 @@ class MainWindow(QMainWindow):
         self.version_view.verticalHeader().hide()
         self.version_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.version_view.setAlternatingRowColors(True)
+        self.version_view.setAccessibleName("Versions of the selected policy")
         header = self.version_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -297,6 +299,7 @@ class MainWindow(QMainWindow):
         self.right_combo = QComboBox()
         for combo in (self.left_combo, self.right_combo):
             combo.setMinimumContentsLength(24)
+            combo.setAccessibleName("Older version" if combo is self.left_combo else "Newer version")
             combo.activated.connect(lambda _i: self._combo_changed())
         swap = QToolButton()
         swap.setText("⇄")
