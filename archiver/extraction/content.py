@@ -58,6 +58,10 @@ _BANNER = re.compile(
     re.I,
 )
 _BANNER_MAX_CHARS = 4000
+#: Conventional class/id names of page furniture built from plain ``div``s (HTML4-era templates).
+_SIDEBAR_NAMES = frozenset({"sidebar", "site-sidebar", "left-sidebar", "right-sidebar", "navbar", "site-nav", "main-nav", "site-navigation", "main-navigation", "main-menu", "nav-menu", "menu-main", "mega-menu", "topnav", "subnav"})
+_FOOTER_NAMES = frozenset({"footer", "site-footer", "page-footer", "global-footer", "main-footer", "footer-wrapper", "colophon"})
+_HEADER_NAMES = frozenset({"header", "site-header", "page-header-nav", "global-header", "main-header", "masthead", "top-bar", "topbar"})
 _NEVER_BY_NAME = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "tr", "table", "a", "strong", "b", "em", "i", "ul", "ol", "dt", "dd"})
 _STRING_SKIP = (Comment, Declaration, Doctype, ProcessingInstruction)
 
@@ -124,10 +128,20 @@ def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
     if name in _NEVER_BY_NAME:
         return False
     classes = attrs.get("class")
-    if isinstance(classes, list) and any(c.lower() in _FURNITURE_CLASSES for c in classes):
+    tokens = {c.lower() for c in classes} if isinstance(classes, list) else set()
+    if tokens & _FURNITURE_CLASSES:
         return True
-    ident = _attr_text(el, "id") + " " + _attr_text(el, "class")
-    if ident.strip() and _BANNER.search(ident):
+    ident = attrs.get("id")
+    if isinstance(ident, str):
+        tokens.add(ident.lower())
+    if tokens & _SIDEBAR_NAMES:
+        return True
+    if not in_section and tokens & _FOOTER_NAMES:
+        return True
+    if not in_section and tokens & _HEADER_NAMES:
+        return "banner"
+    names = _attr_text(el, "id") + " " + _attr_text(el, "class")
+    if names.strip() and _BANNER.search(names):
         return len(el.get_text()) < _BANNER_MAX_CHARS
     return False
 

@@ -389,3 +389,15 @@ def test_heading_permalink_symbols_are_not_text() -> None:
     for anchor in ("<a class='headerlink' href='#x' title='Permalink'>¶</a>", "<a href='#x' aria-label='Anchor'>#</a>", "<a href='#x'> § </a>"):
         assert extract(page(f"<main><h2 id='x'>Vos droits{anchor}</h2>{POLICY}</main>")).text == plain
     assert "## Vos droits" in plain
+
+
+def test_div_based_header_footer_and_sidebar_are_dropped() -> None:
+    legal = "<p>" + "Ce site est édité par Exemple SA, capital social de 10 000 euros, RCS Paris. " * 12 + "</p>"
+    html = (
+        "<div id='header'><div class='logo'>Exemple</div><h1>Politique de confidentialité</h1></div>"
+        f"<div id='wrapper'><div class='sidebar'>{legal}</div><div id='content'>{POLICY}</div></div>"
+        f"<div class='site-footer'>{legal}</div>"
+    )
+    text = extract(page(html)).text
+    assert "Exemple SA" not in text
+    assert text == "# Politique de confidentialité\n\n" + "\n\n".join(PARAGRAPHS) + "\n"
