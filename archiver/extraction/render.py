@@ -243,17 +243,20 @@ def _rows(table: Tag) -> list[Tag]:
     return rows
 
 
+_LAYOUT_SIGNS = ["table", "h1", "h2", "h3", "h4", "h5", "h6"]
+
+
 def _table(table: Tag) -> str:
     rows = _rows(table)
     grid: list[list[str]] = []
-    layout = False
+    layout = table.get("role") in ("presentation", "none")
     for row in rows:
         cells: list[str] = []
         for cell in row.children:
             if not isinstance(cell, Tag) or cell.name not in ("td", "th"):
                 continue
-            if cell.find("table") is not None:
-                layout = True
+            if cell.find(_LAYOUT_SIGNS) is not None:
+                layout = True  # tables or headings inside cells: a page layout, not data
             text = _blocks(cell)
             cells.append(text)
             span = cell.get("colspan")
@@ -266,6 +269,9 @@ def _table(table: Tag) -> str:
     width = max((len(r) for r in grid), default=0)
     if not grid:
         return caption_text
+    sizes = sorted((len(c) for r in grid for c in r), reverse=True)
+    if sizes and sizes[0] > 2000 and sizes[0] > 0.6 * sum(sizes):
+        layout = True  # one cell holds the page's text beside menus: a layout column
     if layout or width < 2:
         blocks = [c for r in grid for c in r if c.strip()]
         return "\n\n".join(([caption_text] if caption_text else []) + blocks)

@@ -401,3 +401,19 @@ def test_div_based_header_footer_and_sidebar_are_dropped() -> None:
     text = extract(page(html)).text
     assert "Exemple SA" not in text
     assert text == "# Politique de confidentialité\n\n" + "\n\n".join(PARAGRAPHS) + "\n"
+
+
+def test_old_table_layout_page() -> None:
+    menu = "<td width='150'><a href='/'>Home</a><br><a href='/about'>About us</a><br><a href='/contact'>Contact</a></td>"
+    content = f"<td><font face='Arial'><center><b>PRIVACY POLICY</b></center>{POLICY}</font></td>"
+    html = f"<table width='100%' border='0'><tr><td colspan='2'><img src='logo.gif' alt='Example'></td></tr><tr>{menu}{content}</tr></table>"
+    text = extract(page(html)).text
+    assert "|" not in text and "About us" not in text
+    assert text == "**PRIVACY POLICY**\n\n" + "\n\n".join(PARAGRAPHS) + "\n"
+
+
+def test_layout_table_with_prose_beside_the_policy_is_not_a_pipe_table() -> None:
+    side = "<td><p>" + "Bienvenue dans notre boutique en ligne de jouets en bois. " * 8 + "</p></td>"
+    html = f"<table><tr>{side}<td>{POLICY}</td></tr></table>"
+    text = extract(page(html)).text
+    assert "|" not in text and text.endswith(PARAGRAPHS[-1] + "\n")
