@@ -29,6 +29,7 @@ class Flag(StrEnum):
     REPLACEMENT_CHARS = "replacement-chars"
     TRUNCATED = "looks-truncated"
     NO_RAW_BYTES = "text-only"  # imported as text (PLLC): no raw bytes to re-extract
+    RULE_UNMATCHED = "rule-unmatched"  # the policy's extraction rule selected nothing; automatic text
 
 
 @dataclass(frozen=True, slots=True)

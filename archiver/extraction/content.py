@@ -21,6 +21,7 @@ import re
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
 
+from ..errors import ExtractionError
 from ..models import ExtractionRule
 
 #: Share of the page's prose a child must hold for the descent to continue into it.
@@ -245,19 +246,31 @@ def apply_rules(soup: BeautifulSoup, rules: tuple[ExtractionRule, ...], timestam
     """Apply the latest rule in force at ``timestamp``: remove its selectors, return its selection.
 
     Returns None when no rule applies or the rule has no ``select`` (the automatic path then runs
-    on what is left)."""
+    on what is left), and an empty list when the rule's selectors match nothing (the page changed:
+    the caller falls back to the automatic path and flags it). Selections come in document order,
+    each once. A malformed selector is an ExtractionError naming it."""
     rule = rule_in_force(rules, timestamp)
     if rule is None:
         return None
     for selector in rule.remove:
-        for el in soup.select(selector):
+        for el in _select(soup, selector):
             el.decompose()
     if not rule.select:
         return None
-    chosen: list[Tag] = []
+    matched: dict[int, Tag] = {}
     for selector in rule.select:
-        chosen.extend(el for el in soup.select(selector) if not any(el in c.descendants for c in chosen))
-    return chosen
+        for el in _select(soup, selector):
+            matched[id(el)] = el
+    # the outermost matches, in document order (a selection inside another is not repeated)
+    outer = {key for key, el in matched.items() if not any(id(parent) in matched for parent in el.parents)}
+    return [el for el in soup.find_all(True) if id(el) in outer]
+
+
+def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
+    try:
+        return list(soup.select(selector))
+    except Exception as exc:  # soupsieve.SelectorSyntaxError and friends
+        raise ExtractionError(f"bad CSS selector {selector!r} in the policy's extraction rule: {str(exc).splitlines()[0]}") from None
 
 
 def rule_in_force(rules: tuple[ExtractionRule, ...], timestamp: str) -> ExtractionRule | None:

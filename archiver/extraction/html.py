@@ -34,6 +34,7 @@ class HtmlText:
     declared_language: str
     script_chars: int  # characters of inline script in the page (JavaScript-shell heuristic)
     html_chars: int
+    rule_unmatched: bool = False  # the policy's rule selected nothing: the automatic path ran
 
 
 def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestamp: str = "") -> HtmlText:
@@ -48,7 +49,8 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
     title = collapse_spaces(title_tag.get_text()) if isinstance(title_tag, Tag) else ""
     try:
         chosen = apply_rules(soup, rules, timestamp)
-        if chosen is not None:
+        rule_unmatched = chosen is not None and not chosen
+        if chosen:
             parts = []
             for el in chosen:
                 clean(el)
@@ -74,6 +76,7 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
         declared_language=lang_match.group(1).lower() if lang_match else "",
         script_chars=script_chars,
         html_chars=len(html),
+        rule_unmatched=rule_unmatched,
     )
 
 

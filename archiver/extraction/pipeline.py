@@ -159,6 +159,7 @@ def extract(
             replacements=decoded.replacements,
             script_chars=page.script_chars,
             html_chars=page.html_chars,
+            extra_flags=(Flag.RULE_UNMATCHED.value,) if page.rule_unmatched else (),
         )
     return _finish(
         decoded.text,

@@ -417,3 +417,22 @@ def test_layout_table_with_prose_beside_the_policy_is_not_a_pipe_table() -> None
     html = f"<table><tr>{side}<td>{POLICY}</td></tr></table>"
     text = extract(page(html)).text
     assert "|" not in text and text.endswith(PARAGRAPHS[-1] + "\n")
+
+
+def test_a_rule_that_selects_nothing_falls_back_and_is_flagged() -> None:
+    stale = ExtractionRule(valid_from="", select=("#old-layout .policy",))
+    result = extract(RULE_PAGE, "text/html", rules=(stale,))
+    assert Flag.RULE_UNMATCHED in result.flags
+    assert result.text == extract(RULE_PAGE, "text/html").text
+    assert Flag.RULE_UNMATCHED not in extract(RULE_PAGE, "text/html", rules=(ExtractionRule("", select=(".legal",)),)).flags
+
+
+def test_a_malformed_selector_is_a_typed_error() -> None:
+    with pytest.raises(ExtractionError, match=r"bad CSS selector '\.legal\[' "):
+        extract(RULE_PAGE, "text/html", rules=(ExtractionRule("", select=(".legal[",)),))
+
+
+def test_overlapping_selectors_do_not_repeat_text() -> None:
+    rule = ExtractionRule("", select=(".legal", ".legal p", "main"))
+    text = extract(RULE_PAGE, "text/html", rules=(rule,)).text
+    assert text.count(PARAGRAPHS[0]) == 1
