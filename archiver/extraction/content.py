@@ -151,12 +151,13 @@ def _hidden_style(style: object) -> bool:
     return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
 
 
-def clean(root: Tag) -> None:
-    """Remove boilerplate elements from ``root`` in place (one walk, iterative)."""
+def clean(root: Tag, in_section: bool = False) -> None:
+    """Remove boilerplate elements from ``root`` in place (one walk, iterative). ``in_section``:
+    ``root`` is already known to be content (a rule's selection), so its headers and footers stay."""
     page = _Page(root)
     doomed: list[Tag] = []
     banners: list[Tag] = []
-    stack: list[tuple[Tag, bool]] = [(root, False)]
+    stack: list[tuple[Tag, bool]] = [(root, in_section or root.name in _SECTIONING)]
     while stack:
         node, in_section = stack.pop()
         for child in node.children:

@@ -53,7 +53,7 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
         if chosen:
             parts = []
             for el in chosen:
-                clean(el)
+                clean(el, in_section=True)
                 parts.append(render_markdown(el))
             markdown = "\n\n".join(p for p in parts if p)
         else:

@@ -436,3 +436,10 @@ def test_overlapping_selectors_do_not_repeat_text() -> None:
     rule = ExtractionRule("", select=(".legal", ".legal p", "main"))
     text = extract(RULE_PAGE, "text/html", rules=(rule,)).text
     assert text.count(PARAGRAPHS[0]) == 1
+
+
+def test_a_selected_article_keeps_its_own_header() -> None:
+    html = page(f"<header>Site</header><article class='p'><header><h1>Politique</h1><p>Version du 1er mars 2024</p></header>{POLICY}</article>")
+    text = extract(html, "text/html", rules=(ExtractionRule("", select=("article.p",)),)).text
+    assert text.startswith("# Politique\n\nVersion du 1er mars 2024\n\n") and "Site" not in text
+    assert extract(html, "text/html").text == text
