@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from archiver.extraction import EXTRACTOR_VERSION, SequenceItem, extract, section_keys, sequence_flags
+from archiver.extraction import (
+    EXTRACTOR_VERSION,
+    SequenceItem,
+    extract,
+    from_markdown,
+    section_keys,
+    sequence_flags,
+)
 from archiver.models import Extraction, Flag
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
@@ -66,6 +73,7 @@ def test_every_capture_extracts(entry: dict[str, Any]) -> None:
     assert "\ufffd" not in result.text
     assert not set(result.flags) & {Flag.SHORT_TEXT, Flag.SOFT_404, Flag.JS_SHELL, Flag.REPLACEMENT_CHARS}
     assert result.charset_rule == ("pdf" if entry["mime"] == "application/pdf" else "meta")
+    assert from_markdown(result.text).text == result.text  # our Markdown re-imports to itself
 
 
 def test_f1_against_the_hand_written_selector_references() -> None:
