@@ -121,7 +121,9 @@ def load_pages(corpus: Path) -> list[Page]:
             ref_path = path.with_suffix(".ref.md")
             mime = "application/pdf" if path.suffix.lower() == ".pdf" else "text/html"
             pages.append(
-                Page(corpus, path.parent.name, path.stem, path, mime, ref_path if ref_path.is_file() else None)
+                Page(
+                    corpus, path.parent.name, path.stem, path, mime, ref_path if ref_path.is_file() else None
+                )
             )
     pages.sort(key=lambda p: (str(p.corpus), p.slug, p.timestamp))
     return pages
@@ -252,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         help=f"corpus folder (repeatable; default {DEFAULT_CORPUS})",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per page; the median is kept (default 3)")
-    parser.add_argument("--per-page", action="store_true", help="print every page's scores and every change error")
+    parser.add_argument(
+        "--per-page", action="store_true", help="print every page's scores and every change error"
+    )
     args = parser.parse_args(argv)
     corpora = args.corpus or [DEFAULT_CORPUS]
     # warm up imports and parsers so the first page does not pay for them

@@ -36,7 +36,20 @@ _ALWAYS_DROP = frozenset(
 )  # fmt: skip
 _SECTIONING = frozenset({"article", "main", "section"})
 _LANDMARK_ROLES = frozenset(
-    {"navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar", "tablist", "alert"}
+    {
+        "navigation",
+        "banner",
+        "contentinfo",
+        "complementary",
+        "dialog",
+        "alertdialog",
+        "search",
+        "menu",
+        "menubar",
+        "toolbar",
+        "tablist",
+        "alert",
+    }
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 #: Class tokens (exact, lower-cased) of page furniture that is not the policy.
@@ -60,10 +73,65 @@ _BANNER = re.compile(
 )
 _BANNER_MAX_CHARS = 4000
 #: Conventional class/id names of page furniture built from plain ``div``s (HTML4-era templates).
-_SIDEBAR_NAMES = frozenset({"sidebar", "site-sidebar", "left-sidebar", "right-sidebar", "navbar", "site-nav", "main-nav", "site-navigation", "main-navigation", "main-menu", "nav-menu", "menu-main", "mega-menu", "topnav", "subnav"})
-_FOOTER_NAMES = frozenset({"footer", "site-footer", "page-footer", "global-footer", "main-footer", "footer-wrapper", "colophon"})
-_HEADER_NAMES = frozenset({"header", "site-header", "page-header-nav", "global-header", "main-header", "masthead", "top-bar", "topbar"})
-_NEVER_BY_NAME = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "tr", "table", "a", "strong", "b", "em", "i", "ul", "ol", "dt", "dd"})
+_SIDEBAR_NAMES = frozenset(
+    {
+        "sidebar",
+        "site-sidebar",
+        "left-sidebar",
+        "right-sidebar",
+        "navbar",
+        "site-nav",
+        "main-nav",
+        "site-navigation",
+        "main-navigation",
+        "main-menu",
+        "nav-menu",
+        "menu-main",
+        "mega-menu",
+        "topnav",
+        "subnav",
+    }
+)
+_FOOTER_NAMES = frozenset(
+    {"footer", "site-footer", "page-footer", "global-footer", "main-footer", "footer-wrapper", "colophon"}
+)
+_HEADER_NAMES = frozenset(
+    {
+        "header",
+        "site-header",
+        "page-header-nav",
+        "global-header",
+        "main-header",
+        "masthead",
+        "top-bar",
+        "topbar",
+    }
+)
+_NEVER_BY_NAME = frozenset(
+    {
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "p",
+        "li",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "a",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "ul",
+        "ol",
+        "dt",
+        "dd",
+    }
+)
 _STRING_SKIP = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
@@ -109,7 +177,11 @@ def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
         return len(el.get_text()) < _FORM_MAX_CHARS or len(el.find_all(_PROSE_TAGS, limit=3)) < 3
     if name == "button":  # an accordion toggle or a heading's button is the section's title
         parent = el.parent
-        keep = "aria-expanded" in attrs or "aria-controls" in attrs or (parent is not None and parent.name in _HEADING_NAMES)
+        keep = (
+            "aria-expanded" in attrs
+            or "aria-controls" in attrs
+            or (parent is not None and parent.name in _HEADING_NAMES)
+        )
         return not keep
     if name == "header" and not in_section:
         return "banner"
@@ -271,7 +343,9 @@ def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
     try:
         return list(soup.select(selector))
     except Exception as exc:  # soupsieve.SelectorSyntaxError and friends
-        raise ExtractionError(f"bad CSS selector {selector!r} in the policy's extraction rule: {str(exc).splitlines()[0]}") from None
+        raise ExtractionError(
+            f"bad CSS selector {selector!r} in the policy's extraction rule: {str(exc).splitlines()[0]}"
+        ) from None
 
 
 def rule_in_force(rules: tuple[ExtractionRule, ...], timestamp: str) -> ExtractionRule | None:

@@ -45,7 +45,13 @@ _DATE_FORMS = (
     # January 17, 2022 / Jan. 17th 2022
     (re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I), "mdy"),
     # 17 January 2022 / 13 décembre 2024 / 1er janvier 2023 / 17. Januar 2022 / 17 de enero de 2022
-    (re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th|º|°)?\.?\s+(?:de\s+)?({_MONTH_NAMES})\.?,?\s+(?:de\s+)?(\d{{4}})\b", re.I), "dmy"),
+    (
+        re.compile(
+            rf"\b(\d{{1,2}})(?:er|st|nd|rd|th|º|°)?\.?\s+(?:de\s+)?({_MONTH_NAMES})\.?,?\s+(?:de\s+)?(\d{{4}})\b",
+            re.I,
+        ),
+        "dmy",
+    ),
     # 2022-01-17 / 2022/01/17 / 2022年1月17日 / 2022. 1. 17.
     (re.compile(r"\b(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?"), "ymd"),
     # 17/01/2022 or 01/17/2022 (day first unless impossible)

@@ -169,7 +169,9 @@ def decode(body: bytes, content_type: str = "") -> Decoded:
     meta_codec = codec_for(meta_label) if meta_label else None
 
     # Old servers defaulted the header to ISO-8859-1: UTF-8 bytes that decode strictly win.
-    declared_default = http_codec in _DEFAULT_LOOKING or (http_codec is None and meta_codec in _DEFAULT_LOOKING)
+    declared_default = http_codec in _DEFAULT_LOOKING or (
+        http_codec is None and meta_codec in _DEFAULT_LOOKING
+    )
     if declared_default and _has_multibyte_utf8(body):
         as_utf8 = _strict(body, "utf-8")
         if as_utf8 is not None:
@@ -187,7 +189,12 @@ def decode(body: bytes, content_type: str = "") -> Decoded:
         declared = _strict(body, codec)
         if declared is None or (codec in _DEFAULT_LOOKING and _looks_cjk_misread(body, candidates)):
             continue
-        if codec in _DEFAULT_LOOKING and rule == "http" and len(candidates) == 1 and _has_multibyte_utf8(body):
+        if (
+            codec in _DEFAULT_LOOKING
+            and rule == "http"
+            and len(candidates) == 1
+            and _has_multibyte_utf8(body)
+        ):
             # a server-default label on bytes that look like a CJK multi-byte encoding
             guess = _detect(body, [], only=_MULTIBYTE)
             if guess is not None:
@@ -210,7 +217,22 @@ def decode(body: bytes, content_type: str = "") -> Decoded:
 
 
 #: Codecs of legacy multi-byte (CJK) encodings, the ones a Latin-1 server default hides.
-_MULTIBYTE = frozenset({"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp932", "shift_jis", "euc_jp", "euc_jis_2004", "cp949", "euc_kr", "iso2022_jp"})
+_MULTIBYTE = frozenset(
+    {
+        "gb18030",
+        "gbk",
+        "gb2312",
+        "big5",
+        "big5hkscs",
+        "cp932",
+        "shift_jis",
+        "euc_jp",
+        "euc_jis_2004",
+        "cp949",
+        "euc_kr",
+        "iso2022_jp",
+    }
+)
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 

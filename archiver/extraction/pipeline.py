@@ -74,7 +74,16 @@ def sniff_kind(body: bytes, content_type: str = "") -> str:
 
 
 _NOT_DOCUMENTS = frozenset(
-    {"application/octet-stream", "application/zip", "application/javascript", "text/javascript", "text/css", "application/json", "application/gzip", "application/wasm"}
+    {
+        "application/octet-stream",
+        "application/zip",
+        "application/javascript",
+        "text/javascript",
+        "text/css",
+        "application/json",
+        "application/gzip",
+        "application/wasm",
+    }
 )
 _HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|\?xml)[\s>]", re.I | re.S)
 

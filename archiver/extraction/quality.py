@@ -14,9 +14,15 @@ from ..models import Capture, Extraction, Flag
 SHORT_WORDS = 150
 
 _STOP_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and of to in that is for we you your with are or this by be as on our may not".split()),
-    "fr": frozenset("le la les des et est vous nous pour dans que une sur par qui du au aux vos ne pas".split()),
-    "de": frozenset("der die das und ist sie wir für mit von zu den nicht ein eine auf des dem ihre oder".split()),
+    "en": frozenset(
+        "the and of to in that is for we you your with are or this by be as on our may not".split()
+    ),
+    "fr": frozenset(
+        "le la les des et est vous nous pour dans que une sur par qui du au aux vos ne pas".split()
+    ),
+    "de": frozenset(
+        "der die das und ist sie wir für mit von zu den nicht ein eine auf des dem ihre oder".split()
+    ),
     "es": frozenset("el la los las de y que en por para con una su sus del se no es al".split()),
     "it": frozenset("il di che la le per con non una gli dei della sono del da alla nel si".split()),
     "pt": frozenset("o os de que e do da em para com uma não dos das se no ao pelo seus".split()),
@@ -77,7 +83,9 @@ _POLICY_WORDS = re.compile(
 )
 
 
-def text_flags(text: str, words: int, title: str, replacements: int, script_chars: int, html_chars: int) -> list[str]:
+def text_flags(
+    text: str, words: int, title: str, replacements: int, script_chars: int, html_chars: int
+) -> list[str]:
     """Flags computable from one extraction alone."""
     flags: list[str] = []
     if words < SHORT_WORDS:
@@ -95,7 +103,11 @@ def text_flags(text: str, words: int, title: str, replacements: int, script_char
 def _registrable(host: str) -> str:
     """example.co.uk -> example.co.uk, www.example.com -> example.com (a small public-suffix guess)."""
     parts = host.lower().rstrip(".").split(".")
-    if len(parts) >= 3 and len(parts[-1]) == 2 and parts[-2] in {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"}:
+    if (
+        len(parts) >= 3
+        and len(parts[-1]) == 2
+        and parts[-2] in {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"}
+    ):
         return ".".join(parts[-3:])
     return ".".join(parts[-2:])
 

@@ -78,7 +78,9 @@ def test_every_capture_extracts(entry: dict[str, Any]) -> None:
 
 def test_f1_against_the_hand_written_selector_references() -> None:
     scores = {
-        e["file"]: f1((CORPUS / e["reference"]["file"]).read_text(encoding="utf-8"), extracted(e["file"]).text)
+        e["file"]: f1(
+            (CORPUS / e["reference"]["file"]).read_text(encoding="utf-8"), extracted(e["file"]).text
+        )
         for e in WITH_REF
     }
     worst = min(scores, key=lambda k: scores[k])
@@ -178,4 +180,6 @@ def test_pdf_pages_are_marked_and_ligatures_resolved() -> None:
     assert "confidentialité" in result.text
     assert "Politique de protection des Données à caractère personnel" in result.text
     # the layout is reflowed into paragraphs, not one word per line
-    assert statistics.median(len(p.split()) for p in result.text.split("\n\n") if not p.startswith("<!--")) > 5
+    assert (
+        statistics.median(len(p.split()) for p in result.text.split("\n\n") if not p.startswith("<!--")) > 5
+    )

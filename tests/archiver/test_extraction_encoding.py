@@ -60,7 +60,15 @@ CASES = [
     ("shift-jis-http", "ja", "shift_jis", "text/html; charset=Shift_JIS", "", "cp932", "http"),
     ("shift-jis-no-charset", "ja", "shift_jis", "text/html", "", "cp932", "detected"),
     ("euc-kr-http", "ko", "euc-kr", "text/html; charset=EUC-KR", "", "cp949", "http"),
-    ("euc-kr-meta-ks_c_5601", "ko", "euc-kr", "text/html", '<meta charset="ks_c_5601-1987">', "cp949", "meta"),
+    (
+        "euc-kr-meta-ks_c_5601",
+        "ko",
+        "euc-kr",
+        "text/html",
+        '<meta charset="ks_c_5601-1987">',
+        "cp949",
+        "meta",
+    ),
     (
         "http-latin1-contradicted-by-meta-gbk",
         "zh",
@@ -70,14 +78,34 @@ CASES = [
         "gb18030",
         "meta",
     ),
-    ("http-utf8-contradicted-by-meta-gbk", "zh", "gbk", "text/html; charset=utf-8", '<meta charset="gbk">', "gb18030", "meta"),
-    ("http-shift-jis-contradicted-by-meta-utf8", "ja", "utf-8", "text/html; charset=shift_jis", '<meta charset="utf-8">', "utf-8", "meta"),
+    (
+        "http-utf8-contradicted-by-meta-gbk",
+        "zh",
+        "gbk",
+        "text/html; charset=utf-8",
+        '<meta charset="gbk">',
+        "gb18030",
+        "meta",
+    ),
+    (
+        "http-shift-jis-contradicted-by-meta-utf8",
+        "ja",
+        "utf-8",
+        "text/html; charset=shift_jis",
+        '<meta charset="utf-8">',
+        "utf-8",
+        "meta",
+    ),
     ("gbk-served-as-latin1-no-meta", "zh", "gbk", "text/html; charset=ISO-8859-1", "", "gb18030", "detected"),
     ("utf8-served-as-latin1", "fr", "utf-8", "text/html; charset=iso-8859-1", "", "utf-8", "detected"),
 ]
 
 
-@pytest.mark.parametrize(("text", "encoder", "content_type", "meta", "codec", "rule"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "encoder", "content_type", "meta", "codec", "rule"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
 def test_legacy_encodings_decode_to_the_original_text(
     text: str, encoder: str, content_type: str, meta: str, codec: str, rule: str
 ) -> None:

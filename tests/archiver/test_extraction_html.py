@@ -39,9 +39,7 @@ def test_headings_paragraphs_lists_emphasis_tables_links() -> None:
         "<li>by post</li></ul></li></ol>"
         "<table><thead><tr><th>Data</th><th>Kept</th></tr></thead><tbody><tr><td>Logs</td><td>30 days</td></tr>"
         "<tr><td>Account | profile</td><td>until deletion</td></tr></tbody></table>"
-        "<blockquote><p>Example Inc.<br>1 Main Street</p></blockquote>"
-        + POLICY
-        + "</main>"
+        "<blockquote><p>Example Inc.<br>1 Main Street</p></blockquote>" + POLICY + "</main>"
     )
     text = extract(page(html), "text/html").text
     assert text.startswith(
@@ -125,7 +123,11 @@ def test_title_in_a_page_banner_is_kept() -> None:
 
 
 def test_main_content_is_found_beside_a_long_link_sidebar() -> None:
-    sidebar = "<div class='sidebar'><ul>" + "".join(f"<li><a href='/p{i}'>Page numéro {i} du site</a></li>" for i in range(200)) + "</ul></div>"
+    sidebar = (
+        "<div class='sidebar'><ul>"
+        + "".join(f"<li><a href='/p{i}'>Page numéro {i} du site</a></li>" for i in range(200))
+        + "</ul></div>"
+    )
     html = f"<div class='layout'>{sidebar}<div class='content'><h1>Politique</h1>{POLICY}</div></div>"
     text = extract(page(html), "text/html").text
     assert "Page numéro" not in text and text.startswith("# Politique")
@@ -141,7 +143,10 @@ def _variant(rng: random.Random) -> str:
         return rng.choice(["", " ", "\n", "\n\t  ", "  \n\n "])
 
     def attrs() -> str:
-        pairs = [(k, f"{k}-{rng.randrange(10**6)}") for k in rng.sample(["class", "id", "data-x", "style"], rng.randrange(4))]
+        pairs = [
+            (k, f"{k}-{rng.randrange(10**6)}")
+            for k in rng.sample(["class", "id", "data-x", "style"], rng.randrange(4))
+        ]
         pairs = [(k, "color: red" if k == "style" else v) for k, v in pairs]
         out = ""
         for k, v in pairs:
@@ -157,12 +162,18 @@ def _variant(rng: random.Random) -> str:
 
     bold = rng.choice(["b", "strong"])
     ital = rng.choice(["i", "em"])
-    heading = rng.choice(["Vos droits", "<a href='#droits'>Vos droits</a>", "<span>Vos</span> <span>droits</span>"])
+    heading = rng.choice(
+        ["Vos droits", "<a href='#droits'>Vos droits</a>", "<span>Vos</span> <span>droits</span>"]
+    )
     parts = [wrap(f"<h1{attrs()}>{ws()}Politique de confidentialité{ws()}</h1>")]
-    parts.append(wrap(f"<p{attrs()}>{ws()}Nous <{bold}>protégeons</{bold}> vos <{ital}>données</{ital}>.{ws()}</p>"))
+    parts.append(
+        wrap(f"<p{attrs()}>{ws()}Nous <{bold}>protégeons</{bold}> vos <{ital}>données</{ital}>.{ws()}</p>")
+    )
     parts += [wrap(f"<p{attrs()}>{ws()}{p}{ws()}</p>") for p in PARAGRAPHS]
     parts.append(wrap(f"<h2{attrs()}>{heading}</h2>"))
-    items = "".join(f"{ws()}<li{attrs()}>{ws()}{t}{ws()}</li>" for t in ("Accès", "Rectification", "Effacement"))
+    items = "".join(
+        f"{ws()}<li{attrs()}>{ws()}{t}{ws()}</li>" for t in ("Accès", "Rectification", "Effacement")
+    )
     parts.append(wrap(f"<ul{attrs()}>{items}{ws()}</ul>"))
     body = ws().join(parts)
     return f"<nav{attrs()}><a href='/'>Accueil</a></nav>{ws()}<main{attrs()}>{body}</main>{ws()}<footer>Pied</footer>"
@@ -179,7 +190,11 @@ def test_same_visible_text_same_markdown_whatever_the_markup() -> None:
 
 def test_invisible_characters_and_space_variants_do_not_change_the_version() -> None:
     a = extract(page(f"<main>{POLICY}</main>"), "text/html")
-    noisy = POLICY.replace(" ", "\u00a0", 5).replace("données", "don\u200bnées", 3).replace("</p>", "\u00ad</p>", 2)
+    noisy = (
+        POLICY.replace(" ", "\u00a0", 5)
+        .replace("données", "don\u200bnées", 3)
+        .replace("</p>", "\u00ad</p>", 2)
+    )
     b = extract(page(f"<main>{noisy}</main>\r\n"), "text/html")
     assert a.text_sha256 == b.text_sha256
 
@@ -188,7 +203,9 @@ def test_invisible_characters_and_space_variants_do_not_change_the_version() -> 
 
 
 RULE_PAGE = page(
-    "<main><div class='promo'><p>" + "Téléchargez notre application mobile dès maintenant. " * 40 + "</p></div>"
+    "<main><div class='promo'><p>"
+    + "Téléchargez notre application mobile dès maintenant. " * 40
+    + "</p></div>"
     f"<div class='legal'><h1>Politique</h1>{POLICY}</div></main>"
 )
 
@@ -199,7 +216,10 @@ def test_rule_select_and_remove() -> None:
     select = ExtractionRule(valid_from="", select=(".legal",))
     assert "Téléchargez" not in extract(RULE_PAGE, "text/html", rules=(select,)).text
     remove = ExtractionRule(valid_from="", remove=(".promo",))
-    assert extract(RULE_PAGE, "text/html", rules=(remove,)).text == extract(RULE_PAGE, "text/html", rules=(select,)).text
+    assert (
+        extract(RULE_PAGE, "text/html", rules=(remove,)).text
+        == extract(RULE_PAGE, "text/html", rules=(select,)).text
+    )
 
 
 def test_the_latest_rule_in_force_at_the_capture_time_applies() -> None:
@@ -219,12 +239,23 @@ def test_the_latest_rule_in_force_at_the_capture_time_applies() -> None:
 
 def test_javascript_shell() -> None:
     script = "<script>" + "window.__APP__=" + "x" * 20000 + "</script>"
-    result = extract(page(f"<div id='root'></div><noscript>You need to enable JavaScript to run this app.</noscript>{script}"), "text/html")
+    result = extract(
+        page(
+            f"<div id='root'></div><noscript>You need to enable JavaScript to run this app.</noscript>{script}"
+        ),
+        "text/html",
+    )
     assert Flag.JS_SHELL in result.flags and Flag.SHORT_TEXT in result.flags
 
 
 def test_soft_404() -> None:
-    result = extract(page("<main><h1>Page not found</h1><p>Sorry, the page you requested does not exist.</p></main>", "<title>404 Not Found</title>"), "text/html")
+    result = extract(
+        page(
+            "<main><h1>Page not found</h1><p>Sorry, the page you requested does not exist.</p></main>",
+            "<title>404 Not Found</title>",
+        ),
+        "text/html",
+    )
     assert Flag.SOFT_404 in result.flags
     assert result.title == "404 Not Found"
     assert Flag.SOFT_404 not in extract(TINDER.read_bytes(), "text/html").flags
@@ -251,7 +282,10 @@ def test_seed_markdown_imports_and_extracts_to_itself() -> None:
 
 
 def test_plain_text_and_xhtml() -> None:
-    assert extract("Privacy policy\r\n\r\nWe keep nothing.\r\n".encode("utf-16"), "text/plain").text == "Privacy policy\n\nWe keep nothing.\n"
+    assert (
+        extract("Privacy policy\r\n\r\nWe keep nothing.\r\n".encode("utf-16"), "text/plain").text
+        == "Privacy policy\n\nWe keep nothing.\n"
+    )
     xhtml = b'<?xml version="1.0" encoding="iso-8859-1"?><html xmlns="http://www.w3.org/1999/xhtml"><body><p>Donn\xe9es</p></body></html>'
     assert extract(xhtml, "application/xhtml+xml").text == "Données\n"
 
@@ -309,7 +343,10 @@ def test_truncated_html_still_extracts() -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=3000), st.sampled_from(["", "text/html", "text/html; charset=gbk", "text/plain", "application/pdf"]))
+@given(
+    st.binary(max_size=3000),
+    st.sampled_from(["", "text/html", "text/html; charset=gbk", "text/plain", "application/pdf"]),
+)
 def test_arbitrary_bytes_never_crash(body: bytes, content_type: str) -> None:
     try:
         result = extract(body, content_type)
@@ -319,12 +356,57 @@ def test_arbitrary_bytes_never_crash(body: bytes, content_type: str) -> None:
         assert result.text == normalize_text(result.text)
 
 
-_TAGS = ["p", "div", "span", "b", "i", "a", "ul", "ol", "li", "table", "tr", "td", "th", "h1", "h2", "br", "pre", "blockquote", "nav", "header", "footer", "script", "noscript", "form", "button", "svg", "select", "dialog", "template", "hr"]
+_TAGS = [
+    "p",
+    "div",
+    "span",
+    "b",
+    "i",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "br",
+    "pre",
+    "blockquote",
+    "nav",
+    "header",
+    "footer",
+    "script",
+    "noscript",
+    "form",
+    "button",
+    "svg",
+    "select",
+    "dialog",
+    "template",
+    "hr",
+]
 _fragment = st.recursive(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
-    lambda inner: st.tuples(st.sampled_from(_TAGS), st.lists(inner, max_size=4), st.sampled_from(["", " hidden", " class='cookie-banner'", " role='main'", " colspan='3'", " aria-controls='x'", " id='x'", " start='7'"]), st.booleans()).map(
-        lambda t: f"<{t[0]}{t[2]}>" + "".join(t[1]) + (f"</{t[0]}>" if t[3] else "")
-    ),
+    lambda inner: st.tuples(
+        st.sampled_from(_TAGS),
+        st.lists(inner, max_size=4),
+        st.sampled_from(
+            [
+                "",
+                " hidden",
+                " class='cookie-banner'",
+                " role='main'",
+                " colspan='3'",
+                " aria-controls='x'",
+                " id='x'",
+                " start='7'",
+            ]
+        ),
+        st.booleans(),
+    ).map(lambda t: f"<{t[0]}{t[2]}>" + "".join(t[1]) + (f"</{t[0]}>" if t[3] else "")),
     max_leaves=40,
 )
 
@@ -376,7 +458,11 @@ def test_wayback_toolbar_insert_is_dropped() -> None:
         "<!-- END WAYBACK TOOLBAR INSERT -->"
     )
     text = extract(page(f"{toolbar}<main>{POLICY}</main>"), "text/html").text
-    assert "Wayback" not in text and "Donate" not in text and text == extract(page(f"<main>{POLICY}</main>"), "text/html").text
+    assert (
+        "Wayback" not in text
+        and "Donate" not in text
+        and text == extract(page(f"<main>{POLICY}</main>"), "text/html").text
+    )
 
 
 def test_utf16_html_without_content_type_is_html() -> None:
@@ -386,13 +472,19 @@ def test_utf16_html_without_content_type_is_html() -> None:
 
 def test_heading_permalink_symbols_are_not_text() -> None:
     plain = extract(page(f"<main><h2 id='x'>Vos droits</h2>{POLICY}</main>")).text
-    for anchor in ("<a class='headerlink' href='#x' title='Permalink'>¶</a>", "<a href='#x' aria-label='Anchor'>#</a>", "<a href='#x'> § </a>"):
+    for anchor in (
+        "<a class='headerlink' href='#x' title='Permalink'>¶</a>",
+        "<a href='#x' aria-label='Anchor'>#</a>",
+        "<a href='#x'> § </a>",
+    ):
         assert extract(page(f"<main><h2 id='x'>Vos droits{anchor}</h2>{POLICY}</main>")).text == plain
     assert "## Vos droits" in plain
 
 
 def test_div_based_header_footer_and_sidebar_are_dropped() -> None:
-    legal = "<p>" + "Ce site est édité par Exemple SA, capital social de 10 000 euros, RCS Paris. " * 12 + "</p>"
+    legal = (
+        "<p>" + "Ce site est édité par Exemple SA, capital social de 10 000 euros, RCS Paris. " * 12 + "</p>"
+    )
     html = (
         "<div id='header'><div class='logo'>Exemple</div><h1>Politique de confidentialité</h1></div>"
         f"<div id='wrapper'><div class='sidebar'>{legal}</div><div id='content'>{POLICY}</div></div>"
@@ -424,7 +516,10 @@ def test_a_rule_that_selects_nothing_falls_back_and_is_flagged() -> None:
     result = extract(RULE_PAGE, "text/html", rules=(stale,))
     assert Flag.RULE_UNMATCHED in result.flags
     assert result.text == extract(RULE_PAGE, "text/html").text
-    assert Flag.RULE_UNMATCHED not in extract(RULE_PAGE, "text/html", rules=(ExtractionRule("", select=(".legal",)),)).flags
+    assert (
+        Flag.RULE_UNMATCHED
+        not in extract(RULE_PAGE, "text/html", rules=(ExtractionRule("", select=(".legal",)),)).flags
+    )
 
 
 def test_a_malformed_selector_is_a_typed_error() -> None:
@@ -439,7 +534,9 @@ def test_overlapping_selectors_do_not_repeat_text() -> None:
 
 
 def test_a_selected_article_keeps_its_own_header() -> None:
-    html = page(f"<header>Site</header><article class='p'><header><h1>Politique</h1><p>Version du 1er mars 2024</p></header>{POLICY}</article>")
+    html = page(
+        f"<header>Site</header><article class='p'><header><h1>Politique</h1><p>Version du 1er mars 2024</p></header>{POLICY}</article>"
+    )
     text = extract(html, "text/html", rules=(ExtractionRule("", select=("article.p",)),)).text
     assert text.startswith("# Politique\n\nVersion du 1er mars 2024\n\n") and "Site" not in text
     assert extract(html, "text/html").text == text

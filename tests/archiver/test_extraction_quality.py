@@ -29,7 +29,13 @@ FIXTURES = DATA / "extraction"
 
 
 def capture(**kw: object) -> Capture:
-    base = Capture(id=1, policy_id=1, source=Source.WAYBACK, timestamp="20240101000000", original_url="https://www.example.com/privacy")
+    base = Capture(
+        id=1,
+        policy_id=1,
+        source=Source.WAYBACK,
+        timestamp="20240101000000",
+        original_url="https://www.example.com/privacy",
+    )
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -47,9 +53,13 @@ def test_cross_domain_redirect() -> None:
     assert Flag.CROSS_DOMAIN_REDIRECT in capture_flags(to_parent)
     same_site = capture(redirects=("https://example.com/privacy/", "https://legal.example.com/privacy"))
     assert Flag.CROSS_DOMAIN_REDIRECT not in capture_flags(same_site)
-    uk = capture(original_url="https://shop.example.co.uk/privacy", redirects=("https://www.example.co.uk/privacy",))
+    uk = capture(
+        original_url="https://shop.example.co.uk/privacy", redirects=("https://www.example.co.uk/privacy",)
+    )
     assert capture_flags(uk) == ()
-    other_uk = capture(original_url="https://shop.example.co.uk/privacy", redirects=("https://www.other.co.uk/privacy",))
+    other_uk = capture(
+        original_url="https://shop.example.co.uk/privacy", redirects=("https://www.other.co.uk/privacy",)
+    )
     assert Flag.CROSS_DOMAIN_REDIRECT in capture_flags(other_uk)
 
 
@@ -61,7 +71,9 @@ def test_capture_flags_include_the_extraction_flags() -> None:
 # --- neighbours -------------------------------------------------------------------------------
 
 
-def item(words: int, language: str = "en", sha: str = "", sections: frozenset[str] = frozenset()) -> SequenceItem:
+def item(
+    words: int, language: str = "en", sha: str = "", sections: frozenset[str] = frozenset()
+) -> SequenceItem:
     return SequenceItem(words, language, sha or f"sha{words}{language}", sections)
 
 
@@ -73,10 +85,17 @@ def test_language_changed_against_the_previous_version() -> None:
 def test_truncated_needs_both_neighbours_and_missing_sections() -> None:
     full = frozenset({"1. who we are", "2. data", "3. rights"})
     part = frozenset({"1. who we are", "2. data"})
-    flags = sequence_flags([item(5000, sections=full), item(3500, sections=part), item(5000, sha="x", sections=full)])
+    flags = sequence_flags(
+        [item(5000, sections=full), item(3500, sections=part), item(5000, sha="x", sections=full)]
+    )
     assert flags[1] == (Flag.TRUNCATED.value,)
     # a shorter text with every shared section is an edit, not a truncation
-    assert sequence_flags([item(5000, sections=full), item(3500, sections=full), item(5000, sha="x", sections=full)])[1] == ()
+    assert (
+        sequence_flags(
+            [item(5000, sections=full), item(3500, sections=full), item(5000, sha="x", sections=full)]
+        )[1]
+        == ()
+    )
     # neighbours that disagree in size: a rewrite, not a truncation
     assert sequence_flags([item(5000), item(3500), item(8000)])[1] == ()
     # first and last captures have no two neighbours
@@ -95,7 +114,10 @@ def test_sequence_items_load_text_only_for_suspects() -> None:
 
     texts = ["## A\n\n## B\n\n## C\n", "## A\n\n## B\n", "## A\n\n## B\n\n## C\n", "## A\n\n## B\n\n## C\n"]
     words = [5000, 3000, 5000, 5000]
-    items = [SequenceItem(w, "en", f"s{i}", load_text=loader(i, t)) for i, (w, t) in enumerate(zip(words, texts, strict=True))]
+    items = [
+        SequenceItem(w, "en", f"s{i}", load_text=loader(i, t))
+        for i, (w, t) in enumerate(zip(words, texts, strict=True))
+    ]
     assert sequence_flags(items)[1] == (Flag.TRUNCATED.value,)
     assert sorted(loaded) == [0, 1, 2]  # each suspect's neighbourhood read once; the fourth text never
 
@@ -133,7 +155,10 @@ def test_language_of_real_texts(lang: str, expected: str) -> None:
 
 def test_language_falls_back_to_html_lang_for_too_little_text() -> None:
     assert guess_language("OK", "pt") == "pt"
-    assert guess_language("Wir verarbeiten die Daten und die Rechte der Nutzer für den Dienst mit Sorgfalt.") == "de"
+    assert (
+        guess_language("Wir verarbeiten die Daten und die Rechte der Nutzer für den Dienst mit Sorgfalt.")
+        == "de"
+    )
 
 
 # --- re-extraction ---------------------------------------------------------------------------
@@ -146,7 +171,12 @@ def test_reextract_keeps_bytes_and_names_changes() -> None:
     same_but_old = replace(current, extractor_version="extract-0")
     cap = capture(content_type="text/html", http_status=200)
     pllc = replace(cap, id=3, source=Source.PLLC)
-    items = [(cap, body, stale), (replace(cap, id=2), body, same_but_old), (replace(cap, id=4), body, current), (pllc, None, replace(from_markdown("# T\n\ntext  \n"), extractor_version="extract-0"))]
+    items = [
+        (cap, body, stale),
+        (replace(cap, id=2), body, same_but_old),
+        (replace(cap, id=4), body, current),
+        (pllc, None, replace(from_markdown("# T\n\ntext  \n"), extractor_version="extract-0")),
+    ]
     before = bytes(body)
     results = list(reextract(items))
     assert body == before
@@ -174,8 +204,12 @@ def test_cli_markdown_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, markdown, err = run(capsys, "extract", str(TINDER))
     assert code == 0 and err == "" and markdown.startswith("## Our Commitment To You\n")
     code, text, _ = run(capsys, "extract", str(TINDER), "--format", "text")
-    assert code == 0 and text.startswith("Our Commitment To You\n") and "**" not in text and "\n## " not in text
-    code, out, _ = run(capsys, "extract", str(TINDER), "--format", "json", "--url", "https://policies.tinder.com/privacy")
+    assert (
+        code == 0 and text.startswith("Our Commitment To You\n") and "**" not in text and "\n## " not in text
+    )
+    code, out, _ = run(
+        capsys, "extract", str(TINDER), "--format", "json", "--url", "https://policies.tinder.com/privacy"
+    )
     data = json.loads(out)
     assert code == 0
     assert data["text"] == markdown
@@ -190,7 +224,9 @@ def test_cli_pdf_and_content_type(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert code == 0 and out.startswith("Page 1\n\nPolitique de protection")
     legacy = tmp_path / "page.bin"
     legacy.write_bytes("<p>Données personnelles</p>".encode("cp1252"))
-    code, out, _ = run(capsys, "extract", str(legacy), "--content-type", "text/html; charset=iso-8859-1", "--format", "json")
+    code, out, _ = run(
+        capsys, "extract", str(legacy), "--content-type", "text/html; charset=iso-8859-1", "--format", "json"
+    )
     assert code == 0 and json.loads(out)["text"] == "Données personnelles\n"
 
 
