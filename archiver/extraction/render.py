@@ -60,10 +60,17 @@ class _Out:
             self.blocks.append(text)
 
 
+_ADJACENT_BOLD = re.compile(r"\*\*( ?)\*\*")
+_ADJACENT_ITALIC = re.compile(r"(?<![*\\])\* \*(?!\*)")
+
+
 def _finish_inline(text: str, escape: bool = True) -> str:
-    """Collapse spaces around the line breaks of one paragraph; escape a misleading line start."""
-    lines = [" ".join(part.split(" ")).strip() for part in text.split("\n")]
-    lines = [re.sub(r" {2,}", " ", line) for line in lines]
+    """Collapse spaces around the line breaks of one paragraph; escape a misleading line start.
+
+    Emphasis split over adjacent elements (``<b>Pri</b><b>vacy</b>``) is one run, as it looks."""
+    if "*" in text:
+        text = _ADJACENT_ITALIC.sub(" ", _ADJACENT_BOLD.sub(r"\1", text))
+    lines = [re.sub(r" {2,}", " ", part).strip() for part in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line:

@@ -166,9 +166,14 @@ def _variant(rng: random.Random) -> str:
         ["Vos droits", "<a href='#droits'>Vos droits</a>", "<span>Vos</span> <span>droits</span>"]
     )
     parts = [wrap(f"<h1{attrs()}>{ws()}Politique de confidentialité{ws()}</h1>")]
-    parts.append(
-        wrap(f"<p{attrs()}>{ws()}Nous <{bold}>protégeons</{bold}> vos <{ital}>données</{ital}>.{ws()}</p>")
+    verb = rng.choice(
+        [
+            f"<{bold}>protégeons</{bold}>",
+            f"<{bold}>proté</{bold}><strong>geons</strong>",
+            f"<b><{bold}>protégeons</{bold}></b>",
+        ]
     )
+    parts.append(wrap(f"<p{attrs()}>{ws()}Nous {verb} vos <{ital}>données</{ital}>.{ws()}</p>"))
     parts += [wrap(f"<p{attrs()}>{ws()}{p}{ws()}</p>") for p in PARAGRAPHS]
     parts.append(wrap(f"<h2{attrs()}>{heading}</h2>"))
     items = "".join(
