@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -498,7 +499,33 @@ class Archive:
                 )
             )
             previous = captures[-1]
-        return _with_sequence_flags(versions)
+        return self._with_sequence_flags(versions)
+
+    def _with_sequence_flags(self, versions: list[Version]) -> list[Version]:
+        """Add the flags that need a version's neighbours (language change, transient truncation).
+
+        Texts are read only for a version that looks short against both neighbours.
+        """
+        if len(versions) < 2:
+            return versions
+        # Imported here: the extraction package loads lxml and BeautifulSoup, not needed to open.
+        from .extraction.quality import SequenceItem, sequence_flags
+
+        items = [
+            SequenceItem(
+                words=v.words,
+                language=v.language,
+                text_sha256=v.text_sha256,
+                load_text=partial(self.text, v.text_sha256),
+            )
+            for v in versions
+        ]
+        out = []
+        for version, extra in zip(versions, sequence_flags(items), strict=True):
+            if extra and not set(extra) <= set(version.flags):
+                version = replace(version, flags=tuple(sorted(set(version.flags) | set(extra))))
+            out.append(version)
+        return out
 
     def version_at(self, url: str, timestamp: str) -> Version:
         """The version in force at ``timestamp`` (4–14 digits; a prefix of a capture's time picks it)."""
@@ -621,11 +648,6 @@ def _capture(row: sqlite3.Row) -> Capture:
         provenance=row["provenance"],
         flags=tuple(json.loads(row["flags"])),
     )
-
-
-def _with_sequence_flags(versions: list[Version]) -> list[Version]:
-    """Add the flags that need a version's neighbours (language change, transient truncation)."""
-    return versions
 
 
 def _hash_file(path: Path) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from archiver.errors import (
     SchemaTooNewError,
     StorageError,
 )
-from archiver.models import Capture, Extraction, Source
+from archiver.models import Capture, Extraction, Flag, Source
 from archiver.storage import SCHEMA_VERSION, Archive, text_sha256
 
 DATA = Path(__file__).parents[1] / "data"
@@ -82,6 +83,23 @@ def test_versions_group_consecutive_captures_with_the_same_text(tmp_path: Path) 
         assert arc.version_at("example.com/privacy", "2021").text_sha256 == text_sha256("A")
         with pytest.raises(NotFoundError):
             arc.version_at("example.com/privacy", "2019")
+
+
+def test_versions_carry_the_flags_that_need_neighbours(tmp_path: Path) -> None:
+    """A section missing from one capture and back in the next is flagged; so is a language change."""
+    sections = {h: f"# {h}\n\n" + " ".join(f"{h.lower()}{i}" for i in range(400)) for h in "ABCD"}
+    whole = "\n\n".join(sections.values())
+    without_c = "\n\n".join(v for k, v in sections.items() if k != "C")
+    texts = [(whole, "en"), (without_c, "en"), (whole + "\n\nextra", "en"), (whole + " fin", "fr")]
+    with Archive.open(tmp_path) as arc:
+        p = arc.ensure_policy("https://example.com/privacy")
+        for i, (text, lang) in enumerate(texts):
+            ex = replace(_extraction(text), language=lang)
+            arc.add_capture(p, _capture(f"2020010{i + 1}000000"), f"<p>{i}</p>".encode(), ex)
+        flags = [v.flags for v in arc.versions(p.id)]
+        assert Flag.TRUNCATED.value in flags[1]
+        assert Flag.LANGUAGE_CHANGED.value in flags[3]
+        assert not ({Flag.TRUNCATED.value, Flag.LANGUAGE_CHANGED.value} & set(flags[0] + flags[2]))
 
 
 def test_verify_names_a_damaged_capture(tmp_path: Path) -> None:
