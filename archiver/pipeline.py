@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import ArchiverError, ExtractionError, InputFileError, UsageError
-from .extraction import EXTRACTOR_VERSION, capture_flags, extract, from_markdown
+from .extraction import capture_flags, extract, from_markdown
+from .extraction import reextract as extract_again
 from .models import Capture, Extraction, Flag, Policy, Progress, Source
 from .pllc import PllcFormatError, looks_like_pllc, parse_pllc
 from .storage import Archive
@@ -40,12 +41,8 @@ def extract_capture(policy: Policy, capture: Capture, body: bytes) -> Extraction
     extraction = extract(
         body, capture.content_type, capture.original_url, rules=policy.rules, timestamp=capture.timestamp
     )
-    extra = capture_flags(capture, extraction)
-    if extra:
-        from dataclasses import replace
-
-        extraction = replace(extraction, flags=tuple(sorted(set(extraction.flags) | set(extra))))
-    return extraction
+    flags = capture_flags(capture, extraction)
+    return extraction if flags == extraction.flags else replace(extraction, flags=flags)
 
 
 def store_capture(
@@ -160,28 +157,38 @@ def _content_type(path: Path, data: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ReextractChange:
+    """A capture whose text changed on re-extraction (``new_text_sha256`` empty: extraction failed)."""
+
     policy: Policy
     capture: Capture
     old_text_sha256: str
     new_text_sha256: str
+    error: str = ""
 
 
 def reextract(archive: Archive, policy: Policy | None = None) -> Iterator[Progress | ReextractChange]:
-    """Re-run extraction over stored raw bytes (after an extractor upgrade); yield what changed.
+    """Re-run extraction over stored captures made by another extractor version; yield what changed.
 
-    Raw bytes are never touched; text-only captures keep their text.
+    Raw bytes are never touched; text-only captures (Princeton-Leuven imports) are re-normalised
+    from their stored text. A capture whose extraction now fails keeps its old text.
     """
     policies = [policy] if policy else archive.policies()
-    todo = [(p, c) for p in policies for c in archive.captures(p.id) if c.sha256 is not None]
+    todo = [(p, c) for p in policies for c in archive.captures(p.id)]
     for done, (pol, cap) in enumerate(todo, 1):
+        yield Progress(done - 1, len(todo), f"{pol.url} @ {cap.timestamp}")
         old = archive.extraction(cap.id)
-        if old is None or old.extractor_version != EXTRACTOR_VERSION:
-            try:
-                new = extract_capture(pol, cap, archive.read_body(cap))
-            except ExtractionError as exc:
-                log.warning("capture %d: %s", cap.id, exc)
+        old_sha = old.text_sha256 if old else ""
+        try:
+            body = archive.read_body(cap) if cap.sha256 else None
+        except ArchiverError as exc:  # a damaged raw file: report it, keep going
+            yield ReextractChange(pol, cap, old_sha, "", str(exc))
+            continue
+        for result in extract_again([(cap, body, old)], pol.rules):
+            if result.new is None:
+                log.warning("%s @ %s: %s", pol.url, cap.timestamp, result.error)
+                yield ReextractChange(pol, cap, old_sha, "", result.error)
             else:
-                archive.set_extraction(cap.id, new)
-                if old is None or old.text_sha256 != new.text_sha256:
-                    yield ReextractChange(pol, cap, old.text_sha256 if old else "", new.text_sha256)
-        yield Progress(done, len(todo), f"{pol.url} @ {cap.timestamp}")
+                archive.set_extraction(cap.id, result.new)
+                if result.changed:
+                    yield ReextractChange(pol, cap, old_sha, result.new.text_sha256)
+    yield Progress(len(todo), len(todo), "")

@@ -145,17 +145,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
+    """Exit 1 when some capture could not be extracted again (its old text is kept)."""
     from ..pipeline import ReextractChange, reextract
 
-    changed = 0
+    changed = failed = 0
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url) if args.url else None
         for item in reextract(archive, policy):
-            if isinstance(item, ReextractChange):
+            if not isinstance(item, ReextractChange):
+                continue
+            where = f"{item.policy.url} @ {item.capture.timestamp}"
+            if item.error:
+                failed += 1
+                print(f"failed   {where}: {item.error}")
+            else:
                 changed += 1
-                print(f"changed  {item.policy.url} @ {item.capture.timestamp}")
-    print(f"{changed} capture(s) have a new text", file=sys.stderr)
-    return 0
+                print(f"changed  {where}")
+    print(f"{changed} capture(s) have a new text, {failed} could not be extracted again", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _policy_json(p: Policy) -> dict[str, Any]:

@@ -8,12 +8,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from archiver.cli import main
-from archiver.storage import SCHEMA_VERSION, Archive
+from archiver.models import Extraction
+from archiver.storage import SCHEMA_VERSION, Archive, text_sha256
 
 ROOT = Path(__file__).parents[2]
 DATA = ROOT / "tests" / "data"
@@ -200,3 +202,41 @@ def test_archive_location_from_environment(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "env-archive" / "archive.sqlite3").exists()
+
+
+def test_reextract_replaces_outdated_texts_and_names_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an extractor upgrade: old texts replaced from the kept bytes, changes and failures named."""
+    a = str(tmp_path / "A")
+    entries = [e for e in INDEX if e["slug"] == "github-privacy"][:3]
+    for e in entries:
+        argv = ["--archive", a, "import", str(DATA / "corpus" / e["file"]), "--url", e["url"]]
+        assert run(capsys, *argv, "--date", e["timestamp"])[0] == 0
+    with Archive.open(a) as arc:
+        policy = arc.get_policy(entries[0]["url"])
+        caps = arc.captures(policy.id)
+        good = [arc.extraction(c.id) for c in caps]
+        # what an older extractor left: another version string; one of them a different text
+        stale = Extraction(text="old text", text_sha256=text_sha256("old text"), extractor_version="extract-0", words=2)
+        arc.set_extraction(caps[0].id, stale)
+        for c, ex in zip(caps[1:], good[1:], strict=True):
+            assert ex is not None
+            arc.set_extraction(c.id, replace(ex, extractor_version="extract-0"))
+        bodies = {c.sha256: arc.read_body(c) for c in caps}
+        damaged = arc.blob_path(caps[2].sha256 or "")
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    code, out, err = run(capsys, "--archive", a, "reextract")
+    assert code == 1, err  # one capture could not be read again
+    lines = out.splitlines()
+    assert lines[0] == f"changed  {policy.url} @ {caps[0].timestamp}"
+    assert lines[1].startswith(f"failed   {policy.url} @ {caps[2].timestamp}: ") and "verify" in lines[1]
+    assert len(lines) == 2  # same text, new extractor version: not a change
+    with Archive.open(a) as arc:
+        after = [arc.extraction(c.id) for c in caps]
+        assert after[0] == good[0] and after[1] == good[1]
+        assert after[2] is not None and after[2].extractor_version == "extract-0"  # kept, not lost
+        assert arc.read_body(caps[0]) == bodies[caps[0].sha256]
+    # run again: only the damaged one is left to do
+    code, out, _ = run(capsys, "--archive", a, "reextract")
+    assert code == 1 and out.count("\n") == 1 and out.startswith("failed")
