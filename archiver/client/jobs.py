@@ -49,11 +49,9 @@ class FetchSummary:
 
 
 def store(arc: Archive, policy: Policy, capture: Capture, body: bytes) -> tuple[Capture, bool]:
-    """Store through the pipeline (so text is extracted); bytes only if extraction is not installed."""
-    try:
-        from ..pipeline import store_capture
-    except ImportError:
-        return arc.add_capture(policy, capture, body, None)
+    """Store through the pipeline, so the text is extracted as the bytes are kept."""
+    from ..pipeline import store_capture  # imported here: extraction loads lxml and BeautifulSoup
+
     stored, created, warning = store_capture(arc, policy, capture, body)
     if warning:
         log.warning("%s @ %s: %s", capture.original_url, capture.timestamp, warning)
