@@ -196,7 +196,8 @@ def _cell(block: Block | None, spans: tuple[Span, ...], tag: str) -> str:
     return "".join(pieces)
 
 
-def _html_rows(items: Iterable[DiffRow | Skipped]) -> Iterable[str]:
+def html_rows(items: Iterable[DiffRow | Skipped]) -> Iterable[str]:
+    """The ``<tr>`` rows of the side-by-side table, escaped; shared by ``render_html`` and reports."""
     for item in items:
         if isinstance(item, Skipped):
             yield f'<tr class="skip"><td colspan="4">{item.count} unchanged blocks</td></tr>'
@@ -245,7 +246,7 @@ def render_html(
             '<table><colgroup><col style="width:3.5em"><col><col style="width:3.5em"><col></colgroup>',
             f"<thead><tr><th></th><th>{html.escape(left_title)}</th><th></th><th>{html.escape(right_title)}</th>"
             "</tr></thead><tbody>",
-            "\n".join(_html_rows(items)),
+            "\n".join(html_rows(items)),
             "</tbody></table></body></html>\n",
         ]
     )

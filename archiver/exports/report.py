@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..diffing import DiffOptions, DiffResult, diff_texts
-from ..diffing.render import _html_rows  # the diff engine's own side-by-side rows (one renderer)
+from ..diffing.render import html_rows  # the diff engine's side-by-side table rows: one renderer
 from ..diffing.views import changes_only
 from ..models import Capture, Policy, Version
 from ..storage import Archive
@@ -134,7 +134,7 @@ def render_report(
         '<col style="width:4%"><col style="width:46%"></colgroup>',
         '<thead><tr><th width="4%"></th><th width="46%">' + e(left),
         '</th><th width="4%"></th><th width="46%">' + e(right) + "</th></tr></thead><tbody>",
-        "\n".join(_html_rows(rows)),
+        "\n".join(html_rows(rows)),
         "</tbody></table>",
         "</body></html>\n",
     ]
