@@ -161,7 +161,7 @@ def test_exports_run_in_the_background_and_report_where_they_wrote(qtbot: Any, t
         assert str(target) in blocker.args[0] and str(target) in win.message_bar.label.text()
     assert "your phone number" in (out / "report.html").read_text(encoding="utf-8")
     capture = win.details.current()
-    from ui.mainwindow import job_save_capture
+    from ui.jobs import job_save_capture
 
     task = win._run_export(job_save_capture(arc, capture, str(out / "raw.html"), True), str(out / "raw.html"))
     with qtbot.waitSignal(task.signals.finished, timeout=30_000):

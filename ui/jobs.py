@@ -1,0 +1,180 @@
+"""The main window's background jobs: plain functions ``job(cancel, report)`` run by ``ui.workers``.
+
+No Qt here (the PDF writer is the one exception, called on the worker thread): each job reads or
+writes the archive through ``archiver`` and reports progress as ``archiver.models.Progress``.
+Heavy modules (diffing, client, exports) are imported inside the job, off the start-up path.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archiver.errors import CancelledError
+from archiver.models import Capture, Policy, Progress, Version
+from archiver.storage import Archive
+
+from .dialogs import PolicyRequest
+
+if TYPE_CHECKING:
+    from archiver.diffing import DiffOptions, DiffResult
+
+
+def job_policies(arc: Archive) -> Any:
+    def run(cancel: threading.Event, report: Any) -> list[Policy]:
+        return arc.policies()
+
+    return run
+
+
+def job_versions(arc: Archive, policy_id: int) -> Any:
+    def run(cancel: threading.Event, report: Any) -> list[Version]:
+        return arc.versions(policy_id)
+
+    return run
+
+
+def _text(arc: Archive, sha: str, cache: dict[str, str]) -> str:
+    text = cache.get(sha)
+    if text is None:
+        text = cache[sha] = arc.text(sha)
+    return text
+
+
+def job_change_sizes(arc: Archive, versions: list[Version], cache: dict[str, str]) -> Any:
+    """Words removed + added between each version and its predecessor, reported as (index, words)."""
+
+    def run(cancel: threading.Event, report: Any) -> None:
+        from archiver.diffing import diff_texts
+
+        for prev, cur in zip(versions, versions[1:], strict=False):
+            if cancel.is_set():
+                raise CancelledError()
+            stats = diff_texts(_text(arc, prev.text_sha256, cache), _text(arc, cur.text_sha256, cache)).stats
+            report((cur.index, stats.words_added + stats.words_removed))
+
+    return run
+
+
+def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: dict[str, str]) -> Any:
+    def run(cancel: threading.Event, report: Any) -> DiffResult:
+        from archiver.diffing import diff_texts
+
+        a, b = _text(arc, left, cache), _text(arc, right, cache)
+        if cancel.is_set():
+            raise CancelledError()
+        return diff_texts(a, b, options)
+
+    return run
+
+
+def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None) -> Any:
+    """Ensure the policy (reported first, so it is listed at once), then run the resumable fetch job."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.client import FetchJob, Session, archive_endpoint
+
+        policy = arc.ensure_policy(request.url, request.label)
+        report(policy)
+        endpoint = archive_endpoint(request.prefix, request.kind)
+        with (session_factory or Session)() as session:
+            job = FetchJob(arc, session, endpoint, request.url, request.from_date, request.to_date, cancel=cancel)
+            for progress in job.run():
+                report(progress)
+        return job.summary
+
+    return run
+
+
+def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
+    """Import files one by one: WARCs through archiver.exports, the rest (PLLC, HTML, PDF) the pipeline."""
+
+    def run(cancel: threading.Event, report: Any) -> list[Any]:
+        from archiver.pipeline import import_paths
+
+        warcs = [p for p in paths if p.lower().endswith((".warc", ".warc.gz"))]
+        others = [p for p in paths if p not in warcs]
+        results: list[Any] = []
+        for i, path in enumerate(others):
+            if cancel.is_set():
+                raise CancelledError("import cancelled; the files imported so far are kept")
+            results.extend(import_paths(arc, [path], url=url))
+            report(Progress(i + 1, len(paths), f"imported {Path(path).name}"))
+        if warcs:
+            from archiver.exports.warc import import_warcs
+
+            for j, path in enumerate(warcs):
+                if cancel.is_set():
+                    raise CancelledError("import cancelled; the files imported so far are kept")
+                results.extend(import_warcs(arc, [path]))
+                report(Progress(len(others) + j + 1, len(paths), f"imported {Path(path).name}"))
+        return results
+
+    return run
+
+
+def job_save_capture(arc: Archive, capture: Capture, path: str, with_provenance: bool) -> Any:
+    """The capture's raw bytes, byte-exact; with its provenance as a JSON sidecar when asked."""
+
+    def run(cancel: threading.Event, report: Any) -> str:
+        import json
+
+        from archiver.exports.warc import capture_dict
+
+        report(Progress(0, 1, f"saving capture {capture.timestamp}"))
+        target = Path(path)
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_bytes(arc.read_body(capture))
+        tmp.replace(target)
+        if with_provenance:
+            meta = target.with_name(target.name + ".json")
+            meta.write_text(json.dumps(capture_dict(capture), indent=1, default=str), encoding="utf-8")
+        report(Progress(1, 1, "saved"))
+        return f"Saved {target}" + (f" and its provenance {target.name}.json" if with_provenance else "") + "."
+
+    return run
+
+
+def job_export(arc: Archive, kind: str, policies: list[Policy], path: str) -> Any:
+    """WARC, CSV or JSONL export of whole policies through archiver.exports (with a sha256 manifest)."""
+
+    def run(cancel: threading.Event, report: Any) -> str:
+        from archiver.exports import datasets, warc
+
+        export = {"warc": warc.export_warc, "csv": datasets.export_csv, "jsonl": datasets.export_jsonl}[kind]
+        report(Progress(0, 0, f"exporting {len(policies)} policies as {kind.upper()}"))
+        result = export(arc, policies, Path(path), force=True)
+        return _export_summary(result)
+
+    return run
+
+
+def job_report(arc: Archive, a: Version, b: Version, result: DiffResult | None, options: DiffOptions,
+               path: str) -> Any:
+    """The evidence report comparing two versions, as HTML or (by the file suffix) PDF."""
+
+    def run(cancel: threading.Event, report: Any) -> str:
+        from archiver.exports import report as reports
+
+        report(Progress(0, 0, "building the evidence report"))
+        html = reports.build_report_html(arc, a, b, options=options, result=result)
+        target = Path(path)
+        if target.suffix.lower() == ".pdf":
+            from .pdf import write_pdf
+
+            out = reports.write_pdf_report(html, target, lambda h, p: write_pdf(h, p), force=True)
+        else:
+            out = reports.write_report(html, target, force=True)
+        return _export_summary(out)
+
+    return run
+
+
+def _export_summary(result: Any) -> str:
+    files = ", ".join(str(f) for f in result.files) or "nothing"
+    text = f"Exported {result.items} items to {files} (sha256 manifest {result.manifest.name})."
+    notes = [*result.skipped, *result.warnings]
+    if notes:
+        text += f" {len(notes)} notes: {notes[0]}"
+    return text
