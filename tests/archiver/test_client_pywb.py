@@ -51,7 +51,8 @@ def test_captures_lists_every_capture_of_each_corpus_policy(pywb_corpus: PywbSer
 
 
 def test_fetch_stores_each_capture_byte_identical_and_a_second_fetch_downloads_nothing(
-    pywb_corpus: PywbServer, tmp_path: Path  # noqa: F811
+    pywb_corpus: PywbServer,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
 ) -> None:
     endpoint = archive_endpoint(pywb_corpus.prefix)
     with Archive.open(tmp_path / "archive") as arc:
@@ -68,12 +69,27 @@ def test_fetch_stores_each_capture_byte_identical_and_a_second_fetch_downloads_n
             assert (again.downloaded, again.skipped, again.failed) == (0, len(expected), ())
 
 
-def test_fetch_command_against_pywb(pywb_corpus: PywbServer, tmp_path: Path,  # noqa: F811
-                                    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fetch_command_against_pywb(
+    pywb_corpus: PywbServer,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
     url = "https://heloa.app/fr/privacy"
-    argv = ["--archive", str(tmp_path / "a"), "fetch", url, "--archive-url", pywb_corpus.prefix, "--json",
-            "--from", "202509", "--to", "20250926"]
+    argv = [
+        "--archive",
+        str(tmp_path / "a"),
+        "fetch",
+        url,
+        "--archive-url",
+        pywb_corpus.prefix,
+        "--json",
+        "--from",
+        "202509",
+        "--to",
+        "20250926",
+    ]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     in_range = [ts for ts in BY_URL[url] if "20250901000000" <= ts <= "20250926235959"]
@@ -97,12 +113,15 @@ V2 = b"<html><body><h1>Privacy</h1><p>Moved text.</p></body></html>"
 def pywb_edges(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbServer]:
     """A revisit, an archived 302 whose Location is the live URL, and its target, in a real pywb."""
     work = tmp_path_factory.mktemp("pywb-edges")
-    warc = write_warc(work / "edges.warc.gz", [
-        WarcCapture(EDGE, "20200101000000", V1),
-        WarcCapture(EDGE, "20200201000000", V1, revisit_of=(EDGE, "20200101000000", V1)),
-        WarcCapture(EDGE, "20200301000000", b"moved", status="302 Found", headers=(("Location", MOVED),)),
-        WarcCapture(MOVED, "20200301000005", V2),
-    ])
+    warc = write_warc(
+        work / "edges.warc.gz",
+        [
+            WarcCapture(EDGE, "20200101000000", V1),
+            WarcCapture(EDGE, "20200201000000", V1, revisit_of=(EDGE, "20200101000000", V1)),
+            WarcCapture(EDGE, "20200301000000", b"moved", status="302 Found", headers=(("Location", MOVED),)),
+            WarcCapture(MOVED, "20200301000005", V2),
+        ],
+    )
     server = start_pywb(work / "site", [warc], coll="edges")
     yield server
     server.stop()
@@ -112,7 +131,10 @@ def test_real_pywb_revisits_and_archived_redirects(pywb_edges: PywbServer, tmp_p
     endpoint = archive_endpoint(pywb_edges.prefix)
     rows = list(list_captures(session(), endpoint, EDGE))
     assert [(r.timestamp, r.status, r.is_revisit) for r in rows] == [
-        ("20200101000000", 200, False), ("20200201000000", None, True), ("20200301000000", 302, False)]
+        ("20200101000000", 200, False),
+        ("20200201000000", None, True),
+        ("20200301000000", 302, False),
+    ]
     with Archive.open(tmp_path / "archive") as arc:
         summary = run_fetch(FetchJob(arc, session(), endpoint, EDGE))
         assert (summary.downloaded, summary.reused, summary.failed) == (2, 1, ())
