@@ -75,8 +75,13 @@ def startup(runs: int, tmp: Path) -> tuple[float, float, str]:
     times = []
     for _ in range(runs + 1):
         t0 = time.time()
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
         painted = float(out.stdout.strip().splitlines()[-1])
         times.append((painted - t0) * 1000)
     return times[0], statistics.median(times[1:]), cold_note
@@ -99,10 +104,17 @@ def build_pairs(root: Path) -> tuple[Any, dict[str, tuple[int, int]]]:
     policy = arc.ensure_policy(url, "Joined GitHub + Tinder")
     for i, text in enumerate(texts):
         ts = f"202{i}0101000000"
-        capture = Capture(id=0, policy_id=policy.id, source=Source.FILE, timestamp=ts, original_url=url,
-                          content_type="text/markdown")
-        extraction = Extraction(text=text, text_sha256=text_sha256(text), extractor_version="bench",
-                                words=len(text.split()))
+        capture = Capture(
+            id=0,
+            policy_id=policy.id,
+            source=Source.FILE,
+            timestamp=ts,
+            original_url=url,
+            content_type="text/markdown",
+        )
+        extraction = Extraction(
+            text=text, text_sha256=text_sha256(text), extractor_version="bench", words=len(text.split())
+        )
         arc.add_capture(policy, capture, text.encode(), extraction)
     sizes = [len(t.encode()) // 1000 for t in texts]
     print(f"versions: {sizes} KB")
@@ -182,8 +194,11 @@ def open_pairs(app: Any, tmp: Path, runs: int) -> dict[str, dict[str, float]]:
                 sink.append((probe.painted - t0) * 1000)
                 if not cached:
                     paint.append((probe.painted - arrived[0]) * 1000)
-        results[name] = {"open": statistics.median(total), "paint": statistics.median(paint),
-                         "again": statistics.median(again)}
+        results[name] = {
+            "open": statistics.median(total),
+            "paint": statistics.median(paint),
+            "again": statistics.median(again),
+        }
         results[name]["scroll"] = scroll(app, window)  # type: ignore[assignment]
     stall = diff_stall(app, window, pairs["rewrite"])
     window.close()
@@ -231,7 +246,9 @@ def diff_stall(app: Any, window: Any, pair: tuple[int, int]) -> float:
     task = window.compare_versions(*pair)
     done: list[bool] = []
     ended: list[float] = []
-    task.signals.finished.connect(lambda _r: ended.append(time.perf_counter()), Qt.ConnectionType.DirectConnection)
+    task.signals.finished.connect(
+        lambda _r: ended.append(time.perf_counter()), Qt.ConnectionType.DirectConnection
+    )
     task.signals.done.connect(lambda: done.append(True))
     return gaps_while(app, lambda: not done, ended)
 
@@ -255,22 +272,32 @@ def fetch_stall(app: Any, tmp: Path) -> tuple[float, int]:
     stamps = ["20220407003230", "20230120003318", "20240416003323", "20240531183348"]
     pages = {ts: (CORPUS / "tinder-privacy" / f"{ts}.html").read_bytes() for ts in stamps}
     server = HTTPServer(threaded=True)
-    server.expect_request("/cdx/search/cdx").respond_with_data(json.dumps(
-        [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
-        + [["x", ts, url, "text/html", "200", f"D{ts}", "1"] for ts in stamps]), content_type="application/json")
+    server.expect_request("/cdx/search/cdx").respond_with_data(
+        json.dumps(
+            [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
+            + [["x", ts, url, "text/html", "200", f"D{ts}", "1"] for ts in stamps]
+        ),
+        content_type="application/json",
+    )
 
     def replay(request: Request) -> Response:
         ts = re.match(r"^/web/(\d+)id_/", request.path).group(1)  # type: ignore[union-attr]
         time.sleep(0.25)
-        return Response(pages[ts], headers={"Memento-Datetime": format_datetime(to_datetime(ts), usegmt=True),
-                                            "Content-Type": "text/html; charset=utf-8"})
+        return Response(
+            pages[ts],
+            headers={
+                "Memento-Datetime": format_datetime(to_datetime(ts), usegmt=True),
+                "Content-Type": "text/html; charset=utf-8",
+            },
+        )
 
     server.expect_request(re.compile(r"^/web/\d+id_/.*")).respond_with_handler(replay)
     server.start()
     try:
         arc = Archive.open(tmp / "fetch")
-        window = MainWindow(arc, Settings(tmp / "fetch.ini"),
-                            fetch_factory=lambda: Session(Pacer(clock=ManualClock())))
+        window = MainWindow(
+            arc, Settings(tmp / "fetch.ini"), fetch_factory=lambda: Session(Pacer(clock=ManualClock()))
+        )
         window.resize(1400, 900)
         window.show()
         task = window.start_fetch(PolicyRequest(url, "Tinder", server.url_for("/web/"), None, None, "ia"))
@@ -293,8 +320,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         cold, warm, note = startup(args.runs, tmp)
-        print(f"start-up to painted main window: cold {cold:.0f} ms ({note}), warm {warm:.0f} ms (median of "
-              f"{args.runs}); targets 500 / 300 ms")
+        print(
+            f"start-up to painted main window: cold {cold:.0f} ms ({note}), warm {warm:.0f} ms (median of "
+            f"{args.runs}); targets 500 / 300 ms"
+        )
         from ui.app import make_application
 
         app = make_application()
@@ -303,14 +332,20 @@ def main() -> int:
             r = results[name]
             med, worst, pages = r["scroll"]  # type: ignore[misc]
             target = 100 if name == "typical edit" else 250
-            print(f"open pair ({name}): {r['open']:.0f} ms end to end (target {target}), first paint "
-                  f"{r['paint']:.0f} ms after the diff arrived (target 50), reopen (diff cached) "
-                  f"{r['again']:.0f} ms; scroll {pages} pages: median {med:.1f} ms, worst {worst:.1f} ms")
-        print(f"stall while diffing the rewrite in the background: {results['stall']['diff']:.0f} ms "
-              "(target < 50)")
+            print(
+                f"open pair ({name}): {r['open']:.0f} ms end to end (target {target}), first paint "
+                f"{r['paint']:.0f} ms after the diff arrived (target 50), reopen (diff cached) "
+                f"{r['again']:.0f} ms; scroll {pages} pages: median {med:.1f} ms, worst {worst:.1f} ms"
+            )
+        print(
+            f"stall while diffing the rewrite in the background: {results['stall']['diff']:.0f} ms "
+            "(target < 50)"
+        )
         gap, versions = fetch_stall(app, tmp)
-        print(f"stall during a fetch from a slow loopback archive: {gap:.0f} ms (target < 50); "
-              f"{versions} versions")
+        print(
+            f"stall during a fetch from a slow loopback archive: {gap:.0f} ms (target < 50); "
+            f"{versions} versions"
+        )
     return 0
 
 

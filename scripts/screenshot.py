@@ -50,15 +50,27 @@ def main(out: Path = REPO / "docs" / "screenshot.png") -> int:
         row = next(i for i in range(model.rowCount()) if model.policy(i).label == POLICY)
         window.policy_view.setCurrentIndex(model.index(row))
         versions = window.version_model
-        wait(app, lambda: versions.rowCount() > 1 and versions.version(0).policy_id == model.policy(row).id
-             and all(versions.change(i) is not None for i in range(1, versions.rowCount())))
+        wait(
+            app,
+            lambda: (
+                versions.rowCount() > 1
+                and versions.version(0).policy_id == model.policy(row).id
+                and all(versions.change(i) is not None for i in range(1, versions.rowCount()))
+            ),
+        )
         # a typical edit reads best: the smallest change of at least 100 words
         edits = [i for i in range(1, versions.rowCount()) if (versions.change(i) or 0) >= 100]
         target = min(edits, key=lambda i: versions.change(i) or 0) if edits else versions.rowCount() - 1
         window.version_view.selectRow(target)
         compare = window.compare
-        wait(app, lambda: compare.result is not None and compare.right_title.text() == window.right_combo.currentText()
-             and compare.left_title.text() == window.left_combo.currentText())
+        wait(
+            app,
+            lambda: (
+                compare.result is not None
+                and compare.right_title.text() == window.right_combo.currentText()
+                and compare.left_title.text() == window.left_combo.currentText()
+            ),
+        )
         window.compare.next_change()
         for _ in range(20):
             app.processEvents()

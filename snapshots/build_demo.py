@@ -29,20 +29,31 @@ SLUGS = ("tinder-privacy", "github-privacy")
 def main() -> int:
     if TARGET.exists():
         shutil.rmtree(TARGET)
-    entries = [e for e in json.loads((CORPUS / "index.json").read_text(encoding="utf-8")) if e["slug"] in SLUGS]
+    entries = [
+        e for e in json.loads((CORPUS / "index.json").read_text(encoding="utf-8")) if e["slug"] in SLUGS
+    ]
     with Archive.open(TARGET) as arc:
         for e in sorted(entries, key=lambda e: (e["slug"], e["timestamp"])):
             policy = arc.ensure_policy(e["url"], f"{e['service']} {e['document_type']}")
             body = (CORPUS / e["file"]).read_bytes()
             capture = Capture(
-                id=0, policy_id=policy.id, source=Source.FILE, timestamp=e["timestamp"], original_url=e["url"],
-                retrieved_at=now_iso(), content_type=e.get("mime") or "text/html",
-                provenance=(f"Open Terms Archive snapshot {e['source_repo']}:{e['source_path']} at commit "
-                            f"{e['source_commit']} ({e['commit_subject']}); captured {e['capture_timestamp']}"),
+                id=0,
+                policy_id=policy.id,
+                source=Source.FILE,
+                timestamp=e["timestamp"],
+                original_url=e["url"],
+                retrieved_at=now_iso(),
+                content_type=e.get("mime") or "text/html",
+                provenance=(
+                    f"Open Terms Archive snapshot {e['source_repo']}:{e['source_path']} at commit "
+                    f"{e['source_commit']} ({e['commit_subject']}); captured {e['capture_timestamp']}"
+                ),
             )
             stored, _created, warning = store_capture(arc, policy, capture, body)
-            print(f"{e['slug']} {e['timestamp']}: {stored.size} bytes {stored.sha256[:12] if stored.sha256 else ''}"
-                  + (f" ({warning})" if warning else ""))
+            print(
+                f"{e['slug']} {e['timestamp']}: {stored.size} bytes {stored.sha256[:12] if stored.sha256 else ''}"
+                + (f" ({warning})" if warning else "")
+            )
         for policy in arc.policies():
             print(f"{policy.label}: {len(arc.versions(policy.id))} versions")
         problems = arc.verify()

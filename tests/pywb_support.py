@@ -116,7 +116,11 @@ def write_warc(path: Path, captures: Iterable[WarcCapture]) -> Path:
                 record.rec_headers.replace_header("WARC-Date", date)
             else:
                 record = writer.create_warc_record(
-                    cap.url, "response", payload=BytesIO(cap.body), length=len(cap.body), http_headers=http,
+                    cap.url,
+                    "response",
+                    payload=BytesIO(cap.body),
+                    length=len(cap.body),
+                    http_headers=http,
                     warc_headers_dict={"WARC-Date": date},
                 )
             writer.write_record(record)
@@ -129,7 +133,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_pywb(workdir: Path, warc_files: Iterable[Path], coll: str = "coll", timeout: float = 90.0) -> PywbServer:
+def start_pywb(
+    workdir: Path, warc_files: Iterable[Path], coll: str = "coll", timeout: float = 90.0
+) -> PywbServer:
     """Build collection ``coll`` from the WARCs in ``workdir`` and serve it on 127.0.0.1."""
     ensure_pywb_venv()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -143,8 +149,14 @@ def start_pywb(workdir: Path, warc_files: Iterable[Path], coll: str = "coll", ti
     env["NO_PROXY"] = "127.0.0.1,localhost"
 
     def run(*args: str) -> None:
-        done = subprocess.run([str(pywb_bin("wb-manager")), *args], cwd=workdir, env=env,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [str(pywb_bin("wb-manager")), *args],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode != 0:
             skip_or_fail(f"wb-manager {' '.join(args)} failed: {done.stderr.strip()[-800:]}")
 
@@ -155,8 +167,13 @@ def start_pywb(workdir: Path, warc_files: Iterable[Path], coll: str = "coll", ti
         run("add", coll, *files)
     port = _free_port()
     log = (workdir / "wayback.log").open("wb")
-    process = subprocess.Popen([str(pywb_bin("wayback")), "-b", "127.0.0.1", "-p", str(port)],
-                               cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(pywb_bin("wayback")), "-b", "127.0.0.1", "-p", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     server = PywbServer(f"http://127.0.0.1:{port}/{coll}/", process, workdir)
     deadline = time.monotonic() + timeout
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -186,7 +203,9 @@ class CorpusCapture:
 
 def corpus_captures() -> list[CorpusCapture]:
     entries = json.loads((CORPUS / "index.json").read_text())
-    return [CorpusCapture(e["url"], e["timestamp"], e["sha256"], e["mime"], CORPUS / e["file"]) for e in entries]
+    return [
+        CorpusCapture(e["url"], e["timestamp"], e["sha256"], e["mime"], CORPUS / e["file"]) for e in entries
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -194,8 +213,10 @@ def pywb_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PywbServer
     """The test corpus served by a real pywb as collection ``corpus``; yields the server."""
     ensure_pywb_venv()
     work = tmp_path_factory.mktemp("pywb")
-    warc = write_warc(work / "corpus.warc.gz", (
-        WarcCapture(c.url, c.timestamp, c.file.read_bytes(), c.mime) for c in corpus_captures()))
+    warc = write_warc(
+        work / "corpus.warc.gz",
+        (WarcCapture(c.url, c.timestamp, c.file.read_bytes(), c.mime) for c in corpus_captures()),
+    )
     server = start_pywb(work / "site", [warc], coll="corpus")
     yield server
     server.stop()

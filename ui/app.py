@@ -39,7 +39,9 @@ def open_archive(root: Path) -> tuple[Archive, str]:
     target = copy_dir() / (root.resolve().name or "archive")
     if not (target / DB_NAME).is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(root, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("tmp", "*-wal", "*-shm"))
+        shutil.copytree(
+            root, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("tmp", "*-wal", "*-shm")
+        )
         for path in target.rglob("*"):
             path.chmod(path.stat().st_mode | 0o200)
         target.chmod(target.stat().st_mode | 0o200)
@@ -71,9 +73,13 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
     if app is None:
         sys.__excepthook__(kind, exc, tb)
         return
-    box = QMessageBox(QMessageBox.Icon.Critical, "policydiff: unexpected error",
-                      f"Something went wrong ({kind.__name__}: {exc}).\nThe app keeps running; "
-                      "please report this with the details.", QMessageBox.StandardButton.Ok)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "policydiff: unexpected error",
+        f"Something went wrong ({kind.__name__}: {exc}).\nThe app keeps running; "
+        "please report this with the details.",
+        QMessageBox.StandardButton.Ok,
+    )
     box.setDetailedText("".join(traceback.format_exception(kind, exc, tb)))
     box.exec()
 

@@ -29,8 +29,12 @@ def capture_html(c: Capture) -> str:
         ("Captured", f"{display(c.timestamp)} UTC"),
         ("Source", c.source.value),
         ("Archive", c.archive or "—"),
-        ("Memento URL", f'<a href="{html.escape(c.memento_url)}">{html.escape(c.memento_url)}</a>'
-         if c.memento_url else "—"),
+        (
+            "Memento URL",
+            f'<a href="{html.escape(c.memento_url)}">{html.escape(c.memento_url)}</a>'
+            if c.memento_url
+            else "—",
+        ),
         ("Original URL", html.escape(c.original_url)),
         ("Retrieved", c.retrieved_at or "—"),
         ("Archived status", "—" if c.http_status is None else str(c.http_status)),
@@ -43,10 +47,14 @@ def capture_html(c: Capture) -> str:
         rows.append(("Redirects", "<br>".join(html.escape(r) for r in c.redirects)))
     if c.provenance:
         rows.append(("Provenance", html.escape(c.provenance)))
-    body = "".join(f"<tr><th align=left valign=top>{k}</th><td>{v if k in ('Memento URL', 'Redirects') else v}"
-                   "</td></tr>" for k, v in rows)
-    headers = "".join(f"<tr><td valign=top><code>{html.escape(k)}</code></td><td><code>{html.escape(v)}</code>"
-                      "</td></tr>" for k, v in c.headers)
+    body = "".join(
+        f"<tr><th align=left valign=top>{k}</th><td>{v if k in ('Memento URL', 'Redirects') else v}</td></tr>"
+        for k, v in rows
+    )
+    headers = "".join(
+        f"<tr><td valign=top><code>{html.escape(k)}</code></td><td><code>{html.escape(v)}</code></td></tr>"
+        for k, v in c.headers
+    )
     extra = f"<h4>Archived response headers</h4><table cellspacing=2>{headers}</table>" if headers else ""
     return f"<table cellspacing=3>{body}</table>{extra}"
 

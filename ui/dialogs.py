@@ -32,12 +32,17 @@ class PolicyRequest:
     kind: str = "auto"  # how to list captures: auto | ia | pywb | timemap (archiver.client.ArchiveKind)
 
 
-KINDS = (("Automatic", "auto"), ("Internet Archive CDX", "ia"), ("pywb collection", "pywb"),
-         ("Memento TimeMap", "timemap"))
+KINDS = (
+    ("Automatic", "auto"),
+    ("Internet Archive CDX", "ia"),
+    ("pywb collection", "pywb"),
+    ("Memento TimeMap", "timemap"),
+)
 
 
-def validate(url: str, prefix: str, from_text: str, to_text: str, label: str = "", kind: str = "auto"
-             ) -> PolicyRequest:
+def validate(
+    url: str, prefix: str, from_text: str, to_text: str, label: str = "", kind: str = "auto"
+) -> PolicyRequest:
     """Check everything the user typed; raises ArchiverError with the reason (shown under the field)."""
     normal = normalize_url(url.strip())
     prefix = prefix.strip()
@@ -68,7 +73,9 @@ class AddPolicyDialog(QDialog):
         self.archive_combo = QComboBox()
         self.archive_combo.setEditable(True)
         self.archive_combo.addItems(prefixes or [DEFAULT_ARCHIVE_PREFIX])
-        self.archive_combo.setToolTip("The Wayback Machine, or a pywb/Memento collection: http://HOST:PORT/COLL/")
+        self.archive_combo.setToolTip(
+            "The Wayback Machine, or a pywb/Memento collection: http://HOST:PORT/COLL/"
+        )
         self.kind_combo = QComboBox()
         for text, kind in KINDS:
             self.kind_combo.addItem(text, kind)
@@ -87,7 +94,9 @@ class AddPolicyDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: palette(link);")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add and Fetch")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -118,9 +127,14 @@ class AddPolicyDialog(QDialog):
             ok.setEnabled(False)
             return
         try:
-            self.request = validate(self.url_edit.text(), self.archive_combo.currentText(),
-                                    self.from_edit.text(), self.to_edit.text(), self.label_edit.text(),
-                                    str(self.kind_combo.currentData()))
+            self.request = validate(
+                self.url_edit.text(),
+                self.archive_combo.currentText(),
+                self.from_edit.text(),
+                self.to_edit.text(),
+                self.label_edit.text(),
+                str(self.kind_combo.currentData()),
+            )
         except ArchiverError as exc:
             self.request = None
             self.error_label.setText(str(exc))

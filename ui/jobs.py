@@ -79,7 +79,9 @@ def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None)
         report(policy)
         endpoint = archive_endpoint(request.prefix, request.kind)
         with (session_factory or Session)() as session:
-            job = FetchJob(arc, session, endpoint, request.url, request.from_date, request.to_date, cancel=cancel)
+            job = FetchJob(
+                arc, session, endpoint, request.url, request.from_date, request.to_date, cancel=cancel
+            )
             for progress in job.run():
                 report(progress)
         return job.summary
@@ -131,7 +133,9 @@ def job_save_capture(arc: Archive, capture: Capture, path: str, with_provenance:
             meta = target.with_name(target.name + ".json")
             meta.write_text(json.dumps(capture_dict(capture), indent=1, default=str), encoding="utf-8")
         report(Progress(1, 1, "saved"))
-        return f"Saved {target}" + (f" and its provenance {target.name}.json" if with_provenance else "") + "."
+        return (
+            f"Saved {target}" + (f" and its provenance {target.name}.json" if with_provenance else "") + "."
+        )
 
     return run
 
@@ -150,8 +154,9 @@ def job_export(arc: Archive, kind: str, policies: list[Policy], path: str) -> An
     return run
 
 
-def job_report(arc: Archive, a: Version, b: Version, result: DiffResult | None, options: DiffOptions,
-               path: str) -> Any:
+def job_report(
+    arc: Archive, a: Version, b: Version, result: DiffResult | None, options: DiffOptions, path: str
+) -> Any:
     """The evidence report comparing two versions, as HTML or (by the file suffix) PDF."""
 
     def run(cancel: threading.Event, report: Any) -> str:

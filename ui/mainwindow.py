@@ -82,7 +82,9 @@ class MainWindow(QMainWindow):
     changeSizesDone = Signal()
     policiesLoaded = Signal(int)
 
-    def __init__(self, archive: Archive, settings: Settings | None = None, *, fetch_factory: Any = None) -> None:
+    def __init__(
+        self, archive: Archive, settings: Settings | None = None, *, fetch_factory: Any = None
+    ) -> None:
         super().__init__()
         self.archive = archive
         self.settings = settings or Settings()
@@ -208,19 +210,35 @@ class MainWindow(QMainWindow):
             a.triggered.connect(slot)
             return a
 
-        self.add_action = action("&Add Policy…", self.add_policy, QKeySequence.StandardKey.New,
-                                 "Track a policy URL and fetch its archived history")
-        self.import_action = action("&Import Files…", self.import_files, "Ctrl+I",
-                                    "Import HTML, PDF or Princeton-Leuven Markdown files")
+        self.add_action = action(
+            "&Add Policy…",
+            self.add_policy,
+            QKeySequence.StandardKey.New,
+            "Track a policy URL and fetch its archived history",
+        )
+        self.import_action = action(
+            "&Import Files…",
+            self.import_files,
+            "Ctrl+I",
+            "Import HTML, PDF or Princeton-Leuven Markdown files",
+        )
         self.open_action = action("&Open Archive…", self.choose_archive, QKeySequence.StandardKey.Open)
-        self.fetch_action = action("&Fetch History", self.fetch_selected, "F5",
-                                   "Fetch the selected policy's captures again (new ones only)")
+        self.fetch_action = action(
+            "&Fetch History",
+            self.fetch_selected,
+            "F5",
+            "Fetch the selected policy's captures again (new ones only)",
+        )
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.compare_prev_action = action("Compare with &Previous Version", self._compare_current, "Ctrl+D")
         self.cancel_action = action("Cancel Running Jobs", self.progress.cancel, "Ctrl+Shift+X")
         self.about_action = action("&About policydiff", self._about)
-        self.report_action = action("Evidence &Report for This Comparison…", self.export_report, "Ctrl+E",
-                                    "HTML or PDF report of the two compared versions, with provenance")
+        self.report_action = action(
+            "Evidence &Report for This Comparison…",
+            self.export_report,
+            "Ctrl+E",
+            "HTML or PDF report of the two compared versions, with provenance",
+        )
         self.warc_action = action("Policy Captures as &WARC…", lambda: self.export_policy("warc"))
         self.csv_action = action("Policy Versions as &CSV…", lambda: self.export_policy("csv"))
         self.jsonl_action = action("Policy Versions as &JSONL…", lambda: self.export_policy("jsonl"))
@@ -257,8 +275,12 @@ class MainWindow(QMainWindow):
         self.view_menu = view_menu
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
-        for a in (self.details.open_action, self.details.copy_action, self.details.save_action,
-                  self.details.export_action):
+        for a in (
+            self.details.open_action,
+            self.details.copy_action,
+            self.details.save_action,
+            self.details.export_action,
+        ):
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(a)
 
@@ -302,8 +324,14 @@ class MainWindow(QMainWindow):
         for a in (view.previous_action, view.next_action):
             menu.addAction(a)
         menu.addSeparator()
-        for a in (view.ignore_whitespace_action, view.ignore_case_action, view.ignore_punctuation_action,
-                  view.changes_only_action, view.unified_action, view.wrap_action):
+        for a in (
+            view.ignore_whitespace_action,
+            view.ignore_case_action,
+            view.ignore_punctuation_action,
+            view.changes_only_action,
+            view.unified_action,
+            view.wrap_action,
+        ):
             menu.addAction(a)
         menu.addSeparator()
         for a in (view.zoom_in_action, view.zoom_out_action, view.zoom_reset_action):
@@ -327,8 +355,11 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(saved)
 
     def _splitters(self) -> dict[str, QSplitter]:
-        splitters = {"splitter/main": self.main_splitter, "splitter/right": self.right_splitter,
-                     "splitter/details": self.details.splitter}
+        splitters = {
+            "splitter/main": self.main_splitter,
+            "splitter/right": self.right_splitter,
+            "splitter/details": self.details.splitter,
+        }
         if self._compare is not None:  # restored when it is built
             splitters["splitter/compare"] = self._compare.splitter
         return splitters
@@ -360,8 +391,12 @@ class MainWindow(QMainWindow):
         if select is None:
             current = self.current_policy()
             select = current.id if current else None
-        task = self._run(job_policies(self.archive), name="load policies",
-                        on_finished=lambda ps: self._policies_loaded(ps, select), on_failed=self._failed)
+        task = self._run(
+            job_policies(self.archive),
+            name="load policies",
+            on_finished=lambda ps: self._policies_loaded(ps, select),
+            on_failed=self._failed,
+        )
         return task
 
     def _policies_loaded(self, policies: list[Policy], select: int | None) -> None:
@@ -386,8 +421,12 @@ class MainWindow(QMainWindow):
         generation = self._generation
         if self._sizes_task is not None:
             self._sizes_task.cancel()
-        self._run(job_versions(self.archive, policy.id), name="load versions",
-                 on_finished=lambda vs: self._versions_loaded(generation, vs), on_failed=self._failed)
+        self._run(
+            job_versions(self.archive, policy.id),
+            name="load versions",
+            on_finished=lambda vs: self._versions_loaded(generation, vs),
+            on_failed=self._failed,
+        )
 
     def _versions_loaded(self, generation: int, versions: list[Version]) -> None:
         if generation != self._generation:
@@ -407,11 +446,16 @@ class MainWindow(QMainWindow):
         self.versionsLoaded.emit(len(versions))
         if len(versions) > 1:
             self._sizes_task = self._run(
-                job_change_sizes(self.archive, versions, self._text_cache), name="change sizes",
+                job_change_sizes(self.archive, versions, self._text_cache),
+                name="change sizes",
                 on_progress=lambda p: self._change_size(generation, p),
-                on_finished=lambda _r: self._sizes_done(generation), on_failed=self._failed_quietly)
+                on_finished=lambda _r: self._sizes_done(generation),
+                on_failed=self._failed_quietly,
+            )
             if len(versions) > SIZES_PROGRESS_FROM:  # long enough to show, and to offer a cancel
-                self.progress.add(self._sizes_task, f"Measuring the changes between {len(versions)} versions…")
+                self.progress.add(
+                    self._sizes_task, f"Measuring the changes between {len(versions)} versions…"
+                )
 
     def _change_size(self, generation: int, item: object) -> None:
         if generation == self._generation and isinstance(item, tuple):
@@ -479,8 +523,10 @@ class MainWindow(QMainWindow):
         self._busy_timer.start()
         self._diff_task = self._run(
             job_diff(self.archive, a.text_sha256, b.text_sha256, self._options, self._text_cache),
-            name="diff", on_finished=lambda r: self._diff_ready(generation, key, r, titles),
-            on_failed=self._diff_failed)
+            name="diff",
+            on_finished=lambda r: self._diff_ready(generation, key, r, titles),
+            on_failed=self._diff_failed,
+        )
         return self._diff_task
 
     def _diff_ready(self, generation: int, key: Any, result: DiffResult, titles: tuple[str, str]) -> None:
@@ -535,11 +581,17 @@ class MainWindow(QMainWindow):
     def start_fetch(self, request: PolicyRequest) -> Task:
         """Create the policy, then fetch its history from the chosen archive (cancellable)."""
         self.settings.remember_prefix(request.prefix)
-        self.settings.remember_fetch(request.url, request.prefix, request.kind, request.from_date, request.to_date)
+        self.settings.remember_fetch(
+            request.url, request.prefix, request.kind, request.from_date, request.to_date
+        )
         self.message_bar.dismiss()
-        task = self._run(job_fetch(self.archive, request, self.fetch_factory), name="fetch",
-                        on_progress=self._fetch_progress, on_finished=self._fetch_done,
-                        on_failed=self._fetch_failed)
+        task = self._run(
+            job_fetch(self.archive, request, self.fetch_factory),
+            name="fetch",
+            on_progress=self._fetch_progress,
+            on_finished=self._fetch_done,
+            on_failed=self._fetch_failed,
+        )
         self.progress.add(task, f"Fetching {request.url}…")
         return task
 
@@ -550,12 +602,17 @@ class MainWindow(QMainWindow):
 
     def _fetch_done(self, summary: Any) -> None:
         failed = len(summary.failed)
-        text = (f"Fetched {summary.listed} listed captures: {summary.downloaded} downloaded, "
-                f"{summary.reused} unchanged revisits, {summary.skipped} already archived"
-                + (f", {failed} failed (fetch again to retry)" if failed else "") + ".")
+        text = (
+            f"Fetched {summary.listed} listed captures: {summary.downloaded} downloaded, "
+            f"{summary.reused} unchanged revisits, {summary.skipped} already archived"
+            + (f", {failed} failed (fetch again to retry)" if failed else "")
+            + "."
+        )
         if summary.listed == 0:
-            text = ("The archive lists no capture of this page in that date range. Check the URL (another "
-                    "variant, such as with or without www.), widen the dates, or try another archive.")
+            text = (
+                "The archive lists no capture of this page in that date range. Check the URL (another "
+                "variant, such as with or without www.), widen the dates, or try another archive."
+            )
         self.message_bar.show_info(text, WARNING if failed or not summary.listed else INFO)
         self.reload_policies(select=summary.policy_id or self._pending_policy)
 
@@ -565,9 +622,12 @@ class MainWindow(QMainWindow):
 
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import Files", str(Path.home()),
+            self,
+            "Import Files",
+            str(Path.home()),
             "Policies (*.md *.txt *.html *.htm *.pdf *.warc *.warc.gz);;Princeton-Leuven Markdown (*.md *.txt);;"
-            "WARC (*.warc *.warc.gz);;All files (*)")
+            "WARC (*.warc *.warc.gz);;All files (*)",
+        )
         if paths:
             self.import_with_url(paths)
 
@@ -579,8 +639,11 @@ class MainWindow(QMainWindow):
             return
         policy = self.current_policy()
         url, ok = QInputDialog.getText(
-            self, "Import Files", f"Page URL these {len(needs_url)} HTML/PDF files are copies of:",
-            text=policy.url if policy else "")
+            self,
+            "Import Files",
+            f"Page URL these {len(needs_url)} HTML/PDF files are copies of:",
+            text=policy.url if policy else "",
+        )
         if not ok:
             return
         try:
@@ -596,8 +659,12 @@ class MainWindow(QMainWindow):
         if url is None:
             policy = self.current_policy()
             url = policy.url if policy else None
-        task = self._run(job_import(self.archive, paths, url), name="import",
-                        on_finished=self._import_done, on_failed=self._failed)
+        task = self._run(
+            job_import(self.archive, paths, url),
+            name="import",
+            on_finished=self._import_done,
+            on_failed=self._failed,
+        )
         self.progress.add(task, f"Importing {len(paths)} files…")
         return task
 
@@ -631,13 +698,16 @@ class MainWindow(QMainWindow):
         return f"{capture.timestamp}.{'pdf' if 'pdf' in capture.content_type else 'html'}"
 
     def save_raw(self, capture: Capture) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save Raw Capture", str(Path.home() / self._capture_name(capture)))
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save Raw Capture", str(Path.home() / self._capture_name(capture))
+        )
         if path:
             self._run_export(job_save_capture(self.archive, capture, path, False), path)
 
     def export_capture(self, capture: Capture) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export Capture with Provenance",
-                                              str(Path.home() / self._capture_name(capture)))
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export Capture with Provenance", str(Path.home() / self._capture_name(capture))
+        )
         if path:
             self._run_export(job_save_capture(self.archive, capture, path, True), path)
 
@@ -646,8 +716,9 @@ class MainWindow(QMainWindow):
         if policy is None:
             return
         suffix = {"warc": ".warc.gz", "csv": ".csv", "jsonl": ".jsonl"}[kind]
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}",
-                                              str(Path.home() / f"policy-{policy.id}{suffix}"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {kind.upper()}", str(Path.home() / f"policy-{policy.id}{suffix}")
+        )
         if path:
             self.start_export(kind, [policy], path)
 
@@ -655,8 +726,9 @@ class MainWindow(QMainWindow):
         return self._run_export(job_export(self.archive, kind, policies, path), path)
 
     def export_report(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Evidence Report", str(Path.home() / "evidence-report.html"),
-                                              "HTML (*.html);;PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Evidence Report", str(Path.home() / "evidence-report.html"), "HTML (*.html);;PDF (*.pdf)"
+        )
         if path:
             self.start_report(path)
 
@@ -669,12 +741,17 @@ class MainWindow(QMainWindow):
         assert self._options is not None
         if result is not None and result.options != self._options:
             result = None
-        return self._run_export(job_report(self.archive, versions[left], versions[right], result, self._options,
-                                           path), path)
+        return self._run_export(
+            job_report(self.archive, versions[left], versions[right], result, self._options, path), path
+        )
 
     def _run_export(self, job: Any, path: str) -> Task:
-        task = self._run(job, name="export", on_finished=lambda text: self.message_bar.show_info(text),
-                        on_failed=self._failed)
+        task = self._run(
+            job,
+            name="export",
+            on_finished=lambda text: self.message_bar.show_info(text),
+            on_failed=self._failed,
+        )
         self.progress.add(task, f"Exporting to {path}…")
         return task
 
@@ -725,6 +802,9 @@ class MainWindow(QMainWindow):
         log.info("change sizes not computed: %s", exc)
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About policydiff",
-                          "<b>policydiff</b><br>Archived privacy-policy versions and their word-level "
-                          "differences, from the Wayback Machine or any Memento/pywb archive.")
+        QMessageBox.about(
+            self,
+            "About policydiff",
+            "<b>policydiff</b><br>Archived privacy-policy versions and their word-level "
+            "differences, from the Wayback Machine or any Memento/pywb archive.",
+        )

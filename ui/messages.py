@@ -68,8 +68,9 @@ def _disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
     text = str(exc).lower()
-    return isinstance(exc, StorageError | OSError) and ("no space left" in text or "disk is full" in text
-                                                        or "disk quota" in text)
+    return isinstance(exc, StorageError | OSError) and (
+        "no space left" in text or "disk is full" in text or "disk quota" in text
+    )
 
 
 def describe(exc: BaseException) -> Message:
@@ -78,36 +79,58 @@ def describe(exc: BaseException) -> Message:
         return Message(INFO, "Cancelled. Everything finished before the cancel is kept.")
     if isinstance(exc, ConnectionBlockedError):
         until = _local_hhmm(exc.retry_at)
-        return Message(ERROR, f"{exc.host} is refusing connections from this network (probably a rate-limit "
-                              f"block). Try again{' after ' + until if until else ' later'}; the fetch resumes "
-                              "where it stopped.")
+        return Message(
+            ERROR,
+            f"{exc.host} is refusing connections from this network (probably a rate-limit "
+            f"block). Try again{' after ' + until if until else ' later'}; the fetch resumes "
+            "where it stopped.",
+        )
     if isinstance(exc, RateLimitedError):
         until = _local_hhmm(exc.retry_at)
-        return Message(WARNING, f"{exc.host} is rate-limiting requests: rate-limited until {until or 'later'}. "
-                                "Fetch again then; what was already downloaded is kept.")
+        return Message(
+            WARNING,
+            f"{exc.host} is rate-limiting requests: rate-limited until {until or 'later'}. "
+            "Fetch again then; what was already downloaded is kept.",
+        )
     if isinstance(exc, BlockedError):
-        hint = "" if "another archive" in str(exc) else " The site is excluded from this archive; try another one."
+        hint = (
+            ""
+            if "another archive" in str(exc)
+            else " The site is excluded from this archive; try another one."
+        )
         return Message(ERROR, f"{exc}.{hint}".replace("..", "."))
     if isinstance(exc, NoMementoError):
-        return Message(WARNING, str(exc).replace("; list what it holds with 'policydiff captures URL'", "") +
-                       ". Check the URL, or widen the date range.")
+        return Message(
+            WARNING,
+            str(exc).replace("; list what it holds with 'policydiff captures URL'", "")
+            + ". Check the URL, or widen the date range.",
+        )
     if isinstance(exc, InvalidURLError):
         return Message(ERROR, f"Not a web page URL: {exc.url!r} ({exc.reason}). Enter an http(s) address.")
     if type(exc) is NetworkError:
-        return Message(ERROR, f"No network: {exc}. Check the connection and fetch again; it resumes where it "
-                              "stopped.")
+        return Message(
+            ERROR, f"No network: {exc}. Check the connection and fetch again; it resumes where it stopped."
+        )
     if _disk_full(exc):
-        return Message(ERROR, "The disk is full: nothing more can be saved. Free some space and try again; "
-                              "what was saved before is intact.")
+        return Message(
+            ERROR,
+            "The disk is full: nothing more can be saved. Free some space and try again; "
+            "what was saved before is intact.",
+        )
     if isinstance(exc, ArchiveNotWritableError):
-        return Message(ERROR, f"{exc}".replace("with --archive or POLICYDIFF_ARCHIVE", "with File → Open Archive"))
+        return Message(
+            ERROR, f"{exc}".replace("with --archive or POLICYDIFF_ARCHIVE", "with File → Open Archive")
+        )
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return Message(ERROR, f"Permission denied: {exc.filename or exc}. Choose a folder you can write to.")
     if isinstance(exc, StorageError | ExtractionError | UsageError | NetworkError | ArchiverError):
         return Message(ERROR, str(exc))
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return Message(ERROR, f"Unexpected error ({type(exc).__name__}). This is a bug; please report it "
-                          "with the details.", details)
+    return Message(
+        ERROR,
+        f"Unexpected error ({type(exc).__name__}). This is a bug; please report it with the details.",
+        details,
+    )
 
 
 def report_exception(exc: BaseException) -> Message:
@@ -195,8 +218,13 @@ class MessageBar(QFrame):
     def _show_details(self) -> None:
         if self.message is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", self.message.text,
-                          QMessageBox.StandardButton.Close, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Unexpected error",
+            self.message.text,
+            QMessageBox.StandardButton.Close,
+            self,
+        )
         box.setDetailedText(self.message.details)
         box.open()
 

@@ -17,7 +17,9 @@ class Settings:
 
     def __init__(self, path: str | Path | None = None) -> None:
         if path is None:
-            self.q = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
+            self.q = QSettings(
+                QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION
+            )
         else:
             self.q = QSettings(str(path), QSettings.Format.IniFormat)
 
@@ -56,7 +58,9 @@ class Settings:
         saved = [p for p in self.archive_prefixes if p not in (prefix, DEFAULT_ARCHIVE_PREFIX)]
         self.q.setValue("fetch/prefixes", [prefix, *saved][:MAX_RECENT])
 
-    def remember_fetch(self, url: str, prefix: str, kind: str, from_date: str | None, to_date: str | None) -> None:
+    def remember_fetch(
+        self, url: str, prefix: str, kind: str, from_date: str | None, to_date: str | None
+    ) -> None:
         """How a policy was last fetched, so Fetch History (F5) asks the same archive the same way."""
         self.q.setValue(f"fetch/last/{_key(url)}", [prefix, kind, from_date or "", to_date or ""])
 

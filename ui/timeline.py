@@ -103,8 +103,11 @@ class TimelineWidget(QWidget):
                 label = str(year)
                 w = fm.horizontalAdvance(label)
                 painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-                painter.drawText(QRectF(x - w / 2, rect.bottom() + 4, w + 2, fm.height()),
-                                 Qt.AlignmentFlag.AlignCenter, label)
+                painter.drawText(
+                    QRectF(x - w / 2, rect.bottom() + 4, w + 2, fm.height()),
+                    Qt.AlignmentFlag.AlignCenter,
+                    label,
+                )
 
     # --- events --------------------------------------------------------------------------------
 
@@ -119,11 +122,17 @@ class TimelineWidget(QWidget):
         index = self.index_at(event.position())
         if index >= 0:
             p = next(p for p in self._points if p.index == index)
-            change = "first version" if index == 0 else (
-                "change: …" if p.change is None else f"{p.change:,} words changed")
-            QToolTip.showText(event.globalPosition().toPoint(),
-                              f"Version {index + 1}, {display(p.timestamp)[:16]}\n{change}\nClick to compare "
-                              "with the previous version", self)
+            change = (
+                "first version"
+                if index == 0
+                else ("change: …" if p.change is None else f"{p.change:,} words changed")
+            )
+            QToolTip.showText(
+                event.globalPosition().toPoint(),
+                f"Version {index + 1}, {display(p.timestamp)[:16]}\n{change}\nClick to compare "
+                "with the previous version",
+                self,
+            )
             self.setCursor(Qt.CursorShape.PointingHandCursor)
         else:
             QToolTip.hideText()
@@ -147,16 +156,28 @@ class TimelineWidget(QWidget):
         if not self._points:
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No versions")
             return
-        painter.drawText(QRectF(0, rect.top() - 4, rect.left() - 6, fm.height()),
-                         Qt.AlignmentFlag.AlignRight, f"{self._max_change():,}")
-        painter.drawText(QRectF(0, rect.bottom() - fm.height() + 4, rect.left() - 6, fm.height()),
-                         Qt.AlignmentFlag.AlignRight, "0")
+        painter.drawText(
+            QRectF(0, rect.top() - 4, rect.left() - 6, fm.height()),
+            Qt.AlignmentFlag.AlignRight,
+            f"{self._max_change():,}",
+        )
+        painter.drawText(
+            QRectF(0, rect.bottom() - fm.height() + 4, rect.left() - 6, fm.height()),
+            Qt.AlignmentFlag.AlignRight,
+            "0",
+        )
         first, last = self._points[0].timestamp, self._points[-1].timestamp
-        painter.drawText(QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height()),
-                         Qt.AlignmentFlag.AlignLeft, display(first)[:10])
+        painter.drawText(
+            QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height()),
+            Qt.AlignmentFlag.AlignLeft,
+            display(first)[:10],
+        )
         if len(self._points) > 1:
-            painter.drawText(QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height()),
-                             Qt.AlignmentFlag.AlignRight, display(last)[:10])
+            painter.drawText(
+                QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height()),
+                Qt.AlignmentFlag.AlignRight,
+                display(last)[:10],
+            )
             self._paint_years(painter, rect, fm, grid)
         accent = pal.color(QPalette.ColorRole.Highlight)
         stem = QColor(accent)

@@ -98,8 +98,11 @@ def run_task(
     deleted, so a late result never reaches a destroyed widget.
     """
     task = Task(job, name)
-    for signal, callback in ((task.signals.progress, on_progress), (task.signals.finished, on_finished),
-                             (task.signals.failed, on_failed)):
+    for signal, callback in (
+        (task.signals.progress, on_progress),
+        (task.signals.finished, on_finished),
+        (task.signals.failed, on_failed),
+    ):
         if callback is not None:
             signal.connect(callback if context is None else _guarded(callback, context))
     _running.add(task)

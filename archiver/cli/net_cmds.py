@@ -19,12 +19,19 @@ DATE_HELP = "4 to 14 digits, YYYY[MM[DD[hh[mm[ss]]]]], UTC (as the CDX API takes
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def archive_opts(p: argparse.ArgumentParser, dates: bool = True) -> None:
         p.add_argument("url", help="the policy's URL")
-        p.add_argument("--archive-url", metavar="PREFIX", default=DEFAULT_PREFIX,
-                       help=f"the archive's replay prefix (default {DEFAULT_PREFIX}; a pywb collection is "
-                            "http://HOST:PORT/COLL/)")
-        p.add_argument("--archive-kind", choices=[k.value for k in ArchiveKind], default="auto",
-                       help="how to list captures: ia (CDX server), pywb (its CDX), timemap (Memento); "
-                            "default auto")
+        p.add_argument(
+            "--archive-url",
+            metavar="PREFIX",
+            default=DEFAULT_PREFIX,
+            help=f"the archive's replay prefix (default {DEFAULT_PREFIX}; a pywb collection is "
+            "http://HOST:PORT/COLL/)",
+        )
+        p.add_argument(
+            "--archive-kind",
+            choices=[k.value for k in ArchiveKind],
+            default="auto",
+            help="how to list captures: ia (CDX server), pywb (its CDX), timemap (Memento); default auto",
+        )
         if dates:
             p.add_argument("--from", dest="from_date", metavar="DATE", help=DATE_HELP)
             p.add_argument("--to", dest="to_date", metavar="DATE", help=DATE_HELP)
@@ -40,8 +47,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("capture", help="store today's page, fetched from the site itself")
     p.add_argument("url", help="the policy's URL")
-    p.add_argument("--save-page-now", action="store_true",
-                   help="also ask the Wayback Machine to capture it (needs IA_ACCESS_KEY and IA_SECRET_KEY)")
+    p.add_argument(
+        "--save-page-now",
+        action="store_true",
+        help="also ask the Wayback Machine to capture it (needs IA_ACCESS_KEY and IA_SECRET_KEY)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.set_defaults(func=cmd_capture)
 
@@ -67,8 +77,11 @@ def cmd_captures(args: argparse.Namespace) -> int:
         print_json([listed_json(r) for r in rows])
         return 0
     if not rows:
-        print(f"No captures found for {args.url} at {endpoint.prefix}. Try another scheme or host variant, "
-              "a wider --from/--to, or another archive with --archive-url.", file=sys.stderr)
+        print(
+            f"No captures found for {args.url} at {endpoint.prefix}. Try another scheme or host variant, "
+            "a wider --from/--to, or another archive with --archive-url.",
+            file=sys.stderr,
+        )
         return 0
     for r in rows:
         status = "revisit" if r.is_revisit else (str(r.status) if r.status is not None else "-")
@@ -96,13 +109,25 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             sys.stderr.write("\n")
         summary = job.summary
     assert summary is not None
-    failures = [{"timestamp": f.timestamp, "original": f.original, "reason": f.reason} for f in summary.failed]
+    failures = [
+        {"timestamp": f.timestamp, "original": f.original, "reason": f.reason} for f in summary.failed
+    ]
     if args.json:
-        print_json({"listed": summary.listed, "downloaded": summary.downloaded, "reused": summary.reused,
-                    "skipped": summary.skipped, "failed": len(failures), "failures": failures})
+        print_json(
+            {
+                "listed": summary.listed,
+                "downloaded": summary.downloaded,
+                "reused": summary.reused,
+                "skipped": summary.skipped,
+                "failed": len(failures),
+                "failures": failures,
+            }
+        )
     else:
-        print(f"{summary.listed} listed, {summary.downloaded} downloaded, {summary.reused} reused, "
-              f"{summary.skipped} already archived, {len(failures)} failed")
+        print(
+            f"{summary.listed} listed, {summary.downloaded} downloaded, {summary.reused} reused, "
+            f"{summary.skipped} already archived, {len(failures)} failed"
+        )
         for f in summary.failed:
             print(f"failed {f.timestamp} {f.original}: {f.reason}", file=sys.stderr)
     return 1 if failures else 0
@@ -121,15 +146,25 @@ def cmd_capture(args: argparse.Namespace) -> int:
         raise MissingCredentialsError("--save-page-now")
     with Session() as session, open_archive(args) as arc:
         stored, created, page = capture_live(arc, session, url)
-        result: dict[str, Any] = {"capture_id": stored.id, "created": created, "status": page.status,
-                                  "final_url": page.final_url, "size": stored.size, "sha256": stored.sha256,
-                                  "retrieved_at": page.retrieved_at}
+        result: dict[str, Any] = {
+            "capture_id": stored.id,
+            "created": created,
+            "status": page.status,
+            "final_url": page.final_url,
+            "size": stored.size,
+            "sha256": stored.sha256,
+            "retrieved_at": page.retrieved_at,
+        }
         spn_error = ""
         if args.save_page_now:
             try:
                 spn = save_page_now(session, url, keys)
-                result["save_page_now"] = {"job_id": spn.job_id, "timestamp": spn.timestamp,
-                                           "memento_url": spn.memento_url, "reused": spn.reused}
+                result["save_page_now"] = {
+                    "job_id": spn.job_id,
+                    "timestamp": spn.timestamp,
+                    "memento_url": spn.memento_url,
+                    "reused": spn.reused,
+                }
             except ArchiverError as exc:
                 spn_error = str(exc)
                 result["save_page_now"] = {"error": spn_error}

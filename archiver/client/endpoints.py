@@ -74,12 +74,16 @@ class ArchiveEndpoint:
         return m.group(1), m.group(2) or "", m.group(3)
 
 
-def archive_endpoint(prefix: str = DEFAULT_PREFIX, kind: str | ArchiveKind = ArchiveKind.AUTO) -> ArchiveEndpoint:
+def archive_endpoint(
+    prefix: str = DEFAULT_PREFIX, kind: str | ArchiveKind = ArchiveKind.AUTO
+) -> ArchiveEndpoint:
     """Validate ``--archive-url`` and decide the listing kind (raises InvalidURLError)."""
     text = prefix.strip()
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InvalidURLError(prefix, "an archive is named by its replay prefix, e.g. https://web.archive.org/web/")
+        raise InvalidURLError(
+            prefix, "an archive is named by its replay prefix, e.g. https://web.archive.org/web/"
+        )
     if parts.query or parts.fragment:
         raise InvalidURLError(prefix, "an archive prefix has no query or fragment")
     if not text.endswith("/"):

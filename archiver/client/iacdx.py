@@ -58,8 +58,13 @@ def ia_cdx_rows(
     while True:
         params = [*base, ("limit", str(limit))] + ([("resumeKey", resume)] if resume else [])
         try:
-            resp = session.request(cdx_url, group=LISTING, params=_Params(params),
-                                   read_timeout=LISTING_READ_TIMEOUT, cancel=cancel)
+            resp = session.request(
+                cdx_url,
+                group=LISTING,
+                params=_Params(params),
+                read_timeout=LISTING_READ_TIMEOUT,
+                cancel=cancel,
+            )
         except ServerError as exc:
             if exc.status == 504 and limit > MIN_PAGE_SIZE:
                 limit = max(MIN_PAGE_SIZE, limit // 2)
@@ -116,7 +121,16 @@ def parse_ia_json(body: bytes, label: str = "ia-cdx") -> tuple[list[ListedCaptur
         if "timestamp" not in f or "original" not in f:
             log.warning("skipped a CDX row without timestamp/original %r", row)
             continue
-        rows.append(ListedCapture(f["timestamp"], f["original"], str_or_none(f.get("mimetype")),
-                                  int_or_none(f.get("statuscode")), str_or_none(f.get("digest")), int_or_none(f.get("length")),
-                                  f.get("urlkey", ""), label))
+        rows.append(
+            ListedCapture(
+                f["timestamp"],
+                f["original"],
+                str_or_none(f.get("mimetype")),
+                int_or_none(f.get("statuscode")),
+                str_or_none(f.get("digest")),
+                int_or_none(f.get("length")),
+                f.get("urlkey", ""),
+                label,
+            )
+        )
     return rows, resume

@@ -59,21 +59,39 @@ def store(arc: Archive, policy: Policy, capture: Capture, body: bytes) -> tuple[
 
 
 def capture_from_memento(
-    memento: Memento, endpoint: ArchiveEndpoint, *, original: str, timestamp: str,
-    redirects: tuple[str, ...] = (), provenance: str = "", flags: tuple[str, ...] = ()
+    memento: Memento,
+    endpoint: ArchiveEndpoint,
+    *,
+    original: str,
+    timestamp: str,
+    redirects: tuple[str, ...] = (),
+    provenance: str = "",
+    flags: tuple[str, ...] = (),
 ) -> Capture:
     notes = [provenance] if provenance else []
     if memento.decoded_sha256:
-        notes.append(f"body gzip-compressed as received (Content-Encoding: {memento.content_encoding or 'none'}); "
-                     f"sha256 of the decompressed body {memento.decoded_sha256}")
+        notes.append(
+            f"body gzip-compressed as received (Content-Encoding: {memento.content_encoding or 'none'}); "
+            f"sha256 of the decompressed body {memento.decoded_sha256}"
+        )
     src = memento.header("X-Archive-Src")
     if src:
         notes.append(f"X-Archive-Src: {src}")
     return Capture(
-        id=0, policy_id=0, source=endpoint.source, timestamp=timestamp, original_url=original,
-        archive=endpoint.prefix, memento_url=memento.memento_url, retrieved_at=now_iso(),
-        http_status=memento.status, headers=memento.headers, content_type=memento.content_type,
-        redirects=redirects, provenance="; ".join(notes), flags=flags,
+        id=0,
+        policy_id=0,
+        source=endpoint.source,
+        timestamp=timestamp,
+        original_url=original,
+        archive=endpoint.prefix,
+        memento_url=memento.memento_url,
+        retrieved_at=now_iso(),
+        http_status=memento.status,
+        headers=memento.headers,
+        content_type=memento.content_type,
+        redirects=redirects,
+        provenance="; ".join(notes),
+        flags=flags,
     )
 
 
@@ -109,8 +127,11 @@ class FetchJob:
         self._honour_saved_breakers()
         yield Progress(0, 0, f"listing captures of {query.url} at {self.endpoint.prefix}")
         try:
-            rows = list(list_captures(self.session, self.endpoint, self.url, self.from_date, self.to_date,
-                                      cancel=self.cancel))
+            rows = list(
+                list_captures(
+                    self.session, self.endpoint, self.url, self.from_date, self.to_date, cancel=self.cancel
+                )
+            )
         except (RateLimitedError, ConnectionBlockedError):
             self._save_breakers()
             raise
@@ -119,15 +140,18 @@ class FetchJob:
         failures: list[FetchFailure] = []
 
         def save(complete: bool = False) -> None:
-            self.arc.job_put(self.key, {"url": self.url, "done": sorted(done), "digests": digests,
-                                        "complete": complete})
+            self.arc.job_put(
+                self.key, {"url": self.url, "done": sorted(done), "digests": digests, "complete": complete}
+            )
             self._save_breakers()
 
         for i, row in enumerate(rows):
             if self.cancel.is_set():
                 save()
                 raise CancelledError()
-            if row.key in done or self.arc.has_capture(policy.id, self.endpoint.prefix, row.timestamp, row.original):
+            if row.key in done or self.arc.has_capture(
+                policy.id, self.endpoint.prefix, row.timestamp, row.original
+            ):
                 done.add(row.key)
                 skipped += 1
                 yield Progress(i + 1, total, f"{row.timestamp} {row.original}: already archived")
@@ -142,7 +166,9 @@ class FetchJob:
                     if row.digest and not row.is_revisit:
                         digests[row.digest] = stored.id
                     downloaded += 1
-                    note = f"downloaded {stored.size} bytes" + (" (archived error page)" if stored.flags else "")
+                    note = f"downloaded {stored.size} bytes" + (
+                        " (archived error page)" if stored.flags else ""
+                    )
             except (CancelledError, RateLimitedError, ConnectionBlockedError):
                 save()
                 raise
@@ -183,11 +209,21 @@ class FetchJob:
         self.arc.job_put(BREAKERS_KEY, {"open": self.session.pacer.open_breakers()})
 
     def _download(self, policy: Policy, row: ListedCapture) -> Capture:
-        result: FetchResult = fetch_memento(self.session, self.endpoint, row.timestamp, row.original,
-                                            window=self.window, max_bytes=self.max_bytes, cancel=self.cancel)
+        result: FetchResult = fetch_memento(
+            self.session,
+            self.endpoint,
+            row.timestamp,
+            row.original,
+            window=self.window,
+            max_bytes=self.max_bytes,
+            cancel=self.cancel,
+        )
         for hop in result.via:  # archived redirects: kept as evidence of where the URL pointed
             evidence = capture_from_memento(
-                hop, self.endpoint, original=hop.original_url, timestamp=hop.timestamp,
+                hop,
+                self.endpoint,
+                original=hop.original_url,
+                timestamp=hop.timestamp,
                 provenance=f"archived redirect to {hop.header('Location')}",
                 flags=("archived-redirect",),
             )
@@ -198,13 +234,24 @@ class FetchJob:
         timestamp = final.timestamp  # Memento-Datetime: when the content was really captured
         if result.via:
             first = result.via[0]
-            provenance = (f"via redirect from {first.original_url} at {first.timestamp}, "
-                          f"content captured at {final.timestamp}")
+            provenance = (
+                f"via redirect from {first.original_url} at {first.timestamp}, "
+                f"content captured at {final.timestamp}"
+            )
             original = final.original_url
         elif final.timestamp != row.timestamp:
-            provenance = f"listed at {row.timestamp}; the archive served its nearest capture {final.timestamp}"
-        capture = capture_from_memento(final, self.endpoint, original=original, timestamp=timestamp,
-                                       redirects=result.chain[:-1], provenance=provenance, flags=result.flags)
+            provenance = (
+                f"listed at {row.timestamp}; the archive served its nearest capture {final.timestamp}"
+            )
+        capture = capture_from_memento(
+            final,
+            self.endpoint,
+            original=original,
+            timestamp=timestamp,
+            redirects=result.chain[:-1],
+            provenance=provenance,
+            flags=result.flags,
+        )
         stored, _created = store(self.arc, policy, capture, final.body)
         return stored
 
@@ -212,8 +259,12 @@ class FetchJob:
         earlier = self.arc.capture(capture_id)
         body = self.arc.read_body(earlier)
         capture = replace(
-            earlier, id=0, timestamp=row.timestamp, original_url=row.original,
-            memento_url=self.endpoint.replay_url(row.timestamp, row.original), retrieved_at=now_iso(),
+            earlier,
+            id=0,
+            timestamp=row.timestamp,
+            original_url=row.original,
+            memento_url=self.endpoint.replay_url(row.timestamp, row.original),
+            retrieved_at=now_iso(),
             provenance=f"revisit of {earlier.timestamp} (same digest {row.digest}); bytes not downloaded again",
         )
         stored, _ = store(self.arc, policy, capture, body)
@@ -229,7 +280,12 @@ def run_fetch(job: FetchJob) -> FetchSummary:
 
 
 def capture_live(
-    arc: Archive, session: Session, url: str, *, max_bytes: int = MAX_BYTES, cancel: threading.Event | None = None
+    arc: Archive,
+    session: Session,
+    url: str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    cancel: threading.Event | None = None,
 ) -> tuple[Capture, bool, LivePage]:
     """Fetch today's page from the site itself and store it (source live). Returns (stored, created, page)."""
     page = fetch_live(session, url, max_bytes=max_bytes, cancel=cancel)

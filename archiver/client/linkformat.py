@@ -52,9 +52,7 @@ def parse_link_format(text: str) -> list[Link]:
             j += 1
         raw = text[end + 1 : j].strip().rstrip(",").strip()
         params = tuple(_params(raw))
-        rels = frozenset(
-            r.lower() for key, value in params if key == "rel" for r in value.split()
-        )
+        rels = frozenset(r.lower() for key, value in params if key == "rel" for r in value.split())
         links.append(Link(uri, rels, params))
         i = j
     return links

@@ -25,7 +25,14 @@ from .memento import pywb_cdx_rows, timemap_rows
 from .rows import ListedCapture, ListingQuery, make_query
 from .session import Session
 
-__all__ = ["ListedCapture", "ListingQuery", "clean_original", "list_captures", "make_query", "repair_timestamp"]
+__all__ = [
+    "ListedCapture",
+    "ListingQuery",
+    "clean_original",
+    "list_captures",
+    "make_query",
+    "repair_timestamp",
+]
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +72,23 @@ def _raw_rows(
 ) -> Iterator[ListedCapture]:
     if endpoint.kind is ArchiveKind.IA:
         try:
-            yield from ia_cdx_rows(session, endpoint.cdx_url, query, cancel, page_size, filters, collapse, "ia-cdx")
+            yield from ia_cdx_rows(
+                session, endpoint.cdx_url, query, cancel, page_size, filters, collapse, "ia-cdx"
+            )
         except BlockedError as exc:
             if "robots.txt" not in str(exc):
                 raise
             # IA staff: /web/timemap ignores robots.txt the way playback does (edgi#8)
             log.warning("CDX honours robots.txt for %s; listing from the Wayback TimeMap instead", query.url)
-            yield from ia_cdx_rows(session, endpoint.timemap_json_url, query, cancel, page_size, filters, collapse,
-                               "ia-timemap")
+            yield from ia_cdx_rows(
+                session, endpoint.timemap_json_url, query, cancel, page_size, filters, collapse, "ia-timemap"
+            )
     elif endpoint.kind is ArchiveKind.PYWB:
         rows = pywb_cdx_rows(session, endpoint, query, cancel)
         if rows is None:
-            raise ArchiveResponseError(f"{endpoint.cdx_url} is not a pywb CDX endpoint; try --archive-kind timemap")
+            raise ArchiveResponseError(
+                f"{endpoint.cdx_url} is not a pywb CDX endpoint; try --archive-kind timemap"
+            )
         yield from rows
     elif endpoint.kind is ArchiveKind.TIMEMAP:
         yield from timemap_rows(session, endpoint, query, cancel)
@@ -110,8 +122,9 @@ def _clean(rows: Iterator[ListedCapture], query: ListingQuery, max_rows: int) ->
         if count > max_rows:
             log.warning("stopped listing after %d captures (the per-job cap); narrow --from/--to", max_rows)
             return
-        yield ListedCapture(ts, original, row.mimetype, row.status, row.digest, row.length, row.urlkey,
-                            row.endpoint)
+        yield ListedCapture(
+            ts, original, row.mimetype, row.status, row.digest, row.length, row.urlkey, row.endpoint
+        )
 
 
 def repair_timestamp(value: str) -> str | None:

@@ -33,11 +33,24 @@ SPN_GIVE_UP = 900.0
 SPN_TRANSIENT_RETRIES = 2
 SPN_TRANSIENT_DELAY = 60.0
 #: status_ext codes worth one or two more tries, 60 s apart (PROTOCOLS.md §8.2)
-SPN_TRANSIENT = frozenset({
-    "user-session-limit", "too-many-requests", "cannot-fetch", "no-browsers-available", "proxy-error",
-    "browsing-timeout", "soft-time-limit-exceeded", "celery", "job-failed", "internal-server-error",
-    "read-timeout", "gateway-timeout", "service-unavailable", "bad-gateway",
-})
+SPN_TRANSIENT = frozenset(
+    {
+        "user-session-limit",
+        "too-many-requests",
+        "cannot-fetch",
+        "no-browsers-available",
+        "proxy-error",
+        "browsing-timeout",
+        "soft-time-limit-exceeded",
+        "celery",
+        "job-failed",
+        "internal-server-error",
+        "read-timeout",
+        "gateway-timeout",
+        "service-unavailable",
+        "bad-gateway",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +70,20 @@ class LivePage:
     def to_capture(self) -> Capture:
         flags = (str(Flag.ERROR_PAGE),) if self.status >= 400 else ()
         return Capture(
-            id=0, policy_id=0, source=Source.LIVE, timestamp=self.timestamp, original_url=self.url,
-            archive="", memento_url=self.final_url, retrieved_at=self.retrieved_at, http_status=self.status,
-            headers=self.headers, content_type=self.content_type, redirects=self.redirects,
-            provenance=f"fetched live from {self.final_url}", flags=flags,
+            id=0,
+            policy_id=0,
+            source=Source.LIVE,
+            timestamp=self.timestamp,
+            original_url=self.url,
+            archive="",
+            memento_url=self.final_url,
+            retrieved_at=self.retrieved_at,
+            http_status=self.status,
+            headers=self.headers,
+            content_type=self.content_type,
+            redirects=self.redirects,
+            provenance=f"fetched live from {self.final_url}",
+            flags=flags,
         )
 
 
@@ -85,9 +108,13 @@ def fetch_live(
             current = target
             continue
         return LivePage(
-            url=start, final_url=current, status=resp.status_code,
+            url=start,
+            final_url=current,
+            status=resp.status_code,
             headers=tuple((str(k), str(v)) for k, v in resp.raw.headers.items()),
-            content_type=resp.headers.get("Content-Type", ""), body=body, redirects=tuple(chain),
+            content_type=resp.headers.get("Content-Type", ""),
+            body=body,
+            redirects=tuple(chain),
             retrieved_at=when.replace(microsecond=0).isoformat().replace("+00:00", "Z") or now_iso(),
             timestamp=from_datetime(when),
         )
@@ -137,17 +164,29 @@ def save_page_now(
         raise MissingCredentialsError("Save Page Now")
     auth = {"Authorization": keys.authorization, "Accept": "application/json"}
     clock = session.pacer.clock
-    user = _json(session.request(f"{base}/save/status/user", group=SPN, headers=auth, cancel=cancel,
-                                 params={"_t": str(random.randrange(10**9))}), "status")
+    user = _json(
+        session.request(
+            f"{base}/save/status/user",
+            group=SPN,
+            headers=auth,
+            cancel=cancel,
+            params={"_t": str(random.randrange(10**9))},
+        ),
+        "status",
+    )
     if isinstance(user.get("available"), int) and user["available"] <= 0:
-        raise NetworkError("Save Page Now has no free capture slot for this account now; try again in a few minutes")
+        raise NetworkError(
+            "Save Page Now has no free capture slot for this account now; try again in a few minutes"
+        )
     for attempt in range(SPN_TRANSIENT_RETRIES + 1):
         try:
             return _submit_and_wait(session, target, auth, base, cancel)
         except _SpnTransient as exc:
             if attempt == SPN_TRANSIENT_RETRIES:
-                raise ArchiveResponseError(f"Save Page Now failed for {target}: {exc.code}: {exc.message}; "
-                                           "the archive is busy, try again later") from None
+                raise ArchiveResponseError(
+                    f"Save Page Now failed for {target}: {exc.code}: {exc.message}; "
+                    "the archive is busy, try again later"
+                ) from None
             log.warning("Save Page Now: %s; submitting again in 60 s", exc.code)
             clock.sleep(SPN_TRANSIENT_DELAY, cancel)
     raise AssertionError("unreachable")
@@ -164,8 +203,17 @@ def _submit_and_wait(
 ) -> SpnResult:
     clock = session.pacer.clock
     submitted = clock.utcnow()
-    job = _json(session.request(f"{base}/save", group=SPN, method="POST", headers=auth, cancel=cancel,
-                                data={"url": target, "skip_first_archive": "1"}), "submission")
+    job = _json(
+        session.request(
+            f"{base}/save",
+            group=SPN,
+            method="POST",
+            headers=auth,
+            cancel=cancel,
+            data={"url": target, "skip_first_archive": "1"},
+        ),
+        "submission",
+    )
     job_id = job.get("job_id")
     if not isinstance(job_id, str) or not job_id:
         raise ArchiveResponseError(f"Save Page Now did not accept {target}: {job.get('message', job)}")
@@ -175,10 +223,12 @@ def _submit_and_wait(
         if elapsed > SPN_GIVE_UP:
             raise ArchiveResponseError(
                 f"Save Page Now job {job_id} still pending after 15 min; check later with "
-                "'policydiff captures URL'")
+                "'policydiff captures URL'"
+            )
         clock.sleep(SPN_FAST_POLL if elapsed < SPN_FAST_FOR else SPN_SLOW_POLL, cancel)
-        status = _json(session.request(f"{base}/save/status/{job_id}", group=SPN, headers=auth, cancel=cancel),
-                       "status")
+        status = _json(
+            session.request(f"{base}/save/status/{job_id}", group=SPN, headers=auth, cancel=cancel), "status"
+        )
         state = status.get("status")
         if state == "pending":
             continue
@@ -200,7 +250,8 @@ def _json(resp: Any, what: str) -> dict[str, Any]:
     if resp.status_code in (401, 403):
         raise ArchiveResponseError(
             f"the Internet Archive refused the Save Page Now {what} (HTTP {resp.status_code}); "
-            "check IA_ACCESS_KEY and IA_SECRET_KEY")
+            "check IA_ACCESS_KEY and IA_SECRET_KEY"
+        )
     if resp.status_code != 200:
         raise ArchiveResponseError(f"Save Page Now {what} answered HTTP {resp.status_code}")
     try:

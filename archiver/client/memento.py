@@ -40,8 +40,9 @@ def pywb_cdx_rows(
         params["from"] = query.from_ts
     if query.to_ts:
         params["to"] = query.to_ts
-    resp = session.request(endpoint.cdx_url, group=LISTING, params=params,
-                           read_timeout=LISTING_READ_TIMEOUT, cancel=cancel)
+    resp = session.request(
+        endpoint.cdx_url, group=LISTING, params=params, read_timeout=LISTING_READ_TIMEOUT, cancel=cancel
+    )
     ctype = resp.headers.get("Content-Type", "").lower()
     if resp.status_code == 200 and ("ndjson" in ctype or "json" in ctype or not resp.content.strip()):
         return iter(parse_pywb_ndjson(resp.content))
@@ -67,9 +68,18 @@ def parse_pywb_ndjson(body: bytes) -> list[ListedCapture]:
             continue
         if str(obj.get("is_fuzzy", "0")) in ("1", "true"):
             continue
-        rows.append(ListedCapture(str(obj["timestamp"]), str(obj["url"]), str_or_none(obj.get("mime")),
-                                  int_or_none(obj.get("status")), str_or_none(obj.get("digest")), int_or_none(obj.get("length")),
-                                  str(obj.get("urlkey", "")), "pywb-cdx"))
+        rows.append(
+            ListedCapture(
+                str(obj["timestamp"]),
+                str(obj["url"]),
+                str_or_none(obj.get("mime")),
+                int_or_none(obj.get("status")),
+                str_or_none(obj.get("digest")),
+                int_or_none(obj.get("length")),
+                str(obj.get("urlkey", "")),
+                "pywb-cdx",
+            )
+        )
     return rows
 
 
@@ -92,7 +102,9 @@ def timemap_rows(
         if "html" in ctype or resp.text.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
             raise ArchiveResponseError(
                 f"{endpoint.host} answered a web page instead of a TimeMap (a CAPTCHA, a login or an error "
-                "page); the archive is unavailable now, try again later or another archive", page)
+                "page); the archive is unavailable now, try again later or another archive",
+                page,
+            )
         rows, more = parse_timemap(resp.text, endpoint)
         yield from rows
         todo += [m for m in more if m not in visited]

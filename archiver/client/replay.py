@@ -125,8 +125,11 @@ def fetch_memento(
             anchor = memento.timestamp
             continue
         if not _within(memento.timestamp, anchor, window):
-            raise PlaybackError(url, f"the archive served the capture of {display(memento.timestamp)} UTC instead "
-                                     f"of {display(anchor)} UTC; fetch that one by its own timestamp")
+            raise PlaybackError(
+                url,
+                f"the archive served the capture of {display(memento.timestamp)} UTC instead "
+                f"of {display(anchor)} UTC; fetch that one by its own timestamp",
+            )
         return FetchResult(memento, tuple(via), tuple(chain))
     raise PlaybackError(url, f"more than {MAX_HOPS} redirects")
 
@@ -148,8 +151,11 @@ def _nearest_target(endpoint: ArchiveEndpoint, url: str, target: str, anchor: st
     except ValueError:
         raise PlaybackError(url, f"the archive redirected to a malformed capture URL {target}") from None
     if not _within(padded, anchor, window):
-        raise PlaybackError(url, f"no capture at {display(anchor)} UTC; the nearest is {display(padded)} UTC, "
-                                 f"more than {_hours(window)} away; fetch it by that timestamp if you want it")
+        raise PlaybackError(
+            url,
+            f"no capture at {display(anchor)} UTC; the nearest is {display(padded)} UTC, "
+            f"more than {_hours(window)} away; fetch it by that timestamp if you want it",
+        )
     return endpoint.replay_url(ts, target_url)
 
 
@@ -171,8 +177,11 @@ def _not_a_memento(resp: requests.Response, body: bytes, url: str, timestamp: st
     runtime = resp.headers.get("X-Archive-Wayback-Runtime-Error", "")
     text = body[:20000].decode("utf-8", "replace")
     if "AdministrativeAccessControlException" in runtime or "has been excluded" in text:
-        return BlockedError(url, "the site is excluded from the Wayback Machine (takedown or owner's request); "
-                                 "try another archive with --archive-url")
+        return BlockedError(
+            url,
+            "the site is excluded from the Wayback Machine (takedown or owner's request); "
+            "try another archive with --archive-url",
+        )
     if "RobotAccessControlException" in runtime:
         return BlockedError(url, "blocked by the site's robots.txt at this archive; try another archive")
     if resp.status_code == 404:
@@ -187,7 +196,9 @@ def _not_a_memento(resp: requests.Response, body: bytes, url: str, timestamp: st
 def _memento(resp: requests.Response, body: bytes, requested: str, url: str) -> Memento:
     when = parse_http_date(resp.headers["Memento-Datetime"])
     if when is None:
-        raise ArchiveResponseError(f"{requested}: unreadable Memento-Datetime {resp.headers['Memento-Datetime']!r}")
+        raise ArchiveResponseError(
+            f"{requested}: unreadable Memento-Datetime {resp.headers['Memento-Datetime']!r}"
+        )
     original = url
     for link in parse_link_format(resp.headers.get("Link", "")):
         if "original" in link.rels:
@@ -232,8 +243,9 @@ def read_body(
     fetched again up to ``retries`` times, then TruncatedBodyError.
     """
     for attempt in range(retries + 1):
-        resp = session.request(url, group=group, stream=True, headers={"Accept-Encoding": "identity"},
-                               cancel=cancel)
+        resp = session.request(
+            url, group=group, stream=True, headers={"Accept-Encoding": "identity"}, cancel=cancel
+        )
         expected = resp.headers.get("Content-Length")
         try:
             with session.watch(cancel):

@@ -70,12 +70,19 @@ def raise_for_cdx_error(resp: requests.Response, url: str) -> None:
     runtime = resp.headers.get("X-Archive-Wayback-Runtime-Error", "")
     both = runtime + " " + text
     if "AdministrativeAccessControlException" in both or "Blocked Site" in both:
-        raise BlockedError(url, "the site is excluded from the Wayback Machine (takedown or owner's request); "
-                                "try another archive with --archive-url")
+        raise BlockedError(
+            url,
+            "the site is excluded from the Wayback Machine (takedown or owner's request); "
+            "try another archive with --archive-url",
+        )
     if "RobotAccessControlException" in both:
-        raise BlockedError(url, "blocked by the site's robots.txt at the Wayback Machine; "
-                                "try another archive with --archive-url")
+        raise BlockedError(
+            url,
+            "blocked by the site's robots.txt at the Wayback Machine; try another archive with --archive-url",
+        )
     if resp.status_code != 200:
         first = text.strip().splitlines()[0][:200] if text.strip() else ""
-        raise ArchiveResponseError(f"the archive's CDX server answered HTTP {resp.status_code}"
-                                   + (f": {first}" if first else ""), resp.url)
+        raise ArchiveResponseError(
+            f"the archive's CDX server answered HTTP {resp.status_code}" + (f": {first}" if first else ""),
+            resp.url,
+        )

@@ -223,14 +223,23 @@ class Session:
 
         drift = (_dt.datetime.now(_dt.UTC) - server).total_seconds()
         if abs(drift) > CLOCK_DRIFT_WARN:
-            log.warning("the local clock differs from %s's by %.0f s; all times are stored in UTC", host, drift)
+            log.warning(
+                "the local clock differs from %s's by %.0f s; all times are stored in UTC", host, drift
+            )
 
 
 def _short(exc: BaseException) -> str:
     """A one-line description of a requests exception (they nest urllib3 reprs)."""
     text = str(exc)
-    for marker in ("Connection refused", "Connection reset", "Remote end closed", "timed out",
-                   "Name or service not known", "Temporary failure in name resolution", "IncompleteRead"):
+    for marker in (
+        "Connection refused",
+        "Connection reset",
+        "Remote end closed",
+        "timed out",
+        "Name or service not known",
+        "Temporary failure in name resolution",
+        "IncompleteRead",
+    ):
         if marker in text:
             return marker.lower()
     return type(exc).__name__

@@ -40,8 +40,9 @@ def cdx_json(rows: list[list[str]], resume: str | None = None) -> str:
     return json.dumps(data)
 
 
-def row(ts: str, url: str, status: str = "200", mime: str = "text/html", digest: str = "",
-        length: str = "1000") -> list[str]:
+def row(
+    ts: str, url: str, status: str = "200", mime: str = "text/html", digest: str = "", length: str = "1000"
+) -> list[str]:
     return ["com,example)/privacy", ts, url, mime, status, digest or f"D{ts}", length]
 
 
@@ -129,14 +130,26 @@ def reset(conn: socket.socket) -> None:
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
 
 
-def respond(status: str, headers: dict[str, str], body: bytes, *, send: int | None = None,
-            content_length: int | None = None) -> Callable[[socket.socket], None]:
+def respond(
+    status: str,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    send: int | None = None,
+    content_length: int | None = None,
+) -> Callable[[socket.socket], None]:
     """An HTTP/1.1 answer; ``send`` bytes of the body only (truncation), ``content_length`` to lie."""
 
     def handler(conn: socket.socket) -> None:
-        head = [f"HTTP/1.1 {status}", f"Content-Length: {content_length if content_length is not None else len(body)}",
-                "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]
-        conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body[: send if send is not None else None])
+        head = [
+            f"HTTP/1.1 {status}",
+            f"Content-Length: {content_length if content_length is not None else len(body)}",
+            "Connection: close",
+            *(f"{k}: {v}" for k, v in headers.items()),
+        ]
+        conn.sendall(
+            ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body[: send if send is not None else None]
+        )
 
     return handler
 
@@ -165,11 +178,25 @@ class FakeIA:
     def prefix(self) -> str:
         return str(self.httpserver.url_for("/web/"))
 
-    def add(self, ts: str, url: str, body: bytes, *, status: int = 200, mime: str = "text/html",
-            digest: str = "", listed: bool = True, headers: dict[str, str] | None = None) -> None:
+    def add(
+        self,
+        ts: str,
+        url: str,
+        body: bytes,
+        *,
+        status: int = 200,
+        mime: str = "text/html",
+        digest: str = "",
+        listed: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         if listed:
             self.rows.append(row(ts, url, status=str(status), mime=mime, digest=digest or f"D{ts}"))
-        self.pages[(ts, url)] = (status, {**memento_headers(ts, url), "Content-Type": mime, **(headers or {})}, body)
+        self.pages[(ts, url)] = (
+            status,
+            {**memento_headers(ts, url), "Content-Type": mime, **(headers or {})},
+            body,
+        )
 
     def add_revisit(self, ts: str, url: str, digest: str, body: bytes) -> None:
         self.rows.append(row(ts, url, status="-", mime="warc/revisit", digest=digest, length="-"))
@@ -190,7 +217,10 @@ class FakeIA:
         self.memento_requests.append(path)
         page = self.pages.get((m.group(1), m.group(2)))
         if page is None:
-            return Response("Hrm. The Wayback Machine has not archived that URL.", status=404,
-                            content_type="text/html; charset=utf-8")
+            return Response(
+                "Hrm. The Wayback Machine has not archived that URL.",
+                status=404,
+                content_type="text/html; charset=utf-8",
+            )
         status, headers, body = page
         return Response(body, status=status, headers=headers)

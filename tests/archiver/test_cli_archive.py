@@ -218,7 +218,9 @@ def test_reextract_replaces_outdated_texts_and_names_them(
         caps = arc.captures(policy.id)
         good = [arc.extraction(c.id) for c in caps]
         # what an older extractor left: another version string; one of them a different text
-        stale = Extraction(text="old text", text_sha256=text_sha256("old text"), extractor_version="extract-0", words=2)
+        stale = Extraction(
+            text="old text", text_sha256=text_sha256("old text"), extractor_version="extract-0", words=2
+        )
         arc.set_extraction(caps[0].id, stale)
         for c, ex in zip(caps[1:], good[1:], strict=True):
             assert ex is not None

@@ -59,7 +59,13 @@ def job(arc: Archive, ia: FakeIA, **kw: object) -> FetchJob:
 
 def test_fetch_stores_every_capture_with_provenance_and_reuses_revisits(arc: Archive, ia: FakeIA) -> None:
     summary = run_fetch(job(arc, ia))
-    assert (summary.listed, summary.downloaded, summary.reused, summary.skipped, summary.failed) == (4, 3, 1, 0, ())
+    assert (summary.listed, summary.downloaded, summary.reused, summary.skipped, summary.failed) == (
+        4,
+        3,
+        1,
+        0,
+        (),
+    )
     policy = arc.get_policy(URL)
     caps = arc.captures(policy.id)
     assert [(c.timestamp, c.original_url, c.http_status) for c in caps] == [
@@ -123,63 +129,114 @@ def test_failures_are_reported_and_error_pages_never_stored(arc: Archive, ia: Fa
     assert "20200501000000" not in stamps and "20200601000000" not in stamps
 
 
-def test_captures_command_json(ia: FakeIA, tmp_path: Path, simulated_time: ManualClock,
-                               capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--archive", str(tmp_path / "a"), "captures", URL, "--archive-url", ia.prefix,
-                 "--archive-kind", "ia", "--json"])
+def test_captures_command_json(
+    ia: FakeIA, tmp_path: Path, simulated_time: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "--archive",
+            str(tmp_path / "a"),
+            "captures",
+            URL,
+            "--archive-url",
+            ia.prefix,
+            "--archive-kind",
+            "ia",
+            "--json",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert [r["timestamp"] for r in out] == ["20200101000000", "20200201000000", "20200301000000", "20200401000000"]
+    assert [r["timestamp"] for r in out] == [
+        "20200101000000",
+        "20200201000000",
+        "20200301000000",
+        "20200401000000",
+    ]
     assert set(out[0]) >= {"timestamp", "original", "status", "mimetype", "digest"}
     assert out[2]["status"] is None and out[2]["mimetype"] == "warc/revisit"
     assert ia.memento_requests == []  # listing downloads nothing
 
 
-def test_captures_command_says_when_nothing_is_found(httpserver: HTTPServer, tmp_path: Path,
-                                                     simulated_time: ManualClock,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_captures_command_says_when_nothing_is_found(
+    httpserver: HTTPServer, tmp_path: Path, simulated_time: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     FakeIA(httpserver)
-    code = main(["--archive", str(tmp_path / "a"), "captures", URL, "--archive-url",
-                 httpserver.url_for("/web/"), "--archive-kind", "ia"])
+    code = main(
+        [
+            "--archive",
+            str(tmp_path / "a"),
+            "captures",
+            URL,
+            "--archive-url",
+            httpserver.url_for("/web/"),
+            "--archive-kind",
+            "ia",
+        ]
+    )
     assert code == 0
     assert "No captures found for" in capsys.readouterr().err
 
 
-def test_fetch_command_json_summary_and_exit_code(ia: FakeIA, tmp_path: Path, simulated_time: ManualClock,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_fetch_command_json_summary_and_exit_code(
+    ia: FakeIA, tmp_path: Path, simulated_time: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     ia.rows.append(["k", "20200601000000", URL, "text/html", "200", "Z", "1"])
-    argv = ["--archive", str(tmp_path / "a"), "fetch", URL, "--archive-url", ia.prefix, "--archive-kind", "ia",
-            "--json"]
+    argv = [
+        "--archive",
+        str(tmp_path / "a"),
+        "fetch",
+        URL,
+        "--archive-url",
+        ia.prefix,
+        "--archive-kind",
+        "ia",
+        "--json",
+    ]
     assert main(argv) == 1
     captured = capsys.readouterr()
     out = json.loads(captured.out)
     assert (out["listed"], out["downloaded"], out["skipped"], out["failed"]) == (5, 3, 0, 1)
-    assert out["failures"][0]["timestamp"] == "20200601000000" and "has no capture" in out["failures"][0]["reason"]
+    assert (
+        out["failures"][0]["timestamp"] == "20200601000000"
+        and "has no capture" in out["failures"][0]["reason"]
+    )
     assert "[1/5]" in captured.err  # progress on stderr
     ia.rows.pop()
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["skipped"] == 4
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["captures", "mailto:dpo@example.com"], "not a web page URL"),
-    (["captures", URL, "--from", "2021", "--to", "2020"], "--from is after --to"),
-    (["fetch", URL, "--from", "2020123"], "bad date"),
-    (["fetch", URL, "--archive-url", "ftp://x/"], "replay prefix"),
-])
-def test_bad_input_is_refused_with_one_line_and_exit_2(argv: list[str], message: str, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["captures", "mailto:dpo@example.com"], "not a web page URL"),
+        (["captures", URL, "--from", "2021", "--to", "2020"], "--from is after --to"),
+        (["fetch", URL, "--from", "2020123"], "bad date"),
+        (["fetch", URL, "--archive-url", "ftp://x/"], "replay prefix"),
+    ],
+)
+def test_bad_input_is_refused_with_one_line_and_exit_2(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--archive", str(tmp_path / "a"), *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
 
 
-def test_an_archived_redirect_is_stored_as_evidence_and_the_target_labelled(arc: Archive,
-                                                                          httpserver: HTTPServer) -> None:
+def test_an_archived_redirect_is_stored_as_evidence_and_the_target_labelled(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
     fake = FakeIA(httpserver)
     target = "https://example.com/legal/privacy"
-    fake.add("20200101000000", URL, b"moved", status=301, digest="R",
-             headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")})
+    fake.add(
+        "20200101000000",
+        URL,
+        b"moved",
+        status=301,
+        digest="R",
+        headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")},
+    )
     fake.add("20200101000000", target, page(1), listed=False)
     summary = run_fetch(job(arc, fake))
     assert summary.downloaded == 1 and summary.failed == ()
@@ -192,8 +249,9 @@ def test_an_archived_redirect_is_stored_as_evidence_and_the_target_labelled(arc:
     assert content.redirects == (f"{fake.prefix}20200101000000id_/{URL}",)
 
 
-def test_a_network_loss_stops_the_job_and_the_next_run_resumes(arc: Archive, ia: FakeIA,
-                                                             httpserver: HTTPServer) -> None:
+def test_a_network_loss_stops_the_job_and_the_next_run_resumes(
+    arc: Archive, ia: FakeIA, httpserver: HTTPServer
+) -> None:
     from archiver.errors import NetworkError
 
     progress = job(arc, ia).run()
@@ -208,7 +266,9 @@ def test_a_network_loss_stops_the_job_and_the_next_run_resumes(arc: Archive, ia:
     assert len(ia.memento_requests) == 3
 
 
-def test_a_firewall_block_outlives_the_process_and_stops_the_next_job_at_once(arc: Archive, ia: FakeIA) -> None:
+def test_a_firewall_block_outlives_the_process_and_stops_the_next_job_at_once(
+    arc: Archive, ia: FakeIA
+) -> None:
     session, clock = manual_session()
     host = ArchiveEndpoint(ia.prefix, ArchiveKind.IA).host
     session.pacer.on_429(host, "memento")

@@ -36,7 +36,12 @@ def test_paging_follows_resume_keys_with_an_explicit_limit(httpserver: HTTPServe
     httpserver.expect_request(CDX_PATH).respond_with_handler(handler)
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL, page_size=2))
-    assert [r.timestamp for r in rows] == ["20200101000000", "20200201000000", "20200301000000", "20200401000000"]
+    assert [r.timestamp for r in rows] == [
+        "20200101000000",
+        "20200201000000",
+        "20200301000000",
+        "20200401000000",
+    ]
     sent = queries(httpserver)
     assert [q.get("resumeKey") for q in sent] == [None, ["key-1"], ["key-2"]]
     for q in sent:
@@ -49,34 +54,53 @@ def test_repeated_rows_and_duplicates_across_pages_are_dropped(httpserver: HTTPS
     dup = row("20200101000000", URL)
     pages = {None: cdx_json([dup, dup, row("20200102000000", URL)], "k"), "k": cdx_json([dup])}
     httpserver.expect_request(CDX_PATH).respond_with_handler(
-        lambda r: Response(pages[r.args.get("resumeKey")], content_type="application/json"))
+        lambda r: Response(pages[r.args.get("resumeKey")], content_type="application/json")
+    )
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL))
     assert [r.timestamp for r in rows] == ["20200101000000", "20200102000000"]
 
 
 def test_revisit_rows_and_dash_fields_parse(httpserver: HTTPServer) -> None:
-    body = cdx_json([row("20200101000000", URL, digest="AAA"),
-                     row("20200102000000", URL, status="-", mime="warc/revisit", digest="AAA", length="-"),
-                     row("20200103000000", URL, mime="unk")])
+    body = cdx_json(
+        [
+            row("20200101000000", URL, digest="AAA"),
+            row("20200102000000", URL, status="-", mime="warc/revisit", digest="AAA", length="-"),
+            row("20200103000000", URL, mime="unk"),
+        ]
+    )
     httpserver.expect_request(CDX_PATH).respond_with_data(body, content_type="application/json")
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL))
-    assert rows[1].is_revisit and rows[1].status is None and rows[1].length is None and rows[1].digest == "AAA"
+    assert (
+        rows[1].is_revisit and rows[1].status is None and rows[1].length is None and rows[1].digest == "AAA"
+    )
     assert rows[0].status == 200 and rows[0].length == 1000
     assert rows[2].mimetype == "unk"
 
 
-def test_malformed_rows_are_skipped_with_a_warning(httpserver: HTTPServer, caplog: pytest.LogCaptureFixture) -> None:
-    body = json.dumps([
-        ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
-        ["k", "20200101000000", URL, "text/html", "200", "D1", "10"],
-        ["k", "20200102000000", URL, "text/html"],  # short row
-        ["k", "2020010x000000", URL, "text/html", "200", "D2", "10"],  # bad timestamp
-        ["k", "20200103000000", "http://mailto:someone@example.com", "text/html", "200", "D3", "1"],
-        ["k", "20200104000000", "data:image/jpeg;base64,AAAA", "image/jpeg", "200", "D4", "1"],
-        ["k", "20000008241731", "http://example.com:80/privacy", "text/html", "200", "D5", "10"],  # month 00
-    ])
+def test_malformed_rows_are_skipped_with_a_warning(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = json.dumps(
+        [
+            ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+            ["k", "20200101000000", URL, "text/html", "200", "D1", "10"],
+            ["k", "20200102000000", URL, "text/html"],  # short row
+            ["k", "2020010x000000", URL, "text/html", "200", "D2", "10"],  # bad timestamp
+            ["k", "20200103000000", "http://mailto:someone@example.com", "text/html", "200", "D3", "1"],
+            ["k", "20200104000000", "data:image/jpeg;base64,AAAA", "image/jpeg", "200", "D4", "1"],
+            [
+                "k",
+                "20000008241731",
+                "http://example.com:80/privacy",
+                "text/html",
+                "200",
+                "D5",
+                "10",
+            ],  # month 00
+        ]
+    )
     httpserver.expect_request(CDX_PATH).respond_with_data(body, content_type="application/json")
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL))
@@ -97,22 +121,31 @@ def test_an_empty_result_is_no_rows_not_an_error(httpserver: HTTPServer, body: s
 
 
 def test_blocked_site_403_is_reported_and_not_retried(httpserver: HTTPServer) -> None:
-    text = ("org.archive.util.io.RuntimeIOException: org.archive.wayback.exception."
-            "AdministrativeAccessControlException: Blocked Site Error")
+    text = (
+        "org.archive.util.io.RuntimeIOException: org.archive.wayback.exception."
+        "AdministrativeAccessControlException: Blocked Site Error"
+    )
     httpserver.expect_request(CDX_PATH).respond_with_data(
-        text, status=403, content_type="text/plain;charset=UTF-8", headers={"X-Archive-Wayback-Runtime-Error": text})
+        text,
+        status=403,
+        content_type="text/plain;charset=UTF-8",
+        headers={"X-Archive-Wayback-Runtime-Error": text},
+    )
     session, _ = manual_session()
     with pytest.raises(BlockedError, match="excluded from the Wayback Machine .* try another archive"):
         list(list_captures(session, ia_endpoint(httpserver), URL))
     assert len(httpserver.log) == 1
 
 
-def test_robots_exclusion_falls_back_to_the_wayback_timemap(httpserver: HTTPServer,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_robots_exclusion_falls_back_to_the_wayback_timemap(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
     httpserver.expect_request(CDX_PATH).respond_with_data(
-        "org.archive.wayback.exception.RobotAccessControlException: Blocked By Robots", status=403)
+        "org.archive.wayback.exception.RobotAccessControlException: Blocked By Robots", status=403
+    )
     httpserver.expect_request("/web/timemap/json").respond_with_data(
-        cdx_json([row("20200101000000", URL)]), content_type="application/json")
+        cdx_json([row("20200101000000", URL)]), content_type="application/json"
+    )
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL))
     assert [(r.timestamp, r.endpoint) for r in rows] == [("20200101000000", "ia-timemap")]
@@ -161,11 +194,16 @@ def test_a_504_on_a_big_query_halves_the_page_size_and_keeps_going(httpserver: H
     assert queries(httpserver)[-1]["limit"] == ["500"]
 
 
-def test_a_repeating_resume_key_stops_paging(httpserver: HTTPServer, caplog: pytest.LogCaptureFixture) -> None:
-    pages = {None: cdx_json([row("20200101000000", URL)], "same"),
-             "same": cdx_json([row("20200102000000", URL)], "same")}
+def test_a_repeating_resume_key_stops_paging(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    pages = {
+        None: cdx_json([row("20200101000000", URL)], "same"),
+        "same": cdx_json([row("20200102000000", URL)], "same"),
+    }
     httpserver.expect_request(CDX_PATH).respond_with_handler(
-        lambda r: Response(pages[r.args.get("resumeKey")], content_type="application/json"))
+        lambda r: Response(pages[r.args.get("resumeKey")], content_type="application/json")
+    )
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL))
     assert len(rows) == 2 and len(httpserver.log) == 2
@@ -173,23 +211,37 @@ def test_a_repeating_resume_key_stops_paging(httpserver: HTTPServer, caplog: pyt
 
 
 def test_variants_are_grouped_under_one_policy_and_kept_on_each_row(httpserver: HTTPServer) -> None:
-    body = cdx_json([
-        row("20200101000000", "http://example.com/privacy"),
-        row("20200102000000", "https://www.example.com/privacy/"),
-        row("20200103000000", "https://example.com/privacy?utm_source=news"),
-        row("20200104000000", "https://example.com/privacy?lang=de"),  # another document
-        row("20200105000000", "https://example.com/Privacy"),  # SURT collision: another path
-    ])
+    body = cdx_json(
+        [
+            row("20200101000000", "http://example.com/privacy"),
+            row("20200102000000", "https://www.example.com/privacy/"),
+            row("20200103000000", "https://example.com/privacy?utm_source=news"),
+            row("20200104000000", "https://example.com/privacy?lang=de"),  # another document
+            row("20200105000000", "https://example.com/Privacy"),  # SURT collision: another path
+        ]
+    )
     httpserver.expect_request(CDX_PATH).respond_with_data(body, content_type="application/json")
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL))
     assert [r.original for r in rows] == [
-        "http://example.com/privacy", "https://www.example.com/privacy/",
-        "https://example.com/privacy?utm_source=news"]
+        "http://example.com/privacy",
+        "https://www.example.com/privacy/",
+        "https://example.com/privacy?utm_source=news",
+    ]
 
 
-@pytest.mark.parametrize("bad", ["mailto:a@example.com", "javascript:alert(1)", "data:text/html,hi", "http://",
-                                 "ftp://example.com/x", "http://exa mple.com/", "http://example.com:99999/"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "mailto:a@example.com",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "http://",
+        "ftp://example.com/x",
+        "http://exa mple.com/",
+        "http://example.com:99999/",
+    ],
+)
 def test_bad_urls_are_refused_before_any_request(httpserver: HTTPServer, bad: str) -> None:
     session, _ = manual_session()
     with pytest.raises(InvalidURLError):
@@ -202,7 +254,8 @@ def test_url_input_is_trimmed_fragment_dropped_and_idn_encoded(httpserver: HTTPS
     session, _ = manual_session()
     list(list_captures(session, ia_endpoint(httpserver), "  Bücher.de/datenschutz/привет?lang=de#cookies \n"))
     assert queries(httpserver)[0]["url"] == [
-        "xn--bcher-kva.de/datenschutz/%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82?lang=de"]
+        "xn--bcher-kva.de/datenschutz/%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82?lang=de"
+    ]
 
 
 def test_dates_are_padded_like_the_cdx_api_and_validated(httpserver: HTTPServer) -> None:
@@ -228,15 +281,45 @@ def test_repair_timestamp() -> None:
 # --- pywb -------------------------------------------------------------------------------------
 
 
-PYWB_LINES = "\n".join([
-    json.dumps({"urlkey": "com,example)/privacy", "timestamp": "20190301120000", "url": URL, "mime": "text/html",
-                "status": "200", "digest": "RQIU", "length": "619", "offset": "1586", "filename": "a.warc.gz"}),
-    json.dumps({"urlkey": "com,example)/privacy", "timestamp": "20210111000000", "url": URL,
-                "mime": "warc/revisit", "digest": "RQIU", "length": "450"}),
-    json.dumps({"urlkey": "com,example)/privacy", "timestamp": "20200101000000", "url": URL, "mime": "text/html",
-                "status": "200", "digest": "FUZZ", "is_fuzzy": "1"}),
-    '{"urlkey": "com,example)/privacy", "timestamp": "2021',  # corrupt last line (stream broke)
-])
+PYWB_LINES = "\n".join(
+    [
+        json.dumps(
+            {
+                "urlkey": "com,example)/privacy",
+                "timestamp": "20190301120000",
+                "url": URL,
+                "mime": "text/html",
+                "status": "200",
+                "digest": "RQIU",
+                "length": "619",
+                "offset": "1586",
+                "filename": "a.warc.gz",
+            }
+        ),
+        json.dumps(
+            {
+                "urlkey": "com,example)/privacy",
+                "timestamp": "20210111000000",
+                "url": URL,
+                "mime": "warc/revisit",
+                "digest": "RQIU",
+                "length": "450",
+            }
+        ),
+        json.dumps(
+            {
+                "urlkey": "com,example)/privacy",
+                "timestamp": "20200101000000",
+                "url": URL,
+                "mime": "text/html",
+                "status": "200",
+                "digest": "FUZZ",
+                "is_fuzzy": "1",
+            }
+        ),
+        '{"urlkey": "com,example)/privacy", "timestamp": "2021',  # corrupt last line (stream broke)
+    ]
+)
 
 
 def test_pywb_ndjson_is_parsed_line_by_line_with_its_field_names() -> None:
@@ -261,21 +344,25 @@ def test_pywb_listing_sends_allow_fuzzy_false(httpserver: HTTPServer) -> None:
 
 
 def test_link_format_parser_handles_combined_rels_commas_and_extra_attributes() -> None:
-    text = ('<http://a.example/x?a=1,2;b=3>; rel="original",\n'
-            '<http://arch.example/web/20200101000000/http://a.example/x?a=1,2;b=3>;rel="first last memento";'
-            ' datetime="Wed, 01 Jan 2020 00:00:00 GMT"; collection="c",'
-            '<http://arch.example/web/timemap/link/2>; rel="timemap"; type="application/link-format"')
+    text = (
+        '<http://a.example/x?a=1,2;b=3>; rel="original",\n'
+        '<http://arch.example/web/20200101000000/http://a.example/x?a=1,2;b=3>;rel="first last memento";'
+        ' datetime="Wed, 01 Jan 2020 00:00:00 GMT"; collection="c",'
+        '<http://arch.example/web/timemap/link/2>; rel="timemap"; type="application/link-format"'
+    )
     links = parse_link_format(text)
     assert [lk.uri for lk in links] == [
         "http://a.example/x?a=1,2;b=3",
         "http://arch.example/web/20200101000000/http://a.example/x?a=1,2;b=3",
-        "http://arch.example/web/timemap/link/2"]
+        "http://arch.example/web/timemap/link/2",
+    ]
     assert links[1].rels == {"first", "last", "memento"}
     assert links[1].param("collection") == "c"
 
 
-@pytest.mark.parametrize("value", ["Sun, 27 Apr 1997 19:12:01 GMT", "Sunday, 27-Apr-97 19:12:01 GMT",
-                                   "Sun Apr 27 19:12:01 1997"])
+@pytest.mark.parametrize(
+    "value", ["Sun, 27 Apr 1997 19:12:01 GMT", "Sunday, 27-Apr-97 19:12:01 GMT", "Sun Apr 27 19:12:01 1997"]
+)
 def test_http_dates_in_rfc_1123_850_and_asctime(value: str) -> None:
     when = parse_http_date(value)
     assert when is not None and when.isoformat() == "1997-04-27T19:12:01+00:00"
@@ -283,18 +370,24 @@ def test_http_dates_in_rfc_1123_850_and_asctime(value: str) -> None:
 
 def test_timemap_pages_are_followed_and_dates_read(httpserver: HTTPServer) -> None:
     prefix = httpserver.url_for("/arch/")
-    page1 = (f'<{URL}>; rel="original",\n'
-             f'<{prefix}timemap/link/{URL}>; rel="self"; type="application/link-format",\n'
-             f'<{prefix}20200101000000/{URL}>; rel="first memento"; datetime="Wed, 01 Jan 2020 00:00:00 GMT",\n'
-             f'<{prefix}20200601000000/http://www.example.com:80/privacy>; rel="memento"; '
-             f'datetime="Mon, 01 Jun 2020 00:00:00 GMT",\n'
-             f'<{prefix}timemap/link/2/{URL}>; rel="timemap"; type="application/link-format"')
-    page2 = (f'<{URL}>; rel="original",\n'
-             f'<http://elsewhere.example/m/123>; rel="last memento"; datetime="Monday, 01-Feb-21 10:00:00 GMT"')
+    page1 = (
+        f'<{URL}>; rel="original",\n'
+        f'<{prefix}timemap/link/{URL}>; rel="self"; type="application/link-format",\n'
+        f'<{prefix}20200101000000/{URL}>; rel="first memento"; datetime="Wed, 01 Jan 2020 00:00:00 GMT",\n'
+        f'<{prefix}20200601000000/http://www.example.com:80/privacy>; rel="memento"; '
+        f'datetime="Mon, 01 Jun 2020 00:00:00 GMT",\n'
+        f'<{prefix}timemap/link/2/{URL}>; rel="timemap"; type="application/link-format"'
+    )
+    page2 = (
+        f'<{URL}>; rel="original",\n'
+        f'<http://elsewhere.example/m/123>; rel="last memento"; datetime="Monday, 01-Feb-21 10:00:00 GMT"'
+    )
     httpserver.expect_request(f"/arch/timemap/link/{URL}").respond_with_data(
-        page1, content_type="application/link-format")
+        page1, content_type="application/link-format"
+    )
     httpserver.expect_request(f"/arch/timemap/link/2/{URL}").respond_with_data(
-        page2, content_type="application/link-format")
+        page2, content_type="application/link-format"
+    )
     session, _ = manual_session()
     rows = list(list_captures(session, ArchiveEndpoint(prefix, ArchiveKind.TIMEMAP), URL))
     assert [(r.timestamp, r.original) for r in rows] == [
@@ -309,7 +402,8 @@ def test_auto_kind_falls_back_to_the_timemap_when_there_is_no_pywb_cdx(httpserve
     prefix = httpserver.url_for("/m/")
     httpserver.expect_request("/m/cdx").respond_with_data("nope", status=404, content_type="text/html")
     httpserver.expect_request(f"/m/timemap/link/{URL}").respond_with_data(
-        f'<{prefix}20200101000000/{URL}>; rel="memento"; datetime="Wed, 01 Jan 2020 00:00:00 GMT"')
+        f'<{prefix}20200101000000/{URL}>; rel="memento"; datetime="Wed, 01 Jan 2020 00:00:00 GMT"'
+    )
     session, _ = manual_session()
     rows = list(list_captures(session, archive_endpoint(prefix), URL))
     assert [r.endpoint for r in rows] == ["timemap"]
@@ -318,7 +412,10 @@ def test_auto_kind_falls_back_to_the_timemap_when_there_is_no_pywb_cdx(httpserve
 def test_an_unknown_url_in_a_timemap_archive_is_no_rows(httpserver: HTTPServer) -> None:
     httpserver.expect_request(f"/m/timemap/link/{URL}").respond_with_data("", status=404)
     session, _ = manual_session()
-    assert list(list_captures(session, ArchiveEndpoint(httpserver.url_for("/m/"), ArchiveKind.TIMEMAP), URL)) == []
+    assert (
+        list(list_captures(session, ArchiveEndpoint(httpserver.url_for("/m/"), ArchiveKind.TIMEMAP), URL))
+        == []
+    )
 
 
 def test_parse_timemap_ignores_non_memento_links() -> None:
@@ -330,7 +427,9 @@ def test_parse_timemap_ignores_non_memento_links() -> None:
 def test_archive_prefixes() -> None:
     assert archive_endpoint().kind is ArchiveKind.IA
     ia = archive_endpoint("https://web.archive.org/web")
-    assert ia.prefix == "https://web.archive.org/web/" and ia.cdx_url == "https://web.archive.org/cdx/search/cdx"
+    assert (
+        ia.prefix == "https://web.archive.org/web/" and ia.cdx_url == "https://web.archive.org/cdx/search/cdx"
+    )
     assert ia.replay_url("20200101000000", URL) == f"https://web.archive.org/web/20200101000000id_/{URL}"
     pywb = archive_endpoint("http://127.0.0.1:8080/coll/")
     assert pywb.kind is ArchiveKind.AUTO and pywb.cdx_url == "http://127.0.0.1:8080/coll/cdx"
@@ -341,21 +440,26 @@ def test_archive_prefixes() -> None:
             archive_endpoint(bad)
 
 
-@pytest.mark.parametrize("raw,encoded", [
-    ("https://example.cn/隐私政策", "example.cn/%E9%9A%90%E7%A7%81%E6%94%BF%E7%AD%96"),
-    ("https://example.com/privacy/🍪", "example.com/privacy/%F0%9F%8D%AA"),
-    ("HTTPS://Example.COM/Privacy", "example.com/Privacy"),
-])
-def test_cjk_emoji_and_mixed_case_urls_are_encoded_for_the_query(httpserver: HTTPServer, raw: str,
-                                                                 encoded: str) -> None:
+@pytest.mark.parametrize(
+    "raw,encoded",
+    [
+        ("https://example.cn/隐私政策", "example.cn/%E9%9A%90%E7%A7%81%E6%94%BF%E7%AD%96"),
+        ("https://example.com/privacy/🍪", "example.com/privacy/%F0%9F%8D%AA"),
+        ("HTTPS://Example.COM/Privacy", "example.com/Privacy"),
+    ],
+)
+def test_cjk_emoji_and_mixed_case_urls_are_encoded_for_the_query(
+    httpserver: HTTPServer, raw: str, encoded: str
+) -> None:
     httpserver.expect_request(CDX_PATH).respond_with_data("[]", content_type="application/json")
     session, _ = manual_session()
     list(list_captures(session, ia_endpoint(httpserver), raw))
     assert queries(httpserver)[0]["url"] == [encoded]
 
 
-def test_the_row_cap_stops_a_runaway_listing_with_a_warning(httpserver: HTTPServer,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_the_row_cap_stops_a_runaway_listing_with_a_warning(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
     body = cdx_json([row(f"2020010{d}000000", URL) for d in range(1, 6)])
     httpserver.expect_request(CDX_PATH).respond_with_data(body, content_type="application/json")
     session, _ = manual_session()
@@ -365,17 +469,28 @@ def test_the_row_cap_stops_a_runaway_listing_with_a_warning(httpserver: HTTPServ
 
 def test_an_html_page_instead_of_a_timemap_means_the_archive_is_unavailable(httpserver: HTTPServer) -> None:
     httpserver.expect_request(f"/m/timemap/link/{URL}").respond_with_data(
-        "<!DOCTYPE html><html><body>Please complete the security check</body></html>", content_type="text/html")
+        "<!DOCTYPE html><html><body>Please complete the security check</body></html>",
+        content_type="text/html",
+    )
     session, _ = manual_session()
-    with pytest.raises(ArchiveResponseError, match="answered a web page instead of a TimeMap .* unavailable now"):
+    with pytest.raises(
+        ArchiveResponseError, match="answered a web page instead of a TimeMap .* unavailable now"
+    ):
         list(list_captures(session, ArchiveEndpoint(httpserver.url_for("/m/"), ArchiveKind.TIMEMAP), URL))
 
 
 def test_filters_and_collapse_are_passed_to_the_ia_cdx_server(httpserver: HTTPServer) -> None:
     httpserver.expect_request(CDX_PATH).respond_with_data("[]", content_type="application/json")
     session, _ = manual_session()
-    list(list_captures(session, ia_endpoint(httpserver), URL, filters=("statuscode:200", "!mimetype:warc/revisit"),
-                       collapse=("digest", "timestamp:10")))
+    list(
+        list_captures(
+            session,
+            ia_endpoint(httpserver),
+            URL,
+            filters=("statuscode:200", "!mimetype:warc/revisit"),
+            collapse=("digest", "timestamp:10"),
+        )
+    )
     q = queries(httpserver)[0]
     assert q["filter"] == ["statuscode:200", "!mimetype:warc/revisit"]
     assert q["collapse"] == ["digest", "timestamp:10"]

@@ -25,9 +25,12 @@ KEYS = IAKeys("ACCESS123", "SECRET456")
 
 
 def test_live_fetch_follows_redirects_and_keeps_headers(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/privacy").respond_with_data("", status=301, headers={"Location": "/legal/privacy"})
+    httpserver.expect_request("/privacy").respond_with_data(
+        "", status=301, headers={"Location": "/legal/privacy"}
+    )
     httpserver.expect_request("/legal/privacy").respond_with_data(
-        BODY, content_type="text/html; charset=utf-8", headers={"Server": "site"})
+        BODY, content_type="text/html; charset=utf-8", headers={"Server": "site"}
+    )
     session, _ = manual_session()
     page = fetch_live(session, httpserver.url_for("/privacy"))
     assert page.body == BODY and page.status == 200
@@ -47,9 +50,12 @@ def test_live_redirect_loops_stop(httpserver: HTTPServer) -> None:
         fetch_live(session, httpserver.url_for("/a"))
 
 
-def test_capture_command_stores_a_live_capture(httpserver: HTTPServer, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_capture_command_stores_a_live_capture(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
     httpserver.expect_request("/privacy").respond_with_data(BODY, content_type="text/html")
     url = httpserver.url_for("/privacy")
@@ -61,15 +67,18 @@ def test_capture_command_stores_a_live_capture(httpserver: HTTPServer, tmp_path:
         assert cap.source is Source.LIVE and arc.read_body(cap) == BODY and cap.retrieved_at
 
 
-def test_save_page_now_refuses_without_keys_before_any_request(httpserver: HTTPServer, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_save_page_now_refuses_without_keys_before_any_request(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("IA_ACCESS_KEY", raising=False)
     monkeypatch.delenv("IA_SECRET_KEY", raising=False)
     assert keys_from_env() is None
     session, _ = manual_session()
     with pytest.raises(MissingCredentialsError, match="needs Internet Archive S3 keys: set IA_ACCESS_KEY"):
         save_page_now(session, "https://example.com/privacy", None, base=httpserver.url_for(""))
-    assert main(["--archive", str(tmp_path / "a"), "capture", "https://example.com/p", "--save-page-now"]) == 2
+    assert (
+        main(["--archive", str(tmp_path / "a"), "capture", "https://example.com/p", "--save-page-now"]) == 2
+    )
     assert len(httpserver.log) == 0
 
 
@@ -81,28 +90,40 @@ def spn_server(httpserver: HTTPServer, final: dict[str, str], polls_pending: int
         seen.append(request)
         polls["n"] += 1
         if polls["n"] <= polls_pending:
-            return Response(json.dumps({"status": "pending", "job_id": "j1"}), content_type="application/json")
+            return Response(
+                json.dumps({"status": "pending", "job_id": "j1"}), content_type="application/json"
+            )
         return Response(json.dumps({"job_id": "j1", **final}), content_type="application/json")
 
     def record(payload: dict[str, object]) -> Callable[[Request], Response]:
         def handler(request: Request) -> Response:
             seen.append(request)
             return Response(json.dumps(payload), content_type="application/json")
+
         return handler
 
-    httpserver.expect_request("/save/status/user").respond_with_handler(record({"available": 3, "processing": 0}))
-    httpserver.expect_request("/save", method="POST").respond_with_handler(record({"url": "x", "job_id": "j1"}))
+    httpserver.expect_request("/save/status/user").respond_with_handler(
+        record({"available": 3, "processing": 0})
+    )
+    httpserver.expect_request("/save", method="POST").respond_with_handler(
+        record({"url": "x", "job_id": "j1"})
+    )
     httpserver.expect_request("/save/status/j1").respond_with_handler(status)
     return seen
 
 
-def test_save_page_now_submits_with_keys_and_polls_until_success(httpserver: HTTPServer,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_save_page_now_submits_with_keys_and_polls_until_success(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    seen = spn_server(httpserver, {"status": "success", "timestamp": "20260101000100",
-                                   "original_url": "https://example.com/privacy"})
+    seen = spn_server(
+        httpserver,
+        {"status": "success", "timestamp": "20260101000100", "original_url": "https://example.com/privacy"},
+    )
     session, clock = manual_session()
-    result = save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
+    result = save_page_now(
+        session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/")
+    )
     assert result.job_id == "j1" and result.timestamp == "20260101000100" and not result.reused
     assert result.memento_url.endswith("/web/20260101000100/https://example.com/privacy")
     assert all(r.headers["Authorization"] == "LOW ACCESS123:SECRET456" for r in seen)
@@ -113,18 +134,33 @@ def test_save_page_now_submits_with_keys_and_polls_until_success(httpserver: HTT
 
 
 def test_save_page_now_labels_a_reused_capture(httpserver: HTTPServer) -> None:
-    spn_server(httpserver, {"status": "success", "timestamp": "20251231230000",
-                            "original_url": "https://example.com/privacy"}, polls_pending=0)
+    spn_server(
+        httpserver,
+        {"status": "success", "timestamp": "20251231230000", "original_url": "https://example.com/privacy"},
+        polls_pending=0,
+    )
     session, _ = manual_session()
-    result = save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
+    result = save_page_now(
+        session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/")
+    )
     assert result.reused
 
 
 def test_save_page_now_errors_are_reported_with_their_code(httpserver: HTTPServer) -> None:
-    spn_server(httpserver, {"status": "error", "status_ext": "error:too-many-daily-captures",
-                            "message": "This URL has been already captured 10 times today."}, polls_pending=0)
+    spn_server(
+        httpserver,
+        {
+            "status": "error",
+            "status_ext": "error:too-many-daily-captures",
+            "message": "This URL has been already captured 10 times today.",
+        },
+        polls_pending=0,
+    )
     session, _ = manual_session()
-    with pytest.raises(ArchiveResponseError, match="too-many-daily-captures: This URL has been already captured .* after midnight UTC"):
+    with pytest.raises(
+        ArchiveResponseError,
+        match="too-many-daily-captures: This URL has been already captured .* after midnight UTC",
+    ):
         save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
 
 
@@ -136,14 +172,19 @@ def test_save_page_now_rejected_keys(httpserver: HTTPServer) -> None:
 
 
 def test_save_page_now_retries_a_transient_error_60_s_later(httpserver: HTTPServer) -> None:
-    answers = [{"status": "error", "status_ext": "error:no-browsers-available", "message": "busy"},
-               {"status": "success", "timestamp": "20260101000500", "original_url": "https://example.com/privacy"}]
+    answers = [
+        {"status": "error", "status_ext": "error:no-browsers-available", "message": "busy"},
+        {"status": "success", "timestamp": "20260101000500", "original_url": "https://example.com/privacy"},
+    ]
     httpserver.expect_request("/save/status/user").respond_with_json({"available": 3})
     httpserver.expect_request("/save", method="POST").respond_with_json({"job_id": "j1"})
     httpserver.expect_request("/save/status/j1").respond_with_handler(
-        lambda r: Response(json.dumps(answers.pop(0)), content_type="application/json"))
+        lambda r: Response(json.dumps(answers.pop(0)), content_type="application/json")
+    )
     session, clock = manual_session()
-    result = save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
+    result = save_page_now(
+        session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/")
+    )
     assert result.timestamp == "20260101000500"
     assert 60.0 in clock.sleeps
     assert sum(1 for r, _ in httpserver.log if r.method == "POST") == 2

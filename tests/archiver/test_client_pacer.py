@@ -147,7 +147,8 @@ def test_5xx_without_memento_datetime_is_retried_four_times_with_backoff(httpser
 
 def test_an_archived_503_is_content_and_not_retried(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/x").respond_with_data(
-        "archived", status=503, headers={"Memento-Datetime": "Fri, 24 Nov 2017 15:13:15 GMT"})
+        "archived", status=503, headers={"Memento-Datetime": "Fri, 24 Nov 2017 15:13:15 GMT"}
+    )
     session = Session(Pacer(clock=ManualClock()))
     resp = session.request(httpserver.url_for("/x"), group=MEMENTO)
     assert resp.status_code == 503

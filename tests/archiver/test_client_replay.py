@@ -38,7 +38,8 @@ def replay_path(ts: str, url: str = URL) -> str:
 
 def test_a_memento_is_fetched_byte_exact_with_its_archived_headers(httpserver: HTTPServer) -> None:
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        BODY, content_type="text/html; charset=utf-8", headers=memento_headers(TS, URL))
+        BODY, content_type="text/html; charset=utf-8", headers=memento_headers(TS, URL)
+    )
     session, _ = manual_session()
     result = fetch_memento(session, ia_endpoint(httpserver), TS, URL)
     m = result.final
@@ -54,7 +55,8 @@ def test_a_memento_is_fetched_byte_exact_with_its_archived_headers(httpserver: H
 
 def test_a_200_without_memento_datetime_is_never_a_capture(httpserver: HTTPServer) -> None:
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        "<html>Wayback Machine is under maintenance</html>", content_type="text/html")
+        "<html>Wayback Machine is under maintenance</html>", content_type="text/html"
+    )
     session, _ = manual_session()
     with pytest.raises(ArchiveResponseError, match="without Memento-Datetime .* not a capture"):
         fetch_memento(session, ia_endpoint(httpserver), TS, URL)
@@ -62,7 +64,8 @@ def test_a_200_without_memento_datetime_is_never_a_capture(httpserver: HTTPServe
 
 def test_the_200_excluded_page_is_a_blocked_site(httpserver: HTTPServer) -> None:
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        "<p>Sorry.</p><p>This URL has been excluded from the Wayback Machine.</p>", content_type="text/html")
+        "<p>Sorry.</p><p>This URL has been excluded from the Wayback Machine.</p>", content_type="text/html"
+    )
     session, _ = manual_session()
     with pytest.raises(BlockedError, match="excluded from the Wayback Machine"):
         fetch_memento(session, ia_endpoint(httpserver), TS, URL)
@@ -71,9 +74,12 @@ def test_the_200_excluded_page_is_a_blocked_site(httpserver: HTTPServer) -> None
 
 def test_a_404_without_memento_datetime_is_no_memento(httpserver: HTTPServer) -> None:
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        "Hrm. The Wayback Machine has not archived that URL.", status=404, content_type="text/html")
+        "Hrm. The Wayback Machine has not archived that URL.", status=404, content_type="text/html"
+    )
     session, _ = manual_session()
-    with pytest.raises(NoMementoError, match="has no capture of .* list what it holds with 'policydiff captures"):
+    with pytest.raises(
+        NoMementoError, match="has no capture of .* list what it holds with 'policydiff captures"
+    ):
         fetch_memento(session, ia_endpoint(httpserver), TS, URL)
     assert len(httpserver.log) == 1
 
@@ -81,9 +87,14 @@ def test_a_404_without_memento_datetime_is_no_memento(httpserver: HTTPServer) ->
 def test_a_nearest_capture_redirect_within_the_window_is_followed(httpserver: HTTPServer) -> None:
     near = "20200101180000"
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        "found capture", status=302, content_type="text/plain",
-        headers={"Location": httpserver.url_for(replay_path(near)),
-                 "X-Archive-Redirect-Reason": f"found capture at {near}"})
+        "found capture",
+        status=302,
+        content_type="text/plain",
+        headers={
+            "Location": httpserver.url_for(replay_path(near)),
+            "X-Archive-Redirect-Reason": f"found capture at {near}",
+        },
+    )
     httpserver.expect_request(replay_path(near)).respond_with_data(BODY, headers=memento_headers(near, URL))
     session, _ = manual_session()
     result = fetch_memento(session, ia_endpoint(httpserver), TS, URL)
@@ -94,7 +105,8 @@ def test_a_nearest_capture_redirect_within_the_window_is_followed(httpserver: HT
 def test_a_nearest_capture_months_away_is_not_taken(httpserver: HTTPServer) -> None:
     far = "20200601000000"
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        "", status=302, headers={"Location": httpserver.url_for(replay_path(far))})
+        "", status=302, headers={"Location": httpserver.url_for(replay_path(far))}
+    )
     session, _ = manual_session()
     with pytest.raises(PlaybackError, match="the nearest is 2020-06-01 00:00:00 UTC, more than 24 h away"):
         fetch_memento(session, ia_endpoint(httpserver), TS, URL)
@@ -105,10 +117,16 @@ def test_an_archived_redirect_is_kept_as_evidence_and_followed(httpserver: HTTPS
     target = "https://example.com/legal/privacy"
     later = "20200101130000"
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        "moved", status=301, headers={**memento_headers(TS, URL), "Location": httpserver.url_for(replay_path(TS, target))})
+        "moved",
+        status=301,
+        headers={**memento_headers(TS, URL), "Location": httpserver.url_for(replay_path(TS, target))},
+    )
     httpserver.expect_request(replay_path(TS, target)).respond_with_data(
-        "", status=302, headers={"Location": httpserver.url_for(replay_path(later, target))})
-    httpserver.expect_request(replay_path(later, target)).respond_with_data(BODY, headers=memento_headers(later, target))
+        "", status=302, headers={"Location": httpserver.url_for(replay_path(later, target))}
+    )
+    httpserver.expect_request(replay_path(later, target)).respond_with_data(
+        BODY, headers=memento_headers(later, target)
+    )
     session, _ = manual_session()
     result = fetch_memento(session, ia_endpoint(httpserver), TS, URL)
     assert [m.status for m in result.via] == [301] and result.via[0].body == b"moved"
@@ -116,12 +134,17 @@ def test_an_archived_redirect_is_kept_as_evidence_and_followed(httpserver: HTTPS
     assert len(result.chain) == 3
 
 
-def test_a_pywb_style_archived_redirect_to_the_live_url_is_mapped_into_the_archive(httpserver: HTTPServer) -> None:
+def test_a_pywb_style_archived_redirect_to_the_live_url_is_mapped_into_the_archive(
+    httpserver: HTTPServer,
+) -> None:
     endpoint = ArchiveEndpoint(httpserver.url_for("/coll/"), ArchiveKind.PYWB)
     target = "https://example.com/legal/privacy"
     httpserver.expect_request(f"/coll/{TS}id_/{URL}").respond_with_data(
-        "", status=302, headers={**memento_headers(TS, URL), "Location": target})
-    httpserver.expect_request(f"/coll/{TS}id_/{target}").respond_with_data(BODY, headers=memento_headers(TS, target))
+        "", status=302, headers={**memento_headers(TS, URL), "Location": target}
+    )
+    httpserver.expect_request(f"/coll/{TS}id_/{target}").respond_with_data(
+        BODY, headers=memento_headers(TS, target)
+    )
     session, _ = manual_session()
     result = fetch_memento(session, endpoint, TS, URL)
     assert result.final.body == BODY and result.final.original_url == target
@@ -129,10 +152,14 @@ def test_a_pywb_style_archived_redirect_to_the_live_url_is_mapped_into_the_archi
 
 def test_redirect_loops_stop(httpserver: HTTPServer) -> None:
     a, b = replay_path(TS), replay_path(TS, "https://example.com/other")
-    httpserver.expect_request(a).respond_with_data("", status=301, headers={
-        **memento_headers(TS, URL), "Location": httpserver.url_for(b)})
-    httpserver.expect_request(b).respond_with_data("", status=301, headers={
-        **memento_headers(TS, "https://example.com/other"), "Location": httpserver.url_for(a)})
+    httpserver.expect_request(a).respond_with_data(
+        "", status=301, headers={**memento_headers(TS, URL), "Location": httpserver.url_for(b)}
+    )
+    httpserver.expect_request(b).respond_with_data(
+        "",
+        status=301,
+        headers={**memento_headers(TS, "https://example.com/other"), "Location": httpserver.url_for(a)},
+    )
     session, _ = manual_session()
     with pytest.raises(PlaybackError, match="capture not playable: redirect loop"):
         fetch_memento(session, ia_endpoint(httpserver), TS, URL)
@@ -142,8 +169,11 @@ def test_more_than_ten_hops_stop(httpserver: HTTPServer) -> None:
     def handler(request: Request) -> Response:
         n = int(request.path.rsplit("/", 1)[1] or 0) if request.path[-1].isdigit() else 0
         nxt = f"https://example.com/p/{n + 1}"
-        return Response("", status=301, headers={**memento_headers(TS, nxt),
-                                                  "Location": httpserver.url_for(replay_path(TS, nxt))})
+        return Response(
+            "",
+            status=301,
+            headers={**memento_headers(TS, nxt), "Location": httpserver.url_for(replay_path(TS, nxt))},
+        )
 
     httpserver.expect_request(replay_path(TS)).respond_with_handler(handler)
     for i in range(1, 15):
@@ -156,16 +186,20 @@ def test_more_than_ten_hops_stop(httpserver: HTTPServer) -> None:
 
 def test_a_redirect_to_the_archive_home_page_is_not_a_capture(httpserver: HTTPServer) -> None:
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        "", status=302, headers={"Location": httpserver.url_for("/")})
+        "", status=302, headers={"Location": httpserver.url_for("/")}
+    )
     session, _ = manual_session()
     with pytest.raises(PlaybackError, match="which is not a capture"):
         fetch_memento(session, ia_endpoint(httpserver), TS, URL)
 
 
 @pytest.mark.parametrize("status", [404, 403, 429, 500])
-def test_archived_error_pages_are_content_flagged_and_never_retried(httpserver: HTTPServer, status: int) -> None:
+def test_archived_error_pages_are_content_flagged_and_never_retried(
+    httpserver: HTTPServer, status: int
+) -> None:
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        "archived error", status=status, headers=memento_headers(TS, URL))
+        "archived error", status=status, headers=memento_headers(TS, URL)
+    )
     session, _ = manual_session()
     result = fetch_memento(session, ia_endpoint(httpserver), TS, URL)
     assert result.final.status == status and result.flags == ("error-page",)
@@ -175,7 +209,8 @@ def test_archived_error_pages_are_content_flagged_and_never_retried(httpserver: 
 def test_a_gzip_body_despite_identity_is_kept_raw_and_hashed_both_ways(httpserver: HTTPServer) -> None:
     packed = gzip.compress(BODY)
     httpserver.expect_request(replay_path(TS)).respond_with_data(
-        packed, headers={**memento_headers(TS, URL), "Content-Encoding": "gzip"})
+        packed, headers={**memento_headers(TS, URL), "Content-Encoding": "gzip"}
+    )
     session, _ = manual_session()
     m = fetch_memento(session, ia_endpoint(httpserver), TS, URL).final
     assert m.body == packed  # exactly what was received, not decoded by requests
@@ -185,7 +220,9 @@ def test_a_gzip_body_despite_identity_is_kept_raw_and_hashed_both_ways(httpserve
 
 
 def test_a_body_over_the_cap_is_refused(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(replay_path(TS)).respond_with_data(b"x" * 300_000, headers=memento_headers(TS, URL))
+    httpserver.expect_request(replay_path(TS)).respond_with_data(
+        b"x" * 300_000, headers=memento_headers(TS, URL)
+    )
     session, _ = manual_session()
     with pytest.raises(TooLargeError, match="larger than the 0 MB limit; not stored"):
         fetch_memento(session, ia_endpoint(httpserver), TS, URL, max_bytes=100_000)
@@ -208,8 +245,12 @@ def test_a_truncated_body_is_retried_twice_then_reported_never_returned() -> Non
 
 
 def test_a_body_truncated_once_is_fetched_again() -> None:
-    server = RawServer([respond("200 OK", memento_headers(TS, URL), BODY, send=10),
-                        respond("200 OK", memento_headers(TS, URL), BODY)])
+    server = RawServer(
+        [
+            respond("200 OK", memento_headers(TS, URL), BODY, send=10),
+            respond("200 OK", memento_headers(TS, URL), BODY),
+        ]
+    )
     try:
         session, _ = manual_session()
         result = fetch_memento(session, _raw_endpoint(server), TS, URL)
@@ -233,7 +274,9 @@ def test_a_network_that_stays_down_gives_a_clear_message() -> None:
     server = RawServer([], default=reset)
     try:
         session, _ = manual_session()
-        with pytest.raises(NetworkError, match="cannot reach 127.0.0.1 .* after 5 attempts; check the network"):
+        with pytest.raises(
+            NetworkError, match="cannot reach 127.0.0.1 .* after 5 attempts; check the network"
+        ):
             fetch_memento(session, _raw_endpoint(server), TS, URL)
         assert server.connections == 5
     finally:
@@ -243,14 +286,17 @@ def test_a_network_that_stays_down_gives_a_clear_message() -> None:
 def test_certificate_errors_are_shown_and_never_bypassed(httpserver: HTTPServer) -> None:
     endpoint = ArchiveEndpoint(httpserver.url_for("/web/").replace("http://", "https://"), ArchiveKind.IA)
     session, clock = manual_session()
-    with pytest.raises(NetworkError, match="TLS/certificate error talking to localhost: .* REQUESTS_CA_BUNDLE"):
+    with pytest.raises(
+        NetworkError, match="TLS/certificate error talking to localhost: .* REQUESTS_CA_BUNDLE"
+    ):
         fetch_memento(session, endpoint, TS, URL)
     assert clock.sleeps == []  # not retried: a certificate problem does not go away by itself
 
 
 def test_a_local_clock_far_off_the_servers_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
-    server = RawServer([respond("200 OK", {**memento_headers(TS, URL), "Date": "Mon, 01 Jan 2001 00:00:00 GMT"},
-                                BODY)])
+    server = RawServer(
+        [respond("200 OK", {**memento_headers(TS, URL), "Date": "Mon, 01 Jan 2001 00:00:00 GMT"}, BODY)]
+    )
     try:
         session, _ = manual_session()
         fetch_memento(session, _raw_endpoint(server), TS, URL)

@@ -59,8 +59,18 @@ class LoopbackIA:
         return str(self.server.url_for("/web/"))
 
     def _cdx(self, request: Request) -> Response:
-        rows = [CDX_HEADER] + [["com,tinder,policies)/privacy/intl/en", ts, URL, "text/html", "200", f"D{ts}",
-                                str(len(self.pages[ts]))] for ts in self.stamps]
+        rows = [CDX_HEADER] + [
+            [
+                "com,tinder,policies)/privacy/intl/en",
+                ts,
+                URL,
+                "text/html",
+                "200",
+                f"D{ts}",
+                str(len(self.pages[ts])),
+            ]
+            for ts in self.stamps
+        ]
         return Response(json.dumps(rows), content_type="application/json")
 
     def _replay(self, request: Request) -> Response:
@@ -73,8 +83,11 @@ class LoopbackIA:
             self.release.wait(10)
         if self.delay:
             time.sleep(self.delay)  # the server is slow, not the test
-        headers = {"Memento-Datetime": format_datetime(to_datetime(ts), usegmt=True),
-                   "Link": f'<{URL}>; rel="original"', "Content-Type": "text/html; charset=utf-8"}
+        headers = {
+            "Memento-Datetime": format_datetime(to_datetime(ts), usegmt=True),
+            "Link": f'<{URL}>; rel="original"',
+            "Content-Type": "text/html; charset=utf-8",
+        }
         return Response(self.pages[ts], status=200, headers=headers)
 
 
@@ -101,8 +114,9 @@ def request_for(ia: LoopbackIA) -> PolicyRequest:
     return PolicyRequest(URL, "Tinder", ia.prefix, None, None, "ia")
 
 
-def test_add_fetch_versions_compare_and_next_change_moves_both_panes(qtbot: Any, window: MainWindow,
-                                                                     ia: LoopbackIA) -> None:
+def test_add_fetch_versions_compare_and_next_change_moves_both_panes(
+    qtbot: Any, window: MainWindow, ia: LoopbackIA
+) -> None:
     window.add_policy()
     dialog = window.findChild(AddPolicyDialog)
     assert dialog is not None
@@ -114,8 +128,13 @@ def test_add_fetch_versions_compare_and_next_change_moves_both_panes(qtbot: Any,
     assert dialog.request is not None and dialog.request.prefix == ia.prefix
     dialog.accept()
     model = window.version_model
-    qtbot.waitUntil(lambda: model.rowCount() == len(STAMPS)
-                    and all(model.change(i) is not None for i in range(1, len(STAMPS))), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: (
+            model.rowCount() == len(STAMPS)
+            and all(model.change(i) is not None for i in range(1, len(STAMPS)))
+        ),
+        timeout=60_000,
+    )
     assert ia.mementos == STAMPS
     assert window.policy_model.rowCount() == 1
     versions = window.version_model.versions()
@@ -146,8 +165,9 @@ def test_add_fetch_versions_compare_and_next_change_moves_both_panes(qtbot: Any,
     assert window.details.current().timestamp == STAMPS[3]
 
 
-def test_cancel_mid_fetch_keeps_the_archive_consistent_and_resumes(qtbot: Any, window: MainWindow,
-                                                                    ia: LoopbackIA) -> None:
+def test_cancel_mid_fetch_keeps_the_archive_consistent_and_resumes(
+    qtbot: Any, window: MainWindow, ia: LoopbackIA
+) -> None:
     ia.hold = STAMPS[2]
     task = window.start_fetch(request_for(ia))
     assert window.progress.isVisible() and window.progress.cancel_button.isVisible()
@@ -179,14 +199,24 @@ def test_cancel_mid_fetch_keeps_the_archive_consistent_and_resumes(qtbot: Any, w
 @pytest.mark.parametrize(
     ("status", "body", "headers", "expected"),
     [
-        (403, "org.archive.wayback.exception.AdministrativeAccessControlException: Blocked Site Error", {},
-         "excluded"),
+        (
+            403,
+            "org.archive.wayback.exception.AdministrativeAccessControlException: Blocked Site Error",
+            {},
+            "excluded",
+        ),
         (429, "Too Many Requests", {}, "rate-limited until "),
     ],
 )
-def test_a_server_error_becomes_a_message_bar(qtbot: Any, window: MainWindow, httpserver: HTTPServer,
-                                              status: int, body: str, headers: dict[str, str],
-                                              expected: str) -> None:
+def test_a_server_error_becomes_a_message_bar(
+    qtbot: Any,
+    window: MainWindow,
+    httpserver: HTTPServer,
+    status: int,
+    body: str,
+    headers: dict[str, str],
+    expected: str,
+) -> None:
     httpserver.expect_request("/cdx/search/cdx").respond_with_data(body, status=status, headers=headers)
     task = window.start_fetch(PolicyRequest(URL, "", httpserver.url_for("/web/"), None, None, "ia"))
     with qtbot.waitSignal(task.signals.failed, timeout=60_000):
@@ -224,7 +254,9 @@ def measure_gaps(qtbot: Any, until: Callable[[], bool], timeout_ms: int = 60_000
     return max((b - a for a, b in zip(ticks, ticks[1:], strict=False)), default=0.0)
 
 
-def test_the_gui_thread_never_blocks_during_a_slow_fetch(qtbot: Any, window: MainWindow, ia: LoopbackIA) -> None:
+def test_the_gui_thread_never_blocks_during_a_slow_fetch(
+    qtbot: Any, window: MainWindow, ia: LoopbackIA
+) -> None:
     ia.delay = 0.25
     task = window.start_fetch(request_for(ia))
     finished: list[object] = []

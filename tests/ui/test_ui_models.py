@@ -19,15 +19,27 @@ def arc(tmp_path: Path) -> Archive:
     archive = Archive.open(tmp_path / "archive")
     policy = archive.ensure_policy(URL, "Example")
     archive.ensure_policy("https://example.org/terms")
-    texts = ["# Privacy\n\nWe collect your email.\n", "# Privacy\n\nWe collect your email.\n",
-             "# Privacy\n\nWe collect your email and phone number.\n"]
+    texts = [
+        "# Privacy\n\nWe collect your email.\n",
+        "# Privacy\n\nWe collect your email.\n",
+        "# Privacy\n\nWe collect your email and phone number.\n",
+    ]
     for i, text in enumerate(texts):
-        capture = Capture(id=0, policy_id=policy.id, source=Source.WAYBACK, timestamp=f"2020010{i + 1}000000",
-                          original_url=URL, archive="https://web.archive.org/web/",
-                          memento_url=f"https://web.archive.org/web/2020010{i + 1}000000id_/{URL}",
-                          http_status=200, headers=(("Content-Type", "text/html"),), content_type="text/html")
-        extraction = Extraction(text=text, text_sha256=text_sha256(text), extractor_version="t",
-                                words=len(text.split()))
+        capture = Capture(
+            id=0,
+            policy_id=policy.id,
+            source=Source.WAYBACK,
+            timestamp=f"2020010{i + 1}000000",
+            original_url=URL,
+            archive="https://web.archive.org/web/",
+            memento_url=f"https://web.archive.org/web/2020010{i + 1}000000id_/{URL}",
+            http_status=200,
+            headers=(("Content-Type", "text/html"),),
+            content_type="text/html",
+        )
+        extraction = Extraction(
+            text=text, text_sha256=text_sha256(text), extractor_version="t", words=len(text.split())
+        )
         archive.add_capture(policy, capture, f"<p>{text}</p>".encode(), extraction)
     return archive
 
@@ -37,7 +49,10 @@ def test_policy_list_model(qtmodeltester: Any, arc: Archive) -> None:
     model.set_policies(arc.policies())
     qtmodeltester.check(model)
     assert model.rowCount() == 2
-    assert {model.data(model.index(i), ObjectRole).url for i in range(2)} == {URL, "https://example.org/terms"}
+    assert {model.data(model.index(i), ObjectRole).url for i in range(2)} == {
+        URL,
+        "https://example.org/terms",
+    }
     assert model.row_of(model.policy(1).id) == 1
 
 

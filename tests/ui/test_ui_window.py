@@ -91,8 +91,9 @@ def test_timeline_click_emits_the_version_index(qtbot: Any) -> None:
     qtbot.addWidget(timeline)
     timeline.resize(400, 120)
     timeline.show()
-    timeline.set_points([Point(0, "20200101000000", None), Point(1, "20210101000000", 10),
-                         Point(2, "20220101000000", 400)])
+    timeline.set_points(
+        [Point(0, "20200101000000", None), Point(1, "20210101000000", 10), Point(2, "20220101000000", 400)]
+    )
     with qtbot.waitSignal(timeline.pointClicked) as blocker:
         qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=timeline.point_position(1).toPoint())
     assert blocker.args == [1]
@@ -128,15 +129,28 @@ def small_archive(root: Path) -> Archive:
     arc = Archive.open(root)
     url = "https://example.com/privacy"
     policy = arc.ensure_policy(url, "Example")
-    for i, text in enumerate(["# Privacy\n\nWe collect your email.\n",
-                              "# Privacy\n\nWe collect your email and your phone number.\n"]):
+    for i, text in enumerate(
+        [
+            "# Privacy\n\nWe collect your email.\n",
+            "# Privacy\n\nWe collect your email and your phone number.\n",
+        ]
+    ):
         ts = f"2021010{i + 1}000000"
-        capture = Capture(id=0, policy_id=policy.id, source=Source.WAYBACK, timestamp=ts, original_url=url,
-                          archive="https://web.archive.org/web/",
-                          memento_url=f"https://web.archive.org/web/{ts}id_/{url}", http_status=200,
-                          headers=(("Content-Type", "text/html"),), content_type="text/html")
-        extraction = Extraction(text=text, text_sha256=text_sha256(text), extractor_version="t",
-                                words=len(text.split()))
+        capture = Capture(
+            id=0,
+            policy_id=policy.id,
+            source=Source.WAYBACK,
+            timestamp=ts,
+            original_url=url,
+            archive="https://web.archive.org/web/",
+            memento_url=f"https://web.archive.org/web/{ts}id_/{url}",
+            http_status=200,
+            headers=(("Content-Type", "text/html"),),
+            content_type="text/html",
+        )
+        extraction = Extraction(
+            text=text, text_sha256=text_sha256(text), extractor_version="t", words=len(text.split())
+        )
         arc.add_capture(policy, capture, f"<html><p>{text}</p></html>".encode(), extraction)
     return arc
 
@@ -186,7 +200,9 @@ def test_importing_a_princeton_leuven_file_adds_its_policy(qtbot: Any, tmp_path:
     assert "cacuqecig.com" in win.policy_model.policy(0).url
 
 
-def test_the_last_archive_is_reopened_unless_one_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_last_archive_is_reopened_unless_one_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ui.app import choose_root
 
     monkeypatch.delenv("POLICYDIFF_ARCHIVE", raising=False)
@@ -205,7 +221,9 @@ def test_only_the_last_of_several_quick_picks_is_shown(qtbot: Any, demo: Archive
     win = open_window(qtbot, demo, tmp_path / "s.ini")
     with qtbot.waitSignal(win.diffShown, timeout=30_000):
         pass
-    tinder = next(i for i in range(win.policy_model.rowCount()) if "Tinder" in win.policy_model.policy(i).label)
+    tinder = next(
+        i for i in range(win.policy_model.rowCount()) if "Tinder" in win.policy_model.policy(i).label
+    )
     win.policy_view.setCurrentIndex(win.policy_model.index(tinder))
     qtbot.waitUntil(lambda: win.version_model.rowCount() == 7)
     shown: list[Any] = []

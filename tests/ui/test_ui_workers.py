@@ -22,8 +22,11 @@ def test_result_and_progress_arrive_on_the_gui_thread(qtbot: Any) -> None:
             report(Progress(i + 1, 3, f"step {i}"))
         return 42
 
-    task = run_task(job, on_progress=lambda p: seen.append(("progress", QThread.currentThread() is gui)),
-                    on_finished=lambda r: seen.append((f"finished {r}", QThread.currentThread() is gui)))
+    task = run_task(
+        job,
+        on_progress=lambda p: seen.append(("progress", QThread.currentThread() is gui)),
+        on_finished=lambda r: seen.append((f"finished {r}", QThread.currentThread() is gui)),
+    )
     with qtbot.waitSignal(task.signals.done, timeout=10_000):
         pass
     assert seen == [("progress", True)] * 3 + [("finished 42", True)]
