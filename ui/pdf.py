@@ -43,10 +43,11 @@ def _no_ligatures(doc: QTextDocument) -> None:
 def write_pdf(html: str, path: Path, *, title: str = "policydiff evidence report") -> None:
     """Render ``html`` to an A4 PDF at ``path`` with page numbers; overwrites ``path``.
 
-    Needs a QGuiApplication (one is created, offscreen-capable, when none exists).
+    Needs a QGuiApplication: the app's own, or (from the command line) one on Qt's offscreen
+    platform, since nothing is shown and a terminal or server may have no display at all.
     """
     if QGuiApplication.instance() is None:
-        _app = QGuiApplication([])  # noqa: F841 - kept alive for the duration of the call
+        _app = QGuiApplication(["policydiff", "-platform", "offscreen"])  # noqa: F841 - alive for the call
     writer = QPdfWriter(str(path))
     writer.setResolution(RESOLUTION)
     writer.setTitle(title)

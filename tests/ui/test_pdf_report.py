@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,19 @@ def test_cli_report_pdf_with_the_installed_pdf_writer(
     assert verify_export(out).ok
     assert cli_main(args, pdf_writer=_write_pdf) == 2  # no overwrite without --force
     assert cli_main([*args, "--force"], pdf_writer=_write_pdf) == 0
+
+
+def test_report_pdf_from_a_terminal_without_a_display(archive_root: Path, tmp_path: Path) -> None:
+    """`policydiff report --pdf` over ssh or in a cron job: no DISPLAY, no QT_QPA_PLATFORM set."""
+    with Archive.open(archive_root) as archive:
+        policy = archive.policies()[0]
+        first, last = archive.versions(policy.id)[0], archive.versions(policy.id)[-1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = tmp_path / "r.pdf"
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.launch", "--archive", str(archive_root), "report",
+         f"{policy.url}@{first.timestamp}", f"{policy.url}@{last.timestamp}", "--pdf", str(out)],
+        env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert first.first.sha256 in "".join(_text(out)[1].split())
