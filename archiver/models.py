@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -30,6 +31,12 @@ class Flag(StrEnum):
     TRUNCATED = "looks-truncated"
     NO_RAW_BYTES = "text-only"  # imported as text (PLLC): no raw bytes to re-extract
     RULE_UNMATCHED = "rule-unmatched"  # the policy's extraction rule selected nothing; automatic text
+
+
+#: Flags saying a capture holds no policy text at all (an error page, a JavaScript shell): such a
+#: version is kept and shown, but left out of default comparisons, so that it never shows as "policy
+#: deleted" and back. A truncated capture is still policy text and stays in.
+NOT_POLICY_TEXT = frozenset({Flag.ERROR_PAGE.value, Flag.SOFT_404.value, Flag.JS_SHELL.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +122,21 @@ class Version:
     @property
     def first(self) -> Capture:
         return self.captures[0]
+
+    @property
+    def is_policy_text(self) -> bool:
+        """False for an archived error page or a JavaScript shell (see NOT_POLICY_TEXT)."""
+        return not NOT_POLICY_TEXT.intersection(self.flags)
+
+
+def baseline(versions: Sequence[Version], index: int) -> int | None:
+    """The version that ``versions[index]`` is compared with by default: the nearest earlier one
+    holding policy text (error pages and shells are skipped), None when there is none; for a version
+    that is itself no policy text, simply its predecessor.
+    """
+    if not versions[index].is_policy_text:
+        return index - 1 if index > 0 else None
+    return next((i for i in range(index - 1, -1, -1) if versions[i].is_policy_text), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from archiver.models import Capture, Policy, Version
+from archiver.models import Capture, Policy, Version, baseline
 from archiver.timestamps import display
+from archiver.urls import display_url
 
 ObjectRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -51,9 +52,9 @@ class PolicyListModel(QAbstractListModel):
         policy = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             counts = f"{policy.versions} versions · {policy.captures} captures"
-            return f"{policy.label}\n{counts}" if policy.label else f"{policy.url}\n{counts}"
+            return f"{policy.label or display_url(policy.url)}\n{counts}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{policy.url}\n{policy.captures} captures, {policy.versions} versions"
+            return f"{display_url(policy.url)}\n{policy.captures} captures, {policy.versions} versions"
         if role == ObjectRole:
             return policy
         return None
@@ -124,6 +125,8 @@ class VersionTableModel(_TableModel):
             return v
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 2, 3, 4):
             return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
+            return "Words removed + added since the previous version with policy text"
         if role == Qt.ItemDataRole.ToolTipRole and col == 5:
             return "Last capture with the previous text → first capture with this text"
         if role == Qt.ItemDataRole.DisplayRole:
@@ -140,7 +143,9 @@ class VersionTableModel(_TableModel):
         if col == 3:
             return f"{v.words:,}"
         if col == 4:
-            if row == 0:
+            if not v.is_policy_text:
+                return "no policy text"
+            if baseline(self._items, row) is None:
                 return "first"
             n = self._changes.get(row)
             return "…" if n is None else f"{n:,} words"

@@ -11,10 +11,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from archiver.errors import ArchiveNotWritableError
+from archiver.models import Capture, Source
+from archiver.pipeline import store_capture
 from archiver.storage import DB_NAME, Archive
 from ui.app import open_archive
 from ui.dialogs import AddPolicyDialog
 from ui.mainwindow import MainWindow
+from ui.models import VersionTableModel
 from ui.settings import Settings
 from ui.timeline import Point, TimelineWidget
 
@@ -84,6 +87,17 @@ def test_add_policy_dialog_validates_before_any_request(qtbot: Any) -> None:
     dialog.to_edit.setText("2022-06")
     assert ok.isEnabled()
     assert (dialog.request.from_date, dialog.request.to_date) == ("20210101000000", "20220630235959")
+    assert "captures from 2021-01-01 00:00:00 to 2022-06-30 23:59:59 UTC" in dialog.error_label.text()
+    for bad, reason in (("2021010", "digits"), ("20x1", "digits"), ("2021-13", "not a real date")):
+        dialog.from_edit.setText(bad)
+        assert not ok.isEnabled() and reason in dialog.error_label.text(), (bad, dialog.error_label.text())
+    dialog.from_edit.setText("2099")
+    dialog.to_edit.setText("")
+    assert not ok.isEnabled() and "in the future" in dialog.error_label.text()
+    dialog.from_edit.setText("")
+    dialog.url_edit.setText("  Example.com/privacy#cookies ")
+    assert ok.isEnabled() and dialog.request.typed == "  Example.com/privacy#cookies "
+    assert dialog.request.url == "https://example.com/privacy"
 
 
 def test_timeline_click_emits_the_version_index(qtbot: Any) -> None:
@@ -286,3 +300,42 @@ def test_importing_html_copies_of_a_page(qtbot: Any, tmp_path: Path) -> None:
     assert "Imported 2 of 2" in win.message_bar.label.text()
     qtbot.waitUntil(lambda: win.version_model.rowCount() == 2)
     assert all(c.source.value == "file" for v in win.version_model.versions() for c in v.captures)
+
+
+def test_error_pages_and_shells_are_left_out_of_default_comparisons(qtbot: Any, tmp_path: Path) -> None:
+    """An archived error page between two policy texts is listed, but never shown as "policy deleted"."""
+    corpus = Path(__file__).resolve().parents[1] / "data" / "corpus" / "tinder-privacy"
+    pages = [
+        (corpus / "20220407003230.html").read_bytes(),
+        b"<html><body><h1>404 Not Found</h1><p>The page you requested does not exist.</p></body></html>",
+        (corpus / "20230120003318.html").read_bytes(),
+    ]
+    stamps = ["20220407003230", "20220901000000", "20230120003318"]
+    url = "https://policies.tinder.com/privacy/intl/en"
+    arc = Archive.open(tmp_path / "a")
+    policy = arc.ensure_policy(url)
+    for ts, body, status in zip(stamps, pages, (200, 404, 200), strict=True):
+        capture = Capture(
+            id=0, policy_id=0, source=Source.WAYBACK, timestamp=ts, original_url=url,
+            content_type="text/html", http_status=status,
+        )  # fmt: skip
+        store_capture(arc, policy, capture, body)
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    with qtbot.waitSignal(win.changeSizesDone, timeout=30_000):
+        pass
+    model = win.version_model
+    assert model.rowCount() == 3 and not model.version(1).is_policy_text
+    assert "error-page" in model.version(1).flags
+    # the newest text is compared with the last real text, over the error page
+    assert (win.left_combo.currentIndex(), win.right_combo.currentIndex()) == (0, 2)
+    col = VersionTableModel.COL_CHANGE
+    assert model.data(model.index(1, col)) == "no policy text"
+    small = model.change(2)
+    whole = model.version(0).words + model.version(2).words
+    assert small is not None and 0 < small < whole / 4  # an edit, not the whole text deleted and back
+    # chosen on purpose, the error page is shown against what came just before it
+    with qtbot.waitSignal(win.diffShown, timeout=30_000):
+        win.version_view.selectRow(1)
+    assert (win.left_combo.currentIndex(), win.right_combo.currentIndex()) == (0, 1)
+    win.close()
+    arc.close()
