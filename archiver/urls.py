@@ -81,5 +81,39 @@ def policy_key(url: str) -> str:
     return host + path + (f"?{q}" if q else "")
 
 
+def display_url(url: str) -> str:
+    """The readable form of a normalised URL: Unicode host names, and percent-escapes that stand for
+    non-ASCII text shown as that text. Escapes of ASCII (``%2F``, ``%20``…) stay, so the URL still
+    says exactly which page it is."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if "xn--" in host:
+        try:
+            host = host.encode("ascii").decode("idna")
+        except UnicodeError:
+            pass  # not valid IDNA after all: show it as it is
+        netloc = parts.netloc.replace(parts.hostname or "", host, 1)
+    else:
+        netloc = parts.netloc
+    path, query = _readable(parts.path), _readable(parts.query)
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
+
+
+_ESCAPED_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _readable(text: str) -> str:
+    def decode(m: re.Match[str]) -> str:
+        raw = m.group(0)
+        try:
+            decoded = unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            return raw
+        # keep ASCII escapes (and anything unprintable) escaped; show the rest
+        return "".join(ch if ord(ch) > 127 and ch.isprintable() else quote(ch, safe="") for ch in decoded)
+
+    return _ESCAPED_RUN.sub(decode, text)
+
+
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()

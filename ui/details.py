@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from archiver.models import Capture, Version
 from archiver.timestamps import display
+from archiver.urls import display_url
 
 from .models import CaptureTableModel
 
@@ -35,7 +36,7 @@ def capture_html(c: Capture) -> str:
             if c.memento_url
             else "—",
         ),
-        ("Original URL", html.escape(c.original_url)),
+        ("Original URL", html.escape(display_url(c.original_url))),
         ("Retrieved", c.retrieved_at or "—"),
         ("Archived status", "—" if c.http_status is None else str(c.http_status)),
         ("Content type", html.escape(c.content_type) or "—"),

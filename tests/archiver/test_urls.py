@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archiver.errors import InvalidURLError
-from archiver.urls import normalize_url, policy_key
+from archiver.urls import display_url, normalize_url, policy_key
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,25 @@ def test_variants_share_a_policy_key() -> None:
     assert keys == {"example.com/privacy"}
     assert policy_key("https://example.com/privacy?lang=fr") != policy_key("https://example.com/privacy")
     assert policy_key("https://example.com/Privacy") != policy_key("https://example.com/privacy")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://bücher.de/datenschutz?lang=de",
+        "https://пример.рф/политика-конфиденциальности",  # Cyrillic host and path
+        "https://example.cn/隐私政策?版本=2",  # CJK path and query
+        "https://例え.jp/プライバシー",
+        "https://example.com/privacy-🍪/",  # emoji
+    ],
+)
+def test_non_ascii_urls_are_encoded_for_requests_and_shown_as_typed(typed: str) -> None:
+    normal = normalize_url(typed)
+    assert normal.isascii()  # what goes into url= and the replay path
+    assert display_url(normal) == typed  # what the user reads
+    assert policy_key(typed) == policy_key(display_url(normal))
+
+
+def test_display_keeps_ascii_escapes_and_bad_bytes() -> None:
+    url = "https://example.com/a%2Fb%20c/%E9%9A%90/%FF?q=%26"
+    assert display_url(url) == "https://example.com/a%2Fb%20c/隐/%FF?q=%26"

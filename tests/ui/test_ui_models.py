@@ -54,6 +54,11 @@ def test_policy_list_model(qtmodeltester: Any, arc: Archive) -> None:
         "https://example.org/terms",
     }
     assert model.row_of(model.policy(1).id) == 1
+    # an IDN policy without a label reads as typed, not as xn--/%XX
+    arc.ensure_policy("https://bücher.de/datenschutz-ü")
+    model.set_policies(arc.policies())
+    shown = [str(model.data(model.index(i))) for i in range(model.rowCount())]
+    assert any(s.startswith("https://bücher.de/datenschutz-ü\n") for s in shown), shown
 
 
 def test_version_table_model(qtmodeltester: Any, arc: Archive) -> None:
