@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -15,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archiver.errors import ArchiverError
-from archiver.timestamps import parse_date_arg
+from archiver.errors import ArchiverError, InvalidDateError
+from archiver.timestamps import display, from_datetime, parse_date_arg
 from archiver.urls import normalize_url
 
 from .settings import DEFAULT_ARCHIVE_PREFIX
@@ -30,6 +31,7 @@ class PolicyRequest:
     from_date: str | None  # 14-digit, or None
     to_date: str | None
     kind: str = "auto"  # how to list captures: auto | ia | pywb | timemap (archiver.client.ArchiveKind)
+    typed: str = ""  # the URL exactly as the user typed it, kept in the fetch job's record
 
 
 KINDS = (
@@ -54,10 +56,10 @@ def validate(
     start = parse_date_arg(from_text) if from_text.strip() else None
     end = parse_date_arg(to_text, pad="up") if to_text.strip() else None
     if start and end and start > end:
-        from archiver.errors import InvalidDateError
-
         raise InvalidDateError(from_text, "the start of the range is after its end")
-    return PolicyRequest(normal, label.strip(), prefix, start, end, kind)
+    if start and start > from_datetime(datetime.now(UTC)):
+        raise InvalidDateError(from_text, "the start of the range is in the future (times are UTC)")
+    return PolicyRequest(normal, label.strip(), prefix, start, end, kind, typed=url)
 
 
 class AddPolicyDialog(QDialog):
@@ -140,7 +142,12 @@ class AddPolicyDialog(QDialog):
             self.error_label.setText(str(exc))
             ok.setEnabled(False)
         else:
-            self.error_label.setText(f"Will search {self.request.prefix} for {self.request.url}")
+            r = self.request
+            when = ""
+            if r.from_date or r.to_date:
+                start = display(r.from_date) if r.from_date else "the first capture"
+                when = f", captures from {start} to {display(r.to_date) if r.to_date else 'now'} UTC"
+            self.error_label.setText(f"Will search {r.prefix} for {r.url}{when}")
             ok.setEnabled(True)
 
     def accept(self) -> None:

@@ -42,13 +42,13 @@ def _text(arc: Archive, sha: str, cache: dict[str, str]) -> str:
     return text
 
 
-def job_change_sizes(arc: Archive, versions: list[Version], cache: dict[str, str]) -> Any:
-    """Words removed + added between each version and its predecessor, reported as (index, words)."""
+def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: dict[str, str]) -> Any:
+    """Words removed + added between each (baseline, version) pair, reported as (index, words)."""
 
     def run(cancel: threading.Event, report: Any) -> None:
         from archiver.diffing import diff_texts
 
-        for prev, cur in zip(versions, versions[1:], strict=False):
+        for prev, cur in pairs:
             if cancel.is_set():
                 raise CancelledError()
             stats = diff_texts(_text(arc, prev.text_sha256, cache), _text(arc, cur.text_sha256, cache)).stats
@@ -80,11 +80,31 @@ def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None)
         endpoint = archive_endpoint(request.prefix, request.kind)
         with (session_factory or Session)() as session:
             job = FetchJob(
-                arc, session, endpoint, request.url, request.from_date, request.to_date, cancel=cancel
+                arc,
+                session,
+                endpoint,
+                request.typed or request.url,
+                request.from_date,
+                request.to_date,
+                cancel=cancel,
             )
             for progress in job.run():
                 report(progress)
         return job.summary
+
+    return run
+
+
+def job_capture_live(arc: Archive, url: str, session_factory: Any = None) -> Any:
+    """Today's page from the site itself, stored as a capture with source ``live``."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.client import Session
+        from archiver.client.jobs import capture_live
+
+        report(Progress(0, 1, f"capturing {url}"))
+        with (session_factory or Session)() as session:
+            return capture_live(arc, session, url, cancel=cancel)
 
     return run
 

@@ -36,12 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.errors import ArchiverError, CancelledError
-from archiver.models import Capture, Policy, Version
+from archiver.models import Capture, Policy, Version, baseline
 from archiver.storage import Archive
 
 from .details import CaptureDetails
 from .dialogs import AddPolicyDialog, PolicyRequest
 from .jobs import (
+    job_capture_live,
     job_change_sizes,
     job_diff,
     job_export,
@@ -229,6 +230,12 @@ class MainWindow(QMainWindow):
             "F5",
             "Fetch the selected policy's captures again (new ones only)",
         )
+        self.capture_action = action(
+            "&Capture Live Page Now",
+            self.capture_live_selected,
+            "Ctrl+L",
+            "Store today's page from the site itself as a capture (source: live)",
+        )
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.compare_prev_action = action("Compare with &Previous Version", self._compare_current, "Ctrl+D")
         self.cancel_action = action("Cancel Running Jobs", self.progress.cancel, "Ctrl+Shift+X")
@@ -267,6 +274,7 @@ class MainWindow(QMainWindow):
         self.edit_menu = edit_menu
         policy_menu = self.menuBar().addMenu("&Policy")
         policy_menu.addAction(self.fetch_action)
+        policy_menu.addAction(self.capture_action)
         policy_menu.addAction(self.cancel_action)
         policy_menu.addSeparator()
         policy_menu.addAction(self.details.open_action)
@@ -438,15 +446,22 @@ class MainWindow(QMainWindow):
             for v in versions:
                 combo.addItem(self._version_title(v), v.index)
         if versions:
-            self.version_view.selectRow(len(versions) - 1)
+            # the newest version that holds policy text (an error page or shell is no place to start)
+            texts = [v.index for v in versions if v.is_policy_text]
+            self.version_view.selectRow(texts[-1] if texts else len(versions) - 1)
         else:
             self.compare.clear()
             self.details.set_version(None)
             self.stats_label.setText("No versions with text yet: fetch or import captures.")
         self.versionsLoaded.emit(len(versions))
-        if len(versions) > 1:
+        pairs = []  # (baseline, version): no change size for an error page or a shell
+        for version in versions:
+            base = baseline(versions, version.index)
+            if base is not None and version.is_policy_text:
+                pairs.append((versions[base], version))
+        if pairs:
             self._sizes_task = self._run(
-                job_change_sizes(self.archive, versions, self._text_cache),
+                job_change_sizes(self.archive, pairs, self._text_cache),
                 name="change sizes",
                 on_progress=lambda p: self._change_size(generation, p),
                 on_finished=lambda _r: self._sizes_done(generation),
@@ -490,13 +505,15 @@ class MainWindow(QMainWindow):
             self.compare_with_previous(version.index)
 
     def compare_with_previous(self, index: int) -> None:
-        """Compare version ``index`` with its predecessor (the first version: with itself)."""
+        """Compare version ``index`` with the previous one holding policy text (error pages and
+        JavaScript shells are skipped, see archiver.models.baseline); the first: with itself."""
         if not 0 <= index < self.version_model.rowCount():
             return
         if self.version_view.currentIndex().row() != index:
             self.version_view.selectRow(index)  # comes back here through _version_selected
             return
-        self.compare_versions(max(index - 1, 0), index)
+        left = baseline(self.version_model.versions(), index)
+        self.compare_versions(index if left is None else left, index)
 
     def compare_versions(self, left: int, right: int) -> Task | None:
         """Diff two versions in the background and hand the result to the compare view."""
@@ -619,6 +636,31 @@ class MainWindow(QMainWindow):
     def _fetch_failed(self, exc: BaseException) -> None:
         self.message_bar.show_error(exc)
         self.reload_policies(select=self._pending_policy)
+
+    def capture_live_selected(self) -> Task | None:
+        """Fetch the selected policy's page from the site itself, now, and store it."""
+        policy = self.current_policy()
+        if policy is None:
+            return None
+        self.message_bar.dismiss()
+        task = self._run(
+            job_capture_live(self.archive, policy.url, self.fetch_factory),
+            name="capture",
+            on_finished=self._captured,
+            on_failed=self._fetch_failed,
+        )
+        self._pending_policy = policy.id
+        self.progress.add(task, f"Capturing today's {policy.url}…")
+        return task
+
+    def _captured(self, result: Any) -> None:
+        stored, created, page = result
+        state = "a new capture" if created else "identical to a capture already archived"
+        text = f"Captured today's page: HTTP {page.status}, {stored.size:,} bytes, {state}."
+        if page.final_url != page.url:
+            text += f" The site redirected to {page.final_url}."
+        self.message_bar.show_info(text, WARNING if page.status >= 400 else INFO)
+        self.reload_policies(select=stored.policy_id)
 
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(

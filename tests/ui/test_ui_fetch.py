@@ -22,6 +22,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from archiver.client import ManualClock, Pacer, Session
+from archiver.client.rows import make_query
 from archiver.errors import CancelledError
 from archiver.storage import Archive
 from archiver.timestamps import to_datetime
@@ -122,7 +123,8 @@ def test_add_fetch_versions_compare_and_next_change_moves_both_panes(
     assert dialog is not None
     dialog.url_edit.setText("not a url")
     assert not dialog.buttons.buttons()[0].isEnabled() or dialog.request is None
-    dialog.url_edit.setText(URL)
+    typed = f"  {URL}#cookies "  # as pasted: spaces, a fragment
+    dialog.url_edit.setText(typed)
     dialog.archive_combo.setEditText(ia.prefix)
     dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("ia"))
     assert dialog.request is not None and dialog.request.prefix == ia.prefix
@@ -137,6 +139,8 @@ def test_add_fetch_versions_compare_and_next_change_moves_both_panes(
     )
     assert ia.mementos == STAMPS
     assert window.policy_model.rowCount() == 1
+    record = window.archive.job_get(f"fetch {ia.prefix} {make_query(URL).key}")
+    assert record is not None and record["url"] == typed  # the job keeps the user's exact string
     versions = window.version_model.versions()
     assert [v.timestamp for v in versions] == STAMPS
     assert versions[2].previous_capture is not None and versions[2].previous_capture.timestamp == STAMPS[1]
@@ -290,3 +294,37 @@ def test_an_empty_listing_says_what_to_try(qtbot: Any, window: MainWindow, ia: L
     with qtbot.waitSignal(task.signals.finished, timeout=30_000):
         pass
     assert "lists no capture" in window.message_bar.label.text()
+
+
+def test_capture_live_page_now_stores_todays_page(
+    qtbot: Any, window: MainWindow, httpserver: HTTPServer
+) -> None:
+    """Policy > Capture Live Page Now: the site itself (here on loopback), stored with source live."""
+    page = (CORPUS / "tinder-privacy" / f"{STAMPS[-1]}.html").read_bytes()
+    httpserver.expect_request("/privacy").respond_with_data(page, content_type="text/html; charset=utf-8")
+    url = httpserver.url_for("/privacy")
+    policy = window.archive.ensure_policy(url, "Loopback policy")
+    window.reload_policies(select=policy.id)
+    qtbot.waitUntil(lambda: window.current_policy() is not None, timeout=30_000)
+    task = window.capture_live_selected()
+    assert task is not None
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: window.version_model.rowCount() == 1, timeout=30_000)
+    text = window.message_bar.label.text()
+    assert text.startswith(f"Captured today's page: HTTP 200, {len(page):,} bytes, a new capture")
+    (capture,) = window.archive.captures(policy.id)
+    assert capture.source.value == "live" and window.archive.read_body(capture) == page
+    assert window.version_model.version(0).words > 1000  # the text was extracted as it was stored
+
+    # the site is down: the message says so, and the archive keeps what it had
+    httpserver.clear()
+    httpserver.expect_request("/privacy").respond_with_data("down", status=503)
+    task = window.capture_live_selected()
+    assert task is not None
+    with qtbot.waitSignal(task.signals.done, timeout=60_000):
+        pass
+    assert task.error is not None and window.message_bar.label.text()
+    assert "HTTP 503" in window.message_bar.label.text()
+    assert "Traceback" not in window.message_bar.label.text()
+    assert len(window.archive.captures(policy.id)) == 1
