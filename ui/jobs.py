@@ -109,6 +109,16 @@ def job_capture_live(arc: Archive, url: str, session_factory: Any = None) -> Any
     return run
 
 
+def job_verify(arc: Archive) -> Any:
+    """Re-hash every stored capture and check the database (what `policydiff verify` does)."""
+
+    def run(cancel: threading.Event, report: Any) -> tuple[list[Any], dict[str, int]]:
+        report(Progress(0, 0, "re-hashing every stored capture"))
+        return arc.verify(), arc.stats()
+
+    return run
+
+
 def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
     """Import files one by one: WARCs through archiver.exports, the rest (PLLC, HTML, PDF) the pipeline."""
 

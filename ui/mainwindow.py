@@ -51,6 +51,7 @@ from .jobs import (
     job_policies,
     job_report,
     job_save_capture,
+    job_verify,
     job_versions,
 )
 from .messages import INFO, WARNING, MessageBar, ProgressPanel
@@ -236,6 +237,11 @@ class MainWindow(QMainWindow):
             "Ctrl+L",
             "Store today's page from the site itself as a capture (source: live)",
         )
+        self.verify_action = action(
+            "&Verify Archive",
+            self.verify_archive,
+            tip="Re-hash every stored capture against its sha256 and check the database",
+        )
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.compare_prev_action = action("Compare with &Previous Version", self._compare_current, "Ctrl+D")
         self.cancel_action = action("Cancel Running Jobs", self.progress.cancel, "Ctrl+Shift+X")
@@ -257,6 +263,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addAction(self.verify_action)
         file_menu.addSeparator()
         export_menu = file_menu.addMenu("&Export")
         export_menu.addAction(self.report_action)
@@ -661,6 +668,31 @@ class MainWindow(QMainWindow):
             text += f" The site redirected to {page.final_url}."
         self.message_bar.show_info(text, WARNING if page.status >= 400 else INFO)
         self.reload_policies(select=stored.policy_id)
+
+    def verify_archive(self) -> Task:
+        """Check the whole archive in the background; the message bar names each bad capture."""
+        self.message_bar.dismiss()
+        task = self._run(
+            job_verify(self.archive), name="verify", on_finished=self._verified, on_failed=self._failed
+        )
+        self.progress.add(task, "Verifying the archive…")
+        return task
+
+    def _verified(self, result: Any) -> None:
+        problems, stats = result
+        if not problems:
+            self.message_bar.show_info(
+                f"Archive verified: {stats['captures']:,} captures and {stats['texts']:,} texts match their "
+                "sha256, and the database is intact."
+            )
+            return
+        shown = "; ".join(str(p) for p in problems[:3])
+        more = f"; and {len(problems) - 3} more ('policydiff verify' lists all)" if len(problems) > 3 else ""
+        self.message_bar.show_info(
+            f"Verification found {len(problems)} problem{'s' if len(problems) > 1 else ''}: {shown}{more}. "
+            "Nothing was changed; re-fetch or re-import the named captures.",
+            WARNING,
+        )
 
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(

@@ -339,3 +339,23 @@ def test_error_pages_and_shells_are_left_out_of_default_comparisons(qtbot: Any, 
     assert (win.left_combo.currentIndex(), win.right_combo.currentIndex()) == (0, 1)
     win.close()
     arc.close()
+
+
+def test_verify_archive_names_a_damaged_capture(qtbot: Any, demo: Archive, tmp_path: Path) -> None:
+    win = open_window(qtbot, demo, tmp_path / "s.ini")
+    win.verify_action.trigger()  # the menu action starts a background job
+    qtbot.waitUntil(lambda: "Archive verified" in win.message_bar.label.text(), timeout=30_000)
+    assert f"{demo.stats()['captures']} captures" in win.message_bar.label.text()
+    policy = demo.policies()[0]
+    victim = demo.captures(policy.id)[1]
+    path = demo.blob_path(victim.sha256 or "")
+    data = bytearray(path.read_bytes())
+    data[100] ^= 1
+    path.write_bytes(bytes(data))
+    task = win.verify_archive()
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    text = win.message_bar.label.text()
+    assert text.startswith("Verification found 1 problem:") and victim.timestamp in text
+    assert path.read_bytes() == bytes(data)  # reported, never "repaired"
+    win.close()
