@@ -220,7 +220,7 @@ class Archive:
                 age = time.time() - item.stat().st_mtime
             except OSError:
                 continue
-            alive = pid_text.isdigit() and _pid_alive(int(pid_text))
+            alive = pid_text.isdigit() and pid_alive(int(pid_text))
             if not alive or age > _STALE_TMP_SECONDS:
                 with contextlib.suppress(OSError):
                     item.unlink()
@@ -667,7 +667,8 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (a temp file named after a dead one is an orphan)."""
     if pid == os.getpid():
         return True
     try:

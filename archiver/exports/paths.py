@@ -10,6 +10,7 @@ trailing dots or spaces, no Windows reserved device names (``CON``, ``NUL``, ``C
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ArchiverError, UsageError
+from ..storage import pid_alive
 
 #: Well under the 255-byte limit of common file systems, leaving room for suffixes.
 MAX_COMPONENT_BYTES = 120
@@ -114,6 +116,7 @@ def write_file(path: Path, data: bytes, *, force: bool) -> None:
     which fails if the name was taken meanwhile.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(path)
     tmp = path.with_name(f".{path.name[:80]}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
@@ -137,3 +140,13 @@ def write_file(path: Path, data: bytes, *, force: bool) -> None:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _remove_orphans(path: Path) -> None:
+    """Temp files of an earlier export of ``path`` whose writer died (killed, disk full, power cut)."""
+    prefix = f".{path.name[:80]}."
+    for item in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = item.name[len(prefix) : -len(".tmp")]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                item.unlink()

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,6 +113,30 @@ def test_write_file_never_overwrites_without_force(tmp_path: Path) -> None:
     write_file(target, b"two", force=True)
     assert target.read_bytes() == b"two"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]  # no temp files left
+
+
+def test_an_export_killed_mid_write_leaves_no_file_and_its_temp_is_cleaned_next_time(tmp_path: Path) -> None:
+    """SIGKILL while the bytes are being written: no half file under the real name; the orphaned
+    temp file goes on the next export there, while a live writer's temp file is left alone."""
+    target = tmp_path / "all.warc.gz"
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "import archiver.exports.paths as paths\n"
+        "def die(fd):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "os.fsync = die\n"
+        f"paths.write_file(Path({str(target)!r}), b'x' * 1_000_000, force=False)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2], timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    assert not target.exists()
+    (orphan,) = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    live = tmp_path / f".all.warc.gz.{os.getppid()}.tmp"  # the test runner's parent: alive
+    live.write_bytes(b"busy")
+    write_file(target, b"whole", force=False)
+    assert target.read_bytes() == b"whole"
+    assert not orphan.exists() and live.exists()
 
 
 def test_hostile_labels_stay_inside_the_ota_folder(corpus_archive: Path, tmp_path: Path) -> None:
