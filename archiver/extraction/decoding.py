@@ -4,6 +4,10 @@ Order: gzip magic, BOM, the HTTP charset, the ``<meta>`` charset in the first 20
 charset-normalizer, then cp1252 with replacement. Labels are mapped per the WHATWG Encoding
 Standard before a Python codec is chosen (``iso-8859-1`` means windows-1252, ``gb2312`` means
 gb18030, ...). The result records which rule decided and how sure it was.
+
+Bytes the chosen encoding cannot decode become U+FFFD and are counted (the extraction flags them),
+as a browser shows them: a UTF-8 page with a few stray cp1252 bytes stays UTF-8, and a declared
+encoding is kept when there are too few non-ASCII bytes for a statistical guess to mean anything.
 """
 
 from __future__ import annotations
@@ -185,6 +189,15 @@ def decode(body: bytes, content_type: str = "") -> Decoded:
             candidates.append(("http", http_codec))
         if meta_codec and meta_codec != http_codec:
             candidates.append(("meta", meta_codec))
+
+    # UTF-8 with a few stray bytes (a cp1252 quote pasted into a UTF-8 page): UTF-8 with U+FFFD for
+    # the stray bytes, as browsers show it, not the whole page misread as a server-default cp1252.
+    if all(codec == "utf-8" or codec in _DEFAULT_LOOKING for _, codec in candidates):
+        mixed = _mostly_utf8(body)
+        if mixed is not None:
+            rule = next((r for r, codec in candidates if codec == "utf-8"), "detected")
+            return Decoded(mixed, "utf-8", rule, 0.8 if rule == "detected" else 0.9, mixed.count("\ufffd"))
+
     for rule, codec in candidates:
         declared = _strict(body, codec)
         if declared is None or (codec in _DEFAULT_LOOKING and _looks_cjk_misread(body, candidates)):
@@ -208,12 +221,42 @@ def decode(body: bytes, content_type: str = "") -> Decoded:
     if utf8 is not None:
         return Decoded(utf8, "utf-8", "detected", 0.99, utf8.count("\ufffd"))
     # Browsers never give up a declared encoding: a few bad bytes become U+FFFD (and are flagged).
-    for rule, codec in [*candidates, ("detected", "utf-8")]:
+    # With fewer non-ASCII bytes than a detector needs, the declaration stands however many are bad.
+    few = len(body.translate(None, _ASCII)) < FEW_NON_ASCII
+    for rule, codec in candidates:
         lenient = body.decode(codec, "replace")
         bad = lenient.count("\ufffd")
-        if bad <= max(3, len(lenient) // 2000) and (rule != "detected" or _utf8_sequences(body) > 10 * bad):
-            return Decoded(lenient, codec, rule, 0.9 if rule != "detected" else 0.8, bad)
+        if few or bad <= max(3, len(lenient) // 2000):
+            return Decoded(lenient, codec, rule, 0.9, bad)
+    mixed = _mostly_utf8(body)
+    if mixed is not None:
+        return Decoded(mixed, "utf-8", "detected", 0.8, mixed.count("\ufffd"))
+    if few:  # nothing declared and nothing to detect from: the final fallback, not a coin toss
+        return _fallback(body)
     return _detect(body, [codec for _, codec in candidates]) or _fallback(body)
+
+
+#: Below this many non-ASCII bytes a statistical guess is noise: charset-normalizer calls an English
+#: page with four stray bytes "cp775" (or cp1250, cp852...) with confidence 1.0.
+FEW_NON_ASCII = 16
+#: A body is UTF-8 with stray bytes when it has at least this many valid multi-byte UTF-8 sequences
+#: per byte invalid in UTF-8. Legacy CJK text (GBK, Big5, Shift_JIS, EUC-JP/KR) forms a valid
+#: sequence by chance for one invalid byte in three to seven; cp1252 text almost never does.
+MOSTLY_UTF8 = 2
+_ASCII = bytes(range(0x80))
+_UTF8_REPLACEMENT = "\ufffd".encode()
+
+
+def _mostly_utf8(body: bytes) -> str | None:
+    """``body`` decoded as UTF-8 with U+FFFD for its invalid bytes, when it is UTF-8 text with a few
+    stray bytes; None when it is valid UTF-8 (no replacement needed) or not UTF-8 at all."""
+    lenient = body.decode("utf-8", "replace")
+    if lenient.count("\ufffd") == body.count(_UTF8_REPLACEMENT):
+        return None  # no invalid byte: the strict rules decide
+    sample = body[:200_000]
+    bad = sample.decode("utf-8", "replace").count("\ufffd") - sample.count(_UTF8_REPLACEMENT)
+    valid = _utf8_sequences(sample)
+    return lenient if valid and valid >= MOSTLY_UTF8 * bad else None
 
 
 #: Codecs of legacy multi-byte (CJK) encodings, the ones a Latin-1 server default hides.

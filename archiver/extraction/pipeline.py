@@ -13,7 +13,7 @@ from .markdown import normalize_text
 from .quality import guess_language, text_flags
 
 #: Bump whenever the text extracted from the same bytes can change.
-EXTRACTOR_VERSION = "extract-2"
+EXTRACTOR_VERSION = "extract-3"
 
 #: A word: a run of letters or digits; in Chinese and Japanese script, which has no spaces, each
 #: ideograph or kana counts as one.
