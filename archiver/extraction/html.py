@@ -25,6 +25,13 @@ _CUT_BALANCED = re.compile(r"<(/?)(nav|aside|select|svg|math|dialog)\b[^>]*>", r
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc=", re.I)
 _LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
+#: The empty element a single-page app renders into: React's #root, Vue's #app, Next's #__next,
+#: Nuxt's #__nuxt, Gatsby's #___gatsby, Angular's <app-root>.
+_APP_ROOT = re.compile(
+    r"<div\b[^>]*?\bid\s*=\s*[\"']?(?:root|app|__next|__nuxt|___gatsby|svelte|react-root|app-root)"
+    r"(?=[\"'\s/>])[^>]*>\s*</div\s*>|<app-root\b[^>]*>\s*</app-root\s*>",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,7 @@ class HtmlText:
     declared_language: str
     script_chars: int  # characters of inline script in the page (JavaScript-shell heuristic)
     html_chars: int
+    app_root: bool = False  # an empty single-page-app mount point (JavaScript-shell heuristic)
     rule_unmatched: bool = False  # the policy's rule selected nothing: the automatic path ran
 
 
@@ -68,14 +76,17 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
     except RecursionError:
         raise ExtractionError("HTML nested too deeply to extract") from None
     script_chars = 0
+    app_root = False
     if len(markdown) < 3000:  # only a near-empty page can be a JavaScript shell: measure its scripts
         script_chars = sum(len(m) for m in _SCRIPT.findall(html)) + 2000 * len(_SCRIPT_SRC.findall(html))
+        app_root = _APP_ROOT.search(html) is not None
     return HtmlText(
         markdown=markdown,
         title=title,
         declared_language=lang_match.group(1).lower() if lang_match else "",
         script_chars=script_chars,
         html_chars=len(html),
+        app_root=app_root,
         rule_unmatched=rule_unmatched,
     )
 

@@ -109,11 +109,14 @@ def _finish(
     replacements: int = 0,
     script_chars: int = 0,
     html_chars: int = 0,
+    app_root: bool = False,
     extra_flags: tuple[str, ...] = (),
 ) -> Extraction:
     text = normalize_text(markdown)
     words = count_words(text)
-    flags = text_flags(text, words, title, replacements or text.count("\ufffd"), script_chars, html_chars)
+    flags = text_flags(
+        text, words, title, replacements or text.count("\ufffd"), script_chars, html_chars, app_root
+    )
     flags.extend(f for f in extra_flags if f not in flags)
     return Extraction(
         text=text,
@@ -168,6 +171,7 @@ def extract(
             replacements=decoded.replacements,
             script_chars=page.script_chars,
             html_chars=page.html_chars,
+            app_root=page.app_root,
             extra_flags=(Flag.RULE_UNMATCHED.value,) if page.rule_unmatched else (),
         )
     return _finish(

@@ -12,6 +12,11 @@ from ..models import Capture, Extraction, Flag
 
 #: Below this many words a policy is suspiciously short.
 SHORT_WORDS = 150
+#: A page with an empty app mount point, script, and less text than this is a JavaScript shell
+#: (PROTOCOLS.md §8.3 case 22: "under 500 visible characters while <script> is heavy").
+SHELL_CHARS = 500
+#: Script that can render a page: one external script (counted as 2000) or 2 KB inline.
+SHELL_SCRIPT_CHARS = 2000
 
 _STOP_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
@@ -84,16 +89,28 @@ _POLICY_WORDS = re.compile(
 
 
 def text_flags(
-    text: str, words: int, title: str, replacements: int, script_chars: int, html_chars: int
+    text: str,
+    words: int,
+    title: str,
+    replacements: int,
+    script_chars: int,
+    html_chars: int,
+    app_root: bool = False,
 ) -> list[str]:
-    """Flags computable from one extraction alone."""
+    """Flags computable from one extraction alone.
+
+    ``js-shell``: the archived HTML has no policy text because a script was to render it: little
+    text while script makes up most of the page or the page asks for JavaScript, or an empty app
+    mount point (``<div id="root">``) with script and under SHELL_CHARS characters of text."""
     flags: list[str] = []
     if words < SHORT_WORDS:
         flags.append(Flag.SHORT_TEXT.value)
     head = title + " " + text[:600]
     if words < 400 and _ERROR_TITLE.search(head) and not _POLICY_WORDS.search(text[:3000]):
         flags.append(Flag.SOFT_404.value)
-    if html_chars and words < 200 and (script_chars > 0.5 * html_chars or _JS_NEEDED.search(text)):
+    script_heavy = words < 200 and (script_chars > 0.5 * html_chars or _JS_NEEDED.search(text))
+    empty_app = app_root and script_chars >= SHELL_SCRIPT_CHARS and len(text.strip()) < SHELL_CHARS
+    if html_chars and (script_heavy or empty_app):
         flags.append(Flag.JS_SHELL.value)
     if replacements:
         flags.append(Flag.REPLACEMENT_CHARS.value)

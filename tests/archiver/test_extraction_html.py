@@ -253,6 +253,47 @@ def test_javascript_shell() -> None:
     assert Flag.JS_SHELL in result.flags and Flag.SHORT_TEXT in result.flags
 
 
+SHELLS = ["spa_shell_react.html", "spa_shell_next.html", "spa_shell_vue.html"]
+
+
+@pytest.mark.parametrize("name", SHELLS)
+def test_a_single_page_app_shell_is_flagged_js_shell(name: str) -> None:
+    # Hand-made in the shape of real build outputs (tests/data/extraction/README.md): an empty
+    # mount point (#root, #__next with a spinner, #app), inline and external scripts; the Vue one
+    # carries 10 KB of inline critical CSS, so its script is not half the page. The archived HTML
+    # holds no policy text: flagged, so that it never diffs as "policy deleted".
+    body = (DATA / "extraction" / name).read_bytes()
+    result = extract(body, "text/html")
+    assert Flag.JS_SHELL in result.flags and Flag.SHORT_TEXT in result.flags
+    assert len(result.text) < 500 and result.words < 20
+    assert result.title  # the shell's <title> is kept: it says which page this was
+
+
+def test_a_shell_is_told_by_its_text_not_by_its_mount_point() -> None:
+    vue = (DATA / "extraction" / "spa_shell_vue.html").read_text(encoding="utf-8")
+    static = "<main><h1>Politique de confidentialité</h1><p>Chargement de la page…</p></main>"
+    little = extract(
+        vue.replace('<div id="app"></div>', static + '<div id="app"></div>').encode(), "text/html"
+    )
+    assert little.text.startswith("# Politique de confidentialité") and len(little.text) < 500
+    assert Flag.JS_SHELL in little.flags  # a heading and "loading" are not the policy
+    # the same page with the policy rendered into it (server-side) is policy text, not a shell
+    full = extract(
+        vue.replace('<div id="app"></div>', f'<main>{POLICY}</main><div id="app"></div>').encode(),
+        "text/html",
+    )
+    assert len(full.text) > 500 and Flag.JS_SHELL not in full.flags
+
+
+def test_a_short_policy_without_an_app_shell_is_not_js_shell() -> None:
+    body = page(
+        "<main><h1>Privacy</h1><p>This app stores nothing about you and sends nothing anywhere.</p></main>"
+        "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}</script>"
+    )
+    result = extract(body, "text/html")
+    assert Flag.SHORT_TEXT in result.flags and Flag.JS_SHELL not in result.flags
+
+
 def test_soft_404() -> None:
     result = extract(
         page(
