@@ -20,6 +20,9 @@ _PREPASS = re.compile(
     r"|<svg\b.*?</svg\s*>|<!--.*?-->",
     re.I | re.S,
 )
+#: A leading XML declaration (XHTML): decode() has read its encoding; left in, bs4 takes a long
+#: XHTML head for an XML document and warns on every such page.
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>")
 #: Elements cut before parsing when their start and end tags balance (nested ones included).
 _CUT_BALANCED = re.compile(r"<(/?)(nav|aside|select|svg|math|dialog)\b[^>]*>", re.I)
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
@@ -48,7 +51,7 @@ class HtmlText:
 def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestamp: str = "") -> HtmlText:
     lang_match = _LANG.search(html[:5000])
     # NUL is ignored by browsers in text but lxml turns it into U+FFFD
-    stripped = _cut_balanced(_PREPASS.sub(" ", html.replace("\x00", "")))
+    stripped = _cut_balanced(_PREPASS.sub(" ", _XML_DECLARATION.sub("", html.replace("\x00", ""), count=1)))
     try:
         soup = BeautifulSoup(stripped, "lxml")
     except Exception as exc:  # lxml/bs4 raise assorted errors on pathological input

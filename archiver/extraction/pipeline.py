@@ -52,7 +52,11 @@ def sniff_kind(body: bytes, content_type: str = "") -> str:
         return "pdf"
     for magic, kind in _BINARY_MAGIC:
         if head.startswith(magic):
-            raise UnsupportedContentError(content_type or kind, "binary content")
+            # name what the bytes are (a scan served or imported as text/html is still a PNG)
+            if kind == "application/octet-stream" and mime and not mime.startswith("text/"):
+                kind = mime  # RIFF, ELF: the declared type says more (image/webp, audio/wav...)
+            served = f", served as {mime}" if mime and mime != kind else ""
+            raise UnsupportedContentError(kind, f"binary content{served}")
     if mime == "application/pdf":
         raise ExtractionError("declared PDF but the body has no %PDF- header (truncated or an error page?)")
     probe = body[:8192]
