@@ -1,11 +1,16 @@
-"""The Internet Archive's CDX server: output=json pages chained by resume keys (PROTOCOLS.md §1)."""
+"""The Internet Archive's CDX server: output=json pages chained by resume keys (PROTOCOLS.md §1).
+
+A page that times out (504 or no answer) twice is asked for again at half the size, from the same
+resume key (§8.2); ``on_page`` hears the next key after each page, so a job that fails later can
+keep what it has and resume there (§8.3 case 8).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..errors import ArchiveResponseError
 from .pacer import LISTING
@@ -17,7 +22,7 @@ from .rows import (
     raise_for_cdx_error,
     str_or_none,
 )
-from .session import ServerError, Session
+from .session import ServerError, ServerTimeoutError, Session
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +45,16 @@ def ia_cdx_rows(
     filters: tuple[str, ...],
     collapse: tuple[str, ...],
     label: str,
+    *,
+    resume: str | None = None,
+    on_page: Callable[[str | None, int], None] | None = None,
+    read_timeout: float = LISTING_READ_TIMEOUT,
 ) -> Iterator[ListedCapture]:
+    """Rows from ``resume`` (a key an earlier listing stopped at) on; None starts at the first page.
+
+    After each page's rows, ``on_page(next_key, page_size)`` is called (next_key None: the end), and
+    again with the same key when the page size is halved.
+    """
     base: list[tuple[str, str]] = [
         ("url", _scheme_less(query.url)),
         ("output", "json"),
@@ -52,32 +66,51 @@ def ia_cdx_rows(
     if query.to_ts:
         base.append(("to", query.to_ts))
     base += [("filter", f) for f in filters] + [("collapse", c) for c in collapse]
-    resume: str | None = None
-    seen_keys: set[str] = set()
+    seen_keys: set[str] = {resume} if resume else set()
     limit = page_size
+    pages = 0
     while True:
         params = [*base, ("limit", str(limit))] + ([("resumeKey", resume)] if resume else [])
+        shrinkable = limit > MIN_PAGE_SIZE
         try:
             resp = session.request(
                 cdx_url,
                 group=LISTING,
                 params=_Params(params),
-                read_timeout=LISTING_READ_TIMEOUT,
+                read_timeout=read_timeout,
                 cancel=cancel,
+                slow_retries=1 if shrinkable else None,
             )
-        except ServerError as exc:
-            if exc.status == 504 and limit > MIN_PAGE_SIZE:
+        except (ServerError, ServerTimeoutError) as exc:
+            if shrinkable and (isinstance(exc, ServerTimeoutError) or exc.status == 504):
                 limit = max(MIN_PAGE_SIZE, limit // 2)
-                log.warning("CDX timed out; asking for pages of %d rows", limit)
+                log.warning("CDX timed out; asking for pages of %d rows from the same resume key", limit)
+                if resume and on_page is not None:  # a run that stops here goes on at the smaller size
+                    on_page(resume, limit)
                 continue
             raise
         raise_for_cdx_error(resp, query.url)
         rows, next_key = parse_ia_json(resp.content, label)
+        pages += 1
         yield from rows
+        if next_key and next_key in seen_keys:
+            log.warning(
+                "CDX resume key repeated (%r after page %d); stopped paging to avoid a loop "
+                "(the listing may be incomplete)",
+                next_key,
+                pages,
+            )
+            next_key = None
+        elif next_key and not rows:
+            log.warning(
+                "CDX page %d brought no rows, only a new resume key; stopped paging as it makes no "
+                "progress (the listing may be incomplete)",
+                pages,
+            )
+            next_key = None
+        if on_page is not None:
+            on_page(next_key, limit)
         if not next_key:
-            return
-        if next_key in seen_keys or not rows:
-            log.warning("CDX resume key repeated or page empty; stopped paging to avoid a loop")
             return
         seen_keys.add(next_key)
         resume = next_key

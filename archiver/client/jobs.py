@@ -23,7 +23,7 @@ from .listing import ListedCapture, list_captures, make_query
 from .live import LivePage, fetch_live
 from .pacer import LISTING, MEMENTO
 from .replay import MAX_BYTES, WINDOW, FetchResult, Memento, fetch_memento
-from .session import ServerError, Session
+from .session import ServerError, ServerTimeoutError, Session
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,8 @@ class FetchJob:
                 failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
                 note = f"failed: {exc}"
             except NetworkError as exc:
-                if type(exc) is NetworkError:  # connection lost: stop; the next run resumes here
+                # connection lost, or the archive no longer answers: stop; the next run resumes here
+                if type(exc) in (NetworkError, ServerTimeoutError):
                     save()
                     raise
                 failures.append(FetchFailure(row.timestamp, row.original, str(exc)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ArchiveResponseError, BlockedError, InvalidURLError
@@ -22,12 +22,13 @@ from ..urls import normalize_url, policy_key
 from .endpoints import ArchiveEndpoint, ArchiveKind
 from .iacdx import PAGE_SIZE, ia_cdx_rows
 from .memento import pywb_cdx_rows, timemap_rows
-from .rows import ListedCapture, ListingQuery, make_query
+from .rows import LISTING_READ_TIMEOUT, ListedCapture, ListingQuery, ResumePoint, make_query
 from .session import Session
 
 __all__ = [
     "ListedCapture",
     "ListingQuery",
+    "ResumePoint",
     "clean_original",
     "list_captures",
     "make_query",
@@ -51,14 +52,23 @@ def list_captures(
     filters: tuple[str, ...] = (),
     collapse: tuple[str, ...] = (),
     max_rows: int = MAX_ROWS,
+    resume: ResumePoint | None = None,
+    on_page: Callable[[ResumePoint | None], None] | None = None,
+    read_timeout: float = LISTING_READ_TIMEOUT,
 ) -> Iterator[ListedCapture]:
     """Every capture of ``url``'s policy in the archive, oldest first as the archive sends them.
 
     Validation happens here, eagerly; the rows come lazily. ``filters`` and ``collapse`` are IA CDX
-    syntax, sent to IA only (pywb treats them differently; PYWB.md).
+    syntax, sent to IA only (pywb treats them differently; PYWB.md). An IA listing starts at
+    ``resume`` if given, and reports after each page where it would go on (None at the end) to
+    ``on_page``, so an interrupted listing need not start again (§8.3 case 8); other archives do
+    not page by key and ignore both.
     """
     query = make_query(url, from_date, to_date)
-    return _clean(_raw_rows(session, endpoint, query, cancel, page_size, filters, collapse), query, max_rows)
+    raw = _raw_rows(
+        session, endpoint, query, cancel, page_size, filters, collapse, resume, on_page, read_timeout
+    )
+    return _clean(raw, query, max_rows)
 
 
 def _raw_rows(
@@ -69,50 +79,95 @@ def _raw_rows(
     page_size: int,
     filters: tuple[str, ...],
     collapse: tuple[str, ...],
+    resume: ResumePoint | None,
+    on_page: Callable[[ResumePoint | None], None] | None,
+    read_timeout: float,
 ) -> Iterator[ListedCapture]:
     if endpoint.kind is ArchiveKind.IA:
-        try:
-            yield from ia_cdx_rows(
-                session, endpoint.cdx_url, query, cancel, page_size, filters, collapse, "ia-cdx"
-            )
-        except BlockedError as exc:
-            if "robots.txt" not in str(exc):
-                raise
-            # IA staff: /web/timemap ignores robots.txt the way playback does (edgi#8)
-            log.warning("CDX honours robots.txt for %s; listing from the Wayback TimeMap instead", query.url)
-            yield from ia_cdx_rows(
-                session, endpoint.timemap_json_url, query, cancel, page_size, filters, collapse, "ia-timemap"
-            )
+        key = resume.key if resume else None
+        size = resume.page_size if resume else page_size
+        if resume is None or resume.endpoint == "ia-cdx":
+            try:
+                yield from ia_cdx_rows(
+                    session,
+                    endpoint.cdx_url,
+                    query,
+                    cancel,
+                    size,
+                    filters,
+                    collapse,
+                    "ia-cdx",
+                    resume=key,
+                    on_page=_reporter(on_page, "ia-cdx"),
+                    read_timeout=read_timeout,
+                )
+                return
+            except BlockedError as exc:
+                if "robots.txt" not in str(exc):
+                    raise
+                # IA staff: /web/timemap ignores robots.txt the way playback does (edgi#8)
+                log.warning(
+                    "CDX honours robots.txt for %s; listing from the Wayback TimeMap instead", query.url
+                )
+                key = None
+        yield from ia_cdx_rows(
+            session,
+            endpoint.timemap_json_url,
+            query,
+            cancel,
+            size,
+            filters,
+            collapse,
+            "ia-timemap",
+            resume=key,
+            on_page=_reporter(on_page, "ia-timemap"),
+            read_timeout=read_timeout,
+        )
     elif endpoint.kind is ArchiveKind.PYWB:
-        rows = pywb_cdx_rows(session, endpoint, query, cancel)
+        rows = pywb_cdx_rows(session, endpoint, query, cancel, read_timeout)
         if rows is None:
             raise ArchiveResponseError(
                 f"{endpoint.cdx_url} is not a pywb CDX endpoint; try --archive-kind timemap"
             )
         yield from rows
     elif endpoint.kind is ArchiveKind.TIMEMAP:
-        yield from timemap_rows(session, endpoint, query, cancel)
+        yield from timemap_rows(session, endpoint, query, cancel, read_timeout)
     else:
-        rows = pywb_cdx_rows(session, endpoint, query, cancel)
-        yield from rows if rows is not None else timemap_rows(session, endpoint, query, cancel)
+        rows = pywb_cdx_rows(session, endpoint, query, cancel, read_timeout)
+        yield from rows if rows is not None else timemap_rows(session, endpoint, query, cancel, read_timeout)
+
+
+def _reporter(
+    on_page: Callable[[ResumePoint | None], None] | None, label: str
+) -> Callable[[str | None, int], None] | None:
+    if on_page is None:
+        return None
+    report = on_page
+    return lambda key, size: report(ResumePoint(label, key, size) if key else None)
 
 
 def _clean(rows: Iterator[ListedCapture], query: ListingQuery, max_rows: int) -> Iterator[ListedCapture]:
     seen: set[tuple[str, str, str | None, int | None]] = set()
+    # a listing repeats a handful of URL variants: check each once (a 100k-row listing stays fast)
+    variants: dict[str, str | None] = {}
     count = 0
     for row in rows:
         ts = repair_timestamp(row.timestamp)
         if ts is None:
             log.warning("skipped a row with a malformed timestamp %r", row.timestamp)
             continue
-        original = clean_original(row.original)
+        if row.original not in variants:
+            cleaned = clean_original(row.original)
+            if cleaned is None:
+                log.warning("skipped a row with a malformed URL %r", row.original)
+            elif policy_key(cleaned) != query.key:
+                log.info("skipped %s: another URL than %s", cleaned, query.url)
+                cleaned = None
+            variants[row.original] = cleaned
+        original = variants[row.original]
         if original is None:
-            log.warning("skipped a row with a malformed URL %r", row.original)
             continue
         if query.from_ts and ts < query.from_ts or query.to_ts and ts > query.to_ts:
-            continue
-        if policy_key(original) != query.key:
-            log.info("skipped %s: another URL than %s", original, query.url)
             continue
         dedupe = (ts, original, row.digest, row.status)
         if dedupe in seen:

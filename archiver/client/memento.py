@@ -32,7 +32,11 @@ MAX_TIMEMAP_PAGES = 20
 
 
 def pywb_cdx_rows(
-    session: Session, endpoint: ArchiveEndpoint, query: ListingQuery, cancel: threading.Event | None
+    session: Session,
+    endpoint: ArchiveEndpoint,
+    query: ListingQuery,
+    cancel: threading.Event | None,
+    read_timeout: float = LISTING_READ_TIMEOUT,
 ) -> Iterator[ListedCapture] | None:
     """pywb's NDJSON rows, or None if {prefix}cdx is not a pywb CDX endpoint (then try the TimeMap)."""
     params: dict[str, str | int] = {"url": query.url, "output": "json", "allowFuzzy": "false"}
@@ -41,7 +45,7 @@ def pywb_cdx_rows(
     if query.to_ts:
         params["to"] = query.to_ts
     resp = session.request(
-        endpoint.cdx_url, group=LISTING, params=params, read_timeout=LISTING_READ_TIMEOUT, cancel=cancel
+        endpoint.cdx_url, group=LISTING, params=params, read_timeout=read_timeout, cancel=cancel
     )
     ctype = resp.headers.get("Content-Type", "").lower()
     if resp.status_code == 200 and ("ndjson" in ctype or "json" in ctype or not resp.content.strip()):
@@ -84,7 +88,11 @@ def parse_pywb_ndjson(body: bytes) -> list[ListedCapture]:
 
 
 def timemap_rows(
-    session: Session, endpoint: ArchiveEndpoint, query: ListingQuery, cancel: threading.Event | None
+    session: Session,
+    endpoint: ArchiveEndpoint,
+    query: ListingQuery,
+    cancel: threading.Event | None,
+    read_timeout: float = LISTING_READ_TIMEOUT,
 ) -> Iterator[ListedCapture]:
     todo = [endpoint.timemap_url(query.url)]
     visited: set[str] = set()
@@ -93,7 +101,7 @@ def timemap_rows(
         if page in visited:
             continue
         visited.add(page)
-        resp = session.request(page, group=LISTING, read_timeout=LISTING_READ_TIMEOUT, cancel=cancel)
+        resp = session.request(page, group=LISTING, read_timeout=read_timeout, cancel=cancel)
         if resp.status_code == 404:
             continue  # pywb and others: no captures of this URL
         if resp.status_code != 200:
@@ -109,7 +117,11 @@ def timemap_rows(
         yield from rows
         todo += [m for m in more if m not in visited]
     if todo:
-        log.warning("stopped after %d TimeMap pages", MAX_TIMEMAP_PAGES)
+        log.warning(
+            "stopped after %d TimeMap pages (the cap), %d more not followed; the listing may be incomplete",
+            MAX_TIMEMAP_PAGES,
+            len(todo),
+        )
 
 
 def parse_timemap(text: str, endpoint: ArchiveEndpoint) -> tuple[list[ListedCapture], list[str]]:

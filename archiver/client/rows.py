@@ -37,6 +37,15 @@ class ListedCapture:
 
 
 @dataclass(frozen=True, slots=True)
+class ResumePoint:
+    """Where an interrupted IA listing goes on: the next page's resume key, and how to ask for it."""
+
+    endpoint: str  # ia-cdx, or ia-timemap (the robots fallback, whose keys are its own)
+    key: str
+    page_size: int  # possibly halved after timeouts: the next run starts at this size
+
+
+@dataclass(frozen=True, slots=True)
 class ListingQuery:
     """A validated listing request: built before any network call, so bad input never reaches one."""
 

@@ -45,6 +45,23 @@ class ServerError(NetworkError):
         )
 
 
+class ServerTimeoutError(NetworkError):
+    """The archive took the request but sent no answer within the read timeout, every attempt.
+
+    Not a lost network (the connection was made): a CDX caller asks for a smaller page instead.
+    """
+
+    def __init__(self, url: str, read_timeout: float, attempts: int) -> None:
+        self.read_timeout = read_timeout
+        host = urlsplit(url).hostname or url
+        times = "once" if attempts == 1 else f"{attempts} times"
+        super().__init__(
+            f"{host} sent no answer within {read_timeout:g} s, {times}; the archive is overloaded "
+            "or the request too big, try again later (the job resumes where it stopped)",
+            url,
+        )
+
+
 def retry_after_seconds(value: str | None, now_epoch: float | None = None) -> float | None:
     """Parse Retry-After: delta seconds or an HTTP date."""
     if not value:
@@ -126,16 +143,21 @@ class Session:
         stream: bool = False,
         read_timeout: float = READ_TIMEOUT,
         cancel: threading.Event | None = None,
+        slow_retries: int | None = None,
     ) -> requests.Response:
         """Send one request (following no redirects), retrying transient failures.
 
         Returns every response that is not a transient failure: a memento of any status, a 3xx,
-        a 4xx. Raises NetworkError (retries exhausted), ServerError, RateLimitedError (third 429),
-        ConnectionBlockedError or CancelledError.
+        a 4xx. Raises NetworkError (retries exhausted), ServerError, ServerTimeoutError,
+        RateLimitedError (third 429), ConnectionBlockedError or CancelledError.
+
+        ``slow_retries`` caps the retries of a 504 or a read timeout for a caller that has a cheaper
+        request to try instead (a smaller CDX page, PROTOCOLS.md §8.2); other failures keep ``retries``.
         """
         host = (urlsplit(url).hostname or "").lower()
         clock = self.pacer.clock
         attempt = 0
+        slow = 0
         while True:
             if cancel is not None and cancel.is_set():
                 raise CancelledError()
@@ -170,6 +192,10 @@ class Session:
                     raise CancelledError() from None
                 self.pacer.on_connection_failure(host, group)
                 attempt += 1
+                timed_out = isinstance(exc, requests.exceptions.ReadTimeout)
+                slow += timed_out
+                if timed_out and (attempt > self.retries or _over(slow, slow_retries)):
+                    raise ServerTimeoutError(url, read_timeout, attempt) from None
                 if attempt > self.retries:
                     raise NetworkError(
                         f"cannot reach {host} ({_short(exc)}) after {attempt} attempts; check the network "
@@ -191,8 +217,9 @@ class Session:
                 continue
             if resp.status_code in RETRY_STATUSES:
                 attempt += 1
+                slow += resp.status_code == 504
                 resp.close()
-                if attempt > self.retries:
+                if attempt > self.retries or resp.status_code == 504 and _over(slow, slow_retries):
                     raise ServerError(url, resp.status_code, attempt)
                 ra = retry_after_seconds(resp.headers.get("Retry-After")) or 0.0
                 delay = max(self.pacer.backoff(attempt), min(ra, 300.0))
@@ -226,6 +253,10 @@ class Session:
             log.warning(
                 "the local clock differs from %s's by %.0f s; all times are stored in UTC", host, drift
             )
+
+
+def _over(count: int, limit: int | None) -> bool:
+    return limit is not None and count > limit
 
 
 def _short(exc: BaseException) -> str:

@@ -68,12 +68,13 @@ class RawServer:
     """A bare TCP server: each connection is handled by the next behaviour in ``behaviours``.
 
     For what an HTTP server framework will not do on purpose: reset connections, bodies shorter
-    than their Content-Length.
+    than their Content-Length, stalls, broken chunking. ``requests`` holds each request line.
     """
 
     behaviours: list[Callable[[socket.socket], None]]
     default: Callable[[socket.socket], None] | None = None
     connections: int = 0
+    requests: list[str] = field(default_factory=list)
     _sock: socket.socket = field(init=False)
     _thread: threading.Thread = field(init=False)
 
@@ -99,7 +100,8 @@ class RawServer:
             except OSError:
                 return
             with conn:
-                _read_request(conn)
+                request = _read_request(conn)
+                self.requests.append(request.split(b"\r\n", 1)[0].decode("latin-1"))
                 i = self.connections
                 self.connections += 1
                 handler = self.behaviours[i] if i < len(self.behaviours) else self.default
@@ -154,6 +156,54 @@ def respond(
     return handler
 
 
+def stall(conn: socket.socket) -> None:
+    """Answer nothing more; return when the client gives up and closes the connection."""
+    conn.settimeout(30)
+    while conn.recv(1024):
+        pass
+
+
+def respond_then_stall(
+    status: str, headers: dict[str, str], body: bytes, send: int
+) -> Callable[[socket.socket], None]:
+    """Send the head and ``send`` bytes of the body, then go silent (a stalled transfer)."""
+
+    def handler(conn: socket.socket) -> None:
+        respond(status, headers, body, send=send)(conn)
+        stall(conn)
+
+    return handler
+
+
+def respond_chunked(status: str, headers: dict[str, str], raw: bytes) -> Callable[[socket.socket], None]:
+    """Transfer-Encoding: chunked with ``raw`` sent as the chunked body, whatever it holds."""
+
+    def handler(conn: socket.socket) -> None:
+        head = [f"HTTP/1.1 {status}", "Transfer-Encoding: chunked", "Connection: close"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + raw)
+
+    return handler
+
+
+def chunks(*parts: bytes, end: bool = True) -> bytes:
+    """A well-formed chunked body of ``parts`` (without the final empty chunk if not ``end``)."""
+    body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts)
+    return body + (b"0\r\n\r\n" if end else b"")
+
+
+def brotli_stored(data: bytes) -> bytes:
+    """A valid brotli stream holding ``data`` in one uncompressed meta-block (RFC 7932 §9.2).
+
+    Any brotli decoder gives ``data`` back; no brotli package is needed to make it.
+    """
+    assert 0 < len(data) <= 1 << 16
+    # bits, least significant first: WBITS=16 (0), ISLAST=0, MNIBBLES=4 (00), MLEN-1 (16 bits),
+    # ISUNCOMPRESSED=1, padding to the byte; then the bytes; then an empty last meta-block (11)
+    header = ((len(data) - 1) << 4) | (1 << 20)
+    return header.to_bytes(3, "little") + data + b"\x03"
+
+
 def iter_windows(times: list[float], width: float) -> Iterator[int]:
     """For each request time t, how many requests fall in [t, t + width)."""
     for t in times:
@@ -169,6 +219,10 @@ class FakeIA:
     pages: dict[tuple[str, str], tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
     memento_requests: list[str] = field(default_factory=list)
     cdx_requests: int = 0
+    page_size: int = 0  # > 0: the CDX answers in pages of this many rows, chained by resume keys
+    cdx_queries: list[dict[str, str]] = field(default_factory=list)
+    #: when set, called with each CDX request first; a Response it returns is the answer
+    cdx_fault: Callable[[Any], Any] | None = None
 
     def __post_init__(self) -> None:
         self.httpserver.expect_request(CDX_PATH).respond_with_handler(self._cdx)
@@ -198,6 +252,11 @@ class FakeIA:
             body,
         )
 
+    def add_notice(self, ts: str, url: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+        """A listed capture the archive answers with a page of its own: 200, no Memento-Datetime."""
+        self.rows.append(row(ts, url))
+        self.pages[(ts, url)] = (200, {"Content-Type": "text/html", **(headers or {})}, body)
+
     def add_revisit(self, ts: str, url: str, digest: str, body: bytes) -> None:
         self.rows.append(row(ts, url, status="-", mime="warc/revisit", digest=digest, length="-"))
         self.pages[(ts, url)] = (200, {**memento_headers(ts, url), "Content-Type": "text/html"}, body)
@@ -206,7 +265,17 @@ class FakeIA:
         from werkzeug import Response
 
         self.cdx_requests += 1
-        return Response(cdx_json(self.rows), content_type="application/json")
+        self.cdx_queries.append(dict(request.args))
+        if self.cdx_fault is not None:
+            answer = self.cdx_fault(request)
+            if answer is not None:
+                return answer
+        if not self.page_size:
+            return Response(cdx_json(self.rows), content_type="application/json")
+        start = int(request.args.get("resumeKey", "page-0").removeprefix("page-"))
+        end = start + self.page_size
+        more = f"page-{end}" if end < len(self.rows) else None
+        return Response(cdx_json(self.rows[start:end], more), content_type="application/json")
 
     def _replay(self, request: Any) -> Any:
         from werkzeug import Response

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
+import threading
+import time
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from client_support import CDX_PATH, cdx_json, ia_endpoint, manual_session, row
+from client_support import CDX_PATH, RawServer, cdx_json, ia_endpoint, manual_session, respond, row, stall
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind, archive_endpoint
 from archiver.client.linkformat import parse_http_date, parse_link_format
-from archiver.client.listing import list_captures, repair_timestamp
-from archiver.client.memento import parse_pywb_ndjson, parse_timemap
-from archiver.errors import ArchiveResponseError, BlockedError, InvalidDateError, InvalidURLError
+from archiver.client.listing import MAX_ROWS, ResumePoint, list_captures, repair_timestamp
+from archiver.client.memento import MAX_TIMEMAP_PAGES, parse_pywb_ndjson, parse_timemap
+from archiver.client.pacer import ManualClock, Pacer
+from archiver.client.session import ServerError, ServerTimeoutError, Session
+from archiver.errors import (
+    ArchiveResponseError,
+    BlockedError,
+    CancelledError,
+    InvalidDateError,
+    InvalidURLError,
+)
+from archiver.timestamps import from_datetime
 
 URL = "https://example.com/privacy"
 
@@ -194,6 +208,147 @@ def test_a_504_on_a_big_query_halves_the_page_size_and_keeps_going(httpserver: H
     assert queries(httpserver)[-1]["limit"] == ["500"]
 
 
+def test_a_504_mid_listing_keeps_the_rows_and_asks_again_from_the_same_key_at_half_size(
+    httpserver: HTTPServer,
+) -> None:
+    def handler(request: Request) -> Response:
+        key, limit = request.args.get("resumeKey"), request.args["limit"]
+        if key is None:
+            return Response(cdx_json([row("20200101000000", URL), row("20200201000000", URL)], "k1"))
+        if limit == "1000":
+            return Response("Gateway Time-out", status=504)
+        return Response(cdx_json([row("20200301000000", URL)]), content_type="application/json")
+
+    httpserver.expect_request(CDX_PATH).respond_with_handler(handler)
+    session, _ = manual_session()
+    points: list[ResumePoint | None] = []
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL, on_page=points.append))
+    assert [r.timestamp for r in rows] == ["20200101000000", "20200201000000", "20200301000000"]
+    sent = [(q.get("resumeKey"), q["limit"]) for q in queries(httpserver)]
+    # the 504 is asked once more (PROTOCOLS.md §8.2: on the 2nd attempt), then half the page, same key
+    assert sent == [(None, ["1000"]), (["k1"], ["1000"]), (["k1"], ["1000"]), (["k1"], ["500"])]
+    # where a run stopping at each moment would go on: k1, and after the halving k1 at 500
+    assert points == [ResumePoint("ia-cdx", "k1", 1000), ResumePoint("ia-cdx", "k1", 500), None]
+
+
+def test_a_504_that_outlasts_the_smallest_page_is_raised_after_the_rows_already_given(
+    httpserver: HTTPServer,
+) -> None:
+    def handler(request: Request) -> Response:
+        if request.args.get("resumeKey") is None:
+            return Response(cdx_json([row("20200101000000", URL)], "k1"), content_type="application/json")
+        return Response("Gateway Time-out", status=504)
+
+    httpserver.expect_request(CDX_PATH).respond_with_handler(handler)
+    session, _ = manual_session()
+    got: list[str] = []
+    points: list[ResumePoint | None] = []
+    with pytest.raises(ServerError, match="answered HTTP 504 5 times"):
+        for r in list_captures(session, ia_endpoint(httpserver), URL, page_size=400, on_page=points.append):
+            got.append(r.timestamp)
+    assert got == ["20200101000000"] and points[0] == ResumePoint("ia-cdx", "k1", 400)
+    assert points[-1] == ResumePoint("ia-cdx", "k1", 100)  # the rows given and where to go on
+    limits = [q["limit"][0] for q in queries(httpserver)[1:]]
+    assert limits == ["400", "400", "200", "200", "100", "100", "100", "100", "100"]  # never below 100
+
+
+def test_a_read_timeout_on_a_big_page_halves_it_from_the_same_resume_key() -> None:
+    first = cdx_json([row("20200101000000", URL)], "k1").encode()
+    last = cdx_json([row("20200201000000", URL)]).encode()
+    json_head = {"Content-Type": "application/json"}
+    server = RawServer(
+        [respond("200 OK", json_head, first), stall, stall, respond("200 OK", json_head, last)]
+    )
+    try:
+        session, _ = manual_session()
+        endpoint = ArchiveEndpoint(server.url("/web/"), ArchiveKind.IA)
+        rows = list(list_captures(session, endpoint, URL, page_size=1000, read_timeout=0.2))
+        assert [r.timestamp for r in rows] == ["20200101000000", "20200201000000"]
+        sent = [parse_qs(urlsplit(line.split()[1]).query) for line in server.requests]
+        assert [(q.get("resumeKey"), q["limit"]) for q in sent] == [
+            (None, ["1000"]),
+            (["k1"], ["1000"]),
+            (["k1"], ["1000"]),
+            (["k1"], ["500"]),
+        ]
+    finally:
+        server.close()
+
+
+def test_a_cdx_page_that_never_answers_is_reported_as_a_timeout_not_a_lost_network() -> None:
+    server = RawServer([], default=stall)
+    try:
+        session = Session(Pacer(clock=ManualClock()), retries=0)
+        endpoint = ArchiveEndpoint(server.url("/web/"), ArchiveKind.IA)
+        with pytest.raises(ServerTimeoutError, match="sent no answer within 0.1 s, once; .* try again"):
+            list(list_captures(session, endpoint, URL, page_size=200, read_timeout=0.1))
+        assert [parse_qs(urlsplit(line.split()[1]).query)["limit"] for line in server.requests] == [
+            ["200"],
+            ["100"],
+        ]
+    finally:
+        server.close()
+
+
+def test_a_listing_resumes_at_a_saved_key_and_page_size(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(CDX_PATH).respond_with_data(
+        cdx_json([row("20200301000000", URL)]), content_type="application/json"
+    )
+    session, _ = manual_session()
+    resume = ResumePoint("ia-cdx", "k1", 250)
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL, resume=resume))
+    assert [r.timestamp for r in rows] == ["20200301000000"]
+    q = queries(httpserver)[0]
+    assert q["resumeKey"] == ["k1"] and q["limit"] == ["250"]
+
+
+def test_a_listing_resumed_in_the_robots_fallback_goes_on_in_the_timemap(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/web/timemap/json").respond_with_data(
+        cdx_json([row("20200301000000", URL)]), content_type="application/json"
+    )
+    session, _ = manual_session()
+    resume = ResumePoint("ia-timemap", "k7", 1000)
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL, resume=resume))
+    assert [(r.timestamp, r.endpoint) for r in rows] == [("20200301000000", "ia-timemap")]
+    assert [urlsplit(req.url).path for req, _ in httpserver.log] == ["/web/timemap/json"]  # no CDX
+    assert queries(httpserver)[0]["resumeKey"] == ["k7"]
+
+
+CDX_IN_FLIGHT = threading.Event()
+
+
+def _stall_and_signal(conn: socket.socket) -> None:
+    CDX_IN_FLIGHT.set()
+    stall(conn)
+
+
+def test_cancel_stops_a_slow_cdx_query_within_a_second() -> None:
+    CDX_IN_FLIGHT.clear()
+    server = RawServer([_stall_and_signal])
+    cancel = threading.Event()
+    outcome: list[BaseException] = []
+
+    def listing() -> None:
+        session, _ = manual_session()
+        endpoint = ArchiveEndpoint(server.url("/web/"), ArchiveKind.IA)
+        try:
+            list(list_captures(session, endpoint, URL, cancel=cancel))
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            outcome.append(exc)
+
+    thread = threading.Thread(target=listing)
+    thread.start()
+    try:
+        assert CDX_IN_FLIGHT.wait(5)  # the CDX server has the query and is slow (120 s read timeout)
+        started = time.monotonic()
+        cancel.set()
+        thread.join(3)
+        assert not thread.is_alive() and time.monotonic() - started < 1.0
+        assert len(outcome) == 1 and isinstance(outcome[0], CancelledError)
+    finally:
+        server.close()
+
+
 def test_a_repeating_resume_key_stops_paging(
     httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -208,6 +363,53 @@ def test_a_repeating_resume_key_stops_paging(
     rows = list(list_captures(session, ia_endpoint(httpserver), URL))
     assert len(rows) == 2 and len(httpserver.log) == 2
     assert "resume key repeated" in caplog.text
+
+
+def test_a_resume_key_looping_back_to_an_earlier_page_stops_paging(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    pages = {
+        None: cdx_json([row("20200101000000", URL)], "k1"),
+        "k1": cdx_json([row("20200102000000", URL)], "k2"),
+        "k2": cdx_json([row("20200103000000", URL)], "k1"),  # back to page 2: an endless cycle
+    }
+    httpserver.expect_request(CDX_PATH).respond_with_handler(
+        lambda r: Response(pages[r.args.get("resumeKey")], content_type="application/json")
+    )
+    session, _ = manual_session()
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL))
+    assert [r.timestamp for r in rows] == ["20200101000000", "20200102000000", "20200103000000"]
+    assert len(httpserver.log) == 3
+    assert "resume key repeated ('k1' after page 3); stopped paging to avoid a loop" in caplog.text
+
+
+def test_a_page_with_no_rows_but_a_new_resume_key_stops_paging(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    pages = {
+        None: cdx_json([row("20200101000000", URL)], "k1"),
+        "k1": cdx_json([], "k2"),  # no progress: nothing listed, yet "more to come"
+        "k2": cdx_json([row("20200102000000", URL)], "k3"),
+    }
+    httpserver.expect_request(CDX_PATH).respond_with_handler(
+        lambda r: Response(pages[r.args.get("resumeKey")], content_type="application/json")
+    )
+    session, _ = manual_session()
+    points: list[ResumePoint | None] = []
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL, on_page=points.append))
+    assert [r.timestamp for r in rows] == ["20200101000000"]
+    assert [q.get("resumeKey") for q in queries(httpserver)] == [None, ["k1"]]
+    assert "CDX page 2 brought no rows, only a new resume key; stopped paging" in caplog.text
+    assert "the listing may be incomplete" in caplog.text
+    assert points == [ResumePoint("ia-cdx", "k1", 1000), None]  # nothing left to resume from
+
+
+def test_a_page_ending_without_a_resume_key_is_the_last(httpserver: HTTPServer) -> None:
+    body = json.dumps([*json.loads(cdx_json([row("20200101000000", URL)])), []])  # "[]" but no key row
+    httpserver.expect_request(CDX_PATH).respond_with_data(body, content_type="application/json")
+    session, _ = manual_session()
+    assert len(list(list_captures(session, ia_endpoint(httpserver), URL))) == 1
+    assert len(httpserver.log) == 1
 
 
 def test_variants_are_grouped_under_one_policy_and_kept_on_each_row(httpserver: HTTPServer) -> None:
@@ -398,6 +600,32 @@ def test_timemap_pages_are_followed_and_dates_read(httpserver: HTTPServer) -> No
     assert all(r.digest is None and r.status is None for r in rows)
 
 
+def test_timemap_pages_are_followed_at_most_20_times(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    prefix = httpserver.url_for("/arch/")
+
+    def handler(request: Request) -> Response:
+        m = re.match(r"^/arch/timemap/link/(?:(\d+)/)?", request.path)
+        assert m is not None
+        n = int(m.group(1) or 0)
+        when = datetime(2020, 1, 1) + timedelta(days=n)
+        return Response(
+            f'<{prefix}{from_datetime(when)}/{URL}>; rel="memento"; '
+            f'datetime="{when:%a, %d %b %Y %H:%M:%S} GMT",\n'
+            f'<{prefix}timemap/link/{n + 1}/{URL}>; rel="timemap"',  # every page links one more
+            content_type="application/link-format",
+        )
+
+    httpserver.expect_request(re.compile(r"^/arch/timemap/link/.*")).respond_with_handler(handler)
+    session, _ = manual_session()
+    rows = list(list_captures(session, ArchiveEndpoint(prefix, ArchiveKind.TIMEMAP), URL))
+    assert MAX_TIMEMAP_PAGES == 20
+    assert len(httpserver.log) == 20 and len(rows) == 20
+    assert rows[-1].timestamp == "20200120000000"
+    assert "stopped after 20 TimeMap pages (the cap), 1 more not followed" in caplog.text
+
+
 def test_auto_kind_falls_back_to_the_timemap_when_there_is_no_pywb_cdx(httpserver: HTTPServer) -> None:
     prefix = httpserver.url_for("/m/")
     httpserver.expect_request("/m/cdx").respond_with_data("nope", status=404, content_type="text/html")
@@ -465,6 +693,29 @@ def test_the_row_cap_stops_a_runaway_listing_with_a_warning(
     session, _ = manual_session()
     rows = list(list_captures(session, ia_endpoint(httpserver), URL, max_rows=3))
     assert len(rows) == 3 and "stopped listing after 3 captures" in caplog.text
+
+
+def test_the_default_cap_is_100k_rows_and_stops_the_paging(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    per_page, pages = 30_000, 5  # 150k distinct captures; the cap falls inside page 4
+    start = datetime(2000, 1, 1)
+    stamps = [from_datetime(start + timedelta(minutes=i)) for i in range(per_page * pages)]
+    bodies = {
+        None if p == 0 else f"k{p}": cdx_json(
+            [row(ts, URL) for ts in stamps[p * per_page : (p + 1) * per_page]],
+            f"k{p + 1}" if p + 1 < pages else None,
+        )
+        for p in range(pages)
+    }
+    httpserver.expect_request(CDX_PATH).respond_with_handler(
+        lambda r: Response(bodies[r.args.get("resumeKey")], content_type="application/json")
+    )
+    session, _ = manual_session()
+    count = sum(1 for _ in list_captures(session, ia_endpoint(httpserver), URL, page_size=per_page))
+    assert MAX_ROWS == 100_000 and count == 100_000
+    assert "stopped listing after 100000 captures (the per-job cap); narrow --from/--to" in caplog.text
+    assert len(httpserver.log) == 4  # page 5 is never asked for
 
 
 def test_an_html_page_instead_of_a_timemap_means_the_archive_is_unavailable(httpserver: HTTPServer) -> None:
