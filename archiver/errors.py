@@ -138,6 +138,31 @@ class TruncatedBodyError(NetworkError):
         super().__init__(f"{url}: body truncated ({got} of {expected} bytes); not stored", url)
 
 
+class BrokenBodyError(TruncatedBodyError):
+    """The body broke off in a way a length check cannot name: it stalled, or its chunking broke."""
+
+    def __init__(self, url: str, expected: int, got: int, reason: str) -> None:
+        self.expected = expected
+        self.got = got
+        self.reason = reason
+        of = f" of {expected}" if expected >= 0 else ""
+        NetworkError.__init__(
+            self, f"{url}: body incomplete ({reason} after {got}{of} bytes); not stored", url
+        )
+
+
+class UnsupportedEncodingError(ArchiveResponseError):
+    """The archive sent a compressed body we cannot decode (brotli), although we asked for identity."""
+
+    def __init__(self, url: str, encoding: str, name: str, sender: str = "the archive") -> None:
+        self.encoding = encoding
+        super().__init__(
+            f"{url}: {sender} sent a {name}-compressed body (Content-Encoding: {encoding}) although "
+            f"policydiff asked for an uncompressed one, and policydiff cannot decode {name}; not stored",
+            url,
+        )
+
+
 class TooLargeError(NetworkError):
     def __init__(self, url: str, limit: int) -> None:
         self.limit = limit

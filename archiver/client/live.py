@@ -20,7 +20,7 @@ from ..models import Capture, Flag, Source
 from ..timestamps import from_datetime, now_iso
 from ..urls import normalize_url
 from .pacer import LIVE, SPN
-from .replay import MAX_BYTES, MAX_HOPS, read_body
+from .replay import MAX_BYTES, MAX_HOPS, read_body, refuse_undecodable
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ def fetch_live(
                 raise PlaybackError(start, f"the site redirects to a non-web URL {target}")
             current = target
             continue
+        refuse_undecodable(current, resp.headers.get("Content-Encoding", ""), body, "the site")
         return LivePage(
             url=start,
             final_url=current,

@@ -3,7 +3,9 @@
 Memento-Datetime is the only sign that a response is archived content (PROTOCOLS.md §2.2): a 200
 without it is an archive error page and never policy text. Nearest-capture redirects are followed
 only within a window; archived redirects are kept as evidence and followed; bodies are streamed
-with a cap and a truncated body is retried, then reported, never returned as good.
+with a cap and a truncated, stalled or badly chunked body is retried, then reported, never returned
+as good. A body compressed in a way extraction cannot undo (brotli) is refused rather than stored
+as garbled text (§8.3 case 20).
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ from urllib.parse import urljoin
 
 import requests
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from ..errors import (
     ArchiveResponseError,
     BlockedError,
+    BrokenBodyError,
     CancelledError,
     NoMementoError,
     PlaybackError,
     TooLargeError,
     TruncatedBodyError,
+    UnsupportedEncodingError,
 )
 from ..models import Flag
 from ..timestamps import display, from_datetime, to_datetime
@@ -35,7 +40,7 @@ from .endpoints import ArchiveEndpoint
 from .linkformat import parse_http_date, parse_link_format
 from .listing import clean_original
 from .pacer import MEMENTO
-from .session import Session
+from .session import READ_TIMEOUT, Session
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,10 @@ MAX_HOPS = 10
 WINDOW = timedelta(hours=24)
 TRUNCATION_RETRIES = 2
 CHUNK = 64 * 1024
+#: Content-Encodings extraction cannot undo (it gunzips only): such a body is refused, not stored
+UNDECODABLE = {"br": "brotli", "zstd": "zstd", "deflate": "deflate", "compress": "compress"}
+_SIGNATURES = (b"\x1f\x8b", b"%PDF", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_CONTROL = bytes(sorted(set(range(32)) - set(b"\t\n\r\x0c\x1b")))  # ESC: ISO-2022 text has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +105,14 @@ def fetch_memento(
     window: timedelta = WINDOW,
     max_bytes: int = MAX_BYTES,
     cancel: threading.Event | None = None,
+    read_timeout: float = READ_TIMEOUT,
 ) -> FetchResult:
     """Fetch the capture of ``url`` at ``timestamp`` (14 digits) from ``endpoint``.
 
     Raises NoMementoError, BlockedError, PlaybackError (loop, too many hops, nearest capture outside
-    the window), ArchiveResponseError (error page without Memento-Datetime), TruncatedBodyError,
-    TooLargeError, NetworkError, CancelledError.
+    the window), ArchiveResponseError (error page without Memento-Datetime), UnsupportedEncodingError,
+    TruncatedBodyError (BrokenBodyError: stalled or badly chunked), TooLargeError, NetworkError,
+    CancelledError.
     """
     anchor = timestamp
     current = endpoint.replay_url(timestamp, url)
@@ -111,7 +122,9 @@ def fetch_memento(
         if current in chain:
             raise PlaybackError(url, f"redirect loop at {current}")
         chain.append(current)
-        resp, body = read_body(session, current, group=MEMENTO, max_bytes=max_bytes, cancel=cancel)
+        resp, body = read_body(
+            session, current, group=MEMENTO, max_bytes=max_bytes, cancel=cancel, read_timeout=read_timeout
+        )
         location = resp.headers.get("Location")
         if "Memento-Datetime" not in resp.headers:
             if 300 <= resp.status_code < 400 and location:
@@ -174,23 +187,40 @@ def _hours(window: timedelta) -> str:
 
 
 def _not_a_memento(resp: requests.Response, body: bytes, url: str, timestamp: str) -> Exception:
-    runtime = resp.headers.get("X-Archive-Wayback-Runtime-Error", "")
-    text = body[:20000].decode("utf-8", "replace")
+    """Classify an answer without Memento-Datetime from Wayback's runtime-error header and its text.
+
+    Never content (§8.3 case 17): the error says what the archive sent, and the job reports that.
+    """
+    runtime = resp.headers.get("X-Archive-Wayback-Runtime-Error", "").strip()
+    text = body[:20000].decode("utf-8", "replace").lower()
     if "AdministrativeAccessControlException" in runtime or "has been excluded" in text:
         return BlockedError(
             url,
             "the site is excluded from the Wayback Machine (takedown or owner's request); "
             "try another archive with --archive-url",
         )
-    if "RobotAccessControlException" in runtime:
+    if "RobotAccessControlException" in runtime or "due to robots.txt" in text:
         return BlockedError(url, "blocked by the site's robots.txt at this archive; try another archive")
-    if resp.status_code == 404:
+    if resp.status_code == 404 or "ResourceNotInArchiveException" in runtime:
         return NoMementoError(url, timestamp)
+    if runtime:
+        what = f"the archive reported {_runtime_error(runtime)}"
+    elif "maintenance" in text:
+        what = "a maintenance notice; try again later"
+    else:
+        what = "an archive error or notice page"
     return ArchiveResponseError(
-        f"{resp.url}: the archive answered HTTP {resp.status_code} without Memento-Datetime (an archive "
-        "error or notice page, not a capture); nothing stored",
+        f"{resp.url}: the archive answered HTTP {resp.status_code} without Memento-Datetime ({what}), "
+        "so it is not a capture; nothing stored",
         resp.url,
     )
+
+
+def _runtime_error(value: str) -> str:
+    """'org.archive.wayback.exception.XException: text' as 'XException: text' (at most 200 chars)."""
+    head, _, detail = value.partition(":")
+    name = head.strip().rsplit(".", 1)[-1]
+    return (f"{name}: {detail.strip()}" if detail.strip() else name)[:200]
 
 
 def _memento(resp: requests.Response, body: bytes, requested: str, url: str) -> Memento:
@@ -205,6 +235,7 @@ def _memento(resp: requests.Response, body: bytes, requested: str, url: str) -> 
             original = clean_original(link.uri) or url
             break
     encoding = resp.headers.get("Content-Encoding", "").strip().lower()
+    refuse_undecodable(requested, encoding, body)
     decoded = None
     if body[:2] == b"\x1f\x8b":
         try:
@@ -228,6 +259,23 @@ def _memento(resp: requests.Response, body: bytes, requested: str, url: str) -> 
     )
 
 
+def refuse_undecodable(url: str, encoding: str, body: bytes, sender: str = "the archive") -> None:
+    """Raise UnsupportedEncodingError for a body compressed in a way extraction cannot undo.
+
+    The header alone is not trusted (archives replay stale Content-Encoding headers): a body that
+    plainly is not compressed (no control bytes, or a known signature such as gzip's) passes.
+    """
+    for token in encoding.lower().split(","):
+        name = UNDECODABLE.get(token.strip())
+        if name and not _plainly_uncompressed(body):
+            raise UnsupportedEncodingError(url, encoding, name, sender)
+
+
+def _plainly_uncompressed(body: bytes) -> bool:
+    head = body[:512]
+    return head.startswith(_SIGNATURES) or head.translate(None, _CONTROL) == head
+
+
 def read_body(
     session: Session,
     url: str,
@@ -236,42 +284,68 @@ def read_body(
     max_bytes: int = MAX_BYTES,
     cancel: threading.Event | None = None,
     retries: int = TRUNCATION_RETRIES,
+    read_timeout: float = READ_TIMEOUT,
 ) -> tuple[requests.Response, bytes]:
     """GET ``url`` with Accept-Encoding: identity and return the raw body, exactly as sent.
 
-    Streams with a size cap; a body cut short (reset, Content-Length mismatch, broken chunking) is
-    fetched again up to ``retries`` times, then TruncatedBodyError.
+    Streams with a size cap; a body cut short (reset, Content-Length mismatch, broken chunking, a
+    stall longer than ``read_timeout``) is fetched again up to ``retries`` times, then
+    TruncatedBodyError (BrokenBodyError when it stalled or its chunking broke).
     """
+    reason = ""
     for attempt in range(retries + 1):
         resp = session.request(
-            url, group=group, stream=True, headers={"Accept-Encoding": "identity"}, cancel=cancel
+            url,
+            group=group,
+            stream=True,
+            headers={"Accept-Encoding": "identity"},
+            cancel=cancel,
+            read_timeout=read_timeout,
         )
         expected = resp.headers.get("Content-Length")
+        chunked = "chunked" in resp.headers.get("Transfer-Encoding", "").lower()
         try:
             with session.watch(cancel):
                 body = _stream(resp, url, max_bytes, cancel)
         except _Truncated as exc:
             got = exc.got
+            if exc.stalled:
+                reason = f"stalled, no data for {read_timeout:g} s"
+            else:
+                reason = "broken chunked transfer encoding" if chunked else ""
         else:
             got = len(body)
             if expected is None or not expected.isdigit() or int(expected) == got:
                 return resp, body
+            reason = ""
         finally:
             resp.close()
-        log.warning("%s: body truncated (%d of %s bytes), attempt %d", url, got, expected or "?", attempt + 1)
-    raise TruncatedBodyError(url, int(expected) if expected and expected.isdigit() else -1, got)
+        log.warning(
+            "%s: body truncated (%d of %s bytes%s), attempt %d",
+            url,
+            got,
+            expected or "?",
+            f"; {reason}" if reason else "",
+            attempt + 1,
+        )
+    length = int(expected) if expected and expected.isdigit() else -1
+    if reason:
+        raise BrokenBodyError(url, length, got, reason)
+    raise TruncatedBodyError(url, length, got)
 
 
 class _Truncated(Exception):
-    def __init__(self, got: int) -> None:
+    def __init__(self, got: int, stalled: bool) -> None:
         self.got = got
+        self.stalled = stalled
 
 
 def _stream(resp: requests.Response, url: str, max_bytes: int, cancel: threading.Event | None) -> bytes:
     parts: list[bytes] = []
     size = 0
     try:
-        for chunk in resp.raw.stream(CHUNK, decode_content=False):
+        # read1: whatever has arrived, so a stall or a break is reported with the bytes really received
+        while chunk := resp.raw.read1(CHUNK, decode_content=False):
             if cancel is not None and cancel.is_set():
                 raise CancelledError()
             size += len(chunk)
@@ -282,5 +356,5 @@ def _stream(resp: requests.Response, url: str, max_bytes: int, cancel: threading
         if cancel is not None and cancel.is_set():
             raise CancelledError() from None
         log.info("%s: read failed: %s", url, exc)
-        raise _Truncated(size) from None
+        raise _Truncated(size, isinstance(exc, Urllib3Timeout | TimeoutError)) from None
     return b"".join(parts)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from client_support import manual_session
+from client_support import brotli_stored, manual_session
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -16,7 +16,12 @@ from archiver.cli import main
 from archiver.client import pacer as pacer_module
 from archiver.client.live import IAKeys, fetch_live, keys_from_env, save_page_now
 from archiver.client.pacer import ManualClock, Pacer
-from archiver.errors import ArchiveResponseError, MissingCredentialsError, PlaybackError
+from archiver.errors import (
+    ArchiveResponseError,
+    MissingCredentialsError,
+    PlaybackError,
+    UnsupportedEncodingError,
+)
 from archiver.models import Source
 from archiver.storage import Archive
 
@@ -40,6 +45,17 @@ def test_live_fetch_follows_redirects_and_keeps_headers(httpserver: HTTPServer) 
     assert len(page.timestamp) == 14 and page.retrieved_at.endswith("Z")
     capture = page.to_capture()
     assert capture.source is Source.LIVE and capture.http_status == 200
+
+
+def test_a_live_page_sent_brotli_compressed_despite_identity_fails_clearly(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/privacy").respond_with_data(
+        brotli_stored(BODY), content_type="text/html", headers={"Content-Encoding": "br"}
+    )
+    session, _ = manual_session()
+    with pytest.raises(
+        UnsupportedEncodingError, match="the site sent a brotli-compressed body .* not stored"
+    ):
+        fetch_live(session, httpserver.url_for("/privacy"))
 
 
 def test_live_redirect_loops_stop(httpserver: HTTPServer) -> None:

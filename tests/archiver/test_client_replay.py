@@ -10,7 +10,18 @@ import time
 from collections.abc import Callable
 
 import pytest
-from client_support import RawServer, ia_endpoint, manual_session, memento_headers, reset, respond
+from client_support import (
+    RawServer,
+    brotli_stored,
+    chunks,
+    ia_endpoint,
+    manual_session,
+    memento_headers,
+    reset,
+    respond,
+    respond_chunked,
+    respond_then_stall,
+)
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -19,12 +30,14 @@ from archiver.client.replay import fetch_memento
 from archiver.errors import (
     ArchiveResponseError,
     BlockedError,
+    BrokenBodyError,
     CancelledError,
     NetworkError,
     NoMementoError,
     PlaybackError,
     TooLargeError,
     TruncatedBodyError,
+    UnsupportedEncodingError,
 )
 
 URL = "https://example.com/privacy"
@@ -70,6 +83,52 @@ def test_the_200_excluded_page_is_a_blocked_site(httpserver: HTTPServer) -> None
     with pytest.raises(BlockedError, match="excluded from the Wayback Machine"):
         fetch_memento(session, ia_endpoint(httpserver), TS, URL)
     assert len(httpserver.log) == 1  # never retried
+
+
+WAYBACK = "org.archive.wayback.exception."
+
+
+@pytest.mark.parametrize(
+    "runtime,error,message",
+    [
+        (
+            WAYBACK + "AdministrativeAccessControlException: Blocked Site Error",
+            BlockedError,
+            "excluded from the Wayback Machine .* try another archive",
+        ),
+        (WAYBACK + "RobotAccessControlException: Blocked By Robots", BlockedError, "robots.txt"),
+        (WAYBACK + "ResourceNotInArchiveException: Not in archive", NoMementoError, "has no capture of"),
+        (
+            WAYBACK + "LiveDocumentNotAvailableException: Live document unavailable",
+            ArchiveResponseError,
+            "without Memento-Datetime \\(the archive reported LiveDocumentNotAvailableException: "
+            "Live document unavailable\\), so it is not a capture; nothing stored",
+        ),
+    ],
+    ids=["excluded", "robots", "not-archived", "other"],
+)
+def test_a_200_without_memento_datetime_is_classified_from_the_runtime_error_header(
+    httpserver: HTTPServer, runtime: str, error: type[Exception], message: str
+) -> None:
+    httpserver.expect_request(replay_path(TS)).respond_with_data(
+        "<html><title>Wayback Machine</title><p>Hrm.</p></html>",  # the same generic page each time
+        content_type="text/html",
+        headers={"X-Archive-Wayback-Runtime-Error": runtime},
+    )
+    session, _ = manual_session()
+    with pytest.raises(error, match=message) as caught:
+        fetch_memento(session, ia_endpoint(httpserver), TS, URL)
+    assert type(caught.value) is error  # the specific class, not just any archive error
+    assert len(httpserver.log) == 1  # never retried
+
+
+def test_a_maintenance_page_without_memento_datetime_is_named_from_its_text(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(replay_path(TS)).respond_with_data(
+        "<html><h1>The Wayback Machine is under scheduled Maintenance</h1></html>", content_type="text/html"
+    )
+    session, _ = manual_session()
+    with pytest.raises(ArchiveResponseError, match="\\(a maintenance notice; try again later\\)"):
+        fetch_memento(session, ia_endpoint(httpserver), TS, URL)
 
 
 def test_a_404_without_memento_datetime_is_no_memento(httpserver: HTTPServer) -> None:
@@ -219,6 +278,40 @@ def test_a_gzip_body_despite_identity_is_kept_raw_and_hashed_both_ways(httpserve
     assert m.content_encoding == "gzip"
 
 
+@pytest.mark.parametrize("encoding", ["br", "gzip, br"])
+def test_a_brotli_body_despite_identity_fails_clearly(httpserver: HTTPServer, encoding: str) -> None:
+    httpserver.expect_request(replay_path(TS)).respond_with_data(
+        brotli_stored(BODY), headers={**memento_headers(TS, URL), "Content-Encoding": encoding}
+    )
+    session, _ = manual_session()
+    with pytest.raises(
+        UnsupportedEncodingError,
+        match=f"the archive sent a brotli-compressed body \\(Content-Encoding: {encoding}\\) although "
+        "policydiff asked for an uncompressed one, and policydiff cannot decode brotli; not stored",
+    ):
+        fetch_memento(session, ia_endpoint(httpserver), TS, URL)
+    request, _ = httpserver.log[0]
+    assert request.headers["Accept-Encoding"] == "identity"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [BODY, gzip.compress(BODY), "<p>Datenschutzerklärung</p>".encode("cp1252")],
+    ids=["html", "gzip", "cp1252"],
+)
+def test_a_br_header_on_a_body_that_is_plainly_not_brotli_is_not_trusted(
+    httpserver: HTTPServer, body: bytes
+) -> None:
+    """Archives replay stale Content-Encoding headers: only a body that looks compressed is refused."""
+    httpserver.expect_request(replay_path(TS)).respond_with_data(
+        body, headers={**memento_headers(TS, URL), "Content-Encoding": "br"}
+    )
+    session, _ = manual_session()
+    m = fetch_memento(session, ia_endpoint(httpserver), TS, URL).final
+    assert m.body == body and m.content_encoding == "br"
+    assert (m.decoded_sha256 is not None) == body.startswith(b"\x1f\x8b")  # gzip is still sniffed
+
+
 def test_a_body_over_the_cap_is_refused(httpserver: HTTPServer) -> None:
     httpserver.expect_request(replay_path(TS)).respond_with_data(
         b"x" * 300_000, headers=memento_headers(TS, URL)
@@ -249,6 +342,60 @@ def test_a_body_truncated_once_is_fetched_again() -> None:
         [
             respond("200 OK", memento_headers(TS, URL), BODY, send=10),
             respond("200 OK", memento_headers(TS, URL), BODY),
+        ]
+    )
+    try:
+        session, _ = manual_session()
+        result = fetch_memento(session, _raw_endpoint(server), TS, URL)
+        assert result.final.body == BODY and server.connections == 2
+    finally:
+        server.close()
+
+
+def test_a_stalled_body_is_retried_twice_then_reported_never_returned() -> None:
+    stalled = respond_then_stall("200 OK", memento_headers(TS, URL), b"x" * 100_000, send=100)
+    server = RawServer([stalled, stalled, stalled])
+    try:
+        session, _ = manual_session()
+        started = time.monotonic()
+        with pytest.raises(
+            BrokenBodyError,
+            match=r"body incomplete \(stalled, no data for 0.2 s after 100 of 100000 bytes\); not stored",
+        ):
+            fetch_memento(session, _raw_endpoint(server), TS, URL, read_timeout=0.2)
+        assert server.connections == 3
+        assert time.monotonic() - started < 5  # three short stalls, not the 60 s default
+    finally:
+        server.close()
+
+
+BROKEN_CHUNKING = {
+    "bad-chunk-size": chunks(BODY[:16], end=False) + b"zz\r\n" + BODY[16:],
+    "closed-mid-chunk": chunks(BODY[:16], end=False) + b"%x\r\n" % len(BODY) + BODY[16:30],
+    "no-last-chunk": chunks(BODY, end=False),
+}
+
+
+@pytest.mark.parametrize("raw", BROKEN_CHUNKING.values(), ids=BROKEN_CHUNKING.keys())
+def test_broken_chunked_transfer_is_retried_twice_then_reported_never_returned(raw: bytes) -> None:
+    broken = respond_chunked("200 OK", memento_headers(TS, URL), raw)
+    server = RawServer([broken, broken, broken])
+    try:
+        session, _ = manual_session()
+        with pytest.raises(
+            BrokenBodyError, match=r"body incomplete \(broken chunked transfer encoding after \d+ bytes\)"
+        ):
+            fetch_memento(session, _raw_endpoint(server), TS, URL)
+        assert server.connections == 3
+    finally:
+        server.close()
+
+
+def test_a_body_whose_chunking_broke_once_is_fetched_again() -> None:
+    server = RawServer(
+        [
+            respond_chunked("200 OK", memento_headers(TS, URL), BROKEN_CHUNKING["bad-chunk-size"]),
+            respond_chunked("200 OK", memento_headers(TS, URL), chunks(BODY[:16], BODY[16:])),
         ]
     )
     try:
