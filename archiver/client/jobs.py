@@ -2,7 +2,9 @@
 
 Progress is recorded in the local archive after every capture (``job_put``), so a crash, a cancel
 or a lost network only costs the capture in flight: the next run skips what is done. Revisits whose
-digest was already downloaded reuse those bytes (PROTOCOLS.md §8.3 case 11).
+digest was already downloaded reuse those bytes (PROTOCOLS.md §8.3 case 11). A listing that fails
+part-way leaves its rows and next resume key in the job state, and the next run goes on from there
+(case 8). Each failed capture is recorded with its reason, in the summary and the job state.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Generator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -19,11 +21,12 @@ from ..models import Capture, Policy, Progress
 from ..storage import Archive
 from ..timestamps import now_iso
 from .endpoints import ArchiveEndpoint
-from .listing import ListedCapture, list_captures, make_query
+from .listing import MAX_ROWS, ListedCapture, ListingQuery, ResumePoint, list_captures, make_query
 from .live import LivePage, fetch_live
 from .pacer import LISTING, MEMENTO
 from .replay import MAX_BYTES, WINDOW, FetchResult, Memento, fetch_memento
-from .session import ServerError, ServerTimeoutError, Session
+from .rows import LISTING_READ_TIMEOUT
+from .session import READ_TIMEOUT, ServerError, ServerTimeoutError, Session
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +103,10 @@ class FetchJob:
     """Download every capture of one policy from one archive. ``run()`` yields Progress.
 
     After ``run()`` finishes, ``summary`` holds the counts. RateLimitedError, NetworkError (network
-    lost) and CancelledError stop the job; its state is already saved, so running it again resumes.
+    lost, or ServerTimeoutError: the archive stopped answering), a listing that fails and
+    CancelledError stop the job; its state is already saved, so running it again resumes. Any other
+    error on one capture (a notice page, a broken body…) is a failure with its reason, and the job
+    goes on.
     """
 
     arc: Archive
@@ -112,6 +118,8 @@ class FetchJob:
     cancel: threading.Event = field(default_factory=threading.Event)
     window: timedelta = WINDOW
     max_bytes: int = MAX_BYTES
+    read_timeout: float = READ_TIMEOUT  # a memento body silent this long is a stalled transfer
+    listing_read_timeout: float = LISTING_READ_TIMEOUT
     summary: FetchSummary | None = None
 
     @property
@@ -127,11 +135,7 @@ class FetchJob:
         self._honour_saved_breakers()
         yield Progress(0, 0, f"listing captures of {query.url} at {self.endpoint.prefix}")
         try:
-            rows = list(
-                list_captures(
-                    self.session, self.endpoint, self.url, self.from_date, self.to_date, cancel=self.cancel
-                )
-            )
+            rows = yield from self._list(query, state)
         except (RateLimitedError, ConnectionBlockedError):
             self._save_breakers()
             raise
@@ -141,7 +145,14 @@ class FetchJob:
 
         def save(complete: bool = False) -> None:
             self.arc.job_put(
-                self.key, {"url": self.url, "done": sorted(done), "digests": digests, "complete": complete}
+                self.key,
+                {
+                    "url": self.url,
+                    "done": sorted(done),
+                    "digests": digests,
+                    "complete": complete,
+                    "failures": [asdict(f) for f in failures],  # the diagnostics of this run
+                },
             )
             self._save_breakers()
 
@@ -192,6 +203,65 @@ class FetchJob:
         save(complete=not failures)
         self.summary = FetchSummary(total, downloaded, reused, skipped, tuple(failures), policy.id)
 
+    def _list(
+        self, query: ListingQuery, state: dict[str, Any]
+    ) -> Generator[Progress, None, list[ListedCapture]]:
+        """The listed rows, going on from where an interrupted listing stopped if it left a resume key.
+
+        When the listing fails (504s or timeouts at the smallest page, a lost network, a cancel,
+        429s), the rows received so far and the next page's resume key are saved in the job state
+        before the error goes up, so the next run does not start again at the first page.
+        """
+        rows, resume = _saved_listing(state, query)
+        if resume is not None:
+            yield Progress(0, 0, f"resuming the listing after {len(rows)} captures")
+        point = resume
+        pages = reported = 0
+
+        def on_page(next_point: ResumePoint | None) -> None:
+            nonlocal point, pages
+            point, pages = next_point, pages + 1
+
+        seen = {_dedupe(r) for r in rows}
+        listed = list_captures(
+            self.session,
+            self.endpoint,
+            self.url,
+            self.from_date,
+            self.to_date,
+            cancel=self.cancel,
+            max_rows=max(0, MAX_ROWS - len(rows)),
+            resume=resume,
+            on_page=on_page,
+            read_timeout=self.listing_read_timeout,
+        )
+        try:
+            for row in listed:
+                if _dedupe(row) not in seen:  # a resumed listing may repeat the row at the page edge
+                    seen.add(_dedupe(row))
+                    rows.append(row)
+                if pages != reported:
+                    reported = pages
+                    yield Progress(0, 0, f"listed {len(rows)} captures so far")
+        except ArchiverError:
+            if point is not None:
+                listing = {
+                    "from": query.from_ts,
+                    "to": query.to_ts,
+                    "resume": asdict(point),
+                    "rows": [_row_json(r) for r in rows],
+                }
+                self.arc.job_put(self.key, {**state, "url": self.url, "listing": listing})
+                log.warning(
+                    "listing stopped after %d captures; the next run goes on from resume key %s",
+                    len(rows),
+                    point.key,
+                )
+            raise
+        if "listing" in state:  # finished: a later failure must not resume from the old key
+            self.arc.job_put(self.key, {k: v for k, v in state.items() if k != "listing"})
+        return rows
+
     def _honour_saved_breakers(self) -> None:
         """A pause an earlier run hit (429s, firewall block) still holds: stop now rather than hang."""
         pacer = self.session.pacer
@@ -218,6 +288,7 @@ class FetchJob:
             window=self.window,
             max_bytes=self.max_bytes,
             cancel=self.cancel,
+            read_timeout=self.read_timeout,
         )
         for hop in result.via:  # archived redirects: kept as evidence of where the URL pointed
             evidence = capture_from_memento(
@@ -270,6 +341,42 @@ class FetchJob:
         )
         stored, _ = store(self.arc, policy, capture, body)
         return stored
+
+
+def _dedupe(row: ListedCapture) -> tuple[str, str, str | None, int | None]:
+    return row.timestamp, row.original, row.digest, row.status
+
+
+def _row_json(row: ListedCapture) -> list[str | int | None]:
+    return [
+        row.timestamp,
+        row.original,
+        row.mimetype,
+        row.status,
+        row.digest,
+        row.length,
+        row.urlkey,
+        row.endpoint,
+    ]
+
+
+def _saved_listing(
+    state: dict[str, Any], query: ListingQuery
+) -> tuple[list[ListedCapture], ResumePoint | None]:
+    """The rows and resume point an interrupted listing of the same date range left, if any."""
+    saved = state.get("listing")
+    if not isinstance(saved, dict) or (saved.get("from"), saved.get("to")) != (query.from_ts, query.to_ts):
+        return [], None
+    try:
+        resume = ResumePoint(**saved["resume"])
+        rows = [
+            ListedCapture(str(r[0]), str(r[1]), r[2], r[3], r[4], r[5], str(r[6]), str(r[7]))
+            for r in saved["rows"]
+        ]
+    except (KeyError, TypeError, IndexError):
+        log.warning("ignored an unreadable saved listing; listing from the first page")
+        return [], None
+    return rows, resume
 
 
 def run_fetch(job: FetchJob) -> FetchSummary:

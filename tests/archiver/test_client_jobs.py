@@ -4,19 +4,36 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from client_support import FakeIA, manual_session
+from client_support import (
+    FakeIA,
+    RawServer,
+    brotli_stored,
+    cdx_json,
+    chunks,
+    manual_session,
+    memento_headers,
+    respond,
+    respond_chunked,
+    respond_then_stall,
+    row,
+    stall,
+)
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from archiver.cli import main
 from archiver.client import pacer as pacer_module
 from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind
 from archiver.client.jobs import FetchJob, run_fetch
 from archiver.client.pacer import ManualClock, Pacer
+from archiver.client.session import ServerError, ServerTimeoutError, Session
 from archiver.errors import CancelledError, ConnectionBlockedError
 from archiver.models import Source
 from archiver.storage import Archive
@@ -28,14 +45,27 @@ def page(n: int) -> bytes:
     return f"<html><body><h1>Privacy policy</h1><p>Version {n}.</p></body></html>".encode()
 
 
-@pytest.fixture
-def ia(httpserver: HTTPServer) -> FakeIA:
-    fake = FakeIA(httpserver)
+def four_captures(fake: FakeIA) -> FakeIA:
     fake.add("20200101000000", URL, page(1), digest="A")
     fake.add("20200201000000", "http://www.example.com/privacy", page(2), digest="B")
     fake.add_revisit("20200301000000", URL, "B", page(2))
     fake.add("20200401000000", URL, b"<html>Not found</html>", status=404, digest="C")
     return fake
+
+
+@pytest.fixture
+def ia(httpserver: HTTPServer) -> FakeIA:
+    return four_captures(FakeIA(httpserver))
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    """A server that answers while another of its requests is held (a stalled CDX page)."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture
@@ -284,3 +314,183 @@ def test_a_firewall_block_outlives_the_process_and_stops_the_next_job_at_once(
     with pytest.raises(ConnectionBlockedError, match="refusing connections .* retry after 01:00 UTC"):
         run_fetch(later)
     assert ia.cdx_requests + len(ia.memento_requests) == requests_before  # nothing sent
+
+
+WAYBACK = "org.archive.wayback.exception."
+
+
+def test_archive_notices_are_failures_named_by_their_classification_and_never_stored(
+    arc: Archive, ia: FakeIA
+) -> None:
+    generic = b"<html><title>Wayback Machine</title><p>Hrm.</p></html>"
+    ia.add_notice(
+        "20200501000000",
+        URL,
+        generic,
+        {"X-Archive-Wayback-Runtime-Error": WAYBACK + "AdministrativeAccessControlException: Blocked Site"},
+    )
+    ia.add_notice(
+        "20200601000000",
+        URL,
+        generic,
+        {"X-Archive-Wayback-Runtime-Error": WAYBACK + "LiveDocumentNotAvailableException: Live document"},
+    )
+    ia.add_notice("20200701000000", URL, b"<html>The Wayback Machine is down for maintenance</html>")
+    first = job(arc, ia)
+    summary = run_fetch(first)
+    reasons = {f.timestamp: f.reason for f in summary.failed}
+    assert set(reasons) == {"20200501000000", "20200601000000", "20200701000000"}
+    assert "the archive will not serve" in reasons["20200501000000"]
+    assert "excluded from the Wayback Machine" in reasons["20200501000000"]
+    assert (
+        "(the archive reported LiveDocumentNotAvailableException: Live document)" in reasons["20200601000000"]
+    )
+    assert "(a maintenance notice; try again later)" in reasons["20200701000000"]
+    for ts in ("20200601000000", "20200701000000"):
+        assert "without Memento-Datetime" in reasons[ts] and reasons[ts].endswith("nothing stored")
+    stored = [c.timestamp for c in arc.captures(arc.get_policy(URL).id)]
+    assert stored == ["20200101000000", "20200201000000", "20200301000000", "20200401000000"]
+    state = arc.job_get(first.key)
+    assert state is not None and state["complete"] is False
+    assert {f["timestamp"]: f["reason"] for f in state["failures"]} == reasons  # the saved diagnostic
+
+
+def test_a_brotli_capture_is_a_failure_that_says_so_and_is_not_stored(arc: Archive, ia: FakeIA) -> None:
+    ia.add("20200501000000", URL, brotli_stored(page(5)), digest="E", headers={"Content-Encoding": "br"})
+    summary = run_fetch(job(arc, ia))
+    assert [(f.timestamp, f.reason.split(": ", 1)[1]) for f in summary.failed] == [
+        (
+            "20200501000000",
+            "the archive sent a brotli-compressed body (Content-Encoding: br) although policydiff asked "
+            "for an uncompressed one, and policydiff cannot decode brotli; not stored",
+        )
+    ]
+    assert "20200501000000" not in [c.timestamp for c in arc.captures(arc.get_policy(URL).id)]
+    assert summary.downloaded == 3
+
+
+@pytest.mark.parametrize("fault", ["504", "read-timeout"])
+def test_a_listing_that_fails_part_way_keeps_its_rows_and_resume_key_and_the_next_run_goes_on(
+    arc: Archive, threaded_server: HTTPServer, fault: str
+) -> None:
+    fake = four_captures(FakeIA(threaded_server, page_size=2))
+    released = threading.Event()
+
+    def second_page_fails(request: Request) -> Response | None:
+        if "resumeKey" not in request.args:
+            return None
+        if fault == "read-timeout":
+            released.wait(10)  # answer nothing until the client has long given up
+        return Response("Gateway Time-out", status=504)
+
+    fake.cdx_fault = second_page_fails
+    session = Session(Pacer(clock=ManualClock()), retries=0 if fault == "read-timeout" else 4)
+    endpoint = ArchiveEndpoint(fake.prefix, ArchiveKind.IA)
+    first = FetchJob(arc, session, endpoint, URL, listing_read_timeout=0.2)
+    error = ServerTimeoutError if fault == "read-timeout" else ServerError
+    try:
+        with pytest.raises(error, match="try again later \\(the job resumes where it stopped\\)"):
+            run_fetch(first)
+    finally:
+        released.set()
+    assert fake.memento_requests == []
+    limits = [q["limit"] for q in fake.cdx_queries if q.get("resumeKey") == "page-2"]
+    assert limits[0] == "1000" and limits[-1] == "100"  # smaller pages were tried first
+    state = arc.job_get(first.key)
+    assert state is not None
+    assert state["listing"]["resume"] == {"endpoint": "ia-cdx", "key": "page-2", "page_size": 100}
+    assert [r[0] for r in state["listing"]["rows"]] == ["20200101000000", "20200201000000"]
+
+    fake.cdx_fault = None
+    asked = len(fake.cdx_queries)
+    again = job(arc, fake)
+    messages = [p.message for p in again.run()]
+    assert [(q.get("resumeKey"), q["limit"]) for q in fake.cdx_queries[asked:]] == [("page-2", "100")]
+    assert "resuming the listing after 2 captures" in messages
+    assert again.summary is not None
+    assert (again.summary.listed, again.summary.downloaded, again.summary.reused) == (4, 3, 1)
+    assert again.summary.failed == ()
+    state = arc.job_get(again.key)
+    assert state is not None and "listing" not in state and state["complete"] is True
+
+
+def test_a_listing_with_another_date_range_does_not_take_up_a_saved_resume_key(
+    arc: Archive, ia: FakeIA
+) -> None:
+    first = job(arc, ia)
+    arc.job_put(
+        first.key,
+        {
+            "listing": {
+                "from": "20190101000000",
+                "to": None,
+                "resume": {"endpoint": "ia-cdx", "key": "old", "page_size": 100},
+                "rows": [["20190101000000", URL, "text/html", 200, "Z", 1, "", "ia-cdx"]],
+            }
+        },
+    )
+    summary = run_fetch(first)  # no --from: the saved listing is of another query
+    assert summary.listed == 4 and "resumeKey" not in ia.cdx_queries[0]
+
+
+def _listing(*stamps: str) -> Callable[[socket.socket], None]:
+    body = cdx_json([row(ts, URL) for ts in stamps]).encode()
+    return respond("200 OK", {"Content-Type": "application/json"}, body)
+
+
+def _memento(ts: str, body: bytes) -> Callable[[socket.socket], None]:
+    return respond("200 OK", {**memento_headers(ts, URL), "Content-Type": "text/html"}, body)
+
+
+BROKEN: dict[str, tuple[Callable[[socket.socket], None], str]] = {
+    "stalled": (
+        respond_then_stall("200 OK", memento_headers("20200101000000", URL), page(1) * 100, send=40),
+        "body incomplete (stalled, no data for 0.2 s after 40 of 6",
+    ),
+    "broken-chunking": (
+        respond_chunked(
+            "200 OK", memento_headers("20200101000000", URL), chunks(page(1)[:20], end=False) + b"zz\r\n"
+        ),
+        "body incomplete (broken chunked transfer encoding after 20 bytes)",
+    ),
+}
+
+
+@pytest.mark.parametrize("broken,reason", BROKEN.values(), ids=BROKEN.keys())
+def test_a_body_that_keeps_breaking_off_is_a_failed_attempt_with_its_reason_and_nothing_is_stored(
+    arc: Archive, broken: Callable[[socket.socket], None], reason: str
+) -> None:
+    t1, t2 = "20200101000000", "20200201000000"
+    server = RawServer([_listing(t1, t2), broken, broken, broken, _memento(t2, page(2))])
+    try:
+        session, _ = manual_session()
+        endpoint = ArchiveEndpoint(server.url("/web/"), ArchiveKind.IA)
+        the_job = FetchJob(arc, session, endpoint, URL, read_timeout=0.2)
+        summary = run_fetch(the_job)
+        assert all(f"/web/{t1}id_/" in line for line in server.requests[1:4])  # three tries, then on
+        assert (summary.listed, summary.downloaded, [f.timestamp for f in summary.failed]) == (2, 1, [t1])
+        assert reason in summary.failed[0].reason and summary.failed[0].reason.endswith("; not stored")
+        assert [c.timestamp for c in arc.captures(arc.get_policy(URL).id)] == [t2]
+        state: dict[str, Any] | None = arc.job_get(the_job.key)
+        assert state is not None and state["failures"] == [
+            {"timestamp": t1, "original": URL, "reason": summary.failed[0].reason}
+        ]
+    finally:
+        server.close()
+
+
+def test_an_archive_that_stops_answering_stops_the_job_and_the_next_run_resumes(arc: Archive) -> None:
+    t1, t2 = "20200101000000", "20200201000000"
+    server = RawServer(
+        [_listing(t1, t2), _memento(t1, page(1)), stall, _listing(t1, t2), _memento(t2, page(2))]
+    )
+    try:
+        endpoint = ArchiveEndpoint(server.url("/web/"), ArchiveKind.IA)
+        first = FetchJob(arc, Session(Pacer(clock=ManualClock()), retries=0), endpoint, URL, read_timeout=0.2)
+        with pytest.raises(ServerTimeoutError, match="sent no answer within 0.2 s, once"):
+            run_fetch(first)  # not a failed capture: the next one would hang as well
+        summary = run_fetch(FetchJob(arc, manual_session()[0], endpoint, URL))
+        assert (summary.skipped, summary.downloaded, summary.failed) == (1, 1, ())
+        assert server.connections == 5
+    finally:
+        server.close()
