@@ -33,14 +33,14 @@ CLOCK_DRIFT_WARN = 120.0
 
 
 class ServerError(NetworkError):
-    """The archive kept answering 5xx (without Memento-Datetime) after every retry."""
+    """The server (an archive, or the site for a live capture) kept answering 5xx after every retry."""
 
     def __init__(self, url: str, status: int, attempts: int) -> None:
         self.status = status
         host = urlsplit(url).hostname or url
         super().__init__(
-            f"{host} answered HTTP {status} {attempts} times; the archive is having trouble, "
-            "try again later (the job resumes where it stopped)",
+            f"{host} answered HTTP {status} {attempts} times; the server is having trouble, "
+            "try again later (a fetch resumes where it stopped)",
             url,
         )
 
@@ -173,6 +173,9 @@ class Session:
                         stream=stream,
                         allow_redirects=False,
                         timeout=(CONNECT_TIMEOUT, read_timeout),
+                        # a bundle given here must beat REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, which
+                        # requests lets override the session's own setting; True leaves them in force
+                        verify=None if self.http.verify is True else self.http.verify,
                     )
             except requests.exceptions.SSLError as exc:
                 raise NetworkError(

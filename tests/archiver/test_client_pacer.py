@@ -138,7 +138,7 @@ def test_5xx_without_memento_datetime_is_retried_four_times_with_backoff(httpser
     httpserver.expect_request("/x").respond_with_data("down", status=502)
     clock = ManualClock()
     session = Session(Pacer(clock=clock, rng=random.Random(3)))
-    with pytest.raises(ServerError, match="answered HTTP 502 5 times; the archive is having trouble"):
+    with pytest.raises(ServerError, match="answered HTTP 502 5 times; the server is having trouble"):
         session.request(httpserver.url_for("/x"), group=MEMENTO)
     assert len(httpserver.log) == 5
     backoffs = [s for s in clock.sleeps if s > 1.0 or s < 1.0]
