@@ -25,6 +25,7 @@ class Flag(StrEnum):
     ERROR_PAGE = "error-page"  # archived 4xx/5xx, or a page that says "not found"
     SOFT_404 = "soft-404"
     JS_SHELL = "js-shell"
+    WALL = "consent-or-login-wall"  # a cookie-consent or login wall archived instead of the policy
     CROSS_DOMAIN_REDIRECT = "cross-domain-redirect"
     LANGUAGE_CHANGED = "language-changed"
     REPLACEMENT_CHARS = "replacement-chars"
@@ -33,10 +34,12 @@ class Flag(StrEnum):
     RULE_UNMATCHED = "rule-unmatched"  # the policy's extraction rule selected nothing; automatic text
 
 
-#: Flags saying a capture holds no policy text at all (an error page, a JavaScript shell): such a
-#: version is kept and shown, but left out of default comparisons, so that it never shows as "policy
-#: deleted" and back. A truncated capture is still policy text and stays in.
-NOT_POLICY_TEXT = frozenset({Flag.ERROR_PAGE.value, Flag.SOFT_404.value, Flag.JS_SHELL.value})
+#: Flags saying a capture holds no policy text at all (an error page, a JavaScript shell, a consent
+#: or login wall): such a version is kept and shown, but left out of default comparisons, so that it
+#: never shows as "policy deleted" and back. A truncated capture is still policy text and stays in.
+NOT_POLICY_TEXT = frozenset(
+    {Flag.ERROR_PAGE.value, Flag.SOFT_404.value, Flag.JS_SHELL.value, Flag.WALL.value}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,72 @@ _APP_ROOT = re.compile(
     re.I,
 )
 
+#: Wall markers (PROTOCOLS.md §8.3 case 19): what a consent wall or a login wall leaves in the
+#: archived HTML. They say "this page is a wall" only when the page has next to no text of its own
+#: (quality.WALL_CHARS): a real policy page carries the same banner, or a login box in its header.
+#:
+#: The container a consent-management platform renders its banner or wall into, by id or class:
+#: OneTrust (and its older Optanon), Cookiebot, Didomi, TrustArc/TRUSTe, Quantcast Choice,
+#: Usercentrics, Sourcepoint, Google Funding Choices, consentmanager.net, Axeptio, iubenda.
+#: Not OneTrust's "Cookie settings" footer link (``ot-sdk-show-settings``): a page has that anyway.
+_CONSENT_CONTAINER = re.compile(
+    r"\b(?:id|class)\s*=\s*[\"']?[^\"'>]*?\b(?:"
+    r"onetrust-(?:consent-sdk|banner-sdk|pc-sdk|pc-dark-filter)|ot-sdk-container|optanon-(?:alert-box|popup)|"
+    r"CybotCookiebotDialog|didomi-(?:host|notice|popup|consent-popup)|truste[-_](?:overlay|box|consent|banner)|"
+    r"trustarc-banner|qc-cmp2?-(?:container|ui|main-messaging)|usercentrics-root|"
+    r"sp_message_(?:container|iframe)|fc-consent-root|cmpbox|axeptio_overlay|iubenda-cs-banner"
+    r")",
+    re.I,
+)
+#: A consent platform's loader or the IAB TCF API stub, in a script: counted only when the page has
+#: no app mount point (a single-page app that loads a consent platform is a JavaScript shell).
+_CONSENT_SCRIPT = re.compile(
+    r"cdn\.cookielaw\.org|otSDKStub|optanon\.blob\.core|consentcdn\.cookiebot\.com|consent\.cookiebot\.com|"
+    r"sdk\.privacy-center\.org|didomiConfig|consent\.trustarc\.com|consent\.truste\.com|"
+    r"cmp\.quantcast\.com|quantcast\.mgr\.consensu\.org|app\.usercentrics\.eu|web\.cmp\.usercentrics\.eu|"
+    r"privacy-mgmt\.com|window\._sp_|__tcfapi|fundingchoicesmessages\.google\.com|cdn\.consentmanager\.net",
+    re.I,
+)
+#: A login form: a password field, or a form that sends to a sign-in address or whose button says
+#: "sign in" (a two-step login asks for the e-mail address first).
+_PASSWORD_FIELD = re.compile(r"<input\b[^>]*?\btype\s*=\s*[\"']?password\b", re.I)
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form\s*>", re.I | re.S)
+_FORM_ACTION = re.compile(
+    r"\baction\s*=\s*[\"']?[^\"'>\s]*?(?:log-?in|sign-?in|sign_in|auth/|/session)", re.I
+)
+_BUTTON = re.compile(
+    r"<button\b[^>]*>(.*?)</button\s*>|<input\b[^>]*?\btype\s*=\s*[\"']?submit\b[^>]*?\bvalue\s*=\s*[\"']?([^\"'>]*)",
+    re.I | re.S,
+)
+_SIGN_IN = re.compile(
+    r"\b(?:sign|log)[\s-]?in\b|\blogin\b|anmelden|einloggen|se\s+connecter|connexion|identifiez-vous|"
+    r"iniciar\s+sesi[oó]n|inicia\s+sesi[oó]n|accedi\b|inloggen|aanmelden|entrar\b|войти|ログイン|登录|登入|로그인",
+    re.I,
+)
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def wall_marker(html: str, app_root: bool = False, markup: str | None = None) -> str:
+    """What in the archived HTML says the page is a wall rather than the policy: "login" (a login
+    form), "consent" (a consent platform) or "". Tags are looked at outside scripts, styles and
+    comments (``markup``: the page after ``_PREPASS``; CSS mentions ``input[type=password]``),
+    scripts only for a consent platform's loader."""
+    if markup is None:
+        markup = _PREPASS.sub(" ", html)
+    if _PASSWORD_FIELD.search(markup):
+        return "login"
+    for attrs, inner in _FORM.findall(markup):
+        if _FORM_ACTION.search(attrs):
+            return "login"
+        if any(_SIGN_IN.search(_TAG.sub(" ", a or b)) for a, b in _BUTTON.findall(inner)):
+            return "login"
+    if _CONSENT_CONTAINER.search(markup):
+        return "consent"
+    if not app_root and any(_CONSENT_SCRIPT.search(s) for s in _SCRIPT.findall(html)):
+        return "consent"
+    return ""
+
 
 @dataclass(frozen=True, slots=True)
 class HtmlText:
@@ -46,12 +112,14 @@ class HtmlText:
     html_chars: int
     app_root: bool = False  # an empty single-page-app mount point (JavaScript-shell heuristic)
     rule_unmatched: bool = False  # the policy's rule selected nothing: the automatic path ran
+    wall: str = ""  # "login" or "consent": a wall marker in a near-empty page (see wall_marker)
 
 
 def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestamp: str = "") -> HtmlText:
     lang_match = _LANG.search(html[:5000])
     # NUL is ignored by browsers in text but lxml turns it into U+FFFD
-    stripped = _cut_balanced(_PREPASS.sub(" ", _XML_DECLARATION.sub("", html.replace("\x00", ""), count=1)))
+    markup = _PREPASS.sub(" ", _XML_DECLARATION.sub("", html.replace("\x00", ""), count=1))
+    stripped = _cut_balanced(markup)
     try:
         soup = BeautifulSoup(stripped, "lxml")
     except Exception as exc:  # lxml/bs4 raise assorted errors on pathological input
@@ -80,9 +148,11 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
         raise ExtractionError("HTML nested too deeply to extract") from None
     script_chars = 0
     app_root = False
-    if len(markdown) < 3000:  # only a near-empty page can be a JavaScript shell: measure its scripts
+    wall = ""
+    if len(markdown) < 3000:  # only a near-empty page can be a JavaScript shell or a wall: look closer
         script_chars = sum(len(m) for m in _SCRIPT.findall(html)) + 2000 * len(_SCRIPT_SRC.findall(html))
         app_root = _APP_ROOT.search(html) is not None
+        wall = wall_marker(html, app_root, markup)
     return HtmlText(
         markdown=markdown,
         title=title,
@@ -91,6 +161,7 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
         html_chars=len(html),
         app_root=app_root,
         rule_unmatched=rule_unmatched,
+        wall=wall,
     )
 
 

@@ -13,7 +13,7 @@ from .markdown import normalize_text
 from .quality import guess_language, text_flags
 
 #: Bump whenever the text extracted from the same bytes can change.
-EXTRACTOR_VERSION = "extract-3"
+EXTRACTOR_VERSION = "extract-4"
 
 #: A word: a run of letters or digits; in Chinese and Japanese script, which has no spaces, each
 #: ideograph or kana counts as one.
@@ -114,12 +114,13 @@ def _finish(
     script_chars: int = 0,
     html_chars: int = 0,
     app_root: bool = False,
+    wall: str = "",
     extra_flags: tuple[str, ...] = (),
 ) -> Extraction:
     text = normalize_text(markdown)
     words = count_words(text)
     flags = text_flags(
-        text, words, title, replacements or text.count("\ufffd"), script_chars, html_chars, app_root
+        text, words, title, replacements or text.count("\ufffd"), script_chars, html_chars, app_root, wall
     )
     flags.extend(f for f in extra_flags if f not in flags)
     return Extraction(
@@ -176,6 +177,7 @@ def extract(
             script_chars=page.script_chars,
             html_chars=page.html_chars,
             app_root=page.app_root,
+            wall=page.wall,
             extra_flags=(Flag.RULE_UNMATCHED.value,) if page.rule_unmatched else (),
         )
     return _finish(

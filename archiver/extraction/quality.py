@@ -17,6 +17,13 @@ SHORT_WORDS = 150
 SHELL_CHARS = 500
 #: Script that can render a page: one external script (counted as 2000) or 2 KB inline.
 SHELL_SCRIPT_CHARS = 2000
+#: A page with a consent-wall or login-wall marker and less text than this is the wall, not the
+#: policy (PROTOCOLS.md §8.3 case 19, "very short text"). Characters of extracted text, as for
+#: SHELL_CHARS, rather than SHORT_WORDS: ``consent-or-login-wall`` leaves a version out of default
+#: comparisons, so a short real policy on a site whose pages all load a consent platform must not
+#: reach it. About 80 words; what a wall leaves once its banner and form are removed is a heading
+#: and a line or two. A wall with more text than this is still ``short-text`` under SHORT_WORDS.
+WALL_CHARS = 500
 
 _STOP_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
@@ -96,12 +103,19 @@ def text_flags(
     script_chars: int,
     html_chars: int,
     app_root: bool = False,
+    wall: str = "",
 ) -> list[str]:
     """Flags computable from one extraction alone.
 
     ``js-shell``: the archived HTML has no policy text because a script was to render it: little
     text while script makes up most of the page or the page asks for JavaScript, or an empty app
-    mount point (``<div id="root">``) with script and under SHELL_CHARS characters of text."""
+    mount point (``<div id="root">``) with script and under SHELL_CHARS characters of text.
+
+    ``consent-or-login-wall``: a consent wall or a login wall was archived instead of the policy:
+    ``wall`` names a marker in the HTML (a consent platform's container or loader, a login form:
+    see html.wall_marker) and the page has under WALL_CHARS characters of text. Both are needed: a
+    real policy page carries the same banner or login box. It replaces ``js-shell`` (a small wall
+    page is mostly script, but the wall is what it shows)."""
     flags: list[str] = []
     if words < SHORT_WORDS:
         flags.append(Flag.SHORT_TEXT.value)
@@ -110,7 +124,9 @@ def text_flags(
         flags.append(Flag.SOFT_404.value)
     script_heavy = words < 200 and (script_chars > 0.5 * html_chars or _JS_NEEDED.search(text))
     empty_app = app_root and script_chars >= SHELL_SCRIPT_CHARS and len(text.strip()) < SHELL_CHARS
-    if html_chars and (script_heavy or empty_app):
+    if wall and len(text.strip()) < WALL_CHARS:
+        flags.append(Flag.WALL.value)
+    elif html_chars and (script_heavy or empty_app):
         flags.append(Flag.JS_SHELL.value)
     if replacements:
         flags.append(Flag.REPLACEMENT_CHARS.value)

@@ -1,10 +1,11 @@
 """archiver.pipeline: captures stored through extraction, as every fetch and import stores them.
 
-PROTOCOLS.md §8.3: case 21 (non-HTML policies: every capture's bytes are kept byte-exact; text
-only where there is an extractor, otherwise a warning and no version), case 22 (a JavaScript shell's
-version carries the ``js-shell`` flag) and case 23 (one text archived in two encodings is one
-version). Texts come from tests/data/extraction/ and tests/data/corpus/ (see their READMEs); the
-PNG is made here.
+PROTOCOLS.md §8.3: case 19 (a consent or login wall's version carries ``consent-or-login-wall``
+and is left out of default comparisons), case 21 (non-HTML policies: every capture's bytes are kept
+byte-exact; text only where there is an extractor, otherwise a warning and no version), case 22 (a
+JavaScript shell's version carries the ``js-shell`` flag) and case 23 (one text archived in two
+encodings is one version). Texts come from tests/data/extraction/ and tests/data/corpus/ (see their
+READMEs); the PNG is made here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from archiver.extraction import from_markdown
-from archiver.models import Capture, Flag, Policy, Source
+from archiver.models import Capture, Flag, Policy, Source, baseline
 from archiver.pipeline import import_paths, store_capture
 from archiver.storage import Archive
 
@@ -185,6 +186,31 @@ def test_a_javascript_shell_version_carries_the_js_shell_flag(archive: Archive, 
     assert empty.words < 20
     assert Flag.JS_SHELL.value not in before.flags and Flag.JS_SHELL.value not in after.flags
     assert before.text_sha256 == after.text_sha256
+
+
+# --- case 19: a consent or login wall archived instead of the policy ---------------------------------
+
+
+@pytest.mark.parametrize("wall", ["wall_consent_didomi.html", "wall_login.html"])
+def test_a_wall_version_is_flagged_and_left_out_of_default_comparisons(
+    archive: Archive, policy: Policy, wall: str
+) -> None:
+    # policy text, then the archive caught the cookie wall (or the login page) instead, then the
+    # text again: the wall is stored as a version of its own, flagged, and the text after it is
+    # compared with the text before it, not with the wall ("policy deleted" and back)
+    html = _html(FR).encode()
+    store_capture(archive, policy, _capture("20200101000000", "text/html"), html)
+    _, _, warning = store_capture(
+        archive, policy, _capture("20210101000000", "text/html"), (DATA / "extraction" / wall).read_bytes()
+    )
+    store_capture(archive, policy, _capture("20220101000000", "text/html"), html)
+    assert warning == ""  # a wall is a valid memento: stored with its short text, not a failure
+    versions = archive.versions(policy.id)
+    before, walled, after = versions
+    assert Flag.WALL.value in walled.flags and Flag.SHORT_TEXT.value in walled.flags
+    assert not walled.is_policy_text and before.is_policy_text and after.is_policy_text
+    assert baseline(versions, 2) == 0
+    assert Flag.WALL.value not in before.flags and before.text_sha256 == after.text_sha256
 
 
 # --- case 23: a different decoding is not a change --------------------------------------------------
