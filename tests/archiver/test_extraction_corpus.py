@@ -24,6 +24,8 @@ from archiver.extraction import (
     section_keys,
     sequence_flags,
 )
+from archiver.extraction.decoding import decode
+from archiver.extraction.html import wall_marker
 from archiver.models import Extraction, Flag
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
@@ -71,9 +73,53 @@ def test_every_capture_extracts(entry: dict[str, Any]) -> None:
     assert result.words > 1000
     assert result.language == entry["lang"]
     assert "\ufffd" not in result.text
-    assert not set(result.flags) & {Flag.SHORT_TEXT, Flag.SOFT_404, Flag.JS_SHELL, Flag.REPLACEMENT_CHARS}
+    assert not set(result.flags) & {
+        Flag.SHORT_TEXT,
+        Flag.SOFT_404,
+        Flag.JS_SHELL,
+        Flag.WALL,
+        Flag.REPLACEMENT_CHARS,
+    }
     assert result.charset_rule == ("pdf" if entry["mime"] == "application/pdf" else "meta")
     assert from_markdown(result.text).text == result.text  # our Markdown re-imports to itself
+
+
+HTML = [e for e in INDEX if e["mime"] == "text/html"]
+EXTRACTION_DATA = CORPUS.parent / "extraction"
+_BODY = re.compile(rb"<body\b[^>]*>", re.I)
+
+
+def _wall_markup() -> bytes:
+    """Every kind of wall marker at once, as the hand-made walls carry them: a OneTrust banner with
+    its loader, a Didomi notice with the IAB TCF stub, and a header login form with a password field."""
+    onetrust = (EXTRACTION_DATA / "wall_consent_onetrust.html").read_text(encoding="utf-8")
+    didomi = (EXTRACTION_DATA / "wall_consent_didomi.html").read_text(encoding="utf-8")
+    banner = onetrust[onetrust.index('<div id="onetrust-consent-sdk">') : onetrust.index("</body>")]
+    loader = onetrust[onetrust.index('<script src="https://cdn.cookielaw.org') : onetrust.index("</head>")]
+    notice = didomi[didomi.index('<div id="didomi-host"') : didomi.index('<div id="page"')]
+    stub = didomi[didomi.index("<script") : didomi.index("<link")]
+    login = (
+        "<header class='account-bar'><form action='/session' method='post'><input type=email name=login>"
+        "<input type=password name=password><button>Log in</button></form><a href='/signup'>Sign up</a></header>"
+    )
+    return (loader + stub + login + notice + banner).encode()
+
+
+@pytest.mark.parametrize("entry", HTML, ids=[e["file"] for e in HTML])
+def test_wall_markers_around_a_real_policy_are_not_a_wall(entry: dict[str, Any]) -> None:
+    """PROTOCOLS.md §8.3 case 19 without false positives: no real page has a wall marker of its
+    own, and with a consent banner, a consent loader and a login form put in, each is still policy
+    text with the same flags and the same text (the banner and the form are not in the text)."""
+    raw = (CORPUS / entry["file"]).read_bytes()
+    assert wall_marker(decode(raw, entry["mime"]).text) == ""
+    body = _BODY.search(raw)
+    assert body is not None
+    walled = raw[: body.end()] + _wall_markup() + raw[body.end() :]
+    assert wall_marker(decode(walled, entry["mime"]).text) == "login"  # the markers are there
+    result = extract(walled, entry["mime"], entry["url"], timestamp=entry["timestamp"])
+    assert Flag.WALL not in result.flags
+    assert result.flags == extracted(entry["file"]).flags
+    assert result.text == extracted(entry["file"]).text
 
 
 def test_f1_against_the_hand_written_selector_references() -> None:
