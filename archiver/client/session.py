@@ -57,7 +57,7 @@ class ServerTimeoutError(NetworkError):
         times = "once" if attempts == 1 else f"{attempts} times"
         super().__init__(
             f"{host} sent no answer within {read_timeout:g} s, {times}; the archive is overloaded "
-            "or the request too big, try again later (the job resumes where it stopped)",
+            "or the request too big, try again later (a fetch resumes where it stopped)",
             url,
         )
 

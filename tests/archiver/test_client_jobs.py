@@ -389,7 +389,7 @@ def test_a_listing_that_fails_part_way_keeps_its_rows_and_resume_key_and_the_nex
     first = FetchJob(arc, session, endpoint, URL, listing_read_timeout=0.2)
     error = ServerTimeoutError if fault == "read-timeout" else ServerError
     try:
-        with pytest.raises(error, match="try again later \\(the job resumes where it stopped\\)"):
+        with pytest.raises(error, match="try again later \\(a fetch resumes where it stopped\\)"):
             run_fetch(first)
     finally:
         released.set()
