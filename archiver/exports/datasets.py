@@ -37,6 +37,7 @@ COLUMNS = (
     "words_added",
     "words_removed",
     "changed_share",
+    "compared_with",
     "flags",
     "language",
     "stated_date",
@@ -59,6 +60,7 @@ class VersionRow:
     words_added: int | None  # None for a policy's first version (nothing to compare with)
     words_removed: int | None
     changed_share: float | None
+    compared_with: int | None = None  # the version number the statistics are against
 
     def as_dict(self) -> dict[str, Any]:
         v, first = self.version, self.version.first
@@ -75,6 +77,7 @@ class VersionRow:
             "words_added": self.words_added,
             "words_removed": self.words_removed,
             "changed_share": round(self.changed_share, 6) if self.changed_share is not None else None,
+            "compared_with": self.compared_with,
             "flags": list(v.flags),
             "language": v.language or None,
             "stated_date": v.stated_date or None,
@@ -88,19 +91,22 @@ class VersionRow:
 
 
 def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[VersionRow]:
-    """Every version of ``policies`` with its change statistics against the previous version."""
+    """Every version of ``policies`` with its change statistics against the previous version that
+    holds policy text (``models.baseline``, as the app compares): an archived error page, a JavaScript
+    shell or a consent wall gets none, and never counts as the whole policy deleted and back.
+    """
     for policy in policies:
-        previous: str | None = None
+        last: tuple[int, str] | None = None  # the latest version with policy text: index, text
         for version in archive.versions(policy.id):
             text = archive.text(version.text_sha256)
-            if previous is None:
+            if not version.is_policy_text or last is None:
                 yield VersionRow(policy, version, text, None, None, None)
             else:
-                stats = diff_texts(previous, text).stats
-                yield VersionRow(
-                    policy, version, text, stats.words_added, stats.words_removed, stats.changed_ratio
-                )
-            previous = text
+                stats = diff_texts(last[1], text).stats
+                added, removed, share = stats.words_added, stats.words_removed, stats.changed_ratio
+                yield VersionRow(policy, version, text, added, removed, share, last[0] + 1)
+            if version.is_policy_text:
+                last = (version.index, text)
 
 
 def _describe(policies: Sequence[Policy], what: str) -> str:

@@ -15,7 +15,8 @@ from archiver.cli import main as cli_main
 from archiver.diffing import diff_texts
 from archiver.exports.datasets import COLUMNS, export_csv, export_jsonl, export_ota, export_pllc, iso_basic
 from archiver.exports.manifest import verify_export
-from archiver.pipeline import import_paths
+from archiver.models import Capture, Source, baseline
+from archiver.pipeline import import_paths, store_capture
 from archiver.storage import Archive
 
 
@@ -99,3 +100,37 @@ def test_cli_export_all_formats(
     assert all(verify_export(Path(s["manifest"])).ok for s in summary)
     assert cli_main(["--archive", str(corpus_archive), "export", GITHUB]) == 2
     assert "choose at least one of --warc" in capsys.readouterr().err
+
+
+def test_an_error_page_between_two_texts_is_no_deletion_in_the_dataset(tmp_path: Path) -> None:
+    """Researchers' numbers match the app: a 404 captured between two versions gets no statistics,
+    and the next text is measured against the last real text, not as the whole policy re-added."""
+    corpus = Path(__file__).parents[1] / "data" / "corpus" / "tinder-privacy"
+    url = "https://policies.tinder.com/privacy/intl/en"
+    steps = [
+        ("20220407003230", (corpus / "20220407003230.html").read_bytes(), 200),
+        ("20220901000000", b"<html><body><h1>404 Not Found</h1><p>No such page.</p></body></html>", 404),
+        ("20230120003318", (corpus / "20230120003318.html").read_bytes(), 200),
+    ]
+    with Archive.open(tmp_path / "a") as archive:
+        policy = archive.ensure_policy(url)
+        for ts, body, status in steps:
+            capture = Capture(
+                id=0, policy_id=0, source=Source.WAYBACK, timestamp=ts, original_url=url,
+                content_type="text/html", http_status=status,
+            )  # fmt: skip
+            store_capture(archive, policy, capture, body)
+        versions = archive.versions(policy.id)
+        real_edit = diff_texts(
+            archive.text(versions[0].text_sha256), archive.text(versions[2].text_sha256)
+        ).stats
+        export_jsonl(archive, [policy], tmp_path / "v.jsonl")
+    rows = [json.loads(line) for line in (tmp_path / "v.jsonl").read_text().splitlines()]
+    assert [r["version"] for r in rows] == [1, 2, 3] and "error-page" in rows[1]["flags"]
+    assert rows[1]["words_added"] is None and rows[1]["words_removed"] is None
+    assert rows[2]["compared_with"] == 1 == baseline(versions, 2) + 1  # type: ignore[operator]
+    assert (rows[2]["words_added"], rows[2]["words_removed"]) == (
+        real_edit.words_added,
+        real_edit.words_removed,
+    )
+    assert rows[2]["words_removed"] < versions[0].words / 2  # an edit, not the policy deleted and back
