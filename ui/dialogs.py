@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from archiver.errors import ArchiverError, InvalidDateError
 from archiver.timestamps import display, from_datetime, parse_date_arg
-from archiver.urls import normalize_url
+from archiver.urls import display_url, normalize_url
 
 from .settings import DEFAULT_ARCHIVE_PREFIX
 
@@ -147,7 +147,7 @@ class AddPolicyDialog(QDialog):
             if r.from_date or r.to_date:
                 start = display(r.from_date) if r.from_date else "the first capture"
                 when = f", captures from {start} to {display(r.to_date) if r.to_date else 'now'} UTC"
-            self.error_label.setText(f"Will search {r.prefix} for {r.url}{when}")
+            self.error_label.setText(f"Will search {r.prefix} for {display_url(r.url)}{when}")
             ok.setEnabled(True)
 
     def accept(self) -> None:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from archiver.errors import ArchiverError, CancelledError
 from archiver.models import Capture, Policy, Version, baseline
 from archiver.storage import Archive
+from archiver.urls import display_url
 
 from .details import CaptureDetails
 from .dialogs import AddPolicyDialog, PolicyRequest
@@ -616,7 +617,7 @@ class MainWindow(QMainWindow):
             on_finished=self._fetch_done,
             on_failed=self._fetch_failed,
         )
-        self.progress.add(task, f"Fetching {request.url}…")
+        self.progress.add(task, f"Fetching {display_url(request.url)}…")
         return task
 
     def _fetch_progress(self, item: object) -> None:
@@ -657,7 +658,7 @@ class MainWindow(QMainWindow):
             on_failed=self._fetch_failed,
         )
         self._pending_policy = policy.id
-        self.progress.add(task, f"Capturing today's {policy.url}…")
+        self.progress.add(task, f"Capturing today's {display_url(policy.url)}…")
         return task
 
     def _captured(self, result: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..models import Capture, Policy, Version
 from ..timestamps import display
+from ..urls import display_url
 from . import open_archive, print_json
 
 
@@ -101,7 +102,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
         )
     for p in policies:
         print(
-            f"{p.versions:4d} versions {p.captures:5d} captures  {p.url}"
+            f"{p.versions:4d} versions {p.captures:5d} captures  {display_url(p.url)}"
             + (f"  ({p.label})" if p.label else "")
         )
     return 0

@@ -242,3 +242,15 @@ def test_reextract_replaces_outdated_texts_and_names_them(
     # run again: only the damaged one is left to do
     code, out, _ = run(capsys, "--archive", a, "reextract")
     assert code == 1 and out.count("\n") == 1 and out.startswith("failed")
+
+
+def test_policies_lists_an_idn_url_as_typed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "p.html"
+    page.write_text("<h1>Datenschutz</h1><p>" + "Wir schützen Ihre Daten. " * 60 + "</p>", encoding="utf-8")
+    a = str(tmp_path / "A")
+    url = "https://bücher.de/datenschutz"
+    assert run(capsys, "--archive", a, "import", str(page), "--url", url, "--date", "20240101")[0] == 0
+    code, out, _ = run(capsys, "--archive", a, "policies")
+    assert code == 0 and out.rstrip().endswith(url)
+    code, out, _ = run(capsys, "--archive", a, "policies", "--json")
+    assert json.loads(out)[0]["url"] == "https://xn--bcher-kva.de/datenschutz"  # data stays canonical

@@ -98,6 +98,9 @@ def test_add_policy_dialog_validates_before_any_request(qtbot: Any) -> None:
     dialog.url_edit.setText("  Example.com/privacy#cookies ")
     assert ok.isEnabled() and dialog.request.typed == "  Example.com/privacy#cookies "
     assert dialog.request.url == "https://example.com/privacy"
+    dialog.url_edit.setText("https://bücher.de/datenschutz")
+    assert dialog.request.url == "https://xn--bcher-kva.de/datenschutz"  # what is requested
+    assert "for https://bücher.de/datenschutz" in dialog.error_label.text()  # what the user reads
 
 
 def test_timeline_click_emits_the_version_index(qtbot: Any) -> None:
@@ -359,3 +362,23 @@ def test_verify_archive_names_a_damaged_capture(qtbot: Any, demo: Archive, tmp_p
     assert text.startswith("Verification found 1 problem:") and victim.timestamp in text
     assert path.read_bytes() == bytes(data)  # reported, never "repaired"
     win.close()
+
+
+def test_capture_details_show_an_idn_url_as_typed(qtbot: Any, tmp_path: Path) -> None:
+    arc = Archive.open(tmp_path / "a")
+    url = "https://bücher.de/datenschutz-ü"
+    policy = arc.ensure_policy(url)
+    body = (
+        "<html><body><h1>Datenschutz</h1><p>" + "Wir schützen Ihre Daten. " * 60 + "</p></body></html>"
+    ).encode()
+    capture = Capture(
+        id=0, policy_id=0, source=Source.WAYBACK, timestamp="20240101000000", original_url=policy.url,
+        content_type="text/html; charset=utf-8", http_status=200,
+    )  # fmt: skip
+    store_capture(arc, policy, capture, body)
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    qtbot.waitUntil(lambda: win.details.model.rowCount() == 1, timeout=30_000)
+    assert policy.url.startswith("https://xn--bcher-kva.de/")
+    assert url in win.details.info.toPlainText()
+    win.close()
+    arc.close()
