@@ -193,9 +193,10 @@ class Session:
             ) as exc:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError() from None
-                self.pacer.on_connection_failure(host, group)
-                attempt += 1
                 timed_out = isinstance(exc, requests.exceptions.ReadTimeout)
+                if not timed_out:  # a read timeout: the connection was made, so it is no firewall block
+                    self.pacer.on_connection_failure(host, group)
+                attempt += 1
                 slow += timed_out
                 if timed_out and (attempt > self.retries or _over(slow, slow_retries)):
                     raise ServerTimeoutError(url, read_timeout, attempt) from None

@@ -200,3 +200,22 @@ def test_a_continuous_429_storm_stops_the_job_after_the_third(httpserver: HTTPSe
         list(list_captures(session, ia_endpoint(httpserver), URL))
     assert len(times) == 3
     assert times[1] - times[0] >= 60 and times[2] - times[1] >= 60
+
+
+def test_a_read_timeout_soon_after_a_429_is_not_a_firewall_block() -> None:
+    """A read timeout means the connection was made: it must not open the one-hour breaker."""
+    from client_support import RawServer, respond, stall
+
+    from archiver.client.session import ServerTimeoutError
+
+    server = RawServer([respond("429 Too Many Requests", {}, b"slow down"), stall])
+    try:
+        clock = ManualClock()
+        session = Session(Pacer(clock=clock), retries=0)
+        with pytest.raises(ServerTimeoutError, match="sent no answer within 0.2 s"):
+            session.request(server.url("/web/x"), group=MEMENTO, read_timeout=0.2)
+        assert server.connections == 2  # the 429, then the request that timed out 60 s later
+        assert session.pacer.blocked_until("127.0.0.1", MEMENTO) < clock.now() + 600  # no hour's pause
+        assert session.pacer.open_breakers() == {}
+    finally:
+        server.close()
