@@ -31,6 +31,7 @@ from typing import Any
 
 from .errors import (
     ArchiveNotWritableError,
+    CancelledError,
     CorruptArchiveError,
     NotFoundError,
     SchemaTooNewError,
@@ -561,8 +562,11 @@ class Archive:
 
     # --- verification ----------------------------------------------------------------------
 
-    def verify(self) -> list[VerifyProblem]:
-        """Re-hash every stored body and text and check the database; one problem per finding."""
+    def verify(self, cancel: threading.Event | None = None) -> list[VerifyProblem]:
+        """Re-hash every stored body and text and check the database; one problem per finding.
+
+        ``cancel`` (set from another thread) stops it between two captures with CancelledError.
+        """
         problems: list[VerifyProblem] = []
         try:
             check = [r[0] for r in self._conn().execute("PRAGMA integrity_check").fetchall()]
@@ -571,6 +575,8 @@ class Archive:
         if check != ["ok"]:
             problems.extend(VerifyProblem(0, f"database: {line}") for line in check)
         for row in self._query("SELECT * FROM captures ORDER BY id"):
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("verification cancelled; nothing was changed")
             cap = _capture(row)
             where = f"{cap.original_url} @ {cap.timestamp}"
             if cap.sha256 is None:

@@ -114,7 +114,7 @@ def job_verify(arc: Archive) -> Any:
 
     def run(cancel: threading.Event, report: Any) -> tuple[list[Any], dict[str, int]]:
         report(Progress(0, 0, "re-hashing every stored capture"))
-        return arc.verify(), arc.stats()
+        return arc.verify(cancel), arc.stats()
 
     return run
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from archiver.errors import (
     ArchiveNotWritableError,
+    CancelledError,
     CorruptArchiveError,
     NotFoundError,
     SchemaTooNewError,
@@ -184,3 +186,15 @@ def test_headers_and_redirects_round_trip(tmp_path: Path) -> None:
         assert json.loads(json.dumps(stored.headers)) == [list(h) for h in cap.headers]
         assert arc.versions(stored.policy_id) == []  # no text: not a version, but the bytes are kept
         assert arc.read_body(stored) == b"body"
+
+
+def test_verify_can_be_cancelled_and_changes_nothing(tmp_path: Path) -> None:
+    with Archive.open(tmp_path) as arc:
+        p = arc.ensure_policy("https://example.com/privacy")
+        for i in range(3):
+            arc.add_capture(p, _capture(f"2020010{i + 1}000000"), f"<p>{i}</p>".encode(), _extraction(str(i)))
+        cancel = threading.Event()
+        cancel.set()
+        with pytest.raises(CancelledError, match="nothing was changed"):
+            arc.verify(cancel)
+        assert arc.verify(threading.Event()) == [] and len(arc.captures(p.id)) == 3
