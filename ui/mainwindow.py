@@ -448,7 +448,7 @@ class MainWindow(QMainWindow):
         if generation != self._generation:
             return
         self.version_model.set_versions(versions)
-        self.timeline.set_points([Point(v.index, v.timestamp, None) for v in versions])
+        self.timeline.set_points([Point(v.index, v.timestamp, None, _note(versions, v)) for v in versions])
         for combo in (self.left_combo, self.right_combo):
             combo.clear()
             for v in versions:
@@ -467,7 +467,9 @@ class MainWindow(QMainWindow):
             base = baseline(versions, version.index)
             if base is not None and version.is_policy_text:
                 pairs.append((versions[base], version))
-        if pairs:
+        if not pairs:
+            self.changeSizesDone.emit()  # nothing to measure
+        else:
             self._sizes_task = self._run(
                 job_change_sizes(self.archive, pairs, self._text_cache),
                 name="change sizes",
@@ -883,3 +885,12 @@ class MainWindow(QMainWindow):
             "<b>policydiff</b><br>Archived privacy-policy versions and their word-level "
             "differences, from the Wayback Machine or any Memento/pywb archive.",
         )
+
+
+def _note(versions: list[Version], version: Version) -> str:
+    """What the timeline says of a version that has no change size (see VersionTableModel)."""
+    if not version.is_policy_text:
+        return "no policy text (left out of comparisons)"
+    if version.index and baseline(versions, version.index) is None:
+        return "first version with policy text"
+    return ""

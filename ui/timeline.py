@@ -19,6 +19,7 @@ class Point:
     index: int  # version index
     timestamp: str  # 14-digit
     change: int | None  # words changed against the previous version; None: not known yet
+    note: str = ""  # shown instead of the change when there is none to measure ("no policy text")
 
 
 class TimelineWidget(QWidget):
@@ -47,7 +48,9 @@ class TimelineWidget(QWidget):
         self.update()
 
     def set_change(self, index: int, change: int) -> None:
-        self._points = [Point(p.index, p.timestamp, change) if p.index == index else p for p in self._points]
+        self._points = [
+            Point(p.index, p.timestamp, change, p.note) if p.index == index else p for p in self._points
+        ]
         self.update()
 
     def set_selected(self, index: int) -> None:
@@ -122,11 +125,12 @@ class TimelineWidget(QWidget):
         index = self.index_at(event.position())
         if index >= 0:
             p = next(p for p in self._points if p.index == index)
-            change = (
-                "first version"
-                if index == 0
-                else ("change: …" if p.change is None else f"{p.change:,} words changed")
-            )
+            if p.note:
+                change = p.note
+            elif index == 0:
+                change = "first version"
+            else:
+                change = "change: …" if p.change is None else f"{p.change:,} words changed"
             QToolTip.showText(
                 event.globalPosition().toPoint(),
                 f"Version {index + 1}, {display(p.timestamp)[:16]}\n{change}\nClick to compare "

@@ -333,6 +333,7 @@ def test_error_pages_and_shells_are_left_out_of_default_comparisons(qtbot: Any, 
     assert (win.left_combo.currentIndex(), win.right_combo.currentIndex()) == (0, 2)
     col = VersionTableModel.COL_CHANGE
     assert model.data(model.index(1, col)) == "no policy text"
+    assert win.timeline.points()[1].note.startswith("no policy text")  # its tooltip, not "change: …"
     small = model.change(2)
     whole = model.version(0).words + model.version(2).words
     assert small is not None and 0 < small < whole / 4  # an edit, not the whole text deleted and back
@@ -365,6 +366,7 @@ def test_verify_archive_names_a_damaged_capture(qtbot: Any, demo: Archive, tmp_p
 
 
 def test_capture_details_show_an_idn_url_as_typed(qtbot: Any, tmp_path: Path) -> None:
+    """Also: with a single version there is nothing to measure, and the window says it is done."""
     arc = Archive.open(tmp_path / "a")
     url = "https://bücher.de/datenschutz-ü"
     policy = arc.ensure_policy(url)
@@ -376,7 +378,10 @@ def test_capture_details_show_an_idn_url_as_typed(qtbot: Any, tmp_path: Path) ->
         content_type="text/html; charset=utf-8", http_status=200,
     )  # fmt: skip
     store_capture(arc, policy, capture, body)
-    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    win = MainWindow(arc, Settings(tmp_path / "s.ini"))
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.changeSizesDone, timeout=30_000):
+        win.show()
     qtbot.waitUntil(lambda: win.details.model.rowCount() == 1, timeout=30_000)
     assert policy.url.startswith("https://xn--bcher-kva.de/")
     assert url in win.details.info.toPlainText()
