@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import ArchiverError, ExtractionError, InputFileError, UsageError
-from .extraction import capture_flags, extract, from_markdown
+from .extraction import EXTRACTOR_VERSION, extract_capture, from_markdown
 from .extraction import reextract as extract_again
 from .models import Capture, Extraction, Flag, Policy, Progress, Source
 from .pllc import PllcFormatError, looks_like_pllc, parse_pllc
@@ -36,22 +36,13 @@ class ImportResult:
     error: str = ""  # why nothing was imported
 
 
-def extract_capture(policy: Policy, capture: Capture, body: bytes) -> Extraction:
-    """Extract with the policy's rules in force at the capture's time, plus capture-level flags."""
-    extraction = extract(
-        body, capture.content_type, capture.original_url, rules=policy.rules, timestamp=capture.timestamp
-    )
-    flags = capture_flags(capture, extraction)
-    return extraction if flags == extraction.flags else replace(extraction, flags=flags)
-
-
 def store_capture(
     archive: Archive, policy: Policy, capture: Capture, body: bytes
 ) -> tuple[Capture, bool, str]:
     """Store raw bytes and their extracted text. Returns (stored capture, created, warning)."""
     warning = ""
     try:
-        extraction: Extraction | None = extract_capture(policy, capture, body)
+        extraction: Extraction | None = extract_capture(capture, body, policy.rules)
     except ExtractionError as exc:
         extraction, warning = None, f"bytes kept, but no text: {exc}"
     stored, created = archive.add_capture(policy, capture, body, extraction)
@@ -140,8 +131,6 @@ def _import_pllc(archive: Archive, path: Path, data: bytes) -> ImportResult:
 
 
 def _with_flag(extraction: Extraction, flag: Flag) -> Extraction:
-    from dataclasses import replace
-
     return replace(extraction, flags=tuple(sorted(set(extraction.flags) | {flag.value})))
 
 
@@ -177,6 +166,8 @@ def reextract(archive: Archive, policy: Policy | None = None) -> Iterator[Progre
     for done, (pol, cap) in enumerate(todo, 1):
         yield Progress(done - 1, len(todo), f"{pol.url} @ {cap.timestamp}")
         old = archive.extraction(cap.id)
+        if old is not None and old.extractor_version == EXTRACTOR_VERSION:
+            continue  # up to date: its raw bytes are not even read
         old_sha = old.text_sha256 if old else ""
         try:
             body = archive.read_body(cap) if cap.sha256 else None

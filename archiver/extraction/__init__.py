@@ -7,6 +7,7 @@ Public surface::
     normalize_text(text) -> str                  # the form that decides version identity
     sequence_flags(items) -> list[tuple[str, ...]]
     capture_flags(capture, extraction) -> tuple[str, ...]
+    extract_capture(capture, body, rules) -> Extraction  # extract + the capture's HTTP flags
     reextract(items, rules) -> Iterator[Reextraction]   # after an extractor upgrade: what changed
 
 No Qt here; BeautifulSoup (lxml), charset-normalizer and pypdf only.
@@ -18,7 +19,7 @@ from .dates import stated_date
 from .markdown import normalize_text
 from .pipeline import EXTRACTOR_VERSION, extract, from_markdown, sniff_kind
 from .quality import SequenceItem, capture_flags, guess_language, section_keys, sequence_flags
-from .reextract import Reextraction, reextract
+from .reextract import Reextraction, extract_capture, reextract
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -26,6 +27,7 @@ __all__ = [
     "SequenceItem",
     "capture_flags",
     "extract",
+    "extract_capture",
     "from_markdown",
     "guess_language",
     "normalize_text",

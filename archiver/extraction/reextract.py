@@ -37,6 +37,13 @@ class Reextraction:
         return self.old is None or self.old.extractor_version != EXTRACTOR_VERSION
 
 
+def extract_capture(capture: Capture, body: bytes, rules: tuple[ExtractionRule, ...] = ()) -> Extraction:
+    """A stored capture's text: the rules in force at its time, plus the flags its HTTP facts give."""
+    new = extract(body, capture.content_type, capture.original_url, rules, capture.timestamp)
+    flags = capture_flags(capture, new)
+    return new if flags == new.flags else replace(new, flags=flags)
+
+
 def reextract(
     items: Iterable[tuple[Capture, bytes | None, Extraction | None]],
     rules: tuple[ExtractionRule, ...] = (),
@@ -56,10 +63,7 @@ def reextract(
                     continue
                 new = from_markdown(old.text)
             else:
-                new = extract(body, capture.content_type, capture.original_url, rules, capture.timestamp)
-                flags = capture_flags(capture, new)
-                if flags != new.flags:
-                    new = replace(new, flags=flags)
+                new = extract_capture(capture, body, rules)
         except ExtractionError as exc:
             yield Reextraction(capture, old, None, str(exc))
             continue

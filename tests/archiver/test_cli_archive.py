@@ -239,7 +239,10 @@ def test_reextract_replaces_outdated_texts_and_names_them(
         assert after[0] == good[0] and after[1] == good[1]
         assert after[2] is not None and after[2].extractor_version == "extract-0"  # kept, not lost
         assert arc.read_body(caps[0]) == bodies[caps[0].sha256]
-    # run again: only the damaged one is left to do
+    # run again: only the damaged one is left to do; up-to-date captures are not even read
+    with Archive.open(a) as arc:
+        up_to_date = arc.blob_path(caps[1].sha256 or "")
+    up_to_date.write_bytes(b"damaged after its text was made")
     code, out, _ = run(capsys, "--archive", a, "reextract")
     assert code == 1 and out.count("\n") == 1 and out.startswith("failed")
 
