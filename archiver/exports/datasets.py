@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diffing import diff_texts
-from ..models import Policy, Version
+from ..models import Policy, Version, baseline
 from ..pllc import format_pllc
 from ..storage import Archive
 from ..timestamps import to_datetime
@@ -96,17 +96,20 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
     shell or a consent wall gets none, and never counts as the whole policy deleted and back.
     """
     for policy in policies:
-        last: tuple[int, str] | None = None  # the latest version with policy text: index, text
-        for version in archive.versions(policy.id):
+        versions = archive.versions(policy.id)
+        kept: tuple[int, str] = (-1, "")  # the last text read, usually the next version's baseline
+        for version in versions:
             text = archive.text(version.text_sha256)
-            if not version.is_policy_text or last is None:
+            base = baseline(versions, version.index) if version.is_policy_text else None
+            if base is None:
                 yield VersionRow(policy, version, text, None, None, None)
             else:
-                stats = diff_texts(last[1], text).stats
+                before = kept[1] if kept[0] == base else archive.text(versions[base].text_sha256)
+                stats = diff_texts(before, text).stats
                 added, removed, share = stats.words_added, stats.words_removed, stats.changed_ratio
-                yield VersionRow(policy, version, text, added, removed, share, last[0] + 1)
+                yield VersionRow(policy, version, text, added, removed, share, base + 1)
             if version.is_policy_text:
-                last = (version.index, text)
+                kept = (version.index, text)
 
 
 def _describe(policies: Sequence[Policy], what: str) -> str:
