@@ -47,13 +47,14 @@ def ia_cdx_rows(
     label: str,
     *,
     resume: str | None = None,
-    on_page: Callable[[str | None, int], None] | None = None,
+    on_page: Callable[[str | None, int, bool], None] | None = None,
     read_timeout: float = LISTING_READ_TIMEOUT,
 ) -> Iterator[ListedCapture]:
     """Rows from ``resume`` (a key an earlier listing stopped at) on; None starts at the first page.
 
-    After each page's rows, ``on_page(next_key, page_size)`` is called (next_key None: the end), and
-    again with the same key when the page size is halved.
+    After each page's rows, ``on_page(next_key, page_size, more)`` is called (more False: the end),
+    and again with the same key (None at the first page) when the page size is halved, so a run that
+    stops then goes on at the smaller size, even before the first page came.
     """
     base: list[tuple[str, str]] = [
         ("url", _scheme_less(query.url)),
@@ -85,8 +86,8 @@ def ia_cdx_rows(
             if shrinkable and (isinstance(exc, ServerTimeoutError) or exc.status == 504):
                 limit = max(MIN_PAGE_SIZE, limit // 2)
                 log.warning("CDX timed out; asking for pages of %d rows from the same resume key", limit)
-                if resume and on_page is not None:  # a run that stops here goes on at the smaller size
-                    on_page(resume, limit)
+                if on_page is not None:  # a run that stops here goes on at the smaller size
+                    on_page(resume, limit, True)
                 continue
             raise
         raise_for_cdx_error(resp, query.url)
@@ -109,7 +110,7 @@ def ia_cdx_rows(
             )
             next_key = None
         if on_page is not None:
-            on_page(next_key, limit)
+            on_page(next_key, limit, next_key is not None)
         if not next_key:
             return
         seen_keys.add(next_key)

@@ -3,8 +3,9 @@
 Progress is recorded in the local archive after every capture (``job_put``), so a crash, a cancel
 or a lost network only costs the capture in flight: the next run skips what is done. Revisits whose
 digest was already downloaded reuse those bytes (PROTOCOLS.md §8.3 case 11). A listing that fails
-part-way leaves its rows and next resume key in the job state, and the next run goes on from there
-(case 8). Each failed capture is recorded with its reason, in the summary and the job state.
+part-way for a passing reason leaves its rows, next resume key and page size in the job state, and
+the next run of the same query goes on from there (case 8). Each failed capture is recorded with its
+reason, in the summary and the job state.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from ..errors import ArchiverError, CancelledError, ConnectionBlockedError, NetworkError, RateLimitedError
+from ..errors import (
+    ArchiverError,
+    ArchiveResponseError,
+    CancelledError,
+    ConnectionBlockedError,
+    NetworkError,
+    RateLimitedError,
+)
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
 from ..timestamps import now_iso
@@ -208,13 +216,37 @@ class FetchJob:
     ) -> Generator[Progress, None, list[ListedCapture]]:
         """The listed rows, going on from where an interrupted listing stopped if it left a resume key.
 
-        When the listing fails (504s or timeouts at the smallest page, a lost network, a cancel,
-        429s), the rows received so far and the next page's resume key are saved in the job state
-        before the error goes up, so the next run does not start again at the first page.
+        When the listing fails for a passing reason (504s or timeouts at the smallest page, a lost
+        network, a cancel, 429s, a firewall block), the rows received so far and where the next page
+        starts (resume key, page size) are saved in the job state before the error goes up, so the
+        next run does not start again at the first page. Any other failure (the archive refused the
+        request: HTTP 4xx, a malformed answer) drops the saved listing, so a key the archive no
+        longer takes cannot keep the job stuck; when it is the saved key itself that is refused, the
+        listing starts again from the first page at once, in this run.
         """
-        rows, resume = _saved_listing(state, query)
-        if resume is not None:
+        rows, resume = _saved_listing(state, query, self.endpoint.prefix)
+        if resume is not None and resume.key is not None:
             yield Progress(0, 0, f"resuming the listing after {len(rows)} captures")
+        elif resume is not None:
+            yield Progress(0, 0, f"listing in pages of {resume.page_size} rows, as the last run had to")
+        listed = yield from self._list_from(query, state, rows, resume)
+        if listed is None:
+            assert resume is not None
+            yield Progress(0, 0, "the archive refused the saved resume key; listing from the first page")
+            listed = yield from self._list_from(query, state, [], replace(resume, key=None))
+            assert listed is not None  # without a resume key, a refusal is raised
+        if "listing" in state:  # finished: a later failure must not resume from the old key
+            self._drop_listing(state)
+        return listed
+
+    def _list_from(
+        self,
+        query: ListingQuery,
+        state: dict[str, Any],
+        rows: list[ListedCapture],
+        resume: ResumePoint | None,
+    ) -> Generator[Progress, None, list[ListedCapture] | None]:
+        """The rows from ``resume`` on, after ``rows``; None when the archive refused ``resume.key``."""
         point = resume
         pages = reported = 0
 
@@ -243,24 +275,44 @@ class FetchJob:
                 if pages != reported:
                     reported = pages
                     yield Progress(0, 0, f"listed {len(rows)} captures so far")
-        except ArchiverError:
+        except ArchiverError as exc:
+            if not _transient(exc):
+                self._drop_listing(state)
+                refused_key = (
+                    isinstance(exc, ArchiveResponseError)
+                    and resume is not None
+                    and resume.key is not None
+                    and point is not None
+                    and point.key == resume.key  # failed before any page of this run came
+                )
+                if refused_key:
+                    log.warning("the archive refused the saved resume key (%s); listing from the start", exc)
+                    return None
+                raise
             if point is not None:
                 listing = {
+                    "url": query.url,
+                    "archive": self.endpoint.prefix,
                     "from": query.from_ts,
                     "to": query.to_ts,
                     "resume": asdict(point),
                     "rows": [_row_json(r) for r in rows],
                 }
-                self.arc.job_put(self.key, {**state, "url": self.url, "listing": listing})
+                state["listing"] = listing
+                self.arc.job_put(self.key, {**state, "url": self.url})
                 log.warning(
-                    "listing stopped after %d captures; the next run goes on from resume key %s",
+                    "listing stopped after %d captures; the next run goes on from %s",
                     len(rows),
-                    point.key,
+                    f"resume key {point.key}"
+                    if point.key
+                    else f"the first page, {point.page_size} rows a page",
                 )
             raise
-        if "listing" in state:  # finished: a later failure must not resume from the old key
-            self.arc.job_put(self.key, {k: v for k, v in state.items() if k != "listing"})
         return rows
+
+    def _drop_listing(self, state: dict[str, Any]) -> None:
+        if state.pop("listing", None) is not None:
+            self.arc.job_put(self.key, state)
 
     def _honour_saved_breakers(self) -> None:
         """A pause an earlier run hit (429s, firewall block) still holds: stop now rather than hang."""
@@ -360,15 +412,29 @@ def _row_json(row: ListedCapture) -> list[str | int | None]:
     ]
 
 
+def _transient(exc: ArchiverError) -> bool:
+    """A listing failure that may pass: worth keeping the partial listing to go on from."""
+    passing = (ServerError, ServerTimeoutError, CancelledError, RateLimitedError, ConnectionBlockedError)
+    return isinstance(exc, passing) or type(exc) is NetworkError
+
+
 def _saved_listing(
-    state: dict[str, Any], query: ListingQuery
+    state: dict[str, Any], query: ListingQuery, archive: str
 ) -> tuple[list[ListedCapture], ResumePoint | None]:
-    """The rows and resume point an interrupted listing of the same date range left, if any."""
+    """The rows and resume point an interrupted listing of the same query left, if any.
+
+    The same query: the same normalised URL (the job key is the policy key, shared by the www.,
+    trailing-slash and utm_* variants, whose CDX queries and resume keys differ), the same archive
+    and the same date range.
+    """
     saved = state.get("listing")
-    if not isinstance(saved, dict) or (saved.get("from"), saved.get("to")) != (query.from_ts, query.to_ts):
+    wanted = (query.url, archive, query.from_ts, query.to_ts)
+    if not isinstance(saved, dict) or tuple(saved.get(k) for k in ("url", "archive", "from", "to")) != wanted:
         return [], None
     try:
         resume = ResumePoint(**saved["resume"])
+        if not isinstance(resume.key, str | None) or not isinstance(resume.page_size, int):
+            raise TypeError(resume)
         rows = [
             ListedCapture(str(r[0]), str(r[1]), r[2], r[3], r[4], r[5], str(r[6]), str(r[7]))
             for r in saved["rows"]

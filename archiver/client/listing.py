@@ -60,9 +60,9 @@ def list_captures(
 
     Validation happens here, eagerly; the rows come lazily. ``filters`` and ``collapse`` are IA CDX
     syntax, sent to IA only (pywb treats them differently; PYWB.md). An IA listing starts at
-    ``resume`` if given, and reports after each page where it would go on (None at the end) to
-    ``on_page``, so an interrupted listing need not start again (§8.3 case 8); other archives do
-    not page by key and ignore both.
+    ``resume`` if given, and reports where it would go on (None at the end) to ``on_page`` after
+    each page and each halving of the page size (key None before the first page), so an interrupted
+    listing need not start again (§8.3 case 8); other archives do not page by key and ignore both.
     """
     query = make_query(url, from_date, to_date)
     raw = _raw_rows(
@@ -139,11 +139,11 @@ def _raw_rows(
 
 def _reporter(
     on_page: Callable[[ResumePoint | None], None] | None, label: str
-) -> Callable[[str | None, int], None] | None:
+) -> Callable[[str | None, int, bool], None] | None:
     if on_page is None:
         return None
     report = on_page
-    return lambda key, size: report(ResumePoint(label, key, size) if key else None)
+    return lambda key, size, more: report(ResumePoint(label, key, size) if more else None)
 
 
 def _clean(rows: Iterator[ListedCapture], query: ListingQuery, max_rows: int) -> Iterator[ListedCapture]:

@@ -38,10 +38,14 @@ class ListedCapture:
 
 @dataclass(frozen=True, slots=True)
 class ResumePoint:
-    """Where an interrupted IA listing goes on: the next page's resume key, and how to ask for it."""
+    """Where an interrupted IA listing goes on: the next page's resume key, and how to ask for it.
+
+    ``key`` None: at the first page, only the page size carried over (a first page that timed out
+    at every size, so the next run does not step down from 1000 rows again).
+    """
 
     endpoint: str  # ia-cdx, or ia-timemap (the robots fallback, whose keys are its own)
-    key: str
+    key: str | None
     page_size: int  # possibly halved after timeouts: the next run starts at this size
 
 

@@ -422,6 +422,8 @@ def test_a_listing_with_another_date_range_does_not_take_up_a_saved_resume_key(
         first.key,
         {
             "listing": {
+                "url": URL,
+                "archive": ia.prefix,
                 "from": "20190101000000",
                 "to": None,
                 "resume": {"endpoint": "ia-cdx", "key": "old", "page_size": 100},
@@ -431,6 +433,115 @@ def test_a_listing_with_another_date_range_does_not_take_up_a_saved_resume_key(
     )
     summary = run_fetch(first)  # no --from: the saved listing is of another query
     assert summary.listed == 4 and "resumeKey" not in ia.cdx_queries[0]
+
+
+def _saved(fake: FakeIA, key: str | None, *stamps: str, url: str = URL, size: int = 2) -> dict[str, Any]:
+    """A job state whose listing stopped after ``stamps``, to go on at ``key``."""
+    return {
+        "listing": {
+            "url": url,
+            "archive": fake.prefix,
+            "from": None,
+            "to": None,
+            "resume": {"endpoint": "ia-cdx", "key": key, "page_size": size},
+            "rows": [[ts, URL, "text/html", 200, f"D{ts}", 1000, "", "ia-cdx"] for ts in stamps],
+        }
+    }
+
+
+def test_a_resume_key_the_archive_refuses_is_dropped_and_the_listing_starts_again_at_once(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    fake = four_captures(FakeIA(httpserver, page_size=2))
+    fake.cdx_fault = lambda request: (
+        Response("Invalid resumeKey: expired", status=400)
+        if request.args.get("resumeKey") == "expired"
+        else None
+    )
+    first = job(arc, fake)
+    arc.job_put(first.key, _saved(fake, "expired", "20200101000000"))
+    messages = [p.message for p in first.run()]
+    assert [q.get("resumeKey") for q in fake.cdx_queries] == ["expired", None, "page-2"]
+    assert "the archive refused the saved resume key; listing from the first page" in messages
+    assert first.summary is not None and (first.summary.listed, first.summary.failed) == (4, ())
+    state = arc.job_get(first.key)
+    assert state is not None and "listing" not in state and state["complete"] is True
+
+
+def test_a_listing_the_archive_refuses_is_not_saved_so_the_next_run_is_not_stuck_on_it(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    from archiver.errors import ArchiveResponseError
+
+    fake = four_captures(FakeIA(httpserver, page_size=2))
+    fake.cdx_fault = lambda request: Response("Bad request", status=400)
+    first = job(arc, fake)
+    arc.job_put(first.key, _saved(fake, "expired", "20200101000000"))
+    with pytest.raises(ArchiveResponseError, match="CDX server answered HTTP 400"):
+        run_fetch(first)  # the saved key refused, and the first page too: give up, no loop
+    assert [q.get("resumeKey") for q in fake.cdx_queries] == ["expired", None]
+    state = arc.job_get(first.key)
+    assert state is not None and "listing" not in state
+
+    # a refusal after a page of this run: the rows are not saved to resume from either
+    fake.cdx_fault = lambda request: (
+        Response("Bad request", status=400) if "resumeKey" in request.args else None
+    )
+    with pytest.raises(ArchiveResponseError):
+        run_fetch(job(arc, fake))
+    state = arc.job_get(first.key)
+    assert state is not None and "listing" not in state
+    fake.cdx_fault = None
+    asked = len(fake.cdx_queries)
+    assert run_fetch(job(arc, fake)).listed == 4
+    assert fake.cdx_queries[asked].get("resumeKey") is None  # from the first page
+
+
+def test_a_saved_listing_of_another_variant_of_the_url_is_not_resumed(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    fake = four_captures(FakeIA(httpserver, page_size=2))
+    fake.cdx_fault = lambda request: (
+        Response("Gateway Time-out", status=504) if "resumeKey" in request.args else None
+    )
+    endpoint = ArchiveEndpoint(fake.prefix, ArchiveKind.IA)
+    variant = FetchJob(arc, manual_session()[0], endpoint, "https://www.example.com/privacy/")
+    with pytest.raises(ServerError):
+        run_fetch(variant)  # stops on its second page, saving its resume key
+    assert variant.key == job(arc, fake).key  # one policy, one job record
+    state = arc.job_get(variant.key)
+    assert state is not None and state["listing"]["url"] == "https://www.example.com/privacy/"
+
+    fake.cdx_fault = None
+    asked = len(fake.cdx_queries)
+    summary = run_fetch(job(arc, fake))  # another query URL: the variant's key is not its to use
+    assert fake.cdx_queries[asked].get("resumeKey") is None
+    assert fake.cdx_queries[asked]["url"] == "example.com/privacy"
+    assert summary.listed == 4
+
+
+def test_a_first_page_that_times_out_at_every_size_keeps_the_smallest_size_for_the_next_run(
+    arc: Archive, ia: FakeIA
+) -> None:
+    ia.cdx_fault = lambda request: Response("Gateway Time-out", status=504)
+    first = job(arc, ia)
+    with pytest.raises(ServerError, match="answered HTTP 504"):
+        run_fetch(first)
+    assert [q["limit"] for q in ia.cdx_queries][:3] == ["1000", "1000", "500"]
+    state = arc.job_get(first.key)
+    assert state is not None
+    assert state["listing"]["resume"] == {"endpoint": "ia-cdx", "key": None, "page_size": 100}
+    assert state["listing"]["rows"] == []
+
+    ia.cdx_fault = None
+    asked = len(ia.cdx_queries)
+    again = job(arc, ia)
+    messages = [p.message for p in again.run()]
+    assert [(q.get("resumeKey"), q["limit"]) for q in ia.cdx_queries[asked:]] == [(None, "100")]
+    assert "listing in pages of 100 rows, as the last run had to" in messages
+    assert again.summary is not None and again.summary.listed == 4
+    state = arc.job_get(again.key)
+    assert state is not None and "listing" not in state
 
 
 def _listing(*stamps: str) -> Callable[[socket.socket], None]:

@@ -203,9 +203,12 @@ def test_a_504_on_a_big_query_halves_the_page_size_and_keeps_going(httpserver: H
 
     httpserver.expect_request(CDX_PATH).respond_with_handler(handler)
     session, _ = manual_session()
-    rows = list(list_captures(session, ia_endpoint(httpserver), URL))
+    points: list[ResumePoint | None] = []
+    rows = list(list_captures(session, ia_endpoint(httpserver), URL, on_page=points.append))
     assert len(rows) == 1
     assert queries(httpserver)[-1]["limit"] == ["500"]
+    # a run stopping before the first page came would still start at the smaller size
+    assert points == [ResumePoint("ia-cdx", None, 500), None]
 
 
 def test_a_504_mid_listing_keeps_the_rows_and_asks_again_from_the_same_key_at_half_size(
