@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 BREAKERS_KEY = "pacer breakers"  # job-table entry holding pauses that must outlive the process
 LONG_PAUSE = 120.0  # a saved pause longer than this stops a new job at once, with the resume time
+TIMEOUTS_TO_STOP = 3  # memento requests in a row that get no answer: the archive is overloaded, stop
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +112,10 @@ class FetchJob:
     """Download every capture of one policy from one archive. ``run()`` yields Progress.
 
     After ``run()`` finishes, ``summary`` holds the counts. RateLimitedError, NetworkError (network
-    lost, or ServerTimeoutError: the archive stopped answering), a listing that fails and
-    CancelledError stop the job; its state is already saved, so running it again resumes. Any other
-    error on one capture (a notice page, a broken body…) is a failure with its reason, and the job
-    goes on.
+    lost), a third ServerTimeoutError in a row (the archive stopped answering), a listing that fails
+    and CancelledError stop the job; its state is already saved, so running it again resumes. Any
+    other error on one capture (a notice page, a broken body, one capture the archive does not
+    answer for…) is a failure with its reason, and the job goes on.
     """
 
     arc: Archive
@@ -150,6 +151,7 @@ class FetchJob:
         total = len(rows)
         downloaded = reused = skipped = 0
         failures: list[FetchFailure] = []
+        timeouts = 0  # memento requests in a row without an answer
 
         def save(complete: bool = False) -> None:
             self.arc.job_put(
@@ -182,6 +184,7 @@ class FetchJob:
                     note = "unchanged (revisit), stored from the bytes already downloaded"
                 else:
                     stored = self._download(policy, row)
+                    timeouts = 0
                     if row.digest and not row.is_revisit:
                         digests[row.digest] = stored.id
                     downloaded += 1
@@ -191,17 +194,28 @@ class FetchJob:
             except (CancelledError, RateLimitedError, ConnectionBlockedError):
                 save()
                 raise
+            except ServerTimeoutError as exc:
+                # one capture the archive does not answer for (too big, a bad WARC) is a failure, so
+                # the captures after it are still fetched; several in a row: overloaded, stop
+                failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
+                timeouts += 1
+                if timeouts >= TIMEOUTS_TO_STOP:
+                    save()
+                    raise
+                note = f"failed: {exc}"
             except ServerError as exc:
+                timeouts = 0
                 failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
                 note = f"failed: {exc}"
             except NetworkError as exc:
-                # connection lost, or the archive no longer answers: stop; the next run resumes here
-                if type(exc) in (NetworkError, ServerTimeoutError):
+                if type(exc) is NetworkError:  # connection lost: stop; the next run resumes here
                     save()
                     raise
+                timeouts = 0
                 failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
                 note = f"failed: {exc}"
             except ArchiverError as exc:
+                timeouts = 0
                 failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
                 note = f"failed: {exc}"
             else:

@@ -590,18 +590,42 @@ def test_a_body_that_keeps_breaking_off_is_a_failed_attempt_with_its_reason_and_
         server.close()
 
 
-def test_an_archive_that_stops_answering_stops_the_job_and_the_next_run_resumes(arc: Archive) -> None:
-    t1, t2 = "20200101000000", "20200201000000"
+def test_a_memento_the_archive_does_not_answer_is_a_failure_and_the_job_goes_on(arc: Archive) -> None:
+    t1, t2, t3 = "20200101000000", "20200201000000", "20200301000000"
     server = RawServer(
-        [_listing(t1, t2), _memento(t1, page(1)), stall, _listing(t1, t2), _memento(t2, page(2))]
+        [_listing(t1, t2, t3), stall, _memento(t2, page(2)), _memento(t3, page(3))]
+        + [_listing(t1, t2, t3), _memento(t1, page(1))]
+    )
+    try:
+        endpoint = ArchiveEndpoint(server.url("/web/"), ArchiveKind.IA)
+        session = Session(Pacer(clock=ManualClock()), retries=0)
+        first = FetchJob(arc, session, endpoint, URL, read_timeout=0.2)
+        summary = run_fetch(first)
+        assert (summary.downloaded, [f.timestamp for f in summary.failed]) == (2, [t1])
+        assert "sent no answer within 0.2 s, once" in summary.failed[0].reason
+        assert [c.timestamp for c in arc.captures(arc.get_policy(URL).id)] == [t2, t3]
+        summary = run_fetch(FetchJob(arc, manual_session()[0], endpoint, URL))
+        assert (summary.skipped, summary.downloaded, summary.failed) == (2, 1, ())
+        assert server.connections == 6
+    finally:
+        server.close()
+
+
+def test_three_memento_timeouts_in_a_row_stop_the_job_and_the_next_run_resumes(arc: Archive) -> None:
+    t1, t2, t3, t4, t5 = (f"2020{m:02d}01000000" for m in range(1, 6))
+    server = RawServer(
+        [_listing(t1, t2, t3, t4, t5), stall, _memento(t2, page(2)), stall, stall, stall]
+        + [_listing(t1, t2, t3, t4, t5), *(_memento(t, page(i)) for i, t in enumerate((t1, t3, t4, t5)))]
     )
     try:
         endpoint = ArchiveEndpoint(server.url("/web/"), ArchiveKind.IA)
         first = FetchJob(arc, Session(Pacer(clock=ManualClock()), retries=0), endpoint, URL, read_timeout=0.2)
         with pytest.raises(ServerTimeoutError, match="sent no answer within 0.2 s, once"):
-            run_fetch(first)  # not a failed capture: the next one would hang as well
+            run_fetch(first)  # t1 alone is a failure; t3, t4, t5 in a row: the archive is overloaded
+        state = arc.job_get(first.key)
+        assert state is not None and [f["timestamp"] for f in state["failures"]] == [t1, t3, t4, t5]
         summary = run_fetch(FetchJob(arc, manual_session()[0], endpoint, URL))
-        assert (summary.skipped, summary.downloaded, summary.failed) == (1, 1, ())
-        assert server.connections == 5
+        assert (summary.skipped, summary.downloaded, summary.failed) == (1, 4, ())
+        assert server.connections == 11
     finally:
         server.close()
