@@ -51,7 +51,7 @@ TRUNCATION_RETRIES = 2
 CHUNK = 64 * 1024
 #: Content-Encodings extraction cannot undo (it gunzips only): such a body is refused, not stored
 UNDECODABLE = {"br": "brotli", "zstd": "zstd", "deflate": "deflate", "compress": "compress"}
-_SIGNATURES = (b"\x1f\x8b", b"%PDF", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_SIGNATURES = (b"\x1f\x8b", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # gzip, BOMs: see plain_kind
 _CONTROL = bytes(sorted(set(range(32)) - set(b"\t\n\r\x0c\x1b")))  # ESC: ISO-2022 text has it
 
 
@@ -143,6 +143,8 @@ def fetch_memento(
                 f"the archive served the capture of {display(memento.timestamp)} UTC instead "
                 f"of {display(anchor)} UTC; fetch that one by its own timestamp",
             )
+        # the final body only: a redirect's body is kept raw as evidence and never extracted
+        refuse_undecodable(current, memento.content_encoding, memento.body)
         return FetchResult(memento, tuple(via), tuple(chain))
     raise PlaybackError(url, f"more than {MAX_HOPS} redirects")
 
@@ -235,7 +237,6 @@ def _memento(resp: requests.Response, body: bytes, requested: str, url: str) -> 
             original = clean_original(link.uri) or url
             break
     encoding = resp.headers.get("Content-Encoding", "").strip().lower()
-    refuse_undecodable(requested, encoding, body)
     decoded = None
     if body[:2] == b"\x1f\x8b":
         try:
@@ -263,7 +264,9 @@ def refuse_undecodable(url: str, encoding: str, body: bytes, sender: str = "the 
     """Raise UnsupportedEncodingError for a body compressed in a way extraction cannot undo.
 
     The header alone is not trusted (archives replay stale Content-Encoding headers): a body that
-    plainly is not compressed (no control bytes, or a known signature such as gzip's) passes.
+    plainly is not compressed (no control bytes; gzip's or a BOM's signature; a PDF, an image or
+    another binary type known by its magic number, or an HTML document, as extraction sniffs them)
+    passes.
     """
     for token in encoding.lower().split(","):
         name = UNDECODABLE.get(token.strip())
@@ -273,7 +276,11 @@ def refuse_undecodable(url: str, encoding: str, body: bytes, sender: str = "the 
 
 def _plainly_uncompressed(body: bytes) -> bool:
     head = body[:512]
-    return head.startswith(_SIGNATURES) or head.translate(None, _CONTROL) == head
+    if head.startswith(_SIGNATURES) or head.translate(None, _CONTROL) == head:
+        return True
+    from ..extraction.pipeline import plain_kind  # here: rare, and the client need not load extraction
+
+    return plain_kind(body) is not None
 
 
 def read_body(

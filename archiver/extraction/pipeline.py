@@ -77,6 +77,20 @@ def sniff_kind(body: bytes, content_type: str = "") -> str:
     return "html" if looks_html else "text"
 
 
+def plain_kind(body: bytes) -> str | None:
+    """What the first bytes plainly are, from signatures alone, whatever the headers say: "pdf", a
+    binary type from its magic number ("image/png"...), "html" for a body that starts like an HTML
+    document; None when the bytes do not say. For callers that must not trust a stale header (a
+    PNG replayed with ``Content-Encoding: br`` is a PNG, not a brotli stream)."""
+    head = body[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    for magic, kind in _BINARY_MAGIC:
+        if head.startswith(magic):
+            return kind
+    return "html" if _HTML_START.match(body[:8192]) else None
+
+
 _NOT_DOCUMENTS = frozenset(
     {
         "application/octet-stream",

@@ -369,6 +369,31 @@ def test_a_brotli_capture_is_a_failure_that_says_so_and_is_not_stored(arc: Archi
     assert summary.downloaded == 3
 
 
+def test_a_brotli_redirect_hop_does_not_fail_the_capture_it_leads_to(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    fake = FakeIA(httpserver)
+    target = "https://example.com/legal/privacy"
+    fake.add(
+        "20200101000000",
+        URL,
+        brotli_stored(b"<html>moved</html>"),
+        status=301,
+        digest="R",
+        headers={
+            "Location": httpserver.url_for(f"/web/20200101000000id_/{target}"),
+            "Content-Encoding": "br",
+        },
+    )
+    fake.add("20200101000000", target, page(1), listed=False)
+    summary = run_fetch(job(arc, fake))
+    assert (summary.downloaded, summary.failed) == (1, ())
+    caps = arc.captures(arc.get_policy(URL).id)
+    assert sorted(c.http_status for c in caps) == [200, 301]
+    content = next(c for c in caps if c.http_status == 200)
+    assert arc.read_body(content) == page(1)
+
+
 @pytest.mark.parametrize("fault", ["504", "read-timeout"])
 def test_a_listing_that_fails_part_way_keeps_its_rows_and_resume_key_and_the_next_run_goes_on(
     arc: Archive, threaded_server: HTTPServer, fault: str

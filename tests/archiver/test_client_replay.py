@@ -312,6 +312,47 @@ def test_a_br_header_on_a_body_that_is_plainly_not_brotli_is_not_trusted(
     assert (m.decoded_sha256 is not None) == body.startswith(b"\x1f\x8b")  # gzip is still sniffed
 
 
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00C\x00"
+NUL_HTML = b"<!DOCTYPE html>\n<html><body><h1>Privacy</h1>\x00<p>We care.</p></body></html>"
+
+
+@pytest.mark.parametrize("body", [PNG, JPEG, NUL_HTML], ids=["png", "jpeg", "html-with-nul"])
+def test_a_stale_br_header_on_a_binary_or_html_body_with_control_bytes_is_not_trusted(
+    httpserver: HTTPServer, body: bytes
+) -> None:
+    """Control bytes alone do not make a body brotli: a PNG, a JPEG or HTML with a NUL is what it says."""
+    httpserver.expect_request(replay_path(TS)).respond_with_data(
+        body, headers={**memento_headers(TS, URL), "Content-Encoding": "br"}
+    )
+    session, _ = manual_session()
+    m = fetch_memento(session, ia_endpoint(httpserver), TS, URL).final
+    assert m.body == body and m.content_encoding == "br"
+
+
+def test_a_brotli_archived_redirect_is_kept_as_evidence_and_the_memento_after_it_fetched(
+    httpserver: HTTPServer,
+) -> None:
+    target = "https://example.com/legal/privacy"
+    moved = brotli_stored(b"<html><body>Moved permanently</body></html>")
+    httpserver.expect_request(replay_path(TS)).respond_with_data(
+        moved,
+        status=301,
+        headers={
+            **memento_headers(TS, URL),
+            "Content-Encoding": "br",
+            "Location": httpserver.url_for(replay_path(TS, target)),
+        },
+    )
+    httpserver.expect_request(replay_path(TS, target)).respond_with_data(
+        BODY, headers=memento_headers(TS, target)
+    )
+    session, _ = manual_session()
+    result = fetch_memento(session, ia_endpoint(httpserver), TS, URL)
+    assert [m.status for m in result.via] == [301] and result.via[0].body == moved  # raw evidence
+    assert result.final.body == BODY and result.final.original_url == target
+
+
 def test_a_body_over_the_cap_is_refused(httpserver: HTTPServer) -> None:
     httpserver.expect_request(replay_path(TS)).respond_with_data(
         b"x" * 300_000, headers=memento_headers(TS, URL)
