@@ -128,13 +128,13 @@ class Version:
 
     @property
     def is_policy_text(self) -> bool:
-        """False for an archived error page or a JavaScript shell (see NOT_POLICY_TEXT)."""
+        """False for an archived error page, a JavaScript shell or a consent/login wall (NOT_POLICY_TEXT)."""
         return not NOT_POLICY_TEXT.intersection(self.flags)
 
 
 def baseline(versions: Sequence[Version], index: int) -> int | None:
     """The version that ``versions[index]`` is compared with by default: the nearest earlier one
-    holding policy text (error pages and shells are skipped), None when there is none; for a version
+    holding policy text (versions flagged NOT_POLICY_TEXT are skipped), None when there is none; for a version
     that is itself no policy text, simply its predecessor.
     """
     if not versions[index].is_policy_text:
