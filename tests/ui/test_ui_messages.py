@@ -27,6 +27,14 @@ def test_rate_limited_says_until_when_in_local_time() -> None:
     assert not message.details
 
 
+def test_a_firewall_block_says_when_to_try_again_in_local_time() -> None:
+    retry = datetime(2026, 1, 2, 14, 30, tzinfo=UTC)
+    message = describe(ConnectionBlockedError("web.archive.org", retry))
+    assert "web.archive.org is refusing connections from this network" in message.text
+    assert f"Try again after {retry.astimezone():%H:%M}; the fetch resumes where it stopped" in message.text
+    assert message.level == ERROR and not message.details
+
+
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
