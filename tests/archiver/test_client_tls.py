@@ -1,4 +1,4 @@
-"""TLS on loopback (PROTOCOLS.md §8.3 case 28): a certificate the system does not trust is an error
+"""TLS and proxies on loopback (PROTOCOLS.md §8.3 case 28): a certificate the system does not trust is an error
 shown verbatim, never silently accepted; REQUESTS_CA_BUNDLE (a corporate proxy's CA) or a bundle
 given to the session makes it work.
 
@@ -86,3 +86,17 @@ def test_a_bundle_given_to_the_session_is_used(
     with session(verify=str(certificate[0])) as s:
         page = fetch_live(s, tls_server.url_for("/privacy"))
     assert page.body == PAGE
+
+
+def test_the_system_proxy_is_honoured(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY (a corporate proxy) carries the request: the loopback server plays the proxy, so
+    the page's own host is never resolved or contacted."""
+    httpserver.expect_request("/privacy").respond_with_data(PAGE, content_type="text/html")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{httpserver.port}")
+    with session() as s:
+        page = fetch_live(s, "http://policies.example.invalid/privacy")
+    assert page.status == 200 and page.body == PAGE
+    (request, _response), *_ = httpserver.log
+    assert request.headers["Host"] == "policies.example.invalid"  # asked of the proxy, for that host
