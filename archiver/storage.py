@@ -37,72 +37,13 @@ from .errors import (
     SchemaTooNewError,
     StorageError,
 )
-from .models import Capture, Extraction, ExtractionRule, Policy, Source, VerifyProblem, Version
+from .files import fsync_dir, hash_file, pid_alive
+from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
+from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
 
 log = logging.getLogger(__name__)
-
-DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 1
-
-#: MIGRATIONS[n] takes a database from schema n to n + 1.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE policies (
-        id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,
-        url TEXT NOT NULL,
-        label TEXT NOT NULL DEFAULT '',
-        rules TEXT NOT NULL DEFAULT '[]',
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE captures (
-        id INTEGER PRIMARY KEY,
-        policy_id INTEGER NOT NULL REFERENCES policies(id),
-        source TEXT NOT NULL,
-        archive TEXT NOT NULL DEFAULT '',
-        timestamp TEXT NOT NULL,
-        original_url TEXT NOT NULL,
-        memento_url TEXT NOT NULL DEFAULT '',
-        retrieved_at TEXT NOT NULL,
-        http_status INTEGER,
-        headers TEXT NOT NULL DEFAULT '[]',
-        content_type TEXT NOT NULL DEFAULT '',
-        size INTEGER NOT NULL DEFAULT 0,
-        sha256 TEXT,
-        redirects TEXT NOT NULL DEFAULT '[]',
-        provenance TEXT NOT NULL DEFAULT '',
-        flags TEXT NOT NULL DEFAULT '[]',
-        content_id TEXT NOT NULL,
-        UNIQUE (policy_id, archive, timestamp, original_url, content_id)
-    );
-    CREATE INDEX captures_by_time ON captures(policy_id, timestamp);
-    CREATE TABLE texts (
-        sha256 TEXT PRIMARY KEY,
-        text TEXT NOT NULL
-    );
-    CREATE TABLE extractions (
-        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
-        text_sha256 TEXT NOT NULL REFERENCES texts(sha256),
-        extractor_version TEXT NOT NULL,
-        words INTEGER NOT NULL,
-        title TEXT NOT NULL DEFAULT '',
-        language TEXT NOT NULL DEFAULT '',
-        charset TEXT NOT NULL DEFAULT '',
-        charset_rule TEXT NOT NULL DEFAULT '',
-        charset_confidence REAL NOT NULL DEFAULT 1.0,
-        stated_date TEXT NOT NULL DEFAULT '',
-        flags TEXT NOT NULL DEFAULT '[]'
-    );
-    CREATE TABLE jobs (
-        key TEXT PRIMARY KEY,
-        state TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    """,
-)
-assert len(MIGRATIONS) == SCHEMA_VERSION
 
 _STALE_TMP_SECONDS = 3600
 
@@ -243,8 +184,8 @@ class Archive:
         return self.get_policy(url)
 
     def find_policy(self, url: str) -> Policy | None:
-        rows = self._query(_POLICY_SQL + " WHERE p.key = ?", (policy_key(url),))
-        return _policy(rows[0]) if rows else None
+        rows = self._query(POLICY_SQL + " WHERE p.key = ?", (policy_key(url),))
+        return policy_from_row(rows[0]) if rows else None
 
     def get_policy(self, url: str) -> Policy:
         policy = self.find_policy(url)
@@ -255,13 +196,13 @@ class Archive:
         return policy
 
     def policy_by_id(self, policy_id: int) -> Policy:
-        rows = self._query(_POLICY_SQL + " WHERE p.id = ?", (policy_id,))
+        rows = self._query(POLICY_SQL + " WHERE p.id = ?", (policy_id,))
         if not rows:
             raise NotFoundError(f"no policy with id {policy_id}")
-        return _policy(rows[0])
+        return policy_from_row(rows[0])
 
     def policies(self) -> list[Policy]:
-        return [_policy(r) for r in self._query(_POLICY_SQL + " ORDER BY p.label, p.url")]
+        return [policy_from_row(r) for r in self._query(POLICY_SQL + " ORDER BY p.label, p.url")]
 
     def set_label(self, policy_id: int, label: str) -> None:
         with self._write() as conn:
@@ -356,12 +297,12 @@ class Archive:
         rows = self._query("SELECT * FROM captures WHERE id = ?", (capture_id,))
         if not rows:
             raise NotFoundError(f"no capture with id {capture_id}")
-        return _capture(rows[0])
+        return capture_from_row(rows[0])
 
     def captures(self, policy_id: int) -> list[Capture]:
         """A policy's captures, oldest first."""
         rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
-        return [_capture(r) for r in rows]
+        return [capture_from_row(r) for r in rows]
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
@@ -397,7 +338,7 @@ class Archive:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -483,7 +424,7 @@ class Archive:
         previous: Capture | None = None
         for index, group in enumerate(groups):
             first = group[0]
-            captures = tuple(_capture(r) for r in group)
+            captures = tuple(capture_from_row(r) for r in group)
             flags = set(json.loads(first["t_flags"])) | set(captures[0].flags)
             versions.append(
                 Version(
@@ -577,7 +518,7 @@ class Archive:
         for row in self._query("SELECT * FROM captures ORDER BY id"):
             if cancel is not None and cancel.is_set():
                 raise CancelledError("verification cancelled; nothing was changed")
-            cap = _capture(row)
+            cap = capture_from_row(row)
             where = f"{cap.original_url} @ {cap.timestamp}"
             if cap.sha256 is None:
                 if self.extraction(cap.id) is None:
@@ -585,7 +526,7 @@ class Archive:
                 continue
             path = self.blob_path(cap.sha256)
             try:
-                digest = _hash_file(path)
+                digest = hash_file(path)
             except FileNotFoundError:
                 problems.append(VerifyProblem(cap.id, f"{where}: raw file {path} is missing"))
                 continue
@@ -606,81 +547,3 @@ class Archive:
             " (SELECT COUNT(*) FROM texts) AS texts"
         )[0]
         return {k: int(row[k]) for k in row.keys()}
-
-
-# Counts per policy: captures, and versions = runs of consecutive captures with the same text.
-_POLICY_SQL = (
-    "SELECT p.*,"
-    " (SELECT COUNT(*) FROM captures c WHERE c.policy_id = p.id) AS n_captures,"
-    " (SELECT COUNT(*) FROM (SELECT e.text_sha256 AS t, LAG(e.text_sha256) OVER (ORDER BY c.timestamp, c.id) AS prev"
-    "   FROM captures c JOIN extractions e ON e.capture_id = c.id WHERE c.policy_id = p.id)"
-    "  WHERE prev IS NULL OR prev != t) AS n_versions"
-    " FROM policies p"
-)
-
-
-def _policy(row: sqlite3.Row) -> Policy:
-    rules = tuple(
-        ExtractionRule(r.get("valid_from", ""), tuple(r.get("select", ())), tuple(r.get("remove", ())))
-        for r in json.loads(row["rules"])
-    )
-    return Policy(
-        id=row["id"],
-        url=row["url"],
-        key=row["key"],
-        label=row["label"],
-        rules=rules,
-        captures=row["n_captures"],
-        versions=row["n_versions"],
-    )
-
-
-def _capture(row: sqlite3.Row) -> Capture:
-    return Capture(
-        id=row["id"],
-        policy_id=row["policy_id"],
-        source=Source(row["source"]),
-        timestamp=row["timestamp"],
-        original_url=row["original_url"],
-        archive=row["archive"],
-        memento_url=row["memento_url"],
-        retrieved_at=row["retrieved_at"],
-        http_status=row["http_status"],
-        headers=tuple((str(k), str(v)) for k, v in json.loads(row["headers"])),
-        content_type=row["content_type"],
-        size=row["size"],
-        sha256=row["sha256"],
-        redirects=tuple(json.loads(row["redirects"])),
-        provenance=row["provenance"],
-        flags=tuple(json.loads(row["flags"])),
-    )
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs (a temp file named after a dead one is an orphan)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ArchiverError, UsageError
-from ..storage import pid_alive
+from ..files import pid_alive
 
 #: Well under the 255-byte limit of common file systems, leaving room for suffixes.
 MAX_COMPONENT_BYTES = 120

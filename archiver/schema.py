@@ -1,0 +1,121 @@
+"""The archive's SQLite schema: its tables, the migrations that build them, and rows -> records.
+
+A schema change is a new entry in MIGRATIONS (never an edit of an old one), so an archive written
+by any earlier version opens and is brought up to date.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from .models import Capture, ExtractionRule, Policy, Source
+
+DB_NAME = "archive.sqlite3"
+SCHEMA_VERSION = 1
+
+#: MIGRATIONS[n] takes a database from schema n to n + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE policies (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        rules TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE captures (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        source TEXT NOT NULL,
+        archive TEXT NOT NULL DEFAULT '',
+        timestamp TEXT NOT NULL,
+        original_url TEXT NOT NULL,
+        memento_url TEXT NOT NULL DEFAULT '',
+        retrieved_at TEXT NOT NULL,
+        http_status INTEGER,
+        headers TEXT NOT NULL DEFAULT '[]',
+        content_type TEXT NOT NULL DEFAULT '',
+        size INTEGER NOT NULL DEFAULT 0,
+        sha256 TEXT,
+        redirects TEXT NOT NULL DEFAULT '[]',
+        provenance TEXT NOT NULL DEFAULT '',
+        flags TEXT NOT NULL DEFAULT '[]',
+        content_id TEXT NOT NULL,
+        UNIQUE (policy_id, archive, timestamp, original_url, content_id)
+    );
+    CREATE INDEX captures_by_time ON captures(policy_id, timestamp);
+    CREATE TABLE texts (
+        sha256 TEXT PRIMARY KEY,
+        text TEXT NOT NULL
+    );
+    CREATE TABLE extractions (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        text_sha256 TEXT NOT NULL REFERENCES texts(sha256),
+        extractor_version TEXT NOT NULL,
+        words INTEGER NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL DEFAULT '',
+        charset TEXT NOT NULL DEFAULT '',
+        charset_rule TEXT NOT NULL DEFAULT '',
+        charset_confidence REAL NOT NULL DEFAULT 1.0,
+        stated_date TEXT NOT NULL DEFAULT '',
+        flags TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE jobs (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
+)
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+# Counts per policy: captures, and versions = runs of consecutive captures with the same text.
+POLICY_SQL = (
+    "SELECT p.*,"
+    " (SELECT COUNT(*) FROM captures c WHERE c.policy_id = p.id) AS n_captures,"
+    " (SELECT COUNT(*) FROM (SELECT e.text_sha256 AS t, LAG(e.text_sha256) OVER (ORDER BY c.timestamp, c.id) AS prev"
+    "   FROM captures c JOIN extractions e ON e.capture_id = c.id WHERE c.policy_id = p.id)"
+    "  WHERE prev IS NULL OR prev != t) AS n_versions"
+    " FROM policies p"
+)
+
+
+def policy_from_row(row: sqlite3.Row) -> Policy:
+    rules = tuple(
+        ExtractionRule(r.get("valid_from", ""), tuple(r.get("select", ())), tuple(r.get("remove", ())))
+        for r in json.loads(row["rules"])
+    )
+    return Policy(
+        id=row["id"],
+        url=row["url"],
+        key=row["key"],
+        label=row["label"],
+        rules=rules,
+        captures=row["n_captures"],
+        versions=row["n_versions"],
+    )
+
+
+def capture_from_row(row: sqlite3.Row) -> Capture:
+    return Capture(
+        id=row["id"],
+        policy_id=row["policy_id"],
+        source=Source(row["source"]),
+        timestamp=row["timestamp"],
+        original_url=row["original_url"],
+        archive=row["archive"],
+        memento_url=row["memento_url"],
+        retrieved_at=row["retrieved_at"],
+        http_status=row["http_status"],
+        headers=tuple((str(k), str(v)) for k, v in json.loads(row["headers"])),
+        content_type=row["content_type"],
+        size=row["size"],
+        sha256=row["sha256"],
+        redirects=tuple(json.loads(row["redirects"])),
+        provenance=row["provenance"],
+        flags=tuple(json.loads(row["flags"])),
+    )
