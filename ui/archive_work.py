@@ -1,0 +1,333 @@
+"""The main window's work on archives: open, fetch, live capture, verify, import (and drops), export.
+
+A mixin of :class:`ui.mainwindow.MainWindow`, kept apart so the window module holds the layout, the
+versions and the comparison. Every method starts a job of ``ui.jobs`` through the window's ``_run``
+and reports through its message bar and progress panel; nothing here touches the archive itself.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from archiver.errors import ArchiverError
+from archiver.models import Capture, Policy
+from archiver.urls import display_url, normalize_url
+
+from .dialogs import AddPolicyDialog, PolicyRequest
+from .jobs import (
+    job_capture_live,
+    job_export,
+    job_fetch,
+    job_import,
+    job_report,
+    job_save_capture,
+    job_verify,
+)
+from .messages import INFO, WARNING
+from .workers import Task, cancel_all
+
+
+class ArchiveWork:
+    """Opening archives, fetching, live capture, verification, imports and exports (a mixin)."""
+
+    # provided by MainWindow
+    archive: Any
+    settings: Any
+    message_bar: Any
+    progress: Any
+    fetch_factory: Any
+    version_model: Any
+    left_combo: Any
+    right_combo: Any
+    _options: Any
+    _pending_policy: int | None
+    compare: Any
+    _run: Any
+    current_policy: Any
+    reload_policies: Any
+    _failed: Any
+    recent_menu: Any
+    _text_cache: dict[str, str]
+    _diff_cache: Any
+
+    # --- fetching and importing ---------------------------------------------------------------
+
+    def add_policy(self) -> None:
+        dialog = AddPolicyDialog(self.settings.archive_prefixes, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: dialog.request and self.start_fetch(dialog.request))
+        dialog.open()
+
+    def fetch_selected(self) -> None:
+        policy = self.current_policy()
+        if policy is None:
+            return
+        last = self.settings.last_fetch(policy.url)
+        if last is None:
+            self.start_fetch(PolicyRequest(policy.url, "", self.settings.archive_prefixes[0], None, None))
+        else:
+            prefix, kind, start, end = last
+            self.start_fetch(PolicyRequest(policy.url, "", prefix, start, end, kind))
+
+    def start_fetch(self, request: PolicyRequest) -> Task:
+        """Create the policy, then fetch its history from the chosen archive (cancellable)."""
+        self.settings.remember_prefix(request.prefix)
+        self.settings.remember_fetch(
+            request.url, request.prefix, request.kind, request.from_date, request.to_date
+        )
+        self.message_bar.dismiss()
+        task = self._run(
+            job_fetch(self.archive, request, self.fetch_factory),
+            name="fetch",
+            on_progress=self._fetch_progress,
+            on_finished=self._fetch_done,
+            on_failed=self._fetch_failed,
+        )
+        self.progress.add(task, f"Fetching {display_url(request.url)}…")
+        return task
+
+    def _fetch_progress(self, item: object) -> None:
+        if isinstance(item, Policy) and self.policy_model.row_of(item.id) < 0:
+            self._pending_policy = item.id
+            self.reload_policies(select=item.id)
+
+    def _fetch_done(self, summary: Any) -> None:
+        failed = len(summary.failed)
+        text = (
+            f"Fetched {summary.listed} listed captures: {summary.downloaded} downloaded, "
+            f"{summary.reused} unchanged revisits, {summary.skipped} already archived"
+            + (f", {failed} failed (fetch again to retry)" if failed else "")
+            + "."
+        )
+        if summary.listed == 0:
+            text = (
+                "The archive lists no capture of this page in that date range. Check the URL (another "
+                "variant, such as with or without www.), widen the dates, or try another archive."
+            )
+        self.message_bar.show_info(text, WARNING if failed or not summary.listed else INFO)
+        self.reload_policies(select=summary.policy_id or self._pending_policy)
+
+    def _fetch_failed(self, exc: BaseException) -> None:
+        self.message_bar.show_error(exc)
+        self.reload_policies(select=self._pending_policy)
+
+    def capture_live_selected(self) -> Task | None:
+        """Fetch the selected policy's page from the site itself, now, and store it."""
+        policy = self.current_policy()
+        if policy is None:
+            return None
+        self.message_bar.dismiss()
+        task = self._run(
+            job_capture_live(self.archive, policy.url, self.fetch_factory),
+            name="capture",
+            on_finished=self._captured,
+            on_failed=self._fetch_failed,
+        )
+        self._pending_policy = policy.id
+        self.progress.add(task, f"Capturing today's {display_url(policy.url)}…")
+        return task
+
+    def _captured(self, result: Any) -> None:
+        stored, created, page = result
+        state = "a new capture" if created else "identical to a capture already archived"
+        text = f"Captured today's page: HTTP {page.status}, {stored.size:,} bytes, {state}."
+        if page.final_url != page.url:
+            text += f" The site redirected to {page.final_url}."
+        self.message_bar.show_info(text, WARNING if page.status >= 400 else INFO)
+        self.reload_policies(select=stored.policy_id)
+
+    def verify_archive(self) -> Task:
+        """Check the whole archive in the background; the message bar names each bad capture."""
+        self.message_bar.dismiss()
+        task = self._run(
+            job_verify(self.archive), name="verify", on_finished=self._verified, on_failed=self._failed
+        )
+        self.progress.add(task, "Verifying the archive…")
+        return task
+
+    def _verified(self, result: Any) -> None:
+        problems, stats = result
+        if not problems:
+            self.message_bar.show_info(
+                f"Archive verified: {stats['captures']:,} captures and {stats['texts']:,} texts match their "
+                "sha256, and the database is intact."
+            )
+            return
+        shown = "; ".join(str(p) for p in problems[:3])
+        more = f"; and {len(problems) - 3} more ('policydiff verify' lists all)" if len(problems) > 3 else ""
+        self.message_bar.show_info(
+            f"Verification found {len(problems)} problem{'s' if len(problems) > 1 else ''}: {shown}{more}. "
+            "Nothing was changed; re-fetch or re-import the named captures.",
+            WARNING,
+        )
+
+    def import_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Import Files",
+            str(Path.home()),
+            "Policies (*.md *.txt *.html *.htm *.pdf *.warc *.warc.gz);;Princeton-Leuven Markdown (*.md *.txt);;"
+            "WARC (*.warc *.warc.gz);;All files (*)",
+        )
+        if paths:
+            self.import_with_url(paths)
+
+    def import_with_url(self, paths: list[str]) -> None:
+        """HTML and PDF copies need the page URL they are copies of: ask for it (PLLC and WARC carry theirs)."""
+        needs_url = [p for p in paths if p.lower().endswith((".html", ".htm", ".pdf"))]
+        if not needs_url:
+            self.start_import(paths)
+            return
+        policy = self.current_policy()
+        url, ok = QInputDialog.getText(
+            self,
+            "Import Files",
+            f"Page URL these {len(needs_url)} HTML/PDF files are copies of:",
+            text=policy.url if policy else "",
+        )
+        if not ok:
+            return
+        try:
+            url = normalize_url(url)
+        except ArchiverError as exc:
+            self.message_bar.show_error(exc)
+            return
+        self.start_import(paths, url)
+
+    def start_import(self, paths: list[str], url: str | None = None) -> Task:
+        if url is None:
+            policy = self.current_policy()
+            url = policy.url if policy else None
+        task = self._run(
+            job_import(self.archive, paths, url),
+            name="import",
+            on_finished=self._import_done,
+            on_failed=self._failed,
+        )
+        self.progress.add(task, f"Importing {len(paths)} files…")
+        return task
+
+    def _import_done(self, results: list[Any]) -> None:
+        done = [r for r in results if r.capture is not None]
+        errors = [r for r in results if r.error]
+        warnings = [r for r in results if r.warning]
+        text = f"Imported {len(done)} of {len(results)} files."
+        if errors:
+            text += f" {len(errors)} failed: {Path(errors[0].path).name}: {errors[0].error}"
+        elif warnings:
+            text += f" {Path(warnings[0].path).name}: {warnings[0].warning}"
+        self.message_bar.show_info(text, WARNING if errors or warnings else INFO)
+        select = done[-1].capture.policy_id if done else None
+        self.reload_policies(select=select)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_with_url(paths)
+
+    # --- exports ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _capture_name(capture: Capture) -> str:
+        return f"{capture.timestamp}.{'pdf' if 'pdf' in capture.content_type else 'html'}"
+
+    def save_raw(self, capture: Capture) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save Raw Capture", str(Path.home() / self._capture_name(capture))
+        )
+        if path:
+            self._run_export(job_save_capture(self.archive, capture, path, False), path)
+
+    def export_capture(self, capture: Capture) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export Capture with Provenance", str(Path.home() / self._capture_name(capture))
+        )
+        if path:
+            self._run_export(job_save_capture(self.archive, capture, path, True), path)
+
+    def export_policy(self, kind: str) -> None:
+        policy = self.current_policy()
+        if policy is None:
+            return
+        suffix = {"warc": ".warc.gz", "csv": ".csv", "jsonl": ".jsonl"}[kind]
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {kind.upper()}", str(Path.home() / f"policy-{policy.id}{suffix}")
+        )
+        if path:
+            self.start_export(kind, [policy], path)
+
+    def start_export(self, kind: str, policies: list[Policy], path: str) -> Task:
+        return self._run_export(job_export(self.archive, kind, policies, path), path)
+
+    def export_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Evidence Report", str(Path.home() / "evidence-report.html"), "HTML (*.html);;PDF (*.pdf)"
+        )
+        if path:
+            self.start_report(path)
+
+    def start_report(self, path: str) -> Task | None:
+        versions = self.version_model.versions()
+        left, right = self.left_combo.currentIndex(), self.right_combo.currentIndex()
+        if not (0 <= left < len(versions) and 0 <= right < len(versions)):
+            return None
+        result = self.compare.result
+        assert self._options is not None
+        if result is not None and result.options != self._options:
+            result = None
+        return self._run_export(
+            job_report(self.archive, versions[left], versions[right], result, self._options, path), path
+        )
+
+    def _run_export(self, job: Any, path: str) -> Task:
+        task = self._run(
+            job,
+            name="export",
+            on_finished=lambda text: self.message_bar.show_info(text),
+            on_failed=self._failed,
+        )
+        self.progress.add(task, f"Exporting to {path}…")
+        return task
+
+    # --- archives -----------------------------------------------------------------------------
+
+    def choose_archive(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open Archive", str(self.archive.root))
+        if path:
+            self.open_archive(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_archives:
+            self.recent_menu.addAction(path, partial(self.open_archive, path))
+
+    def open_archive(self, path: str) -> None:
+        from .app import open_archive
+
+        try:
+            archive, note = open_archive(Path(path))
+        except Exception as exc:  # noqa: BLE001 - shown in the message bar
+            self.message_bar.show_error(exc)
+            return
+        cancel_all(wait_ms=5000)
+        if archive.root != self.archive.root:
+            self.archive.close()
+        self.archive = archive
+        self.settings.last_archive = str(Path(path).resolve())
+        self._text_cache.clear()
+        self._diff_cache.clear()
+        self.setWindowTitle(f"policydiff — {archive.root}")
+        if note:
+            self.message_bar.show_info(note)
+        self.reload_policies()
