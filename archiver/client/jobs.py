@@ -203,18 +203,10 @@ class FetchJob:
                     save()
                     raise
                 note = f"failed: {exc}"
-            except ServerError as exc:
-                timeouts = 0
-                failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
-                note = f"failed: {exc}"
-            except NetworkError as exc:
+            except ArchiverError as exc:
                 if type(exc) is NetworkError:  # connection lost: stop; the next run resumes here
                     save()
                     raise
-                timeouts = 0
-                failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
-                note = f"failed: {exc}"
-            except ArchiverError as exc:
                 timeouts = 0
                 failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
                 note = f"failed: {exc}"
