@@ -44,7 +44,7 @@ from .jobs import (
     job_versions,
 )
 from .messages import MessageBar, ProgressPanel
-from .models import PolicyListModel, VersionTableModel, short_date
+from .models import PolicyListModel, VersionTableModel, change_note, short_date
 from .settings import Settings
 from .timeline import Point, TimelineWidget
 from .workers import Task, cancel_all, run_task
@@ -436,7 +436,9 @@ class MainWindow(ArchiveWork, QMainWindow):
         if generation != self._generation:
             return
         self.version_model.set_versions(versions)
-        self.timeline.set_points([Point(v.index, v.timestamp, None, _note(versions, v)) for v in versions])
+        self.timeline.set_points(
+            [Point(v.index, v.timestamp, None, change_note(versions, v.index)) for v in versions]
+        )
         for combo in (self.left_combo, self.right_combo):
             combo.clear()
             for v in versions:
@@ -595,12 +597,3 @@ class MainWindow(ArchiveWork, QMainWindow):
             "<b>policydiff</b><br>Archived privacy-policy versions and their word-level "
             "differences, from the Wayback Machine or any Memento/pywb archive.",
         )
-
-
-def _note(versions: list[Version], version: Version) -> str:
-    """What the timeline says of a version that has no change size (see VersionTableModel)."""
-    if not version.is_policy_text:
-        return "no policy text (left out of comparisons)"
-    if version.index and baseline(versions, version.index) is None:
-        return "first version with policy text"
-    return ""

@@ -25,6 +25,14 @@ def short_date(ts: str) -> str:
     return display(ts)[:16] if len(ts) == 14 else ts
 
 
+def change_note(versions: Sequence[Version], index: int) -> str:
+    """Why a version has no change size: "no policy text" (left out of comparisons), "first" (no
+    earlier version with policy text), or "" when it has one (see archiver.models.baseline)."""
+    if not versions[index].is_policy_text:
+        return "no policy text"
+    return "first" if baseline(versions, index) is None else ""
+
+
 class PolicyListModel(QAbstractListModel):
     """The tracked policies: label (or URL) and counts."""
 
@@ -143,10 +151,9 @@ class VersionTableModel(_TableModel):
         if col == 3:
             return f"{v.words:,}"
         if col == 4:
-            if not v.is_policy_text:
-                return "no policy text"
-            if baseline(self._items, row) is None:
-                return "first"
+            note = change_note(self._items, row)
+            if note:
+                return note
             n = self._changes.get(row)
             return "…" if n is None else f"{n:,} words"
         if col == 5:

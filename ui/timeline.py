@@ -19,7 +19,7 @@ class Point:
     index: int  # version index
     timestamp: str  # 14-digit
     change: int | None  # words changed against the previous version; None: not known yet
-    note: str = ""  # shown instead of the change when there is none to measure ("no policy text")
+    note: str = ""  # why there is no change to measure: ui.models.change_note
 
 
 class TimelineWidget(QWidget):
@@ -125,10 +125,8 @@ class TimelineWidget(QWidget):
         index = self.index_at(event.position())
         if index >= 0:
             p = next(p for p in self._points if p.index == index)
-            if p.note:
-                change = p.note
-            elif index == 0:
-                change = "first version"
+            if p.note:  # see ui.models.change_note
+                change = "first version with policy text" if p.note == "first" else p.note
             else:
                 change = "change: …" if p.change is None else f"{p.change:,} words changed"
             QToolTip.showText(
