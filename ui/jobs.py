@@ -152,16 +152,16 @@ def job_save_capture(arc: Archive, capture: Capture, path: str, with_provenance:
     def run(cancel: threading.Event, report: Any) -> str:
         import json
 
+        from archiver.exports.paths import write_file
         from archiver.exports.warc import capture_dict
 
         report(Progress(0, 1, f"saving capture {capture.timestamp}"))
         target = Path(path)
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(arc.read_body(capture))
-        tmp.replace(target)
+        # the file dialog has asked before replacing a file; written atomically, as every export
+        write_file(target, arc.read_body(capture), force=True)
         if with_provenance:
-            meta = target.with_name(target.name + ".json")
-            meta.write_text(json.dumps(capture_dict(capture), indent=1, default=str), encoding="utf-8")
+            meta = json.dumps(capture_dict(capture), indent=1, default=str).encode("utf-8")
+            write_file(target.with_name(target.name + ".json"), meta, force=True)
         report(Progress(1, 1, "saved"))
         return (
             f"Saved {target}" + (f" and its provenance {target.name}.json" if with_provenance else "") + "."
