@@ -65,14 +65,14 @@ class Group:
 class Alignment:
     """Which left block goes with which right block (indices into the two block tuples)."""
 
-    equal: tuple[tuple[int, int], ...]  # in order on both sides
+    equal: tuple[tuple[int, int, int], ...]  # runs (left, right, length) of equal blocks, in order
     groups: tuple[Group, ...]  # in order on both sides, inside gaps
     move: tuple[tuple[int, int, WordDiff], ...]  # anywhere
 
     def mirrored(self) -> Alignment:
         """The alignment of the swapped pair (right, left)."""
         return Alignment(
-            tuple([(j, i) for i, j in self.equal]),
+            tuple([(j, i, n) for i, j, n in self.equal]),
             tuple([g.mirrored() for g in self.groups]),
             tuple([(j, i, _mirror(d)) for i, j, d in self.move]),
         )
@@ -129,7 +129,7 @@ class _Aligner(Matcher):
 
     # --- the steps ---------------------------------------------------------------------------
 
-    def run(self, equal: list[tuple[int, int]], gaps: list[tuple[int, int, int, int]]) -> Alignment:
+    def run(self, equal: list[tuple[int, int, int]], gaps: list[tuple[int, int, int, int]]) -> Alignment:
         options = self.options
         free_left = {i for l0, l1, _, _ in gaps for i in range(l0, l1)}
         free_right = {j for _, _, r0, r1 in gaps for j in range(r0, r1)}
@@ -400,8 +400,9 @@ def _distribute(spans: tuple[Span, ...], blocks: list[Block]) -> tuple[tuple[Spa
 
 def _exact(
     lkeys: list[str], rkeys: list[str]
-) -> tuple[list[tuple[int, int]], list[tuple[int, int, int, int]]]:
-    """Matched index pairs (a longest common subsequence of keys) and the gaps between them.
+) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int, int]]]:
+    """Runs of matched blocks ``(left, right, length)`` (a longest common subsequence of keys) and the
+    gaps between them.
 
     Keys found on one side only can never match, so they are left out before the diff: for an
     edit in place that leaves two nearly equal key strings, whose diff is quick (Myers' algorithm
@@ -414,7 +415,7 @@ def _exact(
     suf = 0
     while suf < n - pre and suf < m - pre and lkeys[n - 1 - suf] == rkeys[m - 1 - suf]:
         suf += 1
-    equal = [(k, k) for k in range(pre)]
+    equal = [(0, 0, pre)] if pre else []
     gaps: list[tuple[int, int, int, int]] = []
     lmid, rmid = lkeys[pre : n - suf], rkeys[pre : m - suf]
     i, j = pre, pre  # the first index after the last match, per side
@@ -434,7 +435,7 @@ def _exact(
                         li, rj = lkeep[lo], rkeep[lo - x + y]
                         if li != i or rj != j:
                             gaps.append((i, li, j, rj))
-                        equal.extend(zip(range(li, li + hi - lo), range(rj, rj + hi - lo), strict=True))
+                        equal.append((li, rj, hi - lo))
                         i, j = li + hi - lo, rj + hi - lo
                     x += count
                     y += count
@@ -444,7 +445,8 @@ def _exact(
                     y += count
     if i < n - suf or j < m - suf:
         gaps.append((i, n - suf, j, m - suf))
-    equal.extend((n - suf + k, m - suf + k) for k in range(suf))
+    if suf:
+        equal.append((n - suf, m - suf, suf))
     return equal, gaps
 
 

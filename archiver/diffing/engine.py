@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from .align import Alignment, Group, align
-from .blocks import split_pair
-from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind, _RowInit, new_row
+from .blocks import split_blocks
+from .model import Block, DiffOptions, DiffResult, DiffRow, DiffStats, RowKind, new_row
 from .words import TokenCodec, count_words, touched_words
 
 _DEFAULT_OPTIONS = DiffOptions()
@@ -16,14 +18,14 @@ def diff_texts(left: str, right: str, options: DiffOptions = _DEFAULT_OPTIONS) -
     The result is symmetric: ``diff_texts(b, a)`` is the mirror of ``diff_texts(a, b)`` (the alignment
     is computed on the pair in a fixed order, so ties in the alignment are broken the same way).
     """
-    lblocks, rblocks = split_pair(left, right)
+    lblocks, rblocks = split_blocks(left), split_blocks(right)
     codec = TokenCodec(options)
     if left <= right:
         alignment = align(lblocks, rblocks, options, codec)
     else:
         alignment = align(rblocks, lblocks, options, codec).mirrored()
     rows = _rows(lblocks, rblocks, alignment)
-    stats = _stats(rows, lblocks, rblocks, codec.normalises)
+    stats = _stats(rows, lblocks, rblocks, codec.normalises, alignment.equal, left)
     return DiffResult(rows, stats, left, right, options)
 
 
@@ -75,24 +77,21 @@ def _rows(lblocks: tuple[Block, ...], rblocks: tuple[Block, ...], al: Alignment)
             append(new_row(RowKind.REPLACE, lb, rb, ls, rs, None, g.similarity, group_id))
         li, ri = g.lefts[-1] + 1, g.rights[-1] + 1
 
-    # Equal pairs and groups are each in order on both sides: merge them by left index.
+    # Equal runs and groups are each in order on both sides: merge them by left index.
     equal_kind = RowKind.EQUAL
-    twin, row_class = _RowInit, DiffRow
     groups = al.groups
     after_last = len(lblocks)
     gk = 0
     next_group = groups[0].lefts[0] if groups else after_last
-    for i, j in al.equal:
+    for i, j, n in al.equal:
         while next_group < i:
             add_group(groups[gk])
             gk += 1
             next_group = groups[gk].lefts[0] if gk < len(groups) else after_last
         if i != li or j != ri:
             flush(i, j)
-        row = twin(equal_kind, lblocks[i], rblocks[j])
-        row.__class__ = row_class  # type: ignore[assignment]  # as new_row, without a call per row
-        append(row)  # type: ignore[arg-type]
-        li, ri = i + 1, j + 1
+        rows.extend(map(new_row, repeat(equal_kind, n), lblocks[i : i + n], rblocks[j : j + n]))
+        li, ri = i + n, j + n
     for g in groups[gk:]:
         add_group(g)
     flush(len(lblocks), len(rblocks))
@@ -104,6 +103,8 @@ def _stats(
     lblocks: tuple[Block, ...],
     rblocks: tuple[Block, ...],
     normalised: bool,
+    equal_runs: tuple[tuple[int, int, int], ...],
+    left_text: str,
 ) -> DiffStats:
     added = removed = changed = 0
     equal = RowKind.EQUAL
@@ -130,11 +131,12 @@ def _stats(
     changed += sum(min(v) for v in halves.values() if len(v) == 2)
     # Words per side: blocks end in whitespace (all but the last), so a text's words are the sum of
     # its blocks' words, and those of blocks with the same words in a row are counted once for both
-    # (equal rows, unless the options make different texts equal).
+    # (equal rows, unless the options make different texts equal; a run of equal blocks is one
+    # stretch of the source text).
     if not normalised:
-        same = [row.left.text for row in rows if row.kind is equal]  # type: ignore[union-attr]
-        lonly = [row.left.text for row in rows if row.kind is not equal and row.left is not None]
-        ronly = [row.right.text for row in rows if row.kind is not equal and row.right is not None]
+        same = [left_text[lblocks[i].start : lblocks[i + n - 1].end] for i, _, n in equal_runs]
+        lonly = [row.left.text for row in changed_list if row.left is not None]
+        ronly = [row.right.text for row in changed_list if row.right is not None]
     else:
         same, lonly, ronly = [], [], []
         for row in rows:

@@ -63,7 +63,9 @@ KEYS = st.lists(st.sampled_from("abcdefgh"), max_size=14)
 @PROPERTY
 @given(KEYS, KEYS)
 def test_exact_matching_is_a_longest_common_subsequence_with_gaps_between(a: list[str], b: list[str]) -> None:
-    equal, gaps = _exact(a, b)
+    runs, gaps = _exact(a, b)
+    assert all(n > 0 for _, _, n in runs)
+    equal = [(i + k, j + k) for i, j, n in runs for k in range(n)]
     assert len(equal) == _lcs(a, b)
     assert all(a[i] == b[j] for i, j in equal)
     assert all(p[0] < q[0] and p[1] < q[1] for p, q in zip(equal, equal[1:], strict=False))
@@ -140,18 +142,6 @@ def test_edits_in_place_around_a_deleted_paragraph_stay_paired() -> None:
             for s in row.left_spans
         ]
         assert all(len(m.split()) <= 1 for m in marked)
-
-
-MARKDOWN = st.text(alphabet=st.sampled_from("ab c\n\n\t-#|*`=1.>_\r\u00a0é~"), max_size=60)
-
-
-@PROPERTY
-@given(MARKDOWN, MARKDOWN, MARKDOWN)
-def test_split_pair_splits_each_side_as_split_blocks_does(a: str, b: str, c: str) -> None:
-    from archiver.diffing.blocks import split_pair
-
-    for left, right in ((a + b, a + c + b), (a + c, b + c), (a, a + b)):
-        assert split_pair(left, right) == (split_blocks(left), split_blocks(right))
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from archiver.diffing import (
     line_map,
     split_blocks,
 )
-from archiver.diffing.blocks import split_pair
+from archiver.diffing import blocks as blocks_module
 from archiver.diffing.render import render_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
@@ -57,21 +58,35 @@ def test_blocks_follow_markdown_structure() -> None:
     assert sum(b.lines for b in blocks) == text.count("\n") + 1
 
 
-TEXTISH = st.text(alphabet=st.sampled_from("ab \n\n-#|*`~=1.>_\t\r"), max_size=60)
+# Markdown-ish text: block markers, blank lines, odd whitespace (\r, no-break space, form feed)
+TEXTISH = st.text(alphabet=st.sampled_from("ab \n\n-#|*`~=1.>_\t\r\u00a0\x0cé+)"), max_size=60)
+
+
+def _general_split(text: str) -> list[tuple[str, str]]:
+    """Kinds and texts as the block alternatives alone cut them, without the plain-line shortcut."""
+    general = re.compile(f"(?:{'|'.join(blocks_module._ALTERNATIVES)}){blocks_module._TRAILING_BLANKS}", re.M)
+    lead = blocks_module._LEADING_BLANKS.match(text)
+    out = [("blank", lead.group())] if lead else []
+    out += [
+        (str(blocks_module._KIND_BY_GROUP[m.lastindex or 0]), m.group())
+        for m in general.finditer(text, lead.end() if lead else 0)
+    ]
+    return out
 
 
 @settings(max_examples=300, deadline=None)
 @given(TEXTISH, TEXTISH, TEXTISH)
-def test_split_pair_equals_splitting_each_side(prefix: str, middle: str, suffix: str) -> None:
-    a = prefix + suffix
-    b = prefix + middle + suffix
-    assert split_pair(a, b) == (split_blocks(a), split_blocks(b))
-    assert "".join(x.text for x in split_blocks(b)) == b
+def test_the_plain_line_shortcut_splits_as_the_block_alternatives_do(a: str, b: str, c: str) -> None:
+    text = a + b + c
+    blocks = split_blocks(text)
+    assert [(str(x.kind), x.text) for x in blocks] == _general_split(text)
+    assert "".join(x.text for x in blocks) == text
+    assert [x.start for x in blocks] == [sum(len(y.text) for y in blocks[:k]) for k in range(len(blocks))]
 
 
-def test_split_pair_on_real_versions() -> None:
-    a, b = ref("tinder-privacy", "20250417003349"), ref("tinder-privacy", "20250417123351")
-    assert split_pair(a, b) == (split_blocks(a), split_blocks(b))
+def test_the_plain_line_shortcut_on_real_versions() -> None:
+    for text in (ref("tinder-privacy", "20250417003349"), ref("github-privacy", "20231013183001")):
+        assert [(str(x.kind), x.text) for x in split_blocks(text)] == _general_split(text)
 
 
 def _numbered(n: int) -> str:
