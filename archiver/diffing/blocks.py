@@ -47,7 +47,8 @@ _TRAILING_BLANKS = r"(?:[^\S\n]*\n)*(?:[^\S\n]+\Z)?"
 _BLOCK = re.compile(
     f"{_PLAIN_LINE}{_TRAILING_BLANKS}|(?:{'|'.join(_ALTERNATIVES)}){_TRAILING_BLANKS}", re.MULTILINE
 )
-_LEADING_BLANKS = re.compile(r"(?:[^\S\n]*\n)+|[^\S\n]+\Z")
+# Blank lines a text starts with, or all of a text that is only whitespace.
+_LEADING_BLANKS = re.compile(r"\s+\Z|(?:[^\S\n]*\n)+")
 
 # ``match.lastindex`` is the last group closed: 8 when a paragraph has a setext underline.
 _KIND_BY_GROUP = (

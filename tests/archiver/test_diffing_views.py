@@ -89,6 +89,19 @@ def test_the_plain_line_shortcut_on_real_versions() -> None:
         assert [(str(x.kind), x.text) for x in split_blocks(text)] == _general_split(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\n\n  ", "\n\n  a", "a\n\n   ", "a", "\n", " \n x\n", "x\n\n\n \t"]
+)
+def test_whitespace_edges_tile_and_whitespace_alone_is_one_blank_block(text: str) -> None:
+    blocks = split_blocks(text)
+    assert "".join(b.text for b in blocks) == text
+    assert sum(b.lines for b in blocks) == (
+        text.count("\n") + (0 if text.endswith("\n") else 1) if text else 0
+    )
+    if text and not text.strip():
+        assert [b.kind for b in blocks] == [BlockKind.BLANK]
+
+
 def _numbered(n: int) -> str:
     return "".join(f"Paragraph number {k} says something about data.\n\n" for k in range(n))
 
