@@ -97,26 +97,25 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def choose_root(archive_root: Path, settings: Settings) -> Path:
+def choose_root(named_root: Path | None, settings: Settings) -> Path:
     """The archive to open: the one named on the command line or in $POLICYDIFF_ARCHIVE, else the last
     one opened in the app (File → Open Archive), else the default user-data archive."""
-    import os
-
     from archiver.cli import default_archive_root
 
+    if named_root is not None:
+        return named_root
     last = settings.last_archive
-    named = "POLICYDIFF_ARCHIVE" in os.environ or Path(archive_root) != default_archive_root()
-    if not named and last and Path(last).is_dir():
+    if last and Path(last).is_dir():
         return Path(last)
-    return Path(archive_root)
+    return default_archive_root()
 
 
-def run(archive_root: Path) -> int:
+def run(named_root: Path | None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = make_application()
     sys.excepthook = _excepthook
     settings = Settings()
-    archive_root = choose_root(archive_root, settings)
+    archive_root = choose_root(named_root, settings)
     from .mainwindow import MainWindow
 
     try:

@@ -11,10 +11,10 @@ from pathlib import Path
 from archiver.cli import main as cli_main
 
 
-def _start_gui(archive_root: Path) -> int:
+def _start_gui(named_root: Path | None) -> int:
     from .app import run
 
-    return run(archive_root)
+    return run(named_root)
 
 
 def _write_pdf(html: str, path: Path) -> None:

@@ -25,7 +25,8 @@ from ..errors import ArchiverError
 #: Modules under archiver.cli that each define ``register(subparsers)``.
 COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "diff_cmds", "export_cmds")
 
-GuiLauncher = Callable[[Path], int]
+#: Starts the desktop app on the archive the options name (None: the one last opened, else the default).
+GuiLauncher = Callable[[Path | None], int]
 #: Renders a self-contained HTML document to a PDF file; supplied by ``ui`` (Qt's PDF writer).
 PdfWriter = Callable[[str, Path], None]
 
@@ -40,8 +41,16 @@ def default_archive_root() -> Path:
     return Path(platformdirs.user_data_dir("policydiff", appauthor=False)) / "archive"
 
 
+def named_archive_root(args: argparse.Namespace) -> Path | None:
+    """The archive --archive or $POLICYDIFF_ARCHIVE names, or None when neither does."""
+    if args.archive:
+        return Path(args.archive).expanduser()
+    env = os.environ.get("POLICYDIFF_ARCHIVE")
+    return Path(env).expanduser() if env else None
+
+
 def archive_root(args: argparse.Namespace) -> Path:
-    return Path(args.archive).expanduser() if args.archive else default_archive_root()
+    return named_archive_root(args) or default_archive_root()
 
 
 def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -97,7 +106,7 @@ def main(
                     file=sys.stderr,
                 )
                 return 2
-            return gui(archive_root(args))
+            return gui(named_archive_root(args))
         code: int = args.func(args)
         return code
     except ArchiverError as exc:

@@ -220,18 +220,27 @@ def test_importing_a_princeton_leuven_file_adds_its_policy(qtbot: Any, tmp_path:
 def test_the_last_archive_is_reopened_unless_one_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from archiver.cli import build_parser, named_archive_root
     from ui.app import choose_root
 
     monkeypatch.delenv("POLICYDIFF_ARCHIVE", raising=False)
     monkeypatch.setattr("archiver.cli.default_archive_root", lambda: tmp_path / "default")
     settings = Settings(tmp_path / "s.ini")
-    assert choose_root(tmp_path / "default", settings) == tmp_path / "default"
+    assert choose_root(None, settings) == tmp_path / "default"
     (tmp_path / "last").mkdir()
     settings.last_archive = str(tmp_path / "last")
-    assert choose_root(tmp_path / "default", settings) == tmp_path / "last"
+    assert choose_root(None, settings) == tmp_path / "last"
     assert choose_root(tmp_path / "named", settings) == tmp_path / "named"
-    monkeypatch.setenv("POLICYDIFF_ARCHIVE", str(tmp_path / "default"))
+    # naming the default archive itself is naming it: the last one does not win
     assert choose_root(tmp_path / "default", settings) == tmp_path / "default"
+    parser = build_parser()
+    assert named_archive_root(parser.parse_args([])) is None
+    assert (
+        named_archive_root(parser.parse_args(["--archive", str(tmp_path / "default")]))
+        == tmp_path / "default"
+    )
+    monkeypatch.setenv("POLICYDIFF_ARCHIVE", str(tmp_path / "env"))
+    assert named_archive_root(parser.parse_args([])) == tmp_path / "env"
 
 
 def test_only_the_last_of_several_quick_picks_is_shown(qtbot: Any, demo: Archive, tmp_path: Path) -> None:
