@@ -19,6 +19,7 @@ from archiver.errors import ArchiverError
 from archiver.models import Capture, Policy
 from archiver.urls import display_url, normalize_url
 
+from .compare.layout import CHANGES_ONLY_CONTEXT
 from .dialogs import AddPolicyDialog, PolicyRequest
 from .jobs import (
     job_capture_live,
@@ -286,8 +287,11 @@ class ArchiveWork:
         assert self._options is not None
         if result is not None and result.options != self._options:
             result = None
+        # the report shows what the compare view shows: the whole text, or changes only
+        context = CHANGES_ONLY_CONTEXT if self.compare.changes_only_action.isChecked() else None
         return self._run_export(
-            job_report(self.archive, versions[left], versions[right], result, self._options, path), path
+            job_report(self.archive, versions[left], versions[right], result, self._options, path, context),
+            path,
         )
 
     def _run_export(self, job: Any, path: str) -> Task:

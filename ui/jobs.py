@@ -185,15 +185,22 @@ def job_export(arc: Archive, kind: str, policies: list[Policy], path: str) -> An
 
 
 def job_report(
-    arc: Archive, a: Version, b: Version, result: DiffResult | None, options: DiffOptions, path: str
+    arc: Archive,
+    a: Version,
+    b: Version,
+    result: DiffResult | None,
+    options: DiffOptions,
+    path: str,
+    context: int | None = None,
 ) -> Any:
-    """The evidence report comparing two versions, as HTML or (by the file suffix) PDF."""
+    """The evidence report comparing two versions, as HTML or (by the file suffix) PDF; ``context``:
+    changes only, with that many unchanged blocks around each (None: the whole text)."""
 
     def run(cancel: threading.Event, report: Any) -> str:
         from archiver.exports import report as reports
 
         report(Progress(0, 0, "building the evidence report"))
-        html = reports.build_report_html(arc, a, b, options=options, result=result)
+        html = reports.build_report_html(arc, a, b, options=options, result=result, context=context)
         target = Path(path)
         if target.suffix.lower() == ".pdf":
             from .pdf import write_pdf

@@ -129,6 +129,12 @@ def render_report(
         "stored record, not the bytes its replay returns, so it is not used as proof here. The text "
         "sha256 identifies the extracted text compared below.</p>",
         "<h2>Side-by-side comparison</h2>",
+        (
+            ""
+            if context is None
+            else f'<p class="note">Changes only: unchanged text is left out except {context} block(s) '
+            "around each change; each gap says how many blocks it leaves out.</p>"
+        ),
         # fixed halves: <colgroup> for browsers, width attributes for Qt's layout (PDF)
         '<table class="diff" width="100%"><colgroup><col style="width:4%"><col style="width:46%">'
         '<col style="width:4%"><col style="width:46%"></colgroup>',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,6 +200,33 @@ def test_exports_run_in_the_background_and_report_where_they_wrote(qtbot: Any, t
         pass
     assert (out / "raw.html").read_bytes() == arc.read_body(capture)
     assert '"sha256"' in (out / "raw.html.json").read_text(encoding="utf-8")
+
+
+def test_the_report_shows_what_the_compare_view_shows(qtbot: Any, demo: Archive, tmp_path: Path) -> None:
+    win = open_window(qtbot, demo, tmp_path / "s.ini")
+    with qtbot.waitSignal(win.diffShown, timeout=30_000) as shown:
+        pass
+    result = shown.args[0]
+    reports = {}
+    for only in (False, True):
+        win.compare.changes_only_action.setChecked(only)
+        target = tmp_path / f"report-{only}.html"
+        task = win.start_report(str(target))
+        assert task is not None
+        with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+            pass
+        reports[only] = target.read_text(encoding="utf-8")
+    whole, changes = reports[False], reports[True]
+    assert "Changes only" not in whole and 'class="skip"' not in whole
+    assert "Changes only" in changes and 'class="skip"' in changes
+    assert len(changes) < len(whole)
+    # every changed row is still there; the gaps say how many unchanged blocks they leave out
+    changed = ("replace", "insert", "delete", "move")
+    counts = [sum(text.count(f'<tr class="{kind}">') for kind in changed) for text in (whole, changes)]
+    assert counts == [result.stats.changed_rows] * 2
+    equal_rows = whole.count('<tr class="equal">')
+    left_out = sum(int(n) for n in re.findall(r'class="skip"><td colspan="4">(\d+) unchanged', changes))
+    assert changes.count('<tr class="equal">') + left_out == equal_rows
 
 
 def test_importing_a_princeton_leuven_file_adds_its_policy(qtbot: Any, tmp_path: Path) -> None:
