@@ -7,6 +7,7 @@ and reports through its message bar and progress panel; nothing here touches the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class ArchiveWork:
     right_combo: Any
     _options: Any
     _pending_policy: int | None
+    _fetch_request: PolicyRequest | None
     compare: Any
     _run: Any
     current_policy: Any
@@ -83,6 +85,7 @@ class ArchiveWork:
             request.url, request.prefix, request.kind, request.from_date, request.to_date
         )
         self.message_bar.dismiss()
+        self._fetch_request = request
         task = self._run(
             job_fetch(self.archive, request, self.fetch_factory),
             name="fetch",
@@ -111,8 +114,17 @@ class ArchiveWork:
                 "The archive lists no capture of this page in that date range. Check the URL (another "
                 "variant, such as with or without www.), widen the dates, or try another archive."
             )
-        self.message_bar.show_info(text, WARNING if failed or not summary.listed else INFO)
+        if summary.suggestions:  # a click fetches that URL instead, from the same archive and dates
+            text += " It has captures of these nearby pages:"
+        level = WARNING if failed or not summary.listed else INFO
+        self.message_bar.show_links(text, summary.suggestions, level)
         self.reload_policies(select=summary.policy_id or self._pending_policy)
+
+    def fetch_suggested(self, url: str) -> Task | None:
+        """Fetch a suggested URL from the archive and dates of the fetch that found nothing."""
+        if self._fetch_request is None:
+            return None
+        return self.start_fetch(replace(self._fetch_request, url=normalize_url(url), label="", typed=url))
 
     def _fetch_failed(self, exc: BaseException) -> None:
         self.message_bar.show_error(exc)

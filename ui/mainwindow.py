@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from archiver.diffing import DiffOptions, DiffResult
 
     from .compare import CompareView
+    from .dialogs import PolicyRequest
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class MainWindow(ArchiveWork, QMainWindow):
         self._options: DiffOptions | None = None  # set with the compare view (archiver.diffing is lazy)
         self._compare: CompareView | None = None
         self._pending_policy: int | None = None
+        self._fetch_request: PolicyRequest | None = None  # the last fetch asked for (its archive and dates)
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven or WARC files to import them
         self._build()
@@ -103,6 +105,7 @@ class MainWindow(ArchiveWork, QMainWindow):
 
     def _build(self) -> None:
         self.message_bar = MessageBar()
+        self.message_bar.linkActivated.connect(self.fetch_suggested)
         self.policy_model = PolicyListModel(self)
         self.policy_view = QListView()
         self.policy_view.setModel(self.policy_model)

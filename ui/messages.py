@@ -8,6 +8,7 @@ with its traceback and shown as a short "unexpected error" bar whose Details but
 from __future__ import annotations
 
 import errno
+import html
 import logging
 import traceback
 from dataclasses import dataclass
@@ -151,9 +152,11 @@ class MessageBar(QFrame):
 
     Signals:
         closed(): the user dismissed the bar.
+        linkActivated(str): the user clicked one of the links of ``show_links``.
     """
 
     closed = Signal()
+    linkActivated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,7 +164,11 @@ class MessageBar(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.label = QLabel()
         self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.linkActivated.connect(self.linkActivated)
         self.details_button = QPushButton("Details…")
         self.details_button.clicked.connect(self._show_details)
         close = QToolButton()
@@ -179,6 +186,7 @@ class MessageBar(QFrame):
 
     def show_message(self, message: Message) -> None:
         self.message = message
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setText(message.text)
         self.details_button.setVisible(bool(message.details))
         self._restyle()
@@ -206,6 +214,15 @@ class MessageBar(QFrame):
 
     def show_info(self, text: str, level: str = INFO) -> None:
         self.show_message(Message(level, text))
+
+    def show_links(self, text: str, links: tuple[str, ...], level: str = INFO) -> None:
+        """``text``, then each of ``links`` as a link; a click emits ``linkActivated(link)``."""
+        self.show_message(Message(level, " ".join([text, *links])))
+        if not links:
+            return
+        anchors = ", ".join(f'<a href="{html.escape(u, quote=True)}">{html.escape(u)}</a>' for u in links)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setText(f"{html.escape(text)} {anchors}")
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() or self.message else ""

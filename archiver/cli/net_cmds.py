@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..client.endpoints import DEFAULT_PREFIX, ArchiveKind, archive_endpoint
-from ..client.listing import ListedCapture, list_captures
+from ..client.endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
+from ..client.listing import ListedCapture, list_captures, similar_urls
 from ..client.session import Session
 from ..errors import ArchiverError
 from ..timestamps import display
@@ -73,16 +73,17 @@ def cmd_captures(args: argparse.Namespace) -> int:
     endpoint = archive_endpoint(args.archive_url, args.archive_kind)
     with Session() as session:
         rows = list(list_captures(session, endpoint, args.url, args.from_date, args.to_date))
-    if args.json:
-        print_json([listed_json(r) for r in rows])
-        return 0
-    if not rows:
-        print(
-            f"No captures found for {args.url} at {endpoint.prefix}. Try another scheme or host variant, "
-            "a wider --from/--to, or another archive with --archive-url.",
-            file=sys.stderr,
-        )
-        return 0
+        if args.json:
+            print_json([listed_json(r) for r in rows])
+            return 0
+        if not rows:
+            print(
+                f"No captures found for {args.url} at {endpoint.prefix}. Try another scheme or host "
+                "variant, a wider --from/--to, or another archive with --archive-url.",
+                file=sys.stderr,
+            )
+            _print_suggestions(_suggestions(session, endpoint, args.url))
+            return 0
     for r in rows:
         status = "revisit" if r.is_revisit else (str(r.status) if r.status is not None else "-")
         print(f"{display(r.timestamp)} UTC  {status:>7}  {r.mimetype or '-':<24}  {r.original}")
@@ -121,6 +122,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
                 "skipped": summary.skipped,
                 "failed": len(failures),
                 "failures": failures,
+                "suggestions": list(summary.suggestions),
             }
         )
     else:
@@ -130,7 +132,22 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         )
         for f in summary.failed:
             print(f"failed {f.timestamp} {f.original}: {f.reason}", file=sys.stderr)
+        _print_suggestions(summary.suggestions)
     return 1 if failures else 0
+
+
+def _suggestions(session: Session, endpoint: ArchiveEndpoint, url: str) -> tuple[str, ...]:
+    try:
+        return similar_urls(session, endpoint, url)
+    except ArchiverError:
+        return ()  # suggestions are a courtesy: the answer "no captures" stands
+
+
+def _print_suggestions(urls: tuple[str, ...]) -> None:
+    if urls:
+        print("The archive has captures of these nearby URLs:", file=sys.stderr)
+        for url in urls:
+            print(f"  {url}", file=sys.stderr)
 
 
 def cmd_capture(args: argparse.Namespace) -> int:

@@ -29,7 +29,15 @@ from ..models import Capture, Policy, Progress
 from ..storage import Archive
 from ..timestamps import now_iso
 from .endpoints import ArchiveEndpoint
-from .listing import MAX_ROWS, ListedCapture, ListingQuery, ResumePoint, list_captures, make_query
+from .listing import (
+    MAX_ROWS,
+    ListedCapture,
+    ListingQuery,
+    ResumePoint,
+    list_captures,
+    make_query,
+    similar_urls,
+)
 from .live import LivePage, fetch_live
 from .pacer import LISTING, MEMENTO
 from .replay import MAX_BYTES, WINDOW, FetchResult, Memento, fetch_memento
@@ -58,6 +66,7 @@ class FetchSummary:
     skipped: int  # already in the local archive
     failed: tuple[FetchFailure, ...]
     policy_id: int = 0
+    suggestions: tuple[str, ...] = ()  # when nothing was listed: nearby URLs the archive has
 
 
 def store(arc: Archive, policy: Policy, capture: Capture, body: bytes) -> tuple[Capture, bool]:
@@ -215,7 +224,20 @@ class FetchJob:
             save()
             yield Progress(i + 1, total, f"{row.timestamp} {row.original}: {note}")
         save(complete=not failures)
-        self.summary = FetchSummary(total, downloaded, reused, skipped, tuple(failures), policy.id)
+        suggestions = self._suggest(query) if not total else ()
+        self.summary = FetchSummary(
+            total, downloaded, reused, skipped, tuple(failures), policy.id, suggestions
+        )
+
+    def _suggest(self, query: ListingQuery) -> tuple[str, ...]:
+        """Nearby URLs the archive has captures of, when this one has none (best effort)."""
+        try:
+            return similar_urls(self.session, self.endpoint, query.url, cancel=self.cancel)
+        except CancelledError:
+            raise
+        except ArchiverError as exc:
+            log.info("no suggestions for %s: %s", query.url, exc)
+            return ()
 
     def _list(
         self, query: ListingQuery, state: dict[str, Any]

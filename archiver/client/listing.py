@@ -14,15 +14,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ArchiveResponseError, BlockedError, InvalidURLError
 from ..timestamps import to_datetime
 from ..urls import normalize_url, policy_key
 from .endpoints import ArchiveEndpoint, ArchiveKind
-from .iacdx import PAGE_SIZE, ia_cdx_rows
-from .memento import pywb_cdx_rows, timemap_rows
-from .rows import LISTING_READ_TIMEOUT, ListedCapture, ListingQuery, ResumePoint, make_query
+from .iacdx import IA_FIELDS, PAGE_SIZE, ia_cdx_rows, parse_ia_json
+from .memento import parse_pywb_ndjson, pywb_cdx_rows, timemap_rows
+from .pacer import LISTING
+from .rows import (
+    LISTING_READ_TIMEOUT,
+    ListedCapture,
+    ListingQuery,
+    ResumePoint,
+    make_query,
+    raise_for_cdx_error,
+)
 from .session import Session
 
 __all__ = [
@@ -33,11 +42,16 @@ __all__ = [
     "list_captures",
     "make_query",
     "repair_timestamp",
+    "similar_urls",
 ]
 
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 100_000
+#: At most this many URLs are suggested when a URL has no captures.
+SUGGESTIONS = 8
+# A suggestion is a courtesy: a slow archive is not asked again, nor waited for long.
+_COURTESY: dict[str, Any] = {"read_timeout": 30.0, "slow_retries": 0}
 
 
 def list_captures(
@@ -69,6 +83,80 @@ def list_captures(
         session, endpoint, query, cancel, page_size, filters, collapse, resume, on_page, read_timeout
     )
     return _clean(raw, query, max_rows)
+
+
+def similar_urls(
+    session: Session,
+    endpoint: ArchiveEndpoint,
+    url: str,
+    *,
+    cancel: threading.Event | None = None,
+    limit: int = SUGGESTIONS,
+) -> tuple[str, ...]:
+    """URLs near ``url`` that the archive holds captures of, for when ``url`` itself has none
+    (PROTOCOLS.md §8.3 case 5): a policy that moved to ``/privacy-policy`` or ``/privacy/en``.
+
+    One prefix search on the URL's own path, and, if that finds nothing, one on its parent folder
+    (never the whole site: a prefix search of a large host is slow for the archive). Successful
+    captures only, one URL per page (its variants are one policy). Memento TimeMaps cannot search
+    by prefix: () for them.
+    """
+    query = make_query(url)
+    if endpoint.kind is ArchiveKind.TIMEMAP:
+        return ()
+    parts = urlsplit(query.url)
+    path = parts.path.rstrip("/")
+    prefixes = [parts.netloc + path]
+    parent = path.rsplit("/", 1)[0]
+    if parent:
+        prefixes.append(f"{parts.netloc}{parent}/")
+    for prefix in prefixes:
+        found: dict[str, str] = {}
+        for original in _originals_under(session, endpoint, prefix, cancel, limit * 5):
+            cleaned = clean_original(original)
+            if cleaned is None:
+                continue
+            key = policy_key(cleaned)
+            if key != query.key and key not in found:
+                found[key] = cleaned
+        if found:  # those that name what the URL named first ('privacy' in /legal/privacy), shortest first
+            word = path.rsplit("/", 1)[-1].lower()
+            return tuple(sorted(found.values(), key=lambda u: (word not in u.lower(), len(u)))[:limit])
+    return ()
+
+
+def _originals_under(
+    session: Session, endpoint: ArchiveEndpoint, prefix: str, cancel: threading.Event | None, rows: int
+) -> list[str]:
+    """The captured URLs that start with ``prefix`` (host and path, no scheme), status 200."""
+    if endpoint.kind is ArchiveKind.IA:
+        params: dict[str, str] = {
+            "url": prefix,
+            "matchType": "prefix",
+            "collapse": "urlkey",
+            "filter": "statuscode:200",
+            "fl": ",".join(IA_FIELDS),
+            "output": "json",
+            "limit": str(rows),
+        }
+        resp = session.request(endpoint.cdx_url, group=LISTING, params=params, cancel=cancel, **_COURTESY)
+        raise_for_cdx_error(resp, prefix)
+        return [r.original for r in parse_ia_json(resp.content)[0]]
+    params = {
+        "url": prefix,
+        "matchType": "prefix",
+        "filter": "statuscode:200",
+        "allowFuzzy": "false",
+        "output": "json",
+        "limit": str(rows),
+    }
+    resp = session.request(endpoint.cdx_url, group=LISTING, params=params, cancel=cancel, **_COURTESY)
+    if resp.status_code != 200 or "json" not in resp.headers.get("Content-Type", "").lower():
+        if endpoint.kind is ArchiveKind.AUTO:
+            return []  # not a pywb CDX endpoint: a TimeMap archive, which has no prefix search
+        raise_for_cdx_error(resp, prefix)
+        return []
+    return [r.original for r in parse_pywb_ndjson(resp.content)]
 
 
 def _raw_rows(

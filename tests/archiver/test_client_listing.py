@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 
 from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind, archive_endpoint
 from archiver.client.linkformat import parse_http_date, parse_link_format
-from archiver.client.listing import MAX_ROWS, ResumePoint, list_captures, repair_timestamp
+from archiver.client.listing import MAX_ROWS, ResumePoint, list_captures, repair_timestamp, similar_urls
 from archiver.client.memento import MAX_TIMEMAP_PAGES, parse_pywb_ndjson, parse_timemap
 from archiver.client.pacer import ManualClock, Pacer
 from archiver.client.session import ServerError, ServerTimeoutError, Session
@@ -132,6 +132,39 @@ def test_an_empty_result_is_no_rows_not_an_error(httpserver: HTTPServer, body: s
     httpserver.expect_request(CDX_PATH).respond_with_data(body, content_type="application/json")
     session, _ = manual_session()
     assert list(list_captures(session, ia_endpoint(httpserver), URL)) == []
+
+
+def test_nearby_urls_come_from_a_prefix_search_then_the_parent_folder(httpserver: HTTPServer) -> None:
+    asked = "https://example.com/legal/privacy"
+    found = {
+        "example.com/legal/privacy": [],
+        "example.com/privacy": [],
+        "example.com/legal/": [
+            row("20200101000000", "http://example.com/legal/privacy-policy"),
+            row("20200102000000", "https://www.example.com/legal/privacy-policy/"),  # the same policy
+            row("20200103000000", "https://example.com/legal/terms"),
+            row("20200104000000", "https://example.com/legal/privacy"),  # the URL asked for
+            row("20200105000000", "mailto:legal@example.com"),  # junk
+        ],
+    }
+
+    def handler(request: Request) -> Response:
+        return Response(cdx_json(found[request.args["url"]]), content_type="application/json")
+
+    httpserver.expect_request(CDX_PATH).respond_with_handler(handler)
+    session, _ = manual_session()
+    urls = similar_urls(session, ia_endpoint(httpserver), asked)
+    # what names the same thing first ("privacy"), then shorter URLs
+    assert urls == ("http://example.com/legal/privacy-policy", "https://example.com/legal/terms")
+    first, second = queries(httpserver)
+    assert first["url"] == ["example.com/legal/privacy"] and second["url"] == ["example.com/legal/"]
+    for q in (first, second):
+        assert (q["matchType"], q["collapse"], q["filter"]) == (["prefix"], ["urlkey"], ["statuscode:200"])
+        assert int(q["limit"][0]) <= 50
+    # a URL at the top of a site is searched as a prefix only, never the whole site
+    httpserver.clear_log()
+    assert similar_urls(session, ia_endpoint(httpserver), "https://example.com/privacy") == ()
+    assert [q["url"] for q in queries(httpserver)] == [["example.com/privacy"]]
 
 
 def test_blocked_site_403_is_reported_and_not_retried(httpserver: HTTPServer) -> None:

@@ -21,7 +21,7 @@ from archiver.cli import main
 from archiver.client import pacer as pacer_module
 from archiver.client.endpoints import archive_endpoint
 from archiver.client.jobs import FetchJob, run_fetch
-from archiver.client.listing import list_captures
+from archiver.client.listing import list_captures, similar_urls
 from archiver.client.pacer import ManualClock, Pacer
 from archiver.client.replay import fetch_memento
 from archiver.client.session import Session
@@ -101,6 +101,31 @@ def test_an_unknown_url_has_no_captures_and_no_memento(pywb_corpus: PywbServer) 
     assert list(list_captures(session(), endpoint, "https://unknown.example/privacy")) == []
     with pytest.raises(NoMementoError):
         fetch_memento(session(), endpoint, "20250101000000", "https://unknown.example/privacy")
+
+
+def test_nearby_urls_are_suggested_when_a_url_has_no_captures(
+    pywb_corpus: PywbServer,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    endpoint = archive_endpoint(pywb_corpus.prefix)
+    heloa, tinder = "https://heloa.app/fr/privacy", "https://policies.tinder.com/privacy/intl/en"
+    # the path as a prefix; else its parent folder; never the URL itself; nothing on a TimeMap
+    assert similar_urls(session(), endpoint, "https://heloa.app/fr/priv") == (heloa,)
+    assert similar_urls(session(), endpoint, "https://www.heloa.app/fr/cgu") == (heloa,)
+    assert similar_urls(session(), endpoint, "https://policies.tinder.com/privacy") == (tinder,)
+    assert similar_urls(session(), endpoint, heloa) == ()
+    assert similar_urls(session(), endpoint, "https://unknown.example/privacy") == ()
+    timemap = archive_endpoint(pywb_corpus.prefix, "timemap")
+    assert similar_urls(session(), timemap, "https://heloa.app/fr/priv") == ()
+    with Archive.open(tmp_path / "a") as arc:
+        summary = run_fetch(FetchJob(arc, session(), endpoint, "https://heloa.app/fr/cgu"))
+    assert (summary.listed, summary.suggestions) == (0, (heloa,))
+    monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
+    assert main(["captures", "https://policies.tinder.com/privacy", "--archive-url", pywb_corpus.prefix]) == 0
+    err = capsys.readouterr().err
+    assert "No captures found" in err and f"nearby URLs:\n  {tinder}\n" in err
 
 
 EDGE = "https://edge.example/privacy"

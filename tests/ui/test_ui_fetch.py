@@ -26,6 +26,7 @@ from archiver.client.rows import make_query
 from archiver.errors import CancelledError
 from archiver.storage import Archive
 from archiver.timestamps import to_datetime
+from archiver.urls import policy_key
 from ui.dialogs import AddPolicyDialog, PolicyRequest
 from ui.mainwindow import MainWindow
 from ui.settings import Settings
@@ -52,6 +53,8 @@ class LoopbackIA:
         self.release = threading.Event()
         self.delay = 0.0  # a deliberately slow server: seconds before each memento answer
         self.mementos: list[str] = []
+        self.nearby: list[str] = []  # URLs a prefix search finds
+        self.prefix_searches: list[dict[str, str]] = []
         server.expect_request("/cdx/search/cdx").respond_with_handler(self._cdx)
         server.expect_request(re.compile(r"^/web/\d+id_/.*")).respond_with_handler(self._replay)
 
@@ -60,6 +63,10 @@ class LoopbackIA:
         return str(self.server.url_for("/web/"))
 
     def _cdx(self, request: Request) -> Response:
+        if request.args.get("matchType") == "prefix":
+            self.prefix_searches.append(dict(request.args))
+            found = [["-", STAMPS[0], url, "text/html", "200", "D", "1"] for url in self.nearby]
+            return Response(json.dumps([CDX_HEADER, *found]), content_type="application/json")
         rows = [CDX_HEADER] + [
             [
                 "com,tinder,policies)/privacy/intl/en",
@@ -294,6 +301,33 @@ def test_an_empty_listing_says_what_to_try(qtbot: Any, window: MainWindow, ia: L
     with qtbot.waitSignal(task.signals.finished, timeout=30_000):
         pass
     assert "lists no capture" in window.message_bar.label.text()
+
+
+def test_an_empty_listing_offers_nearby_pages_and_a_click_fetches_one(
+    qtbot: Any, window: MainWindow, ia: LoopbackIA
+) -> None:
+    ia.stamps = []  # nothing under the URL asked for; the policy lives one folder deeper
+    variant = "http://policies.tinder.com/privacy/intl/en"  # the same policy as URL
+    ia.nearby = [URL, variant, URL + "?lang=de", "https://policies.tinder.com/privacy"]
+    typed = "https://policies.tinder.com/privacy"
+    task = window.start_fetch(PolicyRequest(typed, "", ia.prefix, None, None, "ia"))
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    (search,) = ia.prefix_searches  # the URL's own path found something: no parent search
+    assert search["url"] == "policies.tinder.com/privacy" and search["filter"] == "statuscode:200"
+    label = window.message_bar.label
+    assert "lists no capture" in label.text() and "nearby pages" in label.text()
+    assert label.textFormat() == Qt.TextFormat.RichText
+    # the URL asked for is not suggested, and two variants of one policy are one suggestion
+    assert (
+        label.text().count("<a href") == 2 and f'href="{URL}"' in label.text() and variant not in label.text()
+    )
+    ia.stamps = STAMPS
+    label.linkActivated.emit(URL)  # what a click on the link does
+    qtbot.waitUntil(lambda: window.version_model.rowCount() == len(STAMPS), timeout=30_000)
+    policy = window.current_policy()
+    assert policy is not None and policy_key(policy.url) == policy_key(URL)
+    assert sorted(ia.mementos) == sorted(STAMPS)
 
 
 def test_capture_live_page_now_stores_todays_page(
