@@ -75,14 +75,14 @@ class ArchiveWork:
         if last is None:
             self.start_fetch(PolicyRequest(policy.url, "", self.settings.archive_prefixes[0], None, None))
         else:
-            prefix, kind, start, end = last
-            self.start_fetch(PolicyRequest(policy.url, "", prefix, start, end, kind))
+            prefix, kind, start, end, exact = last
+            self.start_fetch(PolicyRequest(policy.url, "", prefix, start, end, kind, exact=exact))
 
     def start_fetch(self, request: PolicyRequest) -> Task:
         """Create the policy, then fetch its history from the chosen archive (cancellable)."""
         self.settings.remember_prefix(request.prefix)
         self.settings.remember_fetch(
-            request.url, request.prefix, request.kind, request.from_date, request.to_date
+            request.url, request.prefix, request.kind, request.from_date, request.to_date, request.exact
         )
         self.message_bar.dismiss()
         self._fetch_request = request
@@ -113,6 +113,11 @@ class ArchiveWork:
             text = (
                 "The archive lists no capture of this page in that date range. Check the URL (another "
                 "variant, such as with or without www.), widen the dates, or try another archive."
+            )
+        if summary.left_out:
+            text += (
+                f" {summary.left_out} captures of other variants of the URL (http/https, www., …) were "
+                "left out: only this exact URL was asked for."
             )
         if summary.suggestions:  # a click fetches that URL instead, from the same archive and dates
             text += " It has captures of these nearby pages:"

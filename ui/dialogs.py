@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -32,6 +33,7 @@ class PolicyRequest:
     to_date: str | None
     kind: str = "auto"  # how to list captures: auto | ia | pywb | timemap (archiver.client.ArchiveKind)
     typed: str = ""  # the URL exactly as the user typed it, kept in the fetch job's record
+    exact: bool = False  # only captures of this exact URL, not of its http/https, www., … variants
 
 
 KINDS = (
@@ -43,7 +45,13 @@ KINDS = (
 
 
 def validate(
-    url: str, prefix: str, from_text: str, to_text: str, label: str = "", kind: str = "auto"
+    url: str,
+    prefix: str,
+    from_text: str,
+    to_text: str,
+    label: str = "",
+    kind: str = "auto",
+    exact: bool = False,
 ) -> PolicyRequest:
     """Check everything the user typed; raises ArchiverError with the reason (shown under the field)."""
     normal = normalize_url(url.strip())
@@ -59,7 +67,7 @@ def validate(
         raise InvalidDateError(from_text, "the start of the range is after its end")
     if start and start > from_datetime(datetime.now(UTC)):
         raise InvalidDateError(from_text, "the start of the range is in the future (times are UTC)")
-    return PolicyRequest(normal, label.strip(), prefix, start, end, kind, typed=url)
+    return PolicyRequest(normal, label.strip(), prefix, start, end, kind, typed=url, exact=exact)
 
 
 class AddPolicyDialog(QDialog):
@@ -93,6 +101,11 @@ class AddPolicyDialog(QDialog):
         dates.addWidget(self.from_edit)
         dates.addWidget(QLabel("to"))
         dates.addWidget(self.to_edit)
+        self.exact_check = QCheckBox("Only this exact URL")
+        self.exact_check.setToolTip(
+            "Leave out captures of its variants (http/https, www., a trailing slash, utm_ parameters), "
+            "which are otherwise one policy"
+        )
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: palette(link);")
@@ -111,12 +124,14 @@ class AddPolicyDialog(QDialog):
         dates_label.setBuddy(self.from_edit)
         form.addRow(archive_label, archive_row)
         form.addRow(dates_label, dates)
+        form.addRow("", self.exact_check)
         form.addRow(self.error_label)
         form.addRow(self.buttons)
         for edit in (self.url_edit, self.from_edit, self.to_edit, self.label_edit):
             edit.textChanged.connect(self._revalidate)
         self.archive_combo.editTextChanged.connect(self._revalidate)
         self.kind_combo.currentIndexChanged.connect(self._revalidate)
+        self.exact_check.toggled.connect(self._revalidate)
         self.setMinimumWidth(520)
         self.request: PolicyRequest | None = None
         self._revalidate()
@@ -136,6 +151,7 @@ class AddPolicyDialog(QDialog):
                 self.to_edit.text(),
                 self.label_edit.text(),
                 str(self.kind_combo.currentData()),
+                self.exact_check.isChecked(),
             )
         except ArchiverError as exc:
             self.request = None
@@ -147,7 +163,8 @@ class AddPolicyDialog(QDialog):
             if r.from_date or r.to_date:
                 start = display(r.from_date) if r.from_date else "the first capture"
                 when = f", captures from {start} to {display(r.to_date) if r.to_date else 'now'} UTC"
-            self.error_label.setText(f"Will search {r.prefix} for {display_url(r.url)}{when}")
+            only = " (this exact URL only)" if r.exact else ""
+            self.error_label.setText(f"Will search {r.prefix} for {display_url(r.url)}{only}{when}")
             ok.setEnabled(True)
 
     def accept(self) -> None:

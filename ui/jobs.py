@@ -87,6 +87,7 @@ def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None)
                 request.from_date,
                 request.to_date,
                 cancel=cancel,
+                exact=request.exact,
             )
             for progress in job.run():
                 report(progress)

@@ -137,6 +137,8 @@ class VersionTableModel(_TableModel):
             return "Words removed + added since the previous version with policy text"
         if role == Qt.ItemDataRole.ToolTipRole and col == 5:
             return "Last capture with the previous text → first capture with this text"
+        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
+            return _variants_tip(v)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col, v)
         return None
@@ -161,6 +163,14 @@ class VersionTableModel(_TableModel):
                 return ""
             return f"{short_date(v.previous_capture.timestamp)} → {short_date(v.timestamp)}"
         return ", ".join(v.flags)
+
+
+def _variants_tip(v: Version) -> str:
+    """The URLs this version was captured under (http/https, www., … variants are one policy)."""
+    urls = list(dict.fromkeys(display_url(c.original_url) for c in v.captures))
+    if len(urls) == 1:
+        return f"Captured as {urls[0]}"
+    return f"Captured under {len(urls)} URL variants:\n" + "\n".join(urls)
 
 
 class CaptureTableModel(_TableModel):

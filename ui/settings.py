@@ -59,17 +59,24 @@ class Settings:
         self.q.setValue("fetch/prefixes", [prefix, *saved][:MAX_RECENT])
 
     def remember_fetch(
-        self, url: str, prefix: str, kind: str, from_date: str | None, to_date: str | None
+        self,
+        url: str,
+        prefix: str,
+        kind: str,
+        from_date: str | None,
+        to_date: str | None,
+        exact: bool = False,
     ) -> None:
         """How a policy was last fetched, so Fetch History (F5) asks the same archive the same way."""
-        self.q.setValue(f"fetch/last/{_key(url)}", [prefix, kind, from_date or "", to_date or ""])
+        value = [prefix, kind, from_date or "", to_date or "", "exact" if exact else ""]
+        self.q.setValue(f"fetch/last/{_key(url)}", value)
 
-    def last_fetch(self, url: str) -> tuple[str, str, str | None, str | None] | None:
+    def last_fetch(self, url: str) -> tuple[str, str, str | None, str | None, bool] | None:
         value = self.q.value(f"fetch/last/{_key(url)}")
-        if not isinstance(value, list) or len(value) != 4:
+        if not isinstance(value, list) or len(value) not in (4, 5):  # 4: saved before "exact"
             return None
-        prefix, kind, start, end = (str(v) for v in value)
-        return prefix, kind, start or None, end or None
+        prefix, kind, start, end, *rest = (str(v) for v in value)
+        return prefix, kind, start or None, end or None, rest == ["exact"]
 
     def sync(self) -> None:
         self.q.sync()

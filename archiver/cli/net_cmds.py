@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..client.endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
-from ..client.listing import ListedCapture, list_captures, similar_urls
+from ..client.listing import ListedCapture, list_captures, make_query, same_url, similar_urls
 from ..client.session import Session
 from ..errors import ArchiverError
 from ..timestamps import display
@@ -35,6 +35,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         if dates:
             p.add_argument("--from", dest="from_date", metavar="DATE", help=DATE_HELP)
             p.add_argument("--to", dest="to_date", metavar="DATE", help=DATE_HELP)
+            p.add_argument(
+                "--exact-url",
+                action="store_true",
+                help="only captures of this exact URL, not of its http/https, www., trailing-slash "
+                "or utm_ variants (by default they are one policy)",
+            )
         p.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     p = sub.add_parser("captures", help="list what an archive holds for a URL, without downloading")
@@ -73,6 +79,11 @@ def cmd_captures(args: argparse.Namespace) -> int:
     endpoint = archive_endpoint(args.archive_url, args.archive_kind)
     with Session() as session:
         rows = list(list_captures(session, endpoint, args.url, args.from_date, args.to_date))
+        left_out = 0
+        if args.exact_url:
+            url = make_query(args.url).url
+            kept = [r for r in rows if same_url(r.original, url)]
+            left_out, rows = len(rows) - len(kept), kept
         if args.json:
             print_json([listed_json(r) for r in rows])
             return 0
@@ -82,13 +93,22 @@ def cmd_captures(args: argparse.Namespace) -> int:
                 "variant, a wider --from/--to, or another archive with --archive-url.",
                 file=sys.stderr,
             )
-            _print_suggestions(_suggestions(session, endpoint, args.url))
+            if left_out:
+                print(_left_out(left_out), file=sys.stderr)
+            else:
+                _print_suggestions(_suggestions(session, endpoint, args.url))
             return 0
     for r in rows:
         status = "revisit" if r.is_revisit else (str(r.status) if r.status is not None else "-")
         print(f"{display(r.timestamp)} UTC  {status:>7}  {r.mimetype or '-':<24}  {r.original}")
     print(f"{len(rows)} captures", file=sys.stderr)
+    if left_out:
+        print(_left_out(left_out), file=sys.stderr)
     return 0
+
+
+def _left_out(count: int) -> str:
+    return f"{count} captures of other variants of this URL left out (--exact-url)."
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -96,7 +116,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     endpoint = archive_endpoint(args.archive_url, args.archive_kind)
     with Session() as session, open_archive(args) as arc:
-        job = FetchJob(arc, session, endpoint, args.url, args.from_date, args.to_date)
+        job = FetchJob(arc, session, endpoint, args.url, args.from_date, args.to_date, exact=args.exact_url)
         tty = sys.stderr.isatty()
         for progress in job.run():
             count = f"[{progress.done}/{progress.total}] " if progress.total else ""
@@ -123,6 +143,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
                 "failed": len(failures),
                 "failures": failures,
                 "suggestions": list(summary.suggestions),
+                "left_out": summary.left_out,
             }
         )
     else:
@@ -132,6 +153,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         )
         for f in summary.failed:
             print(f"failed {f.timestamp} {f.original}: {f.reason}", file=sys.stderr)
+        if summary.left_out:
+            print(_left_out(summary.left_out), file=sys.stderr)
         _print_suggestions(summary.suggestions)
     return 1 if failures else 0
 

@@ -36,6 +36,7 @@ from .listing import (
     ResumePoint,
     list_captures,
     make_query,
+    same_url,
     similar_urls,
 )
 from .live import LivePage, fetch_live
@@ -67,6 +68,7 @@ class FetchSummary:
     failed: tuple[FetchFailure, ...]
     policy_id: int = 0
     suggestions: tuple[str, ...] = ()  # when nothing was listed: nearby URLs the archive has
+    left_out: int = 0  # listed captures of other variants of the URL, left out by ``exact``
 
 
 def store(arc: Archive, policy: Policy, capture: Capture, body: bytes) -> tuple[Capture, bool]:
@@ -138,6 +140,7 @@ class FetchJob:
     max_bytes: int = MAX_BYTES
     read_timeout: float = READ_TIMEOUT  # a memento body silent this long is a stalled transfer
     listing_read_timeout: float = LISTING_READ_TIMEOUT
+    exact: bool = False  # only captures of the URL exactly as given, not of its variants
     summary: FetchSummary | None = None
 
     @property
@@ -157,6 +160,10 @@ class FetchJob:
         except (RateLimitedError, ConnectionBlockedError):
             self._save_breakers()
             raise
+        left_out = 0
+        if self.exact:  # the listing (and a saved one) holds every variant; choose here
+            kept = [r for r in rows if same_url(r.original, query.url)]
+            left_out, rows = len(rows) - len(kept), kept
         total = len(rows)
         downloaded = reused = skipped = 0
         failures: list[FetchFailure] = []
@@ -224,9 +231,9 @@ class FetchJob:
             save()
             yield Progress(i + 1, total, f"{row.timestamp} {row.original}: {note}")
         save(complete=not failures)
-        suggestions = self._suggest(query) if not total else ()
+        suggestions = self._suggest(query) if not total and not left_out else ()
         self.summary = FetchSummary(
-            total, downloaded, reused, skipped, tuple(failures), policy.id, suggestions
+            total, downloaded, reused, skipped, tuple(failures), policy.id, suggestions, left_out
         )
 
     def _suggest(self, query: ListingQuery) -> tuple[str, ...]:

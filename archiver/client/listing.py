@@ -42,6 +42,7 @@ __all__ = [
     "list_captures",
     "make_query",
     "repair_timestamp",
+    "same_url",
     "similar_urls",
 ]
 
@@ -83,6 +84,15 @@ def list_captures(
         session, endpoint, query, cancel, page_size, filters, collapse, resume, on_page, read_timeout
     )
     return _clean(raw, query, max_rows)
+
+
+def same_url(original: str, url: str) -> bool:
+    """Whether a listed capture's URL is ``url`` exactly (the normalised form of what was typed),
+    not one of its variants (http/https, www., trailing slash, utm_*) that share its policy."""
+    try:
+        return normalize_url(original) == url
+    except InvalidURLError:
+        return False
 
 
 def similar_urls(

@@ -114,6 +114,34 @@ def test_fetch_stores_every_capture_with_provenance_and_reuses_revisits(arc: Arc
     assert arc.read_body(caps[1]) == page(2)
 
 
+def test_exact_url_only_leaves_out_the_variants_and_says_how_many(
+    arc: Archive, ia: FakeIA, tmp_path: Path, simulated_time: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = run_fetch(job(arc, ia, exact=True))
+    # the http://www. capture is another variant; the revisit of its digest goes with it
+    assert (summary.listed, summary.left_out, summary.downloaded, summary.suggestions) == (3, 1, 3, ())
+    caps = arc.captures(arc.get_policy(URL).id)
+    assert [c.original_url for c in caps] == [URL, URL, URL]
+    assert "http://www.example.com/privacy" not in "".join(f"{r}" for r in ia.memento_requests)
+    argv = [
+        "--archive",
+        str(tmp_path / "a"),
+        "captures",
+        URL,
+        "--archive-url",
+        ia.prefix,
+        "--archive-kind",
+        "ia",
+    ]
+    argv.append("--exact-url")
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert out.count(URL) == 3 and "www." not in out
+    assert "1 captures of other variants of this URL left out (--exact-url)" in err
+    assert main(argv[:-1] + ["--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 4  # without --exact-url: every variant
+
+
 def test_a_second_fetch_downloads_nothing(arc: Archive, ia: FakeIA) -> None:
     run_fetch(job(arc, ia))
     before = len(ia.memento_requests)

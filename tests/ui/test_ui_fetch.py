@@ -7,6 +7,7 @@ pacer runs on a ManualClock, so no test waits for a rate limit.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -54,6 +55,7 @@ class LoopbackIA:
         self.delay = 0.0  # a deliberately slow server: seconds before each memento answer
         self.mementos: list[str] = []
         self.nearby: list[str] = []  # URLs a prefix search finds
+        self.originals: dict[str, str] = {}  # timestamp -> another variant of URL it was captured as
         self.prefix_searches: list[dict[str, str]] = []
         server.expect_request("/cdx/search/cdx").respond_with_handler(self._cdx)
         server.expect_request(re.compile(r"^/web/\d+id_/.*")).respond_with_handler(self._replay)
@@ -71,7 +73,7 @@ class LoopbackIA:
             [
                 "com,tinder,policies)/privacy/intl/en",
                 ts,
-                URL,
+                self.originals.get(ts, URL),
                 "text/html",
                 "200",
                 f"D{ts}",
@@ -301,6 +303,19 @@ def test_an_empty_listing_says_what_to_try(qtbot: Any, window: MainWindow, ia: L
     with qtbot.waitSignal(task.signals.finished, timeout=30_000):
         pass
     assert "lists no capture" in window.message_bar.label.text()
+
+
+def test_exact_url_only_leaves_out_variants_and_is_remembered_for_the_next_fetch(
+    qtbot: Any, window: MainWindow, ia: LoopbackIA
+) -> None:
+    ia.originals = {STAMPS[1]: "http://policies.tinder.com/privacy/intl/en"}  # the same policy, http
+    task = window.start_fetch(dataclasses.replace(request_for(ia), exact=True))
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    assert sorted(ia.mementos) == sorted(set(STAMPS) - {STAMPS[1]})
+    assert "1 captures of other variants of the URL" in window.message_bar.label.text()
+    last = window.settings.last_fetch(URL)
+    assert last is not None and last[4] is True  # Fetch History (F5) asks the same way
 
 
 def test_an_empty_listing_offers_nearby_pages_and_a_click_fetches_one(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from archiver.models import Capture, Extraction, Source
 from archiver.storage import Archive, text_sha256
@@ -75,6 +77,15 @@ def test_version_table_model(qtmodeltester: Any, arc: Archive) -> None:
     model.set_change(1, 3)
     assert model.data(model.index(1, VersionTableModel.COL_CHANGE)) == "3 words"
     qtmodeltester.check(model)
+    # the Captures cell tells which URL (or URL variants) the version was captured under
+    tip = Qt.ItemDataRole.ToolTipRole
+    assert model.data(model.index(0, 2), tip) == f"Captured as {URL}"
+    first = model.version(0)
+    variant = dataclasses.replace(first.captures[1], original_url="http://www.example.com/privacy")
+    model.set_versions([dataclasses.replace(first, captures=(first.captures[0], variant))])
+    assert model.data(model.index(0, 2), tip) == (
+        f"Captured under 2 URL variants:\n{URL}\nhttp://www.example.com/privacy"
+    )
 
 
 def test_capture_table_model(qtmodeltester: Any, arc: Archive) -> None:

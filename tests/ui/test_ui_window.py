@@ -102,6 +102,9 @@ def test_add_policy_dialog_validates_before_any_request(qtbot: Any) -> None:
     dialog.url_edit.setText("https://bücher.de/datenschutz")
     assert dialog.request.url == "https://xn--bcher-kva.de/datenschutz"  # what is requested
     assert "for https://bücher.de/datenschutz" in dialog.error_label.text()  # what the user reads
+    assert not dialog.request.exact
+    dialog.exact_check.setChecked(True)
+    assert dialog.request.exact and "(this exact URL only)" in dialog.error_label.text()
 
 
 def test_timeline_click_emits_the_version_index(qtbot: Any) -> None:
