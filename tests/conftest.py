@@ -3,9 +3,37 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from pytest_httpserver import HTTPServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Loopback servers only: never let a proxy setting send test traffic elsewhere.
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 for _var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_var, None)
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (tests/tls_support.py)."""
+    from tls_support import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[HTTPServer]:
+    """An HTTPS server on 127.0.0.1 with ``certificate``, serving tls_support.PAGE at /privacy."""
+    from tls_support import start_tls_server
+
+    server = start_tls_server(certificate)
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()

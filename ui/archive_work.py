@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from archiver.errors import ArchiverError
 from archiver.models import Capture, Policy
@@ -87,7 +87,7 @@ class ArchiveWork:
         self.message_bar.dismiss()
         self._fetch_request = request
         task = self._run(
-            job_fetch(self.archive, request, self.fetch_factory),
+            job_fetch(self.archive, request, self._session_factory()),
             name="fetch",
             on_progress=self._fetch_progress,
             on_finished=self._fetch_done,
@@ -125,6 +125,67 @@ class ArchiveWork:
         self.message_bar.show_links(text, summary.suggestions, level)
         self.reload_policies(select=summary.policy_id or self._pending_policy)
 
+    def _session_factory(self) -> Any:
+        """How jobs make their web session: the injected one (tests), else one that trusts the
+        chosen certificate bundle (checked when the job starts, in its thread), else the default."""
+        if self.fetch_factory is not None:
+            return self.fetch_factory
+        bundle = self.settings.ca_bundle
+        if not bundle:
+            return None
+
+        def make() -> Any:
+            from archiver.client import Session
+
+            return Session(verify=bundle)
+
+        return make
+
+    def choose_certificates(self) -> None:
+        current = self.settings.ca_bundle
+        box = QMessageBox(self)
+        box.setWindowTitle("Trusted Certificates")
+        box.setText(
+            f"HTTPS trusts the certificates in {current}."
+            if current
+            else "HTTPS trusts the system's certificates."
+        )
+        box.setInformativeText(
+            "Behind a proxy that inspects HTTPS, choose a PEM file holding its certificate authority."
+        )
+        choose = box.addButton("Choose File…", QMessageBox.ButtonRole.AcceptRole)
+        system = box.addButton("Use the System's", QMessageBox.ButtonRole.ResetRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        system.setEnabled(bool(current))
+        box.exec()
+        if box.clickedButton() is system:
+            self.set_certificates("")
+        elif box.clickedButton() is choose:
+            path, _ = QFileDialog.getOpenFileName(
+                self,
+                "Certificates to Trust for HTTPS",
+                current or str(Path.home()),
+                "PEM certificates (*.pem *.crt *.cer);;All files (*)",
+            )
+            if path:
+                self.set_certificates(path)
+
+    def set_certificates(self, path: str) -> None:
+        """Trust the certificates in ``path`` for HTTPS instead of the system's ("": the system's)."""
+        from archiver.client.session import check_ca_bundle
+
+        if path:
+            try:
+                check_ca_bundle(path)
+            except ArchiverError as exc:
+                self.message_bar.show_error(exc)
+                return
+            text = f"HTTPS now trusts the certificates in {path} (instead of the system's)."
+        else:
+            text = "HTTPS trusts the system's certificates."
+        self.settings.ca_bundle = path
+        self.message_bar.show_info(text)
+
     def fetch_suggested(self, url: str) -> Task | None:
         """Fetch a suggested URL from the archive and dates of the fetch that found nothing."""
         if self._fetch_request is None:
@@ -142,7 +203,7 @@ class ArchiveWork:
             return None
         self.message_bar.dismiss()
         task = self._run(
-            job_capture_live(self.archive, policy.url, self.fetch_factory),
+            job_capture_live(self.archive, policy.url, self._session_factory()),
             name="capture",
             on_finished=self._captured,
             on_failed=self._fetch_failed,

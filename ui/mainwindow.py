@@ -237,6 +237,12 @@ class MainWindow(ArchiveWork, QMainWindow):
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.compare_prev_action = action("Compare with &Previous Version", self._compare_current, "Ctrl+D")
         self.cancel_action = action("Cancel Running Jobs", self.progress.cancel, "Ctrl+Shift+X")
+        self.certificates_action = action(
+            "Trusted &Certificates…",
+            self.choose_certificates,
+            None,
+            "A PEM file of certificates to trust for HTTPS (a corporate proxy's CA), or the system's",
+        )
         self.about_action = action("&About policydiff", self._about)
         self.report_action = action(
             "Evidence &Report for This Comparison…",
@@ -275,6 +281,7 @@ class MainWindow(ArchiveWork, QMainWindow):
         policy_menu.addAction(self.fetch_action)
         policy_menu.addAction(self.capture_action)
         policy_menu.addAction(self.cancel_action)
+        policy_menu.addAction(self.certificates_action)
         policy_menu.addSeparator()
         policy_menu.addAction(self.details.open_action)
         view_menu = self.menuBar().addMenu("&View")

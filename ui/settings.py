@@ -45,6 +45,15 @@ class Settings:
         self.q.setValue("archive/recent", recent)
 
     @property
+    def ca_bundle(self) -> str:
+        """A PEM file of certificates HTTPS trusts instead of the system's ("" for the system's)."""
+        return str(self.q.value("network/ca_bundle", "") or "")
+
+    @ca_bundle.setter
+    def ca_bundle(self, path: str) -> None:
+        self.q.setValue("network/ca_bundle", path)
+
+    @property
     def recent_archives(self) -> list[str]:
         return _strings(self.q.value("archive/recent", []))
 

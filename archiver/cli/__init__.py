@@ -18,9 +18,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import ArchiverError
+
+if TYPE_CHECKING:
+    from ..client.session import Session
 
 #: Modules under archiver.cli that each define ``register(subparsers)``.
 COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "diff_cmds", "export_cmds")
@@ -53,6 +57,13 @@ def archive_root(args: argparse.Namespace) -> Path:
     return named_archive_root(args) or default_archive_root()
 
 
+def open_session(args: argparse.Namespace) -> Session:
+    """A web-archive session that trusts --ca-bundle if given (checked before any request)."""
+    from ..client.session import Session
+
+    return Session(verify=str(Path(args.ca_bundle).expanduser()) if args.ca_bundle else True)
+
+
 def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Open (creating if needed) the archive the global options name."""
     from ..storage import Archive
@@ -71,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--archive",
         metavar="DIR",
         help="local archive folder (default: $POLICYDIFF_ARCHIVE, else the user data folder)",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        metavar="FILE",
+        help="certificates to trust for HTTPS, as a PEM file (a corporate proxy's CA; default: the "
+        "system's, or $REQUESTS_CA_BUNDLE)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -11,7 +11,7 @@ from ..client.listing import ListedCapture, list_captures, make_query, same_url,
 from ..client.session import Session
 from ..errors import ArchiverError
 from ..timestamps import display
-from . import open_archive, print_json
+from . import open_archive, open_session, print_json
 
 DATE_HELP = "4 to 14 digits, YYYY[MM[DD[hh[mm[ss]]]]], UTC (as the CDX API takes them)"
 
@@ -77,7 +77,7 @@ def listed_json(row: ListedCapture) -> dict[str, Any]:
 
 def cmd_captures(args: argparse.Namespace) -> int:
     endpoint = archive_endpoint(args.archive_url, args.archive_kind)
-    with Session() as session:
+    with open_session(args) as session:
         rows = list(list_captures(session, endpoint, args.url, args.from_date, args.to_date))
         left_out = 0
         if args.exact_url:
@@ -115,7 +115,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from ..client.jobs import FetchJob
 
     endpoint = archive_endpoint(args.archive_url, args.archive_kind)
-    with Session() as session, open_archive(args) as arc:
+    with open_session(args) as session, open_archive(args) as arc:
         job = FetchJob(arc, session, endpoint, args.url, args.from_date, args.to_date, exact=args.exact_url)
         tty = sys.stderr.isatty()
         for progress in job.run():
@@ -184,7 +184,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
         from ..errors import MissingCredentialsError
 
         raise MissingCredentialsError("--save-page-now")
-    with Session() as session, open_archive(args) as arc:
+    with open_session(args) as session, open_archive(args) as arc:
         stored, created, page = capture_live(arc, session, url)
         result: dict[str, Any] = {
             "capture_id": stored.id,

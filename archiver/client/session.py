@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .. import __version__
-from ..errors import CancelledError, NetworkError
+from ..errors import CancelledError, NetworkError, UsageError
 from .cancel import SocketTracker, TrackingAdapter, watch
 from .pacer import Pacer, default_pacer
 
@@ -60,6 +60,21 @@ class ServerTimeoutError(NetworkError):
             "or the request too big, try again later (a fetch resumes where it stopped)",
             url,
         )
+
+
+def check_ca_bundle(path: str) -> None:
+    """Refuse a certificate bundle that is missing or holds no certificate, before any request
+    (requests would only say so at the first HTTPS request, in its own words)."""
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(
+            f"the certificate bundle {path} cannot be used ({detail}); choose a PEM file "
+            "with the certificates to trust, or none to use the system's"
+        ) from None
 
 
 def retry_after_seconds(value: str | None, now_epoch: float | None = None) -> float | None:
@@ -113,6 +128,8 @@ class Session:
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
         self.http.headers["User-Agent"] = user_agent
+        if isinstance(verify, str):
+            check_ca_bundle(verify)
         if verify is not True:
             self.http.verify = verify
         self._drift_checked: set[str] = set()

@@ -7,47 +7,17 @@ The certificate is made for the test with the openssl command (scripts/test inst
 
 from __future__ import annotations
 
-import shutil
-import ssl
-import subprocess
-from collections.abc import Iterator
+import json
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from tls_support import PAGE
 
+from archiver.cli import main
 from archiver.client import ManualClock, Pacer, Session, fetch_live
+from archiver.client import pacer as pacer_module
 from archiver.errors import NetworkError
-
-PAGE = b"<html><body><h1>Privacy policy</h1><p>We keep your data safe.</p></body></html>"
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.fail("the openssl command is missing (scripts/test installs it)", pytrace=False)
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "2", "-subj", "/CN=policydiff test CA", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return cert, key
-
-
-@pytest.fixture
-def tls_server(certificate: tuple[Path, Path]) -> Iterator[HTTPServer]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*map(str, certificate))
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
-    server.start()
-    server.expect_request("/privacy").respond_with_data(PAGE, content_type="text/html")
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 def session(**kwargs: object) -> Session:
@@ -100,3 +70,28 @@ def test_the_system_proxy_is_honoured(httpserver: HTTPServer, monkeypatch: pytes
     assert page.status == 200 and page.body == PAGE
     (request, _response), *_ = httpserver.log
     assert request.headers["Host"] == "policies.example.invalid"  # asked of the proxy, for that host
+
+
+def test_the_command_line_trusts_the_bundle_it_is_given(
+    tls_server: HTTPServer,
+    certificate: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
+    url = tls_server.url_for("/privacy")
+    archive = ["--archive", str(tmp_path / "a")]
+    assert main([*archive, "capture", url]) == 1  # the system does not trust the test certificate
+    assert "CERTIFICATE_VERIFY_FAILED" in capsys.readouterr().err
+    assert main([*archive, "--ca-bundle", str(certificate[0]), "capture", url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == 200
+    # a bundle that is missing or holds no certificate is refused before any request
+    requests_before = len(tls_server.log)
+    (tmp_path / "empty.pem").write_text("not a certificate\n")
+    for bad in (tmp_path / "missing.pem", tmp_path / "empty.pem"):
+        assert main([*archive, "--ca-bundle", str(bad), "capture", url]) == 2
+        assert f"the certificate bundle {bad} cannot be used" in capsys.readouterr().err
+    assert len(tls_server.log) == requests_before

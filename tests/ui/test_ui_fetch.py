@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from pytest_httpserver import HTTPServer
+from tls_support import PAGE
 from werkzeug import Request, Response
 
 from archiver.client import ManualClock, Pacer, Session
@@ -377,3 +378,43 @@ def test_capture_live_page_now_stores_todays_page(
     assert "HTTP 503" in window.message_bar.label.text()
     assert "Traceback" not in window.message_bar.label.text()
     assert len(window.archive.captures(policy.id)) == 1
+
+
+def test_trusted_certificates_are_checked_remembered_and_used_for_live_captures(
+    qtbot: Any,
+    tmp_path: Path,
+    tls_server: HTTPServer,
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Policy > Trusted Certificates: a corporate proxy's CA, for HTTPS (PROTOCOLS.md §8.3 case 28)."""
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    archive = Archive.open(tmp_path / "archive")
+    win = MainWindow(archive, Settings(tmp_path / "settings.ini"))  # the app's own sessions
+    qtbot.addWidget(win)
+    policy = archive.ensure_policy(tls_server.url_for("/privacy"), "Behind a proxy")
+    win.reload_policies(select=policy.id)
+    qtbot.waitUntil(lambda: win.current_policy() is not None, timeout=30_000)
+
+    def capture() -> str:
+        task = win.capture_live_selected()
+        assert task is not None
+        with qtbot.waitSignal(task.signals.done, timeout=30_000):
+            pass
+        return win.message_bar.label.text()
+
+    assert "CERTIFICATE_VERIFY_FAILED" in capture()  # the system does not trust the test CA
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a certificate\n")
+    win.set_certificates(str(bad))
+    assert f"certificate bundle {bad} cannot be used" in win.message_bar.label.text()
+    assert win.settings.ca_bundle == ""  # refused: nothing changed
+    win.set_certificates(str(certificate[0]))
+    assert Settings(tmp_path / "settings.ini").ca_bundle == str(certificate[0])
+    assert capture().startswith("Captured today's page: HTTP 200")
+    assert archive.read_body(archive.captures(policy.id)[0]) == PAGE
+    win.set_certificates("")  # back to the system's
+    assert "CERTIFICATE_VERIFY_FAILED" in capture()
+    win.close()
+    archive.close()
