@@ -57,6 +57,9 @@ class LoopbackIA:
         self.mementos: list[str] = []
         self.nearby: list[str] = []  # URLs a prefix search finds
         self.originals: dict[str, str] = {}  # timestamp -> another variant of URL it was captured as
+        self.cdx_delay = 0.0  # a slow CDX server: seconds before each listing page
+        self.page_size = 0  # > 0: listing pages of this many rows, chained by resume keys
+        self.cdx_pages = 0
         self.prefix_searches: list[dict[str, str]] = []
         server.expect_request("/cdx/search/cdx").respond_with_handler(self._cdx)
         server.expect_request(re.compile(r"^/web/\d+id_/.*")).respond_with_handler(self._replay)
@@ -70,7 +73,7 @@ class LoopbackIA:
             self.prefix_searches.append(dict(request.args))
             found = [["-", STAMPS[0], url, "text/html", "200", "D", "1"] for url in self.nearby]
             return Response(json.dumps([CDX_HEADER, *found]), content_type="application/json")
-        rows = [CDX_HEADER] + [
+        rows = [
             [
                 "com,tinder,policies)/privacy/intl/en",
                 ts,
@@ -82,7 +85,15 @@ class LoopbackIA:
             ]
             for ts in self.stamps
         ]
-        return Response(json.dumps(rows), content_type="application/json")
+        self.cdx_pages += 1
+        if self.cdx_delay:
+            time.sleep(self.cdx_delay)  # the server is slow, not the test
+        tail: list[list[str]] = []
+        if self.page_size:  # the resume key is the index of the page's first row
+            start = int(request.args.get("resumeKey", "0"))
+            rows, more = rows[start : start + self.page_size], start + self.page_size < len(rows)
+            tail = [[], [str(start + self.page_size)]] if more else []
+        return Response(json.dumps([CDX_HEADER, *rows, *tail]), content_type="application/json")
 
     def _replay(self, request: Request) -> Response:
         m = re.match(r"^/web/(\d+)id_/(.*)$", request.path)
@@ -280,6 +291,37 @@ def test_the_gui_thread_never_blocks_during_a_slow_fetch(
     print(f"largest gap between timer ticks: {gap * 1000:.0f} ms")
     assert gap < 0.100, f"the event loop stalled for {gap * 1000:.0f} ms"
     qtbot.waitUntil(lambda: window.version_model.rowCount() == len(STAMPS))
+
+
+def test_a_slow_cdx_listing_keeps_the_window_responsive_shows_progress_and_cancels_at_once(
+    qtbot: Any, window: MainWindow, ia: LoopbackIA
+) -> None:
+    """PROTOCOLS.md §8.3 case 8 through the app: CDX pages that take 0.4 s each."""
+    ia.cdx_delay, ia.page_size = 0.4, 1
+    shown: list[str] = []
+    task = window.start_fetch(request_for(ia))
+    task.signals.progress.connect(lambda _p: shown.append(window.progress.label.text()))
+    finished: list[object] = []
+    task.signals.done.connect(lambda: finished.append(True))
+    gap = measure_gaps(qtbot, lambda: bool(finished))  # 4 slow pages, then 4 mementos
+    assert task.error is None and ia.mementos == STAMPS and ia.cdx_pages == len(STAMPS)
+    assert gap < 0.100, f"the event loop stalled for {gap * 1000:.0f} ms"
+    # the count shows as each new page starts to arrive (pages of one row here)
+    assert [t for t in shown if t.startswith("listed ")] == [
+        "listed 2 captures so far",
+        "listed 3 captures so far",
+        "listed 4 captures so far",
+    ]
+    # Cancel while a slow page is being sent: the job stops within a second, nothing half-done
+    ia.cdx_delay, ia.cdx_pages = 3.0, 0
+    task = window.start_fetch(request_for(ia))
+    qtbot.waitUntil(lambda: ia.cdx_pages == 1, timeout=30_000)
+    started = time.monotonic()
+    window.progress.cancel()
+    with qtbot.waitSignal(task.signals.done, timeout=30_000):
+        pass
+    assert isinstance(task.error, CancelledError) and time.monotonic() - started < 1.5
+    ia.cdx_delay = 0.0
 
 
 def test_closing_the_window_cancels_a_fetch_cleanly(qtbot: Any, tmp_path: Path, ia: LoopbackIA) -> None:
