@@ -131,6 +131,14 @@ class ArchiveResponseError(NetworkError):
     """The archive answered, but not with a capture (error page, missing Memento-Datetime…)."""
 
 
+class SavePageNowPendingError(ArchiveResponseError):
+    """Save Page Now has not finished a job in 15 min; the job is kept and waited for next time."""
+
+    def __init__(self, message: str, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(message)
+
+
 class TruncatedBodyError(NetworkError):
     def __init__(self, url: str, expected: int, got: int) -> None:
         self.expected = expected

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from typing import Any
 
 from ..client.endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
 from ..client.listing import ListedCapture, list_captures, make_query, same_url, similar_urls
 from ..client.session import Session
-from ..errors import ArchiverError
+from ..errors import ArchiverError, SavePageNowPendingError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
 
@@ -175,7 +176,7 @@ def _print_suggestions(urls: tuple[str, ...]) -> None:
 
 def cmd_capture(args: argparse.Namespace) -> int:
     from ..client.jobs import capture_live
-    from ..client.live import keys_from_env, save_page_now
+    from ..client.live import SpnJob, keys_from_env, save_page_now
     from ..urls import normalize_url
 
     url = normalize_url(args.url)
@@ -197,8 +198,15 @@ def cmd_capture(args: argparse.Namespace) -> int:
         }
         spn_error = ""
         if args.save_page_now:
+            # a job an earlier run submitted is waited for, not submitted again (PROTOCOLS.md §8.3 case 32)
+            key = f"save page now {url}"
+            saved = arc.job_get(key)
+            pending = SpnJob(**saved) if saved and set(saved) == {"job_id", "url", "submitted"} else None
             try:
-                spn = save_page_now(session, url, keys)
+                spn = save_page_now(
+                    session, url, keys, pending=pending, on_submit=lambda job: arc.job_put(key, asdict(job))
+                )
+                arc.job_done(key)
                 result["save_page_now"] = {
                     "job_id": spn.job_id,
                     "timestamp": spn.timestamp,
@@ -208,6 +216,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
             except ArchiverError as exc:
                 spn_error = str(exc)
                 result["save_page_now"] = {"error": spn_error}
+                if not isinstance(exc, SavePageNowPendingError):  # a pending job is waited for next time
+                    arc.job_done(key)
     if args.json:
         print_json(result)
     else:

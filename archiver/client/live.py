@@ -10,16 +10,23 @@ import logging
 import os
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin
 
-from ..errors import ArchiveResponseError, MissingCredentialsError, NetworkError, PlaybackError
+from ..errors import (
+    ArchiveResponseError,
+    MissingCredentialsError,
+    NetworkError,
+    PlaybackError,
+    SavePageNowPendingError,
+)
 from ..models import Capture, Flag, Source
-from ..timestamps import from_datetime, now_iso
+from ..timestamps import from_datetime, now_iso, to_datetime
 from ..urls import normalize_url
-from .pacer import LIVE, SPN
+from .pacer import LISTING, LIVE, SPN
 from .replay import MAX_BYTES, MAX_HOPS, read_body, refuse_undecodable
 from .session import Session
 
@@ -29,7 +36,8 @@ SPN_BASE = "https://web.archive.org"
 SPN_FAST_POLL = 6.0
 SPN_SLOW_POLL = 20.0
 SPN_FAST_FOR = 120.0
-SPN_GIVE_UP = 900.0
+SPN_GIVE_UP = 900.0  # seconds from the submission
+SPN_JOB_KEPT = 3600.0  # SPN answers for a job's status about this long
 SPN_TRANSIENT_RETRIES = 2
 SPN_TRANSIENT_DELAY = 60.0
 #: status_ext codes worth one or two more tries, 60 s apart (PROTOCOLS.md §8.2)
@@ -151,6 +159,16 @@ class SpnResult:
     reused: bool  # SPN returned an existing recent capture instead of making a new one
 
 
+@dataclass(frozen=True, slots=True)
+class SpnJob:
+    """A submitted Save Page Now job: kept (in the archive's job table) so that a later run waits
+    for it instead of submitting the page again (PROTOCOLS.md §8.3 case 32)."""
+
+    job_id: str
+    url: str  # normalised target
+    submitted: str  # 14-digit UTC
+
+
 def save_page_now(
     session: Session,
     url: str,
@@ -158,13 +176,28 @@ def save_page_now(
     *,
     base: str = SPN_BASE,
     cancel: threading.Event | None = None,
+    pending: SpnJob | None = None,
+    on_submit: Callable[[SpnJob], None] | None = None,
 ) -> SpnResult:
-    """Ask the Wayback Machine to capture ``url`` now and wait for the result (up to 15 min)."""
+    """Ask the Wayback Machine to capture ``url`` now and wait for the result (up to 15 min from
+    the submission).
+
+    ``pending``, a job an earlier run submitted for this URL less than an hour ago (SPN keeps a
+    job's status that long), is waited for instead of submitting again; ``on_submit`` hears of each
+    new job, to keep it. When a job is still pending after 15 min, or SPN no longer knows it, the
+    Wayback Machine's CDX is asked for a capture made since the submission (``limit=-1``).
+    """
     target = normalize_url(url)
     if keys is None:
         raise MissingCredentialsError("Save Page Now")
     auth = {"Authorization": keys.authorization, "Accept": "application/json"}
     clock = session.pacer.clock
+    if pending is not None and pending.url == target and _age(session, pending) < SPN_JOB_KEPT:
+        log.info("Save Page Now: waiting for job %s submitted at %s", pending.job_id, pending.submitted)
+        try:
+            return _wait(session, pending, auth, base, cancel)
+        except _SpnTransient as exc:
+            log.warning("Save Page Now: %s; submitting again", exc.code)
     user = _json(
         session.request(
             f"{base}/save/status/user",
@@ -181,7 +214,10 @@ def save_page_now(
         )
     for attempt in range(SPN_TRANSIENT_RETRIES + 1):
         try:
-            return _submit_and_wait(session, target, auth, base, cancel)
+            job = _submit(session, target, auth, base, cancel)
+            if on_submit is not None:
+                on_submit(job)
+            return _wait(session, job, auth, base, cancel)
         except _SpnTransient as exc:
             if attempt == SPN_TRANSIENT_RETRIES:
                 raise ArchiveResponseError(
@@ -199,11 +235,15 @@ class _SpnTransient(Exception):
         self.message = message
 
 
-def _submit_and_wait(
+def _age(session: Session, job: SpnJob) -> float:
+    """Seconds since the job was submitted."""
+    return (session.pacer.clock.utcnow() - to_datetime(job.submitted)).total_seconds()
+
+
+def _submit(
     session: Session, target: str, auth: dict[str, str], base: str, cancel: threading.Event | None
-) -> SpnResult:
-    clock = session.pacer.clock
-    submitted = clock.utcnow()
+) -> SpnJob:
+    submitted = from_datetime(session.pacer.clock.utcnow())
     job = _json(
         session.request(
             f"{base}/save",
@@ -218,26 +258,49 @@ def _submit_and_wait(
     job_id = job.get("job_id")
     if not isinstance(job_id, str) or not job_id:
         raise ArchiveResponseError(f"Save Page Now did not accept {target}: {job.get('message', job)}")
-    started = clock.now()
+    return SpnJob(job_id, target, submitted)
+
+
+def _wait(
+    session: Session, job: SpnJob, auth: dict[str, str], base: str, cancel: threading.Event | None
+) -> SpnResult:
+    clock = session.pacer.clock
+    target, job_id = job.url, job.job_id
+    first = True
     while True:
-        elapsed = clock.now() - started
-        if elapsed > SPN_GIVE_UP:
-            raise ArchiveResponseError(
-                f"Save Page Now job {job_id} still pending after 15 min; check later with "
-                "'policydiff captures URL'"
+        elapsed = _age(session, job)
+        if elapsed > SPN_GIVE_UP and not first:  # (a job kept from an earlier run is asked about once)
+            found = _capture_since(session, job, base, cancel)
+            if found is not None:
+                return found
+            raise SavePageNowPendingError(
+                f"Save Page Now job {job_id} still pending after 15 min, and the Wayback Machine lists "
+                f"no capture of {target} since; the next 'capture --save-page-now' within the hour "
+                "waits for this job again",
+                job_id,
             )
-        clock.sleep(SPN_FAST_POLL if elapsed < SPN_FAST_FOR else SPN_SLOW_POLL, cancel)
-        status = _json(
-            session.request(f"{base}/save/status/{job_id}", group=SPN, headers=auth, cancel=cancel), "status"
-        )
+        if elapsed <= SPN_GIVE_UP:
+            clock.sleep(SPN_FAST_POLL if elapsed < SPN_FAST_FOR else SPN_SLOW_POLL, cancel)
+        first = False
+        resp = session.request(f"{base}/save/status/{job_id}", group=SPN, headers=auth, cancel=cancel)
+        status = {} if resp.status_code == 404 else _json(resp, "status")
         state = status.get("status")
         if state == "pending":
             continue
         if state == "success":
             ts = str(status.get("timestamp", ""))
             original = str(status.get("original_url", target))
+            submitted = to_datetime(job.submitted)
             reused = bool(ts) and ts < from_datetime(submitted - timedelta(minutes=1))
             return SpnResult(job_id, original, ts, f"{base}/web/{ts}/{original}", reused)
+        if state is None:  # SPN no longer knows the job (its status is kept for about an hour)
+            found = _capture_since(session, job, base, cancel)
+            if found is not None:
+                return found
+            raise ArchiveResponseError(
+                f"Save Page Now no longer knows job {job_id}, and the Wayback Machine lists no capture "
+                f"of {target} since it was submitted; run 'capture --save-page-now' again"
+            )
         code = str(status.get("status_ext", "error")).removeprefix("error:")
         message = str(status.get("message", "")).strip()
         if code in SPN_TRANSIENT:
@@ -245,6 +308,35 @@ def _submit_and_wait(
         if code.startswith("max-daily") or code == "too-many-daily-captures":
             message += " (a daily limit: try again after midnight UTC)"
         raise ArchiveResponseError(f"Save Page Now failed for {target}: {code}: {message}".rstrip(": "))
+
+
+def _capture_since(
+    session: Session, job: SpnJob, base: str, cancel: threading.Event | None
+) -> SpnResult | None:
+    """The newest capture of the job's URL, if the Wayback Machine made it since the submission
+    (CDX ``limit=-1``: the last row only)."""
+    params = {
+        "url": job.url.split("://", 1)[1],
+        "limit": "-1",
+        "output": "json",
+        "fl": "timestamp,original,statuscode",
+    }
+    resp = session.request(f"{base}/cdx/search/cdx", group=LISTING, params=params, cancel=cancel)
+    if resp.status_code != 200:
+        return None
+    try:
+        data = resp.json()
+    except ValueError:
+        return None
+    rows = [r for r in data[1:] if isinstance(r, list) and len(r) >= 2] if isinstance(data, list) else []
+    if not rows:
+        return None
+    ts, original = str(rows[-1][0]), str(rows[-1][1])
+    since = from_datetime(to_datetime(job.submitted) - timedelta(minutes=1))
+    if not (len(ts) == 14 and ts.isdigit() and ts >= since):
+        return None
+    log.info("Save Page Now job %s: found the capture %s with CDX", job.job_id, ts)
+    return SpnResult(job.job_id, original, ts, f"{base}/web/{ts}/{original}", False)
 
 
 def _json(resp: Any, what: str) -> dict[str, Any]:

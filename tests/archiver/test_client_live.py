@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,13 @@ from werkzeug import Request, Response
 
 from archiver.cli import main
 from archiver.client import pacer as pacer_module
-from archiver.client.live import IAKeys, fetch_live, keys_from_env, save_page_now
+from archiver.client.live import IAKeys, SpnJob, fetch_live, keys_from_env, save_page_now
 from archiver.client.pacer import ManualClock, Pacer
 from archiver.errors import (
     ArchiveResponseError,
     MissingCredentialsError,
     PlaybackError,
+    SavePageNowPendingError,
     UnsupportedEncodingError,
 )
 from archiver.models import Source
@@ -204,3 +206,103 @@ def test_save_page_now_retries_a_transient_error_60_s_later(httpserver: HTTPServ
     assert result.timestamp == "20260101000500"
     assert 60.0 in clock.sleeps
     assert sum(1 for r, _ in httpserver.log if r.method == "POST") == 2
+
+
+class SlowSpn:
+    """A Save Page Now whose job j1 stays pending; its status can expire (404) and its CDX can
+    start listing the capture, as the Wayback Machine does after a while."""
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.expired = False
+        self.cdx_rows: list[list[str]] = []
+        self.cdx_queries: list[dict[str, str]] = []
+        server.expect_request("/save/status/user").respond_with_json({"available": 3})
+        server.expect_request("/save", method="POST").respond_with_json({"job_id": "j1"})
+        server.expect_request("/save/status/j1").respond_with_handler(self._status)
+        server.expect_request("/cdx/search/cdx").respond_with_handler(self._cdx)
+        server.expect_request("/privacy").respond_with_data(BODY, content_type="text/html")
+        self.server = server
+
+    def _status(self, request: Request) -> Response:
+        if self.expired:
+            return Response("job not found", status=404)
+        return Response(json.dumps({"status": "pending", "job_id": "j1"}), content_type="application/json")
+
+    def _cdx(self, request: Request) -> Response:
+        self.cdx_queries.append(dict(request.args))
+        rows = [["timestamp", "original", "statuscode"], *self.cdx_rows] if self.cdx_rows else []
+        return Response(json.dumps(rows), content_type="application/json")
+
+    @property
+    def posts(self) -> int:
+        return sum(1 for r, _ in self.server.log if r.method == "POST")
+
+
+def test_a_pending_job_is_kept_waited_for_again_and_found_with_cdx_when_spn_forgets_it(
+    httpserver: HTTPServer,
+) -> None:
+    spn = SlowSpn(httpserver)
+    base, url = httpserver.url_for("").rstrip("/"), "https://example.com/privacy"
+    session, clock = manual_session()
+    kept: list[SpnJob] = []
+    with pytest.raises(
+        SavePageNowPendingError, match="still pending after 15 min.* waits for this job again"
+    ):
+        save_page_now(session, url, KEYS, base=base, on_submit=kept.append)
+    (job,) = kept
+    assert (job.job_id, job.url, spn.posts) == ("j1", url, 1)
+    # 15 min later it asked CDX for the newest capture only
+    assert spn.cdx_queries == [
+        {"url": "example.com/privacy", "limit": "-1", "output": "json", "fl": "timestamp,original,statuscode"}
+    ]
+    # the next run waits for the same job; SPN has forgotten it, and CDX now lists the capture
+    spn.expired = True
+    spn.cdx_rows = [["20251231000000", url, "200"], ["20260101000900", url, "200"]]
+    result = save_page_now(session, url, KEYS, base=base, pending=job, on_submit=kept.append)
+    assert (result.job_id, result.timestamp, result.reused, spn.posts, len(kept)) == (
+        "j1",
+        "20260101000900",
+        False,
+        1,
+        1,
+    )
+    # a capture older than the submission is not the job's: SPN forgot it, nothing is claimed
+    spn.cdx_rows = [["20251231000000", url, "200"]]
+    with pytest.raises(ArchiveResponseError, match="no longer knows job j1"):
+        save_page_now(session, url, KEYS, base=base, pending=job)
+    # after an hour SPN no longer answers for a job: it is submitted again
+    clock.advance(3600)
+    spn.expired = False
+    with pytest.raises(SavePageNowPendingError):
+        save_page_now(session, url, KEYS, base=base, pending=job)
+    assert spn.posts == 2
+
+
+def test_capture_command_keeps_a_pending_save_page_now_job_for_the_next_run(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from archiver.client import live
+
+    spn = SlowSpn(httpserver)
+    monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
+    monkeypatch.setattr(
+        live, "save_page_now", partial(save_page_now, base=httpserver.url_for("").rstrip("/"))
+    )
+    monkeypatch.setenv("IA_ACCESS_KEY", KEYS.access)
+    monkeypatch.setenv("IA_SECRET_KEY", KEYS.secret)
+    url = httpserver.url_for("/privacy")
+    argv = ["--archive", str(tmp_path / "a"), "capture", url, "--save-page-now", "--json"]
+    assert main(argv) == 1
+    assert "still pending" in json.loads(capsys.readouterr().out)["save_page_now"]["error"]
+    with Archive.open(tmp_path / "a") as arc:
+        assert arc.job_get(f"save page now {url}") is not None
+    spn.expired = True
+    spn.cdx_rows = [["20260101000900", url, "200"]]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)["save_page_now"]
+    assert (out["job_id"], out["timestamp"], spn.posts) == ("j1", "20260101000900", 1)
+    with Archive.open(tmp_path / "a") as arc:
+        assert arc.job_get(f"save page now {url}") is None  # done: the next run submits anew
