@@ -49,7 +49,7 @@ class ArchiveWork:
     right_combo: Any
     _options: Any
     _pending_policy: int | None
-    _fetch_request: PolicyRequest | None
+    _suggested_for: PolicyRequest | None
     compare: Any
     _run: Any
     current_policy: Any
@@ -85,12 +85,11 @@ class ArchiveWork:
             request.url, request.prefix, request.kind, request.from_date, request.to_date, request.exact
         )
         self.message_bar.dismiss()
-        self._fetch_request = request
         task = self._run(
             job_fetch(self.archive, request, self._session_factory()),
             name="fetch",
             on_progress=self._fetch_progress,
-            on_finished=self._fetch_done,
+            on_finished=partial(self._fetch_done, request),
             on_failed=self._fetch_failed,
         )
         self.progress.add(task, f"Fetching {display_url(request.url)}…")
@@ -101,7 +100,7 @@ class ArchiveWork:
             self._pending_policy = item.id
             self.reload_policies(select=item.id)
 
-    def _fetch_done(self, summary: Any) -> None:
+    def _fetch_done(self, request: PolicyRequest, summary: Any) -> None:
         failed = len(summary.failed)
         text = (
             f"Fetched {summary.listed} listed captures: {summary.downloaded} downloaded, "
@@ -121,6 +120,7 @@ class ArchiveWork:
             )
         if summary.suggestions:  # a click fetches that URL instead, from the same archive and dates
             text += " It has captures of these nearby pages:"
+            self._suggested_for = request
         level = WARNING if failed or not summary.listed else INFO
         self.message_bar.show_links(text, summary.suggestions, level)
         self.reload_policies(select=summary.policy_id or self._pending_policy)
@@ -187,10 +187,11 @@ class ArchiveWork:
         self.message_bar.show_info(text)
 
     def fetch_suggested(self, url: str) -> Task | None:
-        """Fetch a suggested URL from the archive and dates of the fetch that found nothing."""
-        if self._fetch_request is None:
+        """Fetch a suggested URL from the archive and dates of the fetch that found nothing (the
+        one whose suggestions the message bar shows, even if other fetches started since)."""
+        if self._suggested_for is None:
             return None
-        return self.start_fetch(replace(self._fetch_request, url=normalize_url(url), label="", typed=url))
+        return self.start_fetch(replace(self._suggested_for, url=normalize_url(url), label="", typed=url))
 
     def _fetch_failed(self, exc: BaseException) -> None:
         self.message_bar.show_error(exc)

@@ -90,7 +90,7 @@ class MainWindow(ArchiveWork, QMainWindow):
         self._options: DiffOptions | None = None  # set with the compare view (archiver.diffing is lazy)
         self._compare: CompareView | None = None
         self._pending_policy: int | None = None
-        self._fetch_request: PolicyRequest | None = None  # the last fetch asked for (its archive and dates)
+        self._suggested_for: PolicyRequest | None = None  # the fetch whose nearby URLs the bar offers
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven or WARC files to import them
         self._build()

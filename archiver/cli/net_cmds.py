@@ -97,7 +97,7 @@ def cmd_captures(args: argparse.Namespace) -> int:
             if left_out:
                 print(_left_out(left_out), file=sys.stderr)
             else:
-                _print_suggestions(_suggestions(session, endpoint, args.url))
+                _print_suggestions(_suggestions(session, endpoint, args))
             return 0
     for r in rows:
         status = "revisit" if r.is_revisit else (str(r.status) if r.status is not None else "-")
@@ -160,9 +160,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _suggestions(session: Session, endpoint: ArchiveEndpoint, url: str) -> tuple[str, ...]:
+def _suggestions(session: Session, endpoint: ArchiveEndpoint, args: argparse.Namespace) -> tuple[str, ...]:
     try:
-        return similar_urls(session, endpoint, url)
+        return similar_urls(session, endpoint, args.url, args.from_date, args.to_date)
     except ArchiverError:
         return ()  # suggestions are a courtesy: the answer "no captures" stands
 

@@ -237,14 +237,19 @@ class FetchJob:
         )
 
     def _suggest(self, query: ListingQuery) -> tuple[str, ...]:
-        """Nearby URLs the archive has captures of, when this one has none (best effort)."""
+        """Nearby URLs the archive has captures of, when this one has none (best effort; a 429
+        or a block met on the way is kept like any other, so the next run honours it)."""
         try:
-            return similar_urls(self.session, self.endpoint, query.url, cancel=self.cancel)
+            return similar_urls(
+                self.session, self.endpoint, query.url, self.from_date, self.to_date, cancel=self.cancel
+            )
         except CancelledError:
             raise
         except ArchiverError as exc:
             log.info("no suggestions for %s: %s", query.url, exc)
             return ()
+        finally:
+            self._save_breakers()
 
     def _list(
         self, query: ListingQuery, state: dict[str, Any]

@@ -51,8 +51,8 @@ log = logging.getLogger(__name__)
 MAX_ROWS = 100_000
 #: At most this many URLs are suggested when a URL has no captures.
 SUGGESTIONS = 8
-# A suggestion is a courtesy: a slow archive is not asked again, nor waited for long.
-_COURTESY: dict[str, Any] = {"read_timeout": 30.0, "slow_retries": 0}
+# A suggestion is a courtesy: an archive that is slow or busy (a timeout, 5xx, 429) is not asked again.
+_COURTESY: dict[str, Any] = {"read_timeout": 30.0, "retries": 0}
 
 
 def list_captures(
@@ -99,6 +99,8 @@ def similar_urls(
     session: Session,
     endpoint: ArchiveEndpoint,
     url: str,
+    from_date: str | None = None,
+    to_date: str | None = None,
     *,
     cancel: threading.Event | None = None,
     limit: int = SUGGESTIONS,
@@ -106,23 +108,32 @@ def similar_urls(
     """URLs near ``url`` that the archive holds captures of, for when ``url`` itself has none
     (PROTOCOLS.md §8.3 case 5): a policy that moved to ``/privacy-policy`` or ``/privacy/en``.
 
-    One prefix search on the URL's own path, and, if that finds nothing, one on its parent folder
-    (never the whole site: a prefix search of a large host is slow for the archive). Successful
-    captures only, one URL per page (its variants are one policy). Memento TimeMaps cannot search
-    by prefix: () for them.
+    One prefix search on the URL's own path (with its query, if it has one), and, if that finds
+    nothing, one on its parent folder; never the whole site (a prefix search of a large host is slow
+    for the archive), so a URL at the root of a site gets none. Successful captures in the date
+    range only, one URL per page (its variants are one policy). Each request is asked once: a busy
+    archive is not asked again for a courtesy. Memento TimeMaps cannot search by prefix: () for them.
     """
-    query = make_query(url)
+    query = make_query(url, from_date, to_date)
     if endpoint.kind is ArchiveKind.TIMEMAP:
         return ()
     parts = urlsplit(query.url)
     path = parts.path.rstrip("/")
-    prefixes = [parts.netloc + path]
-    parent = path.rsplit("/", 1)[0]
-    if parent:
-        prefixes.append(f"{parts.netloc}{parent}/")
+    if not path:
+        return ()
+    if parts.query:
+        prefixes = [f"{parts.netloc}{parts.path}?{parts.query}"]
+    else:
+        prefixes = [parts.netloc + path]
+        parent = path.rsplit("/", 1)[0]
+        if parent:
+            prefixes.append(f"{parts.netloc}{parent}/")
     for prefix in prefixes:
         found: dict[str, str] = {}
-        for original in _originals_under(session, endpoint, prefix, cancel, limit * 5):
+        originals = _originals_under(session, endpoint, prefix, query, cancel, limit * 5)
+        if originals is None:
+            return ()
+        for original in originals:
             cleaned = clean_original(original)
             if cleaned is None:
                 continue
@@ -136,11 +147,19 @@ def similar_urls(
 
 
 def _originals_under(
-    session: Session, endpoint: ArchiveEndpoint, prefix: str, cancel: threading.Event | None, rows: int
-) -> list[str]:
-    """The captured URLs that start with ``prefix`` (host and path, no scheme), status 200."""
+    session: Session,
+    endpoint: ArchiveEndpoint,
+    prefix: str,
+    query: ListingQuery,
+    cancel: threading.Event | None,
+    rows: int,
+) -> list[str] | None:
+    """The captured URLs that start with ``prefix`` (host and path, no scheme), status 200, in the
+    query's dates; None when the archive has no CDX to search by prefix."""
+    dates = {k: v for k, v in (("from", query.from_ts), ("to", query.to_ts)) if v}
     if endpoint.kind is ArchiveKind.IA:
         params: dict[str, str] = {
+            **dates,
             "url": prefix,
             "matchType": "prefix",
             "collapse": "urlkey",
@@ -153,6 +172,7 @@ def _originals_under(
         raise_for_cdx_error(resp, prefix)
         return [r.original for r in parse_ia_json(resp.content)[0]]
     params = {
+        **dates,
         "url": prefix,
         "matchType": "prefix",
         "filter": "statuscode:200",
@@ -163,9 +183,9 @@ def _originals_under(
     resp = session.request(endpoint.cdx_url, group=LISTING, params=params, cancel=cancel, **_COURTESY)
     if resp.status_code != 200 or "json" not in resp.headers.get("Content-Type", "").lower():
         if endpoint.kind is ArchiveKind.AUTO:
-            return []  # not a pywb CDX endpoint: a TimeMap archive, which has no prefix search
+            return None  # not a pywb CDX endpoint: a TimeMap archive, which has no prefix search
         raise_for_cdx_error(resp, prefix)
-        return []
+        return None
     return [r.original for r in parse_pywb_ndjson(resp.content)]
 
 

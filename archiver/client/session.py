@@ -161,6 +161,7 @@ class Session:
         read_timeout: float = READ_TIMEOUT,
         cancel: threading.Event | None = None,
         slow_retries: int | None = None,
+        retries: int | None = None,
     ) -> requests.Response:
         """Send one request (following no redirects), retrying transient failures.
 
@@ -170,7 +171,10 @@ class Session:
 
         ``slow_retries`` caps the retries of a 504 or a read timeout for a caller that has a cheaper
         request to try instead (a smaller CDX page, PROTOCOLS.md §8.2); other failures keep ``retries``.
+        ``retries`` replaces the session's for this request; 0 given here (a request that is only a
+        courtesy) also gives up at a 429, once the pacer has noted it, instead of waiting to ask again.
         """
+        limit = self.retries if retries is None else retries
         host = (urlsplit(url).hostname or "").lower()
         clock = self.pacer.clock
         attempt = 0
@@ -215,9 +219,9 @@ class Session:
                     self.pacer.on_connection_failure(host, group)
                 attempt += 1
                 slow += timed_out
-                if timed_out and (attempt > self.retries or _over(slow, slow_retries)):
+                if timed_out and (attempt > limit or _over(slow, slow_retries)):
                     raise ServerTimeoutError(url, read_timeout, attempt) from None
-                if attempt > self.retries:
+                if attempt > limit:
                     raise NetworkError(
                         f"cannot reach {host} ({_short(exc)}) after {attempt} attempts; check the network "
                         "connection and run the command again (it resumes where it stopped)",
@@ -235,12 +239,14 @@ class Session:
                 resp.close()
                 pause = self.pacer.on_429(host, group, ra)  # raises on the third 429 in 10 min
                 log.warning("%s answered 429; pausing requests to it for %.0f s", host, pause)
+                if retries == 0:  # this request is a courtesy: do not wait to ask again
+                    raise ServerError(url, 429, 1)
                 continue
             if resp.status_code in RETRY_STATUSES:
                 attempt += 1
                 slow += resp.status_code == 504
                 resp.close()
-                if attempt > self.retries or resp.status_code == 504 and _over(slow, slow_retries):
+                if attempt > limit or resp.status_code == 504 and _over(slow, slow_retries):
                     raise ServerError(url, resp.status_code, attempt)
                 ra = retry_after_seconds(resp.headers.get("Retry-After")) or 0.0
                 delay = max(self.pacer.backoff(attempt), min(ra, 300.0))

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from client_support import (
+    CDX_PATH,
     FakeIA,
     RawServer,
     brotli_stored,
@@ -322,6 +323,23 @@ def test_a_network_loss_stops_the_job_and_the_next_run_resumes(
     summary = run_fetch(job(arc, ia))
     assert (summary.skipped, summary.downloaded, summary.reused) == (1, 2, 1)
     assert len(ia.memento_requests) == 3
+
+
+def test_a_429_met_while_looking_for_nearby_urls_is_kept_for_the_next_run(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    def cdx(request: Request) -> Response:
+        if request.args.get("matchType") == "prefix":
+            return Response("slow down", status=429)
+        return Response(cdx_json([]), content_type="application/json")  # nothing under the URL
+
+    httpserver.expect_request(CDX_PATH).respond_with_handler(cdx)
+    session, _ = manual_session()
+    endpoint = ArchiveEndpoint(httpserver.url_for("/web/"), ArchiveKind.IA)
+    summary = run_fetch(FetchJob(arc, session, endpoint, "https://example.com/legal/privacy"))
+    assert (summary.listed, summary.suggestions) == (0, ())
+    assert sum(1 for r, _ in httpserver.log if r.args.get("matchType") == "prefix") == 1  # asked once
+    assert arc.job_get("pacer breakers")["open"]  # type: ignore[index]  # the pause outlives the process
 
 
 def test_a_firewall_block_outlives_the_process_and_stops_the_next_job_at_once(

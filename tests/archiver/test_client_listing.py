@@ -167,6 +167,35 @@ def test_nearby_urls_come_from_a_prefix_search_then_the_parent_folder(httpserver
     assert [q["url"] for q in queries(httpserver)] == [["example.com/privacy"]]
 
 
+def test_nearby_urls_are_a_courtesy_asked_once_in_the_date_range_and_never_of_a_whole_site(
+    httpserver: HTTPServer,
+) -> None:
+    answers: list[Response] = []
+    httpserver.expect_request(CDX_PATH).respond_with_handler(lambda request: answers.pop(0))
+    session, clock = manual_session()
+    endpoint = ia_endpoint(httpserver)
+    # a busy archive (5xx, 429) is not asked again, and nothing is waited for
+    for busy in (Response("busy", status=503), Response("slow down", status=429)):
+        answers.append(busy)
+        httpserver.clear_log()
+        with pytest.raises(ServerError):
+            similar_urls(session, endpoint, "https://example.com/legal/privacy")
+        assert len(httpserver.log) == 1
+    assert max(clock.sleeps, default=0.0) < 2.0  # the pacing between requests only: no backoff, no pause
+    # the date range is the listing's; a query string is part of the prefix (no parent search)
+    httpserver.clear_log()
+    answers.append(Response(cdx_json([]), content_type="application/json"))
+    asked = "https://example.com/index.php?page=privacy"
+    assert similar_urls(session, endpoint, asked, "2020", "2021") == ()
+    (q,) = queries(httpserver)
+    assert q["url"] == ["example.com/index.php?page=privacy"]
+    assert (q["from"], q["to"]) == (["20200101000000"], ["20211231235959"])
+    # a URL at the root of a site gets no suggestion: its prefix would be the whole site
+    httpserver.clear_log()
+    assert similar_urls(session, endpoint, "https://example.com/") == ()
+    assert httpserver.log == []
+
+
 def test_blocked_site_403_is_reported_and_not_retried(httpserver: HTTPServer) -> None:
     text = (
         "org.archive.util.io.RuntimeIOException: org.archive.wayback.exception."
