@@ -12,7 +12,7 @@ import sqlite3
 from .models import Capture, ExtractionRule, Policy, Source
 
 DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: MIGRATIONS[n] takes a database from schema n to n + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -68,6 +68,18 @@ MIGRATIONS: tuple[str, ...] = (
         state TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );
+    """,
+    # 2: the hash-chained ledger of captures (archiver/ledger.py; Archive._migrate backfills it)
+    """
+    CREATE TABLE ledger (
+        seq INTEGER PRIMARY KEY,
+        recorded_at TEXT NOT NULL,
+        capture_id INTEGER NOT NULL,
+        entry TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX ledger_by_capture ON ledger(capture_id);
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION

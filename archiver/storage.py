@@ -29,6 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from . import ledger
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
@@ -150,6 +151,8 @@ class Archive:
                     for statement in MIGRATIONS[step].split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    if step == 1:  # the ledger starts with the captures already there
+                        ledger.backfill(conn, now_iso())
                     conn.execute(f"PRAGMA user_version = {step + 1}")
         except sqlite3.DatabaseError as exc:
             raise CorruptArchiveError(str(self.db_path), str(exc)) from None
@@ -268,8 +271,10 @@ class Archive:
                 ),
             )
             created = cur.rowcount == 1
-            if created and cur.lastrowid is not None and extraction is not None:
-                self._put_extraction(conn, cur.lastrowid, extraction)
+            if created and cur.lastrowid is not None:
+                ledger.append(conn, cur.lastrowid, now_iso())
+                if extraction is not None:
+                    self._put_extraction(conn, cur.lastrowid, extraction)
         stored = self._capture_id(
             policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
         )
@@ -337,6 +342,11 @@ class Archive:
                 fh.write(body)
                 fh.flush()
                 os.fsync(fh.fileno())
+            if hash_file(tmp) != sha:  # read back: what the ledger will vouch for is what is on disk
+                tmp.unlink()
+                raise StorageError(
+                    f"the raw file written to {tmp} did not read back as written (a disk fault?)"
+                )
             os.replace(tmp, final)
             fsync_dir(final.parent)
         except OSError as exc:
@@ -539,7 +549,12 @@ class Archive:
             "SELECT e.capture_id FROM extractions e LEFT JOIN texts t ON t.sha256 = e.text_sha256 WHERE t.sha256 IS NULL"
         ):
             problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
+        problems.extend(ledger.check(self._conn()))
         return problems
+
+    def ledger_head(self) -> tuple[int, str]:
+        """Entries in the archive's ledger and the hash of the last: it identifies the whole history."""
+        return ledger.head(self._conn())
 
     def stats(self) -> dict[str, int]:
         row = self._query(

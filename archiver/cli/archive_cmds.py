@@ -126,11 +126,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with open_archive(args) as archive:
         problems = archive.verify()
         stats = archive.stats()
+        entries, head = archive.ledger_head()
     if args.json:
         print_json(
             {
                 "ok": not problems,
                 **stats,
+                "ledger": {"entries": entries, "head": head},
                 "problems": [{"capture_id": p.capture_id or None, "problem": p.what} for p in problems],
             }
         )
@@ -139,7 +141,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"BAD {p}")
         verdict = "OK" if not problems else f"{len(problems)} problem(s)"
         print(
-            f"{verdict}: {stats['captures']} captures, {stats['texts']} texts in {archive.root}",
+            f"{verdict}: {stats['captures']} captures, {stats['texts']} texts in {archive.root}; "
+            f"ledger of {entries} entries, head sha256 {head} (note it down or time-stamp it: the same "
+            "head later proves nothing recorded before was changed)",
             file=sys.stderr,
         )
     return 1 if problems else 0

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ArchiverError, UsageError
-from ..files import pid_alive
+from ..files import hash_file, pid_alive
 
 #: Well under the 255-byte limit of common file systems, leaving room for suffixes.
 MAX_COMPONENT_BYTES = 120
@@ -111,7 +111,8 @@ def check_new(paths: Iterable[Path], force: bool) -> None:
 def write_file(path: Path, data: bytes, *, force: bool) -> None:
     """Write ``data`` to ``path``: exclusively (never overwriting) unless ``force``; atomically.
 
-    The bytes go to a temporary file beside the target, are flushed to disk and renamed into place,
+    The bytes go to a temporary file beside the target, are flushed to disk, read back (the
+    manifest vouches for the bytes in memory: they must be what is on disk) and renamed into place,
     so a reader never sees half a file. Without ``force`` the rename is replaced by a hard link,
     which fails if the name was taken meanwhile.
     """
@@ -123,6 +124,8 @@ def write_file(path: Path, data: bytes, *, force: bool) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if hash_file(tmp) != hashlib.sha256(data).hexdigest():
+            raise ArchiverError(f"cannot write {path}: the file did not read back as written (a disk fault?)")
         if force:
             os.replace(tmp, path)
         else:

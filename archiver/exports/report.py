@@ -71,7 +71,14 @@ def build_report_html(
         result = diff_texts(text_a, text_b, options or DiffOptions())
     intermediate = _intermediate(version_a, version_b)
     return render_report(
-        policy, version_a, version_b, result, intermediate, generated=now_iso(), context=context
+        policy,
+        version_a,
+        version_b,
+        result,
+        intermediate,
+        generated=now_iso(),
+        context=context,
+        ledger=archive.ledger_head(),
     )
 
 
@@ -91,6 +98,7 @@ def render_report(
     *,
     generated: str,
     context: int | None = None,
+    ledger: tuple[int, str] | None = None,
 ) -> str:
     e = html.escape
     s = result.stats
@@ -110,6 +118,16 @@ def render_report(
         _tr("Change window", _change_window(a, b, intermediate)),
         _tr("Report generated", e(generated)),
         _tr("Tool", e(f"policydiff {__version__}")),
+        (
+            _tr(
+                "Local archive ledger",
+                f"{ledger[0]} captures recorded, head sha256 <code>{e(ledger[1])}</code> "
+                "(<code>policydiff verify</code> prints it; the same head later means nothing recorded "
+                "before this report was changed)",
+            )
+            if ledger
+            else ""
+        ),
         "</table>",
         "<h2>Statistics</h2>",
         '<table class="meta">',

@@ -13,6 +13,7 @@ import pytest
 from exports_support import GITHUB, WAYBACK_URL, corpus_archive  # noqa: F401
 
 from archiver.cli import main as cli_main
+from archiver.errors import ArchiverError
 from archiver.exports.datasets import export_ota, export_pllc
 from archiver.exports.paths import (
     MAX_COMPONENT_BYTES,
@@ -137,6 +138,21 @@ def test_an_export_killed_mid_write_leaves_no_file_and_its_temp_is_cleaned_next_
     write_file(target, b"whole", force=False)
     assert target.read_bytes() == b"whole"
     assert not orphan.exists() and live.exists()
+
+
+def test_a_full_disk_mid_export_leaves_no_file_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    target = tmp_path / "report.pdf"
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(ArchiverError, match=f"cannot write {target}: No space left on device"):
+        write_file(target, b"x" * 10_000, force=True)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temp
 
 
 def test_hostile_labels_stay_inside_the_ota_folder(corpus_archive: Path, tmp_path: Path) -> None:

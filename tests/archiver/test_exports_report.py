@@ -57,6 +57,9 @@ def test_report_is_self_contained_and_complete(corpus_archive: Path) -> None:
     with Archive.open(corpus_archive) as archive:
         a, b = _versions(archive)
         html = build_report_html(archive, a, b)  # type: ignore[arg-type]
+        entries, head = archive.ledger_head()
+    # the local archive's ledger head as of the report: a time-stamped report carries it
+    assert f"{entries} captures recorded, head sha256 <code>{head}</code>" in html and entries > 0
     assert "<script" not in html.lower() and "javascript:" not in html.lower()
     assert remote_references('<p><a href="#x">ok</a><img src="https://e.example/a.png"></p>') == [
         "<img>",

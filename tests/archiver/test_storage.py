@@ -123,6 +123,28 @@ def test_verify_names_a_damaged_capture(tmp_path: Path) -> None:
         assert arc.read_body(good) == b"<p>good</p>"  # nothing else is affected
 
 
+def test_a_full_disk_mid_write_stores_nothing_and_keeps_the_archive_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    with Archive.open(tmp_path) as arc:
+        p = arc.ensure_policy("https://example.com/privacy")
+        kept, _ = arc.add_capture(p, _capture("20200101000000"), b"<p>kept</p>", _extraction("kept"))
+        real_fsync = os.fsync
+
+        def full(fd: int) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(os, "fsync", full)
+        with pytest.raises(ArchiveNotWritableError, match="No space left on device"):
+            arc.add_capture(p, _capture("20200102000000"), b"<p>lost</p>", _extraction("lost"))
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        assert [c.id for c in arc.captures(p.id)] == [kept.id]  # no row without its bytes
+        assert list((tmp_path / "tmp").iterdir()) == []  # no temp file left behind
+        assert arc.verify() == [] and arc.ledger_head()[0] == 1
+
+
 def test_newer_schema_is_refused_without_touching_it(tmp_path: Path) -> None:
     Archive.open(tmp_path).close()
     db = tmp_path / "archive.sqlite3"
