@@ -236,7 +236,8 @@ class ArchiveWork:
         if not problems:
             self.message_bar.show_info(
                 f"Archive verified: {stats['captures']:,} captures and {stats['texts']:,} texts match their "
-                "sha256, and the database is intact."
+                f"sha256, the ledger of {stats['ledger_entries']:,} captures is unbroken, and the database is "
+                f"intact. Ledger head: {stats['ledger_head']}"
             )
             return
         shown = "; ".join(str(p) for p in problems[:3])

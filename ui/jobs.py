@@ -113,9 +113,11 @@ def job_capture_live(arc: Archive, url: str, session_factory: Any = None) -> Any
 def job_verify(arc: Archive) -> Any:
     """Re-hash every stored capture and check the database (what `policydiff verify` does)."""
 
-    def run(cancel: threading.Event, report: Any) -> tuple[list[Any], dict[str, int]]:
+    def run(cancel: threading.Event, report: Any) -> tuple[list[Any], dict[str, Any]]:
         report(Progress(0, 0, "re-hashing every stored capture"))
-        return arc.verify(cancel), arc.stats()
+        problems = arc.verify(cancel)
+        entries, head = arc.ledger_head()
+        return problems, {**arc.stats(), "ledger_entries": entries, "ledger_head": head}
 
     return run
 

@@ -390,6 +390,7 @@ def test_verify_archive_names_a_damaged_capture(qtbot: Any, demo: Archive, tmp_p
     win.verify_action.trigger()  # the menu action starts a background job
     qtbot.waitUntil(lambda: "Archive verified" in win.message_bar.label.text(), timeout=30_000)
     assert f"{demo.stats()['captures']} captures" in win.message_bar.label.text()
+    assert f"Ledger head: {demo.ledger_head()[1]}" in win.message_bar.label.text()
     policy = demo.policies()[0]
     victim = demo.captures(policy.id)[1]
     path = demo.blob_path(victim.sha256 or "")
