@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 BREAKERS_KEY = "pacer breakers"  # job-table entry holding pauses that must outlive the process
 LONG_PAUSE = 120.0  # a saved pause longer than this stops a new job at once, with the resume time
-TIMEOUTS_TO_STOP = 3  # memento requests in a row that get no answer: the archive is overloaded, stop
+TIMEOUTS_TO_STOP = 3  # memento requests in a row with no answer or a 5xx (each after its retries): stop
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +201,14 @@ class FetchJob:
                 else:
                     stored = self._download(policy, row)
                     timeouts = 0
-                    if row.digest and not row.is_revisit:
+                    # a later revisit of this digest may reuse these bytes only if they are the
+                    # listed record itself: not the target of a redirect, nor a nearest capture
+                    exact = (
+                        stored.timestamp == row.timestamp
+                        and stored.original_url == row.original
+                        and not stored.redirects
+                    )
+                    if row.digest and not row.is_revisit and exact:
                         digests[row.digest] = stored.id
                     downloaded += 1
                     note = f"downloaded {stored.size} bytes" + (
@@ -210,9 +217,10 @@ class FetchJob:
             except (CancelledError, RateLimitedError, ConnectionBlockedError):
                 save()
                 raise
-            except ServerTimeoutError as exc:
+            except (ServerTimeoutError, ServerError) as exc:
                 # one capture the archive does not answer for (too big, a bad WARC) is a failure, so
-                # the captures after it are still fetched; several in a row: overloaded, stop
+                # the captures after it are still fetched; several in a row (each after its own
+                # retries): the archive is overloaded or down, stop (a rerun resumes)
                 failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
                 timeouts += 1
                 if timeouts >= TIMEOUTS_TO_STOP:

@@ -192,12 +192,15 @@ def save_page_now(
         raise MissingCredentialsError("Save Page Now")
     auth = {"Authorization": keys.authorization, "Accept": "application/json"}
     clock = session.pacer.clock
+    attempts = SPN_TRANSIENT_RETRIES + 1
     if pending is not None and pending.url == target and _age(session, pending) < SPN_JOB_KEPT:
         log.info("Save Page Now: waiting for job %s submitted at %s", pending.job_id, pending.submitted)
         try:
             return _wait(session, pending, auth, base, cancel)
-        except _SpnTransient as exc:
-            log.warning("Save Page Now: %s; submitting again", exc.code)
+        except _SpnTransient as exc:  # counts as the first attempt: retries stay 60 s apart
+            log.warning("Save Page Now: %s; submitting again in 60 s", exc.code)
+            clock.sleep(SPN_TRANSIENT_DELAY, cancel)
+            attempts -= 1
     user = _json(
         session.request(
             f"{base}/save/status/user",
@@ -212,14 +215,14 @@ def save_page_now(
         raise NetworkError(
             "Save Page Now has no free capture slot for this account now; try again in a few minutes"
         )
-    for attempt in range(SPN_TRANSIENT_RETRIES + 1):
+    for attempt in range(attempts):
         try:
             job = _submit(session, target, auth, base, cancel)
             if on_submit is not None:
                 on_submit(job)
             return _wait(session, job, auth, base, cancel)
         except _SpnTransient as exc:
-            if attempt == SPN_TRANSIENT_RETRIES:
+            if attempt == attempts - 1:
                 raise ArchiveResponseError(
                     f"Save Page Now failed for {target}: {exc.code}: {exc.message}; "
                     "the archive is busy, try again later"

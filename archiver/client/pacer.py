@@ -147,14 +147,19 @@ class Pacer:
         return slot
 
     def wait(self, host: str, group: str, cancel: threading.Event | None = None) -> None:
-        """Block until a request to (host, group) may start; raises CancelledError on cancel."""
-        with self._lock:
-            slot = self._slot(host, group)
-            now = self.clock.now()
-            start = max(now, slot.next_at, slot.paused_until)
-            interval = slot.interval * (2 if start < slot.half_until else 1)
-            slot.next_at = start + interval
-        if start > now:
+        """Block until a request to (host, group) may start; raises CancelledError on cancel.
+
+        A slot is booked only when it has come: a waiter looks again after each sleep, so a 429
+        pause that began meanwhile (from another thread) holds it back too.
+        """
+        while True:
+            with self._lock:
+                slot = self._slot(host, group)
+                now = self.clock.now()
+                start = max(now, slot.next_at, slot.paused_until)
+                if start <= now:
+                    slot.next_at = now + slot.interval * (2 if now < slot.half_until else 1)
+                    return
             self.clock.sleep(start - now, cancel)
 
     def on_429(self, host: str, group: str, retry_after: float | None = None) -> float:
@@ -179,13 +184,18 @@ class Pacer:
         return pause
 
     def on_connection_failure(self, host: str, group: str) -> None:
-        """Connections failing soon after a 429 mean a firewall block: open the breaker for an hour."""
+        """Connections failing soon after a 429 from that host (any endpoint: a firewall blocks the
+        whole address) mean a firewall block: pause every endpoint of the host for an hour."""
         with self._lock:
-            slot = self._slot(host, group)
+            self._slot(host, group)
             now = self.clock.now()
-            if slot.last_429 is None or now - slot.last_429 > BLOCK_SUSPECT_WINDOW:
+            slots = [slot for (h, _g), slot in self._slots.items() if h == host]
+            last_429 = max((s.last_429 for s in slots if s.last_429 is not None), default=None)
+            if last_429 is None or now - last_429 > BLOCK_SUSPECT_WINDOW:
                 return
-            slot.paused_until = max(slot.paused_until, now + BLOCK_PAUSE)
+            for name in {g for (h, g) in self._slots if h == host} | {LISTING, MEMENTO}:
+                slot = self._slot(host, name)
+                slot.paused_until = max(slot.paused_until, now + BLOCK_PAUSE)
         raise ConnectionBlockedError(host, self.clock.utcnow() + timedelta(seconds=BLOCK_PAUSE))
 
     def blocked_until(self, host: str, group: str) -> float:

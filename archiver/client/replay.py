@@ -134,7 +134,7 @@ def fetch_memento(
         memento = _memento(resp, body, current, url)
         if memento.is_redirect and location:
             via.append(memento)
-            current = _archived_redirect_target(endpoint, memento, urljoin(current, location))
+            current = _archived_redirect_target(endpoint, memento, location, current)
             anchor = memento.timestamp
             continue
         if not _within(memento.timestamp, anchor, window):
@@ -174,14 +174,21 @@ def _nearest_target(endpoint: ArchiveEndpoint, url: str, target: str, anchor: st
     return endpoint.replay_url(ts, target_url)
 
 
-def _archived_redirect_target(endpoint: ArchiveEndpoint, memento: Memento, location: str) -> str:
-    """Where an archived 3xx points, as an id_ replay URL (pywb gives the live URL: map it back)."""
-    parsed = endpoint.parse_replay_url(location)
-    if parsed is not None:
-        return endpoint.replay_url(parsed[0], parsed[2])
-    if not location.lower().startswith(("http://", "https://")):
+def _archived_redirect_target(
+    endpoint: ArchiveEndpoint, memento: Memento, location: str, replay_url: str
+) -> str:
+    """Where an archived 3xx points, as an id_ replay URL. The archive may have rewritten Location
+    into a replay URL (absolute, or relative to its own host, as the Wayback Machine does), or passed
+    the site's own value through (pywb in id_ mode): then it is relative to the page's original URL,
+    not to the archive's."""
+    for candidate in (location, urljoin(replay_url, location)):
+        parsed = endpoint.parse_replay_url(candidate)
+        if parsed is not None:
+            return endpoint.replay_url(parsed[0], parsed[2])
+    target = urljoin(memento.original_url, location)
+    if not target.lower().startswith(("http://", "https://")):
         raise PlaybackError(memento.original_url, f"archived redirect to a non-web URL {location}")
-    return endpoint.replay_url(memento.timestamp, urljoin(memento.original_url, location))
+    return endpoint.replay_url(memento.timestamp, target)
 
 
 def _hours(window: timedelta) -> str:

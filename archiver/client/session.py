@@ -215,7 +215,9 @@ class Session:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError() from None
                 timed_out = isinstance(exc, requests.exceptions.ReadTimeout)
-                if not timed_out:  # a read timeout: the connection was made, so it is no firewall block
+                # a firewall block refuses or resets connections; a read timeout or a broken body
+                # means the server answered, which no block does
+                if isinstance(exc, requests.exceptions.ConnectionError) and not timed_out:
                     self.pacer.on_connection_failure(host, group)
                 attempt += 1
                 slow += timed_out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -700,3 +701,56 @@ def test_three_memento_timeouts_in_a_row_stop_the_job_and_the_next_run_resumes(a
         assert server.connections == 11
     finally:
         server.close()
+
+
+def test_a_revisit_of_an_archived_redirect_is_fetched_not_taken_from_the_old_target(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    """2020: /privacy 301 -> /legal/privacy (version one). 2021: the same redirect bytes (a revisit of
+    its digest) while the target changed: the 2021 capture must be fetched, never copied from 2020."""
+    target = "https://example.com/legal/privacy"
+    fake = FakeIA(httpserver)
+    fake.add(
+        "20200101000000",
+        URL,
+        b"moved",
+        status=301,
+        digest="R",
+        headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")},
+    )
+    fake.add("20200101000000", target, b"<html><body><p>Policy VERSION ONE</p></body></html>", listed=False)
+    fake.add_revisit("20210601000000", URL, "R", b"moved")
+    status, headers, body = fake.pages[("20210601000000", URL)]
+    fake.pages[("20210601000000", URL)] = (
+        301,
+        {**headers, "Location": httpserver.url_for(f"/web/20210601000000id_/{target}")},
+        b"moved",
+    )
+    fake.add("20210601000000", target, b"<html><body><p>Policy VERSION TWO</p></body></html>", listed=False)
+    session, _ = manual_session()
+    run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
+    caps = arc.captures(arc.get_policy(URL).id)
+    june = [arc.read_body(c) for c in caps if c.timestamp == "20210601000000"]
+    assert any(b"VERSION TWO" in b for b in june) and not any(b"VERSION ONE" in b for b in june)
+
+
+def test_an_archive_answering_5xx_to_every_memento_stops_the_job(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    fake = FakeIA(httpserver)
+    for month in range(1, 13):
+        fake.add(f"2020{month:02d}01000000", URL, b"<html>x</html>")
+    httpserver.handlers.clear()
+    httpserver.expect_request(CDX_PATH).respond_with_handler(fake._cdx)
+    hits: list[str] = []
+
+    def down(request: Request) -> Response:
+        hits.append(request.path)
+        return Response("Wayback Machine is temporarily offline", status=503, content_type="text/html")
+
+    httpserver.expect_request(re.compile(r"^/web/")).respond_with_handler(down)
+    session, _ = manual_session()
+    with pytest.raises(ServerError):
+        run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
+    # three captures in a row (each with its retries), then the job stops; a rerun resumes
+    assert len(hits) == 3 * 5

@@ -306,3 +306,36 @@ def test_capture_command_keeps_a_pending_save_page_now_job_for_the_next_run(
     assert (out["job_id"], out["timestamp"], spn.posts) == ("j1", "20260101000900", 1)
     with Archive.open(tmp_path / "a") as arc:
         assert arc.job_get(f"save page now {url}") is None  # done: the next run submits anew
+
+
+def test_a_transient_error_of_a_kept_job_is_submitted_again_only_60_s_later_and_counts_as_a_try(
+    httpserver: HTTPServer,
+) -> None:
+    session, clock = manual_session()
+    log: list[tuple[float, str]] = []
+
+    def note(name: str, payload: dict[str, object]) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            log.append((clock.now(), name))
+            return Response(json.dumps(payload), content_type="application/json")
+
+        return handler
+
+    error = {"status": "error", "status_ext": "error:too-many-requests", "message": "slow down"}
+    httpserver.expect_request("/save/status/user").respond_with_handler(note("user", {"available": 3}))
+    httpserver.expect_request("/save", method="POST").respond_with_handler(note("submit", {"job_id": "j2"}))
+    httpserver.expect_request("/save/status/j1").respond_with_handler(note("status j1", error))
+    httpserver.expect_request("/save/status/j2").respond_with_handler(note("status j2", error))
+    pending = SpnJob("j1", "https://example.com/privacy", "20260101000000")
+    with pytest.raises(ArchiveResponseError, match="too-many-requests"):
+        save_page_now(
+            session,
+            "https://example.com/privacy",
+            KEYS,
+            base=httpserver.url_for("").rstrip("/"),
+            pending=pending,
+        )
+    error_at = next(t for t, name in log if name == "status j1")
+    submits = [t for t, name in log if name == "submit"]
+    assert submits[0] - error_at >= 60  # PROTOCOLS.md §8.2: transient retries 60 s apart
+    assert len(submits) == 2  # the kept job was the first of three tries

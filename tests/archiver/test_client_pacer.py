@@ -219,3 +219,70 @@ def test_a_read_timeout_soon_after_a_429_is_not_a_firewall_block() -> None:
         assert session.pacer.open_breakers() == {}
     finally:
         server.close()
+
+
+def test_a_body_that_breaks_off_after_a_429_is_not_a_firewall_block() -> None:
+    """The server answered (its chunked body broke off): no firewall refuses or resets like that."""
+    from client_support import RawServer, chunks, respond, respond_chunked
+
+    from archiver.errors import ConnectionBlockedError, NetworkError
+
+    server = RawServer(
+        [
+            respond("429 Too Many Requests", {"Content-Type": "text/plain"}, b"slow down"),
+            respond_chunked(
+                "200 OK", {"Content-Type": "application/json"}, chunks(b'[["urlkey",', end=False)
+            ),
+        ]
+    )
+    clock = ManualClock()
+    session = Session(Pacer(clock=clock), retries=0)
+    try:
+        with pytest.raises(NetworkError) as caught:
+            session.request(server.url("/cdx/search/cdx"), group=LISTING)
+        assert not isinstance(caught.value, ConnectionBlockedError)
+        assert server.connections == 2
+        assert session.pacer.blocked_until("127.0.0.1", LISTING) < clock.now() + 600  # no hour's pause
+    finally:
+        server.close()
+
+
+def test_a_429_pause_holds_back_a_request_already_waiting_for_its_slot() -> None:
+    """Two threads share a pacer (two fetch jobs in the app): the one waiting for its slot when
+    the other gets a 429 waits for the pause too, instead of going at its booked time."""
+    clock = ManualClock()
+    pacer = Pacer(clock=clock, rates={("h", LISTING): 1.0})
+    pacer.wait("h", LISTING)  # the first request goes now; the next slot is 1 s away
+    started: list[float] = []
+    in_sleep = threading.Event()
+    release = threading.Event()
+    real_sleep = clock.sleep
+
+    def sleep(seconds: float, cancel: threading.Event | None = None) -> None:
+        in_sleep.set()
+        release.wait(5)  # hold the waiter asleep until the 429 has been recorded
+        real_sleep(seconds, cancel)
+
+    clock.sleep = sleep  # type: ignore[method-assign]
+    waiter = threading.Thread(target=lambda: (pacer.wait("h", LISTING), started.append(clock.now())))
+    waiter.start()
+    assert in_sleep.wait(5)
+    clock.sleep = real_sleep  # type: ignore[method-assign]
+    pause = pacer.on_429("h", LISTING)  # the first request's answer
+    release.set()
+    waiter.join(5)
+    assert started and started[0] >= 1000.0 + pause  # not at its booked 1001.0
+
+
+def test_connections_refused_after_a_429_on_another_endpoint_are_a_firewall_block() -> None:
+    """The Wayback Machine's firewall blocks the address: a 429 on the CDX then refused memento
+    connections is a block of the whole host, kept for an hour on every endpoint."""
+    from archiver.errors import ConnectionBlockedError
+
+    pacer = Pacer(clock=ManualClock())
+    pacer.on_429("web.archive.org", LISTING)
+    with pytest.raises(ConnectionBlockedError):
+        pacer.on_connection_failure("web.archive.org", MEMENTO)
+    for group in (LISTING, MEMENTO):
+        assert pacer.blocked_until("web.archive.org", group) >= pacer.clock.now() + 3000
+    pacer.on_connection_failure("other.example", MEMENTO)  # no 429 from that host: a plain failure

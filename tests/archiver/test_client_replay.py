@@ -536,3 +536,22 @@ def test_cancel_stops_a_request_in_flight_within_a_second(behaviour: Callable[[s
         assert len(outcome) == 1 and isinstance(outcome[0], CancelledError)
     finally:
         server.close()
+
+
+def test_a_relative_archived_location_is_resolved_against_the_page_not_the_archive(
+    httpserver: HTTPServer,
+) -> None:
+    """pywb passes an archived Location through in id_ mode; a site's relative value is relative to
+    the page's original URL (here /legal/privacy on example.com), never to the archive's host."""
+    endpoint = ArchiveEndpoint(httpserver.url_for("/coll/"), ArchiveKind.PYWB)
+    ts, target = "20200101120000", "https://example.com/legal/privacy"
+    httpserver.expect_request(f"/coll/{ts}id_/{URL}").respond_with_data(
+        "", status=302, headers={**memento_headers(ts, URL), "Location": "/legal/privacy"}
+    )
+    httpserver.expect_request(f"/coll/{ts}id_/{target}").respond_with_data(
+        b"<html><body><p>policy</p></body></html>", headers=memento_headers(ts, target)
+    )
+    session, _ = manual_session()
+    result = fetch_memento(session, endpoint, ts, URL)
+    assert result.final.original_url == target and len(result.via) == 1
+    assert result.chain == (endpoint.replay_url(ts, URL), endpoint.replay_url(ts, target))
