@@ -7,6 +7,7 @@ The UI and the command line catch only :class:`ArchiverError`; anything else is 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 
 class ArchiverError(Exception):
@@ -205,6 +206,16 @@ class PlaybackError(ArchiveResponseError):
     def __init__(self, url: str, reason: str) -> None:
         self.reason = reason
         super().__init__(f"{url}: capture not playable: {reason}", url)
+
+
+class RedirectTargetError(PlaybackError):
+    """A capture is an archived redirect whose target the archive cannot serve. ``via`` holds the
+    redirect mementos received (evidence of where the URL pointed), for the caller to keep."""
+
+    def __init__(self, url: str, target: str, reason: str, via: tuple[Any, ...]) -> None:
+        self.target = target
+        self.via = via
+        super().__init__(url, f"it redirects to {target}, which the archive cannot serve ({reason})")
 
 
 class ConnectionBlockedError(NetworkError):

@@ -24,6 +24,7 @@ from ..errors import (
     ConnectionBlockedError,
     NetworkError,
     RateLimitedError,
+    RedirectTargetError,
 )
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
@@ -380,26 +381,21 @@ class FetchJob:
         self.arc.job_put(BREAKERS_KEY, {"open": self.session.pacer.open_breakers()})
 
     def _download(self, policy: Policy, row: ListedCapture) -> Capture:
-        result: FetchResult = fetch_memento(
-            self.session,
-            self.endpoint,
-            row.timestamp,
-            row.original,
-            window=self.window,
-            max_bytes=self.max_bytes,
-            cancel=self.cancel,
-            read_timeout=self.read_timeout,
-        )
-        for hop in result.via:  # archived redirects: kept as evidence of where the URL pointed
-            evidence = capture_from_memento(
-                hop,
+        try:
+            result: FetchResult = fetch_memento(
+                self.session,
                 self.endpoint,
-                original=hop.original_url,
-                timestamp=hop.timestamp,
-                provenance=f"archived redirect to {hop.header('Location')}",
-                flags=("archived-redirect",),
+                row.timestamp,
+                row.original,
+                window=self.window,
+                max_bytes=self.max_bytes,
+                cancel=self.cancel,
+                read_timeout=self.read_timeout,
             )
-            store(self.arc, policy, evidence, hop.body)
+        except RedirectTargetError as exc:  # the redirect is kept; the capture still failed
+            self._keep_redirects(policy, exc.via)
+            raise
+        self._keep_redirects(policy, result.via)
         final = result.final
         provenance = ""
         original = row.original
@@ -426,6 +422,19 @@ class FetchJob:
         )
         stored, _created = store(self.arc, policy, capture, final.body)
         return stored
+
+    def _keep_redirects(self, policy: Policy, via: tuple[Memento, ...]) -> None:
+        """Archived redirects: kept as evidence of where the URL pointed."""
+        for hop in via:
+            evidence = capture_from_memento(
+                hop,
+                self.endpoint,
+                original=hop.original_url,
+                timestamp=hop.timestamp,
+                provenance=f"archived redirect to {hop.header('Location')}",
+                flags=("archived-redirect",),
+            )
+            store(self.arc, policy, evidence, hop.body)
 
     def _reuse(self, policy: Policy, row: ListedCapture, capture_id: int) -> Capture:
         earlier = self.arc.capture(capture_id)

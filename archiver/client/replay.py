@@ -30,6 +30,7 @@ from ..errors import (
     CancelledError,
     NoMementoError,
     PlaybackError,
+    RedirectTargetError,
     TooLargeError,
     TruncatedBodyError,
     UnsupportedEncodingError,
@@ -114,10 +115,31 @@ def fetch_memento(
     TruncatedBodyError (BrokenBodyError: stalled or badly chunked), TooLargeError, NetworkError,
     CancelledError.
     """
+    via: list[Memento] = []
+    try:
+        return _follow(session, endpoint, timestamp, url, window, max_bytes, cancel, read_timeout, via)
+    except (ArchiveResponseError, BlockedError) as exc:
+        if not via:
+            raise
+        # The archived redirect is evidence of where the policy pointed, even when the archive
+        # cannot serve its target: hand the redirect over, with a message that names the target.
+        raise RedirectTargetError(url, via[-1].header("Location") or "?", str(exc), tuple(via)) from None
+
+
+def _follow(
+    session: Session,
+    endpoint: ArchiveEndpoint,
+    timestamp: str,
+    url: str,
+    window: timedelta,
+    max_bytes: int,
+    cancel: threading.Event | None,
+    read_timeout: float,
+    via: list[Memento],
+) -> FetchResult:
     anchor = timestamp
     current = endpoint.replay_url(timestamp, url)
     chain: list[str] = []
-    via: list[Memento] = []
     for _hop in range(MAX_HOPS + 1):
         if current in chain:
             raise PlaybackError(url, f"redirect loop at {current}")

@@ -754,3 +754,29 @@ def test_an_archive_answering_5xx_to_every_memento_stops_the_job(
         run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
     # three captures in a row (each with its retries), then the job stops; a rerun resumes
     assert len(hits) == 3 * 5
+
+
+def test_an_archived_redirect_to_a_target_the_archive_lacks_is_kept_and_the_target_named(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    target = "https://example.com/legal/privacy"
+    fake = FakeIA(httpserver)
+    fake.add(
+        "20200101000000",
+        URL,
+        b"moved",
+        status=301,
+        digest="R",
+        headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")},
+    )  # the target was never captured: the archive answers 404 for it
+    session, _ = manual_session()
+    summary = run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
+    (failure,) = summary.failed
+    assert f"redirects to {httpserver.url_for(f'/web/20200101000000id_/{target}')}" in failure.reason
+    assert "cannot serve" in failure.reason
+    (kept,) = arc.captures(arc.get_policy(URL).id)  # the redirect itself, as evidence
+    assert (kept.http_status, kept.timestamp, "archived-redirect" in kept.flags) == (
+        301,
+        "20200101000000",
+        True,
+    )
