@@ -49,6 +49,19 @@ log = logging.getLogger(__name__)
 _STALE_TMP_SECONDS = 3600
 
 
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """WAL mode; on a new archive opened by several processes at once the switch can meet a busy
+    database: try again for a while (busy is not damage)."""
+    for attempt in range(50):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -76,9 +89,10 @@ class Archive:
         try:
             (path / "blobs").mkdir(parents=True, exist_ok=True)
             (path / "tmp").mkdir(exist_ok=True)
-            probe = path / "tmp" / f"probe-{os.getpid()}"
+            # named like every temp file (pid first), so another opener's cleanup leaves it alone
+            probe = path / "tmp" / f"{os.getpid()}-{threading.get_ident()}-probe"
             probe.write_bytes(b"")
-            probe.unlink()
+            probe.unlink(missing_ok=True)
         except OSError as exc:
             raise ArchiveNotWritableError(str(path), exc.strerror or str(exc)) from None
         archive = cls(path)
@@ -107,9 +121,15 @@ class Archive:
                 conn = sqlite3.connect(
                     self.db_path, timeout=30, isolation_level=None, check_same_thread=False
                 )
-                conn.execute("PRAGMA journal_mode=WAL")
+                _set_wal(conn)
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise StorageError(
+                        f"the archive at {self.root} is busy (another program is writing to it); try again"
+                    ) from None
+                raise CorruptArchiveError(str(self.db_path), str(exc)) from None
             except sqlite3.DatabaseError as exc:
                 raise CorruptArchiveError(str(self.db_path), str(exc)) from None
             conn.row_factory = sqlite3.Row
@@ -128,11 +148,19 @@ class Archive:
             raise StorageError(f"the archive at {self.root} is busy or read-only: {exc}") from None
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
             raise
         else:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
@@ -242,10 +270,10 @@ class Archive:
         existing = self._capture_id(
             policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
         )
+        if body is not None and sha is not None:
+            self._put_blob(sha, body)  # also restores the file of a capture already stored
         if existing is not None:
             return self.capture(existing), False
-        if body is not None and sha is not None:
-            self._put_blob(sha, body)
         with self._write() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO captures(policy_id, source, archive, timestamp, original_url,"
@@ -324,6 +352,11 @@ class Archive:
                 f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} is "
                 "missing; run 'policydiff verify'"
             ) from None
+        except OSError as exc:
+            raise StorageError(
+                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} "
+                f"cannot be read ({exc.strerror or exc}); run 'policydiff verify'"
+            ) from None
         if sha256_hex(data) != capture.sha256:
             raise StorageError(
                 f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} does "
@@ -333,9 +366,12 @@ class Archive:
 
     def _put_blob(self, sha: str, body: bytes) -> None:
         final = self.blob_path(sha)
-        if final.exists() and final.stat().st_size == len(body):
-            return
-        final.parent.mkdir(exist_ok=True)
+        with contextlib.suppress(OSError):
+            if final.stat().st_size == len(body) and hash_file(final) == sha:
+                return  # already there, intact
+        if not final.parent.is_dir():
+            final.parent.mkdir(exist_ok=True)
+            fsync_dir(final.parent.parent)  # the new folder itself must survive a power cut
         tmp = self.root / "tmp" / f"{os.getpid()}-{threading.get_ident()}-{sha[:16]}.tmp"
         try:
             with open(tmp, "wb") as fh:
@@ -539,6 +575,11 @@ class Archive:
                 digest = hash_file(path)
             except FileNotFoundError:
                 problems.append(VerifyProblem(cap.id, f"{where}: raw file {path} is missing"))
+                continue
+            except OSError as exc:
+                problems.append(
+                    VerifyProblem(cap.id, f"{where}: raw file {path} cannot be read ({exc.strerror or exc})")
+                )
                 continue
             if digest != cap.sha256:
                 problems.append(VerifyProblem(cap.id, f"{where}: raw file {path} does not match its sha256"))

@@ -220,3 +220,44 @@ def test_verify_can_be_cancelled_and_changes_nothing(tmp_path: Path) -> None:
         with pytest.raises(CancelledError, match="nothing was changed"):
             arc.verify(cancel)
         assert arc.verify(threading.Event()) == [] and len(arc.captures(p.id)) == 3
+
+
+def test_storing_the_same_bytes_again_restores_a_missing_or_damaged_raw_file(tmp_path: Path) -> None:
+    with Archive.open(tmp_path) as arc:
+        p = arc.ensure_policy("https://example.com/privacy")
+        body = b"<p>the policy</p>"
+        first, _ = arc.add_capture(p, _capture("20200101000000"), body, _extraction("the policy"))
+        path = arc.blob_path(first.sha256 or "")
+        path.unlink()
+        again, created = arc.add_capture(p, _capture("20200101000000"), body, _extraction("the policy"))
+        assert not created and again.id == first.id and arc.read_body(first) == body  # restored
+        damaged = bytearray(body)
+        damaged[3] ^= 1
+        os.chmod(path, 0o644)
+        path.write_bytes(bytes(damaged))  # same size, one bit off
+        later, created = arc.add_capture(p, _capture("20200102000000"), body, _extraction("the policy"))
+        assert created and arc.read_body(later) == body and arc.verify() == []
+
+
+def test_an_unreadable_raw_file_is_a_named_problem_not_a_crash(tmp_path: Path) -> None:
+    with Archive.open(tmp_path) as arc:
+        p = arc.ensure_policy("https://example.com/privacy")
+        cap, _ = arc.add_capture(p, _capture("20200101000000"), b"<p>x</p>", _extraction("x"))
+        path = arc.blob_path(cap.sha256 or "")
+        path.unlink()
+        path.mkdir()  # a folder where the file should be
+        (problem,) = arc.verify()
+        assert problem.capture_id == cap.id and "cannot be read" in problem.what
+        with pytest.raises(StorageError, match="cannot be read"):
+            arc.read_body(cap)
+
+
+def test_the_open_probe_is_named_like_a_live_writers_temp_file(tmp_path: Path) -> None:
+    """Another process opening the archive cleans stray temp files; a probe named after a live pid
+    is left alone (a 'probe-PID' name was removed under the opener, which then took a healthy
+    archive for unwritable)."""
+    Archive.open(tmp_path).close()
+    probe = tmp_path / "tmp" / f"{os.getpid()}-1-probe"
+    probe.write_bytes(b"")
+    Archive.open(tmp_path).close()  # its cleanup runs
+    assert probe.exists()
