@@ -72,6 +72,8 @@ def format_pllc(
 ) -> str:
     """A Princeton-Leuven document for ``text``; :func:`parse_pllc` reads it back."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
-    link = f"{archive_prefix}{timestamp}id_/{url.replace('://', '%3A//', 1)}"
+    # percent-encode what would end the Markdown link or change on reading back (parse_pllc unquotes)
+    quoted = url.replace("%", "%25").replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+    link = f"{archive_prefix}{timestamp}id_/{quoted.replace('://', '%3A//', 1)}"
     date = f"{timestamp[:4]}-{timestamp[4:6]}-{timestamp[6:8]}"
     return _HEADER_TEMPLATE.format(site=host, date=date, link=link) + "\n\n" + text

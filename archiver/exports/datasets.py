@@ -134,7 +134,7 @@ def export_csv(
         data = row.as_dict()
         data["flags"] = ";".join(data["flags"])
         data["sha256"] = ";".join(s or "" for s in data["sha256"])
-        writer.writerow({k: "" if v is None else v for k, v in data.items()})
+        writer.writerow({k: _cell(v) for k, v in data.items()})
         count += 1
     return write_single(
         path,
@@ -144,6 +144,16 @@ def export_csv(
         tsa_url=tsa_url,
         items=count,
     )
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text that starts like a formula (labels and titles
+    come from archived pages and imported files) gets a leading apostrophe (OWASP's advice)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def export_jsonl(

@@ -51,8 +51,8 @@ def write_folder(
     for target, (parts, data) in zip(targets, files, strict=True):
         write_file(target, data, force=force)
         manifest.add("/".join(parts), data)
-    if force and token_path.exists() and not tsa_url:
-        token_path.unlink()  # a stale token would no longer match the new manifest
+    if force:
+        token_path.unlink(missing_ok=True)  # a stale token would no longer match the new manifest
     raw = write_manifest(manifest, manifest_path, force=force)
     token, warnings = _timestamp(raw, token_path, tsa_url, force)
     return ExportResult(tuple(targets), manifest_path, token, items, tuple(skipped), warnings)
@@ -78,8 +78,8 @@ def write_single(
     write_file(path, data, force=force)
     manifest = Manifest(description)
     manifest.add(path.name, data)
-    if force and token_path.exists() and not tsa_url:
-        token_path.unlink()
+    if force:
+        token_path.unlink(missing_ok=True)  # a stale token would no longer match the new manifest
     raw = write_manifest(manifest, manifest_path, force=force)
     token, warnings = _timestamp(raw, token_path, tsa_url, force)
     return ExportResult((path,), manifest_path, token, items, tuple(skipped), warnings)

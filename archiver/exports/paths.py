@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ArchiverError, UsageError
-from ..files import hash_file, pid_alive
+from ..files import fsync_dir, hash_file, pid_alive
 
 #: Well under the 255-byte limit of common file systems, leaving room for suffixes.
 MAX_COMPONENT_BYTES = 120
@@ -133,9 +133,11 @@ def write_file(path: Path, data: bytes, *, force: bool) -> None:
                 os.link(tmp, path)
             except FileExistsError:
                 raise ExportExistsError(path) from None
-            except OSError:  # file systems without hard links
-                with open(path, "xb") as out:
-                    out.write(data)
+            except OSError:  # file systems without hard links (FAT, SMB, many FUSE mounts)
+                # claim the name (fails if taken), then put the whole file in its place at once
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                os.replace(tmp, path)
+        fsync_dir(path.parent)
     except FileExistsError:
         raise ExportExistsError(path) from None
     except OSError as exc:

@@ -351,7 +351,10 @@ def _check_signature(info: TokenInfo, hash_name: str, notes: list[str]) -> list[
         return []
     n, e = signer.rsa_key
     size = (n.bit_length() + 7) // 8
-    em = pow(int.from_bytes(info.signature, "big"), e, n).to_bytes(size, "big")
+    try:  # a damaged key or signature (a negative modulus, a value too big) is a failed check
+        em = pow(int.from_bytes(info.signature, "big"), e, n).to_bytes(size, "big")
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return ["the signature does not verify with the signer's RSA key (damaged key or signature)"]
     digest = hashlib.new(wanted, info.signed_attrs).digest()
     if not em.startswith(b"\x00\x01") or b"\x00" not in em[2:]:
         return ["the signature does not verify with the signer's RSA key"]
@@ -374,5 +377,7 @@ def check_token_file(token: Path, manifest: bytes) -> TimestampCheck:
         info, problems, notes = verify_token(token.read_bytes(), manifest)
     except (TimestampError, OSError) as exc:
         return TimestampCheck(token, "", "", (f"unreadable time-stamp token: {exc}",), ())
+    except Exception as exc:  # noqa: BLE001 - a damaged token is a finding of verify-export, never a crash
+        return TimestampCheck(token, "", "", (f"damaged time-stamp token ({type(exc).__name__}: {exc})",), ())
     tsa = next((n.split("'")[1] for n in notes if n.startswith("signed by '")), "")
     return TimestampCheck(token, info.gen_time, tsa, tuple(problems), tuple(notes))

@@ -134,3 +134,22 @@ def test_an_error_page_between_two_texts_is_no_deletion_in_the_dataset(tmp_path:
         real_edit.words_removed,
     )
     assert rows[2]["words_removed"] < versions[0].words / 2  # an edit, not the policy deleted and back
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised_and_pllc_links_keep_parentheses(
+    tmp_path: Path,
+) -> None:
+    from archiver.exports.datasets import _cell
+    from archiver.pllc import format_pllc, parse_pllc
+
+    assert [_cell(v) for v in ("=HYPERLINK(1)", "+1", "-2", "@x", "Privacy", 3, None)] == [
+        "'=HYPERLINK(1)",
+        "'+1",
+        "'-2",
+        "'@x",
+        "Privacy",
+        3,
+        "",
+    ]
+    for url in ("https://example.com/privacy_(EU)", "https://example.com/a%2Fb?x=(1) y"):
+        assert parse_pllc(format_pllc(url, "20200101000000", "text")).url == url

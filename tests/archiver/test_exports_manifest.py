@@ -244,3 +244,24 @@ def test_an_unreachable_tsa_leaves_the_export_unstamped_with_a_warning(
     assert cli_main(args) == 1
     assert "not time-stamped" in capsys.readouterr().err
     assert verify_export(out).ok and not out.with_name("v.jsonl.manifest.json.tsr").exists()
+
+
+def test_any_damage_to_a_token_is_a_finding_and_force_never_keeps_a_stale_one(
+    corpus_archive: Path, tsa_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "v.csv"
+    args = ["--archive", str(corpus_archive), "export", GITHUB, "--csv", str(out)]
+    assert cli_main([*args, "--tsa", tsa_url]) == 0
+    token = out.with_name("v.csv.manifest.json.tsr")
+    good = token.read_bytes()
+    for position in range(0, len(good), 7):  # every 7th byte, three ways: never a crash
+        for flip in (0x01, 0x80, 0xFF):
+            damaged = bytearray(good)
+            damaged[position] ^= flip
+            token.write_bytes(bytes(damaged))
+            report = verify_export(out)
+            assert report.timestamp is not None
+    token.write_bytes(good)
+    # re-exported with --force while the TSA is down: the old token (of the old manifest) goes
+    assert cli_main([*args, "--force", "--tsa", "http://127.0.0.1:9/tsa"]) == 1
+    assert not token.exists() and verify_export(out).ok
