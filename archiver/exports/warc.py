@@ -30,6 +30,7 @@ import http
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -344,7 +345,12 @@ def _store(archive: Archive, path: Path, rec: WarcResponse, where: str) -> Any:
 
     sha = hashlib.sha256(rec.body).hexdigest()
     if rec.meta is not None:
-        c = rec.meta["capture"]
+        try:
+            c = _checked_meta(rec.meta)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ArchiverError(
+                f"its provenance record is malformed ({type(exc).__name__}: {exc}); not imported"
+            ) from None
         if c.get("sha256") and c["sha256"] != sha:
             raise ArchiverError(f"body sha256 {sha} differs from its provenance record ({c['sha256']})")
         capture = Capture(
@@ -385,6 +391,28 @@ def _store(archive: Archive, path: Path, rec: WarcResponse, where: str) -> Any:
     return ImportResult(where, stored, created, warning=warning)
 
 
+def _checked_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """The capture part of one of our metadata records, checked: a WARC is input like any other,
+    and its values go into the archive and into later exports' headers."""
+    c = meta["capture"]
+    if not isinstance(meta["policy"]["url"], str) or not isinstance(c, dict):
+        raise TypeError("policy url or capture missing")
+    Source(c["source"])  # a known source, else ValueError
+    to_datetime(c["timestamp"])  # 14 digits and a real time, else ValueError
+    if not (isinstance(c["timestamp"], str) and len(c["timestamp"]) == 14 and c["timestamp"].isdigit()):
+        raise ValueError(f"timestamp {c['timestamp']!r}")
+    texts = [meta["policy"]["url"], meta["policy"].get("label", ""), c["original_url"]]
+    texts += [c.get(k, "") for k in ("archive", "memento_url", "retrieved_at", "content_type", "provenance")]
+    texts += [str(x) for pair in c.get("headers", []) for x in pair]
+    texts += [str(x) for x in (*c.get("redirects", []), *c.get("flags", []))]
+    if any(not isinstance(t, str) or _CONTROL.search(t) for t in texts):
+        raise ValueError("a value holds control characters (line breaks in a header would forge another)")
+    return dict(c)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _read_responses(path: Path) -> Iterator[WarcResponse | str]:
     """Response records (revisits resolved within the file), with our metadata attached; strings are
     notes about records left out."""
@@ -412,8 +440,8 @@ def _read_responses(path: Path) -> Iterator[WarcResponse | str]:
                     yield f"revisit record {record_id}: its original payload is not in this file; skipped"
                     continue
             else:
-                body = _payload(record)
-                if digest and not _digest_matches(digest, body):
+                body, recorded = _payload(record)
+                if digest and not (_digest_matches(digest, body) or _digest_matches(digest, recorded)):
                     note = f"record {record_id} at offset {offset}: payload does not match {digest}"
                     yield note + "; skipped"
                     continue
@@ -485,18 +513,19 @@ def _our_metadata(path: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _payload(record: Any) -> bytes:
-    """The HTTP entity body: transfer encoding removed, content encoding kept."""
+def _payload(record: Any) -> tuple[bytes, bytes]:
+    """The HTTP entity body (transfer encoding removed, content encoding kept), and the bytes as
+    recorded (a crawler may have digested those: warcio and wget do for chunked records)."""
     te = (record.http_headers.get_header("Transfer-Encoding") or "").lower()
     raw: bytes = record.raw_stream.read()
     if "chunked" in te:
         from warcio.bufferedreaders import ChunkedDataReader
 
         try:
-            return bytes(ChunkedDataReader(io.BytesIO(raw), decomp_type=None).read())
+            return bytes(ChunkedDataReader(io.BytesIO(raw), decomp_type=None).read()), raw
         except Exception:  # noqa: BLE001 - a body that merely says chunked is kept as is
-            return raw
-    return raw
+            return raw, raw
+    return raw, raw
 
 
 def _norm_digest(digest: str) -> str:

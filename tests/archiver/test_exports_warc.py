@@ -352,3 +352,71 @@ def test_a_gzip_encoded_body_round_trips_byte_exact(tmp_path: Path) -> None:
         assert all_captures(again) == before
         stored = results[0].capture
         assert stored is not None and again.read_body(stored) == body
+
+
+def _one_record_warc(
+    path: Path, payload: bytes, headers: list[tuple[str, str]], meta: dict[str, object] | None = None
+) -> None:
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        http_headers = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+        rec = writer.create_warc_record(
+            "https://www.example.com/privacy", "response", payload=BytesIO(payload), length=len(payload),
+            http_headers=http_headers,
+        )  # fmt: skip
+        writer.write_record(rec)
+        if meta is not None:
+            data = json.dumps(meta).encode()
+            writer.write_record(
+                writer.create_warc_record(
+                    None, "metadata", payload=BytesIO(data), length=len(data),
+                    warc_content_type="application/json",
+                    warc_headers_dict={"WARC-Concurrent-To": rec.rec_headers.get_header("WARC-Record-ID")},
+                )
+            )  # fmt: skip
+
+
+PAGE = (
+    b"<html><body><h1>Privacy</h1><p>We collect data about you and share it with partners.</p></body></html>"
+)
+
+
+def test_a_chunked_record_digested_as_recorded_is_imported(tmp_path: Path) -> None:
+    """warcio, wget and most crawlers digest a chunked payload as recorded, not de-chunked."""
+    chunked = (
+        b"%x\r\n" % 40 + PAGE[:40] + b"\r\n" + b"%x\r\n" % (len(PAGE) - 40) + PAGE[40:] + b"\r\n0\r\n\r\n"
+    )
+    path = tmp_path / "crawl.warc.gz"
+    _one_record_warc(path, chunked, [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")])
+    with Archive.open(tmp_path / "arc") as arc:
+        (result,) = import_warcs(arc, [str(path)])
+        assert result.error == "" and result.capture is not None
+        assert arc.read_body(result.capture) == PAGE  # stored de-chunked, as the page was sent
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"source": "carrier-pigeon"},
+        {"timestamp": "CON"},
+        {"provenance": "ok\r\nWARC-Target-URI: https://evil.example/"},
+        {"headers": [["Refresh", "0; url=https://evil.example/\r\nX: y"]]},
+    ],
+)
+def test_a_forged_or_broken_provenance_record_refuses_its_record_only(
+    tmp_path: Path, change: dict[str, object]
+) -> None:
+    capture = {
+        "source": "wayback",
+        "timestamp": "20200101000000",
+        "original_url": "https://www.example.com/privacy",
+        "sha256": hashlib.sha256(PAGE).hexdigest(),
+        **change,
+    }
+    meta = {"policydiff-capture": 1, "policy": {"url": "https://www.example.com/privacy"}, "capture": capture}
+    path = tmp_path / "ours.warc.gz"
+    _one_record_warc(path, PAGE, [("Content-Type", "text/html")], meta)
+    with Archive.open(tmp_path / "arc") as arc:
+        (result,) = import_warcs(arc, [str(path)])
+        assert "provenance record is malformed" in result.error and result.capture is None
+        assert arc.stats()["captures"] == 0
