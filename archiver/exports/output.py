@@ -41,12 +41,23 @@ def write_folder(
     if root.exists() and not root.is_dir():
         raise ArchiverError(f"{root} exists and is not a folder")
     root.mkdir(parents=True, exist_ok=True)
+    files = _distinct(files)
     targets = [safe_join(root, *parts) for parts, _ in files]
-    if len(set(targets)) != len(targets):
-        raise ArchiverError("two exported items would get the same file name (please report this)")
     manifest_path = root / MANIFEST_NAME
     token_path = manifest_path.with_name(MANIFEST_NAME + TOKEN_SUFFIX)
+    # the manifest must list every file of the folder, or verify-export reports the rest as added
+    ours = {p.resolve() for p in (*targets, manifest_path, token_path)}
+    others = sorted(p for p in root.rglob("*") if p.is_file() and p.resolve() not in ours)
+    if others and not force:
+        raise ArchiverError(
+            f"{root} already holds other files ({others[0].relative_to(root)}…); export into an empty "
+            "folder, or pass --force to replace an earlier export there"
+        )
     check_new([*targets, manifest_path, *([token_path] if tsa_url else [])], force)
+    if force:  # files of an earlier export there that this one does not write again
+        for stale in _listed(manifest_path):
+            if stale not in ours:
+                stale.unlink(missing_ok=True)
     manifest = Manifest(description)
     for target, (parts, data) in zip(targets, files, strict=True):
         write_file(target, data, force=force)
@@ -56,6 +67,43 @@ def write_folder(
     raw = write_manifest(manifest, manifest_path, force=force)
     token, warnings = _timestamp(raw, token_path, tsa_url, force)
     return ExportResult(tuple(targets), manifest_path, token, items, tuple(skipped), warnings)
+
+
+def _distinct(files: Sequence[tuple[Sequence[str], bytes]]) -> list[tuple[Sequence[str], bytes]]:
+    """File names made distinct: two versions at the same second get ``-2``, ``-3``…; a top folder
+    named like the manifest gets a leading ``_``."""
+    seen: set[tuple[str, ...]] = set()
+    out: list[tuple[Sequence[str], bytes]] = []
+    for parts, data in files:
+        names = list(parts)
+        if names[0].casefold().startswith(MANIFEST_NAME):
+            names[0] = "_" + names[0]
+        stem, dot, suffix = names[-1].rpartition(".")
+        n = 1
+        while tuple(x.casefold() for x in names) in seen:
+            n += 1
+            names[-1] = f"{stem}-{n}{dot}{suffix}" if dot else f"{names[-1]}-{n}"
+        seen.add(tuple(x.casefold() for x in names))
+        out.append((names, data))
+    return out
+
+
+def _listed(manifest_path: Path) -> list[Path]:
+    """The files an existing manifest lists (inside its folder); none if it is unreadable."""
+    import json
+
+    try:
+        doc = json.loads(manifest_path.read_bytes())
+        paths = [str(f["path"]) for f in doc["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    base = manifest_path.parent.resolve()
+    out = []
+    for name in paths:
+        target = (base / name).resolve()
+        if target.is_relative_to(base) and target != base:
+            out.append(target)
+    return out
 
 
 def write_single(

@@ -153,3 +153,45 @@ def test_csv_cells_that_look_like_formulas_are_neutralised_and_pllc_links_keep_p
     ]
     for url in ("https://example.com/privacy_(EU)", "https://example.com/a%2Fb?x=(1) y"):
         assert parse_pllc(format_pllc(url, "20200101000000", "text")).url == url
+
+
+def test_folder_exports_list_every_file_they_leave(corpus_archive: Path, tmp_path: Path) -> None:
+    """An export folder verifies: a folder with other files is refused without --force; with it, the
+    files of the earlier export there that this one does not write again are removed."""
+    from archiver.exports.manifest import verify_export
+
+    out = tmp_path / "ota"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    args = ["--archive", str(corpus_archive), "export", "--all", "--ota", str(out)]
+    assert cli_main(args) == 1  # not empty: refused, nothing written
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    (out / "notes.txt").unlink()
+    assert cli_main(args) == 0 and verify_export(out).ok
+    stale = out / "Old service" / "Privacy Policy" / "20000101T000000Z.md"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from an earlier export")
+    manifest = out / "manifest.json"
+    doc = json.loads(manifest.read_text())
+    doc["files"].append(
+        {"path": "Old service/Privacy Policy/20000101T000000Z.md", "sha256": "0" * 64, "bytes": 1}
+    )
+    manifest.write_text(json.dumps(doc))
+    assert cli_main([*args, "--force"]) == 0
+    assert not stale.exists() and verify_export(out).ok
+
+
+def test_two_versions_at_the_same_second_get_distinct_files() -> None:
+    from archiver.exports.output import _distinct
+
+    files = [
+        (("S", "Privacy Policy", "20200101T000000Z.md"), b"a"),
+        (("S", "Privacy Policy", "20200101T000000Z.md"), b"b"),
+    ]
+    files.append((("manifest.json", "Privacy Policy", "x.md"), b"c"))
+    names = ["/".join(parts) for parts, _ in _distinct(files)]
+    assert names == [
+        "S/Privacy Policy/20200101T000000Z.md",
+        "S/Privacy Policy/20200101T000000Z-2.md",
+        "_manifest.json/Privacy Policy/x.md",
+    ]
