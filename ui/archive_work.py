@@ -24,6 +24,7 @@ from .compare.layout import CHANGES_ONLY_CONTEXT
 from .dialogs import AddPolicyDialog, PolicyRequest
 from .jobs import (
     job_capture_live,
+    job_close,
     job_export,
     job_fetch,
     job_import,
@@ -32,7 +33,11 @@ from .jobs import (
     job_verify,
 )
 from .messages import INFO, WARNING
-from .workers import Task, cancel_all
+from .workers import Task, running_tasks, when_ended
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 class ArchiveWork:
@@ -58,6 +63,7 @@ class ArchiveWork:
     recent_menu: Any
     _text_cache: dict[str, str]
     _diff_cache: Any
+    show_archive: Any
 
     # --- fetching and importing ---------------------------------------------------------------
 
@@ -288,17 +294,32 @@ class ArchiveWork:
         task = self._run(
             job_import(self.archive, paths, url),
             name="import",
-            on_finished=self._import_done,
+            on_finished=partial(self._import_done, paths),
             on_failed=self._failed,
         )
-        self.progress.add(task, f"Importing {len(paths)} files…")
+        self.progress.add(task, f"Importing {_count(len(paths), 'file')}…")
         return task
 
-    def _import_done(self, results: list[Any]) -> None:
+    def _import_done(self, paths: list[str], results: list[Any]) -> None:
+        """One result per imported file, but one per record of a WARC ("file.warc.gz#offset")."""
+        files = {str(Path(p)) for p in paths}
+
+        def source(result: Any) -> str:
+            return result.path if result.path in files else result.path.rpartition("#")[0]
+
         done = [r for r in results if r.capture is not None]
         errors = [r for r in results if r.error]
         warnings = [r for r in results if r.warning]
-        text = f"Imported {len(done)} of {len(results)} files."
+        sources = len({source(r) for r in done})
+        if not done:
+            text = f"Imported no captures from {_count(len(files), 'file')}."
+        else:
+            of = (
+                f"{sources} of {_count(len(files), 'file')}"
+                if sources < len(files)
+                else _count(sources, "file")
+            )
+            text = f"Imported {_count(len(done), 'capture')} from {of}."
         if errors:
             text += f" {len(errors)} failed: {Path(errors[0].path).name}: {errors[0].error}"
         elif warnings:
@@ -352,6 +373,11 @@ class ArchiveWork:
         return self._run_export(job_export(self.archive, kind, policies, path), path)
 
     def export_report(self) -> None:
+        if not self.version_model.rowCount():  # the action is disabled then; say why if called anyway
+            self.message_bar.show_info(
+                "No comparison to report: select a policy with archived versions first.", WARNING
+            )
+            return
         path, _ = QFileDialog.getSaveFileName(
             self, "Evidence Report", str(Path.home() / "evidence-report.html"), "HTML (*.html);;PDF (*.pdf)"
         )
@@ -396,22 +422,30 @@ class ArchiveWork:
         for path in self.settings.recent_archives:
             self.recent_menu.addAction(path, partial(self.open_archive, path))
 
-    def open_archive(self, path: str) -> None:
+    def open_archive(self, path: str) -> Task:
+        """Open (or create) the archive at ``path`` in the background (a busy database or the copy of a
+        read-only one can take seconds), then show it instead of the current one."""
         from .app import open_archive
 
-        try:
-            archive, note = open_archive(Path(path))
-        except Exception as exc:  # noqa: BLE001 - shown in the message bar
-            self.message_bar.show_error(exc)
-            return
-        cancel_all(wait_ms=5000)
-        if archive.root != self.archive.root:
-            self.archive.close()
-        self.archive = archive
+        def run(cancel: Any, report: Any) -> Any:
+            return open_archive(Path(path))
+
+        task = self._run(
+            run, name="open archive", on_finished=partial(self._archive_opened, path), on_failed=self._failed
+        )
+        self.progress.add(task, f"Opening {path}…")
+        return task
+
+    def _archive_opened(self, path: str, opened: tuple[Any, str]) -> None:
+        archive, note = opened
+        old = self.archive
+        stale = running_tasks()  # every job still running reads or writes the old archive
+        for task in stale:
+            task.cancel()
+        self.show_archive(archive)
+        # closed (its WAL checkpointed) in the background once no job uses it any more
+        when_ended(stale, lambda: self._run(job_close(old), name="close archive", on_failed=self._failed))
         self.settings.last_archive = str(Path(path).resolve())
-        self._text_cache.clear()
-        self._diff_cache.clear()
-        self.setWindowTitle(f"policydiff — {archive.root}")
+        self.message_bar.dismiss()
         if note:
             self.message_bar.show_info(note)
-        self.reload_policies()

@@ -28,6 +28,15 @@ def job_policies(arc: Archive) -> Any:
     return run
 
 
+def job_close(arc: Archive) -> Any:
+    """Close an archive no longer shown (its connections; SQLite checkpoints the WAL)."""
+
+    def run(cancel: threading.Event, report: Any) -> None:
+        arc.close()
+
+    return run
+
+
 def job_versions(arc: Archive, policy_id: int) -> Any:
     def run(cancel: threading.Event, report: Any) -> list[Version]:
         return arc.versions(policy_id)

@@ -165,7 +165,7 @@ class MainWindow(ArchiveWork, QMainWindow):
         self.details.saveRawRequested.connect(self.save_raw)
         self.tabs = QTabWidget()
         self.tabs.addTab(compare_page, "&Compare")
-        self.tabs.addTab(self.details, "Ca&ptures")
+        self.tabs.addTab(self.details, "Cap&tures")
 
         top = QWidget()
         tbox = QVBoxLayout(top)
@@ -250,6 +250,7 @@ class MainWindow(ArchiveWork, QMainWindow):
             "Ctrl+E",
             "HTML or PDF report of the two compared versions, with provenance",
         )
+        self.report_action.setEnabled(False)  # until a policy's versions are shown: see _versions_loaded
         self.warc_action = action("Policy Captures as &WARC…", lambda: self.export_policy("warc"))
         self.csv_action = action("Policy Versions as &CSV…", lambda: self.export_policy("csv"))
         self.jsonl_action = action("Policy Versions as &JSONL…", lambda: self.export_policy("jsonl"))
@@ -395,6 +396,30 @@ class MainWindow(ArchiveWork, QMainWindow):
             log.warning("background jobs still running after cancel")
         super().closeEvent(event)
 
+    def show_archive(self, archive: Archive) -> None:
+        """Show ``archive`` instead of the current one (opened by File → Open Archive): whatever the
+        window shows or is still loading of the old one is dropped. The caller closes the old one."""
+        self._generation += 1
+        self._drop_diff()
+        if self._sizes_task is not None:
+            self._sizes_task.cancel()
+        self.archive = archive
+        self._pending_policy = None
+        self._text_cache.clear()
+        self._diff_cache.clear()
+        self.policy_model.set_policies([])
+        self.version_model.set_versions([])
+        self.timeline.set_points([])
+        for combo in (self.left_combo, self.right_combo):
+            combo.clear()
+        if self._compare is not None:
+            self._compare.clear()
+        self.details.set_version(None)
+        self.report_action.setEnabled(False)
+        self.stats_label.clear()
+        self.setWindowTitle(f"policydiff — {archive.root}")
+        self.reload_policies()
+
     # --- policies -----------------------------------------------------------------------------
 
     def current_policy(self) -> Policy | None:
@@ -405,10 +430,12 @@ class MainWindow(ArchiveWork, QMainWindow):
         if select is None:
             current = self.current_policy()
             select = current.id if current else None
+        archive = self.archive
         task = self._run(
-            job_policies(self.archive),
+            job_policies(archive),
             name="load policies",
-            on_finished=lambda ps: self._policies_loaded(ps, select),
+            # the policies of an archive no longer shown (File → Open Archive) are dropped
+            on_finished=lambda ps: self._policies_loaded(ps, select) if archive is self.archive else None,
             on_failed=self._failed,
         )
         return task
@@ -435,6 +462,7 @@ class MainWindow(ArchiveWork, QMainWindow):
         generation = self._generation
         if self._sizes_task is not None:
             self._sizes_task.cancel()
+        self._drop_diff()  # a diff of the previous policy's versions must not land on this one's
         self._run(
             job_versions(self.archive, policy.id),
             name="load versions",
@@ -453,10 +481,14 @@ class MainWindow(ArchiveWork, QMainWindow):
             combo.clear()
             for v in versions:
                 combo.addItem(self._version_title(v), v.index)
+        self.report_action.setEnabled(bool(versions))  # a single version is compared with itself
         if versions:
             # the newest version that holds policy text (an error page or shell is no place to start)
             texts = [v.index for v in versions if v.is_policy_text]
             self.version_view.selectRow(texts[-1] if texts else len(versions) - 1)
+            # selectRow scrolled within the range the table had before the reset: scroll again once
+            # the table has laid out its new rows
+            QTimer.singleShot(0, self, lambda: self._scroll_to_current(generation))
         else:
             self.compare.clear()
             self.details.set_version(None)
@@ -481,6 +513,10 @@ class MainWindow(ArchiveWork, QMainWindow):
                 self.progress.add(
                     self._sizes_task, f"Measuring the changes between {len(versions)} versions…"
                 )
+
+    def _scroll_to_current(self, generation: int) -> None:
+        if generation == self._generation:
+            self.version_view.scrollTo(self.version_view.currentIndex())
 
     def _change_size(self, generation: int, item: object) -> None:
         if generation == self._generation and isinstance(item, tuple):
@@ -552,9 +588,19 @@ class MainWindow(ArchiveWork, QMainWindow):
             job_diff(self.archive, a.text_sha256, b.text_sha256, self._options, self._text_cache),
             name="diff",
             on_finished=lambda r: self._diff_ready(generation, key, r, titles),
-            on_failed=self._diff_failed,
+            on_failed=lambda exc: self._diff_failed(generation, exc),
         )
         return self._diff_task
+
+    def _drop_diff(self) -> None:
+        """Forget the diff being computed: its result or error is dropped, the view is no longer busy."""
+        self._diff_generation += 1
+        if self._diff_task is not None:
+            self._diff_task.cancel()
+            self._diff_task = None
+        self._busy_timer.stop()
+        if self._compare is not None:
+            self._compare.setEnabled(True)
 
     def _diff_ready(self, generation: int, key: Any, result: DiffResult, titles: tuple[str, str]) -> None:
         self._diff_cache[key] = result
@@ -591,10 +637,13 @@ class MainWindow(ArchiveWork, QMainWindow):
     def _failed(self, exc: BaseException) -> None:
         self.message_bar.show_error(exc)
 
-    def _diff_failed(self, exc: BaseException) -> None:
+    def _diff_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._diff_generation:  # replaced or dropped: the current request is still busy
+            log.info("superseded diff failed: %r", exc)
+            return
         self._busy_timer.stop()
         self.compare.setEnabled(True)
-        if not isinstance(exc, CancelledError):  # a newer request replaced it
+        if not isinstance(exc, CancelledError):
             self._failed(exc)
 
     def _failed_quietly(self, exc: BaseException) -> None:

@@ -35,6 +35,12 @@ class TimelineWidget(QWidget):
         super().__init__(parent)
         self._points: list[Point] = []
         self._selected = -1
+        # computed once per set_points / set_change, so painting and hit-testing are O(n)
+        self._times: list[float] = []  # seconds since the epoch, per point
+        self._lo = 0.0
+        self._span = 1.0
+        self._max = 1  # the largest change (at least 1)
+        self._rows: dict[int, int] = {}  # version index -> position in _points
         self.setMouseTracking(True)
         self.setMinimumHeight(90)
         self.setToolTip("")
@@ -45,12 +51,23 @@ class TimelineWidget(QWidget):
 
     def set_points(self, points: list[Point]) -> None:
         self._points = list(points)
+        self._rows = {p.index: i for i, p in enumerate(self._points)}
+        self._times = [to_datetime(p.timestamp).timestamp() for p in self._points]
+        self._lo = min(self._times, default=0.0)
+        self._span = (max(self._times, default=0.0) - self._lo) or 1.0
+        self._max = self._max_change()
         self.update()
 
     def set_change(self, index: int, change: int) -> None:
-        self._points = [
-            Point(p.index, p.timestamp, change, p.note) if p.index == index else p for p in self._points
-        ]
+        row = self._rows.get(index)
+        if row is None:
+            return
+        old = self._points[row]
+        self._points[row] = Point(old.index, old.timestamp, change, old.note)
+        if change >= self._max:
+            self._max = change or 1
+        elif (old.change or 0) >= self._max:  # the largest one shrank
+            self._max = self._max_change()
         self.update()
 
     def set_selected(self, index: int) -> None:
@@ -73,19 +90,22 @@ class TimelineWidget(QWidget):
 
     def point_position(self, i: int) -> QPointF:
         """Where the i-th point is drawn (tests click it)."""
-        rect = self._plot_rect()
-        times = [to_datetime(p.timestamp).timestamp() for p in self._points]
-        lo, hi = min(times), max(times)
-        span = hi - lo or 1.0
-        x = rect.left() + (times[i] - lo) / span * rect.width() if len(times) > 1 else rect.center().x()
+        return self._position(i, self._plot_rect())
+
+    def _position(self, i: int, rect: QRectF) -> QPointF:
+        if len(self._times) > 1:
+            x = rect.left() + (self._times[i] - self._lo) / self._span * rect.width()
+        else:
+            x = rect.center().x()
         change = self._points[i].change or 0
-        y = rect.bottom() - math.sqrt(change / self._max_change()) * rect.height()
+        y = rect.bottom() - math.sqrt(change / self._max) * rect.height()
         return QPointF(x, y)
 
     def index_at(self, pos: QPointF) -> int:
         best, best_d = -1, HIT_RADIUS
+        rect = self._plot_rect()
         for i in range(len(self._points)):
-            p = self.point_position(i)
+            p = self._position(i, rect)
             d = math.hypot(p.x() - pos.x(), p.y() - pos.y())
             if d <= best_d:
                 best, best_d = i, d
@@ -124,7 +144,7 @@ class TimelineWidget(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         index = self.index_at(event.position())
         if index >= 0:
-            p = next(p for p in self._points if p.index == index)
+            p = self._points[self._rows[index]]
             if p.note:  # see ui.models.change_note
                 change = "first version with policy text" if p.note == "first" else p.note
             else:
@@ -161,7 +181,7 @@ class TimelineWidget(QWidget):
         painter.drawText(
             QRectF(0, rect.top() - 4, rect.left() - 6, fm.height()),
             Qt.AlignmentFlag.AlignRight,
-            f"{self._max_change():,}",
+            f"{self._max:,}",
         )
         painter.drawText(
             QRectF(0, rect.bottom() - fm.height() + 4, rect.left() - 6, fm.height()),
@@ -185,11 +205,11 @@ class TimelineWidget(QWidget):
         stem = QColor(accent)
         stem.setAlpha(110)
         painter.setPen(QPen(stem, 2))
-        for i in range(len(self._points)):
-            pos = self.point_position(i)
+        positions = [self._position(i, rect) for i in range(len(self._points))]
+        for pos in positions:
             painter.drawLine(QPointF(pos.x(), rect.bottom()), pos)
         for i, p in enumerate(self._points):
-            pos = self.point_position(i)
+            pos = positions[i]
             selected = p.index == self._selected
             radius = 6.0 if selected else 4.0
             painter.setPen(QPen(text if selected else accent, 2 if selected else 1))

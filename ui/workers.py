@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import shiboken6
@@ -51,6 +52,7 @@ class Task(QRunnable):
         self.job = job
         self.name = name or getattr(job, "__name__", "task")
         self.cancel_event = threading.Event()
+        self.ended = threading.Event()  # set by the worker just before it emits ``done``
         self.signals = TaskSignals()
         self.signals.done.connect(self._forget)
         self.result: Any = None
@@ -76,6 +78,7 @@ class Task(QRunnable):
         else:
             self.result = result
             self.signals.finished.emit(result)
+        self.ended.set()
         self.signals.done.emit()
 
     def _forget(self) -> None:  # GUI thread
@@ -119,6 +122,26 @@ def _guarded(callback: Callable[[Any], None], context: QObject) -> Callable[[Any
             callback(value)
 
     return call
+
+
+def when_ended(tasks: list[Task], callback: Callable[[], None]) -> None:
+    """Call ``callback`` on the GUI thread once every one of ``tasks`` has ended (at once if they have)."""
+    pending: set[Task | None] = set(tasks)
+    called = False
+
+    def ended(task: Task | None) -> None:
+        nonlocal called
+        pending.discard(task)
+        if not pending and not called:
+            called = True
+            callback()
+
+    for task in tasks:
+        task.signals.done.connect(partial(ended, task))
+    for task in tasks:  # connected first: one that ends meanwhile is seen here or by its signal
+        if task.ended.is_set():
+            pending.discard(task)
+    ended(None)
 
 
 def running_tasks() -> list[Task]:

@@ -475,3 +475,23 @@ def test_the_wheel_over_the_ruler_scrolls_both_panes(view, tinder):
     QApplication.sendEvent(view.ruler, event)
     assert view.left.first_visible_line() > top
     assert view.right.first_visible_line() == view.left.first_visible_line()
+
+
+def test_find_leaves_the_view_alone_when_the_match_is_already_visible(view, tinder):
+    """Either pane: the other pane's cursor (left where it was, often at the top) must not scroll."""
+    view.set_result(tinder, "old", "new")
+    view.go_to_change(3)
+    top = first_lines(view)
+    assert top[0] > 10  # far from the start, where the panes' cursors are
+    for pane in (view.right, view.left):
+        visible = range(top[0] + 2, top[0] + pane.visible_lines() - 2)
+        text = next(
+            t
+            for t in (pane.document().findBlockByNumber(n).text() for n in visible)
+            if len(t) > 12 and t.isprintable()
+        )
+        assert view.find_text(text) >= 1
+        line = view.finder._matches[view.finder._match][0]
+        assert line in visible
+        assert first_lines(view) == top, text
+        view.find_bar.close_bar()

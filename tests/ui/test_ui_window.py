@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from archiver.errors import ArchiveNotWritableError
 from archiver.models import Capture, Source
@@ -120,6 +120,51 @@ def test_timeline_click_emits_the_version_index(qtbot: Any) -> None:
     assert blocker.args == [1]
     image = timeline.grab().toImage()
     assert not image.isNull()
+
+
+def test_timeline_positions_and_hits_parse_each_timestamp_once(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime, timedelta
+
+    import ui.timeline
+
+    timeline = TimelineWidget()
+    qtbot.addWidget(timeline)
+    timeline.resize(700, 120)
+    timeline.show()
+    n = 60
+    start = datetime(2015, 1, 1)
+    points = [
+        Point(i, (start + timedelta(days=7 * i)).strftime("%Y%m%d%H%M%S"), (i * 37) % 500) for i in range(n)
+    ]
+    parsed: list[str] = []
+    real = ui.timeline.to_datetime
+    monkeypatch.setattr(ui.timeline, "to_datetime", lambda ts: (parsed.append(ts), real(ts))[1])
+    timeline.set_points(points)
+    assert len(parsed) == n
+    rect = timeline._plot_rect()
+    xs = [timeline.point_position(i).x() for i in range(n)]
+    assert xs[0] == pytest.approx(rect.left()) and xs[-1] == pytest.approx(rect.right())
+    step = rect.width() / (n - 1)  # a week apart: evenly spaced
+    assert all(b - a == pytest.approx(step) for a, b in zip(xs, xs[1:], strict=False))
+    biggest = max(range(n), key=lambda i: points[i].change or 0)
+    assert timeline.point_position(biggest).y() == pytest.approx(rect.top())
+    assert timeline.point_position(0).y() == pytest.approx(rect.bottom())  # no change
+    assert [timeline.index_at(timeline.point_position(i)) for i in range(n)] == list(range(n))
+    assert timeline.index_at(QPointF(rect.left() + step / 2, rect.top() - 9)) == -1
+    timeline.set_change(5, 2000)  # a new largest change: the others are drawn lower
+    assert timeline.point_position(5).y() == pytest.approx(rect.top())
+    assert timeline.point_position(biggest).y() > rect.top() + 10
+    assert timeline.index_at(timeline.point_position(5)) == 5
+    timeline.set_change(5, 1)  # and back
+    assert timeline.point_position(biggest).y() == pytest.approx(rect.top())
+    parsed.clear()
+    timeline.grab()
+    for i in range(n):
+        timeline.index_at(timeline.point_position(i))
+    assert len(parsed) <= 2  # painting and hit tests do not parse every timestamp for every point
+    assert not timeline.grab().toImage().isNull()
 
 
 def test_a_read_only_archive_is_opened_as_a_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -241,7 +286,7 @@ def test_importing_a_princeton_leuven_file_adds_its_policy(qtbot: Any, tmp_path:
     with qtbot.waitSignal(task.signals.finished, timeout=30_000) as blocker:
         pass
     assert [r.error for r in blocker.args[0]] == [""]
-    assert "Imported 1 of 1" in win.message_bar.label.text()
+    assert "Imported 1 capture from 1 file." in win.message_bar.label.text()
     qtbot.waitUntil(lambda: win.policy_model.rowCount() == 1 and win.version_model.rowCount() == 1)
     version = win.version_model.version(0)
     assert version.timestamp.startswith("20190310") and "text-only" in version.flags
@@ -340,9 +385,40 @@ def test_importing_html_copies_of_a_page(qtbot: Any, tmp_path: Path) -> None:
     assert win.progress.isVisible()
     with qtbot.waitSignal(task.signals.finished, timeout=30_000):
         pass
-    assert "Imported 2 of 2" in win.message_bar.label.text()
+    assert "Imported 2 captures from 2 files." in win.message_bar.label.text()
     qtbot.waitUntil(lambda: win.version_model.rowCount() == 2)
     assert all(c.source.value == "file" for v in win.version_model.versions() for c in v.captures)
+
+
+def test_importing_a_warc_counts_its_captures_and_the_file(qtbot: Any, tmp_path: Path) -> None:
+    import threading
+
+    from ui.jobs import job_export
+
+    source = small_archive(tmp_path / "src")
+    warc = tmp_path / "policy.warc.gz"
+    job_export(source, "warc", source.policies(), str(warc))(threading.Event(), lambda _p: None)
+    source.close()
+    broken = tmp_path / "broken.warc"
+    broken.write_bytes(b"not a WARC at all")
+    arc = Archive.open(tmp_path / "a")
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    task = win.start_import([str(warc)])
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000) as blocker:
+        pass
+    assert len([r for r in blocker.args[0] if r.capture is not None]) == 2  # one result per record
+    assert win.message_bar.label.text() == "Imported 2 captures from 1 file."
+    task = win.start_import([str(warc), str(broken)])
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    assert win.message_bar.label.text().startswith("Imported 2 captures from 1 of 2 files. 1 failed: broken")
+    task = win.start_import([str(broken)])
+    with qtbot.waitSignal(task.signals.finished, timeout=30_000):
+        pass
+    assert win.message_bar.label.text().startswith("Imported no captures from 1 file. 1 failed: broken")
+    qtbot.waitUntil(lambda: win.version_model.rowCount() == 2)
+    win.close()
+    arc.close()
 
 
 def test_error_pages_and_shells_are_left_out_of_default_comparisons(qtbot: Any, tmp_path: Path) -> None:
@@ -428,3 +504,225 @@ def test_capture_details_show_an_idn_url_as_typed(qtbot: Any, tmp_path: Path) ->
     assert url in win.details.info.toPlainText()
     win.close()
     arc.close()
+
+
+class DiffGate:
+    """Holds comparisons (diff_texts called with options, as job_diff does) on the worker until opened.
+
+    ``fail_first``: the first held comparison raises instead of returning.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail_first: bool = False) -> None:
+        import threading
+
+        import archiver.diffing as diffing
+
+        self.entered = threading.Semaphore(0)
+        self.opened = threading.Event()
+        self.calls = 0
+        self.fail_first = fail_first
+        real = diffing.diff_texts
+
+        def held(a: str, b: str, *args: Any, **kwargs: Any) -> Any:
+            if not args and not kwargs:  # change sizes: not held
+                return real(a, b)
+            self.calls += 1
+            first = self.calls == 1
+            self.entered.release()
+            self.opened.wait(30)
+            if first and self.fail_first:
+                raise RuntimeError("the comparison the user left failed")
+            return real(a, b, *args, **kwargs)
+
+        monkeypatch.setattr(diffing, "diff_texts", held)
+
+    def wait_entered(self, qtbot: Any) -> None:
+        qtbot.waitUntil(lambda: self.entered.acquire(blocking=False), timeout=10_000)
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+def diff_idle() -> bool:
+    from ui.workers import running_tasks
+
+    return not any(t.name == "diff" for t in running_tasks())
+
+
+def select_policy(qtbot: Any, win: MainWindow, label: str, versions: int | None = None) -> None:
+    row = next(i for i in range(win.policy_model.rowCount()) if label in win.policy_model.policy(i).label)
+    with qtbot.waitSignal(win.versionsLoaded, timeout=30_000) as loaded:
+        win.policy_view.setCurrentIndex(win.policy_model.index(row))
+    if versions is not None:
+        assert loaded.args == [versions]
+
+
+def test_a_diff_of_the_previous_policy_is_not_shown_on_a_policy_without_versions(
+    qtbot: Any, demo: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo.ensure_policy("https://example.com/privacy", "Example (nothing fetched yet)")
+    win = open_window(qtbot, demo, tmp_path / "s.ini")
+    qtbot.waitUntil(lambda: win.policy_model.rowCount() == 3)
+    select_policy(qtbot, win, "GitHub")
+    qtbot.waitUntil(lambda: win.compare.result is not None and diff_idle(), timeout=30_000)
+    gate = DiffGate(monkeypatch)
+    win._diff_cache.clear()
+    try:
+        win.version_view.selectRow(1)  # a slow diff of GitHub v1 → v2 starts
+        gate.wait_entered(qtbot)
+        select_policy(qtbot, win, "nothing fetched", versions=0)  # the user moves on meanwhile
+    finally:
+        gate.open()
+    qtbot.waitUntil(diff_idle, timeout=30_000)  # the GitHub diff came back
+    assert win.current_policy().label.startswith("Example")
+    assert win.compare.result is None and win.compare.left_title.text() == ""
+    assert win.compare.isEnabled()
+    assert win.stats_label.text().startswith("No versions")
+
+
+def test_a_replaced_diff_neither_ends_the_busy_state_nor_reports_its_error(
+    qtbot: Any, demo: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    win = open_window(qtbot, demo, tmp_path / "s.ini")
+    qtbot.waitUntil(lambda: win.compare.result is not None and diff_idle(), timeout=30_000)
+    gate = DiffGate(monkeypatch, fail_first=True)
+    win._diff_cache.clear()
+    try:
+        # cancelled before it starts: its CancelledError arrives while v2 → v3 is still computing
+        win.version_view.selectRow(1)
+        queued = win._diff_task
+        win.version_view.selectRow(2)
+        assert queued is not None and queued is not win._diff_task
+        qtbot.waitUntil(lambda: queued.error is not None)
+        gate.wait_entered(qtbot)  # v2 → v3 is running
+        qtbot.waitUntil(lambda: not win.compare.isEnabled())  # still busy: greyed after BUSY_DELAY_MS
+        # and one that fails after the user moved on: its error is not shown
+        failing = win._diff_task
+        win.version_view.selectRow(3)
+        gate.wait_entered(qtbot)
+    finally:
+        gate.open()
+    with qtbot.waitSignal(win.diffShown, timeout=30_000):
+        pass
+    qtbot.waitUntil(diff_idle, timeout=30_000)
+    assert failing is not None and isinstance(failing.error, RuntimeError)
+    assert not win.message_bar.isVisible()
+    assert win.compare.isEnabled()
+    assert (win.left_combo.currentIndex(), win.right_combo.currentIndex()) == (2, 3)
+    assert win.compare.right_title.text() == win.right_combo.currentText()
+
+
+def test_the_selected_version_is_scrolled_into_view(qtbot: Any, demo: Archive, tmp_path: Path) -> None:
+    win = open_window(qtbot, demo, tmp_path / "s.ini")
+    win.resize(1000, 600)
+    win.right_splitter.setSizes([170, 430])
+    qtbot.waitUntil(lambda: win.policy_model.rowCount() == 2)
+    select_policy(qtbot, win, "Tinder", versions=7)
+    view = win.version_view
+    current = view.currentIndex()
+    assert current.row() == 6
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0)  # the rows do not all fit
+    qtbot.waitUntil(lambda: view.viewport().rect().contains(view.visualRect(current)))
+
+
+def test_menus_and_tabs_have_distinct_mnemonics(qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QApplication
+
+    arc = Archive.open(tmp_path / "a")
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    texts = [a.text() for a in win.menuBar().actions()]
+    texts += [win.tabs.tabText(i) for i in range(win.tabs.count())]
+    texts += [b.text() for b in win.centralWidget().findChildren(QAbstractButton)]
+    keys = [m.group(1).lower() for t in texts if (m := re.search(r"&([^&])", t.replace("&&", "")))]
+    assert len(keys) >= 7 and len(keys) == len(set(keys)), texts
+    # Alt+P opens the Policy menu (the Captures tab once took it)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
+    win.version_view.setFocus()
+    qtbot.keyClick(win.version_view, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None)
+    popup = QApplication.activePopupWidget()
+    assert popup.title() == "&Policy" and win.tabs.currentIndex() == 0
+    popup.close()
+    win.close()
+    arc.close()
+
+
+def test_the_evidence_report_needs_a_comparison(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arc = small_archive(tmp_path / "a")
+    arc.ensure_policy("https://example.org/privacy", "Another (nothing fetched yet)")  # listed first
+    asked: list[Any] = []
+    monkeypatch.setattr(
+        "ui.archive_work.QFileDialog.getSaveFileName", lambda *a, **k: (asked.append(a), ("", ""))[1]
+    )
+    win = open_window(qtbot, arc, tmp_path / "s.ini")
+    assert not win.report_action.isEnabled()  # nothing shown yet
+    qtbot.waitUntil(lambda: win.policy_model.rowCount() == 2)
+    qtbot.waitUntil(
+        lambda: win.current_policy() is not None and win.current_policy().label.startswith("Another")
+    )
+    qtbot.waitUntil(lambda: win.stats_label.text().startswith("No versions"))
+    assert not win.report_action.isEnabled()
+    win.export_report()  # called anyway: says why instead of a Save dialog that leads nowhere
+    assert asked == [] and "No comparison to report" in win.message_bar.label.text()
+    select_policy(qtbot, win, "Example", versions=2)
+    assert win.report_action.isEnabled()
+    win.report_action.trigger()
+    assert len(asked) == 1
+    select_policy(qtbot, win, "Another", versions=0)
+    assert not win.report_action.isEnabled()
+    win.close()
+    arc.close()
+
+
+def test_opening_another_archive_runs_in_the_background_and_resets_the_views(
+    qtbot: Any, demo: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import ui.app
+
+    threads: dict[str, bool] = {}
+    real_open = ui.app.open_archive
+
+    def open_in(root: Path) -> Any:
+        threads["open"] = threading.current_thread() is threading.main_thread()
+        return real_open(root)
+
+    real_close = demo.close
+
+    def close() -> None:
+        threads["close"] = threading.current_thread() is threading.main_thread()
+        real_close()
+
+    monkeypatch.setattr(ui.app, "open_archive", open_in)
+    monkeypatch.setattr(demo, "close", close)
+    settings = tmp_path / "s.ini"
+    win = open_window(qtbot, demo, settings)
+    qtbot.waitUntil(lambda: win.compare.result is not None and diff_idle(), timeout=30_000)
+    assert win.report_action.isEnabled() and len(win.timeline.points()) > 2
+    # a file is no archive: the error is shown and the demo stays
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    task = win.open_archive(str(not_a_folder))
+    with qtbot.waitSignal(task.signals.failed, timeout=30_000):
+        pass
+    assert win.message_bar.isVisible() and win.archive is demo and win.version_model.rowCount() > 2
+    # an empty archive after the demo: nothing of the demo is left on screen
+    empty = tmp_path / "empty"
+    with qtbot.waitSignal(win.policiesLoaded, timeout=30_000) as loaded:
+        task = win.open_archive(str(empty))
+        assert win.archive is demo  # not opened on the GUI thread
+    assert loaded.args == [0]
+    assert win.archive.root == empty.resolve() and str(empty.resolve()) in win.windowTitle()
+    assert win.policy_model.rowCount() == 0 and win.version_model.rowCount() == 0
+    assert win.timeline.points() == [] and win.left_combo.count() == win.right_combo.count() == 0
+    assert win.compare.result is None and win.compare.left_title.text() == ""
+    assert win.details.model.rowCount() == 0 and win.stats_label.text() == ""
+    assert not win.report_action.isEnabled()
+    assert Settings(settings).last_archive == str(empty.resolve())
+    qtbot.waitUntil(lambda: "close" in threads, timeout=30_000)  # the demo is closed once unused
+    assert threads == {"open": False, "close": False}
+    win.close()

@@ -58,3 +58,24 @@ def test_cancel_is_cooperative(qtbot: Any) -> None:
         assert cancel_all(wait_ms=10_000)
     assert isinstance(blocker.args[0], CancelledError)
     assert task.cancelled
+
+
+def test_when_ended_waits_for_every_task_even_one_that_already_ended(qtbot: Any) -> None:
+    from ui.workers import when_ended
+
+    gui = QThread.currentThread()
+    gate = threading.Event()
+    quick = run_task(lambda cancel, report: 1)
+    with qtbot.waitSignal(quick.signals.done, timeout=10_000):
+        pass
+    slow = run_task(lambda cancel, report: gate.wait(10))
+    calls: list[bool] = []
+    when_ended([quick, slow], lambda: calls.append(QThread.currentThread() is gui))
+    assert calls == []  # the slow one is still running
+    gate.set()
+    qtbot.waitUntil(lambda: calls == [True], timeout=10_000)
+    assert slow.ended.is_set()
+    when_ended([quick, slow], lambda: calls.append(True))  # all ended: at once
+    assert calls == [True, True]
+    when_ended([], lambda: calls.append(True))
+    assert len(calls) == 3

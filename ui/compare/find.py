@@ -190,9 +190,14 @@ class PaneFinder(QObject):
         panes = self._panes
         for q, pane in enumerate(panes):
             if q != p:
-                cursor = pane.textCursor()
-                cursor.clearSelection()
-                pane.setTextCursor(cursor)
+                # drop an earlier match's selection there and park its cursor on the match's line,
+                # keeping its scroll position: a match already in view must not move the view
+                bars = (pane.verticalScrollBar(), pane.horizontalScrollBar())
+                values = [bar.value() for bar in bars]
+                block = pane.document().findBlockByNumber(min(line, pane.blockCount() - 1))
+                pane.setTextCursor(QTextCursor(block))
+                for bar, value in zip(bars, values, strict=True):
+                    bar.setValue(value)
         pane = panes[p]
         cursor = QTextCursor(pane.document())
         cursor.setPosition(start)
