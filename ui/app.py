@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import traceback
@@ -34,14 +35,15 @@ def open_archive(root: Path) -> tuple[Archive, str]:
     try:
         return Archive.open(root), ""
     except ArchiveNotWritableError:
-        if not (root / DB_NAME).is_file():
+        # only a folder the user cannot write to is read-only media; a writable one that failed to
+        # open has a real problem, which the user must see rather than a silent copy
+        if not (root / DB_NAME).is_file() or os.access(root, os.W_OK):
             raise
     target = copy_dir() / (root.resolve().name or "archive")
     if not (target / DB_NAME).is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(
-            root, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("tmp", "*-wal", "*-shm")
-        )
+        # the write-ahead log holds committed captures not yet in the database file: copied too
+        shutil.copytree(root, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("tmp"))
         for path in target.rglob("*"):
             path.chmod(path.stat().st_mode | 0o200)
         target.chmod(target.stat().st_mode | 0o200)

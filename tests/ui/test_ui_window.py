@@ -169,23 +169,35 @@ def test_timeline_positions_and_hits_parse_each_timestamp_once(
 
 def test_a_read_only_archive_is_opened_as_a_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "ro"
-    Archive.open(root).close()
+    writer = small_archive(root)  # left open: its last captures are still only in the write-ahead log
+    captures = writer.stats()["captures"]
+    assert (root / (DB_NAME + "-wal")).is_file()
     real_open = Archive.open.__func__  # type: ignore[attr-defined]
+    read_only = {root.resolve()}
 
     def open_or_refuse(cls: type[Archive], path: Any) -> Archive:
-        if Path(path).resolve() == root.resolve():  # what a read-only folder (or a root-owned install) does
+        if Path(path).resolve() in read_only:  # what a read-only folder (or a root-owned install) does
             raise ArchiveNotWritableError(str(path), "Read-only file system")
         return real_open(cls, path)
 
     monkeypatch.setattr(Archive, "open", classmethod(open_or_refuse))
     monkeypatch.setattr("ui.app.copy_dir", lambda: tmp_path / "copies")
+    monkeypatch.setattr("ui.app.os.access", lambda path, mode: Path(path).resolve() not in read_only)
     arc, note = open_archive(root)
     assert arc.root == (tmp_path / "copies" / "ro").resolve() and "read-only" in note
-    assert (arc.root / DB_NAME).is_file()
+    assert arc.stats()["captures"] == captures  # the log's captures came along
     arc.close()
     again, _ = open_archive(root)  # the copy is reused, not made again
     assert again.root == arc.root
     again.close()
+    # a folder the user can write to that fails to open is an error to see, never a silent copy
+    writable = tmp_path / "busy"
+    Archive.open(writable).close()
+    read_only.add(writable.resolve())
+    monkeypatch.setattr("ui.app.os.access", lambda path, mode: True)
+    with pytest.raises(ArchiveNotWritableError):
+        open_archive(writable)
+    writer.close()
 
 
 def small_archive(root: Path) -> Archive:
