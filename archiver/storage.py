@@ -590,8 +590,21 @@ class Archive:
             "SELECT e.capture_id FROM extractions e LEFT JOIN texts t ON t.sha256 = e.text_sha256 WHERE t.sha256 IS NULL"
         ):
             problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
-        problems.extend(ledger.check(self._conn()))
+        problems.extend(self._check_ledger())
         return problems
+
+    def _check_ledger(self) -> list[VerifyProblem]:
+        """The ledger and the captures, read in one snapshot (WAL): a capture another process
+        stores meanwhile is neither half seen nor taken for one slipped in."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN")
+            try:
+                return ledger.check(conn)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            return [VerifyProblem(0, f"the ledger cannot be read: {exc}")]
 
     def ledger_head(self) -> tuple[int, str]:
         """Entries in the archive's ledger and the hash of the last: it identifies the whole history."""

@@ -81,8 +81,8 @@ class ArchiveWork:
         if last is None:
             self.start_fetch(PolicyRequest(policy.url, "", self.settings.archive_prefixes[0], None, None))
         else:
-            prefix, kind, start, end, exact = last
-            self.start_fetch(PolicyRequest(policy.url, "", prefix, start, end, kind, exact=exact))
+            prefix, kind, start, end, exact, asked = last
+            self.start_fetch(PolicyRequest(asked, "", prefix, start, end, kind, exact=exact))
 
     def start_fetch(self, request: PolicyRequest) -> Task:
         """Create the policy, then fetch its history from the chosen archive (cancellable)."""

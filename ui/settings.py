@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from archiver.urls import policy_key
+
 ORGANISATION = "policydiff"
 APPLICATION = "policydiff"
 DEFAULT_ARCHIVE_PREFIX = "https://web.archive.org/web/"
@@ -76,16 +78,18 @@ class Settings:
         to_date: str | None,
         exact: bool = False,
     ) -> None:
-        """How a policy was last fetched, so Fetch History (F5) asks the same archive the same way."""
-        value = [prefix, kind, from_date or "", to_date or "", "exact" if exact else ""]
-        self.q.setValue(f"fetch/last/{_key(url)}", value)
+        """How a policy was last fetched (filed under the policy, whichever variant of its URL was
+        asked for), so Fetch History (F5) asks the same archive the same way for the same URL."""
+        value = [prefix, kind, from_date or "", to_date or "", "exact" if exact else "", url]
+        self.q.setValue(f"fetch/last/{_key(policy_key(url))}", value)
 
-    def last_fetch(self, url: str) -> tuple[str, str, str | None, str | None, bool] | None:
-        value = self.q.value(f"fetch/last/{_key(url)}")
-        if not isinstance(value, list) or len(value) not in (4, 5):  # 4: saved before "exact"
+    def last_fetch(self, url: str) -> tuple[str, str, str | None, str | None, bool, str] | None:
+        """(prefix, kind, from, to, exact, the URL asked for) of the last fetch of ``url``'s policy."""
+        value = self.q.value(f"fetch/last/{_key(policy_key(url))}")
+        if not isinstance(value, list) or len(value) != 6:
             return None
-        prefix, kind, start, end, *rest = (str(v) for v in value)
-        return prefix, kind, start or None, end or None, rest == ["exact"]
+        prefix, kind, start, end, exact, asked = (str(v) for v in value)
+        return prefix, kind, start or None, end or None, exact == "exact", asked
 
     def sync(self) -> None:
         self.q.sync()

@@ -64,6 +64,17 @@ def open_session(args: argparse.Namespace) -> Session:
     return Session(verify=str(Path(args.ca_bundle).expanduser()) if args.ca_bundle else True)
 
 
+def trust_ca_bundle(args: argparse.Namespace) -> None:
+    """--ca-bundle for every HTTPS request of this process, also those outside a session (an RFC
+    3161 time-stamp authority, the app's jobs): requests reads REQUESTS_CA_BUNDLE."""
+    if args.ca_bundle:
+        from ..client.session import check_ca_bundle
+
+        bundle = str(Path(args.ca_bundle).expanduser())
+        check_ca_bundle(bundle)
+        os.environ["REQUESTS_CA_BUNDLE"] = bundle
+
+
 def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Open (creating if needed) the archive the global options name."""
     from ..storage import Archive
@@ -114,7 +125,9 @@ def main(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    previous_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
+        trust_ca_bundle(args)
         if args.command is None:
             if gui is None:
                 parser.print_help(sys.stderr)
@@ -134,6 +147,12 @@ def main(
         return 130
     except BrokenPipeError:
         return 0
+    finally:  # a command run in a longer-lived process (tests, scripts) leaves the environment as it was
+        if args.ca_bundle and args.command is not None:
+            if previous_bundle is None:
+                os.environ.pop("REQUESTS_CA_BUNDLE", None)
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = previous_bundle
 
 
 def print_json(value: object) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from ..client.endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
 from ..client.listing import ListedCapture, list_captures, make_query, same_url, similar_urls
 from ..client.session import Session
-from ..errors import ArchiverError, SavePageNowPendingError
+from ..errors import ArchiverError, ArchiveResponseError, SavePageNowPendingError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
 
@@ -216,7 +216,9 @@ def cmd_capture(args: argparse.Namespace) -> int:
             except ArchiverError as exc:
                 spn_error = str(exc)
                 result["save_page_now"] = {"error": spn_error}
-                if not isinstance(exc, SavePageNowPendingError):  # a pending job is waited for next time
+                # SPN's final word (a permanent error, or a job it no longer knows) ends the job; a job
+                # still pending, or one cut off by the network or a 5xx, is waited for next time
+                if isinstance(exc, ArchiveResponseError) and not isinstance(exc, SavePageNowPendingError):
                     arc.job_done(key)
     if args.json:
         print_json(result)

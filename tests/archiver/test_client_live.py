@@ -339,3 +339,40 @@ def test_a_transient_error_of_a_kept_job_is_submitted_again_only_60_s_later_and_
     submits = [t for t, name in log if name == "submit"]
     assert submits[0] - error_at >= 60  # PROTOCOLS.md §8.2: transient retries 60 s apart
     assert len(submits) == 2  # the kept job was the first of three tries
+
+
+def test_a_job_cut_off_by_5xx_while_waiting_is_kept_and_not_submitted_again(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from archiver.client import live
+
+    state = {"down": True}
+
+    def status(request: Request) -> Response:
+        if state["down"]:
+            return Response("bad gateway", status=502)
+        return Response(json.dumps({"status": "pending", "job_id": "j1"}), content_type="application/json")
+
+    httpserver.expect_request("/save/status/user").respond_with_json({"available": 3})
+    httpserver.expect_request("/save", method="POST").respond_with_json({"job_id": "j1"})
+    httpserver.expect_request("/save/status/j1").respond_with_handler(status)
+    httpserver.expect_request("/cdx/search/cdx").respond_with_json([])
+    httpserver.expect_request("/privacy").respond_with_data(BODY, content_type="text/html")
+    monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
+    monkeypatch.setattr(
+        live, "save_page_now", partial(save_page_now, base=httpserver.url_for("").rstrip("/"))
+    )
+    monkeypatch.setenv("IA_ACCESS_KEY", KEYS.access)
+    monkeypatch.setenv("IA_SECRET_KEY", KEYS.secret)
+    url = httpserver.url_for("/privacy")
+    argv = ["--archive", str(tmp_path / "a"), "capture", url, "--save-page-now", "--json"]
+    assert main(argv) == 1  # the status answers 502 every time: a ServerError
+    capsys.readouterr()
+    with Archive.open(tmp_path / "a") as arc:
+        assert arc.job_get(f"save page now {url}") is not None  # kept for the next run
+    state["down"] = False
+    main(argv)
+    assert sum(1 for r, _ in httpserver.log if r.method == "POST") == 1  # waited for, not submitted again

@@ -5,8 +5,10 @@ OpenSSL time-stamping authority served on 127.0.0.1, checked offline."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -153,8 +155,7 @@ def openssl_tsa(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-@pytest.fixture
-def tsa_url(openssl_tsa: Path, httpserver: HTTPServer) -> str:
+def _tsa_reply(openssl_tsa: Path) -> Callable[[Request], Response]:
     def reply(request: Request) -> Response:
         assert request.headers["Content-Type"] == "application/timestamp-query"
         query = openssl_tsa / "query.tsq"
@@ -168,8 +169,37 @@ def tsa_url(openssl_tsa: Path, httpserver: HTTPServer) -> str:
         body = (openssl_tsa / "reply.tsr").read_bytes()
         return Response(body, content_type="application/timestamp-reply")
 
-    httpserver.expect_request("/tsa", method="POST").respond_with_handler(reply)
+    return reply
+
+
+@pytest.fixture
+def tsa_url(openssl_tsa: Path, httpserver: HTTPServer) -> str:
+    httpserver.expect_request("/tsa", method="POST").respond_with_handler(_tsa_reply(openssl_tsa))
     return httpserver.url_for("/tsa")
+
+
+def test_the_ca_bundle_is_trusted_by_an_https_time_stamp_authority_too(
+    corpus_archive: Path, openssl_tsa: Path, certificate: tuple[Path, Path], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Behind a TLS-inspecting proxy, --ca-bundle holds for the time-stamp request as well; the
+    process environment is left as it was."""
+    from tls_support import start_tls_server
+
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    server = start_tls_server(certificate)
+    server.expect_request("/tsa", method="POST").respond_with_handler(_tsa_reply(openssl_tsa))
+    try:
+        args = ["--archive", str(corpus_archive), "export", GITHUB, "--csv", str(tmp_path / "v.csv")]
+        args += ["--tsa", server.url_for("/tsa")]
+        assert cli_main(args) == 1  # untrusted: written, not time-stamped
+        assert cli_main(["--ca-bundle", str(certificate[0]), *args, "--force"]) == 0
+        assert (tmp_path / "v.csv.manifest.json.tsr").is_file()
+        assert "REQUESTS_CA_BUNDLE" not in os.environ
+    finally:
+        server.clear()
+        server.stop()
 
 
 def test_request_is_valid_der_openssl_reads(openssl_tsa: Path) -> None:

@@ -61,7 +61,12 @@ def test_each_capture_is_chained_once_and_the_head_names_the_history(tmp_path: P
     previous = GENESIS
     for capture_id, entry, prev, digest in rows:
         assert prev == previous and digest == chain_hash(prev, entry)
-        assert json.loads(entry)["id"] == capture_id and json.loads(entry)["sha256"]
+        recorded = json.loads(entry)
+        assert (
+            recorded["capture"]["id"] == capture_id
+            and recorded["capture"]["sha256"]
+            and recorded["recorded_at"]
+        )
         previous = digest
     with Archive.open(tmp_path) as arc:
         assert arc.verify() == []
@@ -91,8 +96,14 @@ def test_each_capture_is_chained_once_and_the_head_names_the_history(tmp_path: P
         (
             "INSERT INTO captures(policy_id, source, archive, timestamp, original_url, retrieved_at, content_id)"
             " VALUES (1, 'wayback', 'a', '20210101000000', 'https://example.com/privacy', 'now', 'slipped-in')",
-            "capture 4: https://example.com/privacy @ 20210101000000: not in the ledger (added outside policydiff)",
+            "capture 4: https://example.com/privacy @ 20210101000000: not in the ledger (added outside policydiff",
         ),
+        # a capture removed and its entry filed under another: the hashed entry still names it
+        (
+            "DELETE FROM captures WHERE id = 1; UPDATE ledger SET capture_id = 2 WHERE seq = 1",
+            "ledger entry 1 is filed under capture 2",
+        ),
+        ("UPDATE ledger SET entry = 'not json' WHERE seq = 2", "ledger entry 2 is not a capture record"),
     ],
 )
 def test_verify_names_what_was_changed_removed_or_slipped_in(
@@ -101,7 +112,7 @@ def test_verify_names_what_was_changed_removed_or_slipped_in(
     _fill(tmp_path)
     with _db(tmp_path) as db:
         db.execute("PRAGMA foreign_keys=OFF")
-        db.execute(tamper)
+        db.executescript(tamper)
     with Archive.open(tmp_path) as arc:
         problems = [str(p) for p in arc.verify()]
     assert any(expected in p for p in problems), problems
@@ -131,3 +142,19 @@ def test_verify_prints_the_ledger_head(tmp_path: Path, capsys: pytest.CaptureFix
     assert json.loads(capsys.readouterr().out)["ledger"] == {"entries": entries, "head": head}
     assert main(["--archive", str(tmp_path), "verify"]) == 0
     assert f"ledger of 3 entries, head sha256 {head}" in capsys.readouterr().err
+
+
+def test_a_changed_capture_recorded_again_at_the_end_of_the_chain_is_caught(tmp_path: Path) -> None:
+    """Changing a capture and appending a well-chained second entry for it (so the chain verifies)
+    still shows: a capture is recorded once, and it is compared with its first entry."""
+    from archiver.ledger import append
+
+    _fill(tmp_path)
+    with _db(tmp_path) as db:
+        db.row_factory = sqlite3.Row
+        db.execute("UPDATE captures SET http_status = 404 WHERE id = 2")
+        append(db, 2, "2026-01-01T00:00:00Z")
+    with Archive.open(tmp_path) as arc:
+        problems = [str(p) for p in arc.verify()]
+    assert any("ledger entry 4 records capture 2 a second time" in p for p in problems), problems
+    assert any("its record differs from the ledger in http_status" in p for p in problems), problems

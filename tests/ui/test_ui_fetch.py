@@ -361,6 +361,13 @@ def test_exact_url_only_leaves_out_variants_and_is_remembered_for_the_next_fetch
     assert "1 captures of other variants of the URL" in window.message_bar.label.text()
     last = window.settings.last_fetch(URL)
     assert last is not None and last[4] is True  # Fetch History (F5) asks the same way
+    # an exact fetch of another variant of the policy's URL: F5 asks for that variant, exactly
+    variant = "http://policies.tinder.com/privacy/intl/en"
+    window.settings.remember_fetch(variant, ia.prefix, "ia", None, None, True)
+    asked: list[PolicyRequest] = []
+    window.start_fetch = asked.append  # type: ignore[method-assign,assignment]
+    window.fetch_selected()
+    assert [(r.url, r.exact) for r in asked] == [(variant, True)]
 
 
 def test_an_empty_listing_offers_nearby_pages_and_a_click_fetches_one(
