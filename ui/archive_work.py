@@ -20,7 +20,6 @@ from archiver.errors import ArchiverError
 from archiver.models import Capture, Policy
 from archiver.urls import display_url, normalize_url
 
-from .compare.layout import CHANGES_ONLY_CONTEXT
 from .dialogs import AddPolicyDialog, PolicyRequest
 from .jobs import (
     job_capture_live,
@@ -393,6 +392,8 @@ class ArchiveWork:
         assert self._options is not None
         if result is not None and result.options != self._options:
             result = None
+        from .compare.layout import CHANGES_ONLY_CONTEXT  # (the compare view loads after the window)
+
         # the report shows what the compare view shows: the whole text, or changes only
         context = CHANGES_ONLY_CONTEXT if self.compare.changes_only_action.isChecked() else None
         return self._run_export(

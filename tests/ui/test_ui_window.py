@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -738,3 +741,20 @@ def test_opening_another_archive_runs_in_the_background_and_resets_the_views(
     qtbot.waitUntil(lambda: "close" in threads, timeout=30_000)  # the demo is closed once unused
     assert threads == {"open": False, "close": False}
     win.close()
+
+
+def test_the_window_module_loads_without_the_heavy_parts() -> None:
+    """Start-up stays fast: the compare view, the diff engine's renderers, extraction (lxml,
+    BeautifulSoup) and the web client load when first used, not when the window module is imported."""
+    code = (
+        "import sys, ui.mainwindow, ui.app\n"
+        "heavy = ['ui.compare', 'archiver.extraction', 'bs4', 'lxml', 'archiver.client.session']\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
