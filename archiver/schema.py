@@ -14,7 +14,9 @@ from .models import Capture, ExtractionRule, Policy, Source
 DB_NAME = "archive.sqlite3"
 SCHEMA_VERSION = 2
 
-#: MIGRATIONS[n] takes a database from schema n to n + 1.
+#: MIGRATIONS[n] takes a database from schema n to n + 1. The ledger (archiver/ledger.py) keeps each
+#: capture's whole row: a migration that adds a column to ``captures`` must also teach
+#: ``ledger.check`` that entries written before it lack that key, or every capture looks altered.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE policies (
