@@ -62,6 +62,12 @@ def head(conn: sqlite3.Connection) -> tuple[int, str]:
     return int(row[0]), row[1] or GENESIS
 
 
+def entry_hash(conn: sqlite3.Connection, seq: int) -> str | None:
+    """The stored hash of entry ``seq`` (1-based), None if there is no such entry."""
+    row = conn.execute("SELECT hash FROM ledger WHERE seq = ?", (seq,)).fetchone()
+    return str(row[0]) if row else None
+
+
 def check(conn: sqlite3.Connection) -> list[VerifyProblem]:
     """Walk the chain and match it with the captures: one problem per entry or capture that fails.
 

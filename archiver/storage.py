@@ -610,6 +610,10 @@ class Archive:
         """Entries in the archive's ledger and the hash of the last: it identifies the whole history."""
         return ledger.head(self._conn())
 
+    def ledger_hash(self, entries: int) -> str | None:
+        """The hash of entry ``entries`` (what the head was when the ledger had that many)."""
+        return ledger.entry_hash(self._conn(), entries)
+
     def stats(self) -> dict[str, int]:
         row = self._query(
             "SELECT (SELECT COUNT(*) FROM policies) AS policies, (SELECT COUNT(*) FROM captures) AS captures,"

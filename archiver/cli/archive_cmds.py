@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..models import Capture, Policy, Version
+from ..errors import UsageError
+from ..models import Capture, Policy, VerifyProblem, Version
 from ..timestamps import display
 from ..urls import display_url
 from . import open_archive, print_json
@@ -39,6 +40,12 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_versions)
 
     p = sub.add_parser("verify", help="re-hash every stored capture and check the database")
+    p.add_argument(
+        "--head",
+        metavar="N:SHA256",
+        help="also check a ledger head noted earlier (as verify printed it: N entries, head sha256): "
+        "the same hash at entry N proves nothing recorded up to then was changed",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)
 
@@ -127,6 +134,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         problems = archive.verify()
         stats = archive.stats()
         entries, head = archive.ledger_head()
+        if args.head:
+            problems += _noted_head_problems(archive, args.head)
     if args.json:
         print_json(
             {
@@ -147,6 +156,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if problems else 0
+
+
+def _noted_head_problems(archive: Any, noted: str) -> list[VerifyProblem]:
+    count, _, digest = noted.partition(":")
+    if not count.isdigit() or int(count) < 1 or len(digest) != 64:
+        raise UsageError(
+            f"--head {noted}: give N:SHA256 as verify printed it (entries, then the 64-digit head)"
+        )
+    found = archive.ledger_hash(int(count))
+    if found is None:
+        return [
+            VerifyProblem(
+                0, f"the ledger has no entry {count}: entries were removed since the head was noted"
+            )
+        ]
+    if found != digest.lower():
+        return [
+            VerifyProblem(
+                0, f"ledger entry {count} is {found}, not the noted head {digest}: the history was rewritten"
+            )
+        ]
+    return []
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:

@@ -158,3 +158,35 @@ def test_a_changed_capture_recorded_again_at_the_end_of_the_chain_is_caught(tmp_
         problems = [str(p) for p in arc.verify()]
     assert any("ledger entry 4 records capture 2 a second time" in p for p in problems), problems
     assert any("its record differs from the ledger in http_status" in p for p in problems), problems
+
+
+def test_a_noted_head_proves_the_history_up_to_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _fill(tmp_path)
+    with Archive.open(tmp_path) as arc:
+        entries, head = arc.ledger_head()
+        arc.add_capture(arc.get_policy(URL), _capture("20200201000000"), b"<p>later</p>", None)
+    archive = ["--archive", str(tmp_path)]
+    assert main([*archive, "verify", "--head", f"{entries}:{head}"]) == 0  # later captures: still OK
+    # rewrite the history and re-chain every entry after it: the chain verifies, the noted head does not
+    from archiver.ledger import chain_hash
+
+    with _db(tmp_path) as db:
+        rows = db.execute("SELECT seq, entry FROM ledger ORDER BY seq").fetchall()
+        previous = "0" * 64
+        for seq, entry in rows:
+            if seq == 2:
+                entry = entry.replace('"http_status":200', '"http_status":404')
+                db.execute("UPDATE captures SET http_status = 404 WHERE id = 2")
+            digest = chain_hash(previous, entry)
+            db.execute(
+                "UPDATE ledger SET entry = ?, prev = ?, hash = ? WHERE seq = ?",
+                (entry, previous, digest, seq),
+            )
+            previous = digest
+    capsys.readouterr()
+    with Archive.open(tmp_path) as arc:
+        assert arc.verify() == []  # consistent on its own
+    assert main([*archive, "verify", "--head", f"{entries}:{head}"]) == 1
+    out = capsys.readouterr().out
+    assert f"ledger entry {entries} is" in out and "the history was rewritten" in out
+    assert main([*archive, "verify", "--head", "x:y"]) == 2
