@@ -151,8 +151,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         verdict = "OK" if not problems else f"{len(problems)} problem(s)"
         print(
             f"{verdict}: {stats['captures']} captures, {stats['texts']} texts in {archive.root}; "
-            f"ledger of {entries} entries, head sha256 {head} (note it down or time-stamp it: the same "
-            "head later proves nothing recorded before was changed)",
+            f"ledger of {entries} entries, head sha256 {head} (note it down: 'policydiff verify --head "
+            f"{entries}:{head[:8]}…' later proves nothing recorded up to now was changed)",
             file=sys.stderr,
         )
     return 1 if problems else 0
