@@ -52,14 +52,18 @@ _STALE_TMP_SECONDS = 3600
 def _set_wal(conn: sqlite3.Connection) -> None:
     """WAL mode; on a new archive opened by several processes at once the switch can meet a busy
     database: try again for a while (busy is not damage)."""
-    for attempt in range(50):
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == 49:
-                raise
-            time.sleep(0.1)
+    conn.execute("PRAGMA busy_timeout = 100")  # each try waits briefly: about 10 s in all
+    try:
+        for attempt in range(50):
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.1)
+    finally:
+        conn.execute("PRAGMA busy_timeout = 30000")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -151,7 +155,9 @@ class Archive:
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+                exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
+            ):  # the disk or the database, not a bug of ours (those keep their traceback)
                 raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
             raise
         else:
@@ -320,8 +326,11 @@ class Archive:
         return int(rows[0]["id"]) if rows else None
 
     def has_capture(self, policy_id: int, archive: str, timestamp: str, original_url: str) -> bool:
+        """Whether this listed capture is stored. An archived redirect kept as evidence does not
+        count: it stands for the capture only once its target is stored too (the job's record)."""
         rows = self._query(
-            "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=? LIMIT 1",
+            "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
+            " AND flags NOT LIKE '%\"archived-redirect\"%' LIMIT 1",
             (policy_id, archive, timestamp, original_url),
         )
         return bool(rows)

@@ -54,6 +54,7 @@ class ArchiveWork:
     _options: Any
     _pending_policy: int | None
     _suggested_for: PolicyRequest | None
+    _opening: int  # Open Archive requests so far: only the latest one's result is shown
     compare: Any
     _run: Any
     current_policy: Any
@@ -431,14 +432,21 @@ class ArchiveWork:
         def run(cancel: Any, report: Any) -> Any:
             return open_archive(Path(path))
 
+        self._opening += 1
         task = self._run(
-            run, name="open archive", on_finished=partial(self._archive_opened, path), on_failed=self._failed
+            run,
+            name="open archive",
+            on_finished=partial(self._archive_opened, path, self._opening),
+            on_failed=self._failed,
         )
         self.progress.add(task, f"Opening {path}…")
         return task
 
-    def _archive_opened(self, path: str, opened: tuple[Any, str]) -> None:
+    def _archive_opened(self, path: str, request: int, opened: tuple[Any, str]) -> None:
         archive, note = opened
+        if request != self._opening:  # another Open Archive was asked for since: that one wins
+            self._run(job_close(archive), name="close archive", on_failed=self._failed)
+            return
         old = self.archive
         stale = running_tasks()  # every job still running reads or writes the old archive
         for task in stale:

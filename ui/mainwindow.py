@@ -91,6 +91,7 @@ class MainWindow(ArchiveWork, QMainWindow):
         self._compare: CompareView | None = None
         self._pending_policy: int | None = None
         self._suggested_for: PolicyRequest | None = None  # the fetch whose nearby URLs the bar offers
+        self._opening = 0  # Open Archive requests so far (see ArchiveWork.open_archive)
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven or WARC files to import them
         self._build()

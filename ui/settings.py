@@ -87,7 +87,10 @@ class Settings:
         """(prefix, kind, from, to, exact, the URL asked for) of the last fetch of ``url``'s policy."""
         value = self.q.value(f"fetch/last/{_key(policy_key(url))}")
         if not isinstance(value, list) or len(value) != 6:
-            return None
+            value = self.q.value(f"fetch/last/{_key(url)}")  # saved by an earlier version, by URL
+            if not isinstance(value, list) or len(value) not in (4, 5):
+                return None
+            value = [*value, ""][:5] + [url]
         prefix, kind, start, end, exact, asked = (str(v) for v in value)
         return prefix, kind, start or None, end or None, exact == "exact", asked
 

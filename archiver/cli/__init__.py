@@ -147,8 +147,8 @@ def main(
         return 130
     except BrokenPipeError:
         return 0
-    finally:  # a command run in a longer-lived process (tests, scripts) leaves the environment as it was
-        if args.ca_bundle and args.command is not None:
+    finally:  # a longer-lived process (tests, scripts) gets the environment back as it was
+        if args.ca_bundle:
             if previous_bundle is None:
                 os.environ.pop("REQUESTS_CA_BUNDLE", None)
             else:

@@ -32,14 +32,20 @@ class SocketTracker:
     def __init__(self) -> None:
         self._socks: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self.aborted = False  # set by a cancel until the next request starts
 
     def add(self, sock: socket.socket | None) -> None:
         if sock is not None:
             with self._lock:
                 self._socks.add(sock)
+                aborted = self.aborted
+            if aborted:  # made after the cancel (the next address of a host): cut it at once
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def abort(self) -> None:
         with self._lock:
+            self.aborted = True
             socks = list(self._socks)
         for sock in socks:
             with contextlib.suppress(OSError):
@@ -109,6 +115,8 @@ def _create_connection(
         host, port, allowed_gai_family(), socket.SOCK_STREAM
     ):
         sock = None
+        if tracker.aborted:  # cancelled while an earlier address hung: try no other
+            raise OSError("cancelled")
         try:
             sock = socket.socket(af, socktype, proto)
             tracker.add(sock)
@@ -154,6 +162,7 @@ def watch(cancel: threading.Event | None, tracker: SocketTracker) -> Iterator[No
     if cancel is None:
         yield
         return
+    tracker.aborted = False
     done = threading.Event()
 
     def watcher() -> None:

@@ -161,6 +161,10 @@ class FetchJob:
         except (RateLimitedError, ConnectionBlockedError):
             self._save_breakers()
             raise
+        # captures that failed last time go last: a few that always fail cannot stop every run
+        # before the ones listed after them (three failures in a row stop a job)
+        failed_before = {(f.get("timestamp"), f.get("original")) for f in state.get("failures", [])}
+        rows = sorted(rows, key=lambda r: (r.timestamp, r.original) in failed_before)
         left_out = 0
         if self.exact:  # the listing (and a saved one) holds every variant; choose here
             kept = [r for r in rows if same_url(r.original, query.url)]

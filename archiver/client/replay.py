@@ -203,7 +203,10 @@ def _archived_redirect_target(
     into a replay URL (absolute, or relative to its own host, as the Wayback Machine does), or passed
     the site's own value through (pywb in id_ mode): then it is relative to the page's original URL,
     not to the archive's."""
-    for candidate in (location, urljoin(replay_url, location)):
+    candidates = [location]
+    if location.startswith("/") and not location.startswith("//"):  # relative to the archive's host
+        candidates.append(urljoin(replay_url, location))
+    for candidate in candidates:
         parsed = endpoint.parse_replay_url(candidate)
         if parsed is not None:
             return endpoint.replay_url(parsed[0], parsed[2])

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
 from .. import __version__
 from ..errors import CancelledError, NetworkError, UsageError
@@ -214,7 +215,11 @@ class Session:
             ) as exc:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError() from None
-                timed_out = isinstance(exc, requests.exceptions.ReadTimeout)
+                # a body that stalls while being read comes as a ConnectionError wrapping urllib3's
+                # read timeout: the server answered, so it is a timeout, not a refused connection
+                timed_out = isinstance(exc, requests.exceptions.ReadTimeout) or bool(
+                    exc.args and isinstance(exc.args[0], Urllib3ReadTimeout)
+                )
                 # a firewall block refuses or resets connections; a read timeout or a broken body
                 # means the server answered, which no block does
                 if isinstance(exc, requests.exceptions.ConnectionError) and not timed_out:

@@ -46,6 +46,31 @@ def test_a_cancel_aborts_a_connect_that_hangs(port_that_never_accepts: int) -> N
     assert time.monotonic() - started < 1.5  # not the 10 s connect timeout
 
 
+def test_a_cancel_is_not_undone_by_the_next_address_of_a_host(
+    port_that_never_accepts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host with two addresses (IPv6 and IPv4, or several A records): the connect to the second
+    one, tried after the cancel cut the first, is not left to run to its timeout."""
+    real = socket.getaddrinfo
+
+    def two_addresses(host: str, port: int, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        if host == "archive.test":
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", port)),
+            ]
+        return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    session, _ = manual_session()
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(CancelledError):
+        session.request(f"http://archive.test:{port_that_never_accepts}/cdx", group="listing", cancel=cancel)
+    assert time.monotonic() - started < 1.5
+
+
 def test_a_cancel_aborts_a_request_behind_an_http_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     proxy = RawServer([], default=stall)  # the proxy takes the request; the archive never answers
     monkeypatch.setenv("HTTP_PROXY", proxy.url(""))

@@ -780,3 +780,58 @@ def test_an_archived_redirect_to_a_target_the_archive_lacks_is_kept_and_the_targ
         "20200101000000",
         True,
     )
+
+
+def test_a_redirect_whose_target_failed_is_tried_again_by_the_next_run(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    """The redirect kept as evidence does not make its row 'already archived'."""
+    target = "https://example.com/legal/privacy"
+    fake = FakeIA(httpserver)
+    fake.add(
+        "20200101000000",
+        URL,
+        b"moved",
+        status=301,
+        digest="R",
+        headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")},
+    )
+    fake.pages[("20200101000000", target)] = (
+        200,
+        {"Content-Type": "text/html"},
+        b"<p>Down for maintenance</p>",
+    )
+    session, _ = manual_session()
+    first = run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
+    assert len(first.failed) == 1
+    fake.add("20200101000000", target, b"<html><p>the policy</p></html>", listed=False)  # back again
+    second = run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
+    assert (second.downloaded, second.failed) == (1, ())
+    assert any(c.original_url == target for c in arc.captures(arc.get_policy(URL).id))
+
+
+def test_captures_that_always_fail_go_last_so_the_others_are_fetched(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    """Three captures that always answer 5xx stop a run; the next run tries the others first."""
+    fake = FakeIA(httpserver)
+    for month in range(1, 5):
+        fake.add(f"2020{month:02d}01000000", URL, f"<html><p>version {month}</p></html>".encode())
+    broken = {f"2020{month:02d}01000000" for month in range(1, 4)}
+    replay = fake._replay
+
+    def flaky(request: Request) -> Response:
+        if any(ts in request.path for ts in broken):
+            return Response("temporarily offline", status=503)
+        return replay(request)
+
+    httpserver.handlers.clear()
+    httpserver.expect_request(CDX_PATH).respond_with_handler(fake._cdx)
+    httpserver.expect_request(re.compile(r"^/web/")).respond_with_handler(flaky)
+    session, _ = manual_session()
+    with pytest.raises(ServerError):
+        run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
+    with pytest.raises(ServerError):
+        run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
+    stored = [c.timestamp for c in arc.captures(arc.get_policy(URL).id)]
+    assert stored == ["20200401000000"]  # the fourth was fetched before the three failed again

@@ -555,3 +555,18 @@ def test_a_relative_archived_location_is_resolved_against_the_page_not_the_archi
     result = fetch_memento(session, endpoint, ts, URL)
     assert result.final.original_url == target and len(result.via) == 1
     assert result.chain == (endpoint.replay_url(ts, URL), endpoint.replay_url(ts, target))
+
+
+def test_a_path_relative_archived_location_is_resolved_against_the_page(httpserver: HTTPServer) -> None:
+    endpoint = ArchiveEndpoint(httpserver.url_for("/coll/"), ArchiveKind.PYWB)
+    ts, page = "20200101120000", "https://example.com/legal/privacy"
+    target = "https://example.com/legal/privacy-2020"
+    httpserver.expect_request(f"/coll/{ts}id_/{page}").respond_with_data(
+        "", status=302, headers={**memento_headers(ts, page), "Location": "privacy-2020"}
+    )
+    httpserver.expect_request(f"/coll/{ts}id_/{target}").respond_with_data(
+        b"<html><body><p>policy</p></body></html>", headers=memento_headers(ts, target)
+    )
+    session, _ = manual_session()
+    result = fetch_memento(session, endpoint, ts, page)
+    assert result.final.original_url == target

@@ -99,3 +99,19 @@ def test_capture_table_model(qtmodeltester: Any, arc: Archive) -> None:
     assert model.data(model.index(0, 2)) == "200"
     model.set_captures([])
     qtmodeltester.check(model)
+
+
+def test_fetch_settings_saved_by_an_earlier_version_are_still_read(tmp_path: Path) -> None:
+    from ui.settings import Settings, _key
+
+    settings = Settings(tmp_path / "s.ini")
+    url = "https://example.com/privacy"
+    settings.q.setValue(f"fetch/last/{_key(url)}", ["http://127.0.0.1:8080/coll/", "pywb", "2020", ""])
+    assert settings.last_fetch(url) == ("http://127.0.0.1:8080/coll/", "pywb", "2020", None, False, url)
+    settings.remember_fetch(
+        "http://www.example.com/privacy", "https://web.archive.org/web/", "ia", None, None, True
+    )
+    # filed under the policy now: any variant of the URL finds it, with the URL that was asked for
+    assert settings.last_fetch(url) == (
+        "https://web.archive.org/web/", "ia", None, None, True, "http://www.example.com/privacy"
+    )  # fmt: skip

@@ -758,3 +758,34 @@ def test_the_window_module_loads_without_the_heavy_parts() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_archive_opened_last_wins_not_the_one_that_finished_last(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import ui.app
+    from ui.workers import running_tasks
+
+    first = Archive.open(tmp_path / "first")
+    win = open_window(qtbot, first, tmp_path / "s.ini")
+    real_open = ui.app.open_archive
+    gate = threading.Event()
+
+    def slow_for_a(root: Path) -> Any:
+        if root.name == "a":  # a read-only archive being copied, a busy database...
+            gate.wait(10)
+        return real_open(root)
+
+    monkeypatch.setattr(ui.app, "open_archive", slow_for_a)
+    win.open_archive(str(tmp_path / "a"))  # the user picks a, then changes their mind: b
+    task_b = win.open_archive(str(tmp_path / "b"))
+    with qtbot.waitSignal(task_b.signals.done, timeout=10_000):
+        pass
+    assert win.archive.root.name == "b"
+    gate.set()  # now a's open finishes, after b's
+    qtbot.waitUntil(lambda: not any(t.name == "open archive" for t in running_tasks()), timeout=10_000)
+    qtbot.waitUntil(lambda: not any(t.name == "close archive" for t in running_tasks()), timeout=10_000)
+    assert win.archive.root.name == "b"
+    assert Path(Settings(tmp_path / "s.ini").last_archive).name == "b"
