@@ -136,7 +136,7 @@ def _free_port() -> int:
 def start_pywb(
     workdir: Path, warc_files: Iterable[Path], coll: str = "coll", timeout: float = 90.0
 ) -> PywbServer:
-    """Build collection ``coll`` from the WARCs in ``workdir`` and serve it on 127.0.0.1."""
+    """Build collection ``coll`` from the WARC (or WACZ) files in ``workdir`` and serve it on 127.0.0.1."""
     ensure_pywb_venv()
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "config.yaml").write_text(
@@ -163,8 +163,8 @@ def start_pywb(
     if not (workdir / "collections" / coll).exists():
         run("init", coll)
     files = [str(Path(f).resolve()) for f in warc_files]
-    if files:
-        run("add", coll, *files)
+    if files:  # a WACZ is unpacked: its WARC and its own index go into the collection
+        run("add", *(["--unpack-wacz"] if any(f.endswith(".wacz") for f in files) else []), coll, *files)
     port = _free_port()
     log = (workdir / "wayback.log").open("wb")
     process = subprocess.Popen(

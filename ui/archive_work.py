@@ -259,8 +259,8 @@ class ArchiveWork:
             self,
             "Import Files",
             str(Path.home()),
-            "Policies (*.md *.txt *.html *.htm *.pdf *.warc *.warc.gz);;Princeton-Leuven Markdown (*.md *.txt);;"
-            "WARC (*.warc *.warc.gz);;All files (*)",
+            "Policies (*.md *.txt *.html *.htm *.pdf *.warc *.warc.gz *.wacz);;Princeton-Leuven Markdown (*.md *.txt);;"
+            "WARC or WACZ (*.warc *.warc.gz *.wacz);;All files (*)",
         )
         if paths:
             self.import_with_url(paths)
@@ -362,7 +362,7 @@ class ArchiveWork:
         policy = self.current_policy()
         if policy is None:
             return
-        suffix = {"warc": ".warc.gz", "csv": ".csv", "jsonl": ".jsonl"}[kind]
+        suffix = {"warc": ".warc.gz", "wacz": ".wacz", "csv": ".csv", "jsonl": ".jsonl"}[kind]
         path, _ = QFileDialog.getSaveFileName(
             self, f"Export {kind.upper()}", str(Path.home() / f"policy-{policy.id}{suffix}")
         )

@@ -132,12 +132,13 @@ def job_verify(arc: Archive) -> Any:
 
 
 def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
-    """Import files one by one: WARCs through archiver.exports, the rest (PLLC, HTML, PDF) the pipeline."""
+    """Import files one by one: WARCs and WACZs through archiver.exports, the rest (PLLC, HTML, PDF) the pipeline."""
 
     def run(cancel: threading.Event, report: Any) -> list[Any]:
+        from archiver.exports import WEB_ARCHIVE_SUFFIXES
         from archiver.pipeline import import_paths
 
-        warcs = [p for p in paths if p.lower().endswith((".warc", ".warc.gz"))]
+        warcs = [p for p in paths if p.lower().endswith(WEB_ARCHIVE_SUFFIXES)]
         others = [p for p in paths if p not in warcs]
         results: list[Any] = []
         for i, path in enumerate(others):
@@ -183,12 +184,17 @@ def job_save_capture(arc: Archive, capture: Capture, path: str, with_provenance:
 
 
 def job_export(arc: Archive, kind: str, policies: list[Policy], path: str) -> Any:
-    """WARC, CSV or JSONL export of whole policies through archiver.exports (with a sha256 manifest)."""
+    """WARC, WACZ, CSV or JSONL export of whole policies through archiver.exports (with a sha256 manifest)."""
 
     def run(cancel: threading.Event, report: Any) -> str:
-        from archiver.exports import datasets, warc
+        from archiver.exports import datasets, wacz, warc
 
-        export = {"warc": warc.export_warc, "csv": datasets.export_csv, "jsonl": datasets.export_jsonl}[kind]
+        export = {
+            "warc": warc.export_warc,
+            "wacz": wacz.export_wacz,
+            "csv": datasets.export_csv,
+            "jsonl": datasets.export_jsonl,
+        }[kind]
         report(Progress(0, 0, f"exporting {len(policies)} policies as {kind.upper()}"))
         result = export(arc, policies, Path(path), force=True)
         return _export_summary(result)

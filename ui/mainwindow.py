@@ -93,7 +93,7 @@ class MainWindow(ArchiveWork, QMainWindow):
         self._suggested_for: PolicyRequest | None = None  # the fetch whose nearby URLs the bar offers
         self._opening = 0  # Open Archive requests so far (see ArchiveWork.open_archive)
         self.setWindowTitle(f"policydiff — {archive.root}")
-        self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven or WARC files to import them
+        self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         self._build()
         self._make_actions()
         self._restore()
@@ -253,6 +253,11 @@ class MainWindow(ArchiveWork, QMainWindow):
         )
         self.report_action.setEnabled(False)  # until a policy's versions are shown: see _versions_loaded
         self.warc_action = action("Policy Captures as &WARC…", lambda: self.export_policy("warc"))
+        self.wacz_action = action(
+            "Policy Captures as W&ACZ…",
+            lambda: self.export_policy("wacz"),
+            tip="the WARC with its index, for ReplayWeb.page and pywb",
+        )
         self.csv_action = action("Policy Versions as &CSV…", lambda: self.export_policy("csv"))
         self.jsonl_action = action("Policy Versions as &JSONL…", lambda: self.export_policy("jsonl"))
 
@@ -269,6 +274,7 @@ class MainWindow(ArchiveWork, QMainWindow):
         export_menu.addAction(self.report_action)
         export_menu.addSeparator()
         export_menu.addAction(self.warc_action)
+        export_menu.addAction(self.wacz_action)
         export_menu.addAction(self.csv_action)
         export_menu.addAction(self.jsonl_action)
         export_menu.addSeparator()

@@ -16,7 +16,7 @@ from . import open_archive, print_json
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "import",
-        help="store local files (HTML, PDF, Princeton-Leuven Markdown, WARC) as captures",
+        help="store local files (HTML, PDF, Princeton-Leuven Markdown, WARC, WACZ) as captures",
         description="Store local files as captures. Princeton-Leuven Markdown files carry their own URL and "
         "date; HTML and PDF files need --url, and their date defaults to the file's modification time.",
     )
@@ -58,9 +58,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from ..exports import WEB_ARCHIVE_SUFFIXES
     from ..pipeline import import_paths
 
-    warcs = [p for p in args.paths if p.lower().endswith((".warc", ".warc.gz"))]
+    warcs = [p for p in args.paths if p.lower().endswith(WEB_ARCHIVE_SUFFIXES)]
     others = [p for p in args.paths if p not in warcs]
     failures = 0
     with open_archive(args) as archive:

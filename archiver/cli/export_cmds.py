@@ -1,4 +1,4 @@
-"""Exports and evidence: ``export`` (WARC, CSV, JSON Lines, Open Terms Archive, Princeton-Leuven),
+"""Exports and evidence: ``export`` (WARC, WACZ, CSV, JSON Lines, Open Terms Archive, Princeton-Leuven),
 ``report`` (HTML or PDF evidence report of a comparison) and ``verify-export``.
 
 Every export gets a sha256 manifest; none overwrites a file without --force. With --tsa URL (or
@@ -23,7 +23,7 @@ _TIMESTAMP = re.compile(r"\d[\d\-: T]*")
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "export",
-        help="export one policy (or --all) as WARC, CSV, JSON Lines, Open Terms Archive or Princeton-Leuven files",
+        help="export one policy (or --all) as WARC, WACZ, CSV, JSON Lines, Open Terms Archive or Princeton-Leuven files",
         description="Export archived captures and versions. Each file or folder gets a sha256 manifest "
         "(check it with 'policydiff verify-export'). Several formats may be given at once.",
     )
@@ -31,6 +31,12 @@ def register(sub: Any) -> None:
     p.add_argument("--all", action="store_true", help="export every policy in the archive")
     p.add_argument(
         "--warc", metavar="FILE", type=Path, help="WARC 1.1 (gzipped) of every capture's raw bytes"
+    )
+    p.add_argument(
+        "--wacz",
+        metavar="FILE",
+        type=Path,
+        help="WACZ: the same WARC with its index and page list, for ReplayWeb.page and pywb",
     )
     p.add_argument("--csv", metavar="FILE", type=Path, help="one row per version, with change statistics")
     p.add_argument("--jsonl", metavar="FILE", type=Path, help="the CSV's rows as JSON Lines")
@@ -78,16 +84,17 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..exports import datasets, warc
+    from ..exports import datasets, wacz, warc
 
-    targets = [(name, getattr(args, name)) for name in ("warc", "csv", "jsonl", "ota", "pllc")]
+    targets = [(name, getattr(args, name)) for name in ("warc", "wacz", "csv", "jsonl", "ota", "pllc")]
     targets = [(name, path) for name, path in targets if path is not None]
     if not targets:
-        raise UsageError("choose at least one of --warc, --csv, --jsonl, --ota, --pllc")
+        raise UsageError("choose at least one of --warc, --wacz, --csv, --jsonl, --ota, --pllc")
     if bool(args.url) == bool(args.all):
         raise UsageError("give one policy URL or --all")
     writers = {
         "warc": warc.export_warc,
+        "wacz": wacz.export_wacz,
         "csv": datasets.export_csv,
         "jsonl": datasets.export_jsonl,
         "ota": datasets.export_ota,

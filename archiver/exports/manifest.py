@@ -121,7 +121,8 @@ def find_manifest(path: Path) -> Path:
 
 
 def verify_export(path: Path) -> VerifyReport:
-    """Re-hash every file a manifest lists; a problem names each missing, changed or extra file."""
+    """Re-hash every file a manifest lists; a problem names each missing, changed or extra file (and
+    each file inside a WACZ package that differs from the package's own list)."""
     manifest_path = find_manifest(path)
     raw = manifest_path.read_bytes()
     try:
@@ -153,6 +154,10 @@ def verify_export(path: Path) -> VerifyReport:
                 f"{entry.path}: changed (sha256 {digest}, {size} bytes; the manifest says "
                 f"{entry.sha256}, {entry.bytes} bytes)"
             )
+        if entry.path.lower().endswith(".wacz"):  # and the hashes its own data package lists
+            from .wacz import check_wacz
+
+            problems.extend(check_wacz(target))
     if manifest_path.name == MANIFEST_NAME:
         own = {manifest_path.resolve(), manifest_path.with_name(MANIFEST_NAME + TOKEN_SUFFIX).resolve()}
         for item in sorted(base.rglob("*")):

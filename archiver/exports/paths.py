@@ -148,7 +148,10 @@ def write_file(path: Path, data: bytes, *, force: bool) -> None:
 
 
 def _remove_orphans(path: Path) -> None:
-    """Temp files of an earlier export of ``path`` whose writer died (killed, disk full, power cut)."""
+    """Temp files of an earlier export of ``path`` whose writer died (killed, disk full, power cut).
+
+    Exports go to whatever folder the user names, so no sweep at start-up could find them (unlike the
+    archive's own ``tmp/``): the next export of the same file is where such a leftover is met."""
     prefix = f".{path.name[:80]}."
     for item in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
         pid = item.name[len(prefix) : -len(".tmp")]

@@ -31,6 +31,7 @@ import io
 import json
 import logging
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -115,6 +116,23 @@ def export_warc(
     tsa_url: str | None = None,
 ) -> ExportResult:
     """Write every capture of ``policies`` with raw bytes to one gzipped WARC 1.1 file."""
+    data, count, skipped = warc_bytes(archive, policies, path.name)
+    what = "the whole archive" if len(policies) != 1 else policies[0].url
+    return write_single(
+        path,
+        data,
+        description=f"WARC 1.1 export of {what}: {count} captures",
+        force=force,
+        tsa_url=tsa_url,
+        items=count,
+        skipped=skipped,
+    )
+
+
+def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple[bytes, int, list[str]]:
+    """The gzipped WARC 1.1 of every capture of ``policies`` with raw bytes (``name`` is the file name
+    its warcinfo record gives); with the number of captures written and what was skipped, one line
+    each."""
     from warcio.warcwriter import WARCWriter
 
     class _Sha256Writer(WARCWriter):  # type: ignore[misc]
@@ -128,7 +146,7 @@ def export_warc(
     writer = _Sha256Writer(buffer, gzip=True, warc_version="1.1")
     exported_at = now_iso()
     info = writer.create_warcinfo_record(
-        path.name,
+        name,
         {
             "software": f"policydiff/{__version__} (warcio)",
             "format": "WARC File Format 1.1",
@@ -152,16 +170,7 @@ def export_warc(
                 writer, policy, capture, body, extraction.extractor_version if extraction else "", exported_at
             )
             count += 1
-    what = "the whole archive" if len(policies) != 1 else policies[0].url
-    return write_single(
-        path,
-        buffer.getvalue(),
-        description=f"WARC 1.1 export of {what}: {count} captures",
-        force=force,
-        tsa_url=tsa_url,
-        items=count,
-        skipped=skipped,
-    )
+    return buffer.getvalue(), count, skipped
 
 
 def _write_capture(
@@ -325,22 +334,47 @@ def import_warcs(archive: Archive, paths: Sequence[str]) -> list[Any]:
     results: list[Any] = []
     for raw in paths:
         path = Path(raw)
+        if path.suffix.lower() != ".wacz":
+            results.extend(_import_file(archive, path, str(path), path.name))
+            continue
+        from .wacz import wacz_warcs  # a WACZ: its WARC files, each read from a temporary copy
+
         try:
-            for item in _read_responses(path):
-                if isinstance(item, str):
-                    results.append(ImportResult(str(path), None, False, warning=item))
-                    continue
-                where = f"{path}#{item.offset}"
-                try:
-                    results.append(_store(archive, path, item, where))
-                except ArchiverError as exc:
-                    results.append(ImportResult(where, None, False, error=str(exc)))
+            members = wacz_warcs(path)
         except ArchiverError as exc:
             results.append(ImportResult(str(path), None, False, error=str(exc)))
+            continue
+        if not members:
+            results.append(ImportResult(str(path), None, False, error=f"{path}: no WARC file inside"))
+        for name, data in members:
+            with tempfile.TemporaryDirectory(prefix="policydiff-wacz-") as tmp:
+                copy = Path(tmp, Path(name).name)
+                copy.write_bytes(data)
+                results.extend(_import_file(archive, copy, f"{path}/{name}", f"{path.name}/{name}"))
     return results
 
 
-def _store(archive: Archive, path: Path, rec: WarcResponse, where: str) -> Any:
+def _import_file(archive: Archive, path: Path, label: str, name: str) -> list[Any]:
+    """Import one WARC file; ``label`` names it in the results, ``name`` in the captures' provenance."""
+    from ..pipeline import ImportResult
+
+    results: list[Any] = []
+    try:
+        for item in _read_responses(path):
+            if isinstance(item, str):
+                results.append(ImportResult(label, None, False, warning=item))
+                continue
+            where = f"{label}#{item.offset}"
+            try:
+                results.append(_store(archive, name, item, where))
+            except ArchiverError as exc:
+                results.append(ImportResult(where, None, False, error=str(exc)))
+    except ArchiverError as exc:
+        results.append(ImportResult(label, None, False, error=str(exc).replace(str(path), label)))
+    return results
+
+
+def _store(archive: Archive, name: str, rec: WarcResponse, where: str) -> Any:
     from ..pipeline import ImportResult, store_capture
 
     sha = hashlib.sha256(rec.body).hexdigest()
@@ -383,7 +417,7 @@ def _store(archive: Archive, path: Path, rec: WarcResponse, where: str) -> Any:
             http_status=rec.status,
             headers=rec.headers,
             content_type=content_type,
-            provenance=f"WARC record {rec.record_id} at offset {rec.offset} of {path.name}"
+            provenance=f"WARC record {rec.record_id} at offset {rec.offset} of {name}"
             + (f", created {rec.creation_date}" if rec.creation_date else ""),
         )
         policy = archive.ensure_policy(rec.target_uri)
@@ -452,7 +486,7 @@ def _read_responses(path: Path) -> Iterator[WarcResponse | str]:
             if meta is None and not content_type.split(";")[0].strip().lower().startswith(DOCUMENT_TYPES):
                 not_documents += 1
                 continue
-            date = _timestamp(h.get_header("WARC-Date") or "")
+            date = warc_timestamp(h.get_header("WARC-Date") or "")
             yield WarcResponse(
                 record_id=record_id,
                 target_uri=(h.get_header("WARC-Target-URI") or "").strip("<>"),
@@ -547,7 +581,7 @@ def _digest_matches(digest: str, body: bytes) -> bool:
     )
 
 
-def _timestamp(warc_date: str) -> str:
+def warc_timestamp(warc_date: str) -> str:
     text = warc_date.strip().replace("Z", "+00:00")
     try:
         when = datetime.fromisoformat(text)

@@ -246,6 +246,7 @@ def test_exports_run_in_the_background_and_report_where_they_wrote(qtbot: Any, t
     for start, target in (
         (lambda p: win.start_report(str(p)), out / "report.html"),
         (lambda p: win.start_export("warc", [win.current_policy()], str(p)), out / "policy.warc.gz"),
+        (lambda p: win.start_export("wacz", [win.current_policy()], str(p)), out / "policy.wacz"),
         (lambda p: win.start_export("csv", [win.current_policy()], str(p)), out / "versions.csv"),
     ):
         task = start(target)
@@ -255,6 +256,9 @@ def test_exports_run_in_the_background_and_report_where_they_wrote(qtbot: Any, t
         assert target.is_file() and target.stat().st_size > 0
         assert str(target) in blocker.args[0] and str(target) in win.message_bar.label.text()
     assert "your phone number" in (out / "report.html").read_text(encoding="utf-8")
+    from archiver.exports.wacz import check_wacz
+
+    assert check_wacz(out / "policy.wacz") == [] and win.wacz_action.text() == "Policy Captures as W&ACZ…"
     capture = win.details.current()
     from ui.jobs import job_save_capture
 
