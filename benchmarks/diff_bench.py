@@ -1,13 +1,16 @@
 """Benchmark the diff engine against git's word diff and diff-match-patch on real policy pairs.
 
-    .venv/bin/python benchmarks/diff_bench.py [--runs N] [--quick] [--only TEXT ...]
+    .venv/bin/python benchmarks/diff_bench.py [--runs N] [--quick] [--only TEXT ...] [--no-app]
 
 Pairs are built from the reference extractions (``*.ref.md``) of ../shared/corpus (falling back to
 tests/data/corpus): consecutive versions with small edits, markup-only changes, the GitHub and
 Tinder rewrites, the Tinder partial capture, and unrelated policies. "Tinder medium edit" re-formats
-most list items (104 of 170 blocks change), so it is reported apart from the small edits. The corpus texts are 12-62 KB,
-so the size targets use pairs joined from several policies (``+``, "joined") or repeated (``xN``;
-repeated blocks are diffed once, which flatters ``xN`` a little, hence the joined rewrite pair).
+most list items (104 of 170 blocks change), so it is reported apart from the small edits. The corpus
+texts are 12-62 KB, so the size targets use pairs joined from several policies (``+``, "joined") or
+repeated (``xN``; repeated blocks are diffed once, which flatters ``xN`` a little, hence the joined
+rewrite pair). Last ("app"), the joined small-edit pairs again from our own extraction of the same
+raw captures: what the app compares (the references' PDF text has a block per line; ours has
+paragraphs).
 
 For every pair, in the same run: our engine (median of N runs, and its tracemalloc peak), ``git diff
 --no-index --word-diff=porcelain`` on the same texts as files, pure-Python diff-match-patch with its
@@ -24,6 +27,7 @@ paragraphs of the old text that survive word for word in the new one, and how ma
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import subprocess
@@ -52,10 +56,20 @@ def ref(slug: str, ts: str) -> str:
     return (CORPUS / slug / f"{ts}.ref.md").read_text(encoding="utf-8")
 
 
+def ours(slug: str, ts: str) -> str:
+    """Our own extraction of the capture (what the app compares), from its raw bytes."""
+    from archiver.extraction import extract
+
+    entry = next(
+        e for e in json.loads((CORPUS / "index.json").read_text()) if e["file"].startswith(f"{slug}/{ts}.")
+    )
+    return extract((CORPUS / entry["file"]).read_bytes(), entry["mime"]).text
+
+
 @dataclass
 class Pair:
     name: str
-    kind: str  # small | medium | markup | partial | rewrite | unrelated
+    kind: str  # small | medium | markup | partial | rewrite | unrelated | app | app-table-pdf
     a: str
     b: str
     reference: bool = True  # run the whole-document word diff (seconds on big rewrites)
@@ -101,6 +115,27 @@ def pairs() -> list[Pair]:
         ),
         Pair("GitHub vs Doctolib", "unrelated", ref(GH, "20231013183001"), ref(DO, "20250718003000")),
         Pair("GitHub vs Tinder", "unrelated", ref(GH, "20231013183001"), ref(TI, "20240531183348")),
+    ]
+
+
+def app_pairs() -> list[Pair]:
+    """The joined small-edit pairs again, from our own extraction of the same captures: what the
+    app compares (the references above come from Open Terms Archive's extractor, whose PDF text
+    has a block per line)."""
+    gh_small = (ours(GH, "20230501183000"), ours(GH, "20231013183001"))
+    gh_late = (ours(GH, "20240203003002"), ours(GH, "20250916003008"))
+    do_small = (ours(DO, "20250718003000"), ours(DO, "20250805003001"))
+
+    def join(*ps: tuple[str, str]) -> tuple[str, str]:
+        return "\n".join(p[0] for p in ps), "\n".join(p[1] for p in ps)
+
+    return [
+        Pair("GitHub small+late (app)", "app", *join(gh_small, gh_late)),
+        Pair("GitHub small x2 (app)", "app", *join(gh_small, gh_small)),
+        # Not a small edit in our text: pypdf reads this PDF's tables row by row across the columns,
+        # so an edit in one cell reorders the words of the lines around it (git's word diff marks
+        # twice what it marks on the references). Reported, held to no target.
+        Pair("Doctolib+GitHub late (app)", "app-table-pdf", *join(do_small, gh_late)),
     ]
 
 
@@ -227,6 +262,9 @@ def main() -> int:
     parser.add_argument(
         "--only", nargs="+", metavar="TEXT", help="run only the pairs whose name contains TEXT"
     )
+    parser.add_argument(
+        "--no-app", action="store_true", help="skip the pairs from our own extraction (PDFs take seconds)"
+    )
     args = parser.parse_args()
 
     print(f"corpus: {CORPUS}")
@@ -237,7 +275,8 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     failures: list[str] = []
-    for p in pairs():
+    app_failures: list[str] = []
+    for p in [*pairs(), *([] if args.no_app else app_pairs())]:
         if args.only and not any(text.lower() in p.name.lower() for text in args.only):
             continue
         ours_ms, mib, result = time_ours(p.a, p.b, args.runs)
@@ -267,11 +306,12 @@ def main() -> int:
             f"{x_ref:>5} {git_ms:>7.1f} {x_git:>5.2f} {git_bytes:>8} {git_chg:>8} {dmp_ms_s:>7} {dmp:>6} {kept:>7}"
         )
         size = max(len(p.a.encode()), len(p.b.encode()))
-        if p.kind in ("small", "markup", "partial") and size >= 90_000:
+        if p.kind in ("small", "markup", "partial", "app") and size >= 90_000:
+            missed = app_failures if p.kind == "app" else failures
             if ours_ms > 10:
-                failures.append(f"{p.name}: {ours_ms:.1f} ms > 10 ms")
+                missed.append(f"{p.name}: {ours_ms:.1f} ms > 10 ms")
             if x_git > 2:
-                failures.append(f"{p.name}: {x_git:.2f}x git > 2x")
+                missed.append(f"{p.name}: {x_git:.2f}x git > 2x")
         if p.kind in ("small", "medium", "markup", "partial") and ref_chg and ours_chg > 1.1 * ref_chg:
             failures.append(f"{p.name}: marks {ours_chg / ref_chg:.2f}x the whole-document word diff > 1.1x")
         if p.kind == "rewrite" and size >= 170_000:
@@ -290,6 +330,12 @@ def main() -> int:
             print(f"  - {f}")
     else:
         print("all targets met")
+    if app_failures:
+        print("NOT MET on our own extraction (app):")
+        for f in app_failures:
+            print(f"  - {f}")
+    elif not args.no_app:
+        print("small-edit targets met on our own extraction (app)")
     return 0
 
 
