@@ -1,6 +1,7 @@
-"""WACZ 1.2.0 export: the WARC export packaged so that replay tools open it as it is.
+"""WACZ export and import: the WARC export packaged so that replay tools open it as it is.
 
-A WACZ (webrecorder/specs ``wacz/1.2.0``) is a ZIP holding the WARC (``archive/data.warc.gz``, stored
+A WACZ (webrecorder/specs ``wacz/1.1.1``; 1.2.0 changed little but the ``profile`` value, see
+:func:`wacz_bytes`) is a ZIP holding the WARC (``archive/data.warc.gz``, stored
 uncompressed in the ZIP so that readers can seek into it), a CDXJ index of its responses
 (``indexes/index.cdx``: one line ``SURT TIMESTAMP {json}`` per capture, sorted, giving the record's
 offset and length), the list of pages (``pages/pages.jsonl``), and ``datapackage.json``, which names
@@ -11,6 +12,9 @@ pywb adds it with ``wb-manager add --unpack-wacz``; ``policydiff import`` reads 
 The WARC is the same as ``export --warc`` writes (one response and one provenance metadata record per
 capture). Like every export, the ``.wacz`` gets a sha256 manifest beside it (and an RFC 3161
 time-stamp on request); ``check_wacz`` re-checks the hashes inside the package.
+
+Import takes the WARCs under ``archive/`` (ours, ArchiveWeb.page's, Browsertrix's), one at a time
+through a temporary copy, so a package of several gigabytes never sits in memory whole.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +37,10 @@ from ..storage import Archive
 from ..timestamps import now_iso
 from .output import ExportResult, write_single
 from .surt import surt
-from .warc import METADATA_KEY, iso_date, warc_bytes, warc_timestamp
+from .warc import METADATA_KEY, exported_what, import_file, iso_date, warc_bytes, warc_timestamp
 
 WARC_PATH = "archive/data.warc.gz"
-INDEX_PATH = "indexes/index.cdx"  # CDXJ lines; pywb's --unpack-wacz only reads *.cdx / *.cdx.gz
+INDEX_PATH = "indexes/index.cdx"  # CDXJ lines: pywb's --unpack-wacz reads only *.cdx(.gz), wabac.js *.cdx too
 PAGES_PATH = "pages/pages.jsonl"
 PACKAGE = "datapackage.json"
 PACKAGE_DIGEST = "datapackage-digest.json"
@@ -49,12 +56,12 @@ def export_wacz(
 ) -> ExportResult:
     """Write every capture of ``policies`` with raw bytes to one WACZ file."""
     warc, count, skipped = warc_bytes(archive, policies, Path(WARC_PATH).name)
-    what = "the whole archive" if len(policies) != 1 else policies[0].url
+    what = exported_what(policies)
     data = wacz_bytes(warc, title=f"policydiff: {what}")
     return write_single(
         path,
         data,
-        description=f"WACZ 1.2.0 export of {what}: {count} captures",
+        description=f"WACZ export of {what}: {count} captures",
         force=force,
         tsa_url=tsa_url,
         items=count,
@@ -72,7 +79,10 @@ def wacz_bytes(warc: bytes, *, title: str) -> bytes:
         (PAGES_PATH, "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages).encode("utf-8")),
     ]
     package = {
-        "profile": "wacz",
+        # WACZ 1.2.0 says "wacz", but ReplayWeb.page (wabac.js) refuses any profile other than
+        # "data-package" or "wacz-package": write what py-wacz and ArchiveWeb.page write (1.1.1)
+        "profile": "data-package",
+        "wacz_version": "1.1.1",
         "title": title,
         "created": created,
         "software": f"policydiff {__version__}",
@@ -144,8 +154,8 @@ def _index(warc: bytes) -> tuple[list[str], list[dict[str, Any]]]:
 
 def check_wacz(path: Path) -> list[str]:
     """Problems found inside a WACZ: every file ``datapackage.json`` lists must be there with its
-    sha256 and size, and ``datapackage-digest.json`` must hold the package's own hash. Empty when
-    the package is whole."""
+    sha256 and size, no other file may have been added (replay tools load every index and WARC they
+    find), and ``datapackage-digest.json`` must hold the package's own hash. Empty when whole."""
     problems: list[str] = []
     try:
         with zipfile.ZipFile(path) as zf:
@@ -154,36 +164,97 @@ def check_wacz(path: Path) -> list[str]:
                 return [f"{path.name}: no {PACKAGE} (not a WACZ package)"]
             package_raw = zf.read(PACKAGE)
             package = json.loads(package_raw)
-            for res in package["resources"]:
-                name = str(res["path"])
+            resources = package.get("resources") if isinstance(package, dict) else None
+            if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+                return [f"{path.name}: {PACKAGE} lists no resources (not a WACZ package)"]
+            for res in resources:
+                name = str(res.get("path"))
                 if name not in names:
                     problems.append(f"{path.name}: {name} is listed but missing")
                     continue
-                data = zf.read(name)
-                if _sha256(data) != res["hash"] or len(data) != int(res["bytes"]):
+                size, digest = _hash_member(zf, name)
+                if digest != res.get("hash") or size != res.get("bytes"):
                     problems.append(f"{path.name}: {name} changed (its hash or size differs from {PACKAGE})")
+            listed = {str(r.get("path")) for r in resources} | {PACKAGE, PACKAGE_DIGEST}
+            for name in sorted(names - listed):
+                if not name.endswith("/"):  # folder entries hold nothing
+                    problems.append(f"{path.name}: {name} is not listed in {PACKAGE} (added later)")
             if PACKAGE_DIGEST in names:
-                digest = json.loads(zf.read(PACKAGE_DIGEST))
-                if digest.get("hash") != _sha256(package_raw):
+                digest_doc = json.loads(zf.read(PACKAGE_DIGEST))
+                if not isinstance(digest_doc, dict) or digest_doc.get("hash") != _sha256(package_raw):
                     problems.append(
                         f"{path.name}: {PACKAGE} changed (its hash differs from {PACKAGE_DIGEST})"
                     )
-    except (zipfile.BadZipFile, KeyError, TypeError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, ValueError) as exc:
+        # a broken or unsupported ZIP (bad deflate data, another compression, encryption) or JSON
         problems.append(f"{path.name}: not a readable WACZ package ({exc})")
     return problems
 
 
-def wacz_warcs(path: Path) -> list[tuple[str, bytes]]:
-    """The WARC files inside a WACZ package (their names and bytes), for import."""
+def _hash_member(zf: zipfile.ZipFile, name: str) -> tuple[int, str]:
+    """Size and sha256 of one member, read in pieces (the WARC may be gigabytes)."""
+    h = hashlib.sha256()
+    size = 0
+    with zf.open(name) as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return size, "sha256:" + h.hexdigest()
+
+
+#: A WARC member that inflates more than this many times its stored size is refused (a ZIP bomb):
+#: gzipped WARCs hardly compress again, and plain ones compress about 3 to 10 times.
+MAX_INFLATION = 100
+
+
+def import_wacz(archive: Archive, path: Path) -> list[Any]:
+    """Import the WARCs of one WACZ package (revisits may refer to another WARC of the package)."""
+    from ..pipeline import ImportResult
+
+    results: list[Any] = []
+    bodies: dict[str, bytes] = {}
+    try:
+        for name, copy in _warc_copies(path):
+            results.extend(import_file(archive, copy, f"{path}/{name}", f"{path.name}/{name}", bodies))
+    except InputFileError as exc:
+        results.append(ImportResult(str(path), None, False, error=str(exc)))
+    return results
+
+
+def _warc_copies(path: Path) -> Iterator[tuple[str, Path]]:
+    """Each WARC under ``archive/`` as a temporary file of its own, one at a time."""
     try:
         with zipfile.ZipFile(path) as zf:
-            return [
-                (name, zf.read(name))
-                for name in zf.namelist()
-                if name.startswith("archive/") and name.lower().endswith((".warc", ".warc.gz"))
+            members = [
+                info
+                for info in zf.infolist()
+                if info.filename.startswith("archive/")
+                and info.filename.lower().endswith((".warc", ".warc.gz"))
             ]
-    except (zipfile.BadZipFile, OSError) as exc:
+            if not members:
+                packed = [n for n in zf.namelist() if n.lower().endswith(".wacz")]
+                hint = (
+                    f"; it holds other WACZ files ({packed[0]}…): unzip it and import those" if packed else ""
+                )
+                raise InputFileError(
+                    str(path), f"no WARC file under archive/ (archive/*.warc or *.warc.gz){hint}"
+                )
+            for info in members:
+                if info.file_size > MAX_INFLATION * max(info.compress_size, 1) and info.file_size > 1 << 26:
+                    raise InputFileError(
+                        str(path),
+                        f"{info.filename} would inflate from {info.compress_size} to {info.file_size} bytes "
+                        "(a ZIP bomb?); not imported",
+                    )
+                with tempfile.TemporaryDirectory(prefix="policydiff-wacz-") as tmp:
+                    copy = Path(tmp, Path(info.filename).name)  # the bare name: nothing lands outside tmp
+                    with zf.open(info) as src, copy.open("wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+                    yield info.filename, copy
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as exc:
         raise InputFileError(str(path), f"not a readable WACZ package ({exc})") from None
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot read it: {exc.strerror or exc}") from None
 
 
 def _sha256(data: bytes) -> str:

@@ -31,7 +31,6 @@ import io
 import json
 import logging
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -117,16 +116,20 @@ def export_warc(
 ) -> ExportResult:
     """Write every capture of ``policies`` with raw bytes to one gzipped WARC 1.1 file."""
     data, count, skipped = warc_bytes(archive, policies, path.name)
-    what = "the whole archive" if len(policies) != 1 else policies[0].url
     return write_single(
         path,
         data,
-        description=f"WARC 1.1 export of {what}: {count} captures",
+        description=f"WARC 1.1 export of {exported_what(policies)}: {count} captures",
         force=force,
         tsa_url=tsa_url,
         items=count,
         skipped=skipped,
     )
+
+
+def exported_what(policies: Sequence[Policy]) -> str:
+    """How an export's description names what it holds."""
+    return "the whole archive" if len(policies) != 1 else policies[0].url
 
 
 def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple[bytes, int, list[str]]:
@@ -329,38 +332,29 @@ class WarcResponse:
 
 def import_warcs(archive: Archive, paths: Sequence[str]) -> list[Any]:
     """Import every document response record of the given WARC files; one ImportResult per record."""
-    from ..pipeline import ImportResult
 
     results: list[Any] = []
     for raw in paths:
         path = Path(raw)
-        if path.suffix.lower() != ".wacz":
-            results.extend(_import_file(archive, path, str(path), path.name))
-            continue
-        from .wacz import wacz_warcs  # a WACZ: its WARC files, each read from a temporary copy
+        if path.suffix.lower() == ".wacz":
+            from .wacz import import_wacz
 
-        try:
-            members = wacz_warcs(path)
-        except ArchiverError as exc:
-            results.append(ImportResult(str(path), None, False, error=str(exc)))
-            continue
-        if not members:
-            results.append(ImportResult(str(path), None, False, error=f"{path}: no WARC file inside"))
-        for name, data in members:
-            with tempfile.TemporaryDirectory(prefix="policydiff-wacz-") as tmp:
-                copy = Path(tmp, Path(name).name)
-                copy.write_bytes(data)
-                results.extend(_import_file(archive, copy, f"{path}/{name}", f"{path.name}/{name}"))
+            results.extend(import_wacz(archive, path))
+        else:
+            results.extend(import_file(archive, path, str(path), path.name))
     return results
 
 
-def _import_file(archive: Archive, path: Path, label: str, name: str) -> list[Any]:
-    """Import one WARC file; ``label`` names it in the results, ``name`` in the captures' provenance."""
+def import_file(
+    archive: Archive, path: Path, label: str, name: str, bodies: dict[str, bytes] | None = None
+) -> list[Any]:
+    """Import one WARC file; ``label`` names it in the results, ``name`` in the captures' provenance.
+    ``bodies`` (payload digest -> body) carries revisits' originals over the WARCs of one package."""
     from ..pipeline import ImportResult
 
     results: list[Any] = []
     try:
-        for item in _read_responses(path):
+        for item in _read_responses(path, {} if bodies is None else bodies):
             if isinstance(item, str):
                 results.append(ImportResult(label, None, False, warning=item))
                 continue
@@ -447,14 +441,13 @@ def _checked_meta(meta: dict[str, Any]) -> dict[str, Any]:
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def _read_responses(path: Path) -> Iterator[WarcResponse | str]:
-    """Response records (revisits resolved within the file), with our metadata attached; strings are
-    notes about records left out."""
+def _read_responses(path: Path, bodies: dict[str, bytes]) -> Iterator[WarcResponse | str]:
+    """Response records (revisits resolved with the payloads in ``bodies``, which grows with this
+    file's), with our metadata attached; strings are notes about records left out."""
     try:
         metas = _our_metadata(path)
     except OSError as exc:
         raise ArchiverError(f"{path}: {exc.strerror or exc}") from None
-    bodies: dict[str, bytes] = {}  # payload digest -> body, for revisits
     not_documents = records = 0
     with _open(path) as fh:
         for record in _iterate(path, fh):
@@ -471,7 +464,7 @@ def _read_responses(path: Path) -> Iterator[WarcResponse | str]:
             if rtype == "revisit":
                 body = bodies.get(_norm_digest(digest)) if digest else None
                 if body is None:
-                    yield f"revisit record {record_id}: its original payload is not in this file; skipped"
+                    yield f"revisit record {record_id}: its original payload was not read before it; skipped"
                     continue
             else:
                 body, recorded = _payload(record)

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def test_the_package_lists_every_file_with_its_hash_and_the_warc_is_stored_uncom
         assert zf.getinfo(WARC_PATH).compress_type == zipfile.ZIP_STORED  # readers seek into it
         package_raw = zf.read(PACKAGE)
         package = json.loads(package_raw)
-        assert package["profile"] == "wacz" and package["software"].startswith("policydiff")
+        # wabac.js (ReplayWeb.page) throws "Unknown package profile" for anything else
+        assert package["profile"] in ("data-package", "wacz-package")
+        assert package["software"].startswith("policydiff")
         listed = {r["path"]: r for r in package["resources"]}
         assert set(listed) == {WARC_PATH, INDEX_PATH, PAGES_PATH}
         for path, res in listed.items():
@@ -123,6 +126,39 @@ def test_verify_export_checks_the_files_inside_a_wacz(exported: Path, tmp_path: 
     )
 
 
+def _rezip(src: Path, dst: Path, change: dict[str, bytes | None], method: int | None = None) -> Path:
+    """A copy of the package ``src`` with members replaced, added or (None) left out."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            if info.filename not in change:
+                zout.writestr(info, zin.read(info))
+        for name, data in change.items():
+            if data is not None:
+                zout.writestr(name, data, compress_type=method)
+    return dst
+
+
+def test_a_file_added_to_a_wacz_or_a_malformed_package_is_named(exported: Path, tmp_path: Path) -> None:
+    from archiver.exports.wacz import check_wacz
+
+    added = _rezip(exported, tmp_path / "added.wacz", {"indexes/extra.cdx": b"com,evil)/ 2024 {}\n"})
+    assert check_wacz(added) == [f"added.wacz: indexes/extra.cdx is not listed in {PACKAGE} (added later)"]
+    listy = _rezip(exported, tmp_path / "listy.wacz", {PACKAGE_DIGEST: b"[]"})
+    assert check_wacz(listy) == [f"listy.wacz: {PACKAGE} changed (its hash differs from {PACKAGE_DIGEST})"]
+    norsc = _rezip(exported, tmp_path / "norsc.wacz", {PACKAGE: b'{"profile": "data-package"}'})
+    assert check_wacz(norsc) == [f"norsc.wacz: {PACKAGE} lists no resources (not a WACZ package)"]
+    # damaged deflate data inside the ZIP: a message, not a zlib traceback
+    broken = tmp_path / "broken.wacz"
+    raw = bytearray(exported.read_bytes())
+    with zipfile.ZipFile(exported) as zf:
+        info = zf.getinfo(PAGES_PATH)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start : start + 8] = b"\xff" * 8
+    broken.write_bytes(bytes(raw))
+    (problem,) = check_wacz(broken)
+    assert problem.startswith("broken.wacz: not a readable WACZ package (")
+
+
 def test_a_file_that_is_not_a_wacz_is_named(tmp_path: Path) -> None:
     from archiver.exports.wacz import check_wacz
 
@@ -130,8 +166,55 @@ def test_a_file_that_is_not_a_wacz_is_named(tmp_path: Path) -> None:
     bad.write_bytes(b"PK\x03\x04 not really")
     (problem,) = check_wacz(bad)
     assert problem.startswith("x.wacz: not a readable WACZ package")
-    results = import_warcs(Archive.open(tmp_path / "a"), [str(bad)])
-    assert [r.error for r in results] == [f"{bad}: not a readable WACZ package (File is not a zip file)"]
+    with Archive.open(tmp_path / "a") as archive:
+        results = import_warcs(archive, [str(bad)])
+        assert [r.error for r in results] == [f"{bad}: not a readable WACZ package (File is not a zip file)"]
+        # a multi-WACZ download holds packages, not WARCs: say what to do
+        multi = tmp_path / "multi.wacz"
+        with zipfile.ZipFile(multi, "w") as zf:
+            zf.writestr("datapackage.json", b"{}")
+            zf.writestr("crawl-1.wacz", b"")
+        (result,) = import_warcs(archive, [str(multi)])
+        assert result.error.endswith("it holds other WACZ files (crawl-1.wacz…): unzip it and import those")
+        assert archive.policies() == []
+
+
+def test_a_warc_that_would_inflate_a_thousandfold_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.wacz"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("archive/data.warc", "w") as fh:
+            for _ in range(128):
+                fh.write(b"\0" * (1 << 20))  # 128 MiB of zeros, a few hundred KB stored
+    with Archive.open(tmp_path / "a") as archive:
+        (result,) = import_warcs(archive, [str(bomb)])
+    assert "archive/data.warc would inflate from" in result.error and "ZIP bomb" in result.error
+    assert not list(Path(tempfile.gettempdir()).glob("policydiff-wacz-*/data.warc"))
+
+
+def test_a_revisit_in_one_warc_of_a_package_finds_its_original_in_another(tmp_path: Path) -> None:
+    from pywb_support import WarcCapture, write_warc
+
+    url, body = (
+        "https://example.org/privacy",
+        b"<html><body><h1>Privacy</h1><p>" + b"We keep data. " * 40 + b"</p>",
+    )
+    first = write_warc(tmp_path / "a.warc.gz", [WarcCapture(url, "20240101000000", body)])
+    second = write_warc(
+        tmp_path / "b.warc.gz",
+        [WarcCapture(url, "20240601000000", body, revisit_of=(url, "20240101000000", body))],
+    )
+    package = tmp_path / "crawl.wacz"
+    with zipfile.ZipFile(package, "w") as zf:
+        zf.write(first, "archive/a.warc.gz")
+        zf.write(second, "archive/b.warc.gz")
+    with Archive.open(tmp_path / "x") as archive:
+        results = import_warcs(archive, [str(package)])
+        assert [(r.created, r.error, r.warning) for r in results] == [(True, "", "")] * 2
+        (policy,) = archive.policies()
+        stored = archive.captures(policy.id)
+        assert [c.timestamp for c in stored] == ["20240101000000", "20240601000000"]
+        assert all(archive.read_body(c) == body for c in stored)
+        assert stored[0].provenance.endswith("of crawl.wacz/archive/a.warc.gz")
 
 
 @pytest.mark.slow
