@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/diff_bench.py [--runs N] [--quick] [--only TEXT ...] [--no-app]
 
+(diff-match-patch, for the comparison, comes with ``.venv/bin/pip install -e '.[bench]'``.)
+
 Pairs are built from the reference extractions (``*.ref.md``) of ../shared/corpus (falling back to
 tests/data/corpus): consecutive versions with small edits, markup-only changes, the GitHub and
 Tinder rewrites, the Tinder partial capture, and unrelated policies. "Tinder medium edit" re-formats
