@@ -331,8 +331,8 @@ class WarcResponse:
 
 
 def import_warcs(archive: Archive, paths: Sequence[str]) -> list[Any]:
-    """Import every document response record of the given WARC files; one ImportResult per record."""
-
+    """Import every document response record of the given WARC files (and of the WARCs inside WACZ
+    packages: :func:`.wacz.import_wacz`); one ImportResult per record."""
     results: list[Any] = []
     for raw in paths:
         path = Path(raw)
