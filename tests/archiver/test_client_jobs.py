@@ -284,11 +284,9 @@ def test_bad_input_is_refused_with_one_line_and_exit_2(
     assert message in err and err.count("\n") == 1
 
 
-def test_an_archived_redirect_is_stored_as_evidence_and_the_target_labelled(
-    arc: Archive, httpserver: HTTPServer
-) -> None:
+def _archived_redirect(httpserver: HTTPServer, target: str) -> FakeIA:
+    """An archive that lists URL once, at 2020-01-01: an archived 301 to ``target`` (digest "R")."""
     fake = FakeIA(httpserver)
-    target = "https://example.com/legal/privacy"
     fake.add(
         "20200101000000",
         URL,
@@ -297,6 +295,14 @@ def test_an_archived_redirect_is_stored_as_evidence_and_the_target_labelled(
         digest="R",
         headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")},
     )
+    return fake
+
+
+def test_an_archived_redirect_is_stored_as_evidence_and_the_target_labelled(
+    arc: Archive, httpserver: HTTPServer
+) -> None:
+    target = "https://example.com/legal/privacy"
+    fake = _archived_redirect(httpserver, target)
     fake.add("20200101000000", target, page(1), listed=False)
     summary = run_fetch(job(arc, fake))
     assert summary.downloaded == 1 and summary.failed == ()
@@ -709,15 +715,7 @@ def test_a_revisit_of_an_archived_redirect_is_fetched_not_taken_from_the_old_tar
     """2020: /privacy 301 -> /legal/privacy (version one). 2021: the same redirect bytes (a revisit of
     its digest) while the target changed: the 2021 capture must be fetched, never copied from 2020."""
     target = "https://example.com/legal/privacy"
-    fake = FakeIA(httpserver)
-    fake.add(
-        "20200101000000",
-        URL,
-        b"moved",
-        status=301,
-        digest="R",
-        headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")},
-    )
+    fake = _archived_redirect(httpserver, target)
     fake.add("20200101000000", target, b"<html><body><p>Policy VERSION ONE</p></body></html>", listed=False)
     fake.add_revisit("20210601000000", URL, "R", b"moved")
     status, headers, body = fake.pages[("20210601000000", URL)]
@@ -760,15 +758,7 @@ def test_an_archived_redirect_to_a_target_the_archive_lacks_is_kept_and_the_targ
     arc: Archive, httpserver: HTTPServer
 ) -> None:
     target = "https://example.com/legal/privacy"
-    fake = FakeIA(httpserver)
-    fake.add(
-        "20200101000000",
-        URL,
-        b"moved",
-        status=301,
-        digest="R",
-        headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")},
-    )  # the target was never captured: the archive answers 404 for it
+    fake = _archived_redirect(httpserver, target)  # the target was never captured: the archive answers 404
     session, _ = manual_session()
     summary = run_fetch(FetchJob(arc, session, ArchiveEndpoint(fake.prefix, ArchiveKind.IA), URL))
     (failure,) = summary.failed
@@ -787,15 +777,7 @@ def test_a_redirect_whose_target_failed_is_tried_again_by_the_next_run(
 ) -> None:
     """The redirect kept as evidence does not make its row 'already archived'."""
     target = "https://example.com/legal/privacy"
-    fake = FakeIA(httpserver)
-    fake.add(
-        "20200101000000",
-        URL,
-        b"moved",
-        status=301,
-        digest="R",
-        headers={"Location": httpserver.url_for(f"/web/20200101000000id_/{target}")},
-    )
+    fake = _archived_redirect(httpserver, target)
     fake.pages[("20200101000000", target)] = (
         200,
         {"Content-Type": "text/html"},
