@@ -236,6 +236,17 @@ class MissingCredentialsError(UsageError):
 
     def __init__(self, what: str) -> None:
         super().__init__(
-            f"{what} needs Internet Archive S3 keys: set IA_ACCESS_KEY and IA_SECRET_KEY "
-            "(from https://archive.org/account/s3.php)"
+            f"{what} needs Internet Archive S3 keys (from https://archive.org/account/s3.php): "
+            "store them in the system keychain with `policydiff keys --set`, or set IA_ACCESS_KEY "
+            "and IA_SECRET_KEY"
         )
+
+
+class KeysRefusedError(ArchiveResponseError):
+    """The Internet Archive answered 401/403 to the user's S3 keys: they are wrong or revoked."""
+
+
+class KeychainError(ArchiverError):
+    """The system keychain is missing, locked, or refused to store or read the keys."""
+
+    exit_code = 2

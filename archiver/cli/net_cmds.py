@@ -1,18 +1,21 @@
-"""Network commands: `captures` (list), `fetch` (download into the archive), `capture` (live page)."""
+"""Network commands: `captures` (list), `fetch` (download into the archive), `capture` (live page,
+Save Page Now), `keys` (the Internet Archive keys Save Page Now uses)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..client.endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
 from ..client.listing import ListedCapture, list_captures, make_query, same_url, similar_urls
 from ..client.session import Session
-from ..errors import ArchiverError, ArchiveResponseError, SavePageNowPendingError
+from ..errors import ArchiverError, KeychainError, MissingCredentialsError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
+
+if TYPE_CHECKING:
+    from ..client.iakeys import IAKeys
 
 DATE_HELP = "4 to 14 digits, YYYY[MM[DD[hh[mm[ss]]]]], UTC (as the CDX API takes them)"
 
@@ -57,10 +60,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--save-page-now",
         action="store_true",
-        help="also ask the Wayback Machine to capture it (needs IA_ACCESS_KEY and IA_SECRET_KEY)",
+        help="also ask the Wayback Machine to capture it (needs your Internet Archive S3 keys: from "
+        "the system keychain, IA_ACCESS_KEY/IA_SECRET_KEY, or asked for at a terminal)",
     )
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.set_defaults(func=cmd_capture)
+
+    p = sub.add_parser(
+        "keys",
+        help="the Internet Archive S3 keys Save Page Now uses: where they come from, store, forget",
+        description="Without an option: say where the keys come from (the secret is never shown). "
+        "Keys are read from IA_ACCESS_KEY/IA_SECRET_KEY first, then from the system keychain.",
+    )
+    action = p.add_mutually_exclusive_group()
+    action.add_argument(
+        "--set", action="store_true", help="ask for the keys and store them in the system keychain"
+    )
+    action.add_argument("--forget", action="store_true", help="remove them from the system keychain")
+    p.set_defaults(func=cmd_keys)
 
 
 def listed_json(row: ListedCapture) -> dict[str, Any]:
@@ -175,16 +192,15 @@ def _print_suggestions(urls: tuple[str, ...]) -> None:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    from ..client.jobs import capture_live
-    from ..client.live import SpnJob, keys_from_env, save_page_now
+    from ..client.iakeys import find_keys
+    from ..client.jobs import capture_live, save_page_now_job
     from ..urls import normalize_url
 
     url = normalize_url(args.url)
-    keys = keys_from_env()
-    if args.save_page_now and keys is None:
-        from ..errors import MissingCredentialsError
-
-        raise MissingCredentialsError("--save-page-now")
+    keys = None
+    if args.save_page_now:
+        found = find_keys()
+        keys = found[0] if found else _ask_keys("--save-page-now")
     with open_session(args) as session, open_archive(args) as arc:
         stored, created, page = capture_live(arc, session, url)
         result: dict[str, Any] = {
@@ -198,15 +214,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
         }
         spn_error = ""
         if args.save_page_now:
-            # a job an earlier run submitted is waited for, not submitted again (PROTOCOLS.md §8.3 case 32)
-            key = f"save page now {url}"
-            saved = arc.job_get(key)
-            pending = SpnJob(**saved) if saved and set(saved) == {"job_id", "url", "submitted"} else None
             try:
-                spn = save_page_now(
-                    session, url, keys, pending=pending, on_submit=lambda job: arc.job_put(key, asdict(job))
-                )
-                arc.job_done(key)
+                spn = save_page_now_job(arc, session, url, keys)
                 result["save_page_now"] = {
                     "job_id": spn.job_id,
                     "timestamp": spn.timestamp,
@@ -216,10 +225,6 @@ def cmd_capture(args: argparse.Namespace) -> int:
             except ArchiverError as exc:
                 spn_error = str(exc)
                 result["save_page_now"] = {"error": spn_error}
-                # SPN's final word (a permanent error, or a job it no longer knows) ends the job; a job
-                # still pending, or one cut off by the network or a 5xx, is waited for next time
-                if isinstance(exc, ArchiveResponseError) and not isinstance(exc, SavePageNowPendingError):
-                    arc.job_done(key)
     if args.json:
         print_json(result)
     else:
@@ -232,4 +237,59 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if spn_error:
         print(f"policydiff: Save Page Now: {spn_error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _ask_keys(what: str, offer_to_remember: bool = True) -> IAKeys:
+    """Ask for the keys at a terminal (the secret unechoed), offering to keep them in the keychain.
+    Not at a terminal (a script, a pipe): the error says how to give them."""
+    import getpass
+
+    from ..client.iakeys import IAKeys, remember_keys
+
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise MissingCredentialsError(what)
+    print(
+        f"{what} needs your Internet Archive S3 keys (https://archive.org/account/s3.php).", file=sys.stderr
+    )
+    sys.stderr.write("Access key: ")
+    sys.stderr.flush()
+    access = sys.stdin.readline().strip()
+    secret = getpass.getpass("Secret key: ").strip()
+    if not (access and secret):
+        raise MissingCredentialsError(what)
+    keys = IAKeys(access, secret)
+    if not offer_to_remember:
+        return keys
+    sys.stderr.write("Remember them in the system keychain? [y/N] ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() in ("y", "yes"):
+        try:
+            remember_keys(keys)
+        except KeychainError as exc:  # this run goes on with the keys given
+            print(f"policydiff: not stored: {exc}", file=sys.stderr)
+        else:
+            print("Stored in the system keychain.", file=sys.stderr)
+    return keys
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from ..client.iakeys import find_keys, forget_keys, remember_keys
+
+    if args.forget:
+        removed = forget_keys()
+        print(
+            "Removed the keys from the system keychain." if removed else "The system keychain held no keys."
+        )
+        return 0
+    if args.set:
+        remember_keys(_ask_keys("policydiff keys --set", offer_to_remember=False))
+        print("Stored in the system keychain.")
+        return 0
+    found = find_keys()
+    if found is None:
+        print("No Internet Archive keys: policydiff keys --set stores them in the system keychain.")
+        return 1
+    keys, where = found
+    print(f"Internet Archive keys from {where}: access key {keys.access[:4]}… (the secret is not shown)")
     return 0

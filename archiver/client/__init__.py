@@ -18,9 +18,10 @@ Every error is an ArchiverError with a one-line message; CancelledError means th
 """
 
 from .endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
-from .jobs import FetchFailure, FetchJob, FetchSummary, capture_live, run_fetch
+from .iakeys import IAKeys, find_keys, forget_keys, keys_from_env, remember_keys
+from .jobs import FetchFailure, FetchJob, FetchSummary, capture_live, run_fetch, save_page_now_job
 from .listing import ListedCapture, list_captures
-from .live import IAKeys, LivePage, SpnResult, fetch_live, keys_from_env, save_page_now
+from .live import LivePage, SpnResult, fetch_live, save_page_now
 from .pacer import ManualClock, Pacer, SystemClock, default_pacer, set_default_pacer
 from .replay import FetchResult, Memento, fetch_memento
 from .session import Session
@@ -47,9 +48,13 @@ __all__ = [
     "default_pacer",
     "fetch_live",
     "fetch_memento",
+    "find_keys",
+    "forget_keys",
     "keys_from_env",
+    "remember_keys",
     "list_captures",
     "run_fetch",
     "save_page_now",
+    "save_page_now_job",
     "set_default_pacer",
 ]

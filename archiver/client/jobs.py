@@ -25,11 +25,13 @@ from ..errors import (
     NetworkError,
     RateLimitedError,
     RedirectTargetError,
+    SavePageNowPendingError,
 )
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
 from ..timestamps import now_iso
 from .endpoints import ArchiveEndpoint
+from .iakeys import IAKeys
 from .listing import (
     MAX_ROWS,
     ListedCapture,
@@ -40,7 +42,7 @@ from .listing import (
     same_url,
     similar_urls,
 )
-from .live import LivePage, fetch_live
+from .live import LivePage, SpnJob, SpnResult, fetch_live, save_page_now
 from .pacer import LISTING, MEMENTO
 from .replay import MAX_BYTES, WINDOW, FetchResult, Memento, fetch_memento
 from .rows import LISTING_READ_TIMEOUT
@@ -527,3 +529,35 @@ def capture_live(
     policy = arc.ensure_policy(page.url)
     stored, created = store(arc, policy, page.to_capture(), page.body)
     return stored, created, page
+
+
+def save_page_now_job(
+    arc: Archive,
+    session: Session,
+    url: str,
+    keys: IAKeys | None,
+    *,
+    cancel: threading.Event | None = None,
+) -> SpnResult:
+    """Save Page Now for one URL, its job kept in the archive's job table: a job an earlier run
+    submitted is waited for, not submitted again (PROTOCOLS.md §8.3 case 32). SPN's final word (a
+    result, a permanent error, a job it no longer knows) ends the job; a job still pending, or one
+    cut off by the network or a 5xx, is waited for next time."""
+    key = f"save page now {url}"
+    saved = arc.job_get(key)
+    pending = SpnJob(**saved) if saved and set(saved) == {"job_id", "url", "submitted"} else None
+    try:
+        result = save_page_now(
+            session,
+            url,
+            keys,
+            cancel=cancel,
+            pending=pending,
+            on_submit=lambda job: arc.job_put(key, asdict(job)),
+        )
+    except ArchiveResponseError as exc:
+        if not isinstance(exc, SavePageNowPendingError):
+            arc.job_done(key)
+        raise
+    arc.job_done(key)
+    return result

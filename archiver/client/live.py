@@ -7,17 +7,17 @@ The keys travel only in the Authorization header: never logged, never stored in 
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin
 
 from ..errors import (
     ArchiveResponseError,
+    KeysRefusedError,
     MissingCredentialsError,
     NetworkError,
     PlaybackError,
@@ -26,6 +26,7 @@ from ..errors import (
 from ..models import Capture, Flag, Source
 from ..timestamps import from_datetime, now_iso, to_datetime
 from ..urls import normalize_url
+from .iakeys import IAKeys
 from .pacer import LISTING, LIVE, SPN
 from .replay import MAX_BYTES, MAX_HOPS, read_body, refuse_undecodable
 from .session import Session
@@ -131,23 +132,6 @@ def fetch_live(
 
 
 # --- Save Page Now 2 -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IAKeys:
-    access: str
-    secret: str = field(repr=False)
-
-    @property
-    def authorization(self) -> str:
-        return f"LOW {self.access}:{self.secret}"
-
-
-def keys_from_env(env: dict[str, str] | None = None) -> IAKeys | None:
-    """IA_ACCESS_KEY / IA_SECRET_KEY from the environment (the UI passes keys from its settings)."""
-    source = os.environ if env is None else env
-    access, secret = source.get("IA_ACCESS_KEY", "").strip(), source.get("IA_SECRET_KEY", "").strip()
-    return IAKeys(access, secret) if access and secret else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,9 +328,9 @@ def _capture_since(
 
 def _json(resp: Any, what: str) -> dict[str, Any]:
     if resp.status_code in (401, 403):
-        raise ArchiveResponseError(
-            f"the Internet Archive refused the Save Page Now {what} (HTTP {resp.status_code}); "
-            "check IA_ACCESS_KEY and IA_SECRET_KEY"
+        raise KeysRefusedError(
+            f"the Internet Archive refused the Save Page Now {what} (HTTP {resp.status_code}): "
+            "check your S3 keys at https://archive.org/account/s3.php"
         )
     if resp.status_code != 200:
         raise ArchiveResponseError(f"Save Page Now {what} answered HTTP {resp.status_code}")

@@ -15,10 +15,12 @@ from werkzeug import Request, Response
 
 from archiver.cli import main
 from archiver.client import pacer as pacer_module
-from archiver.client.live import IAKeys, SpnJob, fetch_live, keys_from_env, save_page_now
+from archiver.client.iakeys import IAKeys, keys_from_env
+from archiver.client.live import SpnJob, fetch_live, save_page_now
 from archiver.client.pacer import ManualClock, Pacer
 from archiver.errors import (
     ArchiveResponseError,
+    KeysRefusedError,
     MissingCredentialsError,
     PlaybackError,
     SavePageNowPendingError,
@@ -92,7 +94,9 @@ def test_save_page_now_refuses_without_keys_before_any_request(
     monkeypatch.delenv("IA_SECRET_KEY", raising=False)
     assert keys_from_env() is None
     session, _ = manual_session()
-    with pytest.raises(MissingCredentialsError, match="needs Internet Archive S3 keys: set IA_ACCESS_KEY"):
+    with pytest.raises(
+        MissingCredentialsError, match=r"needs Internet Archive S3 keys .*policydiff keys --set"
+    ):
         save_page_now(session, "https://example.com/privacy", None, base=httpserver.url_for(""))
     assert (
         main(["--archive", str(tmp_path / "a"), "capture", "https://example.com/p", "--save-page-now"]) == 2
@@ -185,7 +189,7 @@ def test_save_page_now_errors_are_reported_with_their_code(httpserver: HTTPServe
 def test_save_page_now_rejected_keys(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/save/status/user").respond_with_data("unauthorized", status=401)
     session, _ = manual_session()
-    with pytest.raises(ArchiveResponseError, match=r"refused .* \(HTTP 401\); check IA_ACCESS_KEY"):
+    with pytest.raises(KeysRefusedError, match=r"refused .* \(HTTP 401\): check your S3 keys at https://"):
         save_page_now(session, "https://example.com/privacy", KEYS, base=httpserver.url_for("").rstrip("/"))
 
 
@@ -284,12 +288,12 @@ def test_capture_command_keeps_a_pending_save_page_now_job_for_the_next_run(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from archiver.client import live
+    from archiver.client import jobs
 
     spn = SlowSpn(httpserver)
     monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
     monkeypatch.setattr(
-        live, "save_page_now", partial(save_page_now, base=httpserver.url_for("").rstrip("/"))
+        jobs, "save_page_now", partial(save_page_now, base=httpserver.url_for("").rstrip("/"))
     )
     monkeypatch.setenv("IA_ACCESS_KEY", KEYS.access)
     monkeypatch.setenv("IA_SECRET_KEY", KEYS.secret)
@@ -347,7 +351,7 @@ def test_a_job_cut_off_by_5xx_while_waiting_is_kept_and_not_submitted_again(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from archiver.client import live
+    from archiver.client import jobs
 
     state = {"down": True}
 
@@ -363,7 +367,7 @@ def test_a_job_cut_off_by_5xx_while_waiting_is_kept_and_not_submitted_again(
     httpserver.expect_request("/privacy").respond_with_data(BODY, content_type="text/html")
     monkeypatch.setattr(pacer_module, "_default", Pacer(clock=ManualClock()))
     monkeypatch.setattr(
-        live, "save_page_now", partial(save_page_now, base=httpserver.url_for("").rstrip("/"))
+        jobs, "save_page_now", partial(save_page_now, base=httpserver.url_for("").rstrip("/"))
     )
     monkeypatch.setenv("IA_ACCESS_KEY", KEYS.access)
     monkeypatch.setenv("IA_SECRET_KEY", KEYS.secret)
