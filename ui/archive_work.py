@@ -1,4 +1,5 @@
-"""The main window's work on archives: open, fetch, live capture, verify, import (and drops), export.
+"""The main window's work on archives: open, fetch, live capture, Save Page Now, verify, import (and
+drops), export.
 
 A mixin of :class:`ui.mainwindow.MainWindow`, kept apart so the window module holds the layout, the
 versions and the comparison. Every method starts a job of ``ui.jobs`` through the window's ``_run``
@@ -16,11 +17,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, KeysRefusedError, MissingCredentialsError
 from archiver.models import Capture, Policy
+from archiver.timestamps import display
 from archiver.urls import display_url, normalize_url
 
-from .dialogs import AddPolicyDialog, PolicyRequest
+from .dialogs import AddPolicyDialog, KeysDialog, PolicyRequest
 from .jobs import (
     job_capture_live,
     job_close,
@@ -29,6 +31,7 @@ from .jobs import (
     job_import,
     job_report,
     job_save_capture,
+    job_save_page_now,
     job_verify,
 )
 from .messages import INFO, WARNING
@@ -64,6 +67,7 @@ class ArchiveWork:
     _text_cache: dict[str, str]
     _diff_cache: Any
     show_archive: Any
+    keys_dialog: Any
 
     # --- fetching and importing ---------------------------------------------------------------
 
@@ -227,6 +231,53 @@ class ArchiveWork:
             text += f" The site redirected to {page.final_url}."
         self.message_bar.show_info(text, WARNING if page.status >= 400 else INFO)
         self.reload_policies(select=stored.policy_id)
+
+    def save_page_now_selected(self) -> Task | None:
+        """Ask the Wayback Machine to capture the selected policy's page now (Save Page Now)."""
+        policy = self.current_policy()
+        if policy is None:
+            return None
+        return self.save_page_now(policy.url)
+
+    def save_page_now(self, url: str, keys: Any = None, remember: bool = False) -> Task:
+        """Save Page Now for ``url``, with ``keys`` from the key dialog or else those found; without
+        keys, or with keys the Internet Archive refuses, the key dialog asks and this runs again."""
+        self.message_bar.dismiss()
+        task = self._run(
+            job_save_page_now(self.archive, url, keys, remember, self._session_factory()),
+            name="save page now",
+            on_finished=self._saved_page_now,
+            on_failed=partial(self._save_page_now_failed, url),
+        )
+        self.progress.add(task, f"Asking the Wayback Machine to save {display_url(url)} (up to 15 min)…")
+        return task
+
+    def _saved_page_now(self, result: Any) -> None:
+        spn, not_kept = result
+        when = display(spn.timestamp)
+        if spn.reused:
+            text = f"The Wayback Machine already had a recent capture, from {when} UTC: {spn.memento_url}."
+        else:
+            text = f"The Wayback Machine saved the page at {when} UTC: {spn.memento_url}."
+        text += " Fetch History (F5) brings it into this archive once the Wayback Machine lists it."
+        if not_kept:
+            text += f" The keys were not remembered: {not_kept}."
+        self.message_bar.show_info(text, WARNING if not_kept else INFO)
+
+    def _save_page_now_failed(self, url: str, exc: BaseException) -> None:
+        if isinstance(exc, MissingCredentialsError | KeysRefusedError):
+            problem = (
+                "" if isinstance(exc, MissingCredentialsError) else f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+            )
+            dialog = KeysDialog(problem, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted.connect(
+                lambda: self.save_page_now(url, dialog.keys(), dialog.remember_check.isChecked())
+            )
+            self.keys_dialog = dialog  # (tests fill it in)
+            dialog.open()
+            return
+        self.message_bar.show_error(exc)
 
     def verify_archive(self) -> Task:
         """Check the whole archive in the background; the message bar names each bad capture."""

@@ -1,9 +1,11 @@
-"""The Add-policy dialog: a URL validated before any request, which archive, and an optional date range."""
+"""The Add-policy dialog (a URL validated before any request, which archive, an optional date range)
+and the dialog that asks for the Internet Archive keys Save Page Now needs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,6 +24,9 @@ from archiver.timestamps import display, from_datetime, parse_date_arg
 from archiver.urls import display_url, normalize_url
 
 from .settings import DEFAULT_ARCHIVE_PREFIX
+
+if TYPE_CHECKING:
+    from archiver.client.iakeys import IAKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +175,54 @@ class AddPolicyDialog(QDialog):
     def accept(self) -> None:
         if self.request is not None:
             super().accept()
+
+
+class KeysDialog(QDialog):
+    """Ask for the Internet Archive S3 keys Save Page Now needs (the secret unechoed), and whether to
+    keep them in the system keychain. ``problem`` says why it is asked again (keys refused)."""
+
+    def __init__(self, problem: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Internet Archive Keys")
+        intro = QLabel(
+            "Save Page Now needs your Internet Archive S3 keys, from "
+            '<a href="https://archive.org/account/s3.php">archive.org/account/s3.php</a>. '
+            "They are sent only to the Internet Archive."
+        )
+        intro.setWordWrap(True)
+        intro.setOpenExternalLinks(True)
+        self.problem_label = QLabel(problem)
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet("color: palette(link);")
+        self.problem_label.setVisible(bool(problem))
+        self.access_edit = QLineEdit()
+        self.secret_edit = QLineEdit()
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember_check = QCheckBox("Remember them in the system keychain")
+        self.remember_check.setChecked(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Save Page Now")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(intro)
+        form.addRow(self.problem_label)
+        form.addRow("&Access key:", self.access_edit)
+        form.addRow("&Secret key:", self.secret_edit)
+        form.addRow("", self.remember_check)
+        form.addRow(self.buttons)
+        for edit in (self.access_edit, self.secret_edit):
+            edit.textChanged.connect(self._revalidate)
+        self.setMinimumWidth(460)
+        self._revalidate()
+
+    def _revalidate(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(bool(self.access_edit.text().strip() and self.secret_edit.text().strip()))
+
+    def keys(self) -> IAKeys:
+        from archiver.client.iakeys import IAKeys  # (the client package is not loaded at start-up)
+
+        return IAKeys(self.access_edit.text().strip(), self.secret_edit.text().strip())

@@ -18,6 +18,7 @@ from archiver.storage import Archive
 from .dialogs import PolicyRequest
 
 if TYPE_CHECKING:
+    from archiver.client.iakeys import IAKeys
     from archiver.diffing import DiffOptions, DiffResult
 
 
@@ -115,6 +116,38 @@ def job_capture_live(arc: Archive, url: str, session_factory: Any = None) -> Any
         report(Progress(0, 1, f"capturing {url}"))
         with (session_factory or Session)() as session:
             return capture_live(arc, session, url, cancel=cancel)
+
+    return run
+
+
+def job_save_page_now(
+    arc: Archive, url: str, keys: IAKeys | None, remember: bool, session_factory: Any = None
+) -> Any:
+    """Ask the Wayback Machine to capture ``url`` now (up to 15 min), with the keys given (kept in
+    the keychain first if asked) or else those found (environment, keychain). Returns the result
+    and, when the keys could not be kept, why (Save Page Now runs all the same)."""
+
+    def run(cancel: threading.Event, report: Any) -> tuple[Any, str]:
+        from archiver.client import Session, find_keys, remember_keys
+        from archiver.client.jobs import save_page_now_job
+        from archiver.errors import KeychainError, MissingCredentialsError
+
+        report(Progress(0, 1, f"asking the Wayback Machine to save {url}"))
+        not_kept = ""
+        if keys is None:
+            found = find_keys()
+            if found is None:
+                raise MissingCredentialsError("Save Page Now")
+            use = found[0]
+        else:
+            use = keys
+            if remember:
+                try:
+                    remember_keys(keys)
+                except KeychainError as exc:
+                    not_kept = str(exc)
+        with (session_factory or Session)() as session:
+            return save_page_now_job(arc, session, url, use, cancel=cancel), not_kept
 
     return run
 

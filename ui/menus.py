@@ -23,6 +23,7 @@ class WindowMenus:
     choose_archive: Any
     fetch_selected: Any
     capture_live_selected: Any
+    save_page_now_selected: Any
     verify_archive: Any
     close: Any
     _compare_current: Any
@@ -68,6 +69,13 @@ class WindowMenus:
             self.capture_live_selected,
             "Ctrl+L",
             "Store today's page from the site itself as a capture (source: live)",
+        )
+        self.save_page_now_action = action(
+            "Save Page Now in the &Wayback Machine",
+            self.save_page_now_selected,
+            None,
+            "Ask the Wayback Machine to capture the selected policy's page now (needs your Internet "
+            "Archive keys)",
         )
         self.verify_action = action(
             "&Verify Archive",
@@ -127,6 +135,7 @@ class WindowMenus:
         policy_menu = self.menuBar().addMenu("&Policy")
         policy_menu.addAction(self.fetch_action)
         policy_menu.addAction(self.capture_action)
+        policy_menu.addAction(self.save_page_now_action)
         policy_menu.addAction(self.cancel_action)
         policy_menu.addAction(self.certificates_action)
         policy_menu.addSeparator()

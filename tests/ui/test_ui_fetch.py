@@ -438,6 +438,72 @@ def test_capture_live_page_now_stores_todays_page(
     assert len(window.archive.captures(policy.id)) == 1
 
 
+def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
+    qtbot: Any,
+    window: MainWindow,
+    httpserver: HTTPServer,
+    keychain: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Policy > Save Page Now in the Wayback Machine (PROTOCOLS.md §8.3 case 30): no keys anywhere,
+    so the key dialog asks; the keys go to the (real) system keychain and into the Authorization
+    header only; next time they come from the keychain; keys refused (401) bring the dialog back."""
+    from functools import partial
+
+    from archiver.client import find_keys, jobs
+    from archiver.client.live import save_page_now
+    from ui.dialogs import KeysDialog
+
+    monkeypatch.setattr(
+        jobs, "save_page_now", partial(save_page_now, base=httpserver.url_for("").rstrip("/"))
+    )
+    url = "https://example.com/privacy"
+    httpserver.expect_request("/save/status/user").respond_with_json({"available": 3})
+    httpserver.expect_request("/save", method="POST").respond_with_json({"job_id": "j7"})
+    httpserver.expect_request("/save/status/j7").respond_with_json(
+        {"status": "success", "job_id": "j7", "timestamp": "20260101000030", "original_url": url}
+    )
+    policy = window.archive.ensure_policy(url, "Example")
+    window.reload_policies(select=policy.id)
+    qtbot.waitUntil(lambda: window.current_policy() is not None, timeout=30_000)
+    assert window.save_page_now_action in window.menuBar().actions()[2].menu().actions()
+
+    window.save_page_now_action.trigger()  # no keys in the environment or the keychain
+    qtbot.waitUntil(lambda: isinstance(getattr(window, "keys_dialog", None), KeysDialog), timeout=30_000)
+    dialog = window.keys_dialog
+    assert dialog.isVisible() and not dialog.problem_label.isVisible()
+    assert dialog.secret_edit.echoMode() == dialog.secret_edit.EchoMode.Password
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+    dialog.access_edit.setText("AKEY7")
+    dialog.secret_edit.setText("Secret-7c1d")
+    assert dialog.remember_check.isChecked()
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: "saved the page" in window.message_bar.label.text(), timeout=30_000)
+    text = window.message_bar.label.text()
+    assert "2026-01-01 00:00:30 UTC" in text and "/web/20260101000030/https://example.com/privacy" in text
+    assert "Secret-7c1d" not in text
+    found = find_keys()
+    assert found is not None and found[0].access == "AKEY7"  # remembered in the system keychain
+    assert {r.headers["Authorization"] for r, _ in httpserver.log} == {"LOW AKEY7:Secret-7c1d"}
+
+    # the keys stored are wrong now: the Internet Archive refuses them, the dialog says so
+    httpserver.clear()
+    httpserver.expect_request("/save/status/user").respond_with_data("unauthorized", status=401)
+    window.keys_dialog = None
+    task = window.save_page_now_selected()  # with the keychain's keys, no dialog first
+    assert task is not None
+    with qtbot.waitSignal(task.signals.done, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: isinstance(window.keys_dialog, KeysDialog), timeout=30_000)
+    assert window.keys_dialog.problem_label.isVisible()
+    assert (
+        "The Internet Archive refused the Save Page Now status (HTTP 401)"
+        in window.keys_dialog.problem_label.text()
+    )
+    assert len(httpserver.log) == 1  # nothing submitted with refused keys
+    window.keys_dialog.reject()
+
+
 def test_trusted_certificates_are_checked_remembered_and_used_for_live_captures(
     qtbot: Any,
     tmp_path: Path,
