@@ -232,13 +232,16 @@ class ConnectionBlockedError(NetworkError):
 
 
 class MissingCredentialsError(UsageError):
-    """Save Page Now needs the user's Internet Archive keys."""
+    """Save Page Now needs the user's Internet Archive keys; ``reason`` says why none were found
+    when it was not simply that none were given (a keychain that could not be read)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, reason: str = "") -> None:
+        self.reason = reason
+        why = f" ({reason})" if reason else ""
         super().__init__(
-            f"{what} needs Internet Archive S3 keys (from https://archive.org/account/s3.php): "
-            "store them in the system keychain with `policydiff keys --set`, or set IA_ACCESS_KEY "
-            "and IA_SECRET_KEY"
+            f"{what} needs Internet Archive S3 keys (from https://archive.org/account/s3.php){why}: "
+            "store them in the system keychain with `policydiff keys --set` at a terminal, or set "
+            "IA_ACCESS_KEY and IA_SECRET_KEY"
         )
 
 

@@ -53,7 +53,6 @@ def keychain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[s
     with secret_service(tmp_path / "keychain") as env:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
         reset_keyring_backend()
         yield env
         monkeypatch.undo()

@@ -56,12 +56,21 @@ def secret_service(folder: Path) -> Iterator[dict[str, str]]:
         daemon.stdin.write(b"test password")  # creates the login keyring, unlocked
         daemon.stdin.close()
         _wait_for_service(env["DBUS_SESSION_BUS_ADDRESS"])
-        yield {k: env[k] for k in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")}
+        # this keychain and no other (not one a config file of the user's would name, nor macOS's)
+        yield {
+            "DBUS_SESSION_BUS_ADDRESS": env["DBUS_SESSION_BUS_ADDRESS"],
+            "XDG_RUNTIME_DIR": env["XDG_RUNTIME_DIR"],
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring",
+        }
     finally:
         for proc in (daemon, bus):
             if proc is not None:
                 proc.terminate()
-                proc.wait(5)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
 def _wait_for_service(address: str) -> None:
@@ -86,3 +95,7 @@ def _wait_for_service(address: str) -> None:
 def reset_keyring_backend() -> None:
     """The keyring library picks its backend once; pick again for the environment now set."""
     keyring.core.init_backend()
+    name = os.environ.get("PYTHON_KEYRING_BACKEND", "")
+    chosen = type(keyring.get_keyring())
+    if f"{chosen.__module__}.{chosen.__name__}" != name:
+        raise RuntimeError(f"keyring chose {chosen.__module__}.{chosen.__name__}, not {name}")

@@ -265,19 +265,24 @@ class ArchiveWork:
         self.message_bar.show_info(text, WARNING if not_kept else INFO)
 
     def _save_page_now_failed(self, url: str, exc: BaseException) -> None:
-        if isinstance(exc, MissingCredentialsError | KeysRefusedError):
-            problem = (
-                "" if isinstance(exc, MissingCredentialsError) else f"{str(exc)[:1].upper()}{str(exc)[1:]}."
-            )
-            dialog = KeysDialog(problem, self)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.accepted.connect(
-                lambda: self.save_page_now(url, dialog.keys(), dialog.remember_check.isChecked())
-            )
-            self.keys_dialog = dialog  # (tests fill it in)
-            dialog.open()
+        """No keys, or keys refused: the key dialog asks (saying why), then Save Page Now runs again."""
+        if not isinstance(exc, MissingCredentialsError | KeysRefusedError):
+            self.message_bar.show_error(exc)
             return
-        self.message_bar.show_error(exc)
+        from archiver.client.iakeys import keys_from_env
+
+        problem = exc.reason if isinstance(exc, MissingCredentialsError) else str(exc)
+        dialog = KeysDialog(problem[:1].upper() + problem[1:] + "." if problem else "", self)
+        if keys_from_env() is not None:  # they come first: keys kept in the keychain would go unused
+            dialog.remember_check.setChecked(False)
+            dialog.remember_check.setEnabled(False)
+            dialog.remember_check.setToolTip("IA_ACCESS_KEY and IA_SECRET_KEY are set: they are used first")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.save_page_now(url, dialog.keys(), dialog.remember_check.isChecked())
+        )
+        self.keys_dialog = dialog  # (tests fill it in)
+        dialog.open()
 
     def verify_archive(self) -> Task:
         """Check the whole archive in the background; the message bar names each bad capture."""

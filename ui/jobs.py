@@ -123,9 +123,10 @@ def job_capture_live(arc: Archive, url: str, session_factory: Any = None) -> Any
 def job_save_page_now(
     arc: Archive, url: str, keys: IAKeys | None, remember: bool, session_factory: Any = None
 ) -> Any:
-    """Ask the Wayback Machine to capture ``url`` now (up to 15 min), with the keys given (kept in
-    the keychain first if asked) or else those found (environment, keychain). Returns the result
-    and, when the keys could not be kept, why (Save Page Now runs all the same)."""
+    """Ask the Wayback Machine to capture ``url`` now (up to 15 min), with the keys given or else
+    those found (environment, keychain). Keys given are kept in the keychain if asked, once the
+    Internet Archive has accepted them. Returns the result and, when they could not be kept, why
+    (Save Page Now runs all the same)."""
 
     def run(cancel: threading.Event, report: Any) -> tuple[Any, str]:
         from archiver.client import Session, find_keys, remember_keys
@@ -133,21 +134,25 @@ def job_save_page_now(
         from archiver.errors import KeychainError, MissingCredentialsError
 
         report(Progress(0, 1, f"asking the Wayback Machine to save {url}"))
-        not_kept = ""
-        if keys is None:
-            found = find_keys()
-            if found is None:
-                raise MissingCredentialsError("Save Page Now")
-            use = found[0]
-        else:
-            use = keys
-            if remember:
-                try:
-                    remember_keys(keys)
-                except KeychainError as exc:
-                    not_kept = str(exc)
+        use = keys
+        if use is None:
+            use, why = find_keys()
+            if use is None:
+                raise MissingCredentialsError("Save Page Now", why)
+        not_kept: list[str] = []
+
+        def keep() -> None:
+            assert keys is not None
+            try:
+                remember_keys(keys)
+            except KeychainError as exc:
+                not_kept.append(str(exc))
+
         with (session_factory or Session)() as session:
-            return save_page_now_job(arc, session, url, use, cancel=cancel), not_kept
+            result = save_page_now_job(
+                arc, session, url, use, cancel=cancel, on_keys_accepted=keep if keys and remember else None
+            )
+        return result, "".join(not_kept)
 
     return run
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..client.endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
 from ..client.listing import ListedCapture, list_captures, make_query, same_url, similar_urls
 from ..client.session import Session
-from ..errors import ArchiverError, KeychainError, MissingCredentialsError
+from ..errors import ArchiverError, KeychainError, MissingCredentialsError, UsageError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
 
@@ -197,10 +198,12 @@ def cmd_capture(args: argparse.Namespace) -> int:
     from ..urls import normalize_url
 
     url = normalize_url(args.url)
-    keys = None
+    keys: IAKeys | None = None
+    remember = False
     if args.save_page_now:
-        found = find_keys()
-        keys = found[0] if found else _ask_keys("--save-page-now")
+        keys, why = find_keys()
+        if keys is None:
+            keys, remember = _ask_keys("--save-page-now", why)
     with open_session(args) as session, open_archive(args) as arc:
         stored, created, page = capture_live(arc, session, url)
         result: dict[str, Any] = {
@@ -215,7 +218,13 @@ def cmd_capture(args: argparse.Namespace) -> int:
         spn_error = ""
         if args.save_page_now:
             try:
-                spn = save_page_now_job(arc, session, url, keys)
+                spn = save_page_now_job(
+                    arc,
+                    session,
+                    url,
+                    keys,
+                    on_keys_accepted=partial(_remember, keys) if remember and keys else None,
+                )
                 result["save_page_now"] = {
                     "job_id": spn.job_id,
                     "timestamp": spn.timestamp,
@@ -240,56 +249,69 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask_keys(what: str, offer_to_remember: bool = True) -> IAKeys:
-    """Ask for the keys at a terminal (the secret unechoed), offering to keep them in the keychain.
-    Not at a terminal (a script, a pipe): the error says how to give them."""
+def _ask_keys(what: str, why: str = "", offer_to_remember: bool = True) -> tuple[IAKeys, bool]:
+    """Ask for the keys at a terminal (the secret unechoed) and whether to keep them in the keychain
+    (``why``: what the keychain said, if it could not be read). Not at a terminal (a script, a
+    pipe): the error says how to give them."""
     import getpass
 
-    from ..client.iakeys import IAKeys, remember_keys
+    from ..client.iakeys import IAKeys
 
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise MissingCredentialsError(what)
+        raise MissingCredentialsError(what, why)
     print(
         f"{what} needs your Internet Archive S3 keys (https://archive.org/account/s3.php).", file=sys.stderr
     )
+    if why:
+        print(f"({why})", file=sys.stderr)
     sys.stderr.write("Access key: ")
     sys.stderr.flush()
     access = sys.stdin.readline().strip()
     secret = getpass.getpass("Secret key: ").strip()
     if not (access and secret):
-        raise MissingCredentialsError(what)
-    keys = IAKeys(access, secret)
+        raise MissingCredentialsError(what, why)
     if not offer_to_remember:
-        return keys
-    sys.stderr.write("Remember them in the system keychain? [y/N] ")
+        return IAKeys(access, secret), False
+    sys.stderr.write("Remember them in the system keychain, once the Internet Archive accepts them? [y/N] ")
     sys.stderr.flush()
-    if sys.stdin.readline().strip().lower() in ("y", "yes"):
-        try:
-            remember_keys(keys)
-        except KeychainError as exc:  # this run goes on with the keys given
-            print(f"policydiff: not stored: {exc}", file=sys.stderr)
-        else:
-            print("Stored in the system keychain.", file=sys.stderr)
-    return keys
+    return IAKeys(access, secret), sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _remember(keys: IAKeys) -> None:
+    """Keep keys the Internet Archive has just accepted; this run goes on if the keychain refuses."""
+    from ..client.iakeys import remember_keys
+
+    try:
+        remember_keys(keys)
+    except KeychainError as exc:
+        print(f"policydiff: the keys were not remembered: {exc}", file=sys.stderr)
+    else:
+        print("The keys are stored in the system keychain.", file=sys.stderr)
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from ..client.iakeys import find_keys, forget_keys, remember_keys
+    from ..client.iakeys import find_keys, forget_keys, keys_from_env, remember_keys
 
+    also = " IA_ACCESS_KEY and IA_SECRET_KEY are still set, and come first." if keys_from_env() else ""
     if args.forget:
         removed = forget_keys()
         print(
-            "Removed the keys from the system keychain." if removed else "The system keychain held no keys."
+            ("Removed the keys from the system keychain." if removed else "The system keychain held no keys.")
+            + also
         )
         return 0
     if args.set:
-        remember_keys(_ask_keys("policydiff keys --set", offer_to_remember=False))
-        print("Stored in the system keychain.")
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise UsageError("policydiff keys --set asks for the keys: run it at a terminal")
+        keys, _ = _ask_keys("policydiff keys --set", offer_to_remember=False)
+        remember_keys(keys)
+        print("Stored in the system keychain." + also)
         return 0
-    found = find_keys()
+    found, note = find_keys()  # the keys and where they came from, or None and why
     if found is None:
+        if note:
+            raise KeychainError(note)
         print("No Internet Archive keys: policydiff keys --set stores them in the system keychain.")
         return 1
-    keys, where = found
-    print(f"Internet Archive keys from {where}: access key {keys.access[:4]}… (the secret is not shown)")
+    print(f"Internet Archive keys from {note}: access key {found.access[:4]}… (the secret is not shown)")
     return 0

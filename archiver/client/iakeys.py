@@ -47,31 +47,35 @@ def keys_from_env(env: dict[str, str] | None = None) -> IAKeys | None:
     return IAKeys(access, secret) if access and secret else None
 
 
-def find_keys(env: dict[str, str] | None = None) -> tuple[IAKeys, str] | None:
-    """The keys and where they came from (the environment first, then the keychain); None when
-    neither has them. A keychain that is missing, locked or broken counts as holding none (logged):
-    the caller then asks for keys, as it would the first time."""
+def find_keys(env: dict[str, str] | None = None) -> tuple[IAKeys | None, str]:
+    """The keys and where they came from (the environment first, then the keychain), or None and
+    why not: "" when neither holds any, else what the keychain said (missing, locked, broken), so
+    the caller can ask for keys and say why it asks again."""
     keys = keys_from_env(env)
     if keys is not None:
         return keys, FROM_ENVIRONMENT
     try:
         stored = _call("read", lambda backend: backend.get_password(KEYCHAIN_SERVICE, KEYCHAIN_ENTRY))
     except KeychainError as exc:
-        log.info("Internet Archive keys: %s", exc)
-        return None
+        log.warning("Internet Archive keys: %s", exc)
+        return None, str(exc)
     if stored is None:
-        return None
+        return None, ""
     try:
         data = json.loads(stored)
         keys = IAKeys(str(data["access"]).strip(), str(data["secret"]).strip())
     except (ValueError, KeyError, TypeError):
         log.warning("the keychain entry %r of %r is not ours; ignored", KEYCHAIN_ENTRY, KEYCHAIN_SERVICE)
-        return None
-    return (keys, FROM_KEYCHAIN) if keys.access and keys.secret else None
+        return (
+            None,
+            f"the keychain entry {KEYCHAIN_ENTRY!r} of {KEYCHAIN_SERVICE!r} is not in policydiff's form",
+        )
+    return (keys, FROM_KEYCHAIN) if keys.access and keys.secret else (None, "")
 
 
 def remember_keys(keys: IAKeys) -> None:
-    """Store the keys in the system keychain (replacing any stored before)."""
+    """Store the keys in the system keychain (replacing any stored before). Callers store keys once
+    the Internet Archive has accepted them, so a typo never replaces good keys."""
     if not (keys.access.strip() and keys.secret.strip()):
         raise KeychainError("both the access key and the secret key are needed")
     payload = json.dumps({"access": keys.access.strip(), "secret": keys.secret.strip()})
@@ -80,22 +84,19 @@ def remember_keys(keys: IAKeys) -> None:
 
 def forget_keys() -> bool:
     """Remove the keys from the system keychain; False when none were stored there."""
-    from keyring.errors import PasswordDeleteError
 
     def delete(backend: Any) -> bool:
         if backend.get_password(KEYCHAIN_SERVICE, KEYCHAIN_ENTRY) is None:
             return False
-        try:
-            backend.delete_password(KEYCHAIN_SERVICE, KEYCHAIN_ENTRY)
-        except PasswordDeleteError:
-            return False
+        backend.delete_password(KEYCHAIN_SERVICE, KEYCHAIN_ENTRY)
         return True
 
     return bool(_call("remove", delete))
 
 
 def _call(what: str, action: Any) -> Any:
-    """Run ``action(backend)`` on the system keychain; every failure becomes a KeychainError."""
+    """Run ``action(backend)`` on the system keychain; every failure becomes a KeychainError. (A
+    locked keychain makes the system ask for its password first, as any program's use of it does.)"""
     backend = _backend()
     try:
         return action(backend)
@@ -105,17 +106,29 @@ def _call(what: str, action: Any) -> Any:
         ) from exc
 
 
-def _backend() -> Any:
-    """The keychain the keyring library chose, refused when it is none at all or a plain-text file
-    (keyrings.alt): the secret must not end up readable on disk."""
-    import keyring
-    from keyring.backends import fail, null
+#: The keyring library's backends for the platforms' own keychains; anything else (a plain-text or
+#: password-file keyring from keyrings.alt, a third-party plug-in) is not a system keychain.
+SYSTEM_KEYCHAINS = frozenset(
+    {
+        "keyring.backends.macOS",
+        "keyring.backends.Windows",
+        "keyring.backends.SecretService",
+        "keyring.backends.libsecret",
+        "keyring.backends.kwallet",
+    }
+)
 
+
+def _backend() -> Any:
+    """The system keychain among the backends the keyring library chose (it may chain several),
+    most preferred first; a KeychainError when there is none."""
     try:
-        backend = keyring.get_keyring()
+        import keyring
+
+        chosen = keyring.get_keyring()
     except Exception as exc:
-        raise KeychainError(f"{NO_KEYCHAIN} ({exc})") from exc
-    for b in getattr(backend, "backends", None) or [backend]:
-        if isinstance(b, fail.Keyring | null.Keyring) or "plaintext" in type(b).__name__.lower():
-            raise KeychainError(NO_KEYCHAIN)
-    return backend
+        raise KeychainError(f"{NO_KEYCHAIN} ({exc or type(exc).__name__})") from exc
+    for backend in getattr(chosen, "backends", None) or [chosen]:
+        if type(backend).__module__ in SYSTEM_KEYCHAINS:
+            return backend
+    raise KeychainError(NO_KEYCHAIN)

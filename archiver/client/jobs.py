@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from ..errors import (
     ArchiveResponseError,
     CancelledError,
     ConnectionBlockedError,
+    KeysRefusedError,
     NetworkError,
     RateLimitedError,
     RedirectTargetError,
@@ -538,11 +539,13 @@ def save_page_now_job(
     keys: IAKeys | None,
     *,
     cancel: threading.Event | None = None,
+    on_keys_accepted: Callable[[], None] | None = None,
 ) -> SpnResult:
     """Save Page Now for one URL, its job kept in the archive's job table: a job an earlier run
     submitted is waited for, not submitted again (PROTOCOLS.md §8.3 case 32). SPN's final word (a
     result, a permanent error, a job it no longer knows) ends the job; a job still pending, or one
-    cut off by the network or a 5xx, is waited for next time."""
+    cut off by the network or a 5xx, or refused keys (the user fixes them), is waited for next
+    time. ``on_keys_accepted``: see :func:`save_page_now`."""
     key = f"save page now {url}"
     saved = arc.job_get(key)
     pending = SpnJob(**saved) if saved and set(saved) == {"job_id", "url", "submitted"} else None
@@ -554,9 +557,10 @@ def save_page_now_job(
             cancel=cancel,
             pending=pending,
             on_submit=lambda job: arc.job_put(key, asdict(job)),
+            on_keys_accepted=on_keys_accepted,
         )
     except ArchiveResponseError as exc:
-        if not isinstance(exc, SavePageNowPendingError):
+        if not isinstance(exc, SavePageNowPendingError | KeysRefusedError):
             arc.job_done(key)
         raise
     arc.job_done(key)

@@ -162,6 +162,7 @@ def save_page_now(
     cancel: threading.Event | None = None,
     pending: SpnJob | None = None,
     on_submit: Callable[[SpnJob], None] | None = None,
+    on_keys_accepted: Callable[[], None] | None = None,
 ) -> SpnResult:
     """Ask the Wayback Machine to capture ``url`` now and wait for the result (up to 15 min from
     the submission).
@@ -170,6 +171,7 @@ def save_page_now(
     job's status that long), is waited for instead of submitting again; ``on_submit`` hears of each
     new job, to keep it. When a job is still pending after 15 min, or SPN no longer knows it, the
     Wayback Machine's CDX is asked for a capture made since the submission (``limit=-1``).
+    ``on_keys_accepted`` hears once the Internet Archive has accepted the keys (to keep them then).
     """
     target = normalize_url(url)
     if keys is None:
@@ -180,7 +182,10 @@ def save_page_now(
     if pending is not None and pending.url == target and _age(session, pending) < SPN_JOB_KEPT:
         log.info("Save Page Now: waiting for job %s submitted at %s", pending.job_id, pending.submitted)
         try:
-            return _wait(session, pending, auth, base, cancel)
+            result = _wait(session, pending, auth, base, cancel)
+            if on_keys_accepted is not None:
+                on_keys_accepted()
+            return result
         except _SpnTransient as exc:  # counts as the first attempt: retries stay 60 s apart
             log.warning("Save Page Now: %s; submitting again in 60 s", exc.code)
             clock.sleep(SPN_TRANSIENT_DELAY, cancel)
@@ -195,6 +200,8 @@ def save_page_now(
         ),
         "status",
     )
+    if on_keys_accepted is not None:
+        on_keys_accepted()
     if isinstance(user.get("available"), int) and user["available"] <= 0:
         raise NetworkError(
             "Save Page Now has no free capture slot for this account now; try again in a few minutes"

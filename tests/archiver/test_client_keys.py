@@ -1,13 +1,16 @@
 """The Internet Archive keys Save Page Now uses: the environment, then the system keychain (a real
 GNOME Keyring on a private D-Bus session, see tests/keychain_support.py), and the terminal prompt
-of ``policydiff keys --set`` and ``capture --save-page-now`` (run in a pseudo-terminal)."""
+(``policydiff keys --set`` run in a pseudo-terminal; ``capture --save-page-now`` asks through the
+same function)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -41,7 +44,7 @@ SECRET = "Secret-9f3b2c71"
 def test_keys_are_kept_in_the_keychain_encrypted_and_can_be_forgotten(
     keychain: dict[str, str], tmp_path: Path
 ) -> None:
-    assert find_keys() is None
+    assert find_keys() == (None, "")
     remember_keys(IAKeys(" AKEY1 ", SECRET))
     assert find_keys() == (IAKeys("AKEY1", SECRET), FROM_KEYCHAIN)
     # stored by the keychain, not in a file of ours: GNOME Keyring encrypts its file on disk
@@ -52,7 +55,7 @@ def test_keys_are_kept_in_the_keychain_encrypted_and_can_be_forgotten(
 
     assert json.loads(keyring.get_password(KEYCHAIN_SERVICE, KEYCHAIN_ENTRY) or "")["access"] == "AKEY1"
     assert forget_keys() is True
-    assert find_keys() is None
+    assert find_keys() == (None, "")
     assert forget_keys() is False
 
 
@@ -69,26 +72,44 @@ def test_an_entry_that_is_not_ours_is_ignored(keychain: dict[str, str]) -> None:
     import keyring
 
     keyring.set_password(KEYCHAIN_SERVICE, KEYCHAIN_ENTRY, "not json")
-    assert find_keys() is None
+    assert find_keys() == (
+        None,
+        "the keychain entry 'Internet Archive S3 keys' of 'policydiff' is not in policydiff's form",
+    )
     with pytest.raises(KeychainError, match="both the access key and the secret key"):
         remember_keys(IAKeys("AKEY", " "))
 
 
-def test_without_a_keychain_reading_finds_none_and_storing_says_why() -> None:
+def test_without_a_keychain_reading_finds_none_and_storing_says_why(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # the test session's default: keyring's "fail" backend, what a machine without a keychain has
-    assert find_keys() is None
+    keys, why = find_keys()
+    assert keys is None and why.startswith("no system keychain is available here")
     with pytest.raises(KeychainError, match="no system keychain is available here .* set IA_ACCESS_KEY"):
         remember_keys(IAKeys("AKEY", SECRET))
-    assert main(["keys"]) == 1
-    assert main(["keys", "--set"]) == 2  # not at a terminal: the error says how to give the keys
+    assert main(["keys"]) == 2
+    assert "no system keychain is available here" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("AKEY\n"))  # not a terminal: no prompt
+    assert main(["keys", "--set"]) == 2
+    assert "policydiff keys --set asks for the keys: run it at a terminal" in capsys.readouterr().err
+    url = "https://example.com/privacy"
+    assert main(["--archive", "unused", "capture", url, "--save-page-now"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "--save-page-now needs Internet Archive S3 keys" in err and "(no system keychain is available" in err
+    )
 
 
 def run_at_terminal(argv: list[str], answers: list[tuple[str, str]], env: dict[str, str]) -> tuple[int, str]:
     """Run ``python -m archiver ARGV`` on a pseudo-terminal, typing each answer after its prompt."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: stdin, stdout and stderr are the terminal
-        os.chdir(ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "archiver", *argv], env)
+        try:
+            os.chdir(ROOT)
+            os.execve(sys.executable, [sys.executable, "-m", "archiver", *argv], env)
+        finally:
+            os._exit(127)  # exec failed: never go on running the tests in the child
     out = b""
     pending = list(answers)
     deadline = time.monotonic() + 60
@@ -104,6 +125,8 @@ def run_at_terminal(argv: list[str], answers: list[tuple[str, str]], env: dict[s
             out += chunk
         if pending and pending[0][0].encode() in out.rsplit(b"\n", 1)[-1]:
             os.write(fd, pending.pop(0)[1].encode() + b"\n")
+    else:
+        os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
@@ -111,7 +134,6 @@ def run_at_terminal(argv: list[str], answers: list[tuple[str, str]], env: dict[s
 
 def test_keys_set_asks_at_the_terminal_without_echoing_the_secret(keychain: dict[str, str]) -> None:
     env = {**os.environ, **keychain, "PYTHONPATH": str(ROOT)}
-    env.pop("PYTHON_KEYRING_BACKEND", None)
     code, out = run_at_terminal(["keys", "--set"], [("Access key:", "AKEY2"), ("Secret key:", SECRET)], env)
     assert code == 0, out
     assert "Stored in the system keychain." in out and SECRET not in out
@@ -121,11 +143,15 @@ def test_keys_set_asks_at_the_terminal_without_echoing_the_secret(keychain: dict
     )
     assert shown.returncode == 0
     assert "from the system keychain: access key AKEY…" in shown.stdout and SECRET not in shown.stdout
-    assert (
-        subprocess.run([sys.executable, "-m", "archiver", "keys", "--forget"], env=env, cwd=ROOT).returncode
-        == 0
+    forgot = subprocess.run(
+        [sys.executable, "-m", "archiver", "keys", "--forget"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
-    assert find_keys() is None
+    assert forgot.returncode == 0 and forgot.stdout.strip() == "Removed the keys from the system keychain."
+    assert find_keys() == (None, "")
 
 
 def test_capture_with_save_page_now_uses_the_keychain(

@@ -446,8 +446,9 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Policy > Save Page Now in the Wayback Machine (PROTOCOLS.md §8.3 case 30): no keys anywhere,
-    so the key dialog asks; the keys go to the (real) system keychain and into the Authorization
-    header only; next time they come from the keychain; keys refused (401) bring the dialog back."""
+    so the key dialog asks; keys the Internet Archive refuses are not kept and the dialog says why;
+    accepted keys go to the (real) system keychain and into the Authorization header only, and the
+    next time they come from the keychain."""
     from functools import partial
 
     from archiver.client import find_keys, jobs
@@ -458,7 +459,14 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
         jobs, "save_page_now", partial(save_page_now, base=httpserver.url_for("").rstrip("/"))
     )
     url = "https://example.com/privacy"
-    httpserver.expect_request("/save/status/user").respond_with_json({"available": 3})
+    good = "LOW AKEY7:Secret-7c1d"
+
+    def user_status(request: Request) -> Response:
+        if request.headers.get("Authorization") != good:
+            return Response("unauthorized", status=401)
+        return Response(json.dumps({"available": 3}), content_type="application/json")
+
+    httpserver.expect_request("/save/status/user").respond_with_handler(user_status)
     httpserver.expect_request("/save", method="POST").respond_with_json({"job_id": "j7"})
     httpserver.expect_request("/save/status/j7").respond_with_json(
         {"status": "success", "job_id": "j7", "timestamp": "20260101000030", "original_url": url}
@@ -468,40 +476,50 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
     qtbot.waitUntil(lambda: window.current_policy() is not None, timeout=30_000)
     assert window.save_page_now_action in window.menuBar().actions()[2].menu().actions()
 
+    def dialog_shown() -> KeysDialog:
+        window.keys_dialog = None
+        qtbot.waitUntil(lambda: isinstance(window.keys_dialog, KeysDialog), timeout=30_000)
+        assert window.keys_dialog.isVisible()
+        return window.keys_dialog
+
+    def answer(dialog: KeysDialog, access: str, secret: str) -> None:
+        ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+        assert not ok.isEnabled()
+        dialog.access_edit.setText(access)
+        dialog.secret_edit.setText(secret)
+        assert dialog.remember_check.isChecked() and dialog.remember_check.isEnabled()
+        ok.click()
+
+    window.keys_dialog = None
     window.save_page_now_action.trigger()  # no keys in the environment or the keychain
-    qtbot.waitUntil(lambda: isinstance(getattr(window, "keys_dialog", None), KeysDialog), timeout=30_000)
-    dialog = window.keys_dialog
-    assert dialog.isVisible() and not dialog.problem_label.isVisible()
+    dialog = dialog_shown()
+    assert not dialog.problem_label.isVisible()
     assert dialog.secret_edit.echoMode() == dialog.secret_edit.EchoMode.Password
-    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
-    dialog.access_edit.setText("AKEY7")
-    dialog.secret_edit.setText("Secret-7c1d")
-    assert dialog.remember_check.isChecked()
-    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    answer(dialog, "AKEY7", "mistyped")
+    dialog = dialog_shown()  # refused: asked again, saying why, and nothing was kept
+    assert "The Internet Archive refused the Save Page Now status (HTTP 401)" in dialog.problem_label.text()
+    assert find_keys() == (None, "")
+    answer(dialog, "AKEY7", "Secret-7c1d")
     qtbot.waitUntil(lambda: "saved the page" in window.message_bar.label.text(), timeout=30_000)
     text = window.message_bar.label.text()
     assert "2026-01-01 00:00:30 UTC" in text and "/web/20260101000030/https://example.com/privacy" in text
-    assert "Secret-7c1d" not in text
-    found = find_keys()
-    assert found is not None and found[0].access == "AKEY7"  # remembered in the system keychain
-    assert {r.headers["Authorization"] for r, _ in httpserver.log} == {"LOW AKEY7:Secret-7c1d"}
+    assert "Secret-7c1d" not in text and "not remembered" not in text
+    keys, where = find_keys()
+    assert keys is not None and keys.access == "AKEY7" and where == "the system keychain"
+    auth = [r.headers["Authorization"] for r, _ in httpserver.log]
+    assert auth[0] == "LOW AKEY7:mistyped" and set(auth[1:]) == {good}
+    posts = sum(r.method == "POST" for r, _ in httpserver.log)
+    assert posts == 1  # nothing was submitted with the refused keys
 
-    # the keys stored are wrong now: the Internet Archive refuses them, the dialog says so
-    httpserver.clear()
-    httpserver.expect_request("/save/status/user").respond_with_data("unauthorized", status=401)
+    # next time the keychain's keys are used, without asking
+    httpserver.clear_log()
     window.keys_dialog = None
-    task = window.save_page_now_selected()  # with the keychain's keys, no dialog first
+    task = window.save_page_now_selected()
     assert task is not None
     with qtbot.waitSignal(task.signals.done, timeout=30_000):
         pass
-    qtbot.waitUntil(lambda: isinstance(window.keys_dialog, KeysDialog), timeout=30_000)
-    assert window.keys_dialog.problem_label.isVisible()
-    assert (
-        "The Internet Archive refused the Save Page Now status (HTTP 401)"
-        in window.keys_dialog.problem_label.text()
-    )
-    assert len(httpserver.log) == 1  # nothing submitted with refused keys
-    window.keys_dialog.reject()
+    assert task.error is None and window.keys_dialog is None
+    assert {r.headers["Authorization"] for r, _ in httpserver.log} == {good}
 
 
 def test_trusted_certificates_are_checked_remembered_and_used_for_live_captures(
