@@ -239,13 +239,18 @@ class ArchiveWork:
             return None
         return self.save_page_now(policy.url)
 
-    def save_page_now(self, url: str, keys: Any = None, remember: bool = False) -> Task:
+    def save_page_now(self, url: str, keys: Any = None, remember: bool = False) -> Task | None:
         """Save Page Now for ``url``, with ``keys`` from the key dialog or else those found; without
-        keys, or with keys the Internet Archive refuses, the key dialog asks and this runs again."""
+        keys, or with keys the Internet Archive refuses, the key dialog asks and this runs again.
+        One job per URL at a time (SPN would answer a second with the first's capture anyway)."""
+        name = f"save page now {url}"
+        if any(task.name == name for task in running_tasks()):
+            self.message_bar.show_info(f"Save Page Now is already running for {display_url(url)}.")
+            return None
         self.message_bar.dismiss()
         task = self._run(
             job_save_page_now(self.archive, url, keys, remember, self._session_factory()),
-            name="save page now",
+            name=name,
             on_finished=self._saved_page_now,
             on_failed=partial(self._save_page_now_failed, url),
         )

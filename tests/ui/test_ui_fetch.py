@@ -511,11 +511,15 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
     posts = sum(r.method == "POST" for r, _ in httpserver.log)
     assert posts == 1  # nothing was submitted with the refused keys
 
-    # next time the keychain's keys are used, without asking
+    # next time the keychain's keys are used, without asking; one job per URL at a time
     httpserver.clear_log()
     window.keys_dialog = None
     task = window.save_page_now_selected()
     assert task is not None
+    assert window.save_page_now_selected() is None
+    assert (
+        window.message_bar.label.text() == "Save Page Now is already running for https://example.com/privacy."
+    )
     with qtbot.waitSignal(task.signals.done, timeout=30_000):
         pass
     assert task.error is None and window.keys_dialog is None
