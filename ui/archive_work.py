@@ -67,7 +67,7 @@ class ArchiveWork:
     _text_cache: dict[str, str]
     _diff_cache: Any
     show_archive: Any
-    keys_dialog: Any
+    keys_dialog: Any  # set in MainWindow.__init__
 
     # --- fetching and importing ---------------------------------------------------------------
 
@@ -244,7 +244,7 @@ class ArchiveWork:
         keys, or with keys the Internet Archive refuses, the key dialog asks and this runs again.
         One job per URL at a time (SPN would answer a second with the first's capture anyway)."""
         name = f"save page now {url}"
-        if any(task.name == name for task in running_tasks()):
+        if any(task.name == name and not task.ended.is_set() for task in running_tasks()):
             self.message_bar.show_info(f"Save Page Now is already running for {display_url(url)}.")
             return None
         self.message_bar.dismiss()
@@ -286,7 +286,7 @@ class ArchiveWork:
         dialog.accepted.connect(
             lambda: self.save_page_now(url, dialog.keys(), dialog.remember_check.isChecked())
         )
-        self.keys_dialog = dialog  # (tests fill it in)
+        self.keys_dialog = dialog
         dialog.open()
 
     def verify_archive(self) -> Task:

@@ -82,6 +82,7 @@ class MainWindow(ArchiveWork, WindowMenus, QMainWindow):
         self.archive = archive
         self.settings = settings or Settings()
         self.fetch_factory = fetch_factory  # tests inject the client's session (its pacer, its clock)
+        self.keys_dialog: Any = None  # the Internet Archive key dialog Save Page Now opened last
         self._generation = 0  # bumped on policy change: results of older loads are dropped
         self._diff_generation = 0
         self._diff_task: Task | None = None

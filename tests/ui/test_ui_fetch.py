@@ -490,7 +490,7 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
         assert dialog.remember_check.isChecked() and dialog.remember_check.isEnabled()
         ok.click()
 
-    window.keys_dialog = None
+    assert window.keys_dialog is None
     window.save_page_now_action.trigger()  # no keys in the environment or the keychain
     dialog = dialog_shown()
     assert not dialog.problem_label.isVisible()
@@ -512,6 +512,9 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
     assert posts == 1  # nothing was submitted with the refused keys
 
     # next time the keychain's keys are used, without asking; one job per URL at a time
+    from ui.workers import running_tasks
+
+    qtbot.waitUntil(lambda: not running_tasks(), timeout=30_000)
     httpserver.clear_log()
     window.keys_dialog = None
     task = window.save_page_now_selected()
