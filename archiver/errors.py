@@ -237,11 +237,12 @@ class MissingCredentialsError(UsageError):
 
     def __init__(self, what: str, reason: str = "") -> None:
         self.reason = reason
-        why = f" ({reason})" if reason else ""
+        need = f"{what} needs Internet Archive S3 keys (from https://archive.org/account/s3.php)"
         super().__init__(
-            f"{what} needs Internet Archive S3 keys (from https://archive.org/account/s3.php){why}: "
-            "store them in the system keychain with `policydiff keys --set` at a terminal, or set "
-            "IA_ACCESS_KEY and IA_SECRET_KEY"
+            f"{need}, and {reason}"
+            if reason
+            else f"{need}: store them in the system keychain with `policydiff keys --set` at a terminal, "
+            "or set IA_ACCESS_KEY and IA_SECRET_KEY"
         )
 
 

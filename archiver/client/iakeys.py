@@ -9,14 +9,11 @@ file of ours, a log or an export: the secret travels only in Save Page Now's Aut
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import KeychainError
-
-log = logging.getLogger(__name__)
 
 #: Where the keys are kept in the keychain (one entry: service and user name).
 KEYCHAIN_SERVICE = "policydiff"
@@ -56,8 +53,7 @@ def find_keys(env: dict[str, str] | None = None) -> tuple[IAKeys | None, str]:
         return keys, FROM_ENVIRONMENT
     try:
         stored = _call("read", lambda backend: backend.get_password(KEYCHAIN_SERVICE, KEYCHAIN_ENTRY))
-    except KeychainError as exc:
-        log.warning("Internet Archive keys: %s", exc)
+    except KeychainError as exc:  # (the caller says why; a log line would say it twice)
         return None, str(exc)
     if stored is None:
         return None, ""
@@ -65,7 +61,6 @@ def find_keys(env: dict[str, str] | None = None) -> tuple[IAKeys | None, str]:
         data = json.loads(stored)
         keys = IAKeys(str(data["access"]).strip(), str(data["secret"]).strip())
     except (ValueError, KeyError, TypeError):
-        log.warning("the keychain entry %r of %r is not ours; ignored", KEYCHAIN_ENTRY, KEYCHAIN_SERVICE)
         return (
             None,
             f"the keychain entry {KEYCHAIN_ENTRY!r} of {KEYCHAIN_SERVICE!r} is not in policydiff's form",

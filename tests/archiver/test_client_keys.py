@@ -97,7 +97,8 @@ def test_without_a_keychain_reading_finds_none_and_storing_says_why(
     assert main(["--archive", "unused", "capture", url, "--save-page-now"]) == 2
     err = capsys.readouterr().err
     assert (
-        "--save-page-now needs Internet Archive S3 keys" in err and "(no system keychain is available" in err
+        "--save-page-now needs Internet Archive S3 keys" in err
+        and ", and no system keychain is available here" in err
     )
 
 
