@@ -12,7 +12,7 @@ import sqlite3
 from .models import Capture, ExtractionRule, Policy, Source
 
 DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: MIGRATIONS[n] takes a database from schema n to n + 1. The ledger (archiver/ledger.py) keeps each
 #: capture's whole row: a migration that adds a column to ``captures`` must also teach
@@ -82,6 +82,34 @@ MIGRATIONS: tuple[str, ...] = (
         hash TEXT NOT NULL
     );
     CREATE INDEX ledger_by_capture ON ledger(capture_id);
+    """,
+    # portfolio: tags, notes, the review log and what each `update` run reported (archiver/portfolio.py)
+    """
+    CREATE TABLE policy_tags (
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        tag TEXT NOT NULL,
+        PRIMARY KEY (policy_id, tag)
+    );
+    CREATE TABLE policy_notes (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        note TEXT NOT NULL
+    );
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        version_timestamp TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        baseline_timestamp TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX reviews_by_policy ON reviews(policy_id, version_timestamp);
+    CREATE TABLE policy_updates (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        last_capture_id INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION

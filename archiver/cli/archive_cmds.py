@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..models import Capture, Policy, VerifyProblem, Version
+from ..models import Capture, VerifyProblem, Version
 from ..timestamps import display
 from ..urls import display_url
 from . import open_archive, print_json
+
+if TYPE_CHECKING:
+    from ..portfolio import PolicyInfo
 
 
 def register(sub: Any) -> None:
@@ -26,7 +29,8 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("policies", help="list the tracked policies with their counts")
+    p = sub.add_parser("policies", help="list the tracked policies with their names, tags and counts")
+    p.add_argument("--tag", help="only the policies with this tag")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_policies)
 
@@ -98,21 +102,24 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
+    from ..portfolio import Portfolio
+
     with open_archive(args) as archive:
-        policies = archive.policies()
+        infos = Portfolio(archive).infos(tag=args.tag or "")
     if args.json:
-        print_json([_policy_json(p) for p in policies])
+        print_json([_policy_json(i) for i in infos])
         return 0
-    if not policies:
+    if not infos:
         print(
-            "no policies yet: add one with 'policydiff fetch URL' or 'policydiff import FILE'",
+            "no policies yet: add one with 'policydiff fetch URL', 'policydiff track --csv FILE' or "
+            "'policydiff import FILE'" if not args.tag else f"no policy has the tag {args.tag!r}",
             file=sys.stderr,
         )
-    for p in policies:
-        print(
-            f"{p.versions:4d} versions {p.captures:5d} captures  {display_url(p.url)}"
-            + (f"  ({p.label})" if p.label else "")
-        )
+    for i in infos:
+        p = i.policy
+        tags = f"  [{', '.join(i.tags)}]" if i.tags else ""
+        pending = f"  {i.unreviewed} to review" if i.unreviewed else ""
+        print(f"{p.versions:4d} versions {p.captures:5d} captures  {i.name}  {display_url(p.url)}{tags}{pending}")
     return 0
 
 
@@ -202,8 +209,19 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _policy_json(p: Policy) -> dict[str, Any]:
-    return {"url": p.url, "label": p.label, "captures": p.captures, "versions": p.versions}
+def _policy_json(info: PolicyInfo) -> dict[str, Any]:
+    p = info.policy
+    return {
+        "url": p.url,
+        "name": info.name,
+        "label": p.label,
+        "tags": list(info.tags),
+        "note": info.note,
+        "captures": p.captures,
+        "versions": p.versions,
+        "last_change": info.last_change or None,
+        "unreviewed": info.unreviewed,
+    }
 
 
 def _capture_json(c: Capture) -> dict[str, Any]:
