@@ -112,14 +112,18 @@ def cmd_policies(args: argparse.Namespace) -> int:
     if not infos:
         print(
             "no policies yet: add one with 'policydiff fetch URL', 'policydiff track --csv FILE' or "
-            "'policydiff import FILE'" if not args.tag else f"no policy has the tag {args.tag!r}",
+            "'policydiff import FILE'"
+            if not args.tag
+            else f"no policy has the tag {args.tag!r}",
             file=sys.stderr,
         )
     for i in infos:
         p = i.policy
         tags = f"  [{', '.join(i.tags)}]" if i.tags else ""
         pending = f"  {i.unreviewed} to review" if i.unreviewed else ""
-        print(f"{p.versions:4d} versions {p.captures:5d} captures  {i.name}  {display_url(p.url)}{tags}{pending}")
+        print(
+            f"{p.versions:4d} versions {p.captures:5d} captures  {i.name}  {display_url(p.url)}{tags}{pending}"
+        )
     return 0
 
 

@@ -82,6 +82,24 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_review)
 
+    p = sub.add_parser(
+        "schedule",
+        help="print or install the platform's scheduler entry that runs 'update'",
+        description="Prints the entry for this platform (a systemd user timer on Linux, a launchd "
+        "agent on macOS, a Task Scheduler task on Windows; --platform cron: a crontab line). With "
+        "--install the entry's files are written to your configuration folder, and the one command "
+        "that turns it on is printed (nothing is started for you).",
+    )
+    p.add_argument("--every", choices=["hourly", "daily", "weekly"], default="daily")
+    p.add_argument("--tag", default="", help="only update the policies with this tag")
+    p.add_argument("--install", action="store_true", help="write the entry's files")
+    p.add_argument(
+        "--platform",
+        choices=["systemd", "cron", "launchd", "schtasks"],
+        help="another platform's entry (default: this one's)",
+    )
+    p.set_defaults(func=cmd_schedule)
+
 
 # --- track -----------------------------------------------------------------------------------
 
@@ -356,4 +374,30 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"(changed between {display(before)} and {display(first)})"
         )
     print(f"{len(pending)} changes to review", file=sys.stderr)
+    return 0
+
+
+# --- schedule --------------------------------------------------------------------------------
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from ..schedule import install, schedule_entry
+    from . import archive_root
+
+    entry = schedule_entry(
+        args.every, archive_root(args).resolve(), Path.home(), tag=args.tag, platform=args.platform
+    )
+    if args.install and entry.files:
+        for path in install(entry):
+            print(f"wrote {path}")
+        print(f"Turn it on with:\n  {entry.enable}")
+        return 0
+    for path, content in entry.files:
+        print(f"# {path}\n{content}")
+    if entry.platform == "cron":
+        print(f"# add this line with 'crontab -e':\n{entry.enable}")
+    elif args.install:  # schtasks: the command itself is the installation
+        print(f"Run this command to install it:\n  {entry.enable}")
+    else:
+        print(f"# then: {entry.enable}")
     return 0

@@ -187,3 +187,33 @@ def test_review_lists_unreviewed_changes_and_marks_them_with_a_log(
     assert code == 2 and "not a change" in err
     policy = json.loads(run(capsys, arc, "policies", "--json")[1])[0]
     assert policy["unreviewed"] == 1 and policy["name"] == "Privacy"  # the page title
+
+
+def test_schedule_install_writes_this_platforms_entry_in_the_home_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    arc = tmp_path / "my archive"
+    code, out, err = run(capsys, arc, "schedule", "--every", "weekly", "--tag", "eu", "--install")
+    assert code == 0, err
+    if sys.platform.startswith("linux"):
+        units = home / ".config" / "systemd" / "user"
+        service = (units / "policydiff-update.service").read_text()
+        timer = (units / "policydiff-update.timer").read_text()
+        assert f'"--archive" "{arc.resolve()}" "update" "--tag" "eu"' in service
+        assert "SuccessExitStatus=1" in service  # exit 1 means "something changed"
+        assert "OnCalendar=weekly" in timer and "WantedBy=timers.target" in timer
+        assert (
+            "systemctl --user daemon-reload && systemctl --user enable --now policydiff-update.timer" in out
+        )
+    elif sys.platform == "darwin":
+        plist = (home / "Library" / "LaunchAgents" / "org.policydiff.update.plist").read_text()
+        assert "<integer>604800</integer>" in plist and "<string>eu</string>" in plist
+    # another platform's entry, printed only
+    code, out, _ = run(capsys, arc, "schedule", "--platform", "cron")
+    assert code == 0 and out.splitlines()[-1].startswith("17 6 * * * ")
+    assert f"--archive '{arc.resolve()}' update" in out
