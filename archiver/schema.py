@@ -83,7 +83,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ledger_by_capture ON ledger(capture_id);
     """,
-    # portfolio: tags, notes, the review log and what each `update` run reported (archiver/portfolio.py)
+    # portfolio: tags, notes, the review log, paragraph notes and what each `update` run reported
+    # (archiver/portfolio.py, archiver/notes.py)
     """
     CREATE TABLE policy_tags (
         policy_id INTEGER NOT NULL REFERENCES policies(id),
@@ -105,6 +106,17 @@ MIGRATIONS: tuple[str, ...] = (
         note TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX reviews_by_policy ON reviews(policy_id, version_timestamp);
+    CREATE TABLE paragraph_notes (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        version_timestamp TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        block INTEGER NOT NULL,
+        paragraph TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        note TEXT NOT NULL
+    );
     CREATE TABLE policy_updates (
         policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
         last_capture_id INTEGER NOT NULL,

@@ -83,6 +83,23 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser(
+        "notes",
+        help="reviewers' notes on the paragraphs of a version, or add one",
+        description="Lists the notes that reach this version (made on it or on an earlier one), each "
+        "with its paragraph as it reads now: 'same', 'changed' since the note, or 'removed'. With "
+        "--add PARAGRAPH --text NOTE: a note on a paragraph, given by its number (1 = first) or by "
+        "words only it contains.",
+    )
+    p.add_argument("target", metavar="URL[@TS]", help="the version (default: the newest)")
+    p.add_argument("--add", metavar="PARAGRAPH", help="the paragraph to note: its number, or words from it")
+    p.add_argument("--text", default="", help="with --add: the note")
+    p.add_argument(
+        "--author", default="", help="with --add: who (default $POLICYDIFF_REVIEWER, else your login)"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_notes)
+
+    p = sub.add_parser(
         "schedule",
         help="print or install the platform's scheduler entry that runs 'update'",
         description="Prints the entry for this platform (a systemd user timer on Linux, a launchd "
@@ -374,6 +391,59 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"(changed between {display(before)} and {display(first)})"
         )
     print(f"{len(pending)} changes to review", file=sys.stderr)
+    return 0
+
+
+# --- notes -----------------------------------------------------------------------------------
+
+
+def cmd_notes(args: argparse.Namespace) -> int:
+    from ..notes import Notes
+
+    url, sep, ts = args.target.rpartition("@") if "@" in args.target else (args.target, "", "")
+    with open_archive(args) as archive:
+        policy = archive.get_policy(url)
+        versions = archive.versions(policy.id)
+        if not versions:
+            raise UsageError(f"{display_url(policy.url)} has no version yet: fetch or import it first")
+        version = archive.version_at(policy.url, ts) if ts else versions[-1]
+        notes = Notes(archive)
+        if args.add:
+            note = notes.add(policy, version.timestamp, args.add, args.text, args.author)
+            print(f"noted  {display_url(policy.url)} @ {display(version.timestamp)}: {note.paragraph[:70]}")
+            return 0
+        if args.text:
+            raise UsageError("--text goes with --add PARAGRAPH")
+        placed = notes.in_version(policy, version, versions)
+    if args.json:
+        print_json(
+            [
+                {
+                    "note": p.note.note,
+                    "author": p.note.author,
+                    "created_at": p.note.created_at,
+                    "made_on": p.note.version_timestamp,
+                    "state": str(p.state),
+                    "paragraph_then": p.note.paragraph,
+                    "paragraph_now": p.paragraph or None,
+                }
+                for p in placed
+            ]
+        )
+        return 0
+    labels = {
+        "same": "",
+        "changed": "  [paragraph changed since the note]",
+        "removed": "  [paragraph removed]",
+    }
+    for p in placed:
+        print(
+            f"{p.note.author}, {p.note.created_at} (on {display(p.note.version_timestamp)}){labels[p.state]}"
+        )
+        print(f"  {p.note.note}")
+        print(f"  > {(p.paragraph or p.note.paragraph)[:100]}")
+    if not placed:
+        print("no notes reach this version", file=sys.stderr)
     return 0
 
 
