@@ -255,6 +255,13 @@ class Portfolio:
             for r in rows
         ]
 
+    def reviews_by_version(self, policy: Policy) -> dict[str, tuple[Review, ...]]:
+        """The review log of ``policy`` by the reviewed version's timestamp."""
+        out: dict[str, list[Review]] = {}
+        for review in self.reviews(policy):
+            out.setdefault(review.version_timestamp, []).append(review)
+        return {k: tuple(v) for k, v in out.items()}
+
     def _reviewed_keys(self) -> set[tuple[int, str, str]]:
         # a review holds for the text it saw: a re-extraction that changes the text asks again
         rows = self.archive._query("SELECT policy_id, version_timestamp, text_sha256 FROM reviews")

@@ -217,3 +217,35 @@ def test_schedule_install_writes_this_platforms_entry_in_the_home_folder(
     code, out, _ = run(capsys, arc, "schedule", "--platform", "cron")
     assert code == 0 and out.splitlines()[-1].startswith("17 6 * * * ")
     assert f"--archive '{arc.resolve()}' update" in out
+
+
+def test_the_review_log_and_tags_go_into_exports_and_the_evidence_report(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    ia = FakeIA(httpserver)
+    ia.add("20200101000000", A, page("One."), digest="1")
+    ia.add("20200201000000", A, page("Two."), digest="2")
+    arc = tmp_path / "arc"
+    assert run(capsys, arc, "fetch", A, "--archive-url", ia.prefix, "--archive-kind", "ia")[0] == 0
+    run(capsys, arc, "edit", A, "--name", "=Acme", "--tags", "vendor;eu")
+    run(capsys, arc, "review", "--done", f"{A}@20200201", "--reviewer", "Ana", "--note", "wording only")
+    out_dir = tmp_path / "out"
+    code, _, err = run(
+        capsys, arc, "export", A, "--jsonl", str(out_dir / "v.jsonl"), "--csv", str(out_dir / "v.csv")
+    )
+    assert code == 0, err
+    rows = [json.loads(line) for line in (out_dir / "v.jsonl").read_text().splitlines()]
+    assert [r["reviews"] for r in rows][0] == []
+    assert [(x["reviewer"], x["note"]) for x in rows[1]["reviews"]] == [("Ana", "wording only")]
+    assert rows[1]["policy_name"] == "=Acme" and rows[1]["policy_tags"] == ["eu", "vendor"]
+    with (out_dir / "v.csv").open(newline="", encoding="utf-8") as f:
+        table = list(csv.DictReader(f))
+    assert table[1]["reviews"].startswith("Ana ") and table[1]["reviews"].endswith(": wording only")
+    assert table[1]["policy_tags"] == "eu;vendor" and table[1]["policy_name"] == "'=Acme"  # no formula
+    report = tmp_path / "r.html"
+    code, _, err = run(capsys, arc, "report", f"{A}@20200101", f"{A}@20200201", "--html", str(report))
+    assert code == 0, err
+    text = report.read_text(encoding="utf-8")
+    assert "Reviews of this change" in text and "wording only" in text and "Ana" in text
