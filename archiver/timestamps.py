@@ -59,8 +59,10 @@ def _day_problem(full: str) -> str:
 
 def is_timestamp(value: str) -> bool:
     """Whether ``value`` is a real 14-digit UTC timestamp."""
-    return len(value) == 14 and _DIGITS.fullmatch(value) is not None and not (
-        _calendar_problem(value) or _day_problem(value)
+    return (
+        len(value) == 14
+        and _DIGITS.fullmatch(value) is not None
+        and not (_calendar_problem(value) or _day_problem(value))
     )
 
 

@@ -40,7 +40,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--ota", metavar="DIR", type=file_arg, help="Open Terms Archive layout: Service/Privacy Policy/TS.md"
     )
-    p.add_argument("--pllc", metavar="DIR", type=file_arg, help="Princeton-Leuven Markdown, one file per version")
+    p.add_argument(
+        "--pllc", metavar="DIR", type=file_arg, help="Princeton-Leuven Markdown, one file per version"
+    )
     _common(p)
     p.set_defaults(func=cmd_export)
 
@@ -53,8 +55,12 @@ def register(sub: Any) -> None:
     p.add_argument("a", metavar="URL@TS1", type=versioned_arg, help="the older version")
     p.add_argument("b", metavar="URL@TS2", type=versioned_arg, help="the newer version")
     p.add_argument("--html", metavar="FILE", type=file_arg, help="write one self-contained HTML file")
-    p.add_argument("--pdf", metavar="FILE", type=file_arg, help="write a PDF (needs the installed policydiff)")
-    p.add_argument("--context", type=count_arg, metavar="N", help="show only N unchanged blocks around changes")
+    p.add_argument(
+        "--pdf", metavar="FILE", type=file_arg, help="write a PDF (needs the installed policydiff)"
+    )
+    p.add_argument(
+        "--context", type=count_arg, metavar="N", help="show only N unchanged blocks around changes"
+    )
     _common(p)
     p.set_defaults(func=cmd_report)
 
