@@ -102,3 +102,31 @@ def test_versioned_and_counts() -> None:
     for bad in ("-1", "²", "1.5", ""):
         with pytest.raises(UsageError):
             check_count(bad)
+
+
+# --- 7: offline is said at once ----------------------------------------------------------------
+
+
+def test_a_name_that_does_not_resolve_is_said_at_once_not_retried() -> None:
+    from client_support import manual_session
+
+    from archiver.errors import UnreachableError
+
+    session, clock = manual_session()
+    with session, pytest.raises(UnreachableError) as caught:
+        # .invalid never resolves (RFC 6761), with or without a network
+        session.request("http://policydiff-test.invalid/privacy", group="test")
+    assert caught.value.offline and caught.value.attempts == 1
+    assert "name does not resolve" in str(caught.value)
+    assert clock.now() < 1001.0  # no back-off was waited (the clock starts at 1000)
+
+
+def test_the_app_words_offline_for_the_app() -> None:
+    from archiver.errors import UnreachableError
+
+    pytest.importorskip("PySide6")
+    from ui.messages import describe
+
+    text = describe(UnreachableError("u", "web.archive.org", "its name does not resolve", 1, True)).text
+    assert "looks offline" in text and "fetch again" in text
+    assert "command" not in text
