@@ -526,13 +526,13 @@ class Archive:
 
     def version_at(self, url: str, timestamp: str) -> Version:
         """The version in force at ``timestamp`` (4–14 digits; a prefix of a capture's time picks it)."""
+        moment = parse_date_arg(timestamp, pad="up")  # a bad date says so before the lookup
         policy = self.get_policy(url)
         versions = self.versions(policy.id)
-        digits = timestamp.strip()
+        digits = "".join(ch for ch in timestamp if ch.isdigit())  # 2023-04 is the prefix 202304
         for version in versions:
             if any(c.timestamp.startswith(digits) for c in version.captures):
                 return version
-        moment = parse_date_arg(digits, pad="up")
         current = [v for v in versions if v.timestamp <= moment]
         if not current:
             first = versions[0].timestamp if versions else "none"

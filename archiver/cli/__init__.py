@@ -119,7 +119,10 @@ def main(
     """Run one command. ``gui`` and ``pdf_writer`` come from ``ui`` so the core never imports Qt;
     commands find the PDF writer as ``args.pdf_writer`` (None when run as ``python -m archiver``)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (exit 2), --help and --version: returned like any code
+        return exc.code if isinstance(exc.code, int) else 2 if exc.code else 0
     args.pdf_writer = pdf_writer
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -11,6 +11,7 @@ from ..models import Capture, VerifyProblem, Version
 from ..timestamps import display
 from ..urls import display_url
 from . import open_archive, print_json
+from .args import capture_date_arg, path_arg, url_arg
 
 if TYPE_CHECKING:
     from ..portfolio import PolicyInfo
@@ -23,9 +24,11 @@ def register(sub: Any) -> None:
         description="Store local files as captures. Princeton-Leuven Markdown files carry their own URL and "
         "date; HTML and PDF files need --url, and their date defaults to the file's modification time.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--url", help="the page the HTML/PDF files are copies of")
-    p.add_argument("--date", metavar="YYYYMMDDhhmmss", help="capture time in UTC (4 to 14 digits)")
+    p.add_argument("paths", nargs="+", type=path_arg, metavar="PATH")
+    p.add_argument("--url", type=url_arg, help="the page the HTML/PDF files are copies of")
+    p.add_argument(
+        "--date", type=capture_date_arg, metavar="YYYYMMDDhhmmss", help="capture time in UTC (4 to 14 digits)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
     p.set_defaults(func=cmd_import)
 
@@ -39,7 +42,7 @@ def register(sub: Any) -> None:
         help="list the versions (distinct texts) of one policy, oldest first",
         description="URLs match regardless of scheme, 'www.', a trailing slash or a #fragment.",
     )
-    p.add_argument("url")
+    p.add_argument("url", type=url_arg)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_versions)
 
@@ -57,7 +60,7 @@ def register(sub: Any) -> None:
         "reextract",
         help="re-run text extraction on the stored raw bytes (after an upgrade) and list what changed",
     )
-    p.add_argument("url", nargs="?", help="only this policy")
+    p.add_argument("url", nargs="?", type=url_arg, help="only this policy")
     p.set_defaults(func=cmd_reextract)
 
 
