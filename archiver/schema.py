@@ -12,7 +12,7 @@ import sqlite3
 from .models import Capture, ExtractionRule, Policy, Source
 
 DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: MIGRATIONS[n] takes a database from schema n to n + 1. The ledger (archiver/ledger.py) keeps each
 #: capture's whole row: a migration that adds a column to ``captures`` must also teach
@@ -83,7 +83,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ledger_by_capture ON ledger(capture_id);
     """,
-    # portfolio: tags, notes, the review log, paragraph notes and what each `update` run reported
+    # 3: the full-text index of every paragraph of every text (archiver/index/fts.py); an archive
+    # from before it is indexed by the next search or reextract
+    """
+    CREATE TABLE IF NOT EXISTS search_paragraphs (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE
+    );
+    CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE TABLE IF NOT EXISTS search_occurrences (
+        text_sha256 TEXT NOT NULL,
+        block INTEGER NOT NULL,
+        paragraph_id INTEGER NOT NULL,
+        PRIMARY KEY (text_sha256, block)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS search_occurrences_by_paragraph ON search_occurrences(paragraph_id, text_sha256);
+    CREATE TABLE IF NOT EXISTS search_texts (
+        text_sha256 TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS extractions_by_text ON extractions(text_sha256);
+    """,
+    # 4: portfolio: tags, notes, the review log, paragraph notes and what each `update` run reported
     # (archiver/portfolio.py, archiver/notes.py)
     """
     CREATE TABLE policy_tags (
