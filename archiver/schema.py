@@ -106,16 +106,16 @@ MIGRATIONS: tuple[str, ...] = (
     # 4: portfolio: tags, notes, the review log, paragraph notes and what each `update` run reported
     # (archiver/portfolio.py, archiver/notes.py)
     """
-    CREATE TABLE policy_tags (
+    CREATE TABLE IF NOT EXISTS policy_tags (
         policy_id INTEGER NOT NULL REFERENCES policies(id),
         tag TEXT NOT NULL,
         PRIMARY KEY (policy_id, tag)
     );
-    CREATE TABLE policy_notes (
+    CREATE TABLE IF NOT EXISTS policy_notes (
         policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
         note TEXT NOT NULL
     );
-    CREATE TABLE reviews (
+    CREATE TABLE IF NOT EXISTS reviews (
         id INTEGER PRIMARY KEY,
         policy_id INTEGER NOT NULL REFERENCES policies(id),
         version_timestamp TEXT NOT NULL,
@@ -125,8 +125,8 @@ MIGRATIONS: tuple[str, ...] = (
         reviewed_at TEXT NOT NULL,
         note TEXT NOT NULL DEFAULT ''
     );
-    CREATE INDEX reviews_by_policy ON reviews(policy_id, version_timestamp);
-    CREATE TABLE paragraph_notes (
+    CREATE INDEX IF NOT EXISTS reviews_by_policy ON reviews(policy_id, version_timestamp);
+    CREATE TABLE IF NOT EXISTS paragraph_notes (
         id INTEGER PRIMARY KEY,
         policy_id INTEGER NOT NULL REFERENCES policies(id),
         version_timestamp TEXT NOT NULL,
@@ -137,7 +137,7 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL,
         note TEXT NOT NULL
     );
-    CREATE TABLE policy_updates (
+    CREATE TABLE IF NOT EXISTS policy_updates (
         policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
         last_capture_id INTEGER NOT NULL,
         updated_at TEXT NOT NULL
