@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import ledger
+from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
@@ -509,7 +510,7 @@ class Archive:
                 )
             )
             previous = captures[-1]
-        return self._with_sequence_flags(versions)
+        return self._with_sequence_flags(mark_disagreements(versions))
 
     def _with_sequence_flags(self, versions: list[Version]) -> list[Version]:
         """Add the flags that need a version's neighbours (language change, transient truncation).
