@@ -103,7 +103,8 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS extractions_by_text ON extractions(text_sha256);
     """,
-    # 4: portfolio: tags, notes, the review log, paragraph notes and what each `update` run reported
+    # 4: portfolio: tags, notes, the review log, paragraph notes, removed policies and what each
+    # `update` run reported
     # (archiver/portfolio.py, archiver/notes.py)
     """
     CREATE TABLE IF NOT EXISTS policy_tags (
@@ -136,6 +137,10 @@ MIGRATIONS: tuple[str, ...] = (
         author TEXT NOT NULL,
         created_at TEXT NOT NULL,
         note TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS retired_policies (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        retired_at TEXT NOT NULL
     );
     CREATE TABLE IF NOT EXISTS policy_updates (
         policy_id INTEGER PRIMARY KEY REFERENCES policies(id),

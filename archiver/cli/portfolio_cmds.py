@@ -41,6 +41,16 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_edit)
 
     p = sub.add_parser(
+        "remove",
+        help="take a policy off the list (its captures stay in the archive and its ledger)",
+        description="The policy no longer shows in lists, updates, searches or --all exports. Its "
+        "captures are not deleted: the archive's ledger is append-only and 'verify' keeps checking "
+        "them. Fetching or tracking the URL again brings the policy back with its whole history.",
+    )
+    p.add_argument("url")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser(
         "update",
         help="fetch what is new for many policies and print what changed since the last update",
         description="For each policy (all, or those with --tag), fetch the captures the archive has "
@@ -226,6 +236,19 @@ def cmd_edit(args: argparse.Namespace) -> int:
     print(
         f"{info.name}  [{', '.join(info.tags)}]  {display_url(policy.url)}"
         + (f"\n  {info.note}" if info.note else "")
+    )
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    with open_archive(args) as archive:
+        policy = archive.get_policy(args.url)
+        name = next(i.name for i in Portfolio(archive).infos() if i.policy.id == policy.id)
+        Portfolio(archive).remove(policy)
+    print(
+        f"Removed {name} ({display_url(policy.url)}) from the list. Its {policy.captures} captures stay "
+        "in the archive and in its ledger ('verify' still checks them); fetching or tracking the URL "
+        "again brings it back with its history."
     )
     return 0
 
