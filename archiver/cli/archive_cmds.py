@@ -82,7 +82,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             if args.json:
                 continue
             if r.error:
-                print(f"failed   {r.path}: {r.error}", file=sys.stderr)
+                print(f"failed   {r.path}: {r.error.removeprefix(f'{r.path}: ')}", file=sys.stderr)
             elif r.capture is not None:
                 state = "stored  " if r.created else "already "
                 print(f"{state} {r.path} -> {r.capture.original_url} @ {r.capture.timestamp}")

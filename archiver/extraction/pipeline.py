@@ -63,12 +63,14 @@ def sniff_kind(body: bytes, content_type: str = "") -> str:
     if probe.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the characters, not the bytes
         probe = probe.decode("utf-16", "ignore").encode("ascii", "ignore")
     starts_like_html = _HTML_START.match(probe) is not None
-    if mime in ("text/html", "application/xhtml+xml") or starts_like_html:
+    if starts_like_html:
+        return "html"
+    if _looks_binary(head):  # random bytes named .html or served as text/html are still binary
+        raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
+    if mime in ("text/html", "application/xhtml+xml"):
         return "html"
     if mime.startswith(("image/", "audio/", "video/", "font/", "model/")) or mime in _NOT_DOCUMENTS:
         raise UnsupportedContentError(content_type, "not a document")
-    if _looks_binary(head):
-        raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
     if mime in ("text/markdown", "text/x-markdown") or mime.endswith("+markdown"):
         return "markdown"
     if mime.startswith("text/"):
