@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import ArchiverError, ExtractionError, InputFileError, UsageError
 from .extraction import EXTRACTOR_VERSION, extract_capture, from_markdown
 from .extraction import reextract as extract_again
+from .index.search import update_index
 from .models import Capture, Extraction, Flag, Policy, Progress, Source
 from .pllc import PllcFormatError, looks_like_pllc, parse_pllc
 from .storage import Archive
@@ -159,7 +160,8 @@ def reextract(archive: Archive, policy: Policy | None = None) -> Iterator[Progre
     """Re-run extraction over stored captures made by another extractor version; yield what changed.
 
     Raw bytes are never touched; text-only captures (Princeton-Leuven imports) are re-normalised
-    from their stored text. A capture whose extraction now fails keeps its old text.
+    from their stored text. A capture whose extraction now fails keeps its old text. Then the search
+    index is checked and completed (rebuilt whole if damaged).
     """
     policies = [policy] if policy else archive.policies()
     todo = [(p, c) for p in policies for c in archive.captures(p.id)]
@@ -182,4 +184,7 @@ def reextract(archive: Archive, policy: Policy | None = None) -> Iterator[Progre
                 archive.set_extraction(cap.id, result.new)
                 if result.changed:
                     yield ReextractChange(pol, cap, old_sha, result.new.text_sha256)
+    # the search index: checked, rebuilt if damaged, completed where a catch-up was cut short
+    for done, total in update_index(archive, check=True):
+        yield Progress(done, total, "search index")
     yield Progress(len(todo), len(todo), "")

@@ -23,11 +23,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import ledger
 from .errors import (
@@ -39,12 +39,14 @@ from .errors import (
     StorageError,
 )
 from .files import fsync_dir, hash_file, pid_alive
+from .index import fts
 from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _STALE_TMP_SECONDS = 3600
 
@@ -403,6 +405,7 @@ class Archive:
 
     def _put_extraction(self, conn: sqlite3.Connection, capture_id: int, ex: Extraction) -> None:
         conn.execute("INSERT OR IGNORE INTO texts(sha256, text) VALUES (?, ?)", (ex.text_sha256, ex.text))
+        fts.index_text(conn, ex.text_sha256, ex.text)  # searchable as soon as stored, same transaction
         conn.execute(
             "INSERT OR REPLACE INTO extractions(capture_id, text_sha256, extractor_version, words, title,"
             " language, charset, charset_rule, charset_confidence, stated_date, flags)"
@@ -453,6 +456,16 @@ class Archive:
         if not rows:
             raise NotFoundError(f"no text with sha256 {text_sha256}")
         return str(rows[0]["text"])
+
+    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only query, for the analyses built on the archive (archiver.index).
+        Unlike the archive's own reads, an OperationalError (a malformed FTS5 query) reaches the caller."""
+        return self._conn().execute(sql, params).fetchall()
+
+    def write_with(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(conn)`` in one write transaction: all of it is stored, or none."""
+        with self._write() as conn:
+            return work(conn)
 
     # --- versions --------------------------------------------------------------------------
 
@@ -526,13 +539,13 @@ class Archive:
 
     def version_at(self, url: str, timestamp: str) -> Version:
         """The version in force at ``timestamp`` (4–14 digits; a prefix of a capture's time picks it)."""
+        moment = parse_date_arg(timestamp, pad="up")  # a bad date says so before the lookup
         policy = self.get_policy(url)
         versions = self.versions(policy.id)
-        digits = timestamp.strip()
+        digits = "".join(ch for ch in timestamp if ch.isdigit())  # 2023-04 is the prefix 202304
         for version in versions:
             if any(c.timestamp.startswith(digits) for c in version.captures):
                 return version
-        moment = parse_date_arg(digits, pad="up")
         current = [v for v in versions if v.timestamp <= moment]
         if not current:
             first = versions[0].timestamp if versions else "none"

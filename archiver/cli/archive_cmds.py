@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..models import Capture, Policy, VerifyProblem, Version
+from ..models import Capture, VerifyProblem, Version
 from ..timestamps import display
 from ..urls import display_url
 from . import open_archive, print_json
+from .args import capture_date_arg, path_arg, url_arg
+
+if TYPE_CHECKING:
+    from ..portfolio import PolicyInfo
 
 
 def register(sub: Any) -> None:
@@ -20,13 +24,16 @@ def register(sub: Any) -> None:
         description="Store local files as captures. Princeton-Leuven Markdown files carry their own URL and "
         "date; HTML and PDF files need --url, and their date defaults to the file's modification time.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--url", help="the page the HTML/PDF files are copies of")
-    p.add_argument("--date", metavar="YYYYMMDDhhmmss", help="capture time in UTC (4 to 14 digits)")
+    p.add_argument("paths", nargs="+", type=path_arg, metavar="PATH")
+    p.add_argument("--url", type=url_arg, help="the page the HTML/PDF files are copies of")
+    p.add_argument(
+        "--date", type=capture_date_arg, metavar="YYYYMMDDhhmmss", help="capture time in UTC (4 to 14 digits)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("policies", help="list the tracked policies with their counts")
+    p = sub.add_parser("policies", help="list the tracked policies with their names, tags and counts")
+    p.add_argument("--tag", help="only the policies with this tag")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_policies)
 
@@ -35,7 +42,7 @@ def register(sub: Any) -> None:
         help="list the versions (distinct texts) of one policy, oldest first",
         description="URLs match regardless of scheme, 'www.', a trailing slash or a #fragment.",
     )
-    p.add_argument("url")
+    p.add_argument("url", type=url_arg)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_versions)
 
@@ -53,7 +60,7 @@ def register(sub: Any) -> None:
         "reextract",
         help="re-run text extraction on the stored raw bytes (after an upgrade) and list what changed",
     )
-    p.add_argument("url", nargs="?", help="only this policy")
+    p.add_argument("url", nargs="?", type=url_arg, help="only this policy")
     p.set_defaults(func=cmd_reextract)
 
 
@@ -98,20 +105,27 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
+    from ..portfolio import Portfolio
+
     with open_archive(args) as archive:
-        policies = archive.policies()
+        infos = Portfolio(archive).infos(tag=args.tag or "")
     if args.json:
-        print_json([_policy_json(p) for p in policies])
+        print_json([_policy_json(i) for i in infos])
         return 0
-    if not policies:
+    if not infos:
         print(
-            "no policies yet: add one with 'policydiff fetch URL' or 'policydiff import FILE'",
+            "no policies yet: add one with 'policydiff fetch URL', 'policydiff track --csv FILE' or "
+            "'policydiff import FILE'"
+            if not args.tag
+            else f"no policy has the tag {args.tag!r}",
             file=sys.stderr,
         )
-    for p in policies:
+    for i in infos:
+        p = i.policy
+        tags = f"  [{', '.join(i.tags)}]" if i.tags else ""
+        pending = f"  {i.unreviewed} to review" if i.unreviewed else ""
         print(
-            f"{p.versions:4d} versions {p.captures:5d} captures  {display_url(p.url)}"
-            + (f"  ({p.label})" if p.label else "")
+            f"{p.versions:4d} versions {p.captures:5d} captures  {i.name}  {display_url(p.url)}{tags}{pending}"
         )
     return 0
 
@@ -202,8 +216,19 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _policy_json(p: Policy) -> dict[str, Any]:
-    return {"url": p.url, "label": p.label, "captures": p.captures, "versions": p.versions}
+def _policy_json(info: PolicyInfo) -> dict[str, Any]:
+    p = info.policy
+    return {
+        "url": p.url,
+        "name": info.name,
+        "label": p.label,
+        "tags": list(info.tags),
+        "note": info.note,
+        "captures": p.captures,
+        "versions": p.versions,
+        "last_change": info.last_change or None,
+        "unreviewed": info.unreviewed,
+    }
 
 
 def _capture_json(c: Capture) -> dict[str, Any]:

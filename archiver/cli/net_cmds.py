@@ -14,6 +14,7 @@ from ..client.session import Session
 from ..errors import ArchiverError, KeychainError, MissingCredentialsError, UsageError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
+from .args import date_arg, url_arg
 
 if TYPE_CHECKING:
     from ..client.iakeys import IAKeys
@@ -23,9 +24,10 @@ DATE_HELP = "4 to 14 digits, YYYY[MM[DD[hh[mm[ss]]]]], UTC (as the CDX API takes
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def archive_opts(p: argparse.ArgumentParser, dates: bool = True) -> None:
-        p.add_argument("url", help="the policy's URL")
+        p.add_argument("url", type=url_arg, help="the policy's URL")
         p.add_argument(
             "--archive-url",
+            type=url_arg,
             metavar="PREFIX",
             default=DEFAULT_PREFIX,
             help=f"the archive's replay prefix (default {DEFAULT_PREFIX}; a pywb collection is "
@@ -38,8 +40,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             help="how to list captures: ia (CDX server), pywb (its CDX), timemap (Memento); default auto",
         )
         if dates:
-            p.add_argument("--from", dest="from_date", metavar="DATE", help=DATE_HELP)
-            p.add_argument("--to", dest="to_date", metavar="DATE", help=DATE_HELP)
+            p.add_argument("--from", dest="from_date", type=date_arg, metavar="DATE", help=DATE_HELP)
+            p.add_argument("--to", dest="to_date", type=date_arg, metavar="DATE", help=DATE_HELP)
             p.add_argument(
                 "--exact-url",
                 action="store_true",
@@ -57,7 +59,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("capture", help="store today's page, fetched from the site itself")
-    p.add_argument("url", help="the policy's URL")
+    p.add_argument("url", type=url_arg, help="the policy's URL")
     p.add_argument(
         "--save-page-now",
         action="store_true",

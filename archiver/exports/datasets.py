@@ -20,6 +20,7 @@ from typing import Any
 from ..diffing import diff_texts
 from ..models import Policy, Version, baseline
 from ..pllc import format_pllc
+from ..portfolio import PolicyInfo, Portfolio, Review
 from ..storage import Archive
 from ..timestamps import to_datetime
 from .output import ExportResult, FolderFile, Written, stream_single, write_folder
@@ -29,6 +30,8 @@ from .paths import StagedFile, safe_component, url_slug
 COLUMNS = (
     "policy_url",
     "policy_label",
+    "policy_name",
+    "policy_tags",
     "version",
     "timestamp",
     "last_timestamp",
@@ -49,6 +52,7 @@ COLUMNS = (
     "sha256",
     "text_sha256",
     "extractor_version",
+    "reviews",
 )
 TERMS_TYPE = "Privacy Policy"  # Open Terms Archive's name for this document type
 WAYBACK_PREFIX = "https://web.archive.org/web/"
@@ -63,12 +67,16 @@ class VersionRow:
     words_removed: int | None
     changed_share: float | None
     compared_with: int | None = None  # the version number the statistics are against
+    info: PolicyInfo | None = None  # name and tags (archiver.portfolio)
+    reviews: tuple[Review, ...] = ()  # the review log of this version's change
 
     def as_dict(self) -> dict[str, Any]:
         v, first = self.version, self.version.first
         return {
             "policy_url": self.policy.url,
             "policy_label": self.policy.label,
+            "policy_name": self.info.name if self.info else self.policy.label,
+            "policy_tags": list(self.info.tags) if self.info else [],
             "version": v.index + 1,
             "timestamp": v.timestamp,
             "last_timestamp": v.captures[-1].timestamp,
@@ -89,6 +97,9 @@ class VersionRow:
             "sha256": [c.sha256 for c in v.captures],
             "text_sha256": v.text_sha256,
             "extractor_version": v.extractor_version,
+            "reviews": [
+                {"reviewer": r.reviewer, "reviewed_at": r.reviewed_at, "note": r.note} for r in self.reviews
+            ],
         }
 
 
@@ -97,19 +108,25 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
     holds policy text (``models.baseline``, as the app compares): an archived error page, a JavaScript
     shell or a consent wall gets none, and never counts as the whole policy deleted and back.
     """
+    portfolio = Portfolio(archive)
+    infos = {i.policy.id: i for i in portfolio.infos()}
     for policy in policies:
         versions = archive.versions(policy.id)
+        reviews = portfolio.reviews_by_version(policy)
         kept: tuple[int, str] = (-1, "")  # the last text read, usually the next version's baseline
         for version in versions:
             text = archive.text(version.text_sha256)
             base = baseline(versions, version.index) if version.is_policy_text else None
+            info, log = infos.get(policy.id), reviews.get(version.timestamp, ())
             if base is None:
-                yield VersionRow(policy, version, text, None, None, None)
+                yield VersionRow(policy, version, text, None, None, None, info=info, reviews=log)
             else:
                 before = kept[1] if kept[0] == base else archive.text(versions[base].text_sha256)
                 stats = diff_texts(before, text).stats
                 added, removed, share = stats.words_added, stats.words_removed, stats.changed_ratio
-                yield VersionRow(policy, version, text, added, removed, share, base + 1)
+                yield VersionRow(
+                    policy, version, text, added, removed, share, base + 1, info=info, reviews=log
+                )
             if version.is_policy_text:
                 kept = (version.index, text)
 
@@ -137,6 +154,11 @@ def export_csv(
             for row in version_rows(archive, policies):
                 data = row.as_dict()
                 data["flags"] = ";".join(data["flags"])
+                data["policy_tags"] = ";".join(data["policy_tags"])
+                data["reviews"] = " | ".join(
+                    f"{r['reviewer']} {r['reviewed_at']}" + (f": {r['note']}" if r["note"] else "")
+                    for r in data["reviews"]
+                )
                 data["sha256"] = ";".join(s or "" for s in data["sha256"])
                 writer.writerow({k: _cell(v) for k, v in data.items()})
                 count += 1
