@@ -102,6 +102,9 @@ class Extraction:
     charset_confidence: float = 1.0
     stated_date: str = ""  # "Last updated" date found in the text, ISO yyyy-mm-dd
     flags: tuple[str, ...] = ()
+    #: the extractor's and the text-shaping libraries' versions it was made with
+    #: (archiver/extraction/fingerprint.py); "" when made before fingerprints were kept
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True, slots=True)

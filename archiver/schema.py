@@ -12,7 +12,7 @@ import sqlite3
 from .models import Capture, ExtractionRule, Policy, Source
 
 DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: MIGRATIONS[n] takes a database from schema n to n + 1. The ledger (archiver/ledger.py) keeps each
 #: capture's whole row: a migration that adds a column to ``captures`` must also teach
@@ -146,6 +146,14 @@ MIGRATIONS: tuple[str, ...] = (
         policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
         last_capture_id INTEGER NOT NULL,
         updated_at TEXT NOT NULL
+    );
+    """,
+    # 5: each extraction's fingerprint: the extractor's and the text-shaping libraries' versions
+    # (archiver/extraction/fingerprint.py); an extraction without a row predates fingerprints
+    """
+    CREATE TABLE IF NOT EXISTS extraction_fingerprints (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        fingerprint TEXT NOT NULL
     );
     """,
 )

@@ -435,6 +435,13 @@ class Archive:
                 json.dumps(list(ex.flags)),
             ),
         )
+        if ex.fingerprint:
+            conn.execute(
+                "INSERT OR REPLACE INTO extraction_fingerprints(capture_id, fingerprint) VALUES (?, ?)",
+                (capture_id, ex.fingerprint),
+            )
+        else:
+            conn.execute("DELETE FROM extraction_fingerprints WHERE capture_id = ?", (capture_id,))
 
     def set_extraction(self, capture_id: int, extraction: Extraction) -> None:
         with self._write() as conn:
@@ -442,7 +449,8 @@ class Archive:
 
     def extraction(self, capture_id: int) -> Extraction | None:
         rows = self._query(
-            "SELECT e.*, t.text FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256 WHERE capture_id = ?",
+            "SELECT e.*, t.text, f.fingerprint FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256"
+            " LEFT JOIN extraction_fingerprints f ON f.capture_id = e.capture_id WHERE e.capture_id = ?",
             (capture_id,),
         )
         if not rows:
@@ -460,6 +468,7 @@ class Archive:
             charset_confidence=r["charset_confidence"],
             stated_date=r["stated_date"],
             flags=tuple(json.loads(r["flags"])),
+            fingerprint=r["fingerprint"] or "",
         )
 
     def text(self, text_sha256: str) -> str:

@@ -58,9 +58,16 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser(
         "reextract",
-        help="re-run text extraction on the stored raw bytes (after an upgrade) and list what changed",
+        help="after an upgrade: list the versions whose text re-extraction would change (--apply stores it)",
+        description="Re-run text extraction on the stored raw bytes of every capture whose text was "
+        "made by another extractor version or with other versions of the libraries that shape the text "
+        "(its extraction fingerprint), and list the captures, with their version, whose text would "
+        "change. Nothing is changed unless --apply is given, so an upgrade never silently creates or "
+        "merges versions. Exit 1 when some capture could not be extracted again (its old text is kept).",
     )
     p.add_argument("url", nargs="?", type=url_arg, help="only this policy")
+    p.add_argument("--apply", action="store_true", help="store the new texts and fingerprints")
+    p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_reextract)
 
 
@@ -197,23 +204,71 @@ def _noted_head_problems(archive: Any, noted: str) -> list[VerifyProblem]:
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     """Exit 1 when some capture could not be extracted again (its old text is kept)."""
-    from ..pipeline import ReextractChange, reextract
+    from ..pipeline import ReextractChange, ReextractSummary, reextract
 
-    changed = failed = 0
+    changes: list[ReextractChange] = []
+    summary: ReextractSummary | None = None
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url) if args.url else None
-        for item in reextract(archive, policy):
-            if not isinstance(item, ReextractChange):
-                continue
-            where = f"{item.policy.url} @ {item.capture.timestamp}"
-            if item.error:
-                failed += 1
-                print(f"failed   {where}: {item.error}")
-            else:
-                changed += 1
-                print(f"changed  {where}")
-    print(f"{changed} capture(s) have a new text, {failed} could not be extracted again", file=sys.stderr)
-    return 1 if failed else 0
+        for item in reextract(archive, policy, apply=args.apply):
+            if isinstance(item, ReextractChange):
+                changes.append(item)
+                if not args.json:
+                    print(_change_line(item, args.apply))
+            elif isinstance(item, ReextractSummary):
+                summary = item
+    assert summary is not None
+    if args.json:
+        print_json(
+            {
+                "applied": summary.applied,
+                "checked": summary.checked,
+                "outdated": summary.outdated,
+                "changed": summary.changed,
+                "failed": summary.failed,
+                "fingerprint": summary.fingerprint,
+                "differences": list(summary.differences),
+                "changes": [
+                    {
+                        "url": c.policy.url,
+                        "timestamp": c.capture.timestamp,
+                        "version": c.version or None,
+                        "old_text_sha256": c.old_text_sha256 or None,
+                        "new_text_sha256": c.new_text_sha256 or None,
+                        "old_words": c.old_words,
+                        "new_words": c.new_words if c.new_text_sha256 else None,
+                        "error": c.error or None,
+                    }
+                    for c in changes
+                ],
+            }
+        )
+    else:
+        print(_reextract_summary(summary), file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def _change_line(c: Any, applied: bool) -> str:
+    where = f"{c.policy.url} @ {c.capture.timestamp}"
+    of = f"version {c.version}" if c.version else "no text before"
+    if c.error:
+        return f"failed        {where} ({of}): {c.error}"
+    words = f"{c.old_words} → {c.new_words} words" if c.old_text_sha256 else f"{c.new_words} words"
+    return f"{'changed' if applied else 'would change':13} {where} ({of}: {words})"
+
+
+def _reextract_summary(s: Any) -> str:
+    if not s.outdated:
+        return f"all {s.checked} capture(s) are up to date (extraction fingerprint {s.fingerprint})"
+    why = "; ".join(s.differences) or "made by another extractor version"
+    head = f"{s.outdated} of {s.checked} capture(s) out of date ({why}): "
+    failed = f", {s.failed} could not be extracted again (old text kept)" if s.failed else ""
+    if s.applied:
+        return head + f"{s.changed} text(s) changed{failed}; the new texts and fingerprints are stored"
+    return (
+        head + f"{s.changed} text(s) would change{failed}; nothing was changed: run 'policydiff "
+        "reextract --apply' to store them"
+    )
 
 
 def _policy_json(info: PolicyInfo) -> dict[str, Any]:

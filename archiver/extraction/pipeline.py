@@ -151,7 +151,14 @@ def _finish(
         charset_confidence=confidence,
         stated_date=stated_date(text),
         flags=tuple(flags),
+        fingerprint=_fingerprint(),
     )
+
+
+def _fingerprint() -> str:
+    from .fingerprint import current_fingerprint  # it imports this module: here, not at the top
+
+    return current_fingerprint()
 
 
 def extract(
