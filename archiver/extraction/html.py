@@ -141,7 +141,12 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
             clean(root)
             content = main_content(root)
             heading = policy_heading(content)
-            markdown = render_markdown(content)
+            blocks = [
+                *(render_element(el) for el in content.before),
+                render_markdown(content.main),
+                *(render_element(el) for el in content.after),
+            ]
+            markdown = "\n\n".join(filter(None, blocks))
             if heading is not None:
                 markdown = render_element(heading) + "\n\n" + markdown
     except RecursionError:
