@@ -216,7 +216,7 @@ def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
         return False
     classes = attrs.get("class")
     tokens = {c.lower() for c in classes} if isinstance(classes, list) else set()
-    if tokens & _FURNITURE_CLASSES:
+    if tokens & _FURNITURE_CLASSES or any("breadcrumb" in t for t in tokens):
         return True
     ident = attrs.get("id")
     if isinstance(ident, str):
@@ -267,6 +267,37 @@ def clean(root: Tag, in_section: bool = False) -> None:
             el.replace_with(title.extract())
         else:
             el.decompose()
+
+
+_INVISIBLE = frozenset(
+    {"script", "style", "noscript", "template", "head", "svg", "canvas", "select", "option"}
+)
+
+
+def strip_invisible(root: Tag) -> None:
+    """Remove what a reader never sees (scripts, styles, hidden elements except a page hidden
+    until its script runs, see _HIDDEN_PAGE_SHARE) and consent banners, which are never the
+    policy: the fallback's view of a page."""
+    page = _Page(root)
+    doomed: list[Tag] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if not isinstance(child, Tag):
+                continue
+            attrs = child.attrs
+            hidden = (
+                "hidden" in attrs or attrs.get("aria-hidden") == "true" or _hidden_style(attrs.get("style"))
+            )
+            names = _attr_text(child, "id") + " " + _attr_text(child, "class")
+            banner = bool(names.strip()) and _BANNER.search(names) is not None
+            if child.name in _INVISIBLE or banner or (hidden and not page.holds_most(child)):
+                doomed.append(child)
+            else:
+                stack.append(child)
+    for el in doomed:
+        el.decompose()
 
 
 def _banner_title(banner: Tag) -> Tag | None:
@@ -401,6 +432,8 @@ def _sibling_kept(el: Tag, near: bool) -> bool:
     names = _attr_text(el, "id") + " " + _attr_text(el, "class")
     if names.strip() and _WIDGET.search(names):
         return False
+    if el.get_text().rstrip().endswith(":"):
+        return False  # a label whose widget was removed ("Your search:")
     if near:
         return True
     has_title = el.name == "h1" or el.find("h1") is not None
