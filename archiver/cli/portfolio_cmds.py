@@ -269,6 +269,7 @@ def change_json(change: Change) -> dict[str, Any]:
 
 def cmd_update(args: argparse.Namespace) -> int:
     from ..client.jobs import FetchJob, capture_live
+    from ..history.discovery import ChangeJob
 
     endpoint = archive_endpoint(args.archive_url or DEFAULT_PREFIX, args.archive_kind)
     report: list[dict[str, Any]] = []
@@ -285,8 +286,8 @@ def cmd_update(args: argparse.Namespace) -> int:
                 "tags": list(names[policy.id].tags),
             }
             status = f"[{n}/{len(policies)}] {names[policy.id].name}"
-            try:
-                job = FetchJob(archive, session, endpoint, policy.url)
+            try:  # the same change-point discovery as `fetch` (archiver/history)
+                job = ChangeJob(FetchJob(archive, session, endpoint, policy.url))
                 for progress in job.run():
                     if tty:
                         sys.stderr.write(f"\r\033[K{status}: {progress.message}"[:200])
