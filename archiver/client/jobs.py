@@ -28,7 +28,6 @@ from ..errors import (
     RedirectTargetError,
     SavePageNowPendingError,
 )
-from ..history.state import save_listing
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
 from ..timestamps import now_iso
@@ -48,6 +47,7 @@ from .live import LivePage, SpnJob, SpnResult, fetch_live, save_page_now
 from .pacer import LISTING, MEMENTO
 from .replay import MAX_BYTES, WINDOW, FetchResult, Memento, fetch_memento
 from .rows import LISTING_READ_TIMEOUT
+from .saved_listing import save_listing
 from .session import READ_TIMEOUT, ServerError, ServerTimeoutError, Session
 
 log = logging.getLogger(__name__)
