@@ -177,8 +177,8 @@ def open_pairs(app: Any, tmp: Path, runs: int) -> dict[str, dict[str, float]]:
     for name, (a, b) in pairs.items():
         total, paint, again = [], [], []
         for _ in range(runs):
-            window._diff_cache.clear()
-            window._text_cache.clear()
+            window.compare_panel.cache.clear()
+            window.texts.clear()
             compare.clear()
             spin(app, lambda: True, 0)
             app.processEvents()
@@ -239,8 +239,8 @@ def gaps_while(app: Any, running: Any, until: list[float] | None = None) -> floa
 
 
 def diff_stall(app: Any, window: Any, pair: tuple[int, int]) -> float:
-    window._diff_cache.clear()
-    window._text_cache.clear()
+    window.compare_panel.cache.clear()
+    window.texts.clear()
     from PySide6.QtCore import Qt
 
     task = window.compare_versions(*pair)
