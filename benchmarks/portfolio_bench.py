@@ -121,7 +121,12 @@ def build(work: Path, n_policies: int, n_captures: int, texts: list[str]) -> Pat
                 warc_headers_dict={"WARC-Date": date},
             )
             writer.write_record(record)
-    code = cli(["--archive", str(archive), "import", str(warc)])
+    stdout, sys.stdout = sys.stdout, open(os.devnull, "w")  # noqa: SIM115 (one line per capture)
+    try:
+        code = cli(["--archive", str(archive), "import", str(warc)])
+    finally:
+        sys.stdout.close()
+        sys.stdout = stdout
     if code != 0:
         raise SystemExit(f"import failed with exit {code}")
     from archiver.portfolio import Portfolio
