@@ -36,6 +36,7 @@ from archiver.models import Policy, Version, baseline
 from archiver.storage import Archive
 
 from .archive_work import ArchiveWork
+from .change_windows import ChangeWindows
 from .details import CaptureDetails
 from .jobs import (
     job_change_sizes,
@@ -98,6 +99,7 @@ class MainWindow(ArchiveWork, WindowMenus, QMainWindow):
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         self._build()
         self._make_actions()
+        self.change_windows = ChangeWindows(self)  # exact/open change windows, Narrow This Window
         self._restore()
         self.reload_policies()
         from .app import settle_gc
