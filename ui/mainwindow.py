@@ -31,6 +31,7 @@ from archiver.storage import Archive
 
 from .archive_work import ArchiveWork
 from .cache import TextCache
+from .change_windows import ChangeWindows
 from .comparing import ComparePanel
 from .context import WindowContext
 from .details import CaptureDetails
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.compare_panel = ComparePanel(self.ctx, self.texts)
         self.details = CaptureDetails()
         self.work = ArchiveWork(self.ctx, self.policies, self.compare_panel)
+        self.change_windows = ChangeWindows(self.ctx, self.policies, self.versions, self.work)
         self._build()
         self.menus = WindowMenus(self, self.work, self.details, self.ctx.progress, self._compare_current)
         self._wire()

@@ -32,7 +32,7 @@ from ..errors import (
 )
 from ..models import Capture, Progress
 from .bisect import Bisection, sample_rows
-from .state import TextKeys, listed_without_text, load_links, save_links, stored_rows
+from .state import TextKeys, listed_without_text, load_links, save_links, save_listing, stored_rows
 
 DEFAULT_SAMPLE = timedelta(days=30)
 #: Seconds per download at the Internet Archive's default pace (the pacer's memento rate).
@@ -119,7 +119,10 @@ class ChangeJob:
         arc, prefix = job.arc, job.endpoint.prefix
         query = make_query(job.url, job.from_date, job.to_date)
         policy = arc.ensure_policy(query.url)
-        rows, left_out = yield from job.listed(query, policy, arc.job_get(job.key) or {})
+        state = arc.job_get(job.key) or {}
+        rows, left_out = yield from job.listed(query, policy, state)
+        save_listing(arc, policy, prefix, rows, (query.from_ts, query.to_ts))
+        arc.job_put(job.key, {**state, "url": job.url})  # the URL exactly as asked, as a fetch keeps it
         rows = sorted(rows, key=lambda r: (r.timestamp, r.original))
         links = load_links(arc, policy, prefix)
         texts = TextKeys(arc)
