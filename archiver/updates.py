@@ -49,14 +49,19 @@ class UpdateRun:
 def update_policies(
     arc: Archive,
     session: Session,
-    endpoints: Sequence[ArchiveEndpoint],
+    endpoints: Sequence[ArchiveEndpoint] | None,
     policies: Sequence[Policy],
     run: UpdateRun,
     *,
     live: bool = False,
+    kind: str = "auto",
     cancel: threading.Event | None = None,
 ) -> Generator[Progress, None, UpdateRun]:
-    """Update each policy in turn; yields Progress (``done`` counts policies) and fills ``run``."""
+    """Update each policy in turn; yields Progress (``done`` counts policies) and fills ``run``.
+
+    ``endpoints`` None: each policy asks the archives its captures came from (the Wayback Machine
+    for a policy that has none yet), so a policy fetched from a national library's pywb is updated
+    from there; ``kind`` says how to list them (archiver.client.endpoints.ArchiveKind)."""
     from .client.jobs import FetchJob, capture_live
     from .history.discovery import ChangeJob
 
@@ -68,7 +73,7 @@ def update_policies(
         yield Progress(n, len(policies), f"{info.name}: looking for new captures")
         error = ""
         try:
-            for endpoint in endpoints:
+            for endpoint in endpoints if endpoints is not None else _archives_of(arc, policy, kind):
                 job = ChangeJob(FetchJob(arc, session, endpoint, policy.url, cancel=cancel))
                 for step in job.run():
                     yield Progress(n, len(policies), f"{info.name}: {step.message}")
@@ -86,3 +91,10 @@ def update_policies(
     run.done = True
     yield Progress(len(policies), len(policies), "")
     return run
+
+
+def _archives_of(arc: Archive, policy: Policy, kind: str) -> list[ArchiveEndpoint]:
+    from .client.endpoints import DEFAULT_PREFIX, archive_endpoint
+
+    prefixes = sorted({c.archive for c in arc.captures(policy.id) if c.archive}) or [DEFAULT_PREFIX]
+    return [archive_endpoint(p, kind) for p in prefixes]
