@@ -10,7 +10,7 @@ stays, and the changes not yet reported are reported by the next run).
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .client.endpoints import ArchiveEndpoint
@@ -54,14 +54,15 @@ def update_policies(
     run: UpdateRun,
     *,
     live: bool = False,
-    kind: str = "auto",
+    kind: str | Mapping[str, str] = "auto",
     cancel: threading.Event | None = None,
 ) -> Generator[Progress, None, UpdateRun]:
     """Update each policy in turn; yields Progress (``done`` counts policies) and fills ``run``.
 
     ``endpoints`` None: each policy asks the archives its captures came from (the Wayback Machine
     for a policy that has none yet), so a policy fetched from a national library's pywb is updated
-    from there; ``kind`` says how to list them (archiver.client.endpoints.ArchiveKind)."""
+    from there; ``kind`` says how to list them (archiver.client.endpoints.ArchiveKind), one for all or
+    per replay prefix ("auto" for a prefix it does not name)."""
     from .client.jobs import FetchJob, capture_live
     from .history.discovery import ChangeJob
 
@@ -93,8 +94,8 @@ def update_policies(
     return run
 
 
-def _archives_of(arc: Archive, policy: Policy, kind: str) -> list[ArchiveEndpoint]:
+def _archives_of(arc: Archive, policy: Policy, kind: str | Mapping[str, str]) -> list[ArchiveEndpoint]:
     from .client.endpoints import DEFAULT_PREFIX, archive_endpoint
 
     prefixes = sorted({c.archive for c in arc.captures(policy.id) if c.archive}) or [DEFAULT_PREFIX]
-    return [archive_endpoint(p, kind) for p in prefixes]
+    return [archive_endpoint(p, kind if isinstance(kind, str) else kind.get(p, "auto")) for p in prefixes]

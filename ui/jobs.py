@@ -20,13 +20,18 @@ from .dialogs import PolicyRequest
 if TYPE_CHECKING:
     from archiver.client.iakeys import IAKeys
     from archiver.diffing import DiffOptions, DiffResult
+    from archiver.portfolio import PolicyInfo
 
     from .cache import TextCache
 
 
 def job_policies(arc: Archive) -> Any:
-    def run(cancel: threading.Event, report: Any) -> list[Policy]:
-        return arc.policies()
+    """The policies with their names, tags, notes and review state (archiver.portfolio)."""
+
+    def run(cancel: threading.Event, report: Any) -> list[PolicyInfo]:
+        from archiver.portfolio import Portfolio
+
+        return Portfolio(arc).infos()
 
     return run
 
@@ -320,3 +325,74 @@ def _export_summary(result: Any) -> str:
     if notes:
         text += f" {len(notes)} notes: {notes[0]}"
     return text
+
+
+# --- the portfolio (ui/portfolio.py) ----------------------------------------------------------
+
+
+def job_edit_policy(arc: Archive, policy: Policy, name: str, tags: list[str], note: str) -> Any:
+    def run(cancel: threading.Event, report: Any) -> None:
+        from archiver.portfolio import Portfolio
+
+        portfolio = Portfolio(arc)
+        portfolio.set_name(policy, name)
+        portfolio.set_tags(policy, tags)
+        portfolio.set_note(policy, note)
+
+    return run
+
+
+def job_remove_policy(arc: Archive, policy: Policy) -> Any:
+    def run(cancel: threading.Event, report: Any) -> None:
+        from archiver.portfolio import Portfolio
+
+        Portfolio(arc).remove(policy)
+
+    return run
+
+
+def job_reviews(arc: Archive, policy: Policy) -> Any:
+    """The review log of one policy, by the reviewed version's timestamp."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.portfolio import Portfolio
+
+        return Portfolio(arc).reviews_by_version(policy)
+
+    return run
+
+
+def job_mark_reviewed(arc: Archive, policy: Policy, version: Version, reviewer: str, note: str) -> Any:
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.portfolio import Portfolio
+
+        return Portfolio(arc).mark_reviewed(policy, version.timestamp, reviewer, note)
+
+    return run
+
+
+def job_update_all(
+    arc: Archive, session_factory: Any = None, kinds: dict[str, str] | None = None, live: bool = False
+) -> Any:
+    """Update every policy (archiver.updates). Reports the policies' names first, then (Progress,
+    results so far) as it goes; returns the run. ``kinds``: how to list each archive (by its replay
+    prefix, as the user last fetched from it)."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.client import Session
+        from archiver.portfolio import Portfolio
+        from archiver.updates import UpdateRun, update_policies
+
+        result = UpdateRun()
+        with (session_factory or Session)() as session:
+            portfolio = Portfolio(arc)
+            policies = portfolio.selection()
+            names = {i.policy.id: i.name for i in portfolio.infos()}
+            report([names[p.id] for p in policies])  # the list the results follow, in order
+            for step in update_policies(
+                arc, session, None, policies, result, live=live, kind=kinds or {}, cancel=cancel
+            ):
+                report((step, list(result.results)))
+        return result
+
+    return run

@@ -37,6 +37,7 @@ from .context import WindowContext
 from .details import CaptureDetails
 from .menus import WindowMenus
 from .policies import PolicyList
+from .portfolio import PortfolioController
 from .settings import Settings
 from .versions import VersionList
 from .workers import Task, cancel_all
@@ -76,8 +77,10 @@ class MainWindow(QMainWindow):
         self.details = CaptureDetails()
         self.work = ArchiveWork(self.ctx, self.policies, self.compare_panel)
         self.change_windows = ChangeWindows(self.ctx, self.policies, self.versions, self.work)
+        self.portfolio = PortfolioController(self.ctx, self.policies, self.versions, self.work)
         self._build()
         self.menus = WindowMenus(self, self.work, self.details, self.ctx.progress, self._compare_current)
+        self.portfolio.add_to(self.menus.policy_menu)
         self._wire()
         self._name_parts()
         self.setWindowTitle(f"policydiff — {archive.root}")
