@@ -98,6 +98,10 @@ class MainWindow(ArchiveWork, WindowMenus, QMainWindow):
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         self._build()
         self._make_actions()
+        from .search_panel import SearchController
+
+        self.search_controller = SearchController(self)  # the search dock: ui/search_panel.py
+        self.edit_menu.addAction(self.search_controller.action)
         self._restore()
         self.reload_policies()
         from .app import settle_gc
@@ -249,6 +253,10 @@ class MainWindow(ArchiveWork, WindowMenus, QMainWindow):
         menu.addSeparator()
         for a in (view.zoom_in_action, view.zoom_out_action, view.zoom_reset_action):
             menu.addAction(a)
+        from .paragraph_history import ParagraphHistory
+
+        self.paragraph_history = ParagraphHistory(self, view)  # hover and panel: ui/paragraph_history.py
+        menu.addAction(self.paragraph_history.action)
         saved = self.settings.state("splitter/compare")
         if saved is not None:
             view.splitter.restoreState(saved)

@@ -83,27 +83,30 @@ def update_index(archive: Archive, check: bool = False) -> Iterator[tuple[int, i
         yield min(start + fts.BATCH_TEXTS, len(todo)), len(todo)
 
 
-# The matching paragraphs -> the texts holding them (first matching block of each) -> the policies
-# using those texts -> every capture of those policies, in time order, with its text's hit if any.
-# CROSS JOIN keeps SQLite from scanning all captures: the hits are few, the captures many.
+# The matching paragraphs -> the texts holding them (the first matching block of each) -> the
+# policies using those texts -> every capture of those policies in time order (kind 1 rows), after
+# the texts' hits (kind 0 rows). CROSS JOIN keeps SQLite from scanning all captures: the hits are few.
 _HITS_SQL = """
-WITH hits AS (
-    SELECT t.text_sha256 AS sha, h.block AS block, h.pid AS pid FROM (
-        SELECT o.text_id AS tid, MIN(o.block) AS block, o.paragraph_id AS pid
-        FROM search_occurrences o
-        WHERE o.paragraph_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query)
-        GROUP BY o.text_id
-    ) h CROSS JOIN search_texts t ON t.id = h.tid
+WITH hits AS MATERIALIZED (
+    SELECT o.text_id AS tid, MIN(o.block) AS block, o.paragraph_id AS pid
+    FROM search_occurrences o
+    WHERE o.paragraph_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query)
+    GROUP BY o.text_id
+),
+shas AS MATERIALIZED (
+    SELECT t.text_sha256 AS sha, hits.block AS block, hits.pid AS pid
+    FROM hits CROSS JOIN search_texts t ON t.id = hits.tid
 ),
 pols AS (
     SELECT DISTINCT c.policy_id AS id
-    FROM hits CROSS JOIN extractions e ON e.text_sha256 = hits.sha CROSS JOIN captures c ON c.id = e.capture_id
+    FROM shas CROSS JOIN extractions e ON e.text_sha256 = shas.sha CROSS JOIN captures c ON c.id = e.capture_id
     WHERE :policy IS NULL OR c.policy_id = :policy
 )
-SELECT c.policy_id, c.timestamp, e.text_sha256, h.block, h.pid
+SELECT 0, 0, '', 0, sha, block, pid FROM shas
+UNION ALL
+SELECT 1, c.policy_id, c.timestamp, c.id, e.text_sha256, NULL, NULL
 FROM pols CROSS JOIN captures c ON c.policy_id = pols.id CROSS JOIN extractions e ON e.capture_id = c.id
-LEFT JOIN hits h ON h.sha = e.text_sha256
-ORDER BY c.policy_id, c.timestamp, c.id
+ORDER BY 1, 2, 3, 4
 """
 
 
@@ -115,15 +118,19 @@ def search(archive: Archive, query: str, policy: Policy | None = None) -> list[P
         rows = archive.read(_HITS_SQL, {"query": query, "policy": policy.id if policy else None})
     except sqlite3.OperationalError as exc:
         raise SearchQueryError(query, _reason(str(exc))) from None
-    # (policy, [[first ts, last ts, sha, block, paragraph id], ...]): consecutive captures with the
-    # same text are one version, as Archive.versions groups them
+    # per policy: versions as [first ts, last ts, text sha256, block, paragraph id]; consecutive
+    # captures with the same text are one version, as Archive.versions groups them
+    hits: dict[str, tuple[int, int]] = {}
     per_policy: dict[int, list[list[Any]]] = {}
-    for policy_id, timestamp, sha, block, pid in rows:
+    for kind, policy_id, timestamp, _id, sha, block, pid in rows:
+        if not kind:
+            hits[sha] = (block, pid)
+            continue
         versions = per_policy.setdefault(policy_id, [])
         if versions and versions[-1][2] == sha:
             versions[-1][1] = timestamp
         else:
-            versions.append([timestamp, timestamp, sha, block, pid])
+            versions.append([timestamp, timestamp, sha, *hits.get(sha, (None, None))])
     bodies = _bodies(archive, {int(v[4]) for vs in per_policy.values() for v in vs if v[4] is not None})
     names = _names(archive, set(per_policy))
     out = []
