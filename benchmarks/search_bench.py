@@ -173,9 +173,7 @@ def main() -> int:
             build(archive, bases, args.policies, args.versions)
             print(f"built in {time.perf_counter() - t:.0f} s", file=sys.stderr)
         stats = archive.stats()
-        rows = archive.read(
-            "SELECT (SELECT COUNT(*) FROM search_paragraphs), (SELECT COUNT(*) FROM search_occurrences)"
-        )
+        rows = archive.read("SELECT COUNT(*), SUM(LENGTH(postings)) / 8 FROM search_paragraphs")
         db_mb = (root / "archive.sqlite3").stat().st_size / 1e6
         print(
             f"portfolio: {stats['policies']} policies, {stats['captures']} captures, {stats['texts']} texts; "

@@ -10,6 +10,7 @@ it after: the window in which it was removed; none while the latest version stil
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,54 +84,60 @@ def update_index(archive: Archive, check: bool = False) -> Iterator[tuple[int, i
         yield min(start + fts.BATCH_TEXTS, len(todo)), len(todo)
 
 
-# The matching paragraphs -> the texts holding them (the first matching block of each) -> the
-# policies using those texts -> every capture of those policies in time order (kind 1 rows), after
-# the texts' hits (kind 0 rows). CROSS JOIN keeps SQLite from scanning all captures: the hits are few.
-_HITS_SQL = """
-WITH hits AS MATERIALIZED (
-    SELECT o.text_id AS tid, MIN(o.block) AS block, o.paragraph_id AS pid
-    FROM search_occurrences o
-    WHERE o.paragraph_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query)
-    GROUP BY o.text_id
-),
-shas AS MATERIALIZED (
-    SELECT t.text_sha256 AS sha, hits.block AS block, hits.pid AS pid
-    FROM hits CROSS JOIN search_texts t ON t.id = hits.tid
-),
-pols AS (
+_POSTINGS_SQL = (
+    "SELECT id, postings FROM search_paragraphs"
+    " WHERE id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query)"
+)
+# The texts with a hit (a JSON array of text ids) -> the policies using them -> every capture of
+# those policies in time order, with its text's id. CROSS JOIN keeps SQLite from scanning all
+# captures: the hits are few.
+_CAPTURES_SQL = """
+WITH pols AS (
     SELECT DISTINCT c.policy_id AS id
-    FROM shas CROSS JOIN extractions e ON e.text_sha256 = shas.sha CROSS JOIN captures c ON c.id = e.capture_id
+    FROM json_each(:texts) j CROSS JOIN search_texts t ON t.id = j.value
+    CROSS JOIN extractions e ON e.text_sha256 = t.text_sha256 CROSS JOIN captures c ON c.id = e.capture_id
     WHERE :policy IS NULL OR c.policy_id = :policy
 )
-SELECT 0, 0, '', 0, sha, block, pid FROM shas
-UNION ALL
-SELECT 1, c.policy_id, c.timestamp, c.id, e.text_sha256, NULL, NULL
+SELECT c.policy_id, c.timestamp, e.text_sha256, t.id
 FROM pols CROSS JOIN captures c ON c.policy_id = pols.id CROSS JOIN extractions e ON e.capture_id = c.id
-ORDER BY 1, 2, 3, 4
+LEFT JOIN search_texts t ON t.text_sha256 = e.text_sha256
+ORDER BY c.policy_id, c.timestamp, c.id
 """
+
+
+def _hits(archive: Archive, query: str) -> dict[int, tuple[int, int]]:
+    """Text id -> (first matching block, its paragraph id) for every text holding a match."""
+    try:
+        rows = archive.read(_POSTINGS_SQL, {"query": query})
+    except sqlite3.OperationalError as exc:
+        raise SearchQueryError(query, _reason(str(exc))) from None
+    hits: dict[int, tuple[int, int]] = {}
+    for pid, postings in rows:
+        pairs = fts.unpack(postings)
+        for text_id, block in zip(pairs[0::2], pairs[1::2], strict=True):
+            known = hits.get(text_id)
+            if known is None or block < known[0]:
+                hits[text_id] = (block, pid)
+    return hits
 
 
 def search(archive: Archive, query: str, policy: Policy | None = None) -> list[PolicyMatch]:
     """The policies whose versions hold a paragraph matching ``query``, earliest first appearance first."""
     if not query.strip():
         raise SearchQueryError(query, "the query is empty")
-    try:
-        rows = archive.read(_HITS_SQL, {"query": query, "policy": policy.id if policy else None})
-    except sqlite3.OperationalError as exc:
-        raise SearchQueryError(query, _reason(str(exc))) from None
+    hits = _hits(archive, query)
+    if not hits:
+        return []
+    params = {"texts": json.dumps(list(hits)), "policy": policy.id if policy else None}
     # per policy: versions as [first ts, last ts, text sha256, block, paragraph id]; consecutive
     # captures with the same text are one version, as Archive.versions groups them
-    hits: dict[str, tuple[int, int]] = {}
     per_policy: dict[int, list[list[Any]]] = {}
-    for kind, policy_id, timestamp, _id, sha, block, pid in rows:
-        if not kind:
-            hits[sha] = (block, pid)
-            continue
+    for policy_id, timestamp, sha, text_id in archive.read(_CAPTURES_SQL, params):
         versions = per_policy.setdefault(policy_id, [])
         if versions and versions[-1][2] == sha:
             versions[-1][1] = timestamp
         else:
-            versions.append([timestamp, timestamp, sha, *hits.get(sha, (None, None))])
+            versions.append([timestamp, timestamp, sha, *hits.get(text_id, (None, None))])
     bodies = _bodies(archive, {int(v[4]) for vs in per_policy.values() for v in vs if v[4] is not None})
     names = _names(archive, set(per_policy))
     out = []
