@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from archiver.client.iakeys import IAKeys
     from archiver.diffing import DiffOptions, DiffResult
 
+    from .cache import TextCache
+
 
 def job_policies(arc: Archive) -> Any:
     def run(cancel: threading.Event, report: Any) -> list[Policy]:
@@ -45,14 +47,14 @@ def job_versions(arc: Archive, policy_id: int) -> Any:
     return run
 
 
-def _text(arc: Archive, sha: str, cache: dict[str, str]) -> str:
+def _text(arc: Archive, sha: str, cache: TextCache) -> str:
     text = cache.get(sha)
     if text is None:
         text = cache[sha] = arc.text(sha)
     return text
 
 
-def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: dict[str, str]) -> Any:
+def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: TextCache) -> Any:
     """Words removed + added between each (baseline, version) pair, reported as (index, words)."""
 
     def run(cancel: threading.Event, report: Any) -> None:
@@ -67,7 +69,7 @@ def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: 
     return run
 
 
-def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: dict[str, str]) -> Any:
+def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: TextCache) -> Any:
     def run(cancel: threading.Event, report: Any) -> DiffResult:
         from archiver.diffing import diff_texts
 

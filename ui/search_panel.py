@@ -269,10 +269,7 @@ class SearchController(QObject):
             self._pending = None
             self.panel.status.setText("That version is no longer in the archive; search again.")
             return
-        if window.version_view.currentIndex().row() == index and window.right_combo.currentIndex() == index:
-            self._scroll()
-        else:
-            window.version_view.selectRow(index)  # compares it with its predecessor: see _diff_shown
+        window.versions.choose(index)  # compares it with its predecessor, then see _diff_shown
 
     def _diff_shown(self, _result: DiffResult) -> None:
         if self._pending is None:

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -179,19 +180,14 @@ def _backlog_archive(root: Path) -> list[str]:
             text = "\n\n".join(f"{p} Revision {n} clause {i}." for i, p in enumerate(paras)) + "\n"
             ts = f"{2000 + n // 12:04d}{n % 12 + 1:02d}01000000"
             archive.add_capture(policy, _text_capture(policy.url, ts), None, from_markdown(text))
-    with sqlite3.connect(root / "archive.sqlite3") as db:  # what an archive from before the index holds
-        for table in ("search_fts", "search_texts", "search_paragraphs"):
-            db.execute(f"DROP TABLE {table}")
-        db.execute("PRAGMA user_version = 2")
+    with sqlite3.connect(root / "archive.sqlite3") as db:  # as migration 3 leaves an older archive
+        fts.clear(db)
     return [f'"Revision {BACKLOG - 1} clause 3"', '"Revision 0 clause 3"']
 
 
 def _indexed(root: Path) -> int:
-    with sqlite3.connect(root / "archive.sqlite3", timeout=30) as db:
-        try:
-            return int(db.execute("SELECT COUNT(*) FROM search_texts").fetchone()[0])
-        except sqlite3.OperationalError:  # the tables are not created yet
-            return 0
+    with closing(sqlite3.connect(root / "archive.sqlite3", timeout=30)) as db:
+        return int(db.execute("SELECT COUNT(*) FROM search_texts").fetchone()[0])
 
 
 def test_the_index_survives_kill_9_while_indexing_and_reextract_completes_it(
