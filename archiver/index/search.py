@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from ..errors import UsageError
@@ -37,12 +39,12 @@ class SearchQueryError(UsageError):
 
 @dataclass(frozen=True, slots=True)
 class VersionMatch:
-    """A version whose text holds a matching paragraph (the first one, in text order)."""
+    """A version whose text holds a matching paragraph (of several, the one indexed first)."""
 
     timestamp: str  # the version's first capture
     last_timestamp: str  # its last capture
     text_sha256: str
-    block: int  # index of the matching paragraph among the text's blocks (archiver.diffing)
+    block: int  # index of a matching paragraph among the text's blocks (archiver.diffing)
     paragraph: str
 
 
@@ -86,7 +88,7 @@ def update_index(archive: Archive, check: bool = False) -> Iterator[tuple[int, i
 
 _POSTINGS_SQL = (
     "SELECT id, postings FROM search_paragraphs"
-    " WHERE id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query)"
+    " WHERE id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query) ORDER BY id"
 )
 # The texts with a hit (a JSON array of text ids) -> the policies using them -> every capture of
 # those policies in time order, with its text's id. CROSS JOIN keeps SQLite from scanning all
@@ -106,19 +108,22 @@ ORDER BY c.policy_id, c.timestamp, c.id
 
 
 def _hits(archive: Archive, query: str) -> dict[int, tuple[int, int]]:
-    """Text id -> (first matching block, its paragraph id) for every text holding a match."""
+    """Text id -> (block, paragraph id) of a matching paragraph for every text holding one: of
+    several, the paragraph indexed first (the oldest wording), at its first block in that text."""
     try:
         rows = archive.read(_POSTINGS_SQL, {"query": query})
     except sqlite3.OperationalError as exc:
         raise SearchQueryError(query, _reason(str(exc))) from None
-    hits: dict[int, tuple[int, int]] = {}
-    for pid, postings in rows:
+    texts, blocks, pids = array("i"), array("i"), array("q")  # one entry per (paragraph, text) pair
+    for pid, postings in rows:  # by paragraph id
         pairs = fts.unpack(postings)
-        for text_id, block in zip(pairs[0::2], pairs[1::2], strict=True):
-            known = hits.get(text_id)
-            if known is None or block < known[0]:
-                hits[text_id] = (block, pid)
-    return hits
+        texts.extend(pairs[0::2])
+        blocks.extend(pairs[1::2])
+        pids.extend(repeat(pid, len(pairs) // 2))
+    # built backwards, so the first pair of each text is the one kept (in C: a common word matches
+    # tens of thousands of pairs)
+    first = dict(zip(reversed(texts), range(len(texts) - 1, -1, -1), strict=True))
+    return {text: (blocks[k], pids[k]) for text, k in first.items()}
 
 
 def search(archive: Archive, query: str, policy: Policy | None = None) -> list[PolicyMatch]:
