@@ -56,15 +56,15 @@ def index_text(conn: sqlite3.Connection, text_sha256: str, text: str) -> bool:
         postings.setdefault(digest, array("i")).extend((text_id, block))
         bodies[digest] = body
     digests = list(postings)
-    known: set[bytes] = set()
+    known: dict[bytes, int] = {}
     for start in range(0, len(digests), _CHUNK):
         chunk = digests[start : start + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        sql = f"SELECT digest FROM search_paragraphs WHERE digest IN ({marks})"  # noqa: S608
-        known.update(r[0] for r in conn.execute(sql, chunk))
+        sql = f"SELECT digest, id FROM search_paragraphs WHERE digest IN ({marks})"  # noqa: S608
+        known.update(conn.execute(sql, chunk).fetchall())
     conn.executemany(
-        "UPDATE search_paragraphs SET postings = CAST(postings || ? AS BLOB) WHERE digest = ?",  # || gives text
-        [(_pack(postings[d]), d) for d in digests if d in known],
+        "UPDATE search_paragraphs SET postings = CAST(postings || ? AS BLOB) WHERE id = ?",  # || gives text
+        [(_pack(postings[d]), known[d]) for d in digests if d in known],
     )
     for digest in digests:
         if digest not in known:  # a paragraph no text had before: into the full-text index
