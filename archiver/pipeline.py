@@ -199,6 +199,8 @@ def reextract(
     Nothing is stored unless ``apply``: a library upgrade must never silently create or merge
     versions. Raw bytes are never touched; text-only captures (Princeton-Leuven imports) are
     re-normalised from their stored text. A capture whose extraction now fails keeps its old text.
+    Either way the search index is then checked and completed (rebuilt whole if damaged): it is
+    made from the stored texts, so this changes no version.
     """
     current = current_fingerprint() if fingerprint is None else fingerprint
     now = Fingerprint.parse(current)

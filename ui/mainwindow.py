@@ -38,6 +38,7 @@ from .details import CaptureDetails
 from .menus import WindowMenus
 from .policies import PolicyList
 from .portfolio import PortfolioController
+from .search_panel import SearchController
 from .settings import Settings
 from .versions import VersionList
 from .workers import Task, cancel_all
@@ -83,6 +84,8 @@ class MainWindow(QMainWindow):
         self.portfolio.add_to(self.menus.policy_menu)
         self._wire()
         self._name_parts()
+        self.search_controller = SearchController(self)  # search every version: ui/search_panel.py
+        self.menus.edit_menu.addAction(self.search_controller.action)
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         self._restore()
@@ -198,6 +201,10 @@ class MainWindow(QMainWindow):
 
     def _compare_built(self, view: CompareView) -> None:
         self.menus.add_compare_view(view)
+        from .paragraph_history import ParagraphHistory  # loads the diff engine, as the view does
+
+        self.paragraph_history = ParagraphHistory(self, view)  # hover and panel: ui/paragraph_history.py
+        self.menus.view_menu.addAction(self.paragraph_history.action)
         saved = self.ctx.settings.state("splitter/compare")
         if saved is not None:
             view.splitter.restoreState(saved)
