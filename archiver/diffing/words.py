@@ -16,6 +16,7 @@ from typing import NamedTuple
 import fast_diff_match_patch as fdmp
 
 from .model import DiffOptions, Span, SpanKind
+from .samewords import as_spaces
 
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 WORD = re.compile(r"\w+")
@@ -88,7 +89,7 @@ class TokenCodec:
         return c
 
     def encode(self, body: str) -> Encoded:
-        tokens = TOKEN.findall(body)
+        tokens = TOKEN.findall(as_spaces(body))  # space-like characters compare as spaces
         if self._normalise:
             return self._encode_normalised(body, tokens)
         codes = self._codes
