@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from ..client.session import Session
 
 #: Modules under archiver.cli that each define ``register(subparsers)``.
-COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "diff_cmds", "export_cmds")
+COMMAND_MODULES = (
+    "archive_cmds",
+    "net_cmds",
+    "changes_cmds",
+    "extract_cmds",
+    "diff_cmds",
+    "export_cmds",
+    "history_cmds",
+    "portfolio_cmds",
+)
 
 #: Starts the desktop app on the archive the options name (None: the one last opened, else the default).
 GuiLauncher = Callable[[Path | None], int]
