@@ -28,7 +28,6 @@ from ..errors import (
     RedirectTargetError,
     SavePageNowPendingError,
 )
-from ..history.state import save_listing
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
 from ..timestamps import now_iso
@@ -259,6 +258,10 @@ class FetchJob:
         if self.exact:  # the listing (and a saved one) holds every variant; choose here
             kept = [r for r in rows if same_url(r.original, query.url)]
             left_out, rows = len(rows) - len(kept), kept
+        # imported here: history.state imports client.rows, so a module-level import is a cycle
+        # whenever the command line loads history first (`policydiff --help` failed on it)
+        from ..history.state import save_listing
+
         save_listing(self.arc, policy, self.endpoint.prefix, rows, (query.from_ts, query.to_ts))
         return rows, left_out
 
