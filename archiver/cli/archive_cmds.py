@@ -160,6 +160,11 @@ def cmd_versions(args: argparse.Namespace) -> int:
         print(
             f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){flags}"
             + window_text(w)
+            + (
+                f"  (layout only changed at {', '.join(map(display, v.layout_only))})"
+                if v.layout_only
+                else ""
+            )
         )
     return 0
 
@@ -356,5 +361,6 @@ def version_json(v: Version) -> dict[str, Any]:
         "extractor_version": v.extractor_version,
         "last_timestamp": v.captures[-1].timestamp,
         "previous_timestamp": v.previous_capture.timestamp if v.previous_capture else None,
+        "layout_only": list(v.layout_only),  # later captures with the same words in another layout
         "captures": [_capture_json(c) for c in v.captures],
     }

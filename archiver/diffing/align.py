@@ -29,9 +29,9 @@ from itertools import chain, compress
 
 import fast_diff_match_patch as fdmp
 
+from ..sametext import as_spaces
 from .matching import Matcher, common_chars, heaviest_in_order
 from .model import Block, DiffOptions, Span, SpanKind
-from .samewords import as_spaces
 from .words import WORD, TokenCodec, WordDiff, trimmed_diff
 
 #: Minimum similarity of an edited block found at another position to be reported as a move.

@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import fast_diff_match_patch as fdmp
 
+from ..sametext import as_spaces
 from .model import DiffOptions, Span, SpanKind
-from .samewords import as_spaces
 
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 WORD = re.compile(r"\w+")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..diffing.samewords import INVISIBLE, SPACE_LIKE
+from ..sametext import INVISIBLE, SPACE_LIKE
 
 #: Ligatures PDFs use; a reader sees letters.
 _LIGATURES = {
