@@ -23,13 +23,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import ledger
+from . import capture_dates, ledger
+from .capture_dates import CaptureDate
 from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
@@ -271,7 +272,12 @@ class Archive:
     # --- captures --------------------------------------------------------------------------
 
     def add_capture(
-        self, policy: Policy, capture: Capture, body: bytes | None, extraction: Extraction | None
+        self,
+        policy: Policy,
+        capture: Capture,
+        body: bytes | None,
+        extraction: Extraction | None,
+        date: CaptureDate | None = None,
     ) -> tuple[Capture, bool]:
         """Store a capture with its raw body (or, text-only, its extraction). Returns (stored, created).
 
@@ -323,6 +329,8 @@ class Archive:
             created = cur.rowcount == 1
             if created and cur.lastrowid is not None:
                 ledger.append(conn, cur.lastrowid, now_iso())
+                if date is not None:  # where the capture time came from (capture_dates.py)
+                    capture_dates.record(conn, cur.lastrowid, date)
                 if extraction is not None:
                     self._put_extraction(conn, cur.lastrowid, extraction)
         stored = self._capture_id(
@@ -361,6 +369,13 @@ class Archive:
         """A policy's captures, oldest first."""
         rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
         return [capture_from_row(r) for r in rows]
+
+    def dates_of(self, captures: Iterable[Capture]) -> dict[int, CaptureDate]:
+        """Each capture's date with where it came from (archiver/capture_dates.py), by capture id."""
+        try:
+            return capture_dates.lookup(self._conn(), captures)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
