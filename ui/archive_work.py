@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -36,6 +36,9 @@ from .jobs import (
 )
 from .messages import INFO, WARNING
 from .workers import Task, running_tasks, when_ended
+
+if TYPE_CHECKING:
+    from archiver.capture_dates import CaptureDate
 
 
 def _count(n: int, noun: str) -> str:
@@ -346,14 +349,21 @@ class ArchiveWork:
         except ArchiverError as exc:
             self.message_bar.show_error(exc)
             return
-        self.start_import(paths, url)
+        from .import_dates import ask_import_dates  # loads the extraction pipeline: only when importing
 
-    def start_import(self, paths: list[str], url: str | None = None) -> Task:
+        dates = ask_import_dates(needs_url, self)  # each copy's capture date, prefilled (issue 18)
+        if dates is None:
+            return
+        self.start_import(paths, url, dates)
+
+    def start_import(
+        self, paths: list[str], url: str | None = None, dates: dict[str, CaptureDate] | None = None
+    ) -> Task:
         if url is None:
             policy = self.current_policy()
             url = policy.url if policy else None
         task = self._run(
-            job_import(self.archive, paths, url),
+            job_import(self.archive, paths, url, dates),
             name="import",
             on_finished=partial(self._import_done, paths),
             on_failed=self._failed,
