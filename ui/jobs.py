@@ -18,6 +18,7 @@ from archiver.storage import Archive
 from .dialogs import PolicyRequest
 
 if TYPE_CHECKING:
+    from archiver.capture_dates import CaptureDate
     from archiver.client.iakeys import IAKeys
     from archiver.diffing import DiffOptions, DiffResult
     from archiver.portfolio import PolicyInfo
@@ -218,7 +219,9 @@ def job_verify(arc: Archive) -> Any:
     return run
 
 
-def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
+def job_import(
+    arc: Archive, paths: list[str], url: str | None, dates: dict[str, CaptureDate] | None = None
+) -> Any:
     """Import files one by one: WARCs and WACZs through archiver.exports, the rest (PLLC, HTML, PDF) the pipeline."""
 
     def run(cancel: threading.Event, report: Any) -> list[Any]:
@@ -231,7 +234,7 @@ def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
         for i, path in enumerate(others):
             if cancel.is_set():
                 raise CancelledError("import cancelled; the files imported so far are kept")
-            results.extend(import_paths(arc, [path], url=url))
+            results.extend(import_paths(arc, [path], url=url, dated=dates))
             report(Progress(i + 1, len(paths), f"imported {Path(path).name}"))
         if warcs:
             from archiver.exports.warc import import_warcs
