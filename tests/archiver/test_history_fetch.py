@@ -240,6 +240,7 @@ def test_fetch_command_json_reports_the_search_and_versions_show_windows(
     assert lines[-1]["changes"] == 1 and lines[-1]["listed"] == 40 and "message" in lines[-1]
     assert main(["--archive", str(tmp_path / "a"), "versions", URL, "--json"]) == 0
     versions = json.loads(capsys.readouterr().out)
+    assert versions[0]["window"]["state"] == "first"
     assert versions[1]["window"] == {
         "from": ts(19),
         "to": ts(20),
