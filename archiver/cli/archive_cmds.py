@@ -204,7 +204,8 @@ def window_json(w: VersionWindow) -> dict[str, Any]:
         "from": w.previous.timestamp if w.previous else None,
         "to": w.first.timestamp,
         "exact": w.exact,  # adjacent in the archive's listing; null: no listing tells
-        "state": {True: "exact", False: "open", None: "unknown"}[w.exact],
+        # first: the oldest version (no change before it); unknown: no listing covers the two captures
+        "state": "first" if w.previous is None else {True: "exact", False: "open", None: "unknown"}[w.exact],
         "unknown_between": w.unknown if w.listed else None,  # listed between, not downloaded yet
     }
 
