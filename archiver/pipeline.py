@@ -155,8 +155,11 @@ class ReextractChange:
     error: str = ""
 
 
-def reextract(archive: Archive, policy: Policy | None = None) -> Iterator[Progress | ReextractChange]:
-    """Re-run extraction over stored captures made by another extractor version; yield what changed.
+def reextract(
+    archive: Archive, policy: Policy | None = None, force: bool = False
+) -> Iterator[Progress | ReextractChange]:
+    """Re-run extraction over stored captures made by another extractor version (``force``: every
+    capture, as after a change of the policy's rules); yield what changed.
 
     Raw bytes are never touched; text-only captures (Princeton-Leuven imports) are re-normalised
     from their stored text. A capture whose extraction now fails keeps its old text.
@@ -166,7 +169,7 @@ def reextract(archive: Archive, policy: Policy | None = None) -> Iterator[Progre
     for done, (pol, cap) in enumerate(todo, 1):
         yield Progress(done - 1, len(todo), f"{pol.url} @ {cap.timestamp}")
         old = archive.extraction(cap.id)
-        if old is not None and old.extractor_version == EXTRACTOR_VERSION:
+        if not force and old is not None and old.extractor_version == EXTRACTOR_VERSION:
             continue  # up to date: its raw bytes are not even read
         old_sha = old.text_sha256 if old else ""
         try:
@@ -174,7 +177,7 @@ def reextract(archive: Archive, policy: Policy | None = None) -> Iterator[Progre
         except ArchiverError as exc:  # a damaged raw file: report it, keep going
             yield ReextractChange(pol, cap, old_sha, "", str(exc))
             continue
-        for result in extract_again([(cap, body, old)], pol.rules):
+        for result in extract_again([(cap, body, old)], pol.rules, only_outdated=not force):
             if result.new is None:
                 log.warning("%s @ %s: %s", pol.url, cap.timestamp, result.error)
                 yield ReextractChange(pol, cap, old_sha, "", result.error)

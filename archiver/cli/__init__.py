@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..client.session import Session
 
 #: Modules under archiver.cli that each define ``register(subparsers)``.
-COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "diff_cmds", "export_cmds")
+COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "rules_cmds", "diff_cmds", "export_cmds")
 
 #: Starts the desktop app on the archive the options name (None: the one last opened, else the default).
 GuiLauncher = Callable[[Path | None], int]
