@@ -12,7 +12,7 @@ Export (one gzipped WARC, written with warcio): a ``warcinfo`` record, then per 
   optional there: pywb indexes metadata records that name a URI and would replay the JSON as the
   page) holding JSON provenance: the archive,
   memento URL, retrieval time, sha256, every header exactly as received, the redirect chain, the
-  tool and extractor versions. Importing our own export reads it back, so captures compare equal.
+  tool and extractor versions and the extraction fingerprint. Importing our own export reads it back, so captures compare equal.
 
 Text-only captures (Princeton-Leuven imports) have no bytes and are skipped, with a note.
 
@@ -40,7 +40,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from .. import __version__
 from ..errors import ArchiverError
-from ..models import Capture, Policy, Source
+from ..models import Capture, Extraction, Policy, Source
 from ..storage import Archive
 from ..timestamps import from_datetime, now_iso, to_datetime
 from .output import ExportResult, Written, stream_single
@@ -211,8 +211,7 @@ def write_warc(archive: Archive, policies: Sequence[Policy], out: CountingWriter
                 continue
             body = archive.read_body(capture)
             extraction = archive.extraction(capture.id)
-            version = extraction.extractor_version if extraction else ""
-            responses.append(_write_capture(writer, out, policy, capture, body, version, exported_at))
+            responses.append(_write_capture(writer, out, policy, capture, body, extraction, exported_at))
     return WarcWritten(len(responses), tuple(skipped), tuple(responses))
 
 
@@ -222,7 +221,7 @@ def _write_capture(
     policy: Policy,
     capture: Capture,
     body: bytes,
-    extractor_version: str,
+    extraction: Extraction | None,
     exported_at: str,
 ) -> IndexedResponse:
     from warcio.statusandheaders import StatusAndHeaders
@@ -268,7 +267,8 @@ def _write_capture(
         METADATA_KEY: 1,
         "tool": "policydiff",
         "tool_version": __version__,
-        "extractor_version": extractor_version,
+        "extractor_version": extraction.extractor_version if extraction else "",
+        "extraction_fingerprint": extraction.fingerprint if extraction else "",
         "exported_at": exported_at,
         "policy": {"url": policy.url, "label": policy.label},
         "capture": capture_dict(capture),
