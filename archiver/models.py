@@ -32,6 +32,10 @@ class Flag(StrEnum):
     TRUNCATED = "looks-truncated"
     NO_RAW_BYTES = "text-only"  # imported as text (PLLC): no raw bytes to re-extract
     RULE_UNMATCHED = "rule-unmatched"  # the policy's extraction rule selected nothing; automatic text
+    ARCHIVES_DISAGREE = "archives-disagree"  # another archive's capture of the same day has another text
+    # the main-content step found little in a page with much more visible text: the text is the
+    # page's largest prose region or its whole visible text (never empty while the page has text)
+    LOW_CONFIDENCE = "low-confidence-extraction"
 
 
 #: Flags saying a capture holds no policy text at all (an error page, a JavaScript shell, a consent

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import ArchiverError, ExtractionError, InputFileError, UsageError
-from .extraction import extract_capture, from_markdown
+from .extraction import extract_capture, from_markdown, sniff_kind
 from .extraction import reextract as extract_again
 from .extraction.fingerprint import Fingerprint, current_fingerprint
 from .extraction.reextract import is_outdated
+from .index.search import update_index
 from .models import Capture, Extraction, Flag, Policy, Progress, Source
 from .pllc import PllcFormatError, looks_like_pllc, parse_pllc
 from .storage import Archive
@@ -87,7 +88,7 @@ def _import_one(archive: Archive, path: Path, url: str | None, timestamp: str | 
         return _import_pllc(archive, path, data)
     if url is None:
         raise UsageError(f"{path}: importing an HTML or PDF file needs --url (the page it is a copy of)")
-    content_type = _content_type(path, data)
+    content_type = _readable_type(path, data)
     capture = Capture(
         id=0,
         policy_id=0,
@@ -136,14 +137,26 @@ def _with_flag(extraction: Extraction, flag: Flag) -> Extraction:
     return replace(extraction, flags=tuple(sorted(set(extraction.flags) | {flag.value})))
 
 
-def _content_type(path: Path, data: bytes) -> str:
-    if data.lstrip()[:5] == b"%PDF-" or path.suffix.lower() == ".pdf":
+def _readable_type(path: Path, data: bytes) -> str:
+    """The content type to store a local file as, or InputFileError saying why it cannot be read
+    (an image, an archive, random bytes): the bytes are judged first, as `extract` does, so that no
+    name (``scan.html``) lets a binary in as a version of thousands of garbled words."""
+    try:
+        kind = sniff_kind(data)
+    except ExtractionError as exc:
+        raise InputFileError(
+            str(path),
+            f"not something policydiff can read ({exc}); import HTML, PDF, text, "
+            "Markdown, WARC, WACZ or Princeton-Leuven files",
+        ) from None
+    suffix = path.suffix.lower()
+    if kind == "pdf":
         return "application/pdf"
-    if path.suffix.lower() in (".md", ".markdown"):
-        return "text/markdown"
-    if path.suffix.lower() == ".txt":
-        return "text/plain"
-    return "text/html"
+    if suffix == ".pdf":
+        raise InputFileError(str(path), "named .pdf but it is not a PDF (no %PDF- header)")
+    if kind == "html" or suffix in (".html", ".htm", ".xhtml", ".shtml"):
+        return "text/html"
+    return "text/markdown" if suffix in (".md", ".markdown") else "text/plain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,5 +237,8 @@ def reextract(
                 changed += 1
                 new = result.new
                 yield ReextractChange(pol, cap, old_sha, new.text_sha256, "", number, old_words, new.words)
+    # the search index: checked, rebuilt if damaged, completed where a catch-up was cut short
+    for done, total in update_index(archive, check=True):
+        yield Progress(done, total, "search index")
     yield Progress(len(todo), len(todo), "")
     yield ReextractSummary(len(todo), outdated, changed, failed, current, tuple(differences), apply)

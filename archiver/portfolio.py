@@ -148,6 +148,15 @@ class Portfolio:
                 (policy.id, note.strip()),
             )
 
+    def remove(self, policy: Policy) -> None:
+        """Take ``policy`` off the list. Its captures stay in the archive and in the ledger, which
+        is append-only (verify still checks them); fetching or tracking the URL brings it back."""
+        with self.archive._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO retired_policies(policy_id, retired_at) VALUES (?, ?)",
+                (policy.id, now_iso()),
+            )
+
     def tags(self) -> dict[int, tuple[str, ...]]:
         out: dict[int, list[str]] = {}
         for row in self.archive._query("SELECT policy_id, tag FROM policy_tags ORDER BY tag"):

@@ -88,22 +88,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE IF NOT EXISTS search_paragraphs (
         id INTEGER PRIMARY KEY,
-        sha256 TEXT NOT NULL UNIQUE
+        digest BLOB NOT NULL UNIQUE
     );
     CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
-    CREATE TABLE IF NOT EXISTS search_occurrences (
-        text_sha256 TEXT NOT NULL,
-        block INTEGER NOT NULL,
-        paragraph_id INTEGER NOT NULL,
-        PRIMARY KEY (text_sha256, block)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS search_occurrences_by_paragraph ON search_occurrences(paragraph_id, text_sha256);
     CREATE TABLE IF NOT EXISTS search_texts (
-        text_sha256 TEXT PRIMARY KEY
+        id INTEGER PRIMARY KEY,
+        text_sha256 TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE IF NOT EXISTS search_occurrences (
+        paragraph_id INTEGER NOT NULL,
+        text_id INTEGER NOT NULL,
+        block INTEGER NOT NULL,
+        PRIMARY KEY (paragraph_id, text_id, block)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS extractions_by_text ON extractions(text_sha256);
     """,
-    # 4: portfolio: tags, notes, the review log, paragraph notes and what each `update` run reported
+    # 4: portfolio: tags, notes, the review log, paragraph notes, removed policies and what each
+    # `update` run reported
     # (archiver/portfolio.py, archiver/notes.py)
     """
     CREATE TABLE IF NOT EXISTS policy_tags (
@@ -136,6 +137,10 @@ MIGRATIONS: tuple[str, ...] = (
         author TEXT NOT NULL,
         created_at TEXT NOT NULL,
         note TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS retired_policies (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        retired_at TEXT NOT NULL
     );
     CREATE TABLE IF NOT EXISTS policy_updates (
         policy_id INTEGER PRIMARY KEY REFERENCES policies(id),

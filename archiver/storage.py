@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import ledger
+from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
@@ -213,6 +214,9 @@ class Archive:
         """The policy for ``url`` (or any of its variants), created if new."""
         existing = self.find_policy(url)
         if existing is not None:
+            if self._query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
+                with self._write() as conn:  # asked for again: back in the list, with its history
+                    conn.execute("DELETE FROM retired_policies WHERE policy_id = ?", (existing.id,))
             return existing
         display = normalize_url(url)
         with self._write() as conn:
@@ -241,7 +245,14 @@ class Archive:
         return policy_from_row(rows[0])
 
     def policies(self) -> list[Policy]:
-        return [policy_from_row(r) for r in self._query(POLICY_SQL + " ORDER BY p.label, p.url")]
+        """The tracked policies; a removed one (``retired_policies``) is left out, its captures kept."""
+        return [
+            policy_from_row(r)
+            for r in self._query(
+                POLICY_SQL
+                + " WHERE p.id NOT IN (SELECT policy_id FROM retired_policies) ORDER BY p.label, p.url"
+            )
+        ]
 
     def set_label(self, policy_id: int, label: str) -> None:
         with self._write() as conn:
@@ -518,7 +529,7 @@ class Archive:
                 )
             )
             previous = captures[-1]
-        return self._with_sequence_flags(versions)
+        return self._with_sequence_flags(mark_disagreements(versions))
 
     def _with_sequence_flags(self, versions: list[Version]) -> list[Version]:
         """Add the flags that need a version's neighbours (language change, transient truncation).

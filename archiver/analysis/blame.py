@@ -2,7 +2,7 @@
 the last one that changed it.
 
 Paragraphs are the diff engine's blocks (headings, paragraphs, list items, table rows). Each version
-is aligned with the one before it by the diff engine (``archiver.diffing.diff_texts``), so a
+is aligned with the one before it by the diff engine's alignment (``archiver.diffing.align``), so a
 paragraph is followed through edits in place, moves (edited or not), splits and merges:
 
 * an equal, replaced or moved block continues the block it is aligned with;
@@ -21,9 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..diffing import BlockKind, RowKind, diff_texts, split_blocks
+from ..diffing import Block, BlockKind, DiffOptions, split_blocks
+from ..diffing.align import align
+from ..diffing.words import TokenCodec
 from ..models import Version
 from ..storage import Archive
+
+_OPTIONS = DiffOptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,32 +66,18 @@ class Blame:
         return None
 
 
-def continued_blocks(old: str, new: str) -> dict[int, int]:
-    """For each block of ``new`` that continues a block of ``old``: ``{new index: old index}``."""
+def continued_blocks(old: tuple[Block, ...], new: tuple[Block, ...]) -> dict[int, int]:
+    """For each block of ``new`` that continues a block of ``old``: ``{new index: old index}``
+    (the diff engine's alignment of the two, without the rows and statistics a view needs)."""
+    alignment = align(old, new, _OPTIONS, TokenCodec(_OPTIONS))
     parents: dict[int, int] = {}
-    group_first: dict[int, int] = {}
-    move_halves: dict[int, list[int]] = {}
-    for row in diff_texts(old, new).rows:
-        left, right = row.left, row.right
-        if row.kind is RowKind.MOVE:
-            assert row.move_id is not None
-            half = move_halves.setdefault(row.move_id, [-1, -1])
-            if left is not None:
-                half[0] = left.index
-            if right is not None:
-                half[1] = right.index
-            continue
-        if row.group_id is not None and left is not None:
-            group_first.setdefault(row.group_id, left.index)  # a group's first row has both sides
-        if right is None:
-            continue
-        if left is not None:
-            parents[right.index] = left.index
-        elif row.group_id is not None:
-            parents[right.index] = group_first[row.group_id]
-    for old_index, new_index in move_halves.values():
-        if old_index >= 0 and new_index >= 0:
-            parents[new_index] = old_index
+    for i, j, n in alignment.equal:
+        parents.update(zip(range(j, j + n), range(i, i + n), strict=True))
+    for g in alignment.groups:  # a split's extra blocks, or a merge, continue the group's first
+        for k, j in enumerate(g.rights):
+            parents[j] = g.lefts[k] if k < len(g.lefts) else g.lefts[0]
+    for i, j, _diff in alignment.move:
+        parents[j] = i
     return parents
 
 
@@ -102,10 +92,12 @@ def blame_texts(texts: Sequence[str]) -> tuple[ParagraphBlame, ...]:
     introduced: list[list[int]] = []
     changed: list[list[int]] = []
     blocks_of_last = split_blocks(texts[-1])
+    previous: tuple[Block, ...] = ()
     for k, text in enumerate(texts):
         blocks = blocks_of_last if k == len(texts) - 1 else split_blocks(text)
         body = [None if b.kind is BlockKind.BLANK else b.text.rstrip() for b in blocks]
-        par = continued_blocks(texts[k - 1], text) if k else {}
+        par = continued_blocks(previous, blocks) if k else {}
+        previous = blocks
         if k:
             parents.append(par)
         intro, last = [k] * len(blocks), [k] * len(blocks)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES = (
     "archive_cmds",
     "net_cmds",
+    "changes_cmds",
     "extract_cmds",
     "diff_cmds",
     "export_cmds",

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..history.windows import VersionWindow, version_windows
 from ..models import Capture, VerifyProblem, Version
 from ..timestamps import display
 from ..urls import display_url
@@ -43,7 +44,13 @@ def register(sub: Any) -> None:
         description="URLs match regardless of scheme, 'www.', a trailing slash or a #fragment.",
     )
     p.add_argument("url", type=url_arg)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON; each version's window says when the change happened (from: last capture with "
+        "the previous text, to: first with this one) and whether it is exact (adjacent in the listing) "
+        "or open (captures between not downloaded yet: 'policydiff bisect URL@FROM URL@TO')",
+    )
     p.set_defaults(func=cmd_versions)
 
     p = sub.add_parser("verify", help="re-hash every stored capture and check the database")
@@ -89,7 +96,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             if args.json:
                 continue
             if r.error:
-                print(f"failed   {r.path}: {r.error}", file=sys.stderr)
+                print(f"failed   {r.path}: {r.error.removeprefix(f'{r.path}: ')}", file=sys.stderr)
             elif r.capture is not None:
                 state = "stored  " if r.created else "already "
                 print(f"{state} {r.path} -> {r.capture.original_url} @ {r.capture.timestamp}")
@@ -141,14 +148,45 @@ def cmd_versions(args: argparse.Namespace) -> int:
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url)
         versions = archive.versions(policy.id)
+        windows = version_windows(archive, policy, versions)
     if args.json:
-        print_json([version_json(v) for v in versions])
+        print_json(
+            [{**version_json(v), "window": window_json(w)} for v, w in zip(versions, windows, strict=True)]
+        )
         return 0
-    for v in versions:
+    for v, w in zip(versions, windows, strict=True):
         flags = f"  [{', '.join(v.flags)}]" if v.flags else ""
         span = f" .. {display(v.captures[-1].timestamp)}" if len(v.captures) > 1 else ""
-        print(f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){flags}")
+        print(
+            f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){flags}"
+            + window_text(w)
+        )
     return 0
+
+
+def window_json(w: VersionWindow) -> dict[str, Any]:
+    """When the change happened: after ``from`` (last capture with the previous text), by ``to``."""
+    return {
+        "from": w.previous.timestamp if w.previous else None,
+        "to": w.first.timestamp,
+        "exact": w.exact,  # adjacent in the archive's listing; null: no listing tells
+        "state": {True: "exact", False: "open", None: "unknown"}[w.exact],
+        "unknown_between": w.unknown if w.listed else None,  # listed between, not downloaded yet
+    }
+
+
+def window_text(w: VersionWindow) -> str:
+    if w.previous is None:
+        return ""
+    if w.exact is None:
+        return f"  changed after {display(w.previous.timestamp)}"
+    if w.exact:
+        state = "exact"
+    elif not w.listed:
+        state = "open: the captures between were never listed"
+    else:
+        state = f"open: {w.unknown} captures between not downloaded"
+    return f"  changed after {display(w.previous.timestamp)} ({state})"
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

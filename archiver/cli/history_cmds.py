@@ -103,8 +103,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         print_json(
             [
                 {
-                    "url": m.policy.url,
-                    "label": m.policy.label or None,
+                    "url": m.url,
+                    "label": m.label or None,
                     "first_appeared": m.first_appeared,
                     "absent_before": m.absent_before,
                     "last_seen": m.last_seen,
@@ -136,7 +136,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     for m in matches:
         before = f" (not in {display(m.absent_before)})" if m.absent_before else " (its first version)"
         after = f" (gone in {display(m.absent_after)})" if m.absent_after else " (still there)"
-        print(m.policy.url + (f"  ({m.policy.label})" if m.policy.label else ""))
+        print(m.url + (f"  ({m.label})" if m.label else ""))
         print(f"  first appeared {display(m.first_appeared)}{before}")
         print(f"  last seen      {display(m.last_seen)}{after}")
         print(

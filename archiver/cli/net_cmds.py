@@ -15,6 +15,7 @@ from ..errors import ArchiverError, KeychainError, MissingCredentialsError, Usag
 from ..timestamps import display
 from . import open_archive, open_session, print_json
 from .args import date_arg, url_arg
+from .changes_cmds import METHOD, add_fetch_options, fetch_changes, report
 
 if TYPE_CHECKING:
     from ..client.iakeys import IAKeys
@@ -54,8 +55,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     archive_opts(p)
     p.set_defaults(func=cmd_captures)
 
-    p = sub.add_parser("fetch", help="download every capture of a URL into the local archive")
+    p = sub.add_parser(
+        "fetch",
+        help="find every change of a URL's policy text, downloading as few captures as it can "
+        "(--every-capture: all of them)",
+        description=METHOD,
+    )
     archive_opts(p)
+    add_fetch_options(p)
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("capture", help="store today's page, fetched from the site itself")
@@ -136,6 +143,15 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from ..client.jobs import FetchJob
 
     endpoint = archive_endpoint(args.archive_url, args.archive_kind)
+    if not args.every_capture:
+        with open_session(args) as session, open_archive(args) as arc:
+            changes = fetch_changes(args, session, arc, endpoint)
+        code = report(changes, args, f"fetch {args.url}")
+        if not args.json:
+            if changes.left_out:
+                print(_left_out(changes.left_out), file=sys.stderr)
+            _print_suggestions(changes.suggestions)
+        return code
     with open_session(args) as session, open_archive(args) as arc:
         job = FetchJob(arc, session, endpoint, args.url, args.from_date, args.to_date, exact=args.exact_url)
         tty = sys.stderr.isatty()

@@ -41,6 +41,16 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_edit)
 
     p = sub.add_parser(
+        "remove",
+        help="take a policy off the list (its captures stay in the archive and its ledger)",
+        description="The policy no longer shows in lists, updates, searches or --all exports. Its "
+        "captures are not deleted: the archive's ledger is append-only and 'verify' keeps checking "
+        "them. Fetching or tracking the URL again brings the policy back with its whole history.",
+    )
+    p.add_argument("url")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser(
         "update",
         help="fetch what is new for many policies and print what changed since the last update",
         description="For each policy (all, or those with --tag), fetch the captures the archive has "
@@ -230,6 +240,19 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remove(args: argparse.Namespace) -> int:
+    with open_archive(args) as archive:
+        policy = archive.get_policy(args.url)
+        name = next(i.name for i in Portfolio(archive).infos() if i.policy.id == policy.id)
+        Portfolio(archive).remove(policy)
+    print(
+        f"Removed {name} ({display_url(policy.url)}) from the list. Its {policy.captures} captures stay "
+        "in the archive and in its ledger ('verify' still checks them); fetching or tracking the URL "
+        "again brings it back with its history."
+    )
+    return 0
+
+
 # --- update ----------------------------------------------------------------------------------
 
 
@@ -246,6 +269,7 @@ def change_json(change: Change) -> dict[str, Any]:
 
 def cmd_update(args: argparse.Namespace) -> int:
     from ..client.jobs import FetchJob, capture_live
+    from ..history.discovery import ChangeJob
 
     endpoint = archive_endpoint(args.archive_url or DEFAULT_PREFIX, args.archive_kind)
     report: list[dict[str, Any]] = []
@@ -262,8 +286,8 @@ def cmd_update(args: argparse.Namespace) -> int:
                 "tags": list(names[policy.id].tags),
             }
             status = f"[{n}/{len(policies)}] {names[policy.id].name}"
-            try:
-                job = FetchJob(archive, session, endpoint, policy.url)
+            try:  # the same change-point discovery as `fetch` (archiver/history)
+                job = ChangeJob(FetchJob(archive, session, endpoint, policy.url))
                 for progress in job.run():
                     if tty:
                         sys.stderr.write(f"\r\033[K{status}: {progress.message}"[:200])

@@ -1,9 +1,9 @@
 """The full-text index of every paragraph of every stored text (SQLite FTS5, in the archive file).
 
-Indexed by distinct text, then by distinct paragraph: a text (``texts.sha256``) is split into the
-diff engine's blocks; each distinct paragraph body is stored once in ``search_fts`` (its rowid is
-``search_paragraphs.id``), and ``search_occurrences`` says which text holds which paragraph at which
-block index. Twenty versions of a policy that share most paragraphs cost little more than one.
+Indexed by distinct text, then by distinct paragraph: a text (``texts.sha256``, numbered in
+``search_texts``) is split into the diff engine's blocks; each distinct paragraph body is stored once
+in ``search_fts`` (its rowid is ``search_paragraphs.id``, found by the body's sha256), and
+``search_occurrences`` says which text holds which paragraph at which block index. Twenty versions of a policy that share most paragraphs cost little more than one.
 
 Crash safety: a text's paragraphs, its occurrences and its row in ``search_texts`` (the mark "this
 text is fully indexed") are written in one transaction, the same one that stores the text when a
@@ -18,6 +18,9 @@ import hashlib
 import sqlite3
 from collections.abc import Iterator
 
+#: The full-text table, as schema migration 3 creates it (folds case and diacritics).
+CREATE_FTS = "CREATE VIRTUAL TABLE search_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')"
+_CHUNK = 500  # digests looked up per query (SQLite allows 32766 parameters; a policy has ~100-2000)
 #: Texts indexed per transaction while catching up (a kill -9 loses at most one batch of work).
 BATCH_TEXTS = 20
 
@@ -39,21 +42,25 @@ def index_text(conn: sqlite3.Connection, text_sha256: str, text: str) -> bool:
     """Index one text inside the caller's transaction; False when it was indexed already."""
     if conn.execute("SELECT 1 FROM search_texts WHERE text_sha256 = ?", (text_sha256,)).fetchone():
         return False
-    occurrences = []
-    for block, body in paragraphs(text):
-        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
-        row = conn.execute("SELECT id FROM search_paragraphs WHERE sha256 = ?", (digest,)).fetchone()
-        if row is None:
-            para_id = conn.execute("INSERT INTO search_paragraphs(sha256) VALUES (?)", (digest,)).lastrowid
+    text_id = conn.execute("INSERT INTO search_texts(text_sha256) VALUES (?)", (text_sha256,)).lastrowid
+    found = [(block, hashlib.sha256(body.encode("utf-8")).digest(), body) for block, body in paragraphs(text)]
+    ids: dict[bytes, int] = {}
+    digests = list({digest for _, digest, _ in found})
+    for start in range(0, len(digests), _CHUNK):
+        chunk = digests[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT digest, id FROM search_paragraphs WHERE digest IN ({marks})"  # noqa: S608
+        ids.update(conn.execute(sql, chunk).fetchall())
+    for _, digest, body in found:
+        if digest not in ids:  # a paragraph no text had before: into the full-text index
+            para_id = conn.execute("INSERT INTO search_paragraphs(digest) VALUES (?)", (digest,)).lastrowid
+            assert para_id is not None
             conn.execute("INSERT INTO search_fts(rowid, body) VALUES (?, ?)", (para_id, body))
-        else:
-            para_id = row[0]
-        occurrences.append((text_sha256, block, para_id))
+            ids[digest] = para_id
     conn.executemany(
-        "INSERT OR REPLACE INTO search_occurrences(text_sha256, block, paragraph_id) VALUES (?, ?, ?)",
-        occurrences,
+        "INSERT OR IGNORE INTO search_occurrences(paragraph_id, text_id, block) VALUES (?, ?, ?)",
+        [(ids[digest], text_id, block) for block, digest, _ in found],
     )
-    conn.execute("INSERT INTO search_texts(text_sha256) VALUES (?)", (text_sha256,))
     return True
 
 
@@ -75,7 +82,9 @@ def healthy(conn: sqlite3.Connection) -> bool:
 
 
 def clear(conn: sqlite3.Connection) -> None:
-    """Empty the index (inside the caller's transaction), so the next catch-up rebuilds it whole."""
+    """Empty the index (inside the caller's transaction), so the next catch-up rebuilds it whole.
+    The FTS5 table is made anew: deleting from a damaged one could not undo what it holds."""
     for table in ("search_occurrences", "search_texts", "search_paragraphs"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
-    conn.execute("INSERT INTO search_fts(search_fts) VALUES ('delete-all')")
+    conn.execute("DROP TABLE search_fts")
+    conn.execute(CREATE_FTS)

@@ -49,7 +49,9 @@ class VersionMatch:
 class PolicyMatch:
     """One policy's answer. Timestamps are capture timestamps (14 digits)."""
 
-    policy: Policy
+    policy_id: int
+    url: str
+    label: str
     versions: tuple[VersionMatch, ...]  # oldest first; never empty
     total_versions: int  # versions of the policy in all
     first_appeared: str  # first capture whose text matches
@@ -81,21 +83,26 @@ def update_index(archive: Archive, check: bool = False) -> Iterator[tuple[int, i
         yield min(start + fts.BATCH_TEXTS, len(todo)), len(todo)
 
 
+# The matching paragraphs -> the texts holding them (first matching block of each) -> the policies
+# using those texts -> every capture of those policies, in time order, with its text's hit if any.
+# CROSS JOIN keeps SQLite from scanning all captures: the hits are few, the captures many.
 _HITS_SQL = """
 WITH hits AS (
-    SELECT o.text_sha256 AS sha, MIN(o.block) AS block, o.paragraph_id AS pid
-    FROM search_occurrences o
-    WHERE o.paragraph_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query)
-    GROUP BY o.text_sha256
+    SELECT t.text_sha256 AS sha, h.block AS block, h.pid AS pid FROM (
+        SELECT o.text_id AS tid, MIN(o.block) AS block, o.paragraph_id AS pid
+        FROM search_occurrences o
+        WHERE o.paragraph_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query)
+        GROUP BY o.text_id
+    ) h CROSS JOIN search_texts t ON t.id = h.tid
 ),
 pols AS (
-    SELECT DISTINCT c.policy_id AS id FROM hits
-    JOIN extractions e ON e.text_sha256 = hits.sha JOIN captures c ON c.id = e.capture_id
+    SELECT DISTINCT c.policy_id AS id
+    FROM hits CROSS JOIN extractions e ON e.text_sha256 = hits.sha CROSS JOIN captures c ON c.id = e.capture_id
     WHERE :policy IS NULL OR c.policy_id = :policy
 )
 SELECT c.policy_id, c.timestamp, e.text_sha256, h.block, h.pid
-FROM captures c JOIN extractions e ON e.capture_id = c.id LEFT JOIN hits h ON h.sha = e.text_sha256
-WHERE c.policy_id IN (SELECT id FROM pols)
+FROM pols CROSS JOIN captures c ON c.policy_id = pols.id CROSS JOIN extractions e ON e.capture_id = c.id
+LEFT JOIN hits h ON h.sha = e.text_sha256
 ORDER BY c.policy_id, c.timestamp, c.id
 """
 
@@ -118,16 +125,18 @@ def search(archive: Archive, query: str, policy: Policy | None = None) -> list[P
         else:
             versions.append([timestamp, timestamp, sha, block, pid])
     bodies = _bodies(archive, {int(v[4]) for vs in per_policy.values() for v in vs if v[4] is not None})
-    policies = {p.id: p for p in ([policy] if policy else archive.policies())}
+    names = _names(archive, set(per_policy))
     out = []
     for policy_id, versions in per_policy.items():
         hit = [k for k, v in enumerate(versions) if v[4] is not None]
-        if not hit or policy_id not in policies:
+        if not hit:
             continue
         first, last = hit[0], hit[-1]
         out.append(
             PolicyMatch(
-                policy=policies[policy_id],
+                policy_id=policy_id,
+                url=names[policy_id][0],
+                label=names[policy_id][1],
                 versions=tuple(
                     VersionMatch(v[0], v[1], v[2], v[3], bodies[v[4]]) for v in (versions[k] for k in hit)
                 ),
@@ -138,7 +147,7 @@ def search(archive: Archive, query: str, policy: Policy | None = None) -> list[P
                 absent_after=str(versions[last + 1][0]) if last + 1 < len(versions) else None,
             )
         )
-    out.sort(key=lambda m: (m.first_appeared, m.policy.url))
+    out.sort(key=lambda m: (m.first_appeared, m.url))
     return out
 
 
@@ -148,6 +157,15 @@ def _bodies(archive: Archive, ids: set[int]) -> dict[int, str]:
     marks = ",".join("?" * len(ids))
     rows = archive.read(f"SELECT rowid, body FROM search_fts WHERE rowid IN ({marks})", sorted(ids))  # noqa: S608
     return {int(r[0]): str(r[1]) for r in rows}
+
+
+def _names(archive: Archive, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """URL and label of each policy (not ``Archive.policies``: its counts cost a query per policy)."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = archive.read(f"SELECT id, url, label FROM policies WHERE id IN ({marks})", sorted(ids))  # noqa: S608
+    return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
 
 def _reason(message: str) -> str:

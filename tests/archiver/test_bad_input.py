@@ -130,3 +130,24 @@ def test_the_app_words_offline_for_the_app() -> None:
     text = describe(UnreachableError("u", "web.archive.org", "its name does not resolve", 1, True)).text
     assert "looks offline" in text and "fetch again" in text
     assert "command" not in text
+
+
+# --- 3: import refuses what it cannot read, as extract does -------------------------------------
+
+
+@pytest.mark.parametrize("name", ["random.bin", "random.html", "random"])
+def test_random_bytes_are_refused_by_import_as_by_extract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    import random
+
+    path = tmp_path / name
+    path.write_bytes(random.Random(18).randbytes(200_000))
+    archive = tmp_path / "A"
+    code, out, err = run(
+        capsys, "--archive", str(archive), "import", str(path), "--url", "https://e.com/p", "--date", "2020"
+    )
+    assert code == 1 and "binary content" in err and "import HTML, PDF, text" in err and out == ""
+    code, _, extract_err = run(capsys, "extract", str(path))
+    assert code == 1 and "binary content" in extract_err
+    assert not list((archive / "blobs").glob("*/*"))

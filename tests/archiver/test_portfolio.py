@@ -249,3 +249,23 @@ def test_the_review_log_and_tags_go_into_exports_and_the_evidence_report(
     assert code == 0, err
     text = report.read_text(encoding="utf-8")
     assert "Reviews of this change" in text and "wording only" in text and "Ana" in text
+
+
+def test_remove_takes_a_policy_off_the_list_and_keeps_its_captures_verified(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ia = FakeIA(httpserver)
+    ia.add("20200101000000", A, page("One."), digest="1")
+    ia.add("20200201000000", A, page("Two."), digest="2")
+    arc = tmp_path / "arc"
+    fetch = ("fetch", A, "--archive-url", ia.prefix, "--archive-kind", "ia")
+    assert run(capsys, arc, *fetch)[0] == 0
+    code, out, _ = run(capsys, arc, "remove", A)
+    assert code == 0 and "2 captures stay in the archive" in out
+    assert json.loads(run(capsys, arc, "policies", "--json")[1]) == []
+    code, out, err = run(capsys, arc, "verify", "--json")
+    assert code == 0, err
+    assert json.loads(out)["ledger"]["entries"] == 2  # nothing was deleted from the ledger
+    assert run(capsys, arc, *fetch)[0] == 0  # asked for again: back, with its history
+    (policy,) = json.loads(run(capsys, arc, "policies", "--json")[1])
+    assert policy["url"] == A and policy["captures"] == 2
