@@ -22,8 +22,8 @@ from ..errors import (
     ArchiveResponseError,
     CancelledError,
     ConnectionBlockedError,
+    ErrorKind,
     KeysRefusedError,
-    NetworkError,
     RateLimitedError,
     RedirectTargetError,
     SavePageNowPendingError,
@@ -227,7 +227,7 @@ class FetchJob:
                     raise
                 note = f"failed: {exc}"
             except ArchiverError as exc:
-                if type(exc) is NetworkError:  # connection lost: stop; the next run resumes here
+                if exc.kind is ErrorKind.CONNECTION:  # connection lost: stop; the next run resumes here
                     save()
                     raise
                 timeouts = 0
@@ -489,7 +489,7 @@ def _row_json(row: ListedCapture) -> list[str | int | None]:
 def _transient(exc: ArchiverError) -> bool:
     """A listing failure that may pass: worth keeping the partial listing to go on from."""
     passing = (ServerError, ServerTimeoutError, CancelledError, RateLimitedError, ConnectionBlockedError)
-    return isinstance(exc, passing) or type(exc) is NetworkError
+    return isinstance(exc, passing) or exc.kind is ErrorKind.CONNECTION
 
 
 def _saved_listing(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import ArchiveResponseError, BlockedError, InvalidURLError
+from ..errors import ArchiveResponseError, BlockedError, ErrorKind, InvalidURLError
 from ..timestamps import to_datetime
 from ..urls import normalize_url, policy_key
 from .endpoints import ArchiveEndpoint, ArchiveKind
@@ -221,7 +221,7 @@ def _raw_rows(
                 )
                 return
             except BlockedError as exc:
-                if "robots.txt" not in str(exc):
+                if exc.kind is not ErrorKind.ROBOTS:
                     raise
                 # IA staff: /web/timemap ignores robots.txt the way playback does (edgi#8)
                 log.warning(

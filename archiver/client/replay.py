@@ -28,6 +28,7 @@ from ..errors import (
     BlockedError,
     BrokenBodyError,
     CancelledError,
+    ErrorKind,
     NoMementoError,
     PlaybackError,
     RedirectTargetError,
@@ -230,11 +231,14 @@ def _not_a_memento(resp: requests.Response, body: bytes, url: str, timestamp: st
     if "AdministrativeAccessControlException" in runtime or "has been excluded" in text:
         return BlockedError(
             url,
-            "the site is excluded from the Wayback Machine (takedown or owner's request); "
+            "the site is excluded from the Wayback Machine (takedown or owner's request)",
+            ErrorKind.EXCLUDED,
             "try another archive with --archive-url",
         )
     if "RobotAccessControlException" in runtime or "due to robots.txt" in text:
-        return BlockedError(url, "blocked by the site's robots.txt at this archive; try another archive")
+        return BlockedError(
+            url, "blocked by the site's robots.txt at this archive", ErrorKind.ROBOTS, "try another archive"
+        )
     if resp.status_code == 404 or "ResourceNotInArchiveException" in runtime:
         return NoMementoError(url, timestamp)
     if runtime:

@@ -22,7 +22,7 @@ from urllib3.exceptions import NameResolutionError
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
 from .. import __version__
-from ..errors import CancelledError, NetworkError, UnreachableError, UsageError
+from ..errors import CancelledError, ErrorKind, NetworkError, UnreachableError, UsageError
 from .cancel import SocketTracker, TrackingAdapter, watch
 from .pacer import Pacer, default_pacer
 
@@ -207,6 +207,7 @@ class Session:
                     f"TLS/certificate error talking to {host}: {exc}; if a proxy intercepts TLS, point "
                     "REQUESTS_CA_BUNDLE at its CA certificate",
                     url,
+                    ErrorKind.CONNECTION,
                 ) from None
             except requests.exceptions.InvalidURL as exc:
                 raise NetworkError(f"cannot request {url}: {exc}", url) from None

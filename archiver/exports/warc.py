@@ -413,7 +413,7 @@ def import_file(
 
     results: list[Any] = []
     try:
-        for item in _read_responses(path, {} if bodies is None else bodies):
+        for item in _read_responses(path, label, {} if bodies is None else bodies):
             if isinstance(item, str):
                 results.append(ImportResult(label, None, False, warning=item))
                 continue
@@ -423,7 +423,7 @@ def import_file(
             except ArchiverError as exc:
                 results.append(ImportResult(where, None, False, error=str(exc)))
     except ArchiverError as exc:
-        results.append(ImportResult(label, None, False, error=str(exc).replace(str(path), label)))
+        results.append(ImportResult(label, None, False, error=str(exc)))
     return results
 
 
@@ -500,16 +500,16 @@ def _checked_meta(meta: dict[str, Any]) -> dict[str, Any]:
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def _read_responses(path: Path, bodies: dict[str, bytes]) -> Iterator[WarcResponse | str]:
+def _read_responses(path: Path, label: str, bodies: dict[str, bytes]) -> Iterator[WarcResponse | str]:
     """Response records (revisits resolved with the payloads in ``bodies``, which grows with this
     file's), with our metadata attached; strings are notes about records left out."""
     try:
-        metas = _our_metadata(path)
+        metas = _our_metadata(path, label)
     except OSError as exc:
-        raise ArchiverError(f"{path}: {exc.strerror or exc}") from None
+        raise ArchiverError(f"{label}: {exc.strerror or exc}") from None
     not_documents = records = 0
-    with _open(path) as fh:
-        for record in _iterate(path, fh):
+    with _open(path, label) as fh:
+        for record in _iterate(label, fh):
             rtype = record.rec_type
             records += rtype in _WARC_TYPES and str(getattr(record, "format", "warc")).startswith("warc")
             if rtype not in ("response", "revisit") or record.http_headers is None:
@@ -552,21 +552,21 @@ def _read_responses(path: Path, bodies: dict[str, bytes]) -> Iterator[WarcRespon
                 offset=offset,
             )
     if not records:
-        raise ArchiverError(f"{path}: not a readable WARC file (no WARC records found)")
+        raise ArchiverError(f"{label}: not a readable WARC file (no WARC records found)")
     if not_documents:
         yield f"{not_documents} records that are not documents (images, scripts, styles…) were left out"
 
 
-def _open(path: Path) -> BinaryIO:
+def _open(path: Path, label: str) -> BinaryIO:
     try:
         return open(path, "rb")
     except FileNotFoundError:
-        raise ArchiverError(f"{path}: no such file") from None
+        raise ArchiverError(f"{label}: no such file") from None
     except OSError as exc:
-        raise ArchiverError(f"{path}: {exc.strerror or exc}") from None
+        raise ArchiverError(f"{label}: {exc.strerror or exc}") from None
 
 
-def _iterate(path: Path, fh: BinaryIO) -> Iterator[Any]:
+def _iterate(label: str, fh: BinaryIO) -> Iterator[Any]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -576,14 +576,14 @@ def _iterate(path: Path, fh: BinaryIO) -> Iterator[Any]:
             record._pd_offset = iterator.offset
             yield record
     except ArchiveLoadFailed as exc:
-        raise ArchiverError(f"{path}: not a readable WARC file ({str(exc).strip()[:200]})") from None
+        raise ArchiverError(f"{label}: not a readable WARC file ({str(exc).strip()[:200]})") from None
 
 
-def _our_metadata(path: Path) -> dict[str, dict[str, Any]]:
+def _our_metadata(path: Path, label: str) -> dict[str, dict[str, Any]]:
     """Our metadata records by the response record they describe."""
     found: dict[str, dict[str, Any]] = {}
-    with _open(path) as fh:
-        for record in _iterate(path, fh):
+    with _open(path, label) as fh:
+        for record in _iterate(label, fh):
             if record.rec_type != "metadata":
                 continue
             h = record.rec_headers
