@@ -10,7 +10,7 @@ from ..errors import ArchiveResponseError, BlockedError, ErrorKind, InvalidDateE
 from ..timestamps import parse_date_arg
 from ..urls import normalize_url, policy_key
 
-LISTING_READ_TIMEOUT = 120.0  # CDX range queries are slow (PROTOCOLS.md §8.2)
+LISTING_READ_TIMEOUT = 120.0  # CDX range queries are slow (docs/protocols.md §8)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Why not urllib3's Retry or the `wayback` library: every request, retry included, must go through the
 one process-wide pacer, every wait must be cancellable, and a response carrying Memento-Datetime
-is archived content (even a 429 or a 503) that must never be retried (PROTOCOLS.md §8.2).
+is archived content (even a 429 or a 503) that must never be retried (docs/protocols.md §8).
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class Session:
         RateLimitedError (third 429), ConnectionBlockedError or CancelledError.
 
         ``slow_retries`` caps the retries of a 504 or a read timeout for a caller that has a cheaper
-        request to try instead (a smaller CDX page, PROTOCOLS.md §8.2); other failures keep ``retries``.
+        request to try instead (a smaller CDX page, docs/protocols.md §8); other failures keep ``retries``.
         ``retries`` replaces the session's for this request; 0 given here (a request that is only a
         courtesy) also gives up at a 429, once the pacer has noted it, instead of waiting to ask again.
         """
