@@ -135,6 +135,15 @@ class ExtractionError(ArchiverError):
     """Raw bytes could not be turned into policy text."""
 
 
+class InvalidSelectorError(UsageError):
+    """A CSS selector given for a policy's extraction rule does not parse."""
+
+    def __init__(self, selector: str, reason: str) -> None:
+        self.selector = selector
+        self.reason = reason
+        super().__init__(f"bad CSS selector {selector!r}: {reason}")
+
+
 class UnsupportedContentError(ExtractionError):
     def __init__(self, content_type: str, reason: str = "") -> None:
         self.content_type = content_type

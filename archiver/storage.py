@@ -23,13 +23,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import ledger
+from . import capture_dates, ledger
+from .capture_dates import CaptureDate
 from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
@@ -44,6 +45,7 @@ from .errors import (
 from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
 from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
+from .sametext import backfill_words, record_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
@@ -106,6 +108,8 @@ class Archive:
             raise ArchiveNotWritableError(str(path), exc.strerror or str(exc), kind_of(exc)) from None
         archive = cls(path)
         archive._migrate()
+        with archive._write() as conn:
+            backfill_words(conn)
         archive._clean_tmp()
         return archive
 
@@ -277,7 +281,12 @@ class Archive:
     # --- captures --------------------------------------------------------------------------
 
     def add_capture(
-        self, policy: Policy, capture: Capture, body: bytes | None, extraction: Extraction | None
+        self,
+        policy: Policy,
+        capture: Capture,
+        body: bytes | None,
+        extraction: Extraction | None,
+        date: CaptureDate | None = None,
     ) -> tuple[Capture, bool]:
         """Store a capture with its raw body (or, text-only, its extraction). Returns (stored, created).
 
@@ -329,6 +338,8 @@ class Archive:
             created = cur.rowcount == 1
             if created and cur.lastrowid is not None:
                 ledger.append(conn, cur.lastrowid, now_iso())
+                if date is not None:  # where the capture time came from (capture_dates.py)
+                    capture_dates.record(conn, cur.lastrowid, date)
                 if extraction is not None:
                     self._put_extraction(conn, cur.lastrowid, extraction)
         stored = self._capture_id(
@@ -367,6 +378,13 @@ class Archive:
         """A policy's captures, oldest first."""
         rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
         return [capture_from_row(r) for r in rows]
+
+    def dates_of(self, captures: Iterable[Capture]) -> dict[int, CaptureDate]:
+        """Each capture's date with where it came from (archiver/capture_dates.py), by capture id."""
+        try:
+            return capture_dates.lookup(self._conn(), captures)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
@@ -425,6 +443,7 @@ class Archive:
 
     def _put_extraction(self, conn: sqlite3.Connection, capture_id: int, ex: Extraction) -> None:
         conn.execute("INSERT OR IGNORE INTO texts(sha256, text) VALUES (?, ?)", (ex.text_sha256, ex.text))
+        record_words(conn, ex.text_sha256, ex.text)  # a version is a change of words (sametext)
         fts.index_text(conn, ex.text_sha256, ex.text)  # searchable as soon as stored, same transaction
         conn.execute(
             "INSERT OR REPLACE INTO extractions(capture_id, text_sha256, extractor_version, words, title,"
@@ -506,14 +525,16 @@ class Archive:
         """
         rows = self._query(
             "SELECT c.*, e.text_sha256 AS t_sha, e.extractor_version AS t_ver, e.words AS t_words,"
-            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags"
+            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags,"
+            " COALESCE(w.words_sha256, e.text_sha256) AS t_key"
             " FROM captures c JOIN extractions e ON e.capture_id = c.id"
+            " LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256"
             " WHERE c.policy_id = ? ORDER BY c.timestamp, c.id",
             (policy_id,),
         )
         groups: list[list[sqlite3.Row]] = []
-        for row in rows:
-            if groups and groups[-1][-1]["t_sha"] == row["t_sha"]:
+        for row in rows:  # texts that differ only in layout are one version (archiver/sametext.py)
+            if groups and groups[-1][-1]["t_key"] == row["t_key"]:
                 groups[-1].append(row)
             else:
                 groups.append([row])
@@ -535,6 +556,7 @@ class Archive:
                     flags=tuple(sorted(flags)),
                     previous_capture=previous,
                     index=index,
+                    layout_only=tuple(r["timestamp"] for r in group if r["t_sha"] != first["t_sha"]),
                 )
             )
             previous = captures[-1]

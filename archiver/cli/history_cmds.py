@@ -92,12 +92,14 @@ def cmd_blame(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from ..index import fts
     from ..index.search import search, update_index
 
     with open_archive(args) as archive:
         policy = archive.get_policy(args.policy) if args.policy else None
         for done, total in update_index(archive):
-            print(f"indexing texts stored before the search index: {done}/{total}", file=sys.stderr)
+            if done == total or done == fts.BATCH_TEXTS:  # once at the start, once at the end
+                print(f"indexed {done} of {total} texts stored before the search index", file=sys.stderr)
         matches = search(archive, args.query, policy)
     if args.json:
         print_json(

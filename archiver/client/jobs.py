@@ -28,7 +28,6 @@ from ..errors import (
     RedirectTargetError,
     SavePageNowPendingError,
 )
-from ..history.state import save_listing
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
 from ..timestamps import now_iso
@@ -147,6 +146,10 @@ class FetchJob:
     listing_read_timeout: float = LISTING_READ_TIMEOUT
     exact: bool = False  # only captures of the URL exactly as given, not of its variants
     summary: FetchSummary | None = None
+    #: called with (archive, policy, prefix, rows, (from, to)) once the listing is complete
+    on_listed: (
+        Callable[[Archive, Policy, str, list[ListedCapture], tuple[str | None, str | None]], None] | None
+    ) = None
 
     @property
     def key(self) -> str:
@@ -247,7 +250,7 @@ class FetchJob:
         self, query: ListingQuery, policy: Policy, state: dict[str, Any]
     ) -> Generator[Progress, None, tuple[list[ListedCapture], int]]:
         """The rows to fetch (with ``exact``, only those of the URL as given) and how many were left
-        out; the listing is also kept for version windows (archiver.history.state)."""
+        out; ``on_listed`` is told of them (archiver.history.state keeps them for version windows)."""
         self.honour_saved_breakers()
         yield Progress(0, 0, f"listing captures of {query.url} at {self.endpoint.prefix}")
         try:
@@ -259,7 +262,8 @@ class FetchJob:
         if self.exact:  # the listing (and a saved one) holds every variant; choose here
             kept = [r for r in rows if same_url(r.original, query.url)]
             left_out, rows = len(rows) - len(kept), kept
-        save_listing(self.arc, policy, self.endpoint.prefix, rows, (query.from_ts, query.to_ts))
+        if self.on_listed is not None:
+            self.on_listed(self.arc, policy, self.endpoint.prefix, rows, (query.from_ts, query.to_ts))
         return rows, left_out
 
     def suggest(self, query: ListingQuery) -> tuple[str, ...]:

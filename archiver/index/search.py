@@ -10,9 +10,12 @@ it after: the window in which it was removed; none while the latest version stil
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from ..errors import UsageError
@@ -36,12 +39,12 @@ class SearchQueryError(UsageError):
 
 @dataclass(frozen=True, slots=True)
 class VersionMatch:
-    """A version whose text holds a matching paragraph (the first one, in text order)."""
+    """A version whose text holds a matching paragraph (of several, the one indexed first)."""
 
     timestamp: str  # the version's first capture
     last_timestamp: str  # its last capture
     text_sha256: str
-    block: int  # index of the matching paragraph among the text's blocks (archiver.diffing)
+    block: int  # index of a matching paragraph among the text's blocks (archiver.diffing)
     paragraph: str
 
 
@@ -83,47 +86,63 @@ def update_index(archive: Archive, check: bool = False) -> Iterator[tuple[int, i
         yield min(start + fts.BATCH_TEXTS, len(todo)), len(todo)
 
 
-# The matching paragraphs -> the texts holding them (first matching block of each) -> the policies
-# using those texts -> every capture of those policies, in time order, with its text's hit if any.
-# CROSS JOIN keeps SQLite from scanning all captures: the hits are few, the captures many.
-_HITS_SQL = """
-WITH hits AS (
-    SELECT t.text_sha256 AS sha, h.block AS block, h.pid AS pid FROM (
-        SELECT o.text_id AS tid, MIN(o.block) AS block, o.paragraph_id AS pid
-        FROM search_occurrences o
-        WHERE o.paragraph_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query)
-        GROUP BY o.text_id
-    ) h CROSS JOIN search_texts t ON t.id = h.tid
-),
-pols AS (
+_POSTINGS_SQL = (
+    "SELECT id, postings FROM search_paragraphs"
+    " WHERE id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :query) ORDER BY id"
+)
+# The texts with a hit (a JSON array of text ids) -> the policies using them -> every capture of
+# those policies in time order, with its text's id. CROSS JOIN keeps SQLite from scanning all
+# captures: the hits are few.
+_CAPTURES_SQL = """
+WITH pols AS (
     SELECT DISTINCT c.policy_id AS id
-    FROM hits CROSS JOIN extractions e ON e.text_sha256 = hits.sha CROSS JOIN captures c ON c.id = e.capture_id
+    FROM json_each(:texts) j CROSS JOIN search_texts t ON t.id = j.value
+    CROSS JOIN extractions e ON e.text_sha256 = t.text_sha256 CROSS JOIN captures c ON c.id = e.capture_id
     WHERE :policy IS NULL OR c.policy_id = :policy
 )
-SELECT c.policy_id, c.timestamp, e.text_sha256, h.block, h.pid
+SELECT c.policy_id, c.timestamp, e.text_sha256, t.id
 FROM pols CROSS JOIN captures c ON c.policy_id = pols.id CROSS JOIN extractions e ON e.capture_id = c.id
-LEFT JOIN hits h ON h.sha = e.text_sha256
+LEFT JOIN search_texts t ON t.text_sha256 = e.text_sha256
 ORDER BY c.policy_id, c.timestamp, c.id
 """
+
+
+def _hits(archive: Archive, query: str) -> dict[int, tuple[int, int]]:
+    """Text id -> (block, paragraph id) of a matching paragraph for every text holding one: of
+    several, the paragraph indexed first (the oldest wording), at its first block in that text."""
+    try:
+        rows = archive.read(_POSTINGS_SQL, {"query": query})
+    except sqlite3.OperationalError as exc:
+        raise SearchQueryError(query, _reason(str(exc))) from None
+    texts, blocks, pids = array("i"), array("i"), array("q")  # one entry per (paragraph, text) pair
+    for pid, postings in rows:  # by paragraph id
+        pairs = fts.unpack(postings)
+        texts.extend(pairs[0::2])
+        blocks.extend(pairs[1::2])
+        pids.extend(repeat(pid, len(pairs) // 2))
+    # built backwards, so the first pair of each text is the one kept (in C: a common word matches
+    # tens of thousands of pairs)
+    first = dict(zip(reversed(texts), range(len(texts) - 1, -1, -1), strict=True))
+    return {text: (blocks[k], pids[k]) for text, k in first.items()}
 
 
 def search(archive: Archive, query: str, policy: Policy | None = None) -> list[PolicyMatch]:
     """The policies whose versions hold a paragraph matching ``query``, earliest first appearance first."""
     if not query.strip():
         raise SearchQueryError(query, "the query is empty")
-    try:
-        rows = archive.read(_HITS_SQL, {"query": query, "policy": policy.id if policy else None})
-    except sqlite3.OperationalError as exc:
-        raise SearchQueryError(query, _reason(str(exc))) from None
-    # (policy, [[first ts, last ts, sha, block, paragraph id], ...]): consecutive captures with the
-    # same text are one version, as Archive.versions groups them
+    hits = _hits(archive, query)
+    if not hits:
+        return []
+    params = {"texts": json.dumps(list(hits)), "policy": policy.id if policy else None}
+    # per policy: versions as [first ts, last ts, text sha256, block, paragraph id]; consecutive
+    # captures with the same text are one version, as Archive.versions groups them
     per_policy: dict[int, list[list[Any]]] = {}
-    for policy_id, timestamp, sha, block, pid in rows:
+    for policy_id, timestamp, sha, text_id in archive.read(_CAPTURES_SQL, params):
         versions = per_policy.setdefault(policy_id, [])
         if versions and versions[-1][2] == sha:
             versions[-1][1] = timestamp
         else:
-            versions.append([timestamp, timestamp, sha, block, pid])
+            versions.append([timestamp, timestamp, sha, *hits.get(text_id, (None, None))])
     bodies = _bodies(archive, {int(v[4]) for vs in per_policy.values() for v in vs if v[4] is not None})
     names = _names(archive, set(per_policy))
     out = []
