@@ -36,9 +36,11 @@ from .errors import (
     ArchiveNotWritableError,
     CancelledError,
     CorruptArchiveError,
+    ErrorKind,
     NotFoundError,
     SchemaTooNewError,
     StorageError,
+    kind_of,
 )
 from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
@@ -64,7 +66,7 @@ def _set_wal(conn: sqlite3.Connection) -> None:
                 conn.execute("PRAGMA journal_mode=WAL")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or attempt == 49:
+                if kind_of(exc) is not ErrorKind.BUSY or attempt == 49:
                     raise
                 time.sleep(0.1)
     finally:
@@ -103,7 +105,7 @@ class Archive:
             probe.write_bytes(b"")
             probe.unlink(missing_ok=True)
         except OSError as exc:
-            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc)) from None
+            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc), kind_of(exc)) from None
         archive = cls(path)
         archive._migrate()
         with archive._write() as conn:
@@ -136,9 +138,10 @@ class Archive:
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if kind_of(exc) is ErrorKind.BUSY:
                     raise StorageError(
-                        f"the archive at {self.root} is busy (another program is writing to it); try again"
+                        f"the archive at {self.root} is busy (another program is writing to it); try again",
+                        kind=ErrorKind.BUSY,
                     ) from None
                 raise CorruptArchiveError(str(self.db_path), str(exc)) from None
             except sqlite3.DatabaseError as exc:
@@ -156,7 +159,9 @@ class Archive:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StorageError(f"the archive at {self.root} is busy or read-only: {exc}") from None
+            raise StorageError(
+                f"the archive at {self.root} is busy or read-only: {exc}", kind=kind_of(exc)
+            ) from None
         try:
             yield conn
         except BaseException as exc:
@@ -165,7 +170,9 @@ class Archive:
             if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
                 exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
             ):  # the disk or the database, not a bug of ours (those keep their traceback)
-                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
+                raise StorageError(
+                    f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
+                ) from None
             raise
         else:
             try:
@@ -173,7 +180,9 @@ class Archive:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
+                raise StorageError(
+                    f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
+                ) from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
@@ -428,7 +437,7 @@ class Archive:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc), kind_of(exc)) from None
 
     # --- extracted text --------------------------------------------------------------------
 
