@@ -205,6 +205,12 @@ class MainWindow(QMainWindow):
 
         self.paragraph_history = ParagraphHistory(self, view)  # hover and panel: ui/paragraph_history.py
         self.menus.view_menu.addAction(self.paragraph_history.action)
+        from .paragraph_notes import ParagraphNotes
+
+        self.paragraph_notes = ParagraphNotes(self.ctx, self.policies, self.compare_panel, view)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.paragraph_notes.dock)
+        self.paragraph_notes.dock.hide()
+        self.menus.edit_menu.addAction(self.paragraph_notes.action)
         saved = self.ctx.settings.state("splitter/compare")
         if saved is not None:
             view.splitter.restoreState(saved)
