@@ -11,7 +11,9 @@ it after: the window in which it was removed; none while the latest version stil
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import unicodedata
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -176,6 +178,25 @@ def _bodies(archive: Archive, ids: set[int]) -> dict[int, str]:
     marks = ",".join("?" * len(ids))
     rows = archive.read(f"SELECT rowid, body FROM search_fts WHERE rowid IN ({marks})", sorted(ids))  # noqa: S608
     return {int(r[0]): str(r[1]) for r in rows}
+
+
+def snippet(text: str, query: str, limit: int) -> str:
+    """The paragraph on one line, cut to ``limit`` characters around the first query word in it."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    folded = _fold(flat)
+    words = [w for w in re.findall(r"\w+", _fold(query)) if w not in ("and", "or", "not", "near")]
+    found = [i for i in (folded.find(w) for w in words) if i >= 0]
+    start = max(0, min(found) - limit // 4) if found else 0
+    start = min(start, len(flat) - limit + 1)
+    piece = flat[start : start + limit - 1]
+    return ("…" if start else "") + piece + ("…" if start + len(piece) < len(flat) else "")
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, one character for each (so positions carry over)."""
+    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in text)
 
 
 def _names(archive: Archive, ids: set[int]) -> dict[int, tuple[str, str]]:

@@ -139,7 +139,7 @@ def test_bad_query_syntax_is_a_usage_error(
 def test_text_output_names_the_windows(portfolio: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--archive", str(portfolio), "search", '"compile GitHub data"']) == 0
     out = capsys.readouterr().out
-    assert "first appeared 2023-04-25 18:30:00 (its first version)" in out
+    assert "first appeared 2023-04-25 18:30:00 (in the first capture)" in out
     assert "last seen      2023-10-13 18:30:01 (gone in 2024-02-03 00:30:02)" in out
     assert "in 2 of 4 versions" in out
 
