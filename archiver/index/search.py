@@ -17,7 +17,7 @@ import unicodedata
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 from ..errors import UsageError
@@ -116,12 +116,12 @@ def _hits(archive: Archive, query: str) -> dict[int, tuple[int, int]]:
         rows = archive.read(_POSTINGS_SQL, {"query": query})
     except sqlite3.OperationalError as exc:
         raise SearchQueryError(query, _reason(str(exc))) from None
-    texts, blocks, pids = array("i"), array("i"), array("q")  # one entry per (paragraph, text) pair
-    for pid, postings in rows:  # by paragraph id
-        pairs = fts.unpack(postings)
-        texts.extend(pairs[0::2])
-        blocks.extend(pairs[1::2])
-        pids.extend(repeat(pid, len(pairs) // 2))
+    if not rows:
+        return {}
+    ids, blobs = zip(*rows, strict=True)  # by paragraph id
+    pairs = fts.unpack(b"".join(blobs))  # one entry per (paragraph, text): text id, block
+    texts, blocks = pairs[0::2], pairs[1::2]
+    pids = array("q", chain.from_iterable(map(repeat, ids, [len(b) >> 3 for b in blobs])))
     # built backwards, so the first pair of each text is the one kept (in C: a common word matches
     # tens of thousands of pairs)
     first = dict(zip(reversed(texts), range(len(texts) - 1, -1, -1), strict=True))
