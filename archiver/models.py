@@ -112,7 +112,7 @@ class Extraction:
 
 @dataclass(frozen=True, slots=True)
 class Version:
-    """A distinct policy text: consecutive captures that carry the same normalised text."""
+    """A distinct policy text: consecutive captures that carry the same words (archiver/sametext.py)."""
 
     policy_id: int
     text_sha256: str
@@ -124,6 +124,9 @@ class Version:
     flags: tuple[str, ...] = ()
     previous_capture: Capture | None = None  # last capture with the previous text (change window)
     index: int = 0  # position in the policy's history, 0 = oldest
+    #: later captures whose text differs from the first's only in layout (whitespace, paragraph
+    #: breaks, space-like characters): the same words, so the same version; the first's layout is kept
+    layout_only: tuple[str, ...] = ()
 
     @property
     def timestamp(self) -> str:

@@ -12,7 +12,7 @@ import sqlite3
 from .models import Capture, ExtractionRule, Policy, Source
 
 DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: MIGRATIONS[n] takes a database from schema n to n + 1. The ledger (archiver/ledger.py) keeps each
 #: capture's whole row: a migration that adds a column to ``captures`` must also teach
@@ -151,16 +151,45 @@ MIGRATIONS: tuple[str, ...] = (
         fingerprint TEXT NOT NULL
     );
     """,
+    # 6 (issue 18): the words of each text (archiver/sametext.py: a version is a change of words),
+    # where each capture's date came from (archiver/capture_dates.py; a capture without a row takes
+    # the default of its source), and raw bytes attached later to a text-only capture (a corpus
+    # text re-fetched from the memento it names; archiver/attached.py)
+    """
+    CREATE TABLE IF NOT EXISTS text_words (
+        text_sha256 TEXT PRIMARY KEY REFERENCES texts(sha256),
+        words_sha256 TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS capture_dates (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        source TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE IF NOT EXISTS attached_bodies (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        sha256 TEXT NOT NULL,
+        memento_url TEXT NOT NULL,
+        retrieved_at TEXT NOT NULL,
+        http_status INTEGER,
+        headers TEXT NOT NULL DEFAULT '[]',
+        content_type TEXT NOT NULL DEFAULT '',
+        size INTEGER NOT NULL,
+        text_sha256 TEXT,
+        agrees INTEGER
+    );
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
-# Counts per policy: captures, and versions = runs of consecutive captures with the same text.
+# Counts per policy: captures, and versions = runs of consecutive captures with the same words.
 POLICY_SQL = (
     "SELECT p.*,"
     " (SELECT COUNT(*) FROM captures c WHERE c.policy_id = p.id) AS n_captures,"
-    " (SELECT COUNT(*) FROM (SELECT e.text_sha256 AS t, LAG(e.text_sha256) OVER (ORDER BY c.timestamp, c.id) AS prev"
-    "   FROM captures c JOIN extractions e ON e.capture_id = c.id WHERE c.policy_id = p.id)"
+    " (SELECT COUNT(*) FROM (SELECT COALESCE(w.words_sha256, e.text_sha256) AS t,"
+    "   LAG(COALESCE(w.words_sha256, e.text_sha256)) OVER (ORDER BY c.timestamp, c.id) AS prev"
+    "   FROM captures c JOIN extractions e ON e.capture_id = c.id"
+    "   LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256 WHERE c.policy_id = p.id)"
     "  WHERE prev IS NULL OR prev != t) AS n_versions"
     " FROM policies p"
 )

@@ -23,25 +23,29 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import ledger
+from . import capture_dates, ledger
+from .capture_dates import CaptureDate
 from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
     CorruptArchiveError,
+    ErrorKind,
     NotFoundError,
     SchemaTooNewError,
     StorageError,
+    kind_of,
 )
 from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
 from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
+from .sametext import backfill_words, record_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
@@ -62,7 +66,7 @@ def _set_wal(conn: sqlite3.Connection) -> None:
                 conn.execute("PRAGMA journal_mode=WAL")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or attempt == 49:
+                if kind_of(exc) is not ErrorKind.BUSY or attempt == 49:
                     raise
                 time.sleep(0.1)
     finally:
@@ -101,9 +105,11 @@ class Archive:
             probe.write_bytes(b"")
             probe.unlink(missing_ok=True)
         except OSError as exc:
-            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc)) from None
+            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc), kind_of(exc)) from None
         archive = cls(path)
         archive._migrate()
+        with archive._write() as conn:
+            backfill_words(conn)
         archive._clean_tmp()
         return archive
 
@@ -132,9 +138,10 @@ class Archive:
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if kind_of(exc) is ErrorKind.BUSY:
                     raise StorageError(
-                        f"the archive at {self.root} is busy (another program is writing to it); try again"
+                        f"the archive at {self.root} is busy (another program is writing to it); try again",
+                        kind=ErrorKind.BUSY,
                     ) from None
                 raise CorruptArchiveError(str(self.db_path), str(exc)) from None
             except sqlite3.DatabaseError as exc:
@@ -152,7 +159,9 @@ class Archive:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StorageError(f"the archive at {self.root} is busy or read-only: {exc}") from None
+            raise StorageError(
+                f"the archive at {self.root} is busy or read-only: {exc}", kind=kind_of(exc)
+            ) from None
         try:
             yield conn
         except BaseException as exc:
@@ -161,7 +170,9 @@ class Archive:
             if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
                 exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
             ):  # the disk or the database, not a bug of ours (those keep their traceback)
-                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
+                raise StorageError(
+                    f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
+                ) from None
             raise
         else:
             try:
@@ -169,7 +180,9 @@ class Archive:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
+                raise StorageError(
+                    f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
+                ) from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
@@ -268,7 +281,12 @@ class Archive:
     # --- captures --------------------------------------------------------------------------
 
     def add_capture(
-        self, policy: Policy, capture: Capture, body: bytes | None, extraction: Extraction | None
+        self,
+        policy: Policy,
+        capture: Capture,
+        body: bytes | None,
+        extraction: Extraction | None,
+        date: CaptureDate | None = None,
     ) -> tuple[Capture, bool]:
         """Store a capture with its raw body (or, text-only, its extraction). Returns (stored, created).
 
@@ -320,6 +338,8 @@ class Archive:
             created = cur.rowcount == 1
             if created and cur.lastrowid is not None:
                 ledger.append(conn, cur.lastrowid, now_iso())
+                if date is not None:  # where the capture time came from (capture_dates.py)
+                    capture_dates.record(conn, cur.lastrowid, date)
                 if extraction is not None:
                     self._put_extraction(conn, cur.lastrowid, extraction)
         stored = self._capture_id(
@@ -358,6 +378,13 @@ class Archive:
         """A policy's captures, oldest first."""
         rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
         return [capture_from_row(r) for r in rows]
+
+    def dates_of(self, captures: Iterable[Capture]) -> dict[int, CaptureDate]:
+        """Each capture's date with where it came from (archiver/capture_dates.py), by capture id."""
+        try:
+            return capture_dates.lookup(self._conn(), captures)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
@@ -410,12 +437,13 @@ class Archive:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc), kind_of(exc)) from None
 
     # --- extracted text --------------------------------------------------------------------
 
     def _put_extraction(self, conn: sqlite3.Connection, capture_id: int, ex: Extraction) -> None:
         conn.execute("INSERT OR IGNORE INTO texts(sha256, text) VALUES (?, ?)", (ex.text_sha256, ex.text))
+        record_words(conn, ex.text_sha256, ex.text)  # a version is a change of words (sametext)
         fts.index_text(conn, ex.text_sha256, ex.text)  # searchable as soon as stored, same transaction
         conn.execute(
             "INSERT OR REPLACE INTO extractions(capture_id, text_sha256, extractor_version, words, title,"
@@ -497,14 +525,16 @@ class Archive:
         """
         rows = self._query(
             "SELECT c.*, e.text_sha256 AS t_sha, e.extractor_version AS t_ver, e.words AS t_words,"
-            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags"
+            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags,"
+            " COALESCE(w.words_sha256, e.text_sha256) AS t_key"
             " FROM captures c JOIN extractions e ON e.capture_id = c.id"
+            " LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256"
             " WHERE c.policy_id = ? ORDER BY c.timestamp, c.id",
             (policy_id,),
         )
         groups: list[list[sqlite3.Row]] = []
-        for row in rows:
-            if groups and groups[-1][-1]["t_sha"] == row["t_sha"]:
+        for row in rows:  # texts that differ only in layout are one version (archiver/sametext.py)
+            if groups and groups[-1][-1]["t_key"] == row["t_key"]:
                 groups[-1].append(row)
             else:
                 groups.append([row])
@@ -526,6 +556,7 @@ class Archive:
                     flags=tuple(sorted(flags)),
                     previous_capture=previous,
                     index=index,
+                    layout_only=tuple(r["timestamp"] for r in group if r["t_sha"] != first["t_sha"]),
                 )
             )
             previous = captures[-1]

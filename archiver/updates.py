@@ -10,7 +10,7 @@ stays, and the changes not yet reported are reported by the next run).
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .client.endpoints import ArchiveEndpoint
@@ -49,14 +49,20 @@ class UpdateRun:
 def update_policies(
     arc: Archive,
     session: Session,
-    endpoints: Sequence[ArchiveEndpoint],
+    endpoints: Sequence[ArchiveEndpoint] | None,
     policies: Sequence[Policy],
     run: UpdateRun,
     *,
     live: bool = False,
+    kind: str | Mapping[str, str] = "auto",
     cancel: threading.Event | None = None,
 ) -> Generator[Progress, None, UpdateRun]:
-    """Update each policy in turn; yields Progress (``done`` counts policies) and fills ``run``."""
+    """Update each policy in turn; yields Progress (``done`` counts policies) and fills ``run``.
+
+    ``endpoints`` None: each policy asks the archives its captures came from (the Wayback Machine
+    for a policy that has none yet), so a policy fetched from a national library's pywb is updated
+    from there; ``kind`` says how to list them (archiver.client.endpoints.ArchiveKind), one for all or
+    per replay prefix ("auto" for a prefix it does not name)."""
     from .client.jobs import FetchJob, capture_live
     from .history.discovery import ChangeJob
 
@@ -68,7 +74,7 @@ def update_policies(
         yield Progress(n, len(policies), f"{info.name}: looking for new captures")
         error = ""
         try:
-            for endpoint in endpoints:
+            for endpoint in endpoints if endpoints is not None else _archives_of(arc, policy, kind):
                 job = ChangeJob(FetchJob(arc, session, endpoint, policy.url, cancel=cancel))
                 for step in job.run():
                     yield Progress(n, len(policies), f"{info.name}: {step.message}")
@@ -86,3 +92,10 @@ def update_policies(
     run.done = True
     yield Progress(len(policies), len(policies), "")
     return run
+
+
+def _archives_of(arc: Archive, policy: Policy, kind: str | Mapping[str, str]) -> list[ArchiveEndpoint]:
+    from .client.endpoints import DEFAULT_PREFIX, archive_endpoint
+
+    prefixes = sorted({c.archive for c in arc.captures(policy.id) if c.archive}) or [DEFAULT_PREFIX]
+    return [archive_endpoint(p, kind if isinstance(kind, str) else kind.get(p, "auto")) for p in prefixes]

@@ -31,11 +31,13 @@ from archiver.storage import Archive
 
 from .archive_work import ArchiveWork
 from .cache import TextCache
+from .change_windows import ChangeWindows
 from .comparing import ComparePanel
 from .context import WindowContext
 from .details import CaptureDetails
 from .menus import WindowMenus
 from .policies import PolicyList
+from .portfolio import PortfolioController
 from .search_panel import SearchController
 from .settings import Settings
 from .versions import VersionList
@@ -75,8 +77,11 @@ class MainWindow(QMainWindow):
         self.compare_panel = ComparePanel(self.ctx, self.texts)
         self.details = CaptureDetails()
         self.work = ArchiveWork(self.ctx, self.policies, self.compare_panel)
+        self.change_windows = ChangeWindows(self.ctx, self.policies, self.versions, self.work)
+        self.portfolio = PortfolioController(self.ctx, self.policies, self.versions, self.work)
         self._build()
         self.menus = WindowMenus(self, self.work, self.details, self.ctx.progress, self._compare_current)
+        self.portfolio.add_to(self.menus.policy_menu)
         self._wire()
         self._name_parts()
         self.search_controller = SearchController(self)  # search every version: ui/search_panel.py

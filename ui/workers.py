@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,14 @@ class TaskSignals(QObject):
                         pass
 
 
-class Task(QRunnable):
-    """A job on the thread pool with a cooperative cancel flag."""
+class Task:
+    """A job on the thread pool with a cooperative cancel flag.
+
+    Not a QRunnable: the pool is handed the bound ``run``. A QRunnable given to ``QThreadPool.start``
+    stays referenced by its Python wrapper for good, and so did every task, its job and its result.
+    """
 
     def __init__(self, job: Job, name: str = "") -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # Python owns it (``_running``), not the pool
         self.job: Job | None = job
         self.name = name or getattr(job, "__name__", "task")
         self.cancel_event = threading.Event()
@@ -150,7 +152,7 @@ def run_task(
     # Start on the next turn of the event loop, so whatever the caller connects to ``task.signals``
     # right after this returns is connected before the worker can emit.
     target = pool or QThreadPool.globalInstance()
-    QTimer.singleShot(0, lambda: target.start(task))
+    QTimer.singleShot(0, lambda: target.start(task.run))
     return task
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..capture_dates import CaptureDate, DateSource
 from ..errors import UsageError
 from ..history.windows import VersionWindow, version_windows
 from ..models import Capture, VerifyProblem, Version
@@ -22,13 +24,26 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "import",
         help="store local files (HTML, PDF, Princeton-Leuven Markdown, WARC, WACZ) as captures",
-        description="Store local files as captures. Princeton-Leuven Markdown files carry their own URL and "
-        "date; HTML and PDF files need --url, and their date defaults to the file's modification time.",
+        description="Store local files as captures. Princeton-Leuven Markdown, WARC and WACZ files carry "
+        "their own URL and date. HTML, PDF and text files need --url and a capture date: the HTTP Date "
+        "saved with the page (wget --save-headers), else a timestamp in the file name "
+        "(20230425183000.html, privacy-2023-04-25.html), else --date (for one file), else "
+        "--date-from-mtime (the time the file was saved, stated as such). Each capture records where "
+        "its date came from.",
     )
     p.add_argument("paths", nargs="+", type=path_arg, metavar="PATH")
     p.add_argument("--url", type=url_arg, help="the page the HTML/PDF files are copies of")
-    p.add_argument(
-        "--date", type=capture_date_arg, metavar="YYYYMMDDhhmmss", help="capture time in UTC (4 to 14 digits)"
+    dating = p.add_mutually_exclusive_group()
+    dating.add_argument(
+        "--date",
+        type=capture_date_arg,
+        metavar="YYYYMMDDhhmmss",
+        help="capture time in UTC (4 to 14 digits) of the one file that carries no date itself",
+    )
+    dating.add_argument(
+        "--date-from-mtime",
+        action="store_true",
+        help="date files that carry no date by their modification time (when the copy was saved)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
     p.set_defaults(func=cmd_import)
@@ -86,7 +101,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     others = [p for p in args.paths if p not in warcs]
     failures = 0
     with open_archive(args) as archive:
-        results = list(import_paths(archive, others, url=args.url, date=args.date)) if others else []
+        results = (
+            list(
+                import_paths(
+                    archive, others, url=args.url, date=args.date, date_from_mtime=args.date_from_mtime
+                )
+            )
+            if others
+            else []
+        )
         if warcs:
             from ..exports.warc import import_warcs
 
@@ -149,9 +172,13 @@ def cmd_versions(args: argparse.Namespace) -> int:
         policy = archive.get_policy(args.url)
         versions = archive.versions(policy.id)
         windows = version_windows(archive, policy, versions)
+        dates = archive.dates_of(c for v in versions for c in v.captures)
     if args.json:
         print_json(
-            [{**version_json(v), "window": window_json(w)} for v, w in zip(versions, windows, strict=True)]
+            [
+                {**version_json(v, dates), "window": window_json(w)}
+                for v, w in zip(versions, windows, strict=True)
+            ]
         )
         return 0
     for v, w in zip(versions, windows, strict=True):
@@ -160,7 +187,14 @@ def cmd_versions(args: argparse.Namespace) -> int:
         print(
             f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){flags}"
             + window_text(w)
+            + (
+                f"  (layout only changed at {', '.join(map(display, v.layout_only))})"
+                if v.layout_only
+                else ""
+            )
         )
+        if v.first.id in dates and dates[v.first.id].source not in _ARCHIVE_DATED:
+            print(f"    dated by {dates[v.first.id].describe()}")
     return 0
 
 
@@ -170,7 +204,8 @@ def window_json(w: VersionWindow) -> dict[str, Any]:
         "from": w.previous.timestamp if w.previous else None,
         "to": w.first.timestamp,
         "exact": w.exact,  # adjacent in the archive's listing; null: no listing tells
-        "state": {True: "exact", False: "open", None: "unknown"}[w.exact],
+        # first: the oldest version (no change before it); unknown: no listing covers the two captures
+        "state": "first" if w.previous is None else {True: "exact", False: "open", None: "unknown"}[w.exact],
         "unknown_between": w.unknown if w.listed else None,  # listed between, not downloaded yet
     }
 
@@ -341,7 +376,18 @@ def _capture_json(c: Capture) -> dict[str, Any]:
     }
 
 
-def version_json(v: Version) -> dict[str, Any]:
+#: captures dated by an archive's own capture time: the usual case, not repeated under each version
+_ARCHIVE_DATED = frozenset({DateSource.ARCHIVE, DateSource.WARC_RECORD, DateSource.PLLC_HEADER})
+
+
+def _date_json(date: CaptureDate | None) -> dict[str, str] | None:
+    if date is None:
+        return None
+    return {"source": str(date.source), "detail": date.detail, "description": date.describe()}
+
+
+def version_json(v: Version, dates: Mapping[int, CaptureDate] | None = None) -> dict[str, Any]:
+    """A version as JSON; ``dates`` (Archive.dates_of) adds each capture's date source."""
     first = v.captures[0]
     return {
         "timestamp": v.timestamp,
@@ -356,5 +402,8 @@ def version_json(v: Version) -> dict[str, Any]:
         "extractor_version": v.extractor_version,
         "last_timestamp": v.captures[-1].timestamp,
         "previous_timestamp": v.previous_capture.timestamp if v.previous_capture else None,
-        "captures": [_capture_json(c) for c in v.captures],
+        "layout_only": list(v.layout_only),  # later captures with the same words in another layout
+        "captures": [
+            {**_capture_json(c), "date_source": _date_json((dates or {}).get(c.id))} for c in v.captures
+        ],
     }

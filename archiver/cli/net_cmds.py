@@ -141,6 +141,7 @@ def _left_out(count: int) -> str:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from ..client.jobs import FetchJob
+    from ..history.state import save_listing
 
     endpoint = archive_endpoint(args.archive_url, args.archive_kind)
     if not args.every_capture:
@@ -153,7 +154,16 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             _print_suggestions(changes.suggestions)
         return code
     with open_session(args) as session, open_archive(args) as arc:
-        job = FetchJob(arc, session, endpoint, args.url, args.from_date, args.to_date, exact=args.exact_url)
+        job = FetchJob(
+            arc,
+            session,
+            endpoint,
+            args.url,
+            args.from_date,
+            args.to_date,
+            exact=args.exact_url,
+            on_listed=save_listing,  # kept for version windows
+        )
         tty = sys.stderr.isatty()
         for progress in job.run():
             count = f"[{progress.done}/{progress.total}] " if progress.total else ""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..client.endpoints import DEFAULT_PREFIX, ArchiveKind, archive_endpoint
+from ..client.endpoints import ArchiveKind, archive_endpoint
 from ..errors import ArchiverError, InvalidURLError, UsageError
 from ..portfolio import Change, Portfolio, split_tags
 from ..timestamps import display
@@ -66,7 +66,8 @@ def register(sub: Any) -> None:
         "--archive-url",
         action="append",
         metavar="PREFIX",
-        help="an archive to ask (default: the Wayback Machine); give it several times to ask several",
+        help="an archive to ask, instead of the ones each policy's captures came from (the Wayback "
+        "Machine for a policy with none); give it several times to ask several",
     )
     p.add_argument(
         "--archive-kind",
@@ -273,12 +274,16 @@ def change_json(change: Change) -> dict[str, Any]:
 def cmd_update(args: argparse.Namespace) -> int:
     from ..updates import UpdateRun, update_policies
 
-    endpoints = [archive_endpoint(p, args.archive_kind) for p in (args.archive_url or [DEFAULT_PREFIX])]
+    endpoints = (
+        [archive_endpoint(p, args.archive_kind) for p in args.archive_url] if args.archive_url else None
+    )
     run = UpdateRun()
     with open_archive(args) as archive, open_session(args) as session:
         policies = Portfolio(archive).selection(tag=args.tag or "")
         tty = sys.stderr.isatty() and not args.json
-        for progress in update_policies(archive, session, endpoints, policies, run, live=args.live):
+        for progress in update_policies(
+            archive, session, endpoints, policies, run, live=args.live, kind=args.archive_kind
+        ):
             if tty and progress.message:
                 sys.stderr.write(f"\r\033[K[{progress.done + 1}/{progress.total}] {progress.message}"[:200])
         if tty:

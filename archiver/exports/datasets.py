@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..capture_dates import CaptureDate
 from ..diffing import diff_texts
 from ..models import Policy, Version, baseline
 from ..pllc import format_pllc
@@ -47,6 +48,7 @@ COLUMNS = (
     "language",
     "stated_date",
     "source",
+    "date_source",
     "original_url",
     "memento_url",
     "sha256",
@@ -69,6 +71,7 @@ class VersionRow:
     compared_with: int | None = None  # the version number the statistics are against
     info: PolicyInfo | None = None  # name and tags (archiver.portfolio)
     reviews: tuple[Review, ...] = ()  # the review log of this version's change
+    date: CaptureDate | None = None  # where the first capture's date came from
 
     def as_dict(self) -> dict[str, Any]:
         v, first = self.version, self.version.first
@@ -92,6 +95,7 @@ class VersionRow:
             "language": v.language or None,
             "stated_date": v.stated_date or None,
             "source": str(first.source),
+            "date_source": str(self.date.source) if self.date else None,
             "original_url": first.original_url,
             "memento_url": first.memento_url or None,
             "sha256": [c.sha256 for c in v.captures],
@@ -112,20 +116,22 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
     infos = {i.policy.id: i for i in portfolio.infos()}
     for policy in policies:
         versions = archive.versions(policy.id)
+        dates = archive.dates_of(v.first for v in versions)
         reviews = portfolio.reviews_by_version(policy)
         kept: tuple[int, str] = (-1, "")  # the last text read, usually the next version's baseline
         for version in versions:
             text = archive.text(version.text_sha256)
             base = baseline(versions, version.index) if version.is_policy_text else None
             info, log = infos.get(policy.id), reviews.get(version.timestamp, ())
+            date = dates.get(version.first.id)
             if base is None:
-                yield VersionRow(policy, version, text, None, None, None, info=info, reviews=log)
+                yield VersionRow(policy, version, text, None, None, None, info=info, reviews=log, date=date)
             else:
                 before = kept[1] if kept[0] == base else archive.text(versions[base].text_sha256)
                 stats = diff_texts(before, text).stats
                 added, removed, share = stats.words_added, stats.words_removed, stats.changed_ratio
                 yield VersionRow(
-                    policy, version, text, added, removed, share, base + 1, info=info, reviews=log
+                    policy, version, text, added, removed, share, base + 1, info=info, reviews=log, date=date
                 )
             if version.is_policy_text:
                 kept = (version.index, text)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import html
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..capture_dates import CaptureDate
 from ..diffing import DiffOptions, DiffResult, diff_texts
 from ..diffing.render import html_rows  # the diff engine's side-by-side table rows: one renderer
 from ..diffing.views import changes_only
@@ -82,6 +83,7 @@ def build_report_html(
         context=context,
         ledger=archive.ledger_head(),
         reviews=reviews,
+        dates=archive.dates_of([version_a.first, version_b.first]),
     )
 
 
@@ -103,7 +105,9 @@ def render_report(
     context: int | None = None,
     ledger: tuple[int, str] | None = None,
     reviews: Sequence[Review] = (),
+    dates: Mapping[int, CaptureDate] | None = None,
 ) -> str:
+    dates = dates or {}
     e = html.escape
     s = result.stats
     left = f"{display(a.timestamp)} UTC"
@@ -144,9 +148,9 @@ def render_report(
         "</table>",
         _reviews(reviews),
         "<h2>Provenance of the older version</h2>",
-        _provenance(a),
+        _provenance(a, dates.get(a.first.id)),
         "<h2>Provenance of the newer version</h2>",
-        _provenance(b),
+        _provenance(b, dates.get(b.first.id)),
         '<p class="note">The sha256 values are of the raw bytes kept in the local archive, as received '
         "from the archive named (retrieved at the time shown). An archive's own CDX digest describes its "
         "stored record, not the bytes its replay returns, so it is not used as proof here. The text "
@@ -207,11 +211,12 @@ def _change_window(a: Version, b: Version, intermediate: int) -> str:
     return text
 
 
-def _provenance(v: Version) -> str:
+def _provenance(v: Version, date: CaptureDate | None) -> str:
     e = html.escape
     c: Capture = v.first
     rows = [
         _tr("Capture time", e(f"{display(c.timestamp)} UTC")),
+        _tr("Capture time from", e(date.describe() if date else "not recorded")),
         _tr(
             "Captures with this text", f"{len(v.captures)} (until {e(display(v.captures[-1].timestamp))} UTC)"
         ),

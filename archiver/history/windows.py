@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..client.saved_listing import covered, load_listing
 from ..models import Capture, Policy, Version
 from ..storage import Archive
-from .state import listed_without_text, load_links, stored_rows
+from .state import covered, listed_without_text, load_links, load_listing, stored_rows
 
 
 @dataclass(frozen=True, slots=True)

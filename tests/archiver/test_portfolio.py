@@ -300,3 +300,19 @@ def test_update_merges_two_archives_and_says_where_they_disagree(
     finally:
         other.clear()
         other.stop()
+
+
+def test_update_asks_the_archive_each_policy_came_from(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = FakeIA(httpserver)  # not the Wayback Machine: an institution's own archive
+    library.add("20230101080000", A, page("Old words."), digest="1")
+    arc = tmp_path / "arc"
+    assert run(capsys, arc, "fetch", A, "--archive-url", library.prefix, "--archive-kind", "ia")[0] == 0
+    assert run(capsys, arc, "update", "--archive-kind", "ia")[0] == 0  # first run: nothing new yet
+    library.add("20230201080000", A, page("New words."), digest="2")
+    code, out, err = run(capsys, arc, "update", "--archive-kind", "ia", "--json")
+    assert code == 1, err
+    (entry,) = json.loads(out)["policies"]
+    assert [c["timestamp"] for c in entry["changes"]] == ["20230201080000"]
+    assert library.cdx_requests >= 3  # asked there, never the Wayback Machine (no network here)

@@ -79,3 +79,27 @@ def test_when_ended_waits_for_every_task_even_one_that_already_ended(qtbot: Any)
     assert calls == [True, True]
     when_ended([], lambda: calls.append(True))
     assert len(calls) == 3
+
+
+def test_a_finished_task_and_its_result_are_freed(qtbot: Any) -> None:
+    """Nothing keeps a task once its end was delivered: not the pool, not a slot that refers to it
+    (a browsing session runs thousands; each kept its job, its result and two threading.Events)."""
+    import gc
+    import weakref
+
+    from ui.workers import when_ended
+
+    class Result:
+        pass
+
+    refs = []
+    for _ in range(5):
+        task = run_task(lambda cancel, report: Result(), on_finished=lambda r: None)
+        when_ended([task], lambda: None)  # a slot that holds the task
+        with qtbot.waitSignal(task.signals.done, timeout=10_000):
+            pass
+        refs.append((weakref.ref(task), weakref.ref(task.result)))
+        del task
+    qtbot.wait(50)  # the last deliveries
+    gc.collect()
+    assert [(t(), r()) for t, r in refs] == [(None, None)] * 5
