@@ -102,9 +102,10 @@ WITH pols AS (
     CROSS JOIN extractions e ON e.text_sha256 = t.text_sha256 CROSS JOIN captures c ON c.id = e.capture_id
     WHERE :policy IS NULL OR c.policy_id = :policy
 )
-SELECT c.policy_id, c.timestamp, e.text_sha256, t.id
+SELECT c.policy_id, c.timestamp, e.text_sha256, t.id, COALESCE(w.words_sha256, e.text_sha256)
 FROM pols CROSS JOIN captures c ON c.policy_id = pols.id CROSS JOIN extractions e ON e.capture_id = c.id
 LEFT JOIN search_texts t ON t.text_sha256 = e.text_sha256
+LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256
 ORDER BY c.policy_id, c.timestamp, c.id
 """
 
@@ -136,30 +137,34 @@ def search(archive: Archive, query: str, policy: Policy | None = None) -> list[P
     if not hits:
         return []
     params = {"texts": json.dumps(list(hits)), "policy": policy.id if policy else None}
-    # per policy: versions as [first ts, last ts, text sha256, block, paragraph id]; consecutive
-    # captures with the same text are one version, as Archive.versions groups them
+    # per policy: versions as [first ts, last ts, text sha256, block, paragraph id, words key];
+    # consecutive captures with the same words are one version, as Archive.versions groups them
+    # (texts differing only in layout: the first with a match gives the version's paragraph)
     per_policy: dict[int, list[list[Any]]] = {}
-    for policy_id, timestamp, sha, text_id in archive.read(_CAPTURES_SQL, params):
+    for policy_id, timestamp, sha, text_id, key in archive.read(_CAPTURES_SQL, params):
         versions = per_policy.setdefault(policy_id, [])
-        if versions and versions[-1][2] == sha:
+        hit = hits.get(text_id)
+        if versions and versions[-1][5] == key:
             versions[-1][1] = timestamp
+            if versions[-1][4] is None and hit is not None:
+                versions[-1][3:5] = hit
         else:
-            versions.append([timestamp, timestamp, sha, *hits.get(text_id, (None, None))])
+            versions.append([timestamp, timestamp, sha, *(hit or (None, None)), key])
     bodies = _bodies(archive, {int(v[4]) for vs in per_policy.values() for v in vs if v[4] is not None})
     names = _names(archive, set(per_policy))
     out = []
     for policy_id, versions in per_policy.items():
-        hit = [k for k, v in enumerate(versions) if v[4] is not None]
-        if not hit:
+        matched = [k for k, v in enumerate(versions) if v[4] is not None]
+        if not matched:
             continue
-        first, last = hit[0], hit[-1]
+        first, last = matched[0], matched[-1]
         out.append(
             PolicyMatch(
                 policy_id=policy_id,
                 url=names[policy_id][0],
                 label=names[policy_id][1],
                 versions=tuple(
-                    VersionMatch(v[0], v[1], v[2], v[3], bodies[v[4]]) for v in (versions[k] for k in hit)
+                    VersionMatch(v[0], v[1], v[2], v[3], bodies[v[4]]) for v in (versions[k] for k in matched)
                 ),
                 total_versions=len(versions),
                 first_appeared=str(versions[first][0]),
