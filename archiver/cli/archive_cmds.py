@@ -338,9 +338,10 @@ def _reextract_summary(s: Any) -> str:
     failed = f", {s.failed} could not be extracted again (old text kept)" if s.failed else ""
     if s.applied:
         return head + f"{s.changed} text(s) changed{failed}; the new texts and fingerprints are stored"
+    what = "the new texts" if s.changed else "the new fingerprints (no version changes)"
     return (
         head + f"{s.changed} text(s) would change{failed}; nothing was changed: run 'policydiff "
-        "reextract --apply' to store them"
+        f"reextract --apply' to store {what}"
     )
 
 
