@@ -26,7 +26,7 @@ _TABLE_ROW = re.compile(r"[ \t]*\|[^\n]*")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)((?:[^*_\n]|[*_](?![*_])|\n(?!\n)){1,2000}?)(?<=\S)\1")
 _EMPHASIS = re.compile(r"([*_])(?=[^\s*_])([^*_\n]{1,500}?)(?<=[^\s*_])\1(?![\w*_])")
 _CODE = re.compile(r"(`+)([^`\n]+?)\1")
-_LINK = re.compile(r"(!?\[)([^\]\n]+)(\]\([^)\s]*(?:[ \t]+\"[^\"\n]*\")?\))")
+_LINK = re.compile(r"(!?\[)([^\]\n]+(?:\n[^\]\n]+)*)(\]\([^)\s]*(?:\n[^)\s]*)*(?:[ \t]+\"[^\"\n]*\")?\))")
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|>])")
 _WORDLIKE = re.compile(r"[\w*_]")
 _LINE_MARKS = frozenset("#>|-*+_ \t:")
@@ -40,7 +40,8 @@ def prose(text: str, line_starts: Collection[int]) -> tuple[str, list[Range]]:
     ranges: list[Range] = []
     swaps: list[tuple[int, str]] = []  # (offset, the character drawn there instead)
     put = swaps.append
-    for pos in sorted(line_starts):
+    ordered = sorted(line_starts)
+    for n, pos in enumerate(ordered):
         first = text[pos : pos + 1]
         if first not in _LINE_MARKS:  # most lines: running text
             continue
@@ -51,8 +52,9 @@ def prose(text: str, line_starts: Collection[int]) -> tuple[str, list[Range]]:
             ranges.append((m.start(), m.end(), MUTED))
         elif (m := _TABLE_SEP.match(text, pos)) or (m := _RULE.match(text, pos)):
             ranges.append((m.start(), m.end(), MUTED))
-        elif m := _TABLE_ROW.match(text, pos):
-            line = m.group()
+        elif _TABLE_ROW.match(text, pos):
+            # the row, with the continuation lines it was wrapped into
+            line = text[pos : ordered[n + 1] if n + 1 < len(ordered) else len(text)]
             for k, c in enumerate(line):
                 if c == "|" and (k == 0 or line[k - 1] != "\\"):
                     put((pos + k, "│"))
