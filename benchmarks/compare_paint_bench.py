@@ -3,7 +3,7 @@ the view toggles, and a cached pair end to end (diff + paint; extraction is meas
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/compare_paint_bench.py [--runs N]
 
-Prints medians (and maxima) in milliseconds; no assertions. Targets (../shared/PERFORMANCE.md): first paint
+Prints medians (and maxima) in milliseconds; no assertions. Targets (docs/performance.md): first paint
 <= 50 ms after the diff; jump to the end <= 35 ms; a cached pair end to end <= 100 ms for a typical edit
 and <= 250 ms for a rewrite (the extraction of the two pages, about 2 x 30 ms, is not included here).
 

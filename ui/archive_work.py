@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -46,6 +46,9 @@ from .jobs import (
 from .messages import INFO, WARNING
 from .policies import PolicyList
 from .workers import Task, running_tasks, when_ended
+
+if TYPE_CHECKING:
+    from archiver.capture_dates import CaptureDate
 
 
 def _count(n: int, noun: str) -> str:
@@ -353,14 +356,23 @@ class ArchiveWork(QObject):
         except ArchiverError as exc:
             self._ctx.message_bar.show_error(exc)
             return
-        self.start_import(paths, url)
+        from .import_dates import ask_import_dates  # loads the extraction pipeline: only when importing
 
-    def start_import(self, paths: list[str], url: str | None = None) -> Task:
+        dates = ask_import_dates(
+            needs_url, self._ctx.window
+        )  # each copy's capture date, prefilled (issue 18)
+        if dates is None:
+            return
+        self.start_import(paths, url, dates)
+
+    def start_import(
+        self, paths: list[str], url: str | None = None, dates: dict[str, CaptureDate] | None = None
+    ) -> Task:
         if url is None:
             policy = self._policies.current()
             url = policy.url if policy else None
         task = self._ctx.run(
-            job_import(self._ctx.archive, paths, url),
+            job_import(self._ctx.archive, paths, url, dates),
             name="import",
             on_finished=partial(self._import_done, paths),
             on_failed=self._ctx.failed,

@@ -31,11 +31,14 @@ from archiver.storage import Archive
 
 from .archive_work import ArchiveWork
 from .cache import TextCache
+from .change_windows import ChangeWindows
 from .comparing import ComparePanel
 from .context import WindowContext
 from .details import CaptureDetails
 from .menus import WindowMenus
 from .policies import PolicyList
+from .portfolio import PortfolioController
+from .search_panel import SearchController
 from .settings import Settings
 from .versions import VersionList
 from .workers import Task, cancel_all
@@ -74,10 +77,15 @@ class MainWindow(QMainWindow):
         self.compare_panel = ComparePanel(self.ctx, self.texts)
         self.details = CaptureDetails()
         self.work = ArchiveWork(self.ctx, self.policies, self.compare_panel)
+        self.change_windows = ChangeWindows(self.ctx, self.policies, self.versions, self.work)
+        self.portfolio = PortfolioController(self.ctx, self.policies, self.versions, self.work)
         self._build()
         self.menus = WindowMenus(self, self.work, self.details, self.ctx.progress, self._compare_current)
+        self.portfolio.add_to(self.menus.policy_menu)
         self._wire()
         self._name_parts()
+        self.search_controller = SearchController(self)  # search every version: ui/search_panel.py
+        self.menus.edit_menu.addAction(self.search_controller.action)
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         self._restore()
@@ -193,6 +201,10 @@ class MainWindow(QMainWindow):
 
     def _compare_built(self, view: CompareView) -> None:
         self.menus.add_compare_view(view)
+        from .paragraph_history import ParagraphHistory  # loads the diff engine, as the view does
+
+        self.paragraph_history = ParagraphHistory(self, view)  # hover and panel: ui/paragraph_history.py
+        self.menus.view_menu.addAction(self.paragraph_history.action)
         saved = self.ctx.settings.state("splitter/compare")
         if saved is not None:
             view.splitter.restoreState(saved)

@@ -149,6 +149,7 @@ class WindowMenus(QObject):
         edit_menu.addAction(details.copy_action)
         self.edit_menu = edit_menu
         policy_menu = window.menuBar().addMenu("&Policy")
+        self.policy_menu = policy_menu
         policy_menu.addAction(self.fetch_action)
         policy_menu.addAction(self.capture_action)
         policy_menu.addAction(self.save_page_now_action)

@@ -92,8 +92,12 @@ def test_add_policy_dialog_validates_before_any_request(qtbot: Any) -> None:
     assert ok.isEnabled()
     assert (dialog.request.from_date, dialog.request.to_date) == ("20210101000000", "20220630235959")
     assert "captures from 2021-01-01 00:00:00 to 2022-06-30 23:59:59 UTC" in dialog.error_label.text()
-    for bad, reason in (("2021010", "digits"), ("20x1", "digits"), ("2021-13", "not a real date")):
+    for bad, reason in (("2021010", "digits"), ("20x1", "digits"), ("2021-13", "month 13 does not exist")):
         dialog.from_edit.setText(bad)
+        assert not ok.isEnabled() and reason in dialog.error_label.text(), (bad, dialog.error_label.text())
+    dialog.from_edit.setText("2021")
+    for bad, reason in (("2023-13", "month 13"), ("202300", "month 00"), ("2023-02-30", "day 30")):
+        dialog.to_edit.setText(bad)  # the end of a period: once a traceback for month 00/13
         assert not ok.isEnabled() and reason in dialog.error_label.text(), (bad, dialog.error_label.text())
     dialog.from_edit.setText("2099")
     dialog.to_edit.setText("")
