@@ -87,8 +87,9 @@ class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.db_path = root / DB_NAME
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        # one connection a thread, by thread id: not a threading.local, whose data lives as long as
+        # the thread's Python state, and a Qt pool thread gets a new one for every job it runs
+        self._connections: dict[int, sqlite3.Connection] = {}
         self._lock = threading.Lock()
 
     # --- opening ---------------------------------------------------------------------------
@@ -121,14 +122,14 @@ class Archive:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections:
+            for conn in self._connections.values():
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
             self._connections.clear()
-        self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        thread = threading.get_ident()
+        conn = self._connections.get(thread)
         if conn is None:
             try:
                 conn = sqlite3.connect(
@@ -147,9 +148,8 @@ class Archive:
             except sqlite3.DatabaseError as exc:
                 raise CorruptArchiveError(str(self.db_path), str(exc)) from None
             conn.row_factory = sqlite3.Row
-            self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                self._connections[thread] = conn
         return conn
 
     @contextlib.contextmanager
