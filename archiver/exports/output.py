@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ArchiverError
-from .manifest import MANIFEST_NAME, TOKEN_SUFFIX, Manifest, sidecar_for, write_manifest
+from .manifest import CHAIN_SUFFIX, MANIFEST_NAME, TOKEN_SUFFIX, Manifest, sidecar_for, write_manifest
 from .paths import check_new, safe_join, write_file
 
 
@@ -22,6 +22,7 @@ class ExportResult:
     items: int = 0  # captures / versions / rows exported
     skipped: tuple[str, ...] = ()  # what could not be exported, one line each
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # e.g. what the time-stamp proves (trusted or valid but untrusted)
 
 
 def write_folder(
@@ -45,15 +46,16 @@ def write_folder(
     targets = [safe_join(root, *parts) for parts, _ in files]
     manifest_path = root / MANIFEST_NAME
     token_path = manifest_path.with_name(MANIFEST_NAME + TOKEN_SUFFIX)
+    chain_path = manifest_path.with_name(MANIFEST_NAME + CHAIN_SUFFIX)
     # the manifest must list every file of the folder, or verify-export reports the rest as added
-    ours = {p.resolve() for p in (*targets, manifest_path, token_path)}
+    ours = {p.resolve() for p in (*targets, manifest_path, token_path, chain_path)}
     others = sorted(p for p in root.rglob("*") if p.is_file() and p.resolve() not in ours)
     if others and not force:
         raise ArchiverError(
             f"{root} already holds other files ({others[0].relative_to(root)}…); export into an empty "
             "folder, or pass --force to replace an earlier export there"
         )
-    check_new([*targets, manifest_path, *([token_path] if tsa_url else [])], force)
+    check_new([*targets, manifest_path, *([token_path, chain_path] if tsa_url else [])], force)
     if force:  # files of an earlier export there that this one does not write again
         for stale in _listed(manifest_path):
             if stale not in ours:
@@ -62,11 +64,9 @@ def write_folder(
     for target, (parts, data) in zip(targets, files, strict=True):
         write_file(target, data, force=force)
         manifest.add("/".join(parts), data)
-    if force:
-        token_path.unlink(missing_ok=True)  # a stale token would no longer match the new manifest
     raw = write_manifest(manifest, manifest_path, force=force)
-    token, warnings = _timestamp(raw, token_path, tsa_url, force)
-    return ExportResult(tuple(targets), manifest_path, token, items, tuple(skipped), warnings)
+    token, warnings, notes = _timestamp(raw, token_path, tsa_url, force)
+    return ExportResult(tuple(targets), manifest_path, token, items, tuple(skipped), warnings, notes)
 
 
 def _distinct(files: Sequence[tuple[Sequence[str], bytes]]) -> list[tuple[Sequence[str], bytes]]:
@@ -122,27 +122,52 @@ def write_single(
         raise ArchiverError(f"{path} is a folder; give a file name")
     manifest_path = sidecar_for(path)
     token_path = manifest_path.with_name(manifest_path.name + TOKEN_SUFFIX)
-    check_new([path, manifest_path, *([token_path] if tsa_url else [])], force)
+    chain_path = manifest_path.with_name(manifest_path.name + CHAIN_SUFFIX)
+    check_new([path, manifest_path, *([token_path, chain_path] if tsa_url else [])], force)
     write_file(path, data, force=force)
     manifest = Manifest(description)
     manifest.add(path.name, data)
-    if force:
-        token_path.unlink(missing_ok=True)  # a stale token would no longer match the new manifest
     raw = write_manifest(manifest, manifest_path, force=force)
-    token, warnings = _timestamp(raw, token_path, tsa_url, force)
-    return ExportResult((path,), manifest_path, token, items, tuple(skipped), warnings)
+    token, warnings, notes = _timestamp(raw, token_path, tsa_url, force)
+    return ExportResult((path,), manifest_path, token, items, tuple(skipped), warnings, notes)
 
 
 def _timestamp(
     manifest: bytes, token_path: Path, tsa_url: str | None, force: bool
-) -> tuple[Path | None, tuple[str, ...]]:
-    if not tsa_url:
-        return None, ()
-    from .timestamping import request_token
+) -> tuple[Path | None, tuple[str, ...], tuple[str, ...]]:
+    """Ask the TSA for a token over the manifest and check it at once against the system's roots;
+    write the token and the TSA's chain (as far as it is known) beside the manifest. A stale token
+    or chain of an earlier export (``--force``) goes first: it would no longer match."""
+    from .timestamping import INVALID, TRUSTED, request_token, verify_token
+    from .tsa_trust import chain_path, chain_pem, system_trust
 
+    chain = chain_path(token_path)
+    if force:
+        token_path.unlink(missing_ok=True)
+        chain.unlink(missing_ok=True)
+    if not tsa_url:
+        return None, (), ()
     try:
         reply = request_token(tsa_url, hashlib.sha256(manifest).digest())
     except ArchiverError as exc:
-        return None, (f"the export is written, but not time-stamped: {exc}",)
+        return None, (f"the export is written, but not time-stamped: {exc}",), ()
+    check = verify_token(reply, manifest, system_trust())
+    if check.verdict == INVALID:
+        return None, (f"the export is written, but not time-stamped: {tsa_url} sent an invalid token: "
+                      + "; ".join(check.problems),), ()  # fmt: skip
     write_file(token_path, reply, force=force)
-    return token_path, ()
+    write_file(chain, chain_pem(check.chain), force=force)
+    if check.verdict == TRUSTED:
+        return (
+            token_path,
+            (),
+            (f"time-stamp trusted: signed by '{check.tsa}', chain verified to {check.root}",),
+        )
+    return (
+        token_path,
+        (),
+        (
+            f"time-stamp valid but untrusted here: signed by '{check.tsa}', whose chain needs the root "
+            f"{check.root}; whoever checks it gives that root with 'verify-export --tsa-ca FILE'",
+        ),
+    )
