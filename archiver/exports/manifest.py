@@ -96,6 +96,11 @@ class Manifest:
         return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def chain_path(token: Path) -> Path:
+    """The TSA's chain saved beside a token: ``X.tsr`` → ``X.tsa-chain.pem``."""
+    return token.with_suffix(CHAIN_SUFFIX)
+
+
 def sidecar_for(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ArchiverError
-from .manifest import CHAIN_SUFFIX, MANIFEST_NAME, TOKEN_SUFFIX, Manifest, sidecar_for, write_manifest
+from .manifest import MANIFEST_NAME, TOKEN_SUFFIX, Manifest, chain_path, sidecar_for, write_manifest
 from .paths import check_new, safe_join, write_file
 
 
@@ -46,16 +46,16 @@ def write_folder(
     targets = [safe_join(root, *parts) for parts, _ in files]
     manifest_path = root / MANIFEST_NAME
     token_path = manifest_path.with_name(MANIFEST_NAME + TOKEN_SUFFIX)
-    chain_path = manifest_path.with_name(MANIFEST_NAME + CHAIN_SUFFIX)
+    chain_file = chain_path(token_path)
     # the manifest must list every file of the folder, or verify-export reports the rest as added
-    ours = {p.resolve() for p in (*targets, manifest_path, token_path, chain_path)}
+    ours = {p.resolve() for p in (*targets, manifest_path, token_path, chain_file)}
     others = sorted(p for p in root.rglob("*") if p.is_file() and p.resolve() not in ours)
     if others and not force:
         raise ArchiverError(
             f"{root} already holds other files ({others[0].relative_to(root)}…); export into an empty "
             "folder, or pass --force to replace an earlier export there"
         )
-    check_new([*targets, manifest_path, *([token_path, chain_path] if tsa_url else [])], force)
+    check_new([*targets, manifest_path, *([token_path, chain_file] if tsa_url else [])], force)
     if force:  # files of an earlier export there that this one does not write again
         for stale in _listed(manifest_path):
             if stale not in ours:
@@ -122,8 +122,8 @@ def write_single(
         raise ArchiverError(f"{path} is a folder; give a file name")
     manifest_path = sidecar_for(path)
     token_path = manifest_path.with_name(manifest_path.name + TOKEN_SUFFIX)
-    chain_path = manifest_path.with_name(manifest_path.name + CHAIN_SUFFIX)
-    check_new([path, manifest_path, *([token_path, chain_path] if tsa_url else [])], force)
+    chain_file = chain_path(token_path)
+    check_new([path, manifest_path, *([token_path, chain_file] if tsa_url else [])], force)
     write_file(path, data, force=force)
     manifest = Manifest(description)
     manifest.add(path.name, data)
@@ -139,7 +139,7 @@ def _timestamp(
     write the token and the TSA's chain (as far as it is known) beside the manifest. A stale token
     or chain of an earlier export (``--force``) goes first: it would no longer match."""
     from .timestamping import INVALID, TRUSTED, request_token, verify_token
-    from .tsa_trust import chain_path, chain_pem, system_trust
+    from .tsa_trust import chain_pem, system_trust
 
     chain = chain_path(token_path)
     if force:

@@ -420,8 +420,8 @@ def _fingerprint(cert: x509.Certificate) -> str:
 def check_token_file(token: Path, manifest: bytes, trust: Trust) -> TimestampCheck:
     """Verify ``token`` (a stored reply) against the manifest bytes, for ``verify_export``; the
     TSA's chain saved beside the token, if there is one, supplies intermediates."""
-    from .manifest import TimestampCheck
-    from .tsa_trust import chain_path, read_chain
+    from .manifest import TimestampCheck, chain_path
+    from .tsa_trust import read_chain
 
     try:
         extra = read_chain(chain_path(token))

@@ -33,7 +33,6 @@ from cryptography.x509.verification import (
 )
 
 from ..errors import UsageError
-from .manifest import CHAIN_SUFFIX
 
 _PEM = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 # where Debian/Ubuntu, Fedora/RHEL, openSUSE, Alpine and the BSDs keep their bundle, when Python's
@@ -109,10 +108,6 @@ def certificates_in(pem: bytes) -> list[x509.Certificate]:
             except ValueError:
                 continue
     return out
-
-
-def chain_path(token: Path) -> Path:
-    return token.with_suffix(CHAIN_SUFFIX)
 
 
 def read_chain(path: Path) -> list[x509.Certificate]:
