@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import tsa_support as forge
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from archiver.cli import main as cli_main
 from archiver.exports.manifest import Manifest, write_manifest
@@ -22,22 +25,29 @@ from archiver.exports.tsa_trust import Trust, chain_pem
 DATA = b'{"format": "policydiff-export-manifest/1", "files": []}\n'
 
 
+@dataclass(frozen=True)
+class Pki:
+    root: x509.Certificate
+    root_key: forge.Key
+    tsa: x509.Certificate
+    tsa_key: forge.Key
+
+    @property
+    def trust(self) -> Trust:
+        return Trust((self.root,), "the test root")
+
+
 @pytest.fixture(scope="module")
-def pki() -> dict[str, object]:
+def pki() -> Pki:
     root, root_key = forge.make_root()
     tsa, tsa_key = forge.make_tsa(root, root_key)
-    return {
-        "root": root,
-        "root_key": root_key,
-        "tsa": tsa,
-        "tsa_key": tsa_key,
-        "trust": Trust((root,), "the test root"),
-    }
+    return Pki(root, root_key, tsa, tsa_key)
 
 
-def _check(reply: bytes, pki: dict[str, object], **kwargs: object) -> TokenVerdict:
-    trust = kwargs.pop("trust", pki["trust"])
-    return verify_token(reply, DATA, trust, **kwargs)  # type: ignore[arg-type]
+def _check(
+    reply: bytes, pki: Pki, trust: Trust | None = None, extra_certs: Sequence[x509.Certificate] = ()
+) -> TokenVerdict:
+    return verify_token(reply, DATA, trust or pki.trust, extra_certs)
 
 
 @pytest.mark.parametrize("kind", ["pkcs1v15", "pss", "ecdsa"])
@@ -52,22 +62,22 @@ def test_good_tokens_of_each_signature_scheme_are_trusted_given_their_root(kind:
     assert result.info is not None and result.info.gen_time == "2026-06-01T12:00:00Z"
 
 
-def test_pkcs1_signature_with_garbage_after_the_digest_info_is_rejected(pki: dict[str, object]) -> None:
+def test_pkcs1_signature_with_garbage_after_the_digest_info_is_rejected(pki: Pki) -> None:
     """The shape the old hand-written verifier accepted: a real private-key signature whose padding
     ends early and whose DigestInfo is followed by 40 garbage bytes."""
-    key = pki["tsa_key"]
-    sign = forge.raw_rsa_sign_with_trailing_bytes(key, b"\x5a" * 40)  # type: ignore[arg-type]
-    reply = forge.make_reply(DATA, pki["tsa"], forge.Scheme({"algorithm": "sha256_rsa"}, sign))  # type: ignore[arg-type]
+    assert isinstance(pki.tsa_key, rsa.RSAPrivateKey)
+    sign = forge.raw_rsa_sign_with_trailing_bytes(pki.tsa_key, b"\x5a" * 40)
+    reply = forge.make_reply(DATA, pki.tsa, forge.Scheme({"algorithm": "sha256_rsa"}, sign))
     result = _check(reply, pki)
     assert result.verdict == INVALID
     assert result.problems == ("the signature does not verify with the signer's key (RSA PKCS #1 v1.5)",)
 
 
-def test_small_exponent_cube_root_forgery_is_rejected(pki: dict[str, object]) -> None:
+def test_small_exponent_cube_root_forgery_is_rejected(pki: Pki) -> None:
     """Bleichenbacher 2006: with e=3 and a verifier that ignores bytes after the DigestInfo, a cube
     root forges a signature without the private key."""
     key = forge.rsa_key(exponent=3)
-    tsa, _ = forge.make_tsa(pki["root"], pki["root_key"], key)  # type: ignore[arg-type]
+    tsa, _ = forge.make_tsa(pki.root, pki.root_key, key)
     n = key.public_key().public_numbers().n
     sign = forge.cube_root_forgery(key.key_size // 8)
     reply = forge.make_reply(DATA, tsa, forge.Scheme({"algorithm": "sha256_rsa"}, sign))
@@ -83,12 +93,12 @@ def test_small_exponent_cube_root_forgery_is_rejected(pki: dict[str, object]) ->
     assert result.problems == ("the signature does not verify with the signer's key (RSA PKCS #1 v1.5)",)
 
 
-def test_wrong_message_imprint_is_rejected(pki: dict[str, object]) -> None:
+def test_wrong_message_imprint_is_rejected(pki: Pki) -> None:
     reply = forge.make_reply(
         DATA,
-        pki["tsa"],
-        forge.scheme("pkcs1v15", pki["tsa_key"]),
-        imprint=hashlib.sha256(b"another manifest").digest(),  # type: ignore[arg-type]
+        pki.tsa,
+        forge.scheme("pkcs1v15", pki.tsa_key),
+        imprint=hashlib.sha256(b"another manifest").digest(),
     )
     result = _check(reply, pki)
     assert result.verdict == INVALID
@@ -97,12 +107,12 @@ def test_wrong_message_imprint_is_rejected(pki: dict[str, object]) -> None:
     )
 
 
-def test_a_certificate_swapped_for_another_key_is_rejected(pki: dict[str, object]) -> None:
+def test_a_certificate_swapped_for_another_key_is_rejected(pki: Pki) -> None:
     """Same issuer, same serial number, same name, another key: the signer lookup finds it, but the
     signed ESS attribute names the real one and the signature does not verify with its key."""
-    real = pki["tsa"]
-    swapped, _ = forge.make_tsa(pki["root"], pki["root_key"], serial=real.serial_number)  # type: ignore[arg-type, attr-defined]
-    reply = forge.make_reply(DATA, real, forge.scheme("pkcs1v15", pki["tsa_key"]), certificates=[swapped])  # type: ignore[arg-type]
+    real = pki.tsa
+    swapped, _ = forge.make_tsa(pki.root, pki.root_key, serial=real.serial_number)
+    reply = forge.make_reply(DATA, real, forge.scheme("pkcs1v15", pki.tsa_key), certificates=[swapped])
     result = _check(reply, pki)
     assert result.verdict == INVALID
     assert result.problems == (
@@ -120,10 +130,10 @@ def test_a_certificate_swapped_for_another_key_is_rejected(pki: dict[str, object
     ids=["expired", "not-yet-valid"],
 )
 def test_a_signer_not_valid_at_the_time_stamps_time_is_rejected(
-    pki: dict[str, object], valid_from: object, valid_to: object, word: str
+    pki: Pki, valid_from: datetime, valid_to: datetime, word: str
 ) -> None:
     key = forge.rsa_key()
-    tsa, _ = forge.make_tsa(pki["root"], pki["root_key"], key, valid_from=valid_from, valid_to=valid_to)  # type: ignore[arg-type]
+    tsa, _ = forge.make_tsa(pki.root, pki.root_key, key, valid_from=valid_from, valid_to=valid_to)
     result = _check(forge.make_reply(DATA, tsa, forge.scheme("pkcs1v15", key)), pki)
     assert result.verdict == INVALID
     assert len(result.problems) == 1
@@ -133,7 +143,7 @@ def test_a_signer_not_valid_at_the_time_stamps_time_is_rejected(
 
 
 def test_a_chain_to_an_untrusted_root_is_valid_but_untrusted_and_names_the_root(
-    pki: dict[str, object],
+    pki: Pki,
 ) -> None:
     """A self-made TSA that copies the real root's name: signature and imprint are good, but its
     root is another certificate, so it is never trusted; the message names the root it needs."""
@@ -156,9 +166,9 @@ def test_a_chain_to_an_untrusted_root_is_valid_but_untrusted_and_names_the_root(
 
 
 def test_the_chain_saved_beside_the_token_supplies_intermediates_but_never_trust(
-    pki: dict[str, object],
+    pki: Pki,
 ) -> None:
-    intermediate, inter_key = forge.make_intermediate(pki["root"], pki["root_key"])  # type: ignore[arg-type]
+    intermediate, inter_key = forge.make_intermediate(pki.root, pki.root_key)
     tsa, key = forge.make_tsa(intermediate, inter_key)
     reply = forge.make_reply(DATA, tsa, forge.scheme("pkcs1v15", key))  # the token holds the signer alone
     alone = _check(reply, pki)
@@ -166,47 +176,47 @@ def test_the_chain_saved_beside_the_token_supplies_intermediates_but_never_trust
     assert alone.root == (
         "'CN=Test TSA Intermediate' (an issuer whose certificate is neither in the token nor beside it)"
     )
-    beside = _check(reply, pki, extra_certs=[intermediate, pki["root"]])
+    beside = _check(reply, pki, extra_certs=[intermediate, pki.root])
     assert beside.verdict == TRUSTED and [c.subject.rfc4514_string() for c in beside.chain] == [
         "CN=Test TSA",
         "CN=Test TSA Intermediate",
         "CN=Test TSA Root",
     ]
     assert (
-        _check(reply, pki, extra_certs=[intermediate, pki["root"]], trust=Trust((), "no file")).verdict
+        _check(reply, pki, extra_certs=[intermediate, pki.root], trust=Trust((), "no file")).verdict
         == UNTRUSTED
     )
 
 
-def test_a_certificate_that_is_not_a_time_stamping_one_is_rejected(pki: dict[str, object]) -> None:
-    root, root_key = pki["root"], pki["root_key"]
-    reply = forge.make_reply(DATA, root, forge.scheme("pkcs1v15", root_key))  # type: ignore[arg-type]
+def test_a_certificate_that_is_not_a_time_stamping_one_is_rejected(pki: Pki) -> None:
+    root, root_key = pki.root, pki.root_key
+    reply = forge.make_reply(DATA, root, forge.scheme("pkcs1v15", root_key))
     result = _check(reply, pki)
     assert result.verdict == INVALID and result.problems[0].startswith(
         "the signer's certificate is not a time-stamping certificate"
     )
 
 
-def test_bytes_after_the_reply_make_it_unreadable(pki: dict[str, object]) -> None:
-    reply = forge.make_reply(DATA, pki["tsa"], forge.scheme("pkcs1v15", pki["tsa_key"]))  # type: ignore[arg-type]
+def test_bytes_after_the_reply_make_it_unreadable(pki: Pki) -> None:
+    reply = forge.make_reply(DATA, pki.tsa, forge.scheme("pkcs1v15", pki.tsa_key))
     assert _check(reply, pki).verdict == TRUSTED
     result = _check(reply + b"\x00" * 8, pki)
     assert result.verdict == INVALID and result.problems[0].startswith("unreadable time-stamp reply")
 
 
 def test_verify_export_prints_exactly_one_verdict_word_and_exits_1_only_when_invalid(
-    pki: dict[str, object], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    pki: Pki, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     export = tmp_path / "export"
     export.mkdir()
     manifest = Manifest("test export", created="2026-06-01T12:00:00Z")
     raw = write_manifest(manifest, export / "manifest.json", force=False)
     (export / "manifest.json.tsr").write_bytes(
-        forge.make_reply(raw, pki["tsa"], forge.scheme("pkcs1v15", pki["tsa_key"]))  # type: ignore[arg-type]
+        forge.make_reply(raw, pki.tsa, forge.scheme("pkcs1v15", pki.tsa_key))
     )
-    (export / "manifest.json.tsa-chain.pem").write_bytes(chain_pem([pki["tsa"], pki["root"]]))  # type: ignore[list-item]
+    (export / "manifest.json.tsa-chain.pem").write_bytes(chain_pem([pki.tsa, pki.root]))
     root_pem = tmp_path / "root.pem"
-    root_pem.write_bytes(chain_pem([pki["root"]]))  # type: ignore[list-item]
+    root_pem.write_bytes(chain_pem([pki.root]))
 
     def verdict(*extra: str) -> tuple[int, str]:
         code = cli_main(["verify-export", str(export), *extra])
