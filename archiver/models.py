@@ -32,6 +32,10 @@ class Flag(StrEnum):
     TRUNCATED = "looks-truncated"
     NO_RAW_BYTES = "text-only"  # imported as text (PLLC): no raw bytes to re-extract
     RULE_UNMATCHED = "rule-unmatched"  # the policy's extraction rule selected nothing; automatic text
+    ARCHIVES_DISAGREE = "archives-disagree"  # another archive's capture of the same day has another text
+    # the main-content step found little in a page with much more visible text: the text is the
+    # page's largest prose region or its whole visible text (never empty while the page has text)
+    LOW_CONFIDENCE = "low-confidence-extraction"
 
 
 #: Flags saying a capture holds no policy text at all (an error page, a JavaScript shell, a consent
@@ -101,6 +105,9 @@ class Extraction:
     charset_confidence: float = 1.0
     stated_date: str = ""  # "Last updated" date found in the text, ISO yyyy-mm-dd
     flags: tuple[str, ...] = ()
+    #: the extractor's and the text-shaping libraries' versions it was made with
+    #: (archiver/extraction/fingerprint.py); "" when made before fingerprints were kept
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True, slots=True)

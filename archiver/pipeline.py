@@ -14,8 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import ArchiverError, ExtractionError, InputFileError, UsageError
-from .extraction import EXTRACTOR_VERSION, extract_capture, from_markdown
+from .extraction import extract_capture, from_markdown, sniff_kind
 from .extraction import reextract as extract_again
+from .extraction.fingerprint import Fingerprint, current_fingerprint
+from .extraction.reextract import is_outdated
+from .index.search import update_index
 from .models import Capture, Extraction, Flag, Policy, Progress, Source
 from .pllc import PllcFormatError, looks_like_pllc, parse_pllc
 from .storage import Archive
@@ -85,7 +88,7 @@ def _import_one(archive: Archive, path: Path, url: str | None, timestamp: str | 
         return _import_pllc(archive, path, data)
     if url is None:
         raise UsageError(f"{path}: importing an HTML or PDF file needs --url (the page it is a copy of)")
-    content_type = _content_type(path, data)
+    content_type = _readable_type(path, data)
     capture = Capture(
         id=0,
         policy_id=0,
@@ -134,52 +137,108 @@ def _with_flag(extraction: Extraction, flag: Flag) -> Extraction:
     return replace(extraction, flags=tuple(sorted(set(extraction.flags) | {flag.value})))
 
 
-def _content_type(path: Path, data: bytes) -> str:
-    if data.lstrip()[:5] == b"%PDF-" or path.suffix.lower() == ".pdf":
+def _readable_type(path: Path, data: bytes) -> str:
+    """The content type to store a local file as, or InputFileError saying why it cannot be read
+    (an image, an archive, random bytes): the bytes are judged first, as `extract` does, so that no
+    name (``scan.html``) lets a binary in as a version of thousands of garbled words."""
+    try:
+        kind = sniff_kind(data)
+    except ExtractionError as exc:
+        raise InputFileError(
+            str(path),
+            f"not something policydiff can read ({exc}); import HTML, PDF, text, "
+            "Markdown, WARC, WACZ or Princeton-Leuven files",
+        ) from None
+    suffix = path.suffix.lower()
+    if kind == "pdf":
         return "application/pdf"
-    if path.suffix.lower() in (".md", ".markdown"):
-        return "text/markdown"
-    if path.suffix.lower() == ".txt":
-        return "text/plain"
-    return "text/html"
+    if suffix == ".pdf":
+        raise InputFileError(str(path), "named .pdf but it is not a PDF (no %PDF- header)")
+    if kind == "html" or suffix in (".html", ".htm", ".xhtml", ".shtml"):
+        return "text/html"
+    return "text/markdown" if suffix in (".md", ".markdown") else "text/plain"
 
 
 @dataclass(frozen=True, slots=True)
 class ReextractChange:
-    """A capture whose text changed on re-extraction (``new_text_sha256`` empty: extraction failed)."""
+    """A capture whose text changes (or changed, when applied) on re-extraction; ``new_text_sha256``
+    empty: extraction failed, the old text is kept. ``version``: the number (from 1) of the version
+    the capture belongs to before the change, 0 when it had no text."""
 
     policy: Policy
     capture: Capture
     old_text_sha256: str
     new_text_sha256: str
     error: str = ""
+    version: int = 0
+    old_words: int = 0
+    new_words: int = 0
 
 
-def reextract(archive: Archive, policy: Policy | None = None) -> Iterator[Progress | ReextractChange]:
-    """Re-run extraction over stored captures made by another extractor version; yield what changed.
+@dataclass(frozen=True, slots=True)
+class ReextractSummary:
+    """The end of a re-extraction: how many captures were out of date, what differs in their
+    fingerprints (``name old → new`` lines), and whether the new texts were stored."""
 
-    Raw bytes are never touched; text-only captures (Princeton-Leuven imports) are re-normalised
-    from their stored text. A capture whose extraction now fails keeps its old text.
+    checked: int
+    outdated: int
+    changed: int
+    failed: int
+    fingerprint: str  # the current one
+    differences: tuple[str, ...]
+    applied: bool
+
+
+def reextract(
+    archive: Archive, policy: Policy | None = None, *, apply: bool = False, fingerprint: str | None = None
+) -> Iterator[Progress | ReextractChange | ReextractSummary]:
+    """Re-run extraction over stored captures whose extraction is out of date (another extractor
+    version or another extraction fingerprint, ``fingerprint`` being the current one: by default this
+    process's); yield each capture whose text would change, then a summary.
+
+    Nothing is stored unless ``apply``: a library upgrade must never silently create or merge
+    versions. Raw bytes are never touched; text-only captures (Princeton-Leuven imports) are
+    re-normalised from their stored text. A capture whose extraction now fails keeps its old text.
     """
+    current = current_fingerprint() if fingerprint is None else fingerprint
+    now = Fingerprint.parse(current)
     policies = [policy] if policy else archive.policies()
     todo = [(p, c) for p in policies for c in archive.captures(p.id)]
+    outdated = changed = failed = 0
+    differences: dict[str, None] = {}
+    numbers: dict[int, dict[int, int]] = {}  # policy id -> capture id -> version number
     for done, (pol, cap) in enumerate(todo, 1):
         yield Progress(done - 1, len(todo), f"{pol.url} @ {cap.timestamp}")
         old = archive.extraction(cap.id)
-        if old is not None and old.extractor_version == EXTRACTOR_VERSION:
+        if not is_outdated(old, current):
             continue  # up to date: its raw bytes are not even read
-        old_sha = old.text_sha256 if old else ""
+        outdated += 1
+        if old is not None:
+            differences.update(dict.fromkeys(now.changes_from(Fingerprint.parse(old.fingerprint))))
+        if pol.id not in numbers:
+            numbers[pol.id] = {c.id: v.index + 1 for v in archive.versions(pol.id) for c in v.captures}
+        number = numbers[pol.id].get(cap.id, 0)
+        old_sha, old_words = (old.text_sha256, old.words) if old else ("", 0)
         try:
             body = archive.read_body(cap) if cap.sha256 else None
         except ArchiverError as exc:  # a damaged raw file: report it, keep going
-            yield ReextractChange(pol, cap, old_sha, "", str(exc))
+            failed += 1
+            yield ReextractChange(pol, cap, old_sha, "", str(exc), number, old_words)
             continue
-        for result in extract_again([(cap, body, old)], pol.rules):
+        for result in extract_again([(cap, body, old)], pol.rules, fingerprint=current):
             if result.new is None:
+                failed += 1
                 log.warning("%s @ %s: %s", pol.url, cap.timestamp, result.error)
-                yield ReextractChange(pol, cap, old_sha, "", result.error)
-            else:
+                yield ReextractChange(pol, cap, old_sha, "", result.error, number, old_words)
+                continue
+            if apply:
                 archive.set_extraction(cap.id, result.new)
-                if result.changed:
-                    yield ReextractChange(pol, cap, old_sha, result.new.text_sha256)
+            if result.changed:
+                changed += 1
+                new = result.new
+                yield ReextractChange(pol, cap, old_sha, new.text_sha256, "", number, old_words, new.words)
+    # the search index: checked, rebuilt if damaged, completed where a catch-up was cut short
+    for done, total in update_index(archive, check=True):
+        yield Progress(done, total, "search index")
     yield Progress(len(todo), len(todo), "")
+    yield ReextractSummary(len(todo), outdated, changed, failed, current, tuple(differences), apply)

@@ -12,7 +12,7 @@ import sqlite3
 from .models import Capture, ExtractionRule, Policy, Source
 
 DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 5
 
 #: MIGRATIONS[n] takes a database from schema n to n + 1. The ledger (archiver/ledger.py) keeps each
 #: capture's whole row: a migration that adds a column to ``captures`` must also teach
@@ -82,6 +82,79 @@ MIGRATIONS: tuple[str, ...] = (
         hash TEXT NOT NULL
     );
     CREATE INDEX ledger_by_capture ON ledger(capture_id);
+    """,
+    # 3: the full-text index of every paragraph of every text (archiver/index/fts.py); an archive
+    # from before it is indexed by the next search or reextract
+    """
+    CREATE TABLE IF NOT EXISTS search_paragraphs (
+        id INTEGER PRIMARY KEY,
+        digest BLOB NOT NULL UNIQUE
+    );
+    CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE TABLE IF NOT EXISTS search_texts (
+        id INTEGER PRIMARY KEY,
+        text_sha256 TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE IF NOT EXISTS search_occurrences (
+        paragraph_id INTEGER NOT NULL,
+        text_id INTEGER NOT NULL,
+        block INTEGER NOT NULL,
+        PRIMARY KEY (paragraph_id, text_id, block)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS extractions_by_text ON extractions(text_sha256);
+    """,
+    # 4: portfolio: tags, notes, the review log, paragraph notes, removed policies and what each
+    # `update` run reported
+    # (archiver/portfolio.py, archiver/notes.py)
+    """
+    CREATE TABLE IF NOT EXISTS policy_tags (
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        tag TEXT NOT NULL,
+        PRIMARY KEY (policy_id, tag)
+    );
+    CREATE TABLE IF NOT EXISTS policy_notes (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        note TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS reviews (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        version_timestamp TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        baseline_timestamp TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX IF NOT EXISTS reviews_by_policy ON reviews(policy_id, version_timestamp);
+    CREATE TABLE IF NOT EXISTS paragraph_notes (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        version_timestamp TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        block INTEGER NOT NULL,
+        paragraph TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        note TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS retired_policies (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        retired_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS policy_updates (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        last_capture_id INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
+    # 5: each extraction's fingerprint: the extractor's and the text-shaping libraries' versions
+    # (archiver/extraction/fingerprint.py); an extraction without a row predates fingerprints
+    """
+    CREATE TABLE IF NOT EXISTS extraction_fingerprints (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        fingerprint TEXT NOT NULL
+    );
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -23,13 +23,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import ledger
+from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
@@ -39,12 +40,14 @@ from .errors import (
     StorageError,
 )
 from .files import fsync_dir, hash_file, pid_alive
+from .index import fts
 from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _STALE_TMP_SECONDS = 3600
 
@@ -211,6 +214,9 @@ class Archive:
         """The policy for ``url`` (or any of its variants), created if new."""
         existing = self.find_policy(url)
         if existing is not None:
+            if self._query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
+                with self._write() as conn:  # asked for again: back in the list, with its history
+                    conn.execute("DELETE FROM retired_policies WHERE policy_id = ?", (existing.id,))
             return existing
         display = normalize_url(url)
         with self._write() as conn:
@@ -239,7 +245,14 @@ class Archive:
         return policy_from_row(rows[0])
 
     def policies(self) -> list[Policy]:
-        return [policy_from_row(r) for r in self._query(POLICY_SQL + " ORDER BY p.label, p.url")]
+        """The tracked policies; a removed one (``retired_policies``) is left out, its captures kept."""
+        return [
+            policy_from_row(r)
+            for r in self._query(
+                POLICY_SQL
+                + " WHERE p.id NOT IN (SELECT policy_id FROM retired_policies) ORDER BY p.label, p.url"
+            )
+        ]
 
     def set_label(self, policy_id: int, label: str) -> None:
         with self._write() as conn:
@@ -403,6 +416,7 @@ class Archive:
 
     def _put_extraction(self, conn: sqlite3.Connection, capture_id: int, ex: Extraction) -> None:
         conn.execute("INSERT OR IGNORE INTO texts(sha256, text) VALUES (?, ?)", (ex.text_sha256, ex.text))
+        fts.index_text(conn, ex.text_sha256, ex.text)  # searchable as soon as stored, same transaction
         conn.execute(
             "INSERT OR REPLACE INTO extractions(capture_id, text_sha256, extractor_version, words, title,"
             " language, charset, charset_rule, charset_confidence, stated_date, flags)"
@@ -421,6 +435,13 @@ class Archive:
                 json.dumps(list(ex.flags)),
             ),
         )
+        if ex.fingerprint:
+            conn.execute(
+                "INSERT OR REPLACE INTO extraction_fingerprints(capture_id, fingerprint) VALUES (?, ?)",
+                (capture_id, ex.fingerprint),
+            )
+        else:
+            conn.execute("DELETE FROM extraction_fingerprints WHERE capture_id = ?", (capture_id,))
 
     def set_extraction(self, capture_id: int, extraction: Extraction) -> None:
         with self._write() as conn:
@@ -428,7 +449,8 @@ class Archive:
 
     def extraction(self, capture_id: int) -> Extraction | None:
         rows = self._query(
-            "SELECT e.*, t.text FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256 WHERE capture_id = ?",
+            "SELECT e.*, t.text, f.fingerprint FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256"
+            " LEFT JOIN extraction_fingerprints f ON f.capture_id = e.capture_id WHERE e.capture_id = ?",
             (capture_id,),
         )
         if not rows:
@@ -446,6 +468,7 @@ class Archive:
             charset_confidence=r["charset_confidence"],
             stated_date=r["stated_date"],
             flags=tuple(json.loads(r["flags"])),
+            fingerprint=r["fingerprint"] or "",
         )
 
     def text(self, text_sha256: str) -> str:
@@ -453,6 +476,16 @@ class Archive:
         if not rows:
             raise NotFoundError(f"no text with sha256 {text_sha256}")
         return str(rows[0]["text"])
+
+    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only query, for the analyses built on the archive (archiver.index).
+        Unlike the archive's own reads, an OperationalError (a malformed FTS5 query) reaches the caller."""
+        return self._conn().execute(sql, params).fetchall()
+
+    def write_with(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(conn)`` in one write transaction: all of it is stored, or none."""
+        with self._write() as conn:
+            return work(conn)
 
     # --- versions --------------------------------------------------------------------------
 
@@ -496,7 +529,7 @@ class Archive:
                 )
             )
             previous = captures[-1]
-        return self._with_sequence_flags(versions)
+        return self._with_sequence_flags(mark_disagreements(versions))
 
     def _with_sequence_flags(self, versions: list[Version]) -> list[Version]:
         """Add the flags that need a version's neighbours (language change, transient truncation).
@@ -526,13 +559,13 @@ class Archive:
 
     def version_at(self, url: str, timestamp: str) -> Version:
         """The version in force at ``timestamp`` (4–14 digits; a prefix of a capture's time picks it)."""
+        moment = parse_date_arg(timestamp, pad="up")  # a bad date says so before the lookup
         policy = self.get_policy(url)
         versions = self.versions(policy.id)
-        digits = timestamp.strip()
+        digits = "".join(ch for ch in timestamp if ch.isdigit())  # 2023-04 is the prefix 202304
         for version in versions:
             if any(c.timestamp.startswith(digits) for c in version.captures):
                 return version
-        moment = parse_date_arg(digits, pad="up")
         current = [v for v in versions if v.timestamp <= moment]
         if not current:
             first = versions[0].timestamp if versions else "none"

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from archiver.client.iakeys import IAKeys
     from archiver.diffing import DiffOptions, DiffResult
 
+    from .cache import TextCache
+
 
 def job_policies(arc: Archive) -> Any:
     def run(cancel: threading.Event, report: Any) -> list[Policy]:
@@ -45,14 +47,14 @@ def job_versions(arc: Archive, policy_id: int) -> Any:
     return run
 
 
-def _text(arc: Archive, sha: str, cache: dict[str, str]) -> str:
+def _text(arc: Archive, sha: str, cache: TextCache) -> str:
     text = cache.get(sha)
     if text is None:
         text = cache[sha] = arc.text(sha)
     return text
 
 
-def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: dict[str, str]) -> Any:
+def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: TextCache) -> Any:
     """Words removed + added between each (baseline, version) pair, reported as (index, words)."""
 
     def run(cancel: threading.Event, report: Any) -> None:
@@ -67,7 +69,7 @@ def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: 
     return run
 
 
-def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: dict[str, str]) -> Any:
+def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: TextCache) -> Any:
     def run(cancel: threading.Event, report: Any) -> DiffResult:
         from archiver.diffing import diff_texts
 
@@ -80,16 +82,18 @@ def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: d
 
 
 def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None) -> Any:
-    """Ensure the policy (reported first, so it is listed at once), then run the resumable fetch job."""
+    """Ensure the policy (reported first, so it is listed at once), then find every change of its
+    text (archiver.history: change-point discovery, resumable)."""
 
     def run(cancel: threading.Event, report: Any) -> Any:
         from archiver.client import FetchJob, Session, archive_endpoint
+        from archiver.history.discovery import ChangeJob
 
         policy = arc.ensure_policy(request.url, request.label)
         report(policy)
         endpoint = archive_endpoint(request.prefix, request.kind)
         with (session_factory or Session)() as session:
-            job = FetchJob(
+            fetch = FetchJob(
                 arc,
                 session,
                 endpoint,
@@ -99,6 +103,46 @@ def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None)
                 cancel=cancel,
                 exact=request.exact,
             )
+            job = ChangeJob(fetch)
+            for progress in job.run():
+                report(progress)
+        return job.summary
+
+    return run
+
+
+def job_windows(arc: Archive, policy: Policy, versions: list[Version]) -> Any:
+    """Each version's change window, exact or open (archiver.history.windows)."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.history.windows import version_windows
+
+        return version_windows(arc, policy, versions)
+
+    return run
+
+
+def job_narrow(
+    arc: Archive,
+    policy: Policy,
+    before: Capture,
+    after: Capture,
+    kind: str = "auto",
+    session_factory: Any = None,
+) -> Any:
+    """Download only the captures listed between ``before`` and ``after`` (both of one archive)
+    until the change between them lies between two adjacent captures."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.client import FetchJob, Session, archive_endpoint
+        from archiver.history.discovery import ChangeJob
+
+        endpoint = archive_endpoint(after.archive, kind)
+        with (session_factory or Session)() as session:
+            fetch = FetchJob(
+                arc, session, endpoint, policy.url, before.timestamp, after.timestamp, cancel=cancel
+            )
+            job = ChangeJob(fetch, sample=None)
             for progress in job.run():
                 report(progress)
         return job.summary

@@ -6,13 +6,16 @@ Each model answers ``ObjectRole`` with the record itself, so views and tests nev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from archiver.models import Capture, Policy, Version, baseline
 from archiver.timestamps import display
 from archiver.urls import display_url
+
+if TYPE_CHECKING:
+    from archiver.history.windows import VersionWindow
 
 ObjectRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -94,17 +97,31 @@ class VersionTableModel(_TableModel):
 
     HEADERS = ("#", "First seen", "Captures", "Words", "Change", "Changed between", "Flags")
     COL_CHANGE = 4
+    COL_WINDOW = 5
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._items: list[Version] = []
         self._changes: dict[int, int] = {}  # version index -> words changed against the previous version
+        self._windows: dict[int, VersionWindow] = {}  # version index -> its change window, once known
 
     def set_versions(self, versions: Sequence[Version]) -> None:
         self.beginResetModel()
         self._items = list(versions)
         self._changes = {}
+        self._windows = {}
         self.endResetModel()
+
+    def set_windows(self, windows: Sequence[VersionWindow]) -> None:
+        """Whether each change window is exact (adjacent captures) or still open."""
+        self._windows = dict(enumerate(windows)) if len(windows) == len(self._items) else {}
+        if self._items:
+            self.dataChanged.emit(
+                self.index(0, self.COL_WINDOW), self.index(len(self._items) - 1, self.COL_WINDOW)
+            )
+
+    def window(self, row: int) -> VersionWindow | None:
+        return self._windows.get(row)
 
     def set_change(self, row: int, words: int) -> None:
         if 0 <= row < len(self._items):
@@ -136,7 +153,7 @@ class VersionTableModel(_TableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             return "Words removed + added since the previous version with policy text"
         if role == Qt.ItemDataRole.ToolTipRole and col == 5:
-            return "Last capture with the previous text → first capture with this text"
+            return window_tip(self._windows.get(row))
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
             return _variants_tip(v)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -161,8 +178,25 @@ class VersionTableModel(_TableModel):
         if col == 5:
             if v.previous_capture is None:
                 return ""
-            return f"{short_date(v.previous_capture.timestamp)} → {short_date(v.timestamp)}"
+            span = f"{short_date(v.previous_capture.timestamp)} → {short_date(v.timestamp)}"
+            w = self._windows.get(row)
+            return span if w is None or w.exact is None else f"{span} ({'exact' if w.exact else 'open'})"
         return ", ".join(v.flags)
+
+
+def window_tip(w: VersionWindow | None) -> str:
+    tip = "Last capture with the previous text → first capture with this text"
+    if w is None or w.exact is None:
+        return tip
+    if w.exact:
+        return tip + ".\nExact: the two captures are adjacent in the archive's listing."
+    between = (
+        f"{w.unknown:,} captures listed between them are" if w.listed else "the captures between them are"
+    )
+    return (
+        tip + f".\nOpen: {between} not downloaded yet. Narrow this window (right-click) to find the "
+        "two adjacent captures."
+    )
 
 
 def _variants_tip(v: Version) -> str:

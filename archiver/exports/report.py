@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import __version__
@@ -22,6 +22,7 @@ from ..diffing import DiffOptions, DiffResult, diff_texts
 from ..diffing.render import html_rows  # the diff engine's side-by-side table rows: one renderer
 from ..diffing.views import changes_only
 from ..models import Capture, Policy, Version
+from ..portfolio import Portfolio, Review
 from ..storage import Archive
 from ..timestamps import display, now_iso
 from .manifest import sidecar_for
@@ -70,6 +71,7 @@ def build_report_html(
     if result is None:
         result = diff_texts(text_a, text_b, options or DiffOptions())
     intermediate = _intermediate(version_a, version_b)
+    reviews = Portfolio(archive).reviews_by_version(policy).get(version_b.timestamp, ())
     return render_report(
         policy,
         version_a,
@@ -79,6 +81,7 @@ def build_report_html(
         generated=now_iso(),
         context=context,
         ledger=archive.ledger_head(),
+        reviews=reviews,
     )
 
 
@@ -99,6 +102,7 @@ def render_report(
     generated: str,
     context: int | None = None,
     ledger: tuple[int, str] | None = None,
+    reviews: Sequence[Review] = (),
 ) -> str:
     e = html.escape
     s = result.stats
@@ -138,6 +142,7 @@ def render_report(
         _tr("Blocks moved", str(s.moved_blocks)),
         _tr("Changed rows", str(s.changed_rows)),
         "</table>",
+        _reviews(reviews),
         "<h2>Provenance of the older version</h2>",
         _provenance(a),
         "<h2>Provenance of the newer version</h2>",
@@ -163,6 +168,22 @@ def render_report(
         "</body></html>\n",
     ]
     return "".join(parts)
+
+
+def _reviews(reviews: Sequence[Review]) -> str:
+    """The review log of the newer version's change: who read it, when, and what they noted."""
+    if not reviews:
+        return ""
+    e = html.escape
+    rows = "".join(
+        _tr(
+            r.reviewer,
+            f"{e(r.reviewed_at)} (against {e(display(r.baseline_timestamp))} UTC)"
+            + (f": {e(r.note)}" if r.note else ""),
+        )
+        for r in reviews
+    )
+    return f'<h2>Reviews of this change</h2><table class="meta">{rows}</table>'
 
 
 def _tr(label: str, value_html: str, cls: str = "") -> str:

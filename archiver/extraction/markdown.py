@@ -32,6 +32,16 @@ _LIGATURES = {
 }
 _TABLE = {**_INVISIBLE, **_SPACES, **_LIGATURES}
 
+#: A word: a run of letters or digits; in Chinese and Japanese script, which has no spaces, each
+#: ideograph or kana counts as one.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
 _INNER_SPACES = re.compile(r"(?<=\S) {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")

@@ -1,0 +1,1 @@
+"""Analyses across the versions of a policy (no Qt): paragraph history (``blame``)."""
