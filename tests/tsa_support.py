@@ -146,6 +146,7 @@ def make_reply(
     certificates: Sequence[x509.Certificate] | None = None,
     gen_time: datetime = NOW,
     imprint: bytes | None = None,
+    nonce: int = 7,
 ) -> bytes:
     """A granted TimeStampResp over sha256(``data``) (or ``imprint``), signed by ``sign`` on behalf
     of ``signer``; ``certificates`` (default: the signer's) go into the token."""
@@ -159,7 +160,7 @@ def make_reply(
             },
             "serial_number": 42,
             "gen_time": gen_time,
-            "nonce": 7,
+            "nonce": nonce,
         }
     ).dump()
     ess = tsp.SigningCertificateV2(

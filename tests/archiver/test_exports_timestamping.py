@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (corpus_archive is a pytest fixture imported from exports_support)
 """RFC 3161 verification against forged and damaged tokens made with real keys (tests/tsa_support.py):
 each is rejected with its reason, a chain to a root nobody trusts is "valid but untrusted" and names
 that root, and good tokens (RSA PKCS #1 v1.5, RSA-PSS, ECDSA) are "trusted" given their root."""
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import pytest
 import tsa_support as forge
+from asn1crypto import tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from exports_support import GITHUB, corpus_archive  # noqa: F401
+from pytest_httpserver import HTTPServer
 
 from archiver.cli import main as cli_main
 from archiver.exports.manifest import Manifest, write_manifest
@@ -246,3 +250,43 @@ def test_a_tsa_ca_file_without_certificates_is_a_usage_error(
     (tmp_path / "x.csv").write_text("a\n")
     assert cli_main(["verify-export", str(tmp_path / "x.csv"), "--tsa-ca", str(bad)]) == 2
     assert "no certificate in it" in capsys.readouterr().err
+
+
+def test_an_export_whose_tsa_sends_a_forged_token_is_not_time_stamped(
+    pki: Pki, corpus_archive: Path, httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A TSA (or a man in the middle) answering with the right nonce and imprint but a signature
+    with garbage after the DigestInfo: the export is written, the token is not kept, exit 1."""
+    from werkzeug.wrappers import Request, Response
+
+    assert isinstance(pki.tsa_key, rsa.RSAPrivateKey)
+    sign = forge.raw_rsa_sign_with_trailing_bytes(pki.tsa_key, b"\x00" * 40)
+
+    def forged(request: Request) -> Response:
+        query = tsp.TimeStampReq.load(request.get_data())
+        reply = forge.make_reply(
+            b"",
+            pki.tsa,
+            forge.Scheme({"algorithm": "sha256_rsa"}, sign),
+            imprint=query["message_imprint"]["hashed_message"].native,
+            nonce=query["nonce"].native,
+        )
+        return Response(reply, content_type="application/timestamp-reply")
+
+    httpserver.expect_request("/tsa", method="POST").respond_with_handler(forged)
+    out = tmp_path / "v.csv"
+    args = [
+        "--archive",
+        str(corpus_archive),
+        "export",
+        GITHUB,
+        "--csv",
+        str(out),
+        "--tsa",
+        httpserver.url_for("/tsa"),
+    ]
+    assert cli_main(args) == 1
+    err = capsys.readouterr().err
+    assert "not time-stamped" in err and "sent an invalid token: the signature does not verify" in err
+    assert out.is_file() and not out.with_name("v.csv.manifest.json.tsr").exists()
+    assert not out.with_name("v.csv.manifest.json.tsa-chain.pem").exists()
