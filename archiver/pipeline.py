@@ -28,7 +28,6 @@ from .urls import normalize_url
 
 log = logging.getLogger(__name__)
 
-PLLC_ARCHIVE = "https://web.archive.org/web/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,12 +210,16 @@ def _import_pllc(archive: Archive, path: Path, data: bytes) -> ImportResult:
         source=Source.PLLC,
         timestamp=doc.timestamp,
         original_url=url,
-        archive=PLLC_ARCHIVE,
+        archive=doc.archive,  # the archive its header links to; "" when no archive holds it
         memento_url=doc.memento_url,
         retrieved_at=now_iso(),
         content_type="text/markdown",
         size=len(data),
-        provenance=f"Princeton-Leuven corpus file {path.name}; text made from {doc.memento_url}",
+        provenance=(
+            f"Princeton-Leuven corpus file {path.name}; text made from {doc.memento_url}"
+            if doc.memento_url
+            else f"Princeton-Leuven file {path.name}; captured from {doc.origin}, not by a web archive"
+        ),
         flags=(Flag.NO_RAW_BYTES.value,),
     )
     policy = archive.ensure_policy(url, label=doc.site)

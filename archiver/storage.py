@@ -29,13 +29,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import capture_dates, ledger
+from . import capture_dates, ledger, recovery
 from .capture_dates import CaptureDate
 from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
     CorruptArchiveError,
+    DamagedDatabaseError,
     ErrorKind,
     NotFoundError,
     SchemaTooNewError,
@@ -84,20 +85,30 @@ def text_sha256(text: str) -> str:
 class Archive:
     """One archive root. Open with :meth:`open`; usable from several threads and processes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, read_only: bool = False) -> None:
         self.root = root
         self.db_path = root / DB_NAME
+        self.read_only = read_only  # opened with open_read_only: nothing is written
         # one connection a thread, by thread id: not a threading.local, whose data lives as long as
         # the thread's Python state, and a Qt pool thread gets a new one for every job it runs
         self._connections: dict[int, sqlite3.Connection] = {}
         self._lock = threading.Lock()
 
+    def _damaged(self, exc: sqlite3.Error) -> CorruptArchiveError:
+        """The error for a database SQLite refuses: what is wrong with the file, and how to recover."""
+        return DamagedDatabaseError(str(self.db_path), str(exc), recovery.diagnose(self.db_path))
+
     # --- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: str | os.PathLike[str]) -> Archive:
-        """Open the archive at ``root``, creating it (and migrating its schema) as needed."""
+    def open(cls, root: str | os.PathLike[str], *, rebuilding: bool = False) -> Archive:
+        """Open the archive at ``root``, creating it (and migrating its schema) as needed.
+
+        A missing or empty database beside raw files is refused (ArchiveIndexMissingError), never
+        quietly recreated; ``rebuilding`` (policydiff recover) creates it."""
         path = Path(root).expanduser().resolve()
+        if not rebuilding:
+            recovery.check_index_present(path, path / DB_NAME)
         try:
             (path / "blobs").mkdir(parents=True, exist_ok=True)
             (path / "tmp").mkdir(exist_ok=True)
@@ -111,8 +122,37 @@ class Archive:
         archive._migrate()
         with archive._write() as conn:
             backfill_words(conn)
+        archive._sync_journal()
         archive._clean_tmp()
         return archive
+
+    @classmethod
+    def open_read_only(cls, root: str | os.PathLike[str]) -> Archive:
+        """Open an existing archive without writing anything (a write-protected folder, read-only
+        media): reading, verifying and exporting elsewhere work; any write says it is read-only."""
+        path = Path(root).expanduser().resolve()
+        recovery.check_index_present(path, path / DB_NAME)
+        if not (path / DB_NAME).is_file():
+            raise ArchiveNotWritableError(str(path), "there is no archive there to read")
+        archive = cls(path, read_only=True)
+        found = archive._query("PRAGMA user_version")[0][0]
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNewError(str(path), found, SCHEMA_VERSION)
+        if found < SCHEMA_VERSION:
+            raise ArchiveNotWritableError(
+                str(path),
+                f"it has schema {found} and must be upgraded to {SCHEMA_VERSION}, which needs writing",
+            )
+        return archive
+
+    def _sync_journal(self) -> None:
+        """Bring the ledger journal (archiver/recovery.py) up to date with the ledger."""
+        try:
+            recovery.sync_journal(self._conn(), self.root)
+        except OSError as exc:
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
     def __enter__(self) -> Archive:
         return self
@@ -132,10 +172,21 @@ class Archive:
         conn = self._connections.get(thread)
         if conn is None:
             try:
-                conn = sqlite3.connect(
-                    self.db_path, timeout=30, isolation_level=None, check_same_thread=False
-                )
-                _set_wal(conn)
+                if self.read_only:  # nothing may write: not even the WAL's shared-memory file
+                    # immutable skips the write-ahead log: only when there is none to read
+                    wal = self.db_path.with_name(self.db_path.name + "-wal")
+                    has_wal = wal.exists() and wal.stat().st_size > 0
+                    conn = sqlite3.connect(
+                        f"{self.db_path.as_uri()}?{'mode=ro' if has_wal else 'immutable=1'}",
+                        uri=True,
+                        isolation_level=None,
+                        check_same_thread=False,
+                    )
+                else:
+                    conn = sqlite3.connect(
+                        self.db_path, timeout=30, isolation_level=None, check_same_thread=False
+                    )
+                    _set_wal(conn)
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
             except sqlite3.OperationalError as exc:
@@ -144,9 +195,9 @@ class Archive:
                         f"the archive at {self.root} is busy (another program is writing to it); try again",
                         kind=ErrorKind.BUSY,
                     ) from None
-                raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+                raise self._damaged(exc) from None
             except sqlite3.DatabaseError as exc:
-                raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+                raise self._damaged(exc) from None
             conn.row_factory = sqlite3.Row
             with self._lock:
                 self._connections[thread] = conn
@@ -155,6 +206,8 @@ class Archive:
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock)."""
+        if self.read_only:
+            raise ArchiveNotWritableError(str(self.root), "it is write-protected, so it was opened read-only")
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -188,7 +241,7 @@ class Archive:
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            raise self._damaged(exc) from None
 
     def _migrate(self) -> None:
         try:
@@ -205,7 +258,7 @@ class Archive:
                         ledger.backfill(conn, now_iso())
                     conn.execute(f"PRAGMA user_version = {step + 1}")
         except sqlite3.DatabaseError as exc:
-            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            raise self._damaged(exc) from None
 
     def _clean_tmp(self) -> None:
         """Remove temp files left by writers that died (their pid is gone, or they are stale)."""
@@ -342,6 +395,8 @@ class Archive:
                     capture_dates.record(conn, cur.lastrowid, date)
                 if extraction is not None:
                     self._put_extraction(conn, cur.lastrowid, extraction)
+        if created:
+            self._sync_journal()  # after the commit: the journal never holds an uncommitted entry
         stored = self._capture_id(
             policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
         )
@@ -384,7 +439,7 @@ class Archive:
         try:
             return capture_dates.lookup(self._conn(), captures)
         except sqlite3.DatabaseError as exc:
-            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            raise self._damaged(exc) from None
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
@@ -664,6 +719,7 @@ class Archive:
         ):
             problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
         problems.extend(self._check_ledger())
+        problems.extend(recovery.orphan_problems(self._conn(), self.root))
         return problems
 
     def _check_ledger(self) -> list[VerifyProblem]:

@@ -86,10 +86,21 @@ def trust_ca_bundle(args: argparse.Namespace) -> None:
 
 
 def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """Open (creating if needed) the archive the global options name."""
+    """Open (creating if needed) the archive the global options name. A write-protected archive
+    opens read-only: commands that read (policies, versions, verify, diff, report and exports
+    written elsewhere) work, and one that would write says the archive is read-only."""
+    from ..errors import ArchiveNotWritableError
+    from ..schema import DB_NAME
     from ..storage import Archive
 
-    return Archive.open(archive_root(args))
+    root = archive_root(args)
+    try:
+        return Archive.open(root)
+    except ArchiveNotWritableError:
+        if not (root.expanduser() / DB_NAME).is_file():
+            raise
+        logging.getLogger(__name__).info("%s is not writable: opened read-only", root)
+        return Archive.open_read_only(root)
 
 
 def build_parser() -> argparse.ArgumentParser:

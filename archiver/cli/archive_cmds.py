@@ -79,6 +79,16 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser(
+        "recover",
+        help="rebuild a missing, empty or damaged archive database from the raw files and the ledger",
+        description="Rebuild archive.sqlite3 from the ledger journal (ledger.jsonl) and the raw files: "
+        "the same captures, ids and ledger (so the same head hash), texts extracted again. A database "
+        "still there is kept aside as archive.sqlite3.damaged-TIME, never deleted. Lists what could "
+        "not be restored.",
+    )
+    p.set_defaults(func=cmd_recover)
+
+    p = sub.add_parser(
         "reextract",
         help="after an upgrade: list the versions whose text re-extraction would change (--apply stores it)",
         description="Re-run text extraction on the stored raw bytes of every capture whose text was "
@@ -273,6 +283,29 @@ def _noted_head_problems(archive: Any, noted: str) -> list[VerifyProblem]:
             )
         ]
     return []
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Exit 1 when something could not be restored (it is listed)."""
+    from ..recovery import rebuild
+    from . import archive_root
+
+    report = rebuild(archive_root(args))
+    if report.kept_aside:
+        print(f"kept the old database aside as {report.kept_aside}", file=sys.stderr)
+    for where in report.missing_blobs:
+        print(f"MISSING  raw file of {where}: the capture is restored without its bytes")
+    for sha in report.orphans:
+        print(f"ORPHAN   raw file blobs/{sha[:2]}/{sha}: no ledger entry names it (kept)")
+    for number in report.bad_lines:
+        print(f"BAD      ledger journal line {number} cannot be read (left out)")
+    entries, head = report.ledger
+    print(
+        f"restored {report.restored} captures ({report.texts} with their text) into {archive_root(args)}; "
+        f"ledger of {entries} entries, head sha256 {head}",
+        file=sys.stderr,
+    )
+    return 1 if report.missing_blobs or report.orphans or report.bad_lines else 0
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
