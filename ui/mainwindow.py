@@ -98,6 +98,10 @@ class MainWindow(ArchiveWork, WindowMenus, QMainWindow):
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         self._build()
         self._make_actions()
+        from . import rules_dialog
+
+        self.rules_dialog: Any = None  # the last Extraction Rules dialog opened
+        self.rules_action = rules_dialog.install(self)
         self._restore()
         self.reload_policies()
         from .app import settle_gc
