@@ -88,6 +88,10 @@ class MainWindow(QMainWindow):
         self.menus.edit_menu.addAction(self.search_controller.action)
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
+        from . import rules_dialog  # Policy → Extraction Rules…: ui/rules_dialog.py
+
+        self.rules_dialog: Any = None  # the last Extraction Rules dialog opened
+        self.rules_action = rules_dialog.install(self)
         self._restore()
         self.policies.reload()
 
