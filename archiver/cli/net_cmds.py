@@ -14,7 +14,7 @@ from ..client.session import Session
 from ..errors import ArchiverError, KeychainError, MissingCredentialsError, UsageError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
-from .args import date_arg, url_arg
+from .args import date_arg, prefix_arg, url_arg
 from .changes_cmds import METHOD, add_fetch_options, fetch_changes, report
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("url", type=url_arg, help="the policy's URL")
         p.add_argument(
             "--archive-url",
-            type=url_arg,
+            type=prefix_arg,
             action="append",
             metavar="PREFIX",
             help=f"the archive's replay prefix (default {DEFAULT_PREFIX}; a pywb collection is "
