@@ -54,13 +54,17 @@ def version_name(v: Version) -> str:
 
 
 def history_html(result: Blame, para: ParagraphBlame) -> str:
-    """The states a paragraph went through, oldest first, each with the word diff from the one before."""
+    """The states a paragraph went through, oldest first: the versions that said it so, and the word
+    diff from the state before."""
     parts = []
     previous = None
-    for n, state in enumerate(para.history):
+    states = para.history
+    for n, state in enumerate(states):
         version = result.versions[state.version]
+        until = (states[n + 1].version if n + 1 < len(states) else len(result.versions)) - 1
         what = "introduced" if n == 0 else "changed"
-        parts.append(f"<h4>{html.escape(version_name(version))} — {what}</h4><p>")
+        same = f" (the same through {version_name(result.versions[until])})" if until > state.version else ""
+        parts.append(f"<h4>{html.escape(version_name(version))} — {what}{html.escape(same)}</h4><p>")
         if previous is None:
             parts.append(html.escape(state.text))
         else:
@@ -71,9 +75,6 @@ def history_html(result: Blame, para: ParagraphBlame) -> str:
                 )
         parts.append("</p>")
         previous = state.text
-    newest = result.versions[-1]
-    if para.last_changed != len(result.versions) - 1:
-        parts.append(f"<p><i>Unchanged since, up to {html.escape(version_name(newest))}.</i></p>")
     return "".join(parts).replace("\n", "<br>")
 
 
