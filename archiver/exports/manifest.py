@@ -11,13 +11,12 @@ its RFC 3161 reply over the manifest's sha256 (see :mod:`archiver.exports.timest
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..errors import ArchiverError, InputFileError
+from ..errors import InputFileError
 from ..timestamps import now_iso
 from .paths import hash_file_size, write_file
 
@@ -188,13 +187,3 @@ def verify_export(path: Path, trust: Trust | None = None) -> VerifyReport:
         created=str(doc.get("created", "")),
         tool=str(doc.get("tool", "")),
     )
-
-
-def relpaths_inside(root: Path, files: Sequence[Path]) -> list[str]:
-    out = []
-    for f in files:
-        try:
-            out.append(f.resolve().relative_to(root.resolve()).as_posix())
-        except ValueError:
-            raise ArchiverError(f"{f} is not inside {root}") from None
-    return out
