@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from ..errors import ArchiverError
@@ -102,8 +102,16 @@ def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         return Archive.open_read_only(root)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error (exit 2): the argument and what is wrong
+    with it, and where the help is; argparse would print the whole usage first."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="policydiff",
         description="Find, archive and compare versions of privacy policies from web archives.",
         epilog="Without a command, the desktop app starts.",

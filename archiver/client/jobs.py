@@ -27,6 +27,7 @@ from ..errors import (
     RateLimitedError,
     RedirectTargetError,
     SavePageNowPendingError,
+    UnreachableError,
 )
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
@@ -226,7 +227,10 @@ class FetchJob:
                     raise
                 note = f"failed: {exc}"
             except ArchiverError as exc:
-                if type(exc) is NetworkError:  # connection lost: stop; the next run resumes here
+                if type(exc) in (
+                    NetworkError,
+                    UnreachableError,
+                ):  # connection lost: stop; the next run resumes here
                     save()
                     raise
                 timeouts = 0
@@ -492,7 +496,7 @@ def _row_json(row: ListedCapture) -> list[str | int | None]:
 def _transient(exc: ArchiverError) -> bool:
     """A listing failure that may pass: worth keeping the partial listing to go on from."""
     passing = (ServerError, ServerTimeoutError, CancelledError, RateLimitedError, ConnectionBlockedError)
-    return isinstance(exc, passing) or type(exc) is NetworkError
+    return isinstance(exc, passing) or type(exc) in (NetworkError, UnreachableError)
 
 
 def _saved_listing(

@@ -29,6 +29,7 @@ from ..errors import (
     ConnectionBlockedError,
     NetworkError,
     RateLimitedError,
+    UnreachableError,
 )
 from ..models import Capture, Progress
 from .bisect import Bisection, sample_rows
@@ -175,7 +176,7 @@ class ChangeJob:
                     save()
                     raise
             except ArchiverError as exc:
-                if type(exc) is NetworkError:
+                if type(exc) in (NetworkError, UnreachableError):
                     save()
                     raise
                 timeouts = 0
