@@ -292,15 +292,23 @@ class ReextractSummary:
 
 
 def reextract(
-    archive: Archive, policy: Policy | None = None, *, apply: bool = False, fingerprint: str | None = None
+    archive: Archive,
+    policy: Policy | None = None,
+    *,
+    apply: bool = False,
+    fingerprint: str | None = None,
+    force: bool = False,
 ) -> Iterator[Progress | ReextractChange | ReextractSummary]:
     """Re-run extraction over stored captures whose extraction is out of date (another extractor
     version or another extraction fingerprint, ``fingerprint`` being the current one: by default this
-    process's); yield each capture whose text would change, then a summary.
+    process's; ``force``: every capture, as after a change of the policy's rules); yield each
+    capture whose text would change, then a summary.
 
     Nothing is stored unless ``apply``: a library upgrade must never silently create or merge
     versions. Raw bytes are never touched; text-only captures (Princeton-Leuven imports) are
     re-normalised from their stored text. A capture whose extraction now fails keeps its old text.
+    Either way the search index is then checked and completed (rebuilt whole if damaged): it is
+    made from the stored texts, so this changes no version.
     """
     current = current_fingerprint() if fingerprint is None else fingerprint
     now = Fingerprint.parse(current)
@@ -312,7 +320,7 @@ def reextract(
     for done, (pol, cap) in enumerate(todo, 1):
         yield Progress(done - 1, len(todo), f"{pol.url} @ {cap.timestamp}")
         old = archive.extraction(cap.id)
-        if not is_outdated(old, current):
+        if not force and not is_outdated(old, current):
             continue  # up to date: its raw bytes are not even read
         outdated += 1
         if old is not None:
@@ -327,7 +335,9 @@ def reextract(
             failed += 1
             yield ReextractChange(pol, cap, old_sha, "", str(exc), number, old_words)
             continue
-        for result in extract_again([(cap, body, old)], pol.rules, fingerprint=current):
+        for result in extract_again(
+            [(cap, body, old)], pol.rules, only_outdated=not force, fingerprint=current
+        ):
             if result.new is None:
                 failed += 1
                 log.warning("%s @ %s: %s", pol.url, cap.timestamp, result.error)

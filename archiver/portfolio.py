@@ -16,7 +16,6 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from .errors import NotFoundError, UsageError
 from .models import Policy, Version, baseline
@@ -94,8 +93,8 @@ def display_name(policy: Policy, title: str = "") -> str:
         return policy.label.strip()
     if title.strip():
         return title.strip()
-    parts = urlsplit(policy.url)
-    return (parts.netloc.removeprefix("www.") + parts.path.rstrip("/")) or policy.url
+    shown = display_url(policy.url)  # an IDN reads as typed, not as xn--/%XX
+    return shown.split("://", 1)[-1].removeprefix("www.").rstrip("/") or policy.url
 
 
 class Portfolio:

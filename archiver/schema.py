@@ -88,19 +88,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE IF NOT EXISTS search_paragraphs (
         id INTEGER PRIMARY KEY,
-        digest BLOB NOT NULL UNIQUE
+        digest BLOB NOT NULL UNIQUE,
+        postings BLOB NOT NULL
     );
     CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
     CREATE TABLE IF NOT EXISTS search_texts (
         id INTEGER PRIMARY KEY,
         text_sha256 TEXT NOT NULL UNIQUE
     );
-    CREATE TABLE IF NOT EXISTS search_occurrences (
-        paragraph_id INTEGER NOT NULL,
-        text_id INTEGER NOT NULL,
-        block INTEGER NOT NULL,
-        PRIMARY KEY (paragraph_id, text_id, block)
-    ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS extractions_by_text ON extractions(text_sha256);
     """,
     # 4: portfolio: tags, notes, the review log, paragraph notes, removed policies and what each

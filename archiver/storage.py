@@ -37,9 +37,11 @@ from .errors import (
     CancelledError,
     CorruptArchiveError,
     DamagedDatabaseError,
+    ErrorKind,
     NotFoundError,
     SchemaTooNewError,
     StorageError,
+    kind_of,
 )
 from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
@@ -65,7 +67,7 @@ def _set_wal(conn: sqlite3.Connection) -> None:
                 conn.execute("PRAGMA journal_mode=WAL")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or attempt == 49:
+                if kind_of(exc) is not ErrorKind.BUSY or attempt == 49:
                     raise
                 time.sleep(0.1)
     finally:
@@ -87,8 +89,9 @@ class Archive:
         self.root = root
         self.db_path = root / DB_NAME
         self.read_only = read_only  # opened with open_read_only: nothing is written
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        # one connection a thread, by thread id: not a threading.local, whose data lives as long as
+        # the thread's Python state, and a Qt pool thread gets a new one for every job it runs
+        self._connections: dict[int, sqlite3.Connection] = {}
         self._lock = threading.Lock()
 
     def _damaged(self, exc: sqlite3.Error) -> CorruptArchiveError:
@@ -114,7 +117,7 @@ class Archive:
             probe.write_bytes(b"")
             probe.unlink(missing_ok=True)
         except OSError as exc:
-            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc)) from None
+            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc), kind_of(exc)) from None
         archive = cls(path)
         archive._migrate()
         with archive._write() as conn:
@@ -159,14 +162,14 @@ class Archive:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections:
+            for conn in self._connections.values():
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
             self._connections.clear()
-        self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        thread = threading.get_ident()
+        conn = self._connections.get(thread)
         if conn is None:
             try:
                 if self.read_only:  # nothing may write: not even the WAL's shared-memory file
@@ -187,17 +190,17 @@ class Archive:
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if kind_of(exc) is ErrorKind.BUSY:
                     raise StorageError(
-                        f"the archive at {self.root} is busy (another program is writing to it); try again"
+                        f"the archive at {self.root} is busy (another program is writing to it); try again",
+                        kind=ErrorKind.BUSY,
                     ) from None
                 raise self._damaged(exc) from None
             except sqlite3.DatabaseError as exc:
                 raise self._damaged(exc) from None
             conn.row_factory = sqlite3.Row
-            self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                self._connections[thread] = conn
         return conn
 
     @contextlib.contextmanager
@@ -209,7 +212,9 @@ class Archive:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StorageError(f"the archive at {self.root} is busy or read-only: {exc}") from None
+            raise StorageError(
+                f"the archive at {self.root} is busy or read-only: {exc}", kind=kind_of(exc)
+            ) from None
         try:
             yield conn
         except BaseException as exc:
@@ -218,7 +223,9 @@ class Archive:
             if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
                 exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
             ):  # the disk or the database, not a bug of ours (those keep their traceback)
-                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
+                raise StorageError(
+                    f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
+                ) from None
             raise
         else:
             try:
@@ -226,7 +233,9 @@ class Archive:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
+                raise StorageError(
+                    f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
+                ) from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
@@ -486,7 +495,7 @@ class Archive:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc), kind_of(exc)) from None
 
     # --- extracted text --------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from archiver.cli.history_cmds import parse_span  # noqa: E402
+from archiver.cli.changes_cmds import parse_span  # noqa: E402
 from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind  # noqa: E402
 from archiver.client.jobs import FetchJob  # noqa: E402
 from archiver.client.pacer import IA_RATES, LISTING, MEMENTO, Pacer  # noqa: E402

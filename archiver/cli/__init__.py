@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "net_cmds",
     "changes_cmds",
     "extract_cmds",
+    "rules_cmds",
     "diff_cmds",
     "export_cmds",
     "history_cmds",

@@ -222,7 +222,8 @@ def window_json(w: VersionWindow) -> dict[str, Any]:
         "from": w.previous.timestamp if w.previous else None,
         "to": w.first.timestamp,
         "exact": w.exact,  # adjacent in the archive's listing; null: no listing tells
-        "state": {True: "exact", False: "open", None: "unknown"}[w.exact],
+        # first: the oldest version (no change before it); unknown: no listing covers the two captures
+        "state": "first" if w.previous is None else {True: "exact", False: "open", None: "unknown"}[w.exact],
         "unknown_between": w.unknown if w.listed else None,  # listed between, not downloaded yet
     }
 
@@ -378,9 +379,10 @@ def _reextract_summary(s: Any) -> str:
     failed = f", {s.failed} could not be extracted again (old text kept)" if s.failed else ""
     if s.applied:
         return head + f"{s.changed} text(s) changed{failed}; the new texts and fingerprints are stored"
+    what = "the new texts" if s.changed else "the new fingerprints (no version changes)"
     return (
         head + f"{s.changed} text(s) would change{failed}; nothing was changed: run 'policydiff "
-        "reextract --apply' to store them"
+        f"reextract --apply' to store {what}"
     )
 
 

@@ -92,12 +92,14 @@ def cmd_blame(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from ..index.search import search, update_index
+    from ..index import fts
+    from ..index.search import search, snippet, update_index
 
     with open_archive(args) as archive:
         policy = archive.get_policy(args.policy) if args.policy else None
         for done, total in update_index(archive):
-            print(f"indexing texts stored before the search index: {done}/{total}", file=sys.stderr)
+            if done == total or done == fts.BATCH_TEXTS:  # once at the start, once at the end
+                print(f"indexed {done} of {total} texts stored before the search index", file=sys.stderr)
         matches = search(archive, args.query, policy)
     if args.json:
         print_json(
@@ -134,7 +136,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         )
         return 0
     for m in matches:
-        before = f" (not in {display(m.absent_before)})" if m.absent_before else " (its first version)"
+        before = f" (not in {display(m.absent_before)})" if m.absent_before else " (in the first capture)"
         after = f" (gone in {display(m.absent_after)})" if m.absent_after else " (still there)"
         print(m.url + (f"  ({m.label})" if m.label else ""))
         print(f"  first appeared {display(m.first_appeared)}{before}")
@@ -143,7 +145,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             f"  in {len(m.versions)} of {m.total_versions} versions: "
             + ", ".join(v.timestamp[:8] for v in m.versions)
         )
-        print(f"  {_short(' '.join(m.paragraph.split()), _SHOWN_CHARS)}")
+        print(f"  {snippet(m.paragraph, args.query, _SHOWN_CHARS)}")
     return 0
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..client.endpoints import DEFAULT_PREFIX, ArchiveKind, archive_endpoint
+from ..client.endpoints import ArchiveKind, archive_endpoint
 from ..errors import ArchiverError, InvalidURLError, UsageError
 from ..portfolio import Change, Portfolio, split_tags
 from ..timestamps import display
@@ -63,7 +63,11 @@ def register(sub: Any) -> None:
     which.add_argument("--tag", metavar="TAG", help="only the policies with this tag")
     p.add_argument("--live", action="store_true", help="also capture today's page from each site")
     p.add_argument(
-        "--archive-url", metavar="PREFIX", help="the archive to ask (default: the Wayback Machine)"
+        "--archive-url",
+        action="append",
+        metavar="PREFIX",
+        help="an archive to ask, instead of the ones each policy's captures came from (the Wayback "
+        "Machine for a policy with none); give it several times to ask several",
     )
     p.add_argument(
         "--archive-kind",
@@ -268,50 +272,41 @@ def change_json(change: Change) -> dict[str, Any]:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    from ..client.jobs import FetchJob, capture_live
+    from ..updates import UpdateRun, update_policies
 
-    endpoint = archive_endpoint(args.archive_url or DEFAULT_PREFIX, args.archive_kind)
-    report: list[dict[str, Any]] = []
-    errors = 0
+    endpoints = (
+        [archive_endpoint(p, args.archive_kind) for p in args.archive_url] if args.archive_url else None
+    )
+    run = UpdateRun()
     with open_archive(args) as archive, open_session(args) as session:
-        portfolio = Portfolio(archive)
-        policies = portfolio.selection(tag=args.tag or "")
-        names = {i.policy.id: i for i in portfolio.infos()}
+        policies = Portfolio(archive).selection(tag=args.tag or "")
         tty = sys.stderr.isatty() and not args.json
-        for n, policy in enumerate(policies, 1):
-            entry: dict[str, Any] = {
-                "url": policy.url,
-                "name": names[policy.id].name,
-                "tags": list(names[policy.id].tags),
-            }
-            status = f"[{n}/{len(policies)}] {names[policy.id].name}"
-            try:
-                job = FetchJob(archive, session, endpoint, policy.url)
-                for progress in job.run():
-                    if tty:
-                        sys.stderr.write(f"\r\033[K{status}: {progress.message}"[:200])
-                if args.live:
-                    capture_live(archive, session, policy.url)
-            except ArchiverError as exc:
-                entry["error"] = str(exc)
-                errors += 1
-            if tty:
-                sys.stderr.write("\r\033[K")
-            changes = portfolio.new_changes(archive.policy_by_id(policy.id))
-            entry["changes"] = [change_json(c) for c in changes]
-            if "error" not in entry:  # an interrupted policy reports its changes next time too
-                portfolio.mark_reported(policy)
-            report.append(entry)
-    changed = sum(1 for e in report if e["changes"])
+        for progress in update_policies(
+            archive, session, endpoints, policies, run, live=args.live, kind=args.archive_kind
+        ):
+            if tty and progress.message:
+                sys.stderr.write(f"\r\033[K[{progress.done + 1}/{progress.total}] {progress.message}"[:200])
+        if tty:
+            sys.stderr.write("\r\033[K")
+    report = [
+        {
+            "url": r.info.policy.url,
+            "name": r.info.name,
+            "tags": list(r.info.tags),
+            "changes": [change_json(c) for c in r.changes],
+            **({"error": r.error} if r.error else {}),
+        }
+        for r in run.results
+    ]
     if args.json:
-        print_json({"policies": report, "changed": changed, "errors": errors})
+        print_json({"policies": report, "changed": len(run.changed), "errors": len(run.errors)})
     else:
         print_digest(report)
     if args.html:
         Path(args.html).expanduser().write_text(digest_html(report), encoding="utf-8")
-    if errors:
+    if run.errors:
         return 2
-    return 1 if changed else 0
+    return 1 if run.changed else 0
 
 
 def print_digest(report: list[dict[str, Any]]) -> None:

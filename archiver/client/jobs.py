@@ -2,7 +2,7 @@
 
 Progress is recorded in the local archive after every capture (``job_put``), so a crash, a cancel
 or a lost network only costs the capture in flight: the next run skips what is done. Revisits whose
-digest was already downloaded reuse those bytes (PROTOCOLS.md §8.3 case 11). A listing that fails
+digest was already downloaded reuse those bytes (docs/fault-cases.md case 11). A listing that fails
 part-way for a passing reason leaves its rows, next resume key and page size in the job state, and
 the next run of the same query goes on from there (case 8). Each failed capture is recorded with its
 reason, in the summary and the job state.
@@ -22,12 +22,11 @@ from ..errors import (
     ArchiveResponseError,
     CancelledError,
     ConnectionBlockedError,
+    ErrorKind,
     KeysRefusedError,
-    NetworkError,
     RateLimitedError,
     RedirectTargetError,
     SavePageNowPendingError,
-    UnreachableError,
 )
 from ..models import Capture, Policy, Progress
 from ..storage import Archive
@@ -147,6 +146,10 @@ class FetchJob:
     listing_read_timeout: float = LISTING_READ_TIMEOUT
     exact: bool = False  # only captures of the URL exactly as given, not of its variants
     summary: FetchSummary | None = None
+    #: called with (archive, policy, prefix, rows, (from, to)) once the listing is complete
+    on_listed: (
+        Callable[[Archive, Policy, str, list[ListedCapture], tuple[str | None, str | None]], None] | None
+    ) = None
 
     @property
     def key(self) -> str:
@@ -227,10 +230,7 @@ class FetchJob:
                     raise
                 note = f"failed: {exc}"
             except ArchiverError as exc:
-                if type(exc) in (
-                    NetworkError,
-                    UnreachableError,
-                ):  # connection lost: stop; the next run resumes here
+                if exc.kind is ErrorKind.CONNECTION:  # connection lost: stop; the next run resumes here
                     save()
                     raise
                 timeouts = 0
@@ -250,7 +250,7 @@ class FetchJob:
         self, query: ListingQuery, policy: Policy, state: dict[str, Any]
     ) -> Generator[Progress, None, tuple[list[ListedCapture], int]]:
         """The rows to fetch (with ``exact``, only those of the URL as given) and how many were left
-        out; the listing is also kept for version windows (archiver.history.state)."""
+        out; ``on_listed`` is told of them (archiver.history.state keeps them for version windows)."""
         self.honour_saved_breakers()
         yield Progress(0, 0, f"listing captures of {query.url} at {self.endpoint.prefix}")
         try:
@@ -262,11 +262,8 @@ class FetchJob:
         if self.exact:  # the listing (and a saved one) holds every variant; choose here
             kept = [r for r in rows if same_url(r.original, query.url)]
             left_out, rows = len(rows) - len(kept), kept
-        # imported here: history.state imports client.rows, so a module-level import is a cycle
-        # whenever the command line loads history first (`policydiff --help` failed on it)
-        from ..history.state import save_listing
-
-        save_listing(self.arc, policy, self.endpoint.prefix, rows, (query.from_ts, query.to_ts))
+        if self.on_listed is not None:
+            self.on_listed(self.arc, policy, self.endpoint.prefix, rows, (query.from_ts, query.to_ts))
         return rows, left_out
 
     def suggest(self, query: ListingQuery) -> tuple[str, ...]:
@@ -496,7 +493,7 @@ def _row_json(row: ListedCapture) -> list[str | int | None]:
 def _transient(exc: ArchiverError) -> bool:
     """A listing failure that may pass: worth keeping the partial listing to go on from."""
     passing = (ServerError, ServerTimeoutError, CancelledError, RateLimitedError, ConnectionBlockedError)
-    return isinstance(exc, passing) or type(exc) in (NetworkError, UnreachableError)
+    return isinstance(exc, passing) or exc.kind is ErrorKind.CONNECTION
 
 
 def _saved_listing(
@@ -559,7 +556,7 @@ def save_page_now_job(
     on_keys_accepted: Callable[[], None] | None = None,
 ) -> SpnResult:
     """Save Page Now for one URL, its job kept in the archive's job table: a job an earlier run
-    submitted is waited for, not submitted again (PROTOCOLS.md §8.3 case 32). SPN's final word (a
+    submitted is waited for, not submitted again (docs/fault-cases.md case 32). SPN's final word (a
     result, a permanent error, a job it no longer knows) ends the job; a job still pending, or one
     cut off by the network or a 5xx, or refused keys (the user fixes them), is waited for next
     time. ``on_keys_accepted``: see :func:`save_page_now`."""

@@ -86,8 +86,12 @@ class Bisection:
     # --- updates ---------------------------------------------------------------------------------
 
     def record(self, row: int, key: str | None) -> None:
-        """The probe of ``row`` found text ``key`` (None: no policy text)."""
+        """The probe of ``row`` found text ``key`` (None: no policy text; also to take back a text
+        found to be a truncated capture once its neighbours were known)."""
         self._discard(row)
+        at = bisect_left(self._texts, row)
+        if at < len(self._texts) and self._texts[at] == row:
+            del self._texts[at]
         self.keys[row] = key
         if key is not None:
             insort(self._texts, row)
@@ -127,6 +131,12 @@ class Bisection:
                 if lo < hi:
                     return self._unknown[(lo + hi - 1) // 2]
         return None
+
+    def around(self, row: int) -> tuple[int | None, int | None]:
+        """The nearest rows with a known text before and after ``row``."""
+        lo = bisect_left(self._texts, row)
+        hi = bisect_right(self._texts, row)
+        return (self._texts[lo - 1] if lo else None, self._texts[hi] if hi < len(self._texts) else None)
 
     def _is_unknown(self, row: int) -> bool:
         at = bisect_left(self._unknown, row)

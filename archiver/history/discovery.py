@@ -15,7 +15,7 @@ reverted inside it is missed; a denser ``sample`` (or fetching every capture) fi
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -27,13 +27,12 @@ from ..errors import (
     ArchiverError,
     CancelledError,
     ConnectionBlockedError,
-    NetworkError,
+    ErrorKind,
     RateLimitedError,
-    UnreachableError,
 )
-from ..models import Capture, Progress
+from ..models import Capture, Flag, Progress
 from .bisect import Bisection, sample_rows
-from .state import TextKeys, listed_without_text, load_links, save_links, stored_rows
+from .state import TextKeys, listed_without_text, load_links, save_links, save_listing, stored_rows
 
 DEFAULT_SAMPLE = timedelta(days=30)
 #: Seconds per download at the Internet Archive's default pace (the pacer's memento rate).
@@ -120,7 +119,10 @@ class ChangeJob:
         arc, prefix = job.arc, job.endpoint.prefix
         query = make_query(job.url, job.from_date, job.to_date)
         policy = arc.ensure_policy(query.url)
-        rows, left_out = yield from job.listed(query, policy, arc.job_get(job.key) or {})
+        state = arc.job_get(job.key) or {}
+        rows, left_out = yield from job.listed(query, policy, state)
+        save_listing(arc, policy, prefix, rows, (query.from_ts, query.to_ts))
+        arc.job_put(job.key, {**state, "url": job.url})  # the URL exactly as asked, as a fetch keeps it
         rows = sorted(rows, key=lambda r: (r.timestamp, r.original))
         links = load_links(arc, policy, prefix)
         texts = TextKeys(arc)
@@ -133,6 +135,8 @@ class ChangeJob:
             [r.timestamp for r in rows], (i for i in range(len(rows)) if i not in skip), self.sample
         )
         search = Bisection(len(rows), no_text=no_text, known=known, samples=samples)
+        captured = {i: c.id for i, c in stored.items()}  # row -> its stored capture
+        _step_over_truncated(search, texts, captured, sorted(i for i, key in known.items() if key))
         downloaded = reused = timeouts = 0
         self._failures = []
 
@@ -176,14 +180,16 @@ class ChangeJob:
                     save()
                     raise
             except ArchiverError as exc:
-                if type(exc) in (NetworkError, UnreachableError):
+                if exc.kind is ErrorKind.CONNECTION:  # connection lost: stop; a rerun resumes
                     save()
                     raise
                 timeouts = 0
                 self._fail(search, i, row, exc)
             else:
                 links[row.key] = capture.id
+                captured[i] = capture.id
                 search.record(i, texts.of(capture))
+                _step_over_truncated(search, texts, captured, [search.around(i)[0], i, search.around(i)[1]])
             save()
             yield progress()
         changes = search.changes()
@@ -204,6 +210,27 @@ class ChangeJob:
     def _fail(self, search: Bisection, i: int, row: ListedCapture, exc: ArchiverError) -> None:
         self._failures.append(FetchFailure(row.timestamp, row.original, str(exc)))
         search.fail(i)
+
+
+def _step_over_truncated(
+    search: Bisection, texts: TextKeys, captured: dict[int, int], rows: Iterable[int | None]
+) -> None:
+    """A capture whose text is clearly shorter than the same text on both sides of it, with a
+    section missing, is a truncated capture, not two changes: it is stepped over like an error
+    page (the test of archiver.extraction.quality.sequence_flags, on the nearest known texts)."""
+    from ..extraction.quality import sequence_flags  # here: extraction loads lxml
+
+    for row in rows:
+        if row is None or search.keys.get(row) is None:
+            continue
+        before, after = search.around(row)
+        if before is None or after is None:
+            continue
+        if search.keys[before] != search.keys[after] or search.keys[row] == search.keys[before]:
+            continue
+        items = [texts.sequence_item(captured[r]) for r in (before, row, after)]
+        if Flag.TRUNCATED.value in sequence_flags(items)[1]:
+            search.record(row, None)
 
 
 def _exact(row: ListedCapture, capture: Capture) -> bool:

@@ -11,12 +11,16 @@ from it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from ..client.rows import ListedCapture
 from ..models import NOT_POLICY_TEXT, Capture, Extraction, Flag, Policy
 from ..sametext import text_key
 from ..storage import Archive
+
+if TYPE_CHECKING:
+    from ..extraction.quality import SequenceItem
 
 #: Flags saying a capture carries neither the old text nor the new one: a search steps over it.
 NO_TEXT_FLAGS = NOT_POLICY_TEXT | {
@@ -131,16 +135,28 @@ def stored_rows(
 
 
 class TextKeys:
-    """The text key of a stored capture (None: it holds no policy text), texts read once each."""
+    """The text key of a stored capture (None: it holds no policy text), texts read once each; and
+    what :func:`archiver.extraction.quality.sequence_flags` needs to tell a truncated capture."""
 
     def __init__(self, arc: Archive) -> None:
         self._arc = arc
         self._by_text: dict[str, str] = {}
+        self._extractions: dict[int, Extraction] = {}  # capture id -> its extraction, once read
+
+    def sequence_item(self, capture_id: int) -> SequenceItem:
+        """Words, language and text of a capture that :meth:`of` found text in."""
+        from ..extraction.quality import SequenceItem  # here: extraction loads lxml
+
+        e = self._extractions[capture_id]
+        return SequenceItem(
+            e.words, e.language, e.text_sha256, load_text=partial(self._arc.text, e.text_sha256)
+        )
 
     def of(self, capture: Capture) -> str | None:
         extraction: Extraction | None = self._arc.extraction(capture.id)
         if extraction is None or NO_TEXT_FLAGS.intersection((*capture.flags, *extraction.flags)):
             return None
+        self._extractions[capture.id] = extraction
         key = self._by_text.get(extraction.text_sha256)
         if key is None:
             key = self._by_text[extraction.text_sha256] = text_key(self._arc.text(extraction.text_sha256))

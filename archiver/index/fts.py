@@ -2,20 +2,25 @@
 
 Indexed by distinct text, then by distinct paragraph: a text (``texts.sha256``, numbered in
 ``search_texts``) is split into the diff engine's blocks; each distinct paragraph body is stored once
-in ``search_fts`` (its rowid is ``search_paragraphs.id``, found by the body's sha256), and
-``search_occurrences`` says which text holds which paragraph at which block index. Twenty versions of a policy that share most paragraphs cost little more than one.
+in ``search_fts`` (its rowid is ``search_paragraphs.id``, found by the body's sha256), and its
+*postings* say which texts hold it at which block index (int32 pairs, appended as texts come: a
+search reads one row per matching paragraph, not one per text holding it). Twenty versions of a
+policy that share most paragraphs cost little more than one.
 
-Crash safety: a text's paragraphs, its occurrences and its row in ``search_texts`` (the mark "this
-text is fully indexed") are written in one transaction, the same one that stores the text when a
-capture is stored (:func:`index_text`, called by ``Archive._put_extraction``). A ``kill -9`` while
-the index is caught up or rebuilt (``archiver.index.search.update_index``) loses at most the text being indexed, which is
-unmarked and indexed again by the next catch-up: ``reextract`` and every search run one.
+Crash safety: a text's new paragraphs, its postings and its row in ``search_texts`` (the mark "this
+text is indexed") are written in one transaction, the same one that stores the text when a capture
+is stored (:func:`index_text`, called by ``Archive._put_extraction``). A ``kill -9`` while the index
+is caught up or rebuilt (``archiver.index.search.update_index``) loses at most the batch of texts
+being indexed, which stay unmarked and are indexed by the next catch-up (``reextract`` and every
+search run one).
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
+from array import array
 from collections.abc import Iterator
 
 #: The full-text table, as schema migration 3 creates it (folds case and diacritics).
@@ -43,25 +48,47 @@ def index_text(conn: sqlite3.Connection, text_sha256: str, text: str) -> bool:
     if conn.execute("SELECT 1 FROM search_texts WHERE text_sha256 = ?", (text_sha256,)).fetchone():
         return False
     text_id = conn.execute("INSERT INTO search_texts(text_sha256) VALUES (?)", (text_sha256,)).lastrowid
-    found = [(block, hashlib.sha256(body.encode("utf-8")).digest(), body) for block, body in paragraphs(text)]
-    ids: dict[bytes, int] = {}
-    digests = list({digest for _, digest, _ in found})
+    assert text_id is not None
+    postings: dict[bytes, array[int]] = {}  # paragraph digest -> (text id, block) pairs of this text
+    bodies: dict[bytes, str] = {}
+    for block, body in paragraphs(text):
+        digest = hashlib.sha256(body.encode("utf-8")).digest()
+        postings.setdefault(digest, array("i")).extend((text_id, block))
+        bodies[digest] = body
+    digests = list(postings)
+    known: dict[bytes, int] = {}
     for start in range(0, len(digests), _CHUNK):
         chunk = digests[start : start + _CHUNK]
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT digest, id FROM search_paragraphs WHERE digest IN ({marks})"  # noqa: S608
-        ids.update(conn.execute(sql, chunk).fetchall())
-    for _, digest, body in found:
-        if digest not in ids:  # a paragraph no text had before: into the full-text index
-            para_id = conn.execute("INSERT INTO search_paragraphs(digest) VALUES (?)", (digest,)).lastrowid
-            assert para_id is not None
-            conn.execute("INSERT INTO search_fts(rowid, body) VALUES (?, ?)", (para_id, body))
-            ids[digest] = para_id
+        known.update(conn.execute(sql, chunk).fetchall())
     conn.executemany(
-        "INSERT OR IGNORE INTO search_occurrences(paragraph_id, text_id, block) VALUES (?, ?, ?)",
-        [(ids[digest], text_id, block) for block, digest, _ in found],
+        "UPDATE search_paragraphs SET postings = CAST(postings || ? AS BLOB) WHERE id = ?",  # || gives text
+        [(_pack(postings[d]), known[d]) for d in digests if d in known],
     )
+    for digest in digests:
+        if digest not in known:  # a paragraph no text had before: into the full-text index
+            cur = conn.execute(
+                "INSERT INTO search_paragraphs(digest, postings) VALUES (?, ?)",
+                (digest, _pack(postings[digest])),
+            )
+            conn.execute("INSERT INTO search_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, bodies[digest]))
     return True
+
+
+def _pack(pairs: array[int]) -> bytes:
+    if sys.byteorder != "little":
+        pairs = array("i", pairs)
+        pairs.byteswap()
+    return pairs.tobytes()
+
+
+def unpack(postings: bytes) -> array[int]:
+    """A paragraph's postings: text id, block, text id, block, … (little-endian int32 pairs)."""
+    pairs = array("i", postings)
+    if sys.byteorder != "little":
+        pairs.byteswap()
+    return pairs
 
 
 #: Texts that versions use and the index does not hold yet (an archive made before the index, or a
@@ -84,7 +111,7 @@ def healthy(conn: sqlite3.Connection) -> bool:
 def clear(conn: sqlite3.Connection) -> None:
     """Empty the index (inside the caller's transaction), so the next catch-up rebuilds it whole.
     The FTS5 table is made anew: deleting from a damaged one could not undo what it holds."""
-    for table in ("search_occurrences", "search_texts", "search_paragraphs"):
+    for table in ("search_texts", "search_paragraphs"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
     conn.execute("DROP TABLE search_fts")
     conn.execute(CREATE_FTS)

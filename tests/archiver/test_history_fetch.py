@@ -149,6 +149,35 @@ def test_a_flagged_capture_after_the_new_text_begins_is_stepped_over_too(arc: Ar
     assert text_versions[0].captures[-1].timestamp == ts(9)
 
 
+def sectioned(text: str, sections: int = 6) -> bytes:
+    parts = "".join(
+        f"<h2>Section {n}</h2>"
+        + "".join(f"<p>Rule {n}.{i}: your personal data, text {text}.</p>" for i in range(6))
+        for n in range(sections)
+    )
+    return f"<html><body><main><h1>Privacy policy</h1>{parts}</main></body></html>".encode()
+
+
+def test_a_truncated_capture_between_two_of_the_same_text_is_stepped_over(arc: Archive, ia: FakeIA) -> None:
+    # capture 10 lost its last three sections in transit; the text really changes at capture 20
+    for n in range(30):
+        body = sectioned("A", 3) if n == 10 else sectioned("A" if n < 20 else "B")
+        ia.add(ts(n), URL, body)
+    summary = run_history(history_job(arc, ia))
+    assert (summary.changes, summary.open_windows) == (1, 0)
+    policy = arc.get_policy(URL)
+    text_versions = [
+        v for v in arc.versions(policy.id) if v.is_policy_text and "looks-truncated" not in v.flags
+    ]
+    assert [
+        (v.previous_capture.timestamp if v.previous_capture else None, v.first.timestamp)
+        for v in text_versions
+    ][-1] == (
+        ts(19),
+        ts(20),
+    )
+
+
 def test_captures_sharing_a_digest_are_never_downloaded_twice(arc: Archive, ia: FakeIA) -> None:
     # every A capture has the archive's digest "DA": once one is downloaded, the others are known
     texts = ["A"] * 20 + ["B"] * 20
@@ -240,6 +269,7 @@ def test_fetch_command_json_reports_the_search_and_versions_show_windows(
     assert lines[-1]["changes"] == 1 and lines[-1]["listed"] == 40 and "message" in lines[-1]
     assert main(["--archive", str(tmp_path / "a"), "versions", URL, "--json"]) == 0
     versions = json.loads(capsys.readouterr().out)
+    assert versions[0]["window"]["state"] == "first"
     assert versions[1]["window"] == {
         "from": ts(19),
         "to": ts(20),

@@ -1,6 +1,6 @@
 """archiver.pipeline: captures stored through extraction, as every fetch and import stores them.
 
-PROTOCOLS.md §8.3: case 19 (a consent or login wall's version carries ``consent-or-login-wall``
+docs/fault-cases.md: case 19 (a consent or login wall's version carries ``consent-or-login-wall``
 and is left out of default comparisons), case 21 (non-HTML policies: every capture's bytes are kept
 byte-exact; text only where there is an extractor, otherwise a warning and no version), case 22 (a
 JavaScript shell's version carries the ``js-shell`` flag) and case 23 (one text archived in two

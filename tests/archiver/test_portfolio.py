@@ -269,3 +269,50 @@ def test_remove_takes_a_policy_off_the_list_and_keeps_its_captures_verified(
     assert run(capsys, arc, *fetch)[0] == 0  # asked for again: back, with its history
     (policy,) = json.loads(run(capsys, arc, "policies", "--json")[1])
     assert policy["url"] == A and policy["captures"] == 2
+
+
+def test_update_merges_two_archives_and_says_where_they_disagree(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = HTTPServer()
+    other.start()
+    try:
+        ia, library = FakeIA(httpserver), FakeIA(other)
+        ia.add("20230101080000", A, page("We keep data for one year."), digest="1")
+        ia.add("20230301080000", A, page("We keep data for one year."), digest="1")
+        library.add("20230301170000", A, page("We keep data for two years."), digest="2")  # same day
+        library.add("20230601080000", A, page("We keep data for two years."), digest="2")
+        arc = tmp_path / "arc"
+        csv_file = tmp_path / "v.csv"
+        csv_file.write_text(f"url\n{A}\n", encoding="utf-8")
+        run(capsys, arc, "track", "--csv", str(csv_file))
+        argv = ["update", "--archive-url", ia.prefix, "--archive-url", library.prefix, "--archive-kind", "ia"]
+        code, out, err = run(capsys, arc, *argv, "--json")
+        assert code == 1, err
+        code, out, err = run(capsys, arc, "versions", A, "--json")
+        versions = json.loads(out)
+        assert [(v["timestamp"], "archives-disagree" in v["flags"]) for v in versions] == [
+            ("20230101080000", True),
+            ("20230301170000", True),
+        ]
+        sources = {c["timestamp"]: c["archive"] for v in versions for c in v["captures"]}
+        assert sources["20230301080000"] == ia.prefix and sources["20230301170000"] == library.prefix
+    finally:
+        other.clear()
+        other.stop()
+
+
+def test_update_asks_the_archive_each_policy_came_from(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = FakeIA(httpserver)  # not the Wayback Machine: an institution's own archive
+    library.add("20230101080000", A, page("Old words."), digest="1")
+    arc = tmp_path / "arc"
+    assert run(capsys, arc, "fetch", A, "--archive-url", library.prefix, "--archive-kind", "ia")[0] == 0
+    assert run(capsys, arc, "update", "--archive-kind", "ia")[0] == 0  # first run: nothing new yet
+    library.add("20230201080000", A, page("New words."), digest="2")
+    code, out, err = run(capsys, arc, "update", "--archive-kind", "ia", "--json")
+    assert code == 1, err
+    (entry,) = json.loads(out)["policies"]
+    assert [c["timestamp"] for c in entry["changes"]] == ["20230201080000"]
+    assert library.cdx_requests >= 3  # asked there, never the Wayback Machine (no network here)

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -138,7 +139,7 @@ def test_bad_query_syntax_is_a_usage_error(
 def test_text_output_names_the_windows(portfolio: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--archive", str(portfolio), "search", '"compile GitHub data"']) == 0
     out = capsys.readouterr().out
-    assert "first appeared 2023-04-25 18:30:00 (its first version)" in out
+    assert "first appeared 2023-04-25 18:30:00 (in the first capture)" in out
     assert "last seen      2023-10-13 18:30:01 (gone in 2024-02-03 00:30:02)" in out
     assert "in 2 of 4 versions" in out
 
@@ -179,19 +180,14 @@ def _backlog_archive(root: Path) -> list[str]:
             text = "\n\n".join(f"{p} Revision {n} clause {i}." for i, p in enumerate(paras)) + "\n"
             ts = f"{2000 + n // 12:04d}{n % 12 + 1:02d}01000000"
             archive.add_capture(policy, _text_capture(policy.url, ts), None, from_markdown(text))
-    with sqlite3.connect(root / "archive.sqlite3") as db:  # what an archive from before the index holds
-        for table in ("search_fts", "search_occurrences", "search_texts", "search_paragraphs"):
-            db.execute(f"DROP TABLE {table}")
-        db.execute("PRAGMA user_version = 2")
+    with sqlite3.connect(root / "archive.sqlite3") as db:  # as migration 3 leaves an older archive
+        fts.clear(db)
     return [f'"Revision {BACKLOG - 1} clause 3"', '"Revision 0 clause 3"']
 
 
 def _indexed(root: Path) -> int:
-    with sqlite3.connect(root / "archive.sqlite3", timeout=30) as db:
-        try:
-            return int(db.execute("SELECT COUNT(*) FROM search_texts").fetchone()[0])
-        except sqlite3.OperationalError:  # the tables are not created yet
-            return 0
+    with closing(sqlite3.connect(root / "archive.sqlite3", timeout=30)) as db:
+        return int(db.execute("SELECT COUNT(*) FROM search_texts").fetchone()[0])
 
 
 def test_the_index_survives_kill_9_while_indexing_and_reextract_completes_it(
@@ -222,19 +218,17 @@ def test_the_index_survives_kill_9_while_indexing_and_reextract_completes_it(
     with sqlite3.connect(tmp_path / "archive.sqlite3") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert fts.healthy(db)
-        # every text marked indexed has all its paragraphs: a batch is whole or absent
-        for text_id, sha in db.execute("SELECT id, text_sha256 FROM search_texts").fetchall():
+        # every text marked indexed has all its paragraphs, and no other text has any: a batch of
+        # texts is indexed whole or not at all
+        held: dict[int, int] = {}
+        for (postings,) in db.execute("SELECT postings FROM search_paragraphs"):
+            for text_id in fts.unpack(postings)[0::2]:
+                held[text_id] = held.get(text_id, 0) + 1
+        marked = db.execute("SELECT id, text_sha256 FROM search_texts").fetchall()
+        assert sorted(held) == sorted(text_id for text_id, _ in marked)
+        for text_id, sha in marked:
             text = db.execute("SELECT text FROM texts WHERE sha256 = ?", (sha,)).fetchone()[0]
-            held = db.execute(
-                "SELECT COUNT(*) FROM search_occurrences WHERE text_id = ?", (text_id,)
-            ).fetchone()[0]
-            assert held == len(list(fts.paragraphs(text)))
-        assert (
-            db.execute(
-                "SELECT COUNT(*) FROM search_occurrences WHERE text_id NOT IN (SELECT id FROM search_texts)"
-            ).fetchone()[0]
-            == 0
-        )
+            assert held[text_id] == len(list(fts.paragraphs(text)))
     with Archive.open(tmp_path) as archive:  # what was indexed is searchable; the rest is not yet
         assert len(search(archive, first_phrase)) == 1
         assert search(archive, last_phrase) == []
@@ -273,3 +267,29 @@ def test_an_archive_copied_elsewhere_keeps_its_index(portfolio: Path, tmp_path: 
     with Archive.open(copy) as archive:
         assert archive.read(fts.MISSING_SQL) == []
         assert len(search(archive, '"Government Enforcement"')) == 1
+
+
+def test_versions_are_grouped_as_the_archive_groups_them(tmp_path: Path) -> None:
+    """A capture whose text differs only in layout (a paragraph break moved) is no new version, in
+    the search as in Archive.versions: the same first/last timestamps, the same count."""
+    one = "# Privacy\n\nWe keep logs for ninety days.\n\nWe never sell your personal data to anyone.\n"
+    relaid = "# Privacy\n\nWe keep logs for ninety days. We never sell your personal data to anyone.\n"
+    other = "# Privacy\n\nWe keep logs for thirty days.\n\nWe never sell your personal data to anyone.\n"
+    with Archive.open(tmp_path) as archive:
+        policy = archive.ensure_policy("https://example.com/privacy")
+        for ts, text in (("20200101000000", one), ("20200201000000", relaid), ("20200301000000", other)):
+            archive.add_capture(policy, _text_capture(policy.url, ts), None, from_markdown(text))
+        versions = archive.versions(policy.id)
+        [hit] = search(archive, '"never sell"')
+        [ninety] = search(archive, "ninety")
+    assert [v.timestamp for v in versions] == ["20200101000000", "20200301000000"]
+    assert hit.total_versions == 2
+    assert [(v.timestamp, v.last_timestamp) for v in hit.versions] == [
+        ("20200101000000", "20200201000000"),
+        ("20200301000000", "20200301000000"),
+    ]
+    assert (ninety.first_appeared, ninety.last_seen, ninety.absent_after) == (
+        "20200101000000",
+        "20200201000000",
+        "20200301000000",
+    )

@@ -13,7 +13,7 @@ from .layout import Layout
 from .panes import DiffPane, blend
 
 _MAX_MATCHES = 10_000
-_MAX_HIGHLIGHTS = 1_000  # per pane: extra selections are slow in bulk (PERFORMANCE.md)
+_MAX_HIGHLIGHTS = 1_000  # per pane: extra selections are slow in bulk (docs/performance.md)
 
 
 def _button(parent: QWidget, text: str, tip: str) -> QToolButton:
