@@ -29,7 +29,6 @@ from .urls import normalize_url
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     path: str
@@ -43,7 +42,16 @@ def store_capture(
     archive: Archive, policy: Policy, capture: Capture, body: bytes, date: CaptureDate | None = None
 ) -> tuple[Capture, bool, str]:
     """Store raw bytes and their extracted text (and, when it is not the default of the capture's
-    source, where its date came from). Returns (stored capture, created, warning)."""
+    source, where its date came from). Returns (stored capture, created, warning).
+
+    The memento a text-only corpus capture was made from becomes that capture's raw bytes
+    (archiver/attached.py) instead of a second capture: (corpus capture, False, note) is returned."""
+    from .attached import attach, corpus_capture
+
+    corpus = corpus_capture(archive, policy, capture)
+    if corpus is not None:
+        attached = attach(archive, policy, corpus, capture, body)
+        return corpus, False, f"kept as the source of the corpus text: {attached.describe()}"
     warning = ""
     try:
         extraction: Extraction | None = extract_capture(capture, body, policy.rules)

@@ -66,7 +66,8 @@ class PllcFormatError(ValueError):
 def looks_like_pllc(data: bytes) -> bool:
     head = data[:2000].lstrip()
     return head.startswith(b">") and (
-        b"/web/" in head and b"archived on" in head
+        b"/web/" in head
+        and b"archived on" in head
         or b"privacy policy that was archived on" in head
         or b"not by a web archive: captured at" in head
     )
@@ -104,9 +105,7 @@ def parse_pllc(text: str) -> PllcDocument:
     return PllcDocument(url, timestamp, link, site, body, prefix, origin)
 
 
-def format_pllc(
-    url: str, timestamp: str, text: str, archive_prefix: str = _WAYBACK, origin: str = ""
-) -> str:
+def format_pllc(url: str, timestamp: str, text: str, archive_prefix: str = _WAYBACK, origin: str = "") -> str:
     """A Princeton-Leuven document for ``text``; :func:`parse_pllc` reads it back.
 
     The header names where the capture really came from: the Wayback Machine, another web archive

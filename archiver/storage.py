@@ -418,7 +418,10 @@ class Archive:
         count: it stands for the capture only once its target is stored too (the job's record)."""
         rows = self._query(
             "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
-            " AND flags NOT LIKE '%\"archived-redirect\"%' LIMIT 1",
+            " AND flags NOT LIKE '%\"archived-redirect\"%'"
+            # a corpus text without the memento's raw bytes does not count: fetching attaches them
+            " AND (sha256 IS NOT NULL OR source != 'pllc' OR id IN (SELECT capture_id FROM attached_bodies))"
+            " LIMIT 1",
             (policy_id, archive, timestamp, original_url),
         )
         return bool(rows)
@@ -720,6 +723,16 @@ class Archive:
             problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
         problems.extend(self._check_ledger())
         problems.extend(recovery.orphan_problems(self._conn(), self.root))
+        for capture_id, sha in self._query(
+            "SELECT capture_id, sha256 FROM attached_bodies ORDER BY capture_id"
+        ):
+            try:
+                if hash_file(self.blob_path(sha)) != sha:
+                    problems.append(
+                        VerifyProblem(capture_id, f"attached raw file {sha} does not match its sha256")
+                    )
+            except OSError:
+                problems.append(VerifyProblem(capture_id, f"attached raw file {sha} is missing"))
         return problems
 
     def _check_ledger(self) -> list[VerifyProblem]:

@@ -103,16 +103,16 @@ def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         return Archive.open_read_only(root)
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse, with a usage error said on one line (what is wrong, and where to read more)
-    instead of the whole usage block above it: the message is what a person needs to fix."""
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error (exit 2): the argument and what is wrong
+    with it, and where the help is; argparse would print the whole usage first."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
+    parser = _Parser(
         prog="policydiff",
         description="Find, archive and compare versions of privacy policies from web archives.",
         epilog="Without a command, the desktop app starts.",
@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         "system's, or $REQUESTS_CA_BUNDLE)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens on stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"{__name__}.{name}")

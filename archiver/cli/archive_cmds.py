@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..attached import AttachedBody, attachments
 from ..capture_dates import CaptureDate, DateSource
 from ..errors import UsageError
 from ..history.windows import VersionWindow, version_windows
@@ -183,10 +184,15 @@ def cmd_versions(args: argparse.Namespace) -> int:
         versions = archive.versions(policy.id)
         windows = version_windows(archive, policy, versions)
         dates = archive.dates_of(c for v in versions for c in v.captures)
+        raw = attachments(archive, [c for v in versions for c in v.captures])
     if args.json:
         print_json(
             [
-                {**version_json(v, dates), "window": window_json(w)}
+                {
+                    **version_json(v, dates),
+                    "window": window_json(w),
+                    "raw_memento": _attached_json(raw.get(v.first.id)),
+                }
                 for v, w in zip(versions, windows, strict=True)
             ]
         )
@@ -205,6 +211,8 @@ def cmd_versions(args: argparse.Namespace) -> int:
         )
         if v.first.id in dates and dates[v.first.id].source not in _ARCHIVE_DATED:
             print(f"    dated by {dates[v.first.id].describe()}")
+        if v.first.id in raw:
+            print(f"    {raw[v.first.id].describe()}")
     return 0
 
 
@@ -412,6 +420,20 @@ def _capture_json(c: Capture) -> dict[str, Any]:
 
 #: captures dated by an archive's own capture time: the usual case, not repeated under each version
 _ARCHIVE_DATED = frozenset({DateSource.ARCHIVE, DateSource.WARC_RECORD, DateSource.PLLC_HEADER})
+
+
+def _attached_json(body: AttachedBody | None) -> dict[str, Any] | None:
+    """The memento's raw bytes attached to a corpus capture, and whether our extraction agrees."""
+    if body is None:
+        return None
+    return {
+        "sha256": body.sha256,
+        "memento_url": body.memento_url,
+        "retrieved_at": body.retrieved_at,
+        "size": body.size,
+        "text_sha256": body.text_sha256,
+        "agrees_with_corpus_text": body.agrees,
+    }
 
 
 def _date_json(date: CaptureDate | None) -> dict[str, str] | None:
