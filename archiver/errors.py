@@ -254,3 +254,12 @@ class KeychainError(ArchiverError):
     """The system keychain is missing, locked, or refused to store or read the keys."""
 
     exit_code = 2
+
+
+class WatchlistError(UsageError):
+    """A topic watchlist file that cannot be used (unreadable, not JSON, a topic without terms…)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"topic watchlist {path}: {reason}")
