@@ -37,6 +37,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("url")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--flag",
+        action="append",
+        metavar="FLAG",
+        help="only versions with this flag (repeatable: any of them), e.g. silent-change, date-only-change, "
+        "date-backwards, effective-in-future",
+    )
     p.set_defaults(func=cmd_versions)
 
     p = sub.add_parser("verify", help="re-hash every stored capture and check the database")
@@ -117,16 +124,27 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
+    from ..extraction.dates import parse_stated_date
+
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url)
         versions = archive.versions(policy.id)
-    if args.json:
-        print_json([version_json(v) for v in versions])
-        return 0
+        if args.flag:
+            versions = [v for v in versions if set(args.flag) & set(v.flags)]
+        if args.json:
+            out = []
+            for v in versions:
+                item = version_json(v)
+                found = parse_stated_date(archive.text(v.text_sha256), v.language) if v.stated_date else None
+                item["stated_dates"] = found.as_json() if found is not None else None
+                out.append(item)
+            print_json(out)
+            return 0
     for v in versions:
         flags = f"  [{', '.join(v.flags)}]" if v.flags else ""
         span = f" .. {display(v.captures[-1].timestamp)}" if len(v.captures) > 1 else ""
-        print(f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){flags}")
+        stated = f"  stated {v.stated_date}" if v.stated_date else ""
+        print(f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){stated}{flags}")
     return 0
 
 

@@ -62,9 +62,10 @@ _UPDATED_CUES = (
 )
 _CJK_EFFECTIVE = r"施行日|生效日期|시행일"
 _CJK_UPDATED = r"最終更新日?|更新日期?|最后更新|최종\s*수정일"
-# Latin cues are whole words ("stand" is no cue inside "understand"); CJK has no word boundaries.
+# Latin cues are whole words ("stand" is no cue inside "understand"; Markdown's "_" may touch them);
+# CJK has no word boundaries.
 _CUE_RE = re.compile(
-    rf"\b(?P<effective>{_EFFECTIVE_CUES})\b|\b(?P<updated>{_UPDATED_CUES})(?!\w)"
+    rf"(?<![^\W_])(?:(?P<effective>{_EFFECTIVE_CUES})|(?P<updated>{_UPDATED_CUES}))(?![^\W_])"
     rf"|(?P<cjk_effective>{_CJK_EFFECTIVE})|(?P<cjk_updated>{_CJK_UPDATED})",
     re.I,
 )
