@@ -144,7 +144,9 @@ def cmd_versions(args: argparse.Namespace) -> int:
         flags = f"  [{', '.join(v.flags)}]" if v.flags else ""
         span = f" .. {display(v.captures[-1].timestamp)}" if len(v.captures) > 1 else ""
         stated = f"  stated {v.stated_date}" if v.stated_date else ""
-        print(f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){stated}{flags}")
+        print(
+            f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){stated}{flags}"
+        )
     return 0
 
 

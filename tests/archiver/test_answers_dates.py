@@ -45,7 +45,11 @@ def test_eight_languages_and_both_orders_are_covered() -> None:
         ("github-privacy/20230425183000.html", "2022-12-15", "Effective date: December 15, 2022"),
         ("github-privacy/20240203003002.html", "2024-02-01", "Effective date: February 1, 2024"),
         ("tinder-privacy/20220407003230.html", "2022-01-17", "EFFECTIVE DATE: January 17, 2022"),
-        ("tinder-privacy/20240416003323.html", "2023-07-01", "This Privacy Policy applies from July 1, 2023."),
+        (
+            "tinder-privacy/20240416003323.html",
+            "2023-07-01",
+            "This Privacy Policy applies from July 1, 2023.",
+        ),
         ("heloa-privacy-fr/20250718003012.html", "2024-12-13", "En vigueur au 13 décembre 2024"),
         ("doctolib-privacy-pdf-fr/20250718003000.pdf", "2025-04-01", "Version : Avril 2025"),
     ],
