@@ -202,7 +202,12 @@ class Matcher:
     match.
     """
 
-    def __init__(self, terms: Sequence[tuple[tuple[str, ...], bool, Topic]], topics: Sequence[Topic]) -> None:
+    def __init__(
+        self,
+        terms: Sequence[tuple[tuple[str, ...], bool, Topic]],
+        topics: Sequence[Topic],
+        bounded: bool = True,
+    ) -> None:
         self.topics = tuple(topics)
         self._exact: dict[tuple[str, ...], list[Topic]] = {}
         self._prefixes: dict[tuple[str, ...], list[Topic]] = {}
@@ -212,7 +217,9 @@ class Matcher:
                 table[tokens].append(topic)
         self._lengths = sorted({len(k[-1]) for k in self._prefixes})
         body = _trie_pattern({(tokens, prefix) for tokens, prefix, _ in terms})
-        self._pattern = re.compile(rf"\W({body})(?!\w)" if body else r"(?!x)x")
+        # a script without spaces between words (Chinese, Japanese, Korean) has terms anywhere
+        pattern = rf"\W({body})(?!\w)" if bounded else f"({body})"
+        self._pattern = re.compile(pattern if body else r"(?!x)x")
         self._seen: dict[str, tuple[tuple[Topic, ...], str]] = {}
 
     def _topics_of(self, found: str) -> tuple[Topic, ...]:
@@ -242,6 +249,9 @@ class Matcher:
         return out
 
 
+_UNSPACED = ("zh", "ja", "ko")
+
+
 @cache
 def _matcher(watchlist: Watchlist, language: str) -> Matcher:
     use = language if language in watchlist.languages else None
@@ -253,7 +263,7 @@ def _matcher(watchlist: Watchlist, language: str) -> Matcher:
                     tokens = tuple(_WORD.findall(word.lower()))
                     if tokens:
                         terms.append((tokens, word.endswith("*"), topic))
-    return Matcher(terms, watchlist.topics)
+    return Matcher(terms, watchlist.topics, bounded=use not in _UNSPACED)
 
 
 def matcher(watchlist: Watchlist, language: str) -> Matcher:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..analysis.answers import VersionAnswers, version_answers
+from ..analysis.topics import load_watchlist, watchlist_path
 from ..diffing import diff_texts
 from ..models import Policy, Version, baseline
 from ..pllc import format_pllc
@@ -47,6 +49,17 @@ COLUMNS = (
     "sha256",
     "text_sha256",
     "extractor_version",
+    # issue 14: the stated date's readings, what the change is about, measures of the text
+    "stated_date_readings",
+    "topics",
+    "topic_words",
+    "priority",
+    "sentences",
+    "reading_minutes",
+    "readability",
+    "readability_formula",
+    "third_parties",
+    "third_parties_named",
 )
 TERMS_TYPE = "Privacy Policy"  # Open Terms Archive's name for this document type
 WAYBACK_PREFIX = "https://web.archive.org/web/"
@@ -61,6 +74,7 @@ class VersionRow:
     words_removed: int | None
     changed_share: float | None
     compared_with: int | None = None  # the version number the statistics are against
+    answers: VersionAnswers | None = None
 
     def as_dict(self) -> dict[str, Any]:
         v, first = self.version, self.version.first
@@ -87,6 +101,7 @@ class VersionRow:
             "sha256": [c.sha256 for c in v.captures],
             "text_sha256": v.text_sha256,
             "extractor_version": v.extractor_version,
+            **(self.answers or VersionAnswers()).as_dict(),
         }
 
 
@@ -94,7 +109,11 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
     """Every version of ``policies`` with its change statistics against the previous version that
     holds policy text (``models.baseline``, as the app compares): an archived error page, a JavaScript
     shell or a consent wall gets none, and never counts as the whole policy deleted and back.
+
+    Each row also carries its answers (analysis.answers): the stated date's readings, the topics of
+    its change (the archive's watchlist, else the shipped one) and the measures of its text.
     """
+    watchlist = load_watchlist(watchlist_path(archive.root))
     for policy in policies:
         versions = archive.versions(policy.id)
         kept: tuple[int, str] = (-1, "")  # the last text read, usually the next version's baseline
@@ -102,12 +121,15 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
             text = archive.text(version.text_sha256)
             base = baseline(versions, version.index) if version.is_policy_text else None
             if base is None:
-                yield VersionRow(policy, version, text, None, None, None)
+                answers = version_answers(text, version.language, None, watchlist)
+                yield VersionRow(policy, version, text, None, None, None, answers=answers)
             else:
                 before = kept[1] if kept[0] == base else archive.text(versions[base].text_sha256)
-                stats = diff_texts(before, text).stats
+                result = diff_texts(before, text)
+                stats = result.stats
                 added, removed, share = stats.words_added, stats.words_removed, stats.changed_ratio
-                yield VersionRow(policy, version, text, added, removed, share, base + 1)
+                answers = version_answers(text, version.language, result, watchlist)
+                yield VersionRow(policy, version, text, added, removed, share, base + 1, answers)
             if version.is_policy_text:
                 kept = (version.index, text)
 
@@ -134,6 +156,7 @@ def export_csv(
         data = row.as_dict()
         data["flags"] = ";".join(data["flags"])
         data["sha256"] = ";".join(s or "" for s in data["sha256"])
+        data.update(VersionAnswers.csv_cells(data))
         writer.writerow({k: _cell(v) for k, v in data.items()})
         count += 1
     return write_single(
