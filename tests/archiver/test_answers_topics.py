@@ -231,3 +231,27 @@ def test_a_bad_watchlist_says_what_is_wrong(
     _, err = capsys.readouterr()
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_report_groups_changes_by_topic_and_states_dates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, url = str(tmp_path / "archive"), "https://heloa.app/fr/privacy"
+    for stamp in ("20250902003011", "20250926123039"):
+        path = CORPUS / "heloa-privacy-fr" / f"{stamp}.html"
+        assert main(["--archive", a, "import", str(path), "--url", url, "--date", stamp]) == 0
+    out = tmp_path / "report.html"
+    assert main(["--archive", a, "report", f"{url}@20250902", f"{url}@20250926", "--html", str(out)]) == 0
+    capsys.readouterr()
+    html = out.read_text(encoding="utf-8")
+    section = html[html.index("<h2>Changes by topic</h2>") : html.index("<h2>Provenance of the older")]
+    assert "watchlist shipped with policydiff" in section
+    assert [h.split("</h3>")[0] for h in section.split("<h3>")[1:]] == [
+        "Third-party sharing/collection (1 change)",
+        "International transfers (2 changes)",
+        "Arbitration (1 change)",
+    ]
+    assert "<b>transiter hors</b>, <b>clauses contractuelles</b>" in section
+    assert "insert, priority 8" in section
+    assert "“*En vigueur au 13 décembre 2024*” (effective: 2024-12-13)" in html
+    assert "<th>Flags</th><td>silent-change</td>" in html
