@@ -89,6 +89,15 @@ class ExtractionError(ArchiverError):
     """Raw bytes could not be turned into policy text."""
 
 
+class InvalidSelectorError(UsageError):
+    """A CSS selector given for a policy's extraction rule does not parse."""
+
+    def __init__(self, selector: str, reason: str) -> None:
+        self.selector = selector
+        self.reason = reason
+        super().__init__(f"bad CSS selector {selector!r}: {reason}")
+
+
 class UnsupportedContentError(ExtractionError):
     def __init__(self, content_type: str, reason: str = "") -> None:
         self.content_type = content_type
@@ -254,6 +263,29 @@ class KeychainError(ArchiverError):
     """The system keychain is missing, locked, or refused to store or read the keys."""
 
     exit_code = 2
+
+
+class UnreachableError(NetworkError):
+    """A host could not be reached at all. ``offline`` is True when the cause cannot pass by
+    retrying at once (the name does not resolve, no route to the network): said after one attempt.
+    ``reason`` is the short cause ("name does not resolve", "no route to the network", ...)."""
+
+    def __init__(self, url: str, host: str, reason: str, attempts: int, offline: bool) -> None:
+        self.host = host
+        self.reason = reason
+        self.attempts = attempts
+        self.offline = offline
+        if offline:
+            text = (
+                f"cannot reach {host}: {reason} (this computer looks offline, or the name is wrong); "
+                "check the network connection and run the command again (it resumes where it stopped)"
+            )
+        else:
+            text = (
+                f"cannot reach {host} ({reason}) after {attempts} attempts; check the network "
+                "connection and run the command again (it resumes where it stopped)"
+            )
+        super().__init__(text, url)
 
 
 class WatchlistError(UsageError):

@@ -23,13 +23,15 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from . import ledger
+from . import capture_dates, ledger
+from .capture_dates import CaptureDate
+from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
@@ -39,12 +41,15 @@ from .errors import (
     StorageError,
 )
 from .files import fsync_dir, hash_file, pid_alive
+from .index import fts
 from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version, baseline
+from .sametext import backfill_words, record_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _STALE_TMP_SECONDS = 3600
 
@@ -101,6 +106,8 @@ class Archive:
             raise ArchiveNotWritableError(str(path), exc.strerror or str(exc)) from None
         archive = cls(path)
         archive._migrate()
+        with archive._write() as conn:
+            backfill_words(conn)
         archive._clean_tmp()
         return archive
 
@@ -211,6 +218,9 @@ class Archive:
         """The policy for ``url`` (or any of its variants), created if new."""
         existing = self.find_policy(url)
         if existing is not None:
+            if self._query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
+                with self._write() as conn:  # asked for again: back in the list, with its history
+                    conn.execute("DELETE FROM retired_policies WHERE policy_id = ?", (existing.id,))
             return existing
         display = normalize_url(url)
         with self._write() as conn:
@@ -239,7 +249,14 @@ class Archive:
         return policy_from_row(rows[0])
 
     def policies(self) -> list[Policy]:
-        return [policy_from_row(r) for r in self._query(POLICY_SQL + " ORDER BY p.label, p.url")]
+        """The tracked policies; a removed one (``retired_policies``) is left out, its captures kept."""
+        return [
+            policy_from_row(r)
+            for r in self._query(
+                POLICY_SQL
+                + " WHERE p.id NOT IN (SELECT policy_id FROM retired_policies) ORDER BY p.label, p.url"
+            )
+        ]
 
     def set_label(self, policy_id: int, label: str) -> None:
         with self._write() as conn:
@@ -255,7 +272,12 @@ class Archive:
     # --- captures --------------------------------------------------------------------------
 
     def add_capture(
-        self, policy: Policy, capture: Capture, body: bytes | None, extraction: Extraction | None
+        self,
+        policy: Policy,
+        capture: Capture,
+        body: bytes | None,
+        extraction: Extraction | None,
+        date: CaptureDate | None = None,
     ) -> tuple[Capture, bool]:
         """Store a capture with its raw body (or, text-only, its extraction). Returns (stored, created).
 
@@ -307,6 +329,8 @@ class Archive:
             created = cur.rowcount == 1
             if created and cur.lastrowid is not None:
                 ledger.append(conn, cur.lastrowid, now_iso())
+                if date is not None:  # where the capture time came from (capture_dates.py)
+                    capture_dates.record(conn, cur.lastrowid, date)
                 if extraction is not None:
                     self._put_extraction(conn, cur.lastrowid, extraction)
         stored = self._capture_id(
@@ -345,6 +369,13 @@ class Archive:
         """A policy's captures, oldest first."""
         rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
         return [capture_from_row(r) for r in rows]
+
+    def dates_of(self, captures: Iterable[Capture]) -> dict[int, CaptureDate]:
+        """Each capture's date with where it came from (archiver/capture_dates.py), by capture id."""
+        try:
+            return capture_dates.lookup(self._conn(), captures)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
@@ -403,6 +434,8 @@ class Archive:
 
     def _put_extraction(self, conn: sqlite3.Connection, capture_id: int, ex: Extraction) -> None:
         conn.execute("INSERT OR IGNORE INTO texts(sha256, text) VALUES (?, ?)", (ex.text_sha256, ex.text))
+        record_words(conn, ex.text_sha256, ex.text)  # a version is a change of words (sametext)
+        fts.index_text(conn, ex.text_sha256, ex.text)  # searchable as soon as stored, same transaction
         conn.execute(
             "INSERT OR REPLACE INTO extractions(capture_id, text_sha256, extractor_version, words, title,"
             " language, charset, charset_rule, charset_confidence, stated_date, flags)"
@@ -421,6 +454,13 @@ class Archive:
                 json.dumps(list(ex.flags)),
             ),
         )
+        if ex.fingerprint:
+            conn.execute(
+                "INSERT OR REPLACE INTO extraction_fingerprints(capture_id, fingerprint) VALUES (?, ?)",
+                (capture_id, ex.fingerprint),
+            )
+        else:
+            conn.execute("DELETE FROM extraction_fingerprints WHERE capture_id = ?", (capture_id,))
 
     def set_extraction(self, capture_id: int, extraction: Extraction) -> None:
         with self._write() as conn:
@@ -428,7 +468,8 @@ class Archive:
 
     def extraction(self, capture_id: int) -> Extraction | None:
         rows = self._query(
-            "SELECT e.*, t.text FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256 WHERE capture_id = ?",
+            "SELECT e.*, t.text, f.fingerprint FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256"
+            " LEFT JOIN extraction_fingerprints f ON f.capture_id = e.capture_id WHERE e.capture_id = ?",
             (capture_id,),
         )
         if not rows:
@@ -446,6 +487,7 @@ class Archive:
             charset_confidence=r["charset_confidence"],
             stated_date=r["stated_date"],
             flags=tuple(json.loads(r["flags"])),
+            fingerprint=r["fingerprint"] or "",
         )
 
     def text(self, text_sha256: str) -> str:
@@ -453,6 +495,16 @@ class Archive:
         if not rows:
             raise NotFoundError(f"no text with sha256 {text_sha256}")
         return str(rows[0]["text"])
+
+    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only query, for the analyses built on the archive (archiver.index).
+        Unlike the archive's own reads, an OperationalError (a malformed FTS5 query) reaches the caller."""
+        return self._conn().execute(sql, params).fetchall()
+
+    def write_with(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(conn)`` in one write transaction: all of it is stored, or none."""
+        with self._write() as conn:
+            return work(conn)
 
     # --- versions --------------------------------------------------------------------------
 
@@ -464,14 +516,16 @@ class Archive:
         """
         rows = self._query(
             "SELECT c.*, e.text_sha256 AS t_sha, e.extractor_version AS t_ver, e.words AS t_words,"
-            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags"
+            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags,"
+            " COALESCE(w.words_sha256, e.text_sha256) AS t_key"
             " FROM captures c JOIN extractions e ON e.capture_id = c.id"
+            " LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256"
             " WHERE c.policy_id = ? ORDER BY c.timestamp, c.id",
             (policy_id,),
         )
         groups: list[list[sqlite3.Row]] = []
-        for row in rows:
-            if groups and groups[-1][-1]["t_sha"] == row["t_sha"]:
+        for row in rows:  # texts that differ only in layout are one version (archiver/sametext.py)
+            if groups and groups[-1][-1]["t_key"] == row["t_key"]:
                 groups[-1].append(row)
             else:
                 groups.append([row])
@@ -493,10 +547,11 @@ class Archive:
                     flags=tuple(sorted(flags)),
                     previous_capture=previous,
                     index=index,
+                    layout_only=tuple(r["timestamp"] for r in group if r["t_sha"] != first["t_sha"]),
                 )
             )
             previous = captures[-1]
-        return self._with_date_flags(self._with_sequence_flags(versions))
+        return self._with_date_flags(self._with_sequence_flags(mark_disagreements(versions)))
 
     def _with_date_flags(self, versions: list[Version]) -> list[Version]:
         """Add the flags that compare a version's stated date with its text (analysis.dateflags)."""
@@ -540,13 +595,13 @@ class Archive:
 
     def version_at(self, url: str, timestamp: str) -> Version:
         """The version in force at ``timestamp`` (4–14 digits; a prefix of a capture's time picks it)."""
+        moment = parse_date_arg(timestamp, pad="up")  # a bad date says so before the lookup
         policy = self.get_policy(url)
         versions = self.versions(policy.id)
-        digits = timestamp.strip()
+        digits = "".join(ch for ch in timestamp if ch.isdigit())  # 2023-04 is the prefix 202304
         for version in versions:
             if any(c.timestamp.startswith(digits) for c in version.captures):
                 return version
-        moment = parse_date_arg(digits, pad="up")
         current = [v for v in versions if v.timestamp <= moment]
         if not current:
             first = versions[0].timestamp if versions else "none"

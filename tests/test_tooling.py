@@ -1,4 +1,4 @@
-"""The configured linters hold: ruff on the whole tree, mypy --strict on archiver/ (pyproject.toml)."""
+"""The configured linters hold: ruff on the whole tree, mypy --strict on archiver/ and ui/ (pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(
     "tool",
     [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]],
-    ids=["ruff-check", "ruff-format", "mypy-strict-archiver"],
+    ids=["ruff-check", "ruff-format", "mypy-strict-archiver-ui"],
 )
 def test_tool_passes(tool: list[str]) -> None:
     done = subprocess.run(

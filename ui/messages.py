@@ -40,6 +40,7 @@ from archiver.errors import (
     NoMementoError,
     RateLimitedError,
     StorageError,
+    UnreachableError,
     UsageError,
 )
 from archiver.models import Progress
@@ -108,6 +109,13 @@ def describe(exc: BaseException) -> Message:
         )
     if isinstance(exc, InvalidURLError):
         return Message(ERROR, f"Not a web page URL: {exc.url!r} ({exc.reason}). Enter an http(s) address.")
+    if isinstance(exc, UnreachableError):
+        cause = " This computer looks offline, or the address is wrong." if exc.offline else ""
+        return Message(
+            ERROR,
+            f"Cannot reach {exc.host}: {exc.reason}.{cause} Check the connection, then fetch again; "
+            "it resumes where it stopped.",
+        )
     if type(exc) is NetworkError:
         return Message(
             ERROR, f"No network: {exc}. Check the connection and fetch again; it resumes where it stopped."

@@ -41,6 +41,7 @@ class TimelineWidget(QWidget):
         self._span = 1.0
         self._max = 1  # the largest change (at least 1)
         self._rows: dict[int, int] = {}  # version index -> position in _points
+        self._windows: dict[int, tuple[str, bool]] = {}  # version index -> (window start, open)
         self.setMouseTracking(True)
         self.setMinimumHeight(90)
         self.setToolTip("")
@@ -51,12 +52,22 @@ class TimelineWidget(QWidget):
 
     def set_points(self, points: list[Point]) -> None:
         self._points = list(points)
+        self._windows = {}
         self._rows = {p.index: i for i, p in enumerate(self._points)}
         self._times = [to_datetime(p.timestamp).timestamp() for p in self._points]
         self._lo = min(self._times, default=0.0)
         self._span = (max(self._times, default=0.0) - self._lo) or 1.0
         self._max = self._max_change()
         self.update()
+
+    def set_windows(self, windows: dict[int, tuple[str, bool]]) -> None:
+        """Each version's change window: (last capture with the previous text, still open?). Drawn
+        as a bar under the time axis from that capture to the version, dashed while open."""
+        self._windows = dict(windows)
+        self.update()
+
+    def windows(self) -> dict[int, tuple[str, bool]]:
+        return dict(self._windows)
 
     def set_change(self, index: int, change: int) -> None:
         row = self._rows.get(index)
@@ -111,6 +122,25 @@ class TimelineWidget(QWidget):
                 best, best_d = i, d
         return self._points[best].index if best >= 0 else -1
 
+    def _paint_windows(
+        self, painter: QPainter, rect: QRectF, accent: QColor, positions: list[QPointF]
+    ) -> None:
+        """Change windows: a bar on the time axis from the last capture with the previous text to
+        the version's first capture; solid when exact, dashed (and in a warning colour) when open."""
+        open_colour = QColor("#d9822b")
+        y = rect.bottom() - 2
+        for index, (start, is_open) in self._windows.items():
+            row = self._rows.get(index)
+            if row is None:
+                continue
+            at = to_datetime(start).timestamp()
+            x0 = rect.left() + (at - self._lo) / self._span * rect.width() if len(self._times) > 1 else 0.0
+            pen = QPen(open_colour if is_open else accent, 4 if is_open else 3)
+            if is_open:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x0, y), QPointF(max(positions[row].x(), x0 + 2), y))
+
     def _paint_years(self, painter: QPainter, rect: QRectF, fm: QFontMetrics, grid: QColor) -> None:
         """A faint line and label at each new year between the first and the last version."""
         lo = to_datetime(self._points[0].timestamp)
@@ -149,6 +179,10 @@ class TimelineWidget(QWidget):
                 change = "first version with policy text" if p.note == "first" else p.note
             else:
                 change = "change: …" if p.change is None else f"{p.change:,} words changed"
+            window = self._windows.get(index)
+            if window is not None:
+                start = display(window[0])[:16]
+                change += f"\nchanged after {start} ({'open: not narrowed yet' if window[1] else 'exact'})"
             QToolTip.showText(
                 event.globalPosition().toPoint(),
                 f"Version {index + 1}, {display(p.timestamp)[:16]}\n{change}\nClick to compare "
@@ -206,6 +240,8 @@ class TimelineWidget(QWidget):
         stem.setAlpha(110)
         painter.setPen(QPen(stem, 2))
         positions = [self._position(i, rect) for i in range(len(self._points))]
+        self._paint_windows(painter, rect, accent, positions)
+        painter.setPen(QPen(stem, 2))
         for pos in positions:
             painter.drawLine(QPointF(pos.x(), rect.bottom()), pos)
         for i, p in enumerate(self._points):

@@ -1,2 +1,3 @@
-"""Answers across versions (docs/answers.md): stated dates and silent changes, topics of a change,
-measures of a text over time. No Qt, no storage: callers pass texts and versions in."""
+"""Analyses across the versions of a policy (no Qt, no storage: callers pass texts and versions in):
+paragraph history (``blame``); stated dates and silent changes (``dateflags``), topics of a change
+(``topics``), measures of a text over time (``measures``), see docs/answers.md."""

@@ -117,8 +117,7 @@ def _syllables(dictionary: str, word: str) -> int:
 
 def measure_text(text: str, language: str) -> Measures:
     """The measures of one extracted policy text (Markdown) in ``language`` (two-letter code)."""
-    from ..extraction.markdown import markdown_to_plain
-    from ..extraction.pipeline import count_words
+    from ..extraction.markdown import count_words, markdown_to_plain
 
     plain = markdown_to_plain(text)
     words = count_words(plain)

@@ -27,7 +27,17 @@ if TYPE_CHECKING:
     from ..client.session import Session
 
 #: Modules under archiver.cli that each define ``register(subparsers)``.
-COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "diff_cmds", "export_cmds")
+COMMAND_MODULES = (
+    "archive_cmds",
+    "net_cmds",
+    "changes_cmds",
+    "extract_cmds",
+    "rules_cmds",
+    "diff_cmds",
+    "export_cmds",
+    "history_cmds",
+    "portfolio_cmds",
+)
 
 #: Starts the desktop app on the archive the options name (None: the one last opened, else the default).
 GuiLauncher = Callable[[Path | None], int]
@@ -119,7 +129,10 @@ def main(
     """Run one command. ``gui`` and ``pdf_writer`` come from ``ui`` so the core never imports Qt;
     commands find the PDF writer as ``args.pdf_writer`` (None when run as ``python -m archiver``)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (exit 2), --help and --version: returned like any code
+        return exc.code if isinstance(exc.code, int) else 2 if exc.code else 0
     args.pdf_writer = pdf_writer
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -10,19 +10,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ArchiverError, InputFileError, UsageError
+from ..errors import ArchiverError, InputFileError
+from .args import count_arg, split_versioned
 from .topics_opts import add_topics_option, load_topics, topics_json
 
 if TYPE_CHECKING:
     from ..analysis.topics import Watchlist
     from ..diffing import DiffResult
 
-_TIMESTAMP = re.compile(r"\d[\d\-: T]*")  # 2024, 20240531183348, 2024-05-31 18:33
 TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 
@@ -43,7 +42,7 @@ def register(sub: Any) -> None:
     p.add_argument("--ignore-whitespace", action="store_true", help="amounts of whitespace do not count")
     p.add_argument(
         "--context",
-        type=int,
+        type=count_arg,
         metavar="N",
         help="changes-only view with N unchanged blocks around each change (text default 3; html: all)",
     )
@@ -62,8 +61,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from ..diffing.render import render_html, render_text
 
     try:
-        if args.context is not None and args.context < 0:
-            raise UsageError("--context must be 0 or more")
         left = load_side(args.a, args)
         right = load_side(args.b, args)
         watchlist = load_topics(args) if args.format == "json" else None
@@ -108,9 +105,9 @@ def load_side(spec: str, args: argparse.Namespace) -> str:
     path = Path(spec).expanduser()
     if path.is_file():
         return read_file_text(path)
-    url, at, timestamp = spec.rpartition("@")
-    if at and url and _TIMESTAMP.fullmatch(timestamp.strip()):
-        return archived_text(url, timestamp.strip(), args)
+    versioned = split_versioned(spec)  # a bad date or URL says so before the archive is opened
+    if versioned is not None:
+        return archived_text(*versioned, args)
     if path.exists():
         raise InputFileError(spec, "not a regular file")
     raise InputFileError(spec, "no such file (for an archived version write URL@TIMESTAMP, e.g. URL@2024)")

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
 from . import PdfWriter, open_archive, print_json
-
-_TIMESTAMP = re.compile(r"\d[\d\-: T]*")
+from .args import count_arg, file_arg, split_versioned, url_arg, versioned_arg
 
 
 def register(sub: Any) -> None:
@@ -27,23 +24,25 @@ def register(sub: Any) -> None:
         description="Export archived captures and versions. Each file or folder gets a sha256 manifest "
         "(check it with 'policydiff verify-export'). Several formats may be given at once.",
     )
-    p.add_argument("url", nargs="?", help="the policy to export (omit with --all)")
+    p.add_argument("url", nargs="?", type=url_arg, help="the policy to export (omit with --all)")
     p.add_argument("--all", action="store_true", help="export every policy in the archive")
     p.add_argument(
-        "--warc", metavar="FILE", type=Path, help="WARC 1.1 (gzipped) of every capture's raw bytes"
+        "--warc", metavar="FILE", type=file_arg, help="WARC 1.1 (gzipped) of every capture's raw bytes"
     )
     p.add_argument(
         "--wacz",
         metavar="FILE",
-        type=Path,
+        type=file_arg,
         help="WACZ: the same WARC with its index and page list, for ReplayWeb.page and pywb",
     )
-    p.add_argument("--csv", metavar="FILE", type=Path, help="one row per version, with change statistics")
-    p.add_argument("--jsonl", metavar="FILE", type=Path, help="the CSV's rows as JSON Lines")
+    p.add_argument("--csv", metavar="FILE", type=file_arg, help="one row per version, with change statistics")
+    p.add_argument("--jsonl", metavar="FILE", type=file_arg, help="the CSV's rows as JSON Lines")
     p.add_argument(
-        "--ota", metavar="DIR", type=Path, help="Open Terms Archive layout: Service/Privacy Policy/TS.md"
+        "--ota", metavar="DIR", type=file_arg, help="Open Terms Archive layout: Service/Privacy Policy/TS.md"
     )
-    p.add_argument("--pllc", metavar="DIR", type=Path, help="Princeton-Leuven Markdown, one file per version")
+    p.add_argument(
+        "--pllc", metavar="DIR", type=file_arg, help="Princeton-Leuven Markdown, one file per version"
+    )
     _common(p)
     p.set_defaults(func=cmd_export)
 
@@ -53,11 +52,15 @@ def register(sub: Any) -> None:
         description="A self-contained evidence report: side-by-side diff, statistics, both versions' "
         "provenance and sha256, the change window. Sides are URL@TIMESTAMP (4 to 14 digits).",
     )
-    p.add_argument("a", metavar="URL@TS1", help="the older version")
-    p.add_argument("b", metavar="URL@TS2", help="the newer version")
-    p.add_argument("--html", metavar="FILE", type=Path, help="write one self-contained HTML file")
-    p.add_argument("--pdf", metavar="FILE", type=Path, help="write a PDF (needs the installed policydiff)")
-    p.add_argument("--context", type=int, metavar="N", help="show only N unchanged blocks around changes")
+    p.add_argument("a", metavar="URL@TS1", type=versioned_arg, help="the older version")
+    p.add_argument("b", metavar="URL@TS2", type=versioned_arg, help="the newer version")
+    p.add_argument("--html", metavar="FILE", type=file_arg, help="write one self-contained HTML file")
+    p.add_argument(
+        "--pdf", metavar="FILE", type=file_arg, help="write a PDF (needs the installed policydiff)"
+    )
+    p.add_argument(
+        "--context", type=count_arg, metavar="N", help="show only N unchanged blocks around changes"
+    )
     _common(p)
     p.set_defaults(func=cmd_report)
 
@@ -67,7 +70,7 @@ def register(sub: Any) -> None:
         description="Re-hash every file an export's manifest lists and report missing, changed or added "
         "files; checks the RFC 3161 time-stamp token beside the manifest when there is one.",
     )
-    p.add_argument("path", type=Path, help="the export folder or file, or its manifest")
+    p.add_argument("path", type=file_arg, help="the export folder or file, or its manifest")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_export)
 
@@ -135,10 +138,10 @@ def _result_json(kind: str, result: Any) -> dict[str, Any]:
 
 
 def parse_side(spec: str) -> tuple[str, str]:
-    url, at, timestamp = spec.rpartition("@")
-    if not (at and url and _TIMESTAMP.fullmatch(timestamp.strip())):
+    side = split_versioned(spec)
+    if side is None:
         raise UsageError(f"{spec!r}: expected URL@TIMESTAMP, e.g. https://example.com/privacy@2024")
-    return url, timestamp.strip()
+    return side
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -146,8 +149,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if (args.html is None) == (args.pdf is None):
         raise UsageError("choose one of --html FILE or --pdf FILE")
-    if args.context is not None and args.context < 0:
-        raise UsageError("--context must be 0 or more")
     pdf_writer: PdfWriter | None = getattr(args, "pdf_writer", None)
     if args.pdf is not None and pdf_writer is None:
         raise UsageError(

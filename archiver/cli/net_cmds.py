@@ -14,6 +14,8 @@ from ..client.session import Session
 from ..errors import ArchiverError, KeychainError, MissingCredentialsError, UsageError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
+from .args import date_arg, url_arg
+from .changes_cmds import METHOD, add_fetch_options, fetch_changes, report
 
 if TYPE_CHECKING:
     from ..client.iakeys import IAKeys
@@ -23,9 +25,10 @@ DATE_HELP = "4 to 14 digits, YYYY[MM[DD[hh[mm[ss]]]]], UTC (as the CDX API takes
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def archive_opts(p: argparse.ArgumentParser, dates: bool = True) -> None:
-        p.add_argument("url", help="the policy's URL")
+        p.add_argument("url", type=url_arg, help="the policy's URL")
         p.add_argument(
             "--archive-url",
+            type=url_arg,
             metavar="PREFIX",
             default=DEFAULT_PREFIX,
             help=f"the archive's replay prefix (default {DEFAULT_PREFIX}; a pywb collection is "
@@ -38,8 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             help="how to list captures: ia (CDX server), pywb (its CDX), timemap (Memento); default auto",
         )
         if dates:
-            p.add_argument("--from", dest="from_date", metavar="DATE", help=DATE_HELP)
-            p.add_argument("--to", dest="to_date", metavar="DATE", help=DATE_HELP)
+            p.add_argument("--from", dest="from_date", type=date_arg, metavar="DATE", help=DATE_HELP)
+            p.add_argument("--to", dest="to_date", type=date_arg, metavar="DATE", help=DATE_HELP)
             p.add_argument(
                 "--exact-url",
                 action="store_true",
@@ -52,12 +55,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     archive_opts(p)
     p.set_defaults(func=cmd_captures)
 
-    p = sub.add_parser("fetch", help="download every capture of a URL into the local archive")
+    p = sub.add_parser(
+        "fetch",
+        help="find every change of a URL's policy text, downloading as few captures as it can "
+        "(--every-capture: all of them)",
+        description=METHOD,
+    )
     archive_opts(p)
+    add_fetch_options(p)
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("capture", help="store today's page, fetched from the site itself")
-    p.add_argument("url", help="the policy's URL")
+    p.add_argument("url", type=url_arg, help="the policy's URL")
     p.add_argument(
         "--save-page-now",
         action="store_true",
@@ -132,10 +141,29 @@ def _left_out(count: int) -> str:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from ..client.jobs import FetchJob
+    from ..history.state import save_listing
 
     endpoint = archive_endpoint(args.archive_url, args.archive_kind)
+    if not args.every_capture:
+        with open_session(args) as session, open_archive(args) as arc:
+            changes = fetch_changes(args, session, arc, endpoint)
+        code = report(changes, args, f"fetch {args.url}")
+        if not args.json:
+            if changes.left_out:
+                print(_left_out(changes.left_out), file=sys.stderr)
+            _print_suggestions(changes.suggestions)
+        return code
     with open_session(args) as session, open_archive(args) as arc:
-        job = FetchJob(arc, session, endpoint, args.url, args.from_date, args.to_date, exact=args.exact_url)
+        job = FetchJob(
+            arc,
+            session,
+            endpoint,
+            args.url,
+            args.from_date,
+            args.to_date,
+            exact=args.exact_url,
+            on_listed=save_listing,  # kept for version windows
+        )
         tty = sys.stderr.isatty()
         for progress in job.run():
             count = f"[{progress.done}/{progress.total}] " if progress.total else ""

@@ -9,7 +9,6 @@ its RFC 3161 reply over the manifest's sha256 (see :mod:`archiver.exports.timest
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import ArchiverError, InputFileError
 from ..timestamps import now_iso
-from .paths import write_file
+from .paths import hash_file_size, write_file
 
 FORMAT = "policydiff-export-manifest/1"
 MANIFEST_NAME = "manifest.json"
@@ -66,8 +65,8 @@ class Manifest:
     entries: list[ManifestEntry] = field(default_factory=list)
     created: str = field(default_factory=now_iso)
 
-    def add(self, relpath: str, data: bytes) -> None:
-        self.entries.append(ManifestEntry(relpath, hashlib.sha256(data).hexdigest(), len(data)))
+    def add(self, relpath: str, sha256: str, size: int) -> None:
+        self.entries.append(ManifestEntry(relpath, sha256, size))
 
     def to_bytes(self) -> bytes:
         doc = {
@@ -93,16 +92,6 @@ def write_manifest(manifest: Manifest, path: Path, *, force: bool) -> bytes:
     data = manifest.to_bytes()
     write_file(path, data, force=force)
     return data
-
-
-def hash_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def find_manifest(path: Path) -> Path:
@@ -142,7 +131,7 @@ def verify_export(path: Path) -> VerifyReport:
             continue
         listed.add(target)
         try:
-            digest, size = hash_file(target)
+            digest, size = hash_file_size(target)
         except FileNotFoundError:
             problems.append(f"{entry.path}: missing")
             continue

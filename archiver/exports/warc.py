@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .. import __version__
@@ -43,7 +43,8 @@ from ..errors import ArchiverError
 from ..models import Capture, Policy, Source
 from ..storage import Archive
 from ..timestamps import from_datetime, now_iso, to_datetime
-from .output import ExportResult, write_single
+from .output import ExportResult, Written, stream_single
+from .paths import StagedFile
 
 log = logging.getLogger(__name__)
 
@@ -114,17 +115,17 @@ def export_warc(
     force: bool = False,
     tsa_url: str | None = None,
 ) -> ExportResult:
-    """Write every capture of ``policies`` with raw bytes to one gzipped WARC 1.1 file."""
-    data, count, skipped = warc_bytes(archive, policies, path.name)
-    return write_single(
-        path,
-        data,
-        description=f"WARC 1.1 export of {exported_what(policies)}: {count} captures",
-        force=force,
-        tsa_url=tsa_url,
-        items=count,
-        skipped=skipped,
-    )
+    """Write every capture of ``policies`` with raw bytes to one gzipped WARC 1.1 file, streamed: one
+    capture's bytes in memory at a time."""
+
+    def write(out: StagedFile) -> Written:
+        sink = CountingWriter(out.file)
+        done = write_warc(archive, policies, sink, path.name)
+        out.expected_sha256 = sink.digest.hexdigest()  # what reads back must be what was written
+        what = exported_what(policies)
+        return Written(f"WARC 1.1 export of {what}: {done.count} captures", done.count, done.skipped)
+
+    return stream_single(path, write, force=force, tsa_url=tsa_url)
 
 
 def exported_what(policies: Sequence[Policy]) -> str:
@@ -132,10 +133,51 @@ def exported_what(policies: Sequence[Policy]) -> str:
     return "the whole archive" if len(policies) != 1 else policies[0].url
 
 
-def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple[bytes, int, list[str]]:
-    """The gzipped WARC 1.1 of every capture of ``policies`` with raw bytes (``name`` is the file name
-    its warcinfo record gives); with the number of captures written and what was skipped, one line
-    each."""
+class CountingWriter:
+    """The stream warcio writes to (it calls only ``write`` and ``flush``): bytes are passed on,
+    counted (``offset``: where the next record starts) and hashed."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.offset = 0
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.offset += len(data)
+        self.digest.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedResponse:
+    """Where one response record is in an exported WARC, and what a WACZ index and page list say of it."""
+
+    uri: str
+    timestamp: str  # 14 digits
+    mime: str
+    status: str
+    digest: str  # WARC-Payload-Digest
+    offset: int
+    length: int  # of the record's gzip member
+    record_id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class WarcWritten:
+    count: int
+    skipped: tuple[str, ...]
+    responses: tuple[IndexedResponse, ...]
+
+
+def write_warc(archive: Archive, policies: Sequence[Policy], out: CountingWriter, name: str) -> WarcWritten:
+    """Write the gzipped WARC 1.1 of every capture of ``policies`` with raw bytes to ``out`` (``name``
+    is the file name its warcinfo record gives), reading one capture's bytes at a time; with the
+    number of captures written, what was skipped (one line each) and where each response landed."""
     from warcio.warcwriter import WARCWriter
 
     class _Sha256Writer(WARCWriter):  # type: ignore[misc]
@@ -145,8 +187,7 @@ def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple
 
             return Digester("sha256")
 
-    buffer = io.BytesIO()
-    writer = _Sha256Writer(buffer, gzip=True, warc_version="1.1")
+    writer = _Sha256Writer(out, gzip=True, warc_version="1.1")
     exported_at = now_iso()
     info = writer.create_warcinfo_record(
         name,
@@ -161,7 +202,8 @@ def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple
         },
     )
     writer.write_record(info)
-    count, skipped = 0, []
+    skipped: list[str] = []
+    responses: list[IndexedResponse] = []
     for policy in policies:
         for capture in archive.captures(policy.id):
             if capture.sha256 is None:
@@ -169,16 +211,20 @@ def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple
                 continue
             body = archive.read_body(capture)
             extraction = archive.extraction(capture.id)
-            _write_capture(
-                writer, policy, capture, body, extraction.extractor_version if extraction else "", exported_at
-            )
-            count += 1
-    return buffer.getvalue(), count, skipped
+            version = extraction.extractor_version if extraction else ""
+            responses.append(_write_capture(writer, out, policy, capture, body, version, exported_at))
+    return WarcWritten(len(responses), tuple(skipped), tuple(responses))
 
 
 def _write_capture(
-    writer: Any, policy: Policy, capture: Capture, body: bytes, extractor_version: str, exported_at: str
-) -> None:
+    writer: Any,
+    out: CountingWriter,
+    policy: Policy,
+    capture: Capture,
+    body: bytes,
+    extractor_version: str,
+    exported_at: str,
+) -> IndexedResponse:
     from warcio.statusandheaders import StatusAndHeaders
 
     uri = ascii_uri(capture.original_url)
@@ -188,9 +234,8 @@ def _write_capture(
         reason = http.HTTPStatus(status).phrase
     except ValueError:
         reason = "Unknown"
-    http_headers = StatusAndHeaders(
-        f"{status} {reason}", archived_headers(capture, body), protocol="HTTP/1.1"
-    )
+    headers = archived_headers(capture, body)
+    http_headers = StatusAndHeaders(f"{status} {reason}", headers, protocol="HTTP/1.1")
     warc_headers = {"WARC-Date": date}
     if capture.memento_url:
         warc_headers["WARC-Source-URI"] = ascii_uri(capture.memento_url)
@@ -204,8 +249,21 @@ def _write_capture(
         http_headers=http_headers,
         warc_headers_dict=warc_headers,
     )
+    offset = out.offset
     writer.write_record(response)
     record_id = response.rec_headers.get_header("WARC-Record-ID")
+    mime = next((v for k, v in headers if k.lower() == "content-type"), "")
+    indexed = IndexedResponse(
+        uri=uri,
+        timestamp=warc_timestamp(date),
+        mime=mime.split(";")[0].strip().lower() or "unk",
+        status=str(status),
+        digest=response.rec_headers.get_header("WARC-Payload-Digest") or "",
+        offset=offset,
+        length=out.offset - offset,
+        record_id=record_id,
+        title=policy.label or uri,
+    )
     meta = {
         METADATA_KEY: 1,
         "tool": "policydiff",
@@ -227,6 +285,7 @@ def _write_capture(
         warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
     )
     writer.write_record(metadata)
+    return indexed
 
 
 def capture_dict(capture: Capture) -> dict[str, Any]:

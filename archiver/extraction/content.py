@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
@@ -147,6 +148,10 @@ def _attr_text(el: Tag, name: str) -> str:
 #: A form with more text than this wraps the page (ASP.NET WebForms does): keep it.
 _FORM_MAX_CHARS = 500
 _PROSE_TAGS = ["p", "h1", "h2", "h3", "h4", "li", "td"]
+#: A hidden element holding more than this share of the page's text is the page itself, hidden
+#: until its script has run (Meta's site stack wraps the whole page in ``visibility: hidden``):
+#: a reader sees it, so it is kept.
+_HIDDEN_PAGE_SHARE = 0.5
 _HEADING_NAMES = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 
 
@@ -156,6 +161,13 @@ class _Page:
     def __init__(self, root: Tag) -> None:
         self.root = root
         self._controlled: set[str] | None = None
+        self._chars: int | None = None
+
+    def holds_most(self, el: Tag) -> bool:
+        """``el`` holds more than _HIDDEN_PAGE_SHARE of the page's text."""
+        if self._chars is None:
+            self._chars = len(self.root.get_text())
+        return len(el.get_text()) > _HIDDEN_PAGE_SHARE * self._chars
 
     def controlled(self) -> set[str]:
         """ids of elements that a toggle (``aria-controls``) shows and hides: accordion panels."""
@@ -168,7 +180,8 @@ class _Page:
 
 
 def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
-    """False to keep ``el``; True to drop it; "banner" for a page banner (it may hold the title)."""
+    """False to keep ``el``; True to drop it; "banner" for a page banner (it may hold the title);
+    "hidden" for a hidden element (dropped unless it holds most of the page)."""
     name = el.name
     if name in _ALWAYS_DROP:
         return True
@@ -192,9 +205,10 @@ def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
     if attrs.get("aria-modal") == "true":
         return True
     if "hidden" in attrs or attrs.get("aria-hidden") == "true" or _hidden_style(attrs.get("style")):
-        # a collapsed accordion panel is policy text one click away; anything else hidden goes
+        # a collapsed accordion panel is policy text one click away; anything else hidden goes,
+        # unless it holds most of the page (see _HIDDEN_PAGE_SHARE)
         ident = attrs.get("id")
-        return not (isinstance(ident, str) and ident in page.controlled())
+        return "hidden" if not (isinstance(ident, str) and ident in page.controlled()) else False
     role = attrs.get("role")
     if isinstance(role, str) and role.lower() in _LANDMARK_ROLES:
         return "banner" if role.lower() == "banner" else True
@@ -202,7 +216,7 @@ def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
         return False
     classes = attrs.get("class")
     tokens = {c.lower() for c in classes} if isinstance(classes, list) else set()
-    if tokens & _FURNITURE_CLASSES:
+    if tokens & _FURNITURE_CLASSES or any("breadcrumb" in t for t in tokens):
         return True
     ident = attrs.get("id")
     if isinstance(ident, str):
@@ -236,6 +250,8 @@ def clean(root: Tag, in_section: bool = False) -> None:
             if not isinstance(child, Tag):
                 continue
             verdict = _is_boilerplate(child, in_section, page)
+            if verdict == "hidden" and page.holds_most(child):
+                verdict = False
             if verdict == "banner":
                 banners.append(child)
             elif verdict:
@@ -253,6 +269,37 @@ def clean(root: Tag, in_section: bool = False) -> None:
             el.decompose()
 
 
+_INVISIBLE = frozenset(
+    {"script", "style", "noscript", "template", "head", "svg", "canvas", "select", "option"}
+)
+
+
+def strip_invisible(root: Tag) -> None:
+    """Remove what a reader never sees (scripts, styles, hidden elements except a page hidden
+    until its script runs, see _HIDDEN_PAGE_SHARE) and consent banners, which are never the
+    policy: the fallback's view of a page."""
+    page = _Page(root)
+    doomed: list[Tag] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if not isinstance(child, Tag):
+                continue
+            attrs = child.attrs
+            hidden = (
+                "hidden" in attrs or attrs.get("aria-hidden") == "true" or _hidden_style(attrs.get("style"))
+            )
+            names = _attr_text(child, "id") + " " + _attr_text(child, "class")
+            banner = bool(names.strip()) and _BANNER.search(names) is not None
+            if child.name in _INVISIBLE or banner or (hidden and not page.holds_most(child)):
+                doomed.append(child)
+            else:
+                stack.append(child)
+    for el in doomed:
+        el.decompose()
+
+
 def _banner_title(banner: Tag) -> Tag | None:
     """A page banner's ``<h1>``, when it is a heading and not a logo link: templates put the
     policy's title there."""
@@ -266,53 +313,136 @@ def _banner_title(banner: Tag) -> Tag | None:
     return h1
 
 
-def _prose_counts(root: Tag) -> dict[int, int]:
-    """Words outside links for every element under ``root``, keyed by ``id(element)``."""
-    counts: dict[int, int] = {}
+def _prose_counts(root: Tag) -> dict[int, tuple[int, int]]:
+    """(words outside links, all words) for every element under ``root``, keyed by ``id(element)``."""
+    counts: dict[int, tuple[int, int]] = {}
 
-    def visit(el: Tag, in_link: bool) -> int:
-        total = 0
+    def visit(el: Tag, in_link: bool) -> tuple[int, int]:
+        prose = words = 0
         link = in_link or el.name == "a"
         for child in el.children:
             if isinstance(child, NavigableString):
-                if not link and not isinstance(child, _STRING_SKIP):
-                    total += len(child.split())
+                if not isinstance(child, _STRING_SKIP):
+                    n = len(child.split())
+                    words += n
+                    if not link:
+                        prose += n
             elif isinstance(child, Tag):
-                total += visit(child, link)
-        counts[id(el)] = total
-        return total
+                p, w = visit(child, link)
+                prose += p
+                words += w
+        counts[id(el)] = (prose, words)
+        return prose, words
 
     visit(root, False)
     return counts
 
 
-def policy_heading(content: Tag) -> Tag | None:
+def policy_heading(content: Content) -> Tag | None:
     """The page's ``<h1>`` before ``content`` when ``content`` has none: the policy's title, which
     page templates often put in a banner apart from the text."""
-    if content.find("h1") is not None:
+    elements = content.elements()
+    if any(el.name == "h1" or el.find("h1") is not None for el in elements):
         return None
-    previous = content.find_previous("h1")
+    previous = elements[0].find_previous("h1")
     if isinstance(previous, Tag) and 0 < len(previous.get_text().split()) <= 30:
         return previous
     return None
 
 
-def main_content(root: Tag) -> Tag:
-    """The element holding the policy: the deepest one with nearly all of the page's prose."""
+@dataclass(frozen=True, slots=True)
+class Content:
+    """The policy on a page: its ``main`` element and the prose blocks around it, in page order."""
+
+    before: list[Tag]
+    main: Tag
+    after: list[Tag]
+
+    def elements(self) -> list[Tag]:
+        return [*self.before, self.main, *self.after]
+
+
+def main_content(root: Tag) -> Content:
+    """The elements holding the policy: the deepest element with nearly all of the page's prose,
+    and the prose blocks beside it on the way down (see :func:`_prose_block`)."""
     counts = _prose_counts(root)
-    total = counts.get(id(root), 0)
+    total = counts.get(id(root), (0, 0))[0]
     node = root
     if total == 0:
-        return root
+        return Content([], root, [])
+    levels: list[tuple[list[Tag], list[Tag]]] = []  # prose blocks before and after, per level
+    articles: list[bool] = []  # per level: the chain is inside an <article> there
+    in_article = False
     while True:
         best: Tag | None = None
         for child in node.children:
-            if isinstance(child, Tag) and counts.get(id(child), 0) >= DESCENT_SHARE * total:
+            if isinstance(child, Tag) and counts.get(id(child), (0, 0))[0] >= DESCENT_SHARE * total:
                 best = child
                 break
         if best is None:
-            return node
+            break
+        before: list[Tag] = []
+        after: list[Tag] = []
+        side = before
+        for child in node.children:
+            if child is best:
+                side = after
+            elif isinstance(child, Tag) and _prose_block(counts[id(child)]):
+                side.append(child)
+        levels.append((before, after))
+        in_article = in_article or node.name == "article"
+        articles.append(in_article)
         node = best
+    # near the policy's container, or inside its <article>, any prose block is the policy's;
+    # further out only its title block
+    keep = [
+        ([el for el in b if _sibling_kept(el, near)], [el for el in a if _sibling_kept(el, near)])
+        for near, (b, a) in zip(
+            (
+                up <= SIBLING_LEVELS or art
+                for up, art in zip(range(len(levels), 0, -1), articles, strict=True)
+            ),
+            levels,
+            strict=True,
+        )
+    ]
+    return Content([el for b, _ in keep for el in b], node, [el for _, a in reversed(keep) for el in a])
+
+
+#: A sibling of the policy's container is part of the policy when at most this share of its words
+#: are in links: the title, the date line, an intro or a second block of the policy are prose,
+#: where breadcrumbs, menus, "share" rows and link lists left after cleaning are mostly links.
+SIBLING_LINK_SHARE = 0.34
+#: Prose blocks up to this many levels above the policy's container, or inside the ``<article>``
+#: that holds it, are the policy's (its intro, date line, a first block in a container of its
+#: own); further out, only a block with the page's ``<h1>`` is (the title and date in a page
+#: header), of at most TITLE_BLOCK_WORDS words.
+SIBLING_LEVELS = 2
+TITLE_BLOCK_WORDS = 80
+#: Class or id words of the widgets that sit beside a policy: pop-ups, calls to action, feedback
+#: prompts, tables of contents.
+_WIDGET = re.compile(
+    r"pop-?up|popout|modal|overlay|cookie|consent|newsletter|subscribe|feedback|helpful|rating|share|"
+    r"social|\btoc\b|table-of-contents|breadcrumb|\bcta|announcement|promo",
+    re.I,
+)
+
+
+def _sibling_kept(el: Tag, near: bool) -> bool:
+    names = _attr_text(el, "id") + " " + _attr_text(el, "class")
+    if names.strip() and _WIDGET.search(names):
+        return False
+    if el.get_text().rstrip().endswith(":"):
+        return False  # a label whose widget was removed ("Your search:")
+    if near:
+        return True
+    has_title = el.name == "h1" or el.find("h1") is not None
+    return has_title and len(el.get_text(" ").split()) <= TITLE_BLOCK_WORDS
+
+
+def _prose_block(count: tuple[int, int]) -> bool:
+    prose, words = count
+    return prose > 0 and words - prose <= SIBLING_LINK_SHARE * words
 
 
 def apply_rules(soup: BeautifulSoup, rules: tuple[ExtractionRule, ...], timestamp: str) -> list[Tag] | None:

@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup, Tag
 
 from ..errors import ExtractionError
 from ..models import ExtractionRule
-from .content import apply_rules, clean, main_content, policy_heading
-from .markdown import collapse_spaces
+from .content import apply_rules, clean, main_content, policy_heading, strip_invisible
+from .markdown import collapse_spaces, count_words
 from .render import render_element, render_markdown
 
 #: Elements whose content is never text, removed before parsing (cheap, and `<noscript>` first:
@@ -113,6 +113,7 @@ class HtmlText:
     app_root: bool = False  # an empty single-page-app mount point (JavaScript-shell heuristic)
     rule_unmatched: bool = False  # the policy's rule selected nothing: the automatic path ran
     wall: str = ""  # "login" or "consent": a wall marker in a near-empty page (see wall_marker)
+    low_confidence: bool = False  # the fallback ran (see _fallback)
 
 
 def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestamp: str = "") -> HtmlText:
@@ -141,11 +142,22 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
             clean(root)
             content = main_content(root)
             heading = policy_heading(content)
-            markdown = render_markdown(content)
+            blocks = [
+                *(render_element(el) for el in content.before),
+                render_markdown(content.main),
+                *(render_element(el) for el in content.after),
+            ]
+            markdown = "\n\n".join(filter(None, blocks))
             if heading is not None:
                 markdown = render_element(heading) + "\n\n" + markdown
     except RecursionError:
         raise ExtractionError("HTML nested too deeply to extract") from None
+    low_confidence = False
+    if not chosen and count_words(markdown) < FALLBACK_WORDS:
+        fallback = _fallback(stripped, count_words(markdown))
+        if fallback:
+            markdown, low_confidence = fallback, True
+    markdown = rank_headings(markdown)
     script_chars = 0
     app_root = False
     wall = ""
@@ -162,7 +174,58 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
         app_root=app_root,
         rule_unmatched=rule_unmatched,
         wall=wall,
+        low_confidence=low_confidence,
     )
+
+
+#: Below this many words the automatic text is checked against the page's visible text.
+FALLBACK_WORDS = 150
+#: The fallback runs when the page's visible text has at least this many times the words found.
+FALLBACK_RATIO = 3
+
+
+def _fallback(markup: str, found: int) -> str:
+    """When the main-content step found little (``found`` words) but the page shows much more
+    text, the page's largest prose region (the descent of :func:`main_content` with only invisible
+    elements removed), else its whole visible text; "" when the page really has little text."""
+    soup = BeautifulSoup(markup, "lxml")
+    body = soup.find("body")
+    root = body if isinstance(body, Tag) else soup
+    strip_invisible(root)
+    visible = count_words(root.get_text(" "))
+    if visible < max(FALLBACK_WORDS, FALLBACK_RATIO * found):
+        return ""
+    content = main_content(root)
+    region = "\n\n".join(
+        filter(None, [*(render_element(el) for el in content.before), render_markdown(content.main)])
+    )
+    if count_words(region) >= max(FALLBACK_WORDS, FALLBACK_RATIO * found):
+        return region
+    return render_markdown(root)
+
+
+_HEADING_LINE = re.compile(r"^(#{1,6}) ", re.M)
+
+
+def rank_headings(markdown: str) -> str:
+    """Heading levels by rank: the highest level used becomes ``#``, the next ``##``... A reader
+    sees a title above its sections, not whether a template used ``<h1>`` or ``<h2>`` for it, and
+    a site that only changes that must not make a new version (outside fenced code blocks)."""
+    levels = sorted({len(m) for m in _HEADING_LINE.findall(markdown)})
+    if not levels or levels == list(range(1, len(levels) + 1)):
+        return markdown
+    rank = {level: i + 1 for i, level in enumerate(levels)}
+    out: list[str] = []
+    fenced = False
+    for line in markdown.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            match = _HEADING_LINE.match(line)
+            if match:
+                line = "#" * rank[len(match.group(1))] + line[len(match.group(1)) :]
+        out.append(line)
+    return "\n".join(out)
 
 
 def _cut_balanced(html: str) -> str:

@@ -10,16 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: Characters that render as nothing (zero-width spaces and joiners, BOM, soft hyphen, word joiner).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
-#: Space variants that look like a space.
-_SPACES = dict.fromkeys(
-    map(
-        ord,
-        "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\x0b\x0c",
-    ),
-    " ",
-)
+from ..sametext import INVISIBLE, SPACE_LIKE
+
 #: Ligatures PDFs use; a reader sees letters.
 _LIGATURES = {
     ord("\ufb00"): "ff",
@@ -30,7 +22,17 @@ _LIGATURES = {
     ord("\ufb05"): "st",
     ord("\ufb06"): "st",
 }
-_TABLE = {**_INVISIBLE, **_SPACES, **_LIGATURES}
+_TABLE = {**INVISIBLE, **SPACE_LIKE, **_LIGATURES}
+
+#: A word: a run of letters or digits; in Chinese and Japanese script, which has no spaces, each
+#: ideograph or kana counts as one.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
 
 _INNER_SPACES = re.compile(r"(?<=\S) {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")

@@ -9,16 +9,12 @@ from ..errors import ExtractionError, UnsupportedContentError
 from ..models import Extraction, ExtractionRule, Flag
 from .dates import stated_date
 from .decoding import decode, gunzip_if_needed
-from .markdown import normalize_text
+from .markdown import count_words, normalize_text
 from .quality import guess_language, text_flags
 
 #: Bump whenever the text extracted from the same bytes can change.
-EXTRACTOR_VERSION = "extract-4"
+EXTRACTOR_VERSION = "extract-5"
 
-#: A word: a run of letters or digits; in Chinese and Japanese script, which has no spaces, each
-#: ideograph or kana counts as one.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 _BINARY_MAGIC = (
     (b"\x89PNG", "image/png"),
     (b"GIF8", "image/gif"),
@@ -34,10 +30,6 @@ _BINARY_MAGIC = (
     (b"ID3", "audio/mpeg"),
 )
 _HTML_HINT = re.compile(rb"<(?:html|head|body|meta|title|p|div|h[1-6]|table|ul|ol|li|a\s)[\s>/]", re.I)
-
-
-def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def sniff_kind(body: bytes, content_type: str = "") -> str:
@@ -63,12 +55,14 @@ def sniff_kind(body: bytes, content_type: str = "") -> str:
     if probe.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the characters, not the bytes
         probe = probe.decode("utf-16", "ignore").encode("ascii", "ignore")
     starts_like_html = _HTML_START.match(probe) is not None
-    if mime in ("text/html", "application/xhtml+xml") or starts_like_html:
+    if starts_like_html:
+        return "html"
+    if _looks_binary(head):  # random bytes named .html or served as text/html are still binary
+        raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
+    if mime in ("text/html", "application/xhtml+xml"):
         return "html"
     if mime.startswith(("image/", "audio/", "video/", "font/", "model/")) or mime in _NOT_DOCUMENTS:
         raise UnsupportedContentError(content_type, "not a document")
-    if _looks_binary(head):
-        raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
     if mime in ("text/markdown", "text/x-markdown") or mime.endswith("+markdown"):
         return "markdown"
     if mime.startswith("text/"):
@@ -152,7 +146,14 @@ def _finish(
         charset_confidence=confidence,
         stated_date=stated_date(text, locale),
         flags=tuple(flags),
+        fingerprint=_fingerprint(),
     )
+
+
+def _fingerprint() -> str:
+    from .fingerprint import current_fingerprint  # it imports this module: here, not at the top
+
+    return current_fingerprint()
 
 
 def extract(
@@ -195,7 +196,14 @@ def extract(
             html_chars=page.html_chars,
             app_root=page.app_root,
             wall=page.wall,
-            extra_flags=(Flag.RULE_UNMATCHED.value,) if page.rule_unmatched else (),
+            extra_flags=tuple(
+                flag.value
+                for flag, on in (
+                    (Flag.RULE_UNMATCHED, page.rule_unmatched),
+                    (Flag.LOW_CONFIDENCE, page.low_confidence),
+                )
+                if on
+            ),
         )
     return _finish(
         decoded.text,

@@ -99,7 +99,8 @@ def test_a_policy_section_about_cookies_is_kept() -> None:
         "<p>Nous utilisons des cookies de mesure d'audience.</p></section></main>"
     )
     text = extract(page(html), "text/html").text
-    assert "## Cookies\n\nNous utilisons des cookies de mesure d'audience." in text
+    # the page's only heading level ranks first (html.rank_headings)
+    assert "# Cookies\n\nNous utilisons des cookies de mesure d'audience." in text
 
 
 def test_collapsed_accordion_panels_are_policy_text() -> None:
@@ -108,7 +109,7 @@ def test_collapsed_accordion_panels_are_policy_text() -> None:
         "<div id='p1' hidden><p>Vous pouvez demander l'effacement.</p></div></main>"
     )
     text = extract(page(html), "text/html").text
-    assert "### Vos droits\n\nVous pouvez demander l'effacement." in text
+    assert "# Vos droits\n\nVous pouvez demander l'effacement." in text  # ranked: the only level
 
 
 def test_a_form_wrapping_the_whole_page_is_not_dropped() -> None:
@@ -524,7 +525,7 @@ def test_heading_permalink_symbols_are_not_text() -> None:
         "<a href='#x'> § </a>",
     ):
         assert extract(page(f"<main><h2 id='x'>Vos droits{anchor}</h2>{POLICY}</main>")).text == plain
-    assert "## Vos droits" in plain
+    assert "# Vos droits" in plain  # ranked: the only heading level
 
 
 def test_div_based_header_footer_and_sidebar_are_dropped() -> None:
@@ -586,3 +587,12 @@ def test_a_selected_article_keeps_its_own_header() -> None:
     text = extract(html, "text/html", rules=(ExtractionRule("", select=("article.p",)),)).text
     assert text.startswith("# Politique\n\nVersion du 1er mars 2024\n\n") and "Site" not in text
     assert extract(html, "text/html").text == text
+
+
+def test_heading_levels_are_ranked_so_a_template_change_is_no_new_version() -> None:
+    """replicate-privacy (corpus-wide) changed its title from <h2> to <h1> and nothing else."""
+    sections = "".join(f"<h3>Section {i}</h3><p>{p}</p>" for i, p in enumerate(PARAGRAPHS))
+    as_h2 = extract(page(f"<main><h2>Privacy policy</h2>{sections}</main>")).text
+    as_h1 = extract(page(f"<main><h1>Privacy policy</h1>{sections}</main>")).text
+    assert as_h2 == as_h1
+    assert as_h1.startswith("# Privacy policy\n\n## Section 0\n\n")

@@ -365,7 +365,7 @@ def test_exact_url_only_leaves_out_variants_and_is_remembered_for_the_next_fetch
     variant = "http://policies.tinder.com/privacy/intl/en"
     window.settings.remember_fetch(variant, ia.prefix, "ia", None, None, True)
     asked: list[PolicyRequest] = []
-    window.start_fetch = asked.append  # type: ignore[method-assign,assignment]
+    window.work.start_fetch = asked.append  # type: ignore[method-assign,assignment]
     window.fetch_selected()
     assert [(r.url, r.exact) for r in asked] == [(variant, True)]
 
@@ -395,7 +395,7 @@ def test_an_empty_listing_offers_nearby_pages_and_a_click_fetches_one(
     other = window.start_fetch(PolicyRequest(URL, "", ia.prefix, "20200101000000", "20200201000000", "ia"))
     with qtbot.waitSignal(other.signals.done, timeout=30_000):
         pass
-    assert window._suggested_for is not None and window._suggested_for.from_date is None
+    assert window.work._suggested_for is not None and window.work._suggested_for.from_date is None
     ia.stamps = STAMPS
     label.linkActivated.emit(URL)  # what a click on the link does
     qtbot.waitUntil(lambda: window.version_model.rowCount() == len(STAMPS), timeout=30_000)
@@ -477,7 +477,7 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
     assert window.save_page_now_action in window.menuBar().actions()[2].menu().actions()
 
     def dialog_shown() -> KeysDialog:
-        window.keys_dialog = None
+        window.work.keys_dialog = None
         qtbot.waitUntil(lambda: isinstance(window.keys_dialog, KeysDialog), timeout=30_000)
         assert window.keys_dialog.isVisible()
         return window.keys_dialog
@@ -516,7 +516,7 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
 
     qtbot.waitUntil(lambda: not running_tasks(), timeout=30_000)
     httpserver.clear_log()
-    window.keys_dialog = None
+    window.work.keys_dialog = None
     task = window.save_page_now_selected()
     assert task is not None
     assert window.save_page_now_selected() is None
