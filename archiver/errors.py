@@ -380,3 +380,12 @@ class DamagedDatabaseError(CorruptArchiveError):
             "'policydiff recover' rebuilds it from the raw files and the ledger journal, keeping the "
             "damaged file aside (or restore archive.sqlite3 from a backup)",
         )
+
+
+class WatchlistError(UsageError):
+    """A topic watchlist file that cannot be used (unreadable, not JSON, a topic without terms…)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"topic watchlist {path}: {reason}")

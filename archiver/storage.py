@@ -45,7 +45,7 @@ from .errors import (
 )
 from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
-from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
+from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version, baseline
 from .sametext import backfill_words, record_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
@@ -618,7 +618,21 @@ class Archive:
                 )
             )
             previous = captures[-1]
-        return self._with_sequence_flags(mark_disagreements(versions))
+        return self._with_date_flags(self._with_sequence_flags(mark_disagreements(versions)))
+
+    def _with_date_flags(self, versions: list[Version]) -> list[Version]:
+        """Add the flags that compare a version's stated date with its text (analysis.dateflags)."""
+        from .analysis.dateflags import DatedText, date_flags
+
+        items = [
+            DatedText(v.stated_date, v.timestamp, v.words, partial(self.text, v.text_sha256), v.language)
+            for v in versions
+        ]
+        bases = [baseline(versions, v.index) if v.is_policy_text else None for v in versions]
+        return [
+            replace(v, flags=tuple(sorted(set(v.flags) | set(extra)))) if extra else v
+            for v, extra in zip(versions, date_flags(items, bases), strict=True)
+        ]
 
     def _with_sequence_flags(self, versions: list[Version]) -> list[Version]:
         """Add the flags that need a version's neighbours (language change, transient truncation).

@@ -67,6 +67,13 @@ def register(sub: Any) -> None:
         "the previous text, to: first with this one) and whether it is exact (adjacent in the listing) "
         "or open (captures between not downloaded yet: 'policydiff bisect URL@FROM URL@TO')",
     )
+    p.add_argument(
+        "--flag",
+        action="append",
+        metavar="FLAG",
+        help="only versions with this flag (repeatable: any of them), e.g. silent-change, date-only-change, "
+        "date-backwards, effective-in-future",
+    )
     p.set_defaults(func=cmd_versions)
 
     p = sub.add_parser("verify", help="re-hash every stored capture and check the database")
@@ -179,29 +186,39 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
+    from ..extraction.dates import parse_stated_date
+
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url)
         versions = archive.versions(policy.id)
         windows = version_windows(archive, policy, versions)
         dates = archive.dates_of(c for v in versions for c in v.captures)
         raw = attachments(archive, [c for v in versions for c in v.captures])
-    if args.json:
-        print_json(
-            [
-                {
-                    **version_json(v, dates),
-                    "window": window_json(w),
-                    "raw_memento": _attached_json(raw.get(v.first.id)),
-                }
-                for v, w in zip(versions, windows, strict=True)
-            ]
-        )
-        return 0
-    for v, w in zip(versions, windows, strict=True):
+        shown = [
+            (v, w)
+            for v, w in zip(versions, windows, strict=True)
+            if not args.flag or set(args.flag) & set(v.flags)
+        ]
+        if args.json:
+            out = []
+            for v, w in shown:
+                found = parse_stated_date(archive.text(v.text_sha256), v.language) if v.stated_date else None
+                out.append(
+                    {
+                        **version_json(v, dates),
+                        "window": window_json(w),
+                        "stated_dates": found.as_json() if found is not None else None,
+                        "raw_memento": _attached_json(raw.get(v.first.id)),
+                    }
+                )
+            print_json(out)
+            return 0
+    for v, w in shown:
         flags = f"  [{', '.join(v.flags)}]" if v.flags else ""
         span = f" .. {display(v.captures[-1].timestamp)}" if len(v.captures) > 1 else ""
+        stated = f"  stated {v.stated_date}" if v.stated_date else ""
         print(
-            f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){flags}"
+            f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){stated}{flags}"
             + window_text(w)
             + (
                 f"  (layout only changed at {', '.join(map(display, v.layout_only))})"
