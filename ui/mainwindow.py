@@ -38,6 +38,7 @@ from .details import CaptureDetails
 from .menus import WindowMenus
 from .policies import PolicyList
 from .portfolio import PortfolioController
+from .runtime import TRIM_INTERVAL_MS, release_freed_memory
 from .search_panel import SearchController
 from .settings import Settings
 from .versions import VersionList
@@ -90,6 +91,10 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         self._restore()
         self.policies.reload()
+        # memory freed when the caches drop texts and diffs goes back to the system: ui/runtime.py
+        self._trim_timer = QTimer(self, interval=TRIM_INTERVAL_MS)
+        self._trim_timer.timeout.connect(release_freed_memory)
+        self._trim_timer.start()
 
     # --- construction ------------------------------------------------------------------------
 

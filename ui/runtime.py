@@ -19,3 +19,28 @@ def settle_gc() -> None:
 
 
 GC_THRESHOLD = 20_000  # allocations between young collections (CPython's default is 700)
+
+
+def release_freed_memory() -> None:
+    """Hand memory Python freed back to the system (glibc only; elsewhere nothing to do).
+
+    Texts and diffs are made on worker threads and freed on the GUI thread when a cache drops them;
+    glibc keeps such freed blocks in its per-thread arenas, so the process's resident memory crept up
+    long after the caches were full. ``malloc_trim`` returns the free pages of every arena.
+    """
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return
+
+
+TRIM_INTERVAL_MS = 60_000
