@@ -38,10 +38,11 @@ from .details import CaptureDetails
 from .menus import WindowMenus
 from .policies import PolicyList
 from .portfolio import PortfolioController
+from .runtime import TRIM_INTERVAL_MS, release_freed_memory
 from .search_panel import SearchController
 from .settings import Settings
 from .versions import VersionList
-from .workers import Task, cancel_all
+from .workers import Task, cancel_all, run_task
 
 if TYPE_CHECKING:
     from .compare import CompareView
@@ -94,6 +95,14 @@ class MainWindow(QMainWindow):
         self.rules_action = rules_dialog.install(self)
         self._restore()
         self.policies.reload()
+        # memory freed when the caches drop texts and diffs goes back to the system: ui/runtime.py
+        self._trim_timer = QTimer(self, interval=TRIM_INTERVAL_MS)
+        self._trim_timer.timeout.connect(self._release_freed_memory)
+        self._trim_timer.start()
+
+    def _release_freed_memory(self) -> None:
+        """On a worker: with a fragmented heap, malloc_trim takes 100 ms or more (the GIL is free meanwhile)."""
+        run_task(lambda cancel, report: release_freed_memory(), name="release freed memory")
 
     # --- construction ------------------------------------------------------------------------
 
