@@ -270,7 +270,8 @@ class CliWorld:
         self.cwd = self.base / "cwd"
         self.cwd.mkdir()
         (self.cwd / "x.html").write_bytes(HTML_SEED.read_bytes())
-        main(["--archive", str(self.archive), "import", str(PLLC_SEED)])
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["--archive", str(self.archive), "import", str(PLLC_SEED)])
 
     def close(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
