@@ -150,3 +150,12 @@ def test_random_bytes_are_refused_by_import_as_by_extract(
     code, _, extract_err = run(capsys, "extract", str(path))
     assert code == 1 and "binary content" in extract_err
     assert not list((archive / "blobs").glob("*/*"))
+
+
+def test_app_messages_name_the_menu_not_the_command() -> None:
+    pytest.importorskip("PySide6")
+    from archiver.errors import StorageError
+    from ui.messages import describe
+
+    text = describe(StorageError("capture 3: raw file x is missing; run 'policydiff verify'")).text
+    assert "File → Verify Archive" in text and "policydiff verify" not in text
