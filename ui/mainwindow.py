@@ -87,6 +87,10 @@ class MainWindow(QMainWindow):
         self._name_parts()
         self.search_controller = SearchController(self)  # search every version: ui/search_panel.py
         self.menus.edit_menu.addAction(self.search_controller.action)
+        from .refetch import RefetchController  # Captures → Re-fetch This Capture: ui/refetch.py
+
+        self.refetch = RefetchController(self.ctx, self.details, self.work._session_factory())
+        self.refetch.refetched.connect(lambda c: self.policies.reload(select=c.policy_id))
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         from . import rules_dialog  # Policy → Extraction Rules…: ui/rules_dialog.py
