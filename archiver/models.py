@@ -32,6 +32,7 @@ class Flag(StrEnum):
     TRUNCATED = "looks-truncated"
     NO_RAW_BYTES = "text-only"  # imported as text (PLLC): no raw bytes to re-extract
     RULE_UNMATCHED = "rule-unmatched"  # the policy's extraction rule selected nothing; automatic text
+    ARCHIVES_DISAGREE = "archives-disagree"  # another archive's capture of the same day has another text
     # the main-content step found little in a page with much more visible text: the text is the
     # page's largest prose region or its whole visible text (never empty while the page has text)
     LOW_CONFIDENCE = "low-confidence-extraction"
@@ -104,11 +105,14 @@ class Extraction:
     charset_confidence: float = 1.0
     stated_date: str = ""  # "Last updated" date found in the text, ISO yyyy-mm-dd
     flags: tuple[str, ...] = ()
+    #: the extractor's and the text-shaping libraries' versions it was made with
+    #: (archiver/extraction/fingerprint.py); "" when made before fingerprints were kept
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Version:
-    """A distinct policy text: consecutive captures that carry the same normalised text."""
+    """A distinct policy text: consecutive captures that carry the same words (archiver/sametext.py)."""
 
     policy_id: int
     text_sha256: str
@@ -120,6 +124,9 @@ class Version:
     flags: tuple[str, ...] = ()
     previous_capture: Capture | None = None  # last capture with the previous text (change window)
     index: int = 0  # position in the policy's history, 0 = oldest
+    #: later captures whose text differs from the first's only in layout (whitespace, paragraph
+    #: breaks, space-like characters): the same words, so the same version; the first's layout is kept
+    layout_only: tuple[str, ...] = ()
 
     @property
     def timestamp(self) -> str:

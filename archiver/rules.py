@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from .errors import InvalidSelectorError
 from .extraction import extract
 from .models import Extraction, ExtractionRule, Policy, Progress
-from .pipeline import ReextractChange, reextract
+from .pipeline import ReextractChange, ReextractSummary, reextract
 from .storage import Archive
 
 
@@ -64,7 +64,10 @@ def change_rules(
     and each capture whose text changed (or could not be extracted again: its old text is kept)."""
     archive.set_rules(policy.id, rules)
     updated = replace(policy, rules=tuple(rules))
-    yield from reextract(archive, updated, force=True)
+    # the user asked for these rules: their texts are stored at once (apply), not only reported
+    for item in reextract(archive, updated, force=True, apply=True):
+        if not isinstance(item, ReextractSummary):  # the changes say it all
+            yield item
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import sqlite3
 from .models import Capture, ExtractionRule, Policy, Source
 
 DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 6
 
 #: MIGRATIONS[n] takes a database from schema n to n + 1. The ledger (archiver/ledger.py) keeps each
 #: capture's whole row: a migration that adds a column to ``captures`` must also teach
@@ -83,16 +83,113 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ledger_by_capture ON ledger(capture_id);
     """,
+    # 3: the full-text index of every paragraph of every text (archiver/index/fts.py); an archive
+    # from before it is indexed by the next search or reextract
+    """
+    CREATE TABLE IF NOT EXISTS search_paragraphs (
+        id INTEGER PRIMARY KEY,
+        digest BLOB NOT NULL UNIQUE,
+        postings BLOB NOT NULL
+    );
+    CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE TABLE IF NOT EXISTS search_texts (
+        id INTEGER PRIMARY KEY,
+        text_sha256 TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX IF NOT EXISTS extractions_by_text ON extractions(text_sha256);
+    """,
+    # 4: portfolio: tags, notes, the review log, paragraph notes, removed policies and what each
+    # `update` run reported
+    # (archiver/portfolio.py, archiver/notes.py)
+    """
+    CREATE TABLE IF NOT EXISTS policy_tags (
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        tag TEXT NOT NULL,
+        PRIMARY KEY (policy_id, tag)
+    );
+    CREATE TABLE IF NOT EXISTS policy_notes (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        note TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS reviews (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        version_timestamp TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        baseline_timestamp TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX IF NOT EXISTS reviews_by_policy ON reviews(policy_id, version_timestamp);
+    CREATE TABLE IF NOT EXISTS paragraph_notes (
+        id INTEGER PRIMARY KEY,
+        policy_id INTEGER NOT NULL REFERENCES policies(id),
+        version_timestamp TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        block INTEGER NOT NULL,
+        paragraph TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        note TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS retired_policies (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        retired_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS policy_updates (
+        policy_id INTEGER PRIMARY KEY REFERENCES policies(id),
+        last_capture_id INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
+    # 5: each extraction's fingerprint: the extractor's and the text-shaping libraries' versions
+    # (archiver/extraction/fingerprint.py); an extraction without a row predates fingerprints
+    """
+    CREATE TABLE IF NOT EXISTS extraction_fingerprints (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        fingerprint TEXT NOT NULL
+    );
+    """,
+    # 6 (issue 18): the words of each text (archiver/sametext.py: a version is a change of words),
+    # where each capture's date came from (archiver/capture_dates.py; a capture without a row takes
+    # the default of its source), and raw bytes attached later to a text-only capture (a corpus
+    # text re-fetched from the memento it names; archiver/attached.py)
+    """
+    CREATE TABLE IF NOT EXISTS text_words (
+        text_sha256 TEXT PRIMARY KEY REFERENCES texts(sha256),
+        words_sha256 TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS capture_dates (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        source TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE IF NOT EXISTS attached_bodies (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        sha256 TEXT NOT NULL,
+        memento_url TEXT NOT NULL,
+        retrieved_at TEXT NOT NULL,
+        http_status INTEGER,
+        headers TEXT NOT NULL DEFAULT '[]',
+        content_type TEXT NOT NULL DEFAULT '',
+        size INTEGER NOT NULL,
+        text_sha256 TEXT,
+        agrees INTEGER
+    );
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
-# Counts per policy: captures, and versions = runs of consecutive captures with the same text.
+# Counts per policy: captures, and versions = runs of consecutive captures with the same words.
 POLICY_SQL = (
     "SELECT p.*,"
     " (SELECT COUNT(*) FROM captures c WHERE c.policy_id = p.id) AS n_captures,"
-    " (SELECT COUNT(*) FROM (SELECT e.text_sha256 AS t, LAG(e.text_sha256) OVER (ORDER BY c.timestamp, c.id) AS prev"
-    "   FROM captures c JOIN extractions e ON e.capture_id = c.id WHERE c.policy_id = p.id)"
+    " (SELECT COUNT(*) FROM (SELECT COALESCE(w.words_sha256, e.text_sha256) AS t,"
+    "   LAG(COALESCE(w.words_sha256, e.text_sha256)) OVER (ORDER BY c.timestamp, c.id) AS prev"
+    "   FROM captures c JOIN extractions e ON e.capture_id = c.id"
+    "   LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256 WHERE c.policy_id = p.id)"
     "  WHERE prev IS NULL OR prev != t) AS n_versions"
     " FROM policies p"
 )

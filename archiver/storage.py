@@ -23,28 +23,36 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from . import ledger
+from . import capture_dates, ledger, recovery
+from .capture_dates import CaptureDate
+from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
     CorruptArchiveError,
+    DamagedDatabaseError,
+    ErrorKind,
     NotFoundError,
     SchemaTooNewError,
     StorageError,
+    kind_of,
 )
 from .files import fsync_dir, hash_file, pid_alive
-from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
+from .index import fts
+from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version, baseline
+from .sametext import backfill_words, record_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _STALE_TMP_SECONDS = 3600
 
@@ -59,7 +67,7 @@ def _set_wal(conn: sqlite3.Connection) -> None:
                 conn.execute("PRAGMA journal_mode=WAL")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or attempt == 49:
+                if kind_of(exc) is not ErrorKind.BUSY or attempt == 49:
                     raise
                 time.sleep(0.1)
     finally:
@@ -77,19 +85,30 @@ def text_sha256(text: str) -> str:
 class Archive:
     """One archive root. Open with :meth:`open`; usable from several threads and processes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, read_only: bool = False) -> None:
         self.root = root
         self.db_path = root / DB_NAME
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self.read_only = read_only  # opened with open_read_only: nothing is written
+        # one connection a thread, by thread id: not a threading.local, whose data lives as long as
+        # the thread's Python state, and a Qt pool thread gets a new one for every job it runs
+        self._connections: dict[int, sqlite3.Connection] = {}
         self._lock = threading.Lock()
+
+    def _damaged(self, exc: sqlite3.Error) -> CorruptArchiveError:
+        """The error for a database SQLite refuses: what is wrong with the file, and how to recover."""
+        return DamagedDatabaseError(str(self.db_path), str(exc), recovery.diagnose(self.db_path))
 
     # --- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: str | os.PathLike[str]) -> Archive:
-        """Open the archive at ``root``, creating it (and migrating its schema) as needed."""
+    def open(cls, root: str | os.PathLike[str], *, rebuilding: bool = False) -> Archive:
+        """Open the archive at ``root``, creating it (and migrating its schema) as needed.
+
+        A missing or empty database beside raw files is refused (ArchiveIndexMissingError), never
+        quietly recreated; ``rebuilding`` (policydiff recover) creates it."""
         path = Path(root).expanduser().resolve()
+        if not rebuilding:
+            recovery.check_index_present(path, path / DB_NAME)
         try:
             (path / "blobs").mkdir(parents=True, exist_ok=True)
             (path / "tmp").mkdir(exist_ok=True)
@@ -98,11 +117,42 @@ class Archive:
             probe.write_bytes(b"")
             probe.unlink(missing_ok=True)
         except OSError as exc:
-            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc)) from None
+            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc), kind_of(exc)) from None
         archive = cls(path)
         archive._migrate()
+        with archive._write() as conn:
+            backfill_words(conn)
+        archive._sync_journal()
         archive._clean_tmp()
         return archive
+
+    @classmethod
+    def open_read_only(cls, root: str | os.PathLike[str]) -> Archive:
+        """Open an existing archive without writing anything (a write-protected folder, read-only
+        media): reading, verifying and exporting elsewhere work; any write says it is read-only."""
+        path = Path(root).expanduser().resolve()
+        recovery.check_index_present(path, path / DB_NAME)
+        if not (path / DB_NAME).is_file():
+            raise ArchiveNotWritableError(str(path), "there is no archive there to read")
+        archive = cls(path, read_only=True)
+        found = archive._query("PRAGMA user_version")[0][0]
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNewError(str(path), found, SCHEMA_VERSION)
+        if found < SCHEMA_VERSION:
+            raise ArchiveNotWritableError(
+                str(path),
+                f"it has schema {found} and must be upgraded to {SCHEMA_VERSION}, which needs writing",
+            )
+        return archive
+
+    def _sync_journal(self) -> None:
+        """Bring the ledger journal (archiver/recovery.py) up to date with the ledger."""
+        try:
+            recovery.sync_journal(self._conn(), self.root)
+        except OSError as exc:
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
     def __enter__(self) -> Archive:
         return self
@@ -112,44 +162,59 @@ class Archive:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections:
+            for conn in self._connections.values():
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
             self._connections.clear()
-        self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        thread = threading.get_ident()
+        conn = self._connections.get(thread)
         if conn is None:
             try:
-                conn = sqlite3.connect(
-                    self.db_path, timeout=30, isolation_level=None, check_same_thread=False
-                )
-                _set_wal(conn)
+                if self.read_only:  # nothing may write: not even the WAL's shared-memory file
+                    # immutable skips the write-ahead log: only when there is none to read
+                    wal = self.db_path.with_name(self.db_path.name + "-wal")
+                    has_wal = wal.exists() and wal.stat().st_size > 0
+                    conn = sqlite3.connect(
+                        f"{self.db_path.as_uri()}?{'mode=ro' if has_wal else 'immutable=1'}",
+                        uri=True,
+                        isolation_level=None,
+                        check_same_thread=False,
+                    )
+                else:
+                    conn = sqlite3.connect(
+                        self.db_path, timeout=30, isolation_level=None, check_same_thread=False
+                    )
+                    _set_wal(conn)
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if kind_of(exc) is ErrorKind.BUSY:
                     raise StorageError(
-                        f"the archive at {self.root} is busy (another program is writing to it); try again"
+                        f"the archive at {self.root} is busy (another program is writing to it); try again",
+                        kind=ErrorKind.BUSY,
                     ) from None
-                raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+                raise self._damaged(exc) from None
             except sqlite3.DatabaseError as exc:
-                raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+                raise self._damaged(exc) from None
             conn.row_factory = sqlite3.Row
-            self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                self._connections[thread] = conn
         return conn
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock)."""
+        if self.read_only:
+            raise ArchiveNotWritableError(str(self.root), "it is write-protected, so it was opened read-only")
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StorageError(f"the archive at {self.root} is busy or read-only: {exc}") from None
+            raise StorageError(
+                f"the archive at {self.root} is busy or read-only: {exc}", kind=kind_of(exc)
+            ) from None
         try:
             yield conn
         except BaseException as exc:
@@ -158,7 +223,9 @@ class Archive:
             if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
                 exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
             ):  # the disk or the database, not a bug of ours (those keep their traceback)
-                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
+                raise StorageError(
+                    f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
+                ) from None
             raise
         else:
             try:
@@ -166,13 +233,15 @@ class Archive:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                raise StorageError(f"could not write to the archive at {self.root}: {exc}") from None
+                raise StorageError(
+                    f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
+                ) from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            raise self._damaged(exc) from None
 
     def _migrate(self) -> None:
         try:
@@ -189,7 +258,7 @@ class Archive:
                         ledger.backfill(conn, now_iso())
                     conn.execute(f"PRAGMA user_version = {step + 1}")
         except sqlite3.DatabaseError as exc:
-            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            raise self._damaged(exc) from None
 
     def _clean_tmp(self) -> None:
         """Remove temp files left by writers that died (their pid is gone, or they are stale)."""
@@ -211,6 +280,9 @@ class Archive:
         """The policy for ``url`` (or any of its variants), created if new."""
         existing = self.find_policy(url)
         if existing is not None:
+            if self._query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
+                with self._write() as conn:  # asked for again: back in the list, with its history
+                    conn.execute("DELETE FROM retired_policies WHERE policy_id = ?", (existing.id,))
             return existing
         display = normalize_url(url)
         with self._write() as conn:
@@ -239,7 +311,14 @@ class Archive:
         return policy_from_row(rows[0])
 
     def policies(self) -> list[Policy]:
-        return [policy_from_row(r) for r in self._query(POLICY_SQL + " ORDER BY p.label, p.url")]
+        """The tracked policies; a removed one (``retired_policies``) is left out, its captures kept."""
+        return [
+            policy_from_row(r)
+            for r in self._query(
+                POLICY_SQL
+                + " WHERE p.id NOT IN (SELECT policy_id FROM retired_policies) ORDER BY p.label, p.url"
+            )
+        ]
 
     def set_label(self, policy_id: int, label: str) -> None:
         with self._write() as conn:
@@ -255,7 +334,12 @@ class Archive:
     # --- captures --------------------------------------------------------------------------
 
     def add_capture(
-        self, policy: Policy, capture: Capture, body: bytes | None, extraction: Extraction | None
+        self,
+        policy: Policy,
+        capture: Capture,
+        body: bytes | None,
+        extraction: Extraction | None,
+        date: CaptureDate | None = None,
     ) -> tuple[Capture, bool]:
         """Store a capture with its raw body (or, text-only, its extraction). Returns (stored, created).
 
@@ -307,8 +391,12 @@ class Archive:
             created = cur.rowcount == 1
             if created and cur.lastrowid is not None:
                 ledger.append(conn, cur.lastrowid, now_iso())
+                if date is not None:  # where the capture time came from (capture_dates.py)
+                    capture_dates.record(conn, cur.lastrowid, date)
                 if extraction is not None:
                     self._put_extraction(conn, cur.lastrowid, extraction)
+        if created:
+            self._sync_journal()  # after the commit: the journal never holds an uncommitted entry
         stored = self._capture_id(
             policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
         )
@@ -330,7 +418,10 @@ class Archive:
         count: it stands for the capture only once its target is stored too (the job's record)."""
         rows = self._query(
             "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
-            " AND flags NOT LIKE '%\"archived-redirect\"%' LIMIT 1",
+            " AND flags NOT LIKE '%\"archived-redirect\"%'"
+            # a corpus text without the memento's raw bytes does not count: fetching attaches them
+            " AND (sha256 IS NOT NULL OR source != 'pllc' OR id IN (SELECT capture_id FROM attached_bodies))"
+            " LIMIT 1",
             (policy_id, archive, timestamp, original_url),
         )
         return bool(rows)
@@ -345,6 +436,13 @@ class Archive:
         """A policy's captures, oldest first."""
         rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
         return [capture_from_row(r) for r in rows]
+
+    def dates_of(self, captures: Iterable[Capture]) -> dict[int, CaptureDate]:
+        """Each capture's date with where it came from (archiver/capture_dates.py), by capture id."""
+        try:
+            return capture_dates.lookup(self._conn(), captures)
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
@@ -397,12 +495,14 @@ class Archive:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc), kind_of(exc)) from None
 
     # --- extracted text --------------------------------------------------------------------
 
     def _put_extraction(self, conn: sqlite3.Connection, capture_id: int, ex: Extraction) -> None:
         conn.execute("INSERT OR IGNORE INTO texts(sha256, text) VALUES (?, ?)", (ex.text_sha256, ex.text))
+        record_words(conn, ex.text_sha256, ex.text)  # a version is a change of words (sametext)
+        fts.index_text(conn, ex.text_sha256, ex.text)  # searchable as soon as stored, same transaction
         conn.execute(
             "INSERT OR REPLACE INTO extractions(capture_id, text_sha256, extractor_version, words, title,"
             " language, charset, charset_rule, charset_confidence, stated_date, flags)"
@@ -421,6 +521,13 @@ class Archive:
                 json.dumps(list(ex.flags)),
             ),
         )
+        if ex.fingerprint:
+            conn.execute(
+                "INSERT OR REPLACE INTO extraction_fingerprints(capture_id, fingerprint) VALUES (?, ?)",
+                (capture_id, ex.fingerprint),
+            )
+        else:
+            conn.execute("DELETE FROM extraction_fingerprints WHERE capture_id = ?", (capture_id,))
 
     def set_extraction(self, capture_id: int, extraction: Extraction) -> None:
         with self._write() as conn:
@@ -428,7 +535,8 @@ class Archive:
 
     def extraction(self, capture_id: int) -> Extraction | None:
         rows = self._query(
-            "SELECT e.*, t.text FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256 WHERE capture_id = ?",
+            "SELECT e.*, t.text, f.fingerprint FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256"
+            " LEFT JOIN extraction_fingerprints f ON f.capture_id = e.capture_id WHERE e.capture_id = ?",
             (capture_id,),
         )
         if not rows:
@@ -446,6 +554,7 @@ class Archive:
             charset_confidence=r["charset_confidence"],
             stated_date=r["stated_date"],
             flags=tuple(json.loads(r["flags"])),
+            fingerprint=r["fingerprint"] or "",
         )
 
     def text(self, text_sha256: str) -> str:
@@ -453,6 +562,16 @@ class Archive:
         if not rows:
             raise NotFoundError(f"no text with sha256 {text_sha256}")
         return str(rows[0]["text"])
+
+    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only query, for the analyses built on the archive (archiver.index).
+        Unlike the archive's own reads, an OperationalError (a malformed FTS5 query) reaches the caller."""
+        return self._conn().execute(sql, params).fetchall()
+
+    def write_with(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(conn)`` in one write transaction: all of it is stored, or none."""
+        with self._write() as conn:
+            return work(conn)
 
     # --- versions --------------------------------------------------------------------------
 
@@ -464,14 +583,16 @@ class Archive:
         """
         rows = self._query(
             "SELECT c.*, e.text_sha256 AS t_sha, e.extractor_version AS t_ver, e.words AS t_words,"
-            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags"
+            " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags,"
+            " COALESCE(w.words_sha256, e.text_sha256) AS t_key"
             " FROM captures c JOIN extractions e ON e.capture_id = c.id"
+            " LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256"
             " WHERE c.policy_id = ? ORDER BY c.timestamp, c.id",
             (policy_id,),
         )
         groups: list[list[sqlite3.Row]] = []
-        for row in rows:
-            if groups and groups[-1][-1]["t_sha"] == row["t_sha"]:
+        for row in rows:  # texts that differ only in layout are one version (archiver/sametext.py)
+            if groups and groups[-1][-1]["t_key"] == row["t_key"]:
                 groups[-1].append(row)
             else:
                 groups.append([row])
@@ -493,10 +614,25 @@ class Archive:
                     flags=tuple(sorted(flags)),
                     previous_capture=previous,
                     index=index,
+                    layout_only=tuple(r["timestamp"] for r in group if r["t_sha"] != first["t_sha"]),
                 )
             )
             previous = captures[-1]
-        return self._with_sequence_flags(versions)
+        return self._with_date_flags(self._with_sequence_flags(mark_disagreements(versions)))
+
+    def _with_date_flags(self, versions: list[Version]) -> list[Version]:
+        """Add the flags that compare a version's stated date with its text (analysis.dateflags)."""
+        from .analysis.dateflags import DatedText, date_flags
+
+        items = [
+            DatedText(v.stated_date, v.timestamp, v.words, partial(self.text, v.text_sha256), v.language)
+            for v in versions
+        ]
+        bases = [baseline(versions, v.index) if v.is_policy_text else None for v in versions]
+        return [
+            replace(v, flags=tuple(sorted(set(v.flags) | set(extra)))) if extra else v
+            for v, extra in zip(versions, date_flags(items, bases), strict=True)
+        ]
 
     def _with_sequence_flags(self, versions: list[Version]) -> list[Version]:
         """Add the flags that need a version's neighbours (language change, transient truncation).
@@ -526,13 +662,13 @@ class Archive:
 
     def version_at(self, url: str, timestamp: str) -> Version:
         """The version in force at ``timestamp`` (4–14 digits; a prefix of a capture's time picks it)."""
+        moment = parse_date_arg(timestamp, pad="up")  # a bad date says so before the lookup
         policy = self.get_policy(url)
         versions = self.versions(policy.id)
-        digits = timestamp.strip()
+        digits = "".join(ch for ch in timestamp if ch.isdigit())  # 2023-04 is the prefix 202304
         for version in versions:
             if any(c.timestamp.startswith(digits) for c in version.captures):
                 return version
-        moment = parse_date_arg(digits, pad="up")
         current = [v for v in versions if v.timestamp <= moment]
         if not current:
             first = versions[0].timestamp if versions else "none"
@@ -600,6 +736,17 @@ class Archive:
         ):
             problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
         problems.extend(self._check_ledger())
+        problems.extend(recovery.orphan_problems(self._conn(), self.root))
+        for capture_id, sha in self._query(
+            "SELECT capture_id, sha256 FROM attached_bodies ORDER BY capture_id"
+        ):
+            try:
+                if hash_file(self.blob_path(sha)) != sha:
+                    problems.append(
+                        VerifyProblem(capture_id, f"attached raw file {sha} does not match its sha256")
+                    )
+            except OSError:
+                problems.append(VerifyProblem(capture_id, f"attached raw file {sha} is missing"))
         return problems
 
     def _check_ledger(self) -> list[VerifyProblem]:

@@ -155,12 +155,14 @@ def spin(app: Any, condition: Any, timeout: float = 60.0) -> None:
 
 def open_pairs(app: Any, tmp: Path, runs: int) -> dict[str, dict[str, float]]:
     from ui.mainwindow import MainWindow
+    from ui.runtime import settle_gc
     from ui.settings import Settings
 
     arc, pairs = build_pairs(tmp / "pairs")
     window = MainWindow(arc, Settings(tmp / "pairs.ini"))
     window.resize(1400, 900)
     window.show()
+    settle_gc()  # as ui.app.run does once the window is up
     spin(app, lambda: window.version_model.rowCount() == 4 and window.compare.result is not None)
     spin(app, lambda: all(window.version_model.change(i) is not None for i in range(1, 4)))
     compare = window.compare
@@ -177,8 +179,8 @@ def open_pairs(app: Any, tmp: Path, runs: int) -> dict[str, dict[str, float]]:
     for name, (a, b) in pairs.items():
         total, paint, again = [], [], []
         for _ in range(runs):
-            window._diff_cache.clear()
-            window._text_cache.clear()
+            window.compare_panel.cache.clear()
+            window.texts.clear()
             compare.clear()
             spin(app, lambda: True, 0)
             app.processEvents()
@@ -239,8 +241,8 @@ def gaps_while(app: Any, running: Any, until: list[float] | None = None) -> floa
 
 
 def diff_stall(app: Any, window: Any, pair: tuple[int, int]) -> float:
-    window._diff_cache.clear()
-    window._text_cache.clear()
+    window.compare_panel.cache.clear()
+    window.texts.clear()
     from PySide6.QtCore import Qt
 
     task = window.compare_versions(*pair)
@@ -266,6 +268,7 @@ def fetch_stall(app: Any, tmp: Path) -> tuple[float, int]:
     from archiver.timestamps import to_datetime
     from ui.dialogs import PolicyRequest
     from ui.mainwindow import MainWindow
+    from ui.runtime import settle_gc
     from ui.settings import Settings
 
     url = "https://policies.tinder.com/privacy/intl/en/"
@@ -300,6 +303,7 @@ def fetch_stall(app: Any, tmp: Path) -> tuple[float, int]:
         )
         window.resize(1400, 900)
         window.show()
+        settle_gc()
         task = window.start_fetch(PolicyRequest(url, "Tinder", server.url_for("/web/"), None, None, "ia"))
         done: list[bool] = []
         task.signals.done.connect(lambda: done.append(True))

@@ -3,69 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from archiver.errors import ArchiveNotWritableError
-from archiver.storage import DB_NAME, Archive
-
+from .archives import open_archive
+from .runtime import settle_gc
 from .settings import APPLICATION, ORGANISATION, Settings
 
 log = logging.getLogger(__name__)
-
-
-def copy_dir() -> Path:
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".policydiff") / "read-only-copies"
-
-
-def open_archive(root: Path) -> tuple[Archive, str]:
-    """Open ``root``; a read-only archive (an installed demo, a DVD) is copied to the user's data folder.
-
-    Returns the archive and a note to show the user ("" when opened in place).
-    """
-    try:
-        return Archive.open(root), ""
-    except ArchiveNotWritableError:
-        # only a folder the user cannot write to is read-only media; a writable one that failed to
-        # open has a real problem, which the user must see rather than a silent copy
-        if not (root / DB_NAME).is_file() or os.access(root, os.W_OK):
-            raise
-    target = copy_dir() / (root.resolve().name or "archive")
-    if not (target / DB_NAME).is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # the write-ahead log holds committed captures not yet in the database file: copied too
-        shutil.copytree(root, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("tmp"))
-        for path in target.rglob("*"):
-            path.chmod(path.stat().st_mode | 0o200)
-        target.chmod(target.stat().st_mode | 0o200)
-    return Archive.open(target), f"{root} is read-only, so a copy was opened: {target}"
-
-
-def settle_gc() -> None:
-    """Keep Python's cyclic garbage collector from stalling the event loop.
-
-    A full (oldest-generation) collection walks every tracked object and holds the GIL while it does,
-    whichever thread triggers it: with diff results and parsed pages around, that is 40-150 ms with the
-    GUI frozen. Objects alive once the window is up (modules, classes, Qt wrappers) are moved out of the
-    collector's reach (``gc.freeze``), and young collections run less often, so the oldest generation
-    stays small and is rarely walked.
-    """
-    import gc
-
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, 20, 20)
-
-
-GC_THRESHOLD = 20_000  # allocations between young collections (CPython's default is 700)
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -132,4 +83,5 @@ def run(named_root: Path | None) -> int:
     if note:
         window.message_bar.show_info(note)
     window.show()
+    QTimer.singleShot(0, settle_gc)  # once the window is up: see settle_gc
     return app.exec()

@@ -1,9 +1,14 @@
-"""The main window's work on archives: open, fetch, live capture, Save Page Now, verify, import (and
-drops), export.
+"""The window's work on archives: open, fetch, live capture, Save Page Now, verify, import (and drops),
+export.
 
-A mixin of :class:`ui.mainwindow.MainWindow`, kept apart so the window module holds the layout, the
-versions and the comparison. Every method starts a job of ``ui.jobs`` through the window's ``_run``
-and reports through its message bar and progress panel; nothing here touches the archive itself.
+A controller of :class:`ui.mainwindow.MainWindow`: every method starts a job of ``ui.jobs`` through
+the window's context (``ui.context``) and reports through its message bar and progress panel; nothing
+here touches the archive itself. It knows the rest of the window through two narrow parts: the policy
+list (which policy is chosen, reload it) and the compare panel (which pair is compared, for reports);
+it tells the window through ``archiveOpened``.
+
+Extension point: batch work on many policies (update all, a tracked list from a CSV) starts here too,
+in the same queue of jobs, reporting through the same progress panel.
 """
 
 from __future__ import annotations
@@ -11,17 +16,21 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from archiver.errors import ArchiverError, KeysRefusedError, MissingCredentialsError
 from archiver.models import Capture, Policy
+from archiver.storage import Archive
 from archiver.timestamps import display
 from archiver.urls import display_url, normalize_url
 
+from . import archives
+from .comparing import ComparePanel
+from .context import WindowContext
 from .dialogs import AddPolicyDialog, KeysDialog, PolicyRequest
 from .jobs import (
     job_capture_live,
@@ -35,80 +44,83 @@ from .jobs import (
     job_verify,
 )
 from .messages import INFO, WARNING
+from .policies import PolicyList
 from .workers import Task, running_tasks, when_ended
+
+if TYPE_CHECKING:
+    from archiver.capture_dates import CaptureDate
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-class ArchiveWork:
-    """Opening archives, fetching, live capture, verification, imports and exports (a mixin)."""
+class ArchiveWork(QObject):
+    """Opening archives, fetching, live capture, verification, imports and exports.
 
-    # provided by MainWindow
-    archive: Any
-    settings: Any
-    message_bar: Any
-    progress: Any
-    fetch_factory: Any
-    version_model: Any
-    left_combo: Any
-    right_combo: Any
-    _options: Any
-    _pending_policy: int | None
-    _suggested_for: PolicyRequest | None
-    _opening: int  # Open Archive requests so far: only the latest one's result is shown
-    compare: Any
-    _run: Any
-    current_policy: Any
-    reload_policies: Any
-    _failed: Any
-    recent_menu: Any
-    _text_cache: dict[str, str]
-    _diff_cache: Any
-    show_archive: Any
-    keys_dialog: Any  # set in MainWindow.__init__
+    Signals:
+        archiveOpened(object): File → Open Archive opened this Archive: show it instead.
+    """
+
+    archiveOpened = Signal(object)
+
+    def __init__(self, ctx: WindowContext, policies: PolicyList, compare: ComparePanel) -> None:
+        super().__init__(ctx.window)
+        self._ctx = ctx
+        self._policies = policies
+        self._compare = compare
+        self._pending_policy: int | None = None  # the policy a fetch or capture is adding
+        self._suggested_for: PolicyRequest | None = None  # the fetch whose nearby URLs the bar offers
+        self._opening = ctx.latest()  # Open Archive: only the latest request is shown
+        self.keys_dialog: KeysDialog | None = None  # the Internet Archive key dialog opened last
+        ctx.message_bar.linkActivated.connect(self.fetch_suggested)
+
+    def forget_pending(self) -> None:
+        """Another archive is shown: the policy being added belongs to the old one."""
+        self._pending_policy = None
 
     # --- fetching and importing ---------------------------------------------------------------
 
     def add_policy(self) -> None:
-        dialog = AddPolicyDialog(self.settings.archive_prefixes, self)
+        dialog = AddPolicyDialog(self._ctx.settings.archive_prefixes, self._ctx.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: dialog.request and self.start_fetch(dialog.request))
         dialog.open()
 
     def fetch_selected(self) -> None:
-        policy = self.current_policy()
+        policy = self._policies.current()
         if policy is None:
             return
-        last = self.settings.last_fetch(policy.url)
+        last = self._ctx.settings.last_fetch(policy.url)
         if last is None:
-            self.start_fetch(PolicyRequest(policy.url, "", self.settings.archive_prefixes[0], None, None))
+            self.start_fetch(
+                PolicyRequest(policy.url, "", self._ctx.settings.archive_prefixes[0], None, None)
+            )
         else:
             prefix, kind, start, end, exact, asked = last
             self.start_fetch(PolicyRequest(asked, "", prefix, start, end, kind, exact=exact))
 
     def start_fetch(self, request: PolicyRequest) -> Task:
         """Create the policy, then fetch its history from the chosen archive (cancellable)."""
-        self.settings.remember_prefix(request.prefix)
-        self.settings.remember_fetch(
+        self._ctx.settings.remember_prefix(request.prefix)
+        self._ctx.settings.remember_fetch(
             request.url, request.prefix, request.kind, request.from_date, request.to_date, request.exact
         )
-        self.message_bar.dismiss()
-        task = self._run(
-            job_fetch(self.archive, request, self._session_factory()),
+        self._ctx.message_bar.dismiss()
+        task = self._ctx.run(
+            job_fetch(self._ctx.archive, request, self._session_factory()),
             name="fetch",
             on_progress=self._fetch_progress,
             on_finished=partial(self._fetch_done, request),
             on_failed=self._fetch_failed,
         )
-        self.progress.add(task, f"Fetching {display_url(request.url)}…")
+        self._ctx.progress.add(task, f"Fetching {display_url(request.url)}…")
         return task
 
     def _fetch_progress(self, item: object) -> None:
-        if isinstance(item, Policy) and self.policy_model.row_of(item.id) < 0:
+        if isinstance(item, Policy) and not self._policies.contains(item.id):
             self._pending_policy = item.id
-            self.reload_policies(select=item.id)
+            self._policies.reload(select=item.id)
 
     def _fetch_done(self, request: PolicyRequest, summary: Any) -> None:
         failed = len(summary.failed)
@@ -132,15 +144,15 @@ class ArchiveWork:
             text += " It has captures of these nearby pages:"
             self._suggested_for = request
         level = WARNING if failed or not summary.listed else INFO
-        self.message_bar.show_links(text, summary.suggestions, level)
-        self.reload_policies(select=summary.policy_id or self._pending_policy)
+        self._ctx.message_bar.show_links(text, summary.suggestions, level)
+        self._policies.reload(select=summary.policy_id or self._pending_policy)
 
     def _session_factory(self) -> Any:
         """How jobs make their web session: the injected one (tests), else one that trusts the
         chosen certificate bundle (checked when the job starts, in its thread), else the default."""
-        if self.fetch_factory is not None:
-            return self.fetch_factory
-        bundle = self.settings.ca_bundle
+        if self._ctx.fetch_factory is not None:
+            return self._ctx.fetch_factory
+        bundle = self._ctx.settings.ca_bundle
         if not bundle:
             return None
 
@@ -152,8 +164,8 @@ class ArchiveWork:
         return make
 
     def choose_certificates(self) -> None:
-        current = self.settings.ca_bundle
-        box = QMessageBox(self)
+        current = self._ctx.settings.ca_bundle
+        box = QMessageBox(self._ctx.window)
         box.setWindowTitle("Trusted Certificates")
         box.setText(
             f"HTTPS trusts the certificates in {current}."
@@ -172,7 +184,7 @@ class ArchiveWork:
             self.set_certificates("")
         elif box.clickedButton() is choose:
             path, _ = QFileDialog.getOpenFileName(
-                self,
+                self._ctx.window,
                 "Certificates to Trust for HTTPS",
                 current or str(Path.home()),
                 "PEM certificates (*.pem *.crt *.cer);;All files (*)",
@@ -188,13 +200,13 @@ class ArchiveWork:
             try:
                 check_ca_bundle(path)
             except ArchiverError as exc:
-                self.message_bar.show_error(exc)
+                self._ctx.message_bar.show_error(exc)
                 return
             text = f"HTTPS now trusts the certificates in {path} (instead of the system's)."
         else:
             text = "HTTPS trusts the system's certificates."
-        self.settings.ca_bundle = path
-        self.message_bar.show_info(text)
+        self._ctx.settings.ca_bundle = path
+        self._ctx.message_bar.show_info(text)
 
     def fetch_suggested(self, url: str) -> Task | None:
         """Fetch a suggested URL from the archive and dates of the fetch that found nothing (the
@@ -204,23 +216,23 @@ class ArchiveWork:
         return self.start_fetch(replace(self._suggested_for, url=normalize_url(url), label="", typed=url))
 
     def _fetch_failed(self, exc: BaseException) -> None:
-        self.message_bar.show_error(exc)
-        self.reload_policies(select=self._pending_policy)
+        self._ctx.message_bar.show_error(exc)
+        self._policies.reload(select=self._pending_policy)
 
     def capture_live_selected(self) -> Task | None:
         """Fetch the selected policy's page from the site itself, now, and store it."""
-        policy = self.current_policy()
+        policy = self._policies.current()
         if policy is None:
             return None
-        self.message_bar.dismiss()
-        task = self._run(
-            job_capture_live(self.archive, policy.url, self._session_factory()),
+        self._ctx.message_bar.dismiss()
+        task = self._ctx.run(
+            job_capture_live(self._ctx.archive, policy.url, self._session_factory()),
             name="capture",
             on_finished=self._captured,
             on_failed=self._fetch_failed,
         )
         self._pending_policy = policy.id
-        self.progress.add(task, f"Capturing today's {display_url(policy.url)}…")
+        self._ctx.progress.add(task, f"Capturing today's {display_url(policy.url)}…")
         return task
 
     def _captured(self, result: Any) -> None:
@@ -229,12 +241,12 @@ class ArchiveWork:
         text = f"Captured today's page: HTTP {page.status}, {stored.size:,} bytes, {state}."
         if page.final_url != page.url:
             text += f" The site redirected to {page.final_url}."
-        self.message_bar.show_info(text, WARNING if page.status >= 400 else INFO)
-        self.reload_policies(select=stored.policy_id)
+        self._ctx.message_bar.show_info(text, WARNING if page.status >= 400 else INFO)
+        self._policies.reload(select=stored.policy_id)
 
     def save_page_now_selected(self) -> Task | None:
         """Ask the Wayback Machine to capture the selected policy's page now (Save Page Now)."""
-        policy = self.current_policy()
+        policy = self._policies.current()
         if policy is None:
             return None
         return self.save_page_now(policy.url)
@@ -245,16 +257,16 @@ class ArchiveWork:
         One job per URL at a time (SPN would answer a second with the first's capture anyway)."""
         name = f"save page now {url}"
         if any(task.name == name and not task.ended.is_set() for task in running_tasks()):
-            self.message_bar.show_info(f"Save Page Now is already running for {display_url(url)}.")
+            self._ctx.message_bar.show_info(f"Save Page Now is already running for {display_url(url)}.")
             return None
-        self.message_bar.dismiss()
-        task = self._run(
-            job_save_page_now(self.archive, url, keys, remember, self._session_factory()),
+        self._ctx.message_bar.dismiss()
+        task = self._ctx.run(
+            job_save_page_now(self._ctx.archive, url, keys, remember, self._session_factory()),
             name=name,
             on_finished=self._saved_page_now,
             on_failed=partial(self._save_page_now_failed, url),
         )
-        self.progress.add(task, f"Asking the Wayback Machine to save {display_url(url)} (up to 15 min)…")
+        self._ctx.progress.add(task, f"Asking the Wayback Machine to save {display_url(url)} (up to 15 min)…")
         return task
 
     def _saved_page_now(self, result: Any) -> None:
@@ -267,17 +279,17 @@ class ArchiveWork:
         text += " Fetch History (F5) brings it into this archive once the Wayback Machine lists it."
         if not_kept:
             text += f" The keys were not remembered: {not_kept}."
-        self.message_bar.show_info(text, WARNING if not_kept else INFO)
+        self._ctx.message_bar.show_info(text, WARNING if not_kept else INFO)
 
     def _save_page_now_failed(self, url: str, exc: BaseException) -> None:
         """No keys, or keys refused: the key dialog asks (saying why), then Save Page Now runs again."""
         if not isinstance(exc, MissingCredentialsError | KeysRefusedError):
-            self.message_bar.show_error(exc)
+            self._ctx.message_bar.show_error(exc)
             return
         from archiver.client.iakeys import keys_from_env
 
         problem = exc.reason if isinstance(exc, MissingCredentialsError) else str(exc)
-        dialog = KeysDialog(problem[:1].upper() + problem[1:] + "." if problem else "", self)
+        dialog = KeysDialog(problem[:1].upper() + problem[1:] + "." if problem else "", self._ctx.window)
         if keys_from_env() is not None:  # they come first: keys kept in the keychain would go unused
             dialog.remember_check.setChecked(False)
             dialog.remember_check.setEnabled(False)
@@ -291,17 +303,15 @@ class ArchiveWork:
 
     def verify_archive(self) -> Task:
         """Check the whole archive in the background; the message bar names each bad capture."""
-        self.message_bar.dismiss()
-        task = self._run(
-            job_verify(self.archive), name="verify", on_finished=self._verified, on_failed=self._failed
-        )
-        self.progress.add(task, "Verifying the archive…")
+        self._ctx.message_bar.dismiss()
+        task = self._ctx.run(job_verify(self._ctx.archive), name="verify", on_finished=self._verified)
+        self._ctx.progress.add(task, "Verifying the archive…")
         return task
 
     def _verified(self, result: Any) -> None:
         problems, stats = result
         if not problems:
-            self.message_bar.show_info(
+            self._ctx.message_bar.show_info(
                 f"Archive verified: {stats['captures']:,} captures and {stats['texts']:,} texts match their "
                 f"sha256, the ledger of {stats['ledger_entries']:,} captures is unbroken, and the database is "
                 f"intact. Ledger head: {stats['ledger_head']}"
@@ -309,7 +319,7 @@ class ArchiveWork:
             return
         shown = "; ".join(str(p) for p in problems[:3])
         more = f"; and {len(problems) - 3} more ('policydiff verify' lists all)" if len(problems) > 3 else ""
-        self.message_bar.show_info(
+        self._ctx.message_bar.show_info(
             f"Verification found {len(problems)} problem{'s' if len(problems) > 1 else ''}: {shown}{more}. "
             "Nothing was changed; re-fetch or re-import the named captures.",
             WARNING,
@@ -317,7 +327,7 @@ class ArchiveWork:
 
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self,
+            self._ctx.window,
             "Import Files",
             str(Path.home()),
             "Policies (*.md *.txt *.html *.htm *.pdf *.warc *.warc.gz *.wacz);;Princeton-Leuven Markdown (*.md *.txt);;"
@@ -332,9 +342,9 @@ class ArchiveWork:
         if not needs_url:
             self.start_import(paths)
             return
-        policy = self.current_policy()
+        policy = self._policies.current()
         url, ok = QInputDialog.getText(
-            self,
+            self._ctx.window,
             "Import Files",
             f"Page URL these {len(needs_url)} HTML/PDF files are copies of:",
             text=policy.url if policy else "",
@@ -344,21 +354,30 @@ class ArchiveWork:
         try:
             url = normalize_url(url)
         except ArchiverError as exc:
-            self.message_bar.show_error(exc)
+            self._ctx.message_bar.show_error(exc)
             return
-        self.start_import(paths, url)
+        from .import_dates import ask_import_dates  # loads the extraction pipeline: only when importing
 
-    def start_import(self, paths: list[str], url: str | None = None) -> Task:
+        dates = ask_import_dates(
+            needs_url, self._ctx.window
+        )  # each copy's capture date, prefilled (issue 18)
+        if dates is None:
+            return
+        self.start_import(paths, url, dates)
+
+    def start_import(
+        self, paths: list[str], url: str | None = None, dates: dict[str, CaptureDate] | None = None
+    ) -> Task:
         if url is None:
-            policy = self.current_policy()
+            policy = self._policies.current()
             url = policy.url if policy else None
-        task = self._run(
-            job_import(self.archive, paths, url),
+        task = self._ctx.run(
+            job_import(self._ctx.archive, paths, url, dates),
             name="import",
             on_finished=partial(self._import_done, paths),
-            on_failed=self._failed,
+            on_failed=self._ctx.failed,
         )
-        self.progress.add(task, f"Importing {_count(len(paths), 'file')}…")
+        self._ctx.progress.add(task, f"Importing {_count(len(paths), 'file')}…")
         return task
 
     def _import_done(self, paths: list[str], results: list[Any]) -> None:
@@ -366,7 +385,8 @@ class ArchiveWork:
         files = {str(Path(p)) for p in paths}
 
         def source(result: Any) -> str:
-            return result.path if result.path in files else result.path.rpartition("#")[0]
+            path: str = result.path
+            return path if path in files else path.rpartition("#")[0]
 
         done = [r for r in results if r.capture is not None]
         errors = [r for r in results if r.error]
@@ -385,15 +405,16 @@ class ArchiveWork:
             text += f" {len(errors)} failed: {Path(errors[0].path).name}: {errors[0].error}"
         elif warnings:
             text += f" {Path(warnings[0].path).name}: {warnings[0].warning}"
-        self.message_bar.show_info(text, WARNING if errors or warnings else INFO)
+        self._ctx.message_bar.show_info(text, WARNING if errors or warnings else INFO)
         select = done[-1].capture.policy_id if done else None
-        self.reload_policies(select=select)
+        self._policies.reload(select=select)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+    def accept_drag(self, event: QDragEnterEvent) -> None:
+        """Files dragged over the window: local files can be dropped (HTML, PDF, PLLC, WARC, WACZ)."""
         if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:
+    def drop(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
@@ -407,115 +428,120 @@ class ArchiveWork:
 
     def save_raw(self, capture: Capture) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Save Raw Capture", str(Path.home() / self._capture_name(capture))
+            self._ctx.window, "Save Raw Capture", str(Path.home() / self._capture_name(capture))
         )
         if path:
-            self._run_export(job_save_capture(self.archive, capture, path, False), path)
+            self._run_export(job_save_capture(self._ctx.archive, capture, path, False), path)
 
     def export_capture(self, capture: Capture) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export Capture with Provenance", str(Path.home() / self._capture_name(capture))
+            self._ctx.window, "Export Capture with Provenance", str(Path.home() / self._capture_name(capture))
         )
         if path:
-            self._run_export(job_save_capture(self.archive, capture, path, True), path)
+            self._run_export(job_save_capture(self._ctx.archive, capture, path, True), path)
 
     def export_policy(self, kind: str) -> None:
-        policy = self.current_policy()
+        policy = self._policies.current()
         if policy is None:
             return
         suffix = {"warc": ".warc.gz", "wacz": ".wacz", "csv": ".csv", "jsonl": ".jsonl"}[kind]
         path, _ = QFileDialog.getSaveFileName(
-            self, f"Export {kind.upper()}", str(Path.home() / f"policy-{policy.id}{suffix}")
+            self._ctx.window, f"Export {kind.upper()}", str(Path.home() / f"policy-{policy.id}{suffix}")
         )
         if path:
             self.start_export(kind, [policy], path)
 
     def start_export(self, kind: str, policies: list[Policy], path: str) -> Task:
-        return self._run_export(job_export(self.archive, kind, policies, path), path)
+        return self._run_export(job_export(self._ctx.archive, kind, policies, path), path)
 
     def export_report(self) -> None:
-        if not self.version_model.rowCount():  # the action is disabled then; say why if called anyway
-            self.message_bar.show_info(
+        if self._compare.pair() is None:  # the action is disabled then; say why if called anyway
+            self._ctx.message_bar.show_info(
                 "No comparison to report: select a policy with archived versions first.", WARNING
             )
             return
         path, _ = QFileDialog.getSaveFileName(
-            self, "Evidence Report", str(Path.home() / "evidence-report.html"), "HTML (*.html);;PDF (*.pdf)"
+            self._ctx.window,
+            "Evidence Report",
+            str(Path.home() / "evidence-report.html"),
+            "HTML (*.html);;PDF (*.pdf)",
         )
         if path:
             self.start_report(path)
 
     def start_report(self, path: str) -> Task | None:
-        versions = self.version_model.versions()
-        left, right = self.left_combo.currentIndex(), self.right_combo.currentIndex()
-        if not (0 <= left < len(versions) and 0 <= right < len(versions)):
+        pair = self._compare.pair()
+        if pair is None:
             return None
-        result = self.compare.result
-        assert self._options is not None
-        if result is not None and result.options != self._options:
+        view = self._compare.view
+        options = self._compare.options
+        assert options is not None
+        result = view.result
+        if result is not None and result.options != options:
             result = None
         from .compare.layout import CHANGES_ONLY_CONTEXT  # (the compare view loads after the window)
 
         # the report shows what the compare view shows: the whole text, or changes only
-        context = CHANGES_ONLY_CONTEXT if self.compare.changes_only_action.isChecked() else None
+        context = CHANGES_ONLY_CONTEXT if view.changes_only_action.isChecked() else None
         return self._run_export(
-            job_report(self.archive, versions[left], versions[right], result, self._options, path, context),
-            path,
+            job_report(self._ctx.archive, pair[0], pair[1], result, options, path, context), path
         )
 
     def _run_export(self, job: Any, path: str) -> Task:
-        task = self._run(
+        task = self._ctx.run(
             job,
             name="export",
-            on_finished=lambda text: self.message_bar.show_info(text),
-            on_failed=self._failed,
+            on_finished=lambda text: self._ctx.message_bar.show_info(text),
+            on_failed=self._ctx.failed,
         )
-        self.progress.add(task, f"Exporting to {path}…")
+        self._ctx.progress.add(task, f"Exporting to {path}…")
         return task
 
     # --- archives -----------------------------------------------------------------------------
 
     def choose_archive(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open Archive", str(self.archive.root))
+        path = QFileDialog.getExistingDirectory(self._ctx.window, "Open Archive", str(self._ctx.archive.root))
         if path:
             self.open_archive(path)
 
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.settings.recent_archives:
-            self.recent_menu.addAction(path, partial(self.open_archive, path))
+    def fill_recent(self, menu: QMenu) -> None:
+        """Fill File → Open Recent (as it is about to show)."""
+        menu.clear()
+        for path in self._ctx.settings.recent_archives:
+            menu.addAction(path, partial(self.open_archive, path))
 
     def open_archive(self, path: str) -> Task:
         """Open (or create) the archive at ``path`` in the background (a busy database or the copy of a
-        read-only one can take seconds), then show it instead of the current one."""
-        from .app import open_archive
+        read-only one can take seconds), then show it instead of the current one. The one asked for
+        last wins: one that finishes opening after it is closed again, unused."""
 
-        def run(cancel: Any, report: Any) -> Any:
-            return open_archive(Path(path))
+        def run(cancel: Any, report: Any) -> tuple[Archive, str]:
+            return archives.open_archive(Path(path))
 
-        self._opening += 1
-        task = self._run(
+        task = self._opening.run(
             run,
             name="open archive",
-            on_finished=partial(self._archive_opened, path, self._opening),
-            on_failed=self._failed,
+            on_finished=partial(self._archive_opened, path),
+            on_failed=self._ctx.failed,
+            on_superseded=lambda opened: self._close(opened[0]),
+            cancel_previous=False,  # it finishes (a copy half made is no use), then is closed
         )
-        self.progress.add(task, f"Opening {path}…")
+        self._ctx.progress.add(task, f"Opening {path}…")
         return task
 
-    def _archive_opened(self, path: str, request: int, opened: tuple[Any, str]) -> None:
+    def _close(self, archive: Archive) -> None:
+        self._ctx.run(job_close(archive), name="close archive")
+
+    def _archive_opened(self, path: str, opened: tuple[Archive, str]) -> None:
         archive, note = opened
-        if request != self._opening:  # another Open Archive was asked for since: that one wins
-            self._run(job_close(archive), name="close archive", on_failed=self._failed)
-            return
-        old = self.archive
+        old = self._ctx.archive
         stale = running_tasks()  # every job still running reads or writes the old archive
         for task in stale:
             task.cancel()
-        self.show_archive(archive)
+        self.archiveOpened.emit(archive)
         # closed (its WAL checkpointed) in the background once no job uses it any more
-        when_ended(stale, lambda: self._run(job_close(old), name="close archive", on_failed=self._failed))
-        self.settings.last_archive = str(Path(path).resolve())
-        self.message_bar.dismiss()
+        when_ended(stale, lambda: self._close(old))
+        self._ctx.settings.last_archive = str(Path(path).resolve())
+        self._ctx.message_bar.dismiss()
         if note:
-            self.message_bar.show_info(note)
+            self._ctx.message_bar.show_info(note)

@@ -18,13 +18,21 @@ from archiver.storage import Archive
 from .dialogs import PolicyRequest
 
 if TYPE_CHECKING:
+    from archiver.capture_dates import CaptureDate
     from archiver.client.iakeys import IAKeys
     from archiver.diffing import DiffOptions, DiffResult
+    from archiver.portfolio import PolicyInfo
+
+    from .cache import TextCache
 
 
 def job_policies(arc: Archive) -> Any:
-    def run(cancel: threading.Event, report: Any) -> list[Policy]:
-        return arc.policies()
+    """The policies with their names, tags, notes and review state (archiver.portfolio)."""
+
+    def run(cancel: threading.Event, report: Any) -> list[PolicyInfo]:
+        from archiver.portfolio import Portfolio
+
+        return Portfolio(arc).infos()
 
     return run
 
@@ -45,14 +53,14 @@ def job_versions(arc: Archive, policy_id: int) -> Any:
     return run
 
 
-def _text(arc: Archive, sha: str, cache: dict[str, str]) -> str:
+def _text(arc: Archive, sha: str, cache: TextCache) -> str:
     text = cache.get(sha)
     if text is None:
         text = cache[sha] = arc.text(sha)
     return text
 
 
-def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: dict[str, str]) -> Any:
+def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: TextCache) -> Any:
     """Words removed + added between each (baseline, version) pair, reported as (index, words)."""
 
     def run(cancel: threading.Event, report: Any) -> None:
@@ -67,7 +75,7 @@ def job_change_sizes(arc: Archive, pairs: list[tuple[Version, Version]], cache: 
     return run
 
 
-def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: dict[str, str]) -> Any:
+def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: TextCache) -> Any:
     def run(cancel: threading.Event, report: Any) -> DiffResult:
         from archiver.diffing import diff_texts
 
@@ -80,16 +88,18 @@ def job_diff(arc: Archive, left: str, right: str, options: DiffOptions, cache: d
 
 
 def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None) -> Any:
-    """Ensure the policy (reported first, so it is listed at once), then run the resumable fetch job."""
+    """Ensure the policy (reported first, so it is listed at once), then find every change of its
+    text (archiver.history: change-point discovery, resumable)."""
 
     def run(cancel: threading.Event, report: Any) -> Any:
         from archiver.client import FetchJob, Session, archive_endpoint
+        from archiver.history.discovery import ChangeJob
 
         policy = arc.ensure_policy(request.url, request.label)
         report(policy)
         endpoint = archive_endpoint(request.prefix, request.kind)
         with (session_factory or Session)() as session:
-            job = FetchJob(
+            fetch = FetchJob(
                 arc,
                 session,
                 endpoint,
@@ -99,6 +109,46 @@ def job_fetch(arc: Archive, request: PolicyRequest, session_factory: Any = None)
                 cancel=cancel,
                 exact=request.exact,
             )
+            job = ChangeJob(fetch)
+            for progress in job.run():
+                report(progress)
+        return job.summary
+
+    return run
+
+
+def job_windows(arc: Archive, policy: Policy, versions: list[Version]) -> Any:
+    """Each version's change window, exact or open (archiver.history.windows)."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.history.windows import version_windows
+
+        return version_windows(arc, policy, versions)
+
+    return run
+
+
+def job_narrow(
+    arc: Archive,
+    policy: Policy,
+    before: Capture,
+    after: Capture,
+    kind: str = "auto",
+    session_factory: Any = None,
+) -> Any:
+    """Download only the captures listed between ``before`` and ``after`` (both of one archive)
+    until the change between them lies between two adjacent captures."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.client import FetchJob, Session, archive_endpoint
+        from archiver.history.discovery import ChangeJob
+
+        endpoint = archive_endpoint(after.archive, kind)
+        with (session_factory or Session)() as session:
+            fetch = FetchJob(
+                arc, session, endpoint, policy.url, before.timestamp, after.timestamp, cancel=cancel
+            )
+            job = ChangeJob(fetch, sample=None)
             for progress in job.run():
                 report(progress)
         return job.summary
@@ -169,7 +219,9 @@ def job_verify(arc: Archive) -> Any:
     return run
 
 
-def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
+def job_import(
+    arc: Archive, paths: list[str], url: str | None, dates: dict[str, CaptureDate] | None = None
+) -> Any:
     """Import files one by one: WARCs and WACZs through archiver.exports, the rest (PLLC, HTML, PDF) the pipeline."""
 
     def run(cancel: threading.Event, report: Any) -> list[Any]:
@@ -182,7 +234,7 @@ def job_import(arc: Archive, paths: list[str], url: str | None) -> Any:
         for i, path in enumerate(others):
             if cancel.is_set():
                 raise CancelledError("import cancelled; the files imported so far are kept")
-            results.extend(import_paths(arc, [path], url=url))
+            results.extend(import_paths(arc, [path], url=url, dated=dates))
             report(Progress(i + 1, len(paths), f"imported {Path(path).name}"))
         if warcs:
             from archiver.exports.warc import import_warcs
@@ -276,3 +328,74 @@ def _export_summary(result: Any) -> str:
     if notes:
         text += f" {len(notes)} notes: {notes[0]}"
     return text
+
+
+# --- the portfolio (ui/portfolio.py) ----------------------------------------------------------
+
+
+def job_edit_policy(arc: Archive, policy: Policy, name: str, tags: list[str], note: str) -> Any:
+    def run(cancel: threading.Event, report: Any) -> None:
+        from archiver.portfolio import Portfolio
+
+        portfolio = Portfolio(arc)
+        portfolio.set_name(policy, name)
+        portfolio.set_tags(policy, tags)
+        portfolio.set_note(policy, note)
+
+    return run
+
+
+def job_remove_policy(arc: Archive, policy: Policy) -> Any:
+    def run(cancel: threading.Event, report: Any) -> None:
+        from archiver.portfolio import Portfolio
+
+        Portfolio(arc).remove(policy)
+
+    return run
+
+
+def job_reviews(arc: Archive, policy: Policy) -> Any:
+    """The review log of one policy, by the reviewed version's timestamp."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.portfolio import Portfolio
+
+        return Portfolio(arc).reviews_by_version(policy)
+
+    return run
+
+
+def job_mark_reviewed(arc: Archive, policy: Policy, version: Version, reviewer: str, note: str) -> Any:
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.portfolio import Portfolio
+
+        return Portfolio(arc).mark_reviewed(policy, version.timestamp, reviewer, note)
+
+    return run
+
+
+def job_update_all(
+    arc: Archive, session_factory: Any = None, kinds: dict[str, str] | None = None, live: bool = False
+) -> Any:
+    """Update every policy (archiver.updates). Reports the policies' names first, then (Progress,
+    results so far) as it goes; returns the run. ``kinds``: how to list each archive (by its replay
+    prefix, as the user last fetched from it)."""
+
+    def run(cancel: threading.Event, report: Any) -> Any:
+        from archiver.client import Session
+        from archiver.portfolio import Portfolio
+        from archiver.updates import UpdateRun, update_policies
+
+        result = UpdateRun()
+        with (session_factory or Session)() as session:
+            portfolio = Portfolio(arc)
+            policies = portfolio.selection()
+            names = {i.policy.id: i.name for i in portfolio.infos()}
+            report([names[p.id] for p in policies])  # the list the results follow, in order
+            for step in update_policies(
+                arc, session, None, policies, result, live=live, kind=kinds or {}, cancel=cancel
+            ):
+                report((step, list(result.results)))
+        return result
+
+    return run

@@ -6,16 +6,21 @@ Each model answers ``ObjectRole`` with the record itself, so views and tests nev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from archiver.models import Capture, Policy, Version, baseline
+from archiver.portfolio import PolicyInfo, Review
 from archiver.timestamps import display
 from archiver.urls import display_url
 
+if TYPE_CHECKING:
+    from archiver.history.windows import VersionWindow
+
 ObjectRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
+InfoRole = Qt.ItemDataRole.UserRole + 3
 
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -34,22 +39,29 @@ def change_note(versions: Sequence[Version], index: int) -> str:
 
 
 class PolicyListModel(QAbstractListModel):
-    """The tracked policies: label (or URL) and counts."""
+    """The tracked policies (``archiver.portfolio.PolicyInfo``): name, counts, tags and the changes
+    still to review. ``ObjectRole`` answers the Policy, ``InfoRole`` the PolicyInfo."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._items: list[Policy] = []
+        self._items: list[PolicyInfo] = []
 
-    def set_policies(self, policies: Sequence[Policy]) -> None:
+    def set_policies(self, infos: Sequence[PolicyInfo]) -> None:
         self.beginResetModel()
-        self._items = list(policies)
+        self._items = list(infos)
         self.endResetModel()
 
     def policy(self, row: int) -> Policy:
+        return self._items[row].policy
+
+    def info(self, row: int) -> PolicyInfo:
         return self._items[row]
 
+    def infos(self) -> list[PolicyInfo]:
+        return list(self._items)
+
     def row_of(self, policy_id: int) -> int:
-        return next((i for i, p in enumerate(self._items) if p.id == policy_id), -1)
+        return next((i for i, p in enumerate(self._items) if p.policy.id == policy_id), -1)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._items)
@@ -57,14 +69,27 @@ class PolicyListModel(QAbstractListModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._items):
             return None
-        policy = self._items[index.row()]
+        info = self._items[index.row()]
+        policy = info.policy
         if role == Qt.ItemDataRole.DisplayRole:
-            counts = f"{policy.versions} versions · {policy.captures} captures"
-            return f"{policy.label or display_url(policy.url)}\n{counts}"
+            mark = f"  ● {info.unreviewed} to review" if info.unreviewed else ""
+            tags = f" · {', '.join(info.tags)}" if info.tags else ""
+            return f"{info.name}{mark}\n{policy.versions} versions · {policy.captures} captures{tags}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{display_url(policy.url)}\n{policy.captures} captures, {policy.versions} versions"
+            lines = [display_url(policy.url), f"{policy.captures} captures, {policy.versions} versions"]
+            if info.last_change:
+                lines.append(f"last change {short_date(info.last_change)} UTC")
+            if info.unreviewed:
+                lines.append(f"{info.unreviewed} changes not reviewed yet")
+            if info.tags:
+                lines.append("tags: " + ", ".join(info.tags))
+            if info.note:
+                lines.append(info.note)
+            return "\n".join(lines)
         if role == ObjectRole:
             return policy
+        if role == InfoRole:
+            return info
         return None
 
 
@@ -92,19 +117,47 @@ class _TableModel(QAbstractTableModel):
 class VersionTableModel(_TableModel):
     """Versions of one policy, oldest first; change sizes arrive later from a background diff."""
 
-    HEADERS = ("#", "First seen", "Captures", "Words", "Change", "Changed between", "Flags")
+    HEADERS = ("#", "First seen", "Captures", "Words", "Change", "Changed between", "Flags", "Reviewed")
     COL_CHANGE = 4
+    COL_WINDOW = 5
+    COL_REVIEW = 7
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._items: list[Version] = []
         self._changes: dict[int, int] = {}  # version index -> words changed against the previous version
+        self._windows: dict[int, VersionWindow] = {}  # version index -> its change window, once known
+        self._reviews: dict[str, tuple[Review, ...]] = {}  # version timestamp -> the review log
 
     def set_versions(self, versions: Sequence[Version]) -> None:
         self.beginResetModel()
         self._items = list(versions)
         self._changes = {}
+        self._windows = {}
+        self._reviews = {}
         self.endResetModel()
+
+    def set_reviews(self, reviews: dict[str, tuple[Review, ...]]) -> None:
+        """Who reviewed each change (archiver.portfolio), by the version's timestamp."""
+        self._reviews = dict(reviews)
+        if self._items:
+            self.dataChanged.emit(
+                self.index(0, self.COL_REVIEW), self.index(len(self._items) - 1, self.COL_REVIEW)
+            )
+
+    def reviews(self, row: int) -> tuple[Review, ...]:
+        return self._reviews.get(self._items[row].timestamp, ()) if 0 <= row < len(self._items) else ()
+
+    def set_windows(self, windows: Sequence[VersionWindow]) -> None:
+        """Whether each change window is exact (adjacent captures) or still open."""
+        self._windows = dict(enumerate(windows)) if len(windows) == len(self._items) else {}
+        if self._items:
+            self.dataChanged.emit(
+                self.index(0, self.COL_WINDOW), self.index(len(self._items) - 1, self.COL_WINDOW)
+            )
+
+    def window(self, row: int) -> VersionWindow | None:
+        return self._windows.get(row)
 
     def set_change(self, row: int, words: int) -> None:
         if 0 <= row < len(self._items):
@@ -136,9 +189,17 @@ class VersionTableModel(_TableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             return "Words removed + added since the previous version with policy text"
         if role == Qt.ItemDataRole.ToolTipRole and col == 5:
-            return "Last capture with the previous text → first capture with this text"
+            return window_tip(self._windows.get(row))
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
             return _variants_tip(v)
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.COL_REVIEW:
+            return (
+                "\n".join(
+                    f"{r.reviewer}, {r.reviewed_at}" + (f": {r.note}" if r.note else "")
+                    for r in self.reviews(row)
+                )
+                or None
+            )
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col, v)
         return None
@@ -161,8 +222,28 @@ class VersionTableModel(_TableModel):
         if col == 5:
             if v.previous_capture is None:
                 return ""
-            return f"{short_date(v.previous_capture.timestamp)} → {short_date(v.timestamp)}"
+            span = f"{short_date(v.previous_capture.timestamp)} → {short_date(v.timestamp)}"
+            w = self._windows.get(row)
+            return span if w is None or w.exact is None else f"{span} ({'exact' if w.exact else 'open'})"
+        if col == self.COL_REVIEW:
+            log = self.reviews(row)
+            return f"✓ {log[-1].reviewer}" if log else ""
         return ", ".join(v.flags)
+
+
+def window_tip(w: VersionWindow | None) -> str:
+    tip = "Last capture with the previous text → first capture with this text"
+    if w is None or w.exact is None:
+        return tip
+    if w.exact:
+        return tip + ".\nExact: the two captures are adjacent in the archive's listing."
+    between = (
+        f"{w.unknown:,} captures listed between them are" if w.listed else "the captures between them are"
+    )
+    return (
+        tip + f".\nOpen: {between} not downloaded yet. Narrow this window (right-click) to find the "
+        "two adjacent captures."
+    )
 
 
 def _variants_tip(v: Version) -> str:

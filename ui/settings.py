@@ -56,6 +56,25 @@ class Settings:
         self.q.setValue("network/ca_bundle", path)
 
     @property
+    def reviewer(self) -> str:
+        """The name reviews are recorded under ("" until the user gives one)."""
+        return str(self.q.value("review/reviewer", "") or "")
+
+    @reviewer.setter
+    def reviewer(self, name: str) -> None:
+        self.q.setValue("review/reviewer", name)
+
+    @property
+    def update_every_hours(self) -> int:
+        """How often the app runs Update All while it is open (0: never)."""
+        value = str(self.q.value("update/every_hours", 0) or 0)
+        return max(0, int(value)) if value.isdigit() else 0
+
+    @update_every_hours.setter
+    def update_every_hours(self, hours: int) -> None:
+        self.q.setValue("update/every_hours", int(hours))
+
+    @property
     def recent_archives(self) -> list[str]:
         return _strings(self.q.value("archive/recent", []))
 

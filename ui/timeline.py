@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
@@ -20,6 +20,8 @@ class Point:
     timestamp: str  # 14-digit
     change: int | None  # words changed against the previous version; None: not known yet
     note: str = ""  # why there is no change to measure: ui.models.change_note
+    source: str = ""  # where its first capture came from: an archive's host, "file", "live"…
+    disagree: bool = False  # another archive holds another text the same day (archiver.corroboration)
 
 
 class TimelineWidget(QWidget):
@@ -41,6 +43,7 @@ class TimelineWidget(QWidget):
         self._span = 1.0
         self._max = 1  # the largest change (at least 1)
         self._rows: dict[int, int] = {}  # version index -> position in _points
+        self._windows: dict[int, tuple[str, bool]] = {}  # version index -> (window start, open)
         self.setMouseTracking(True)
         self.setMinimumHeight(90)
         self.setToolTip("")
@@ -51,6 +54,7 @@ class TimelineWidget(QWidget):
 
     def set_points(self, points: list[Point]) -> None:
         self._points = list(points)
+        self._windows = {}
         self._rows = {p.index: i for i, p in enumerate(self._points)}
         self._times = [to_datetime(p.timestamp).timestamp() for p in self._points]
         self._lo = min(self._times, default=0.0)
@@ -58,12 +62,21 @@ class TimelineWidget(QWidget):
         self._max = self._max_change()
         self.update()
 
+    def set_windows(self, windows: dict[int, tuple[str, bool]]) -> None:
+        """Each version's change window: (last capture with the previous text, still open?). Drawn
+        as a bar under the time axis from that capture to the version, dashed while open."""
+        self._windows = dict(windows)
+        self.update()
+
+    def windows(self) -> dict[int, tuple[str, bool]]:
+        return dict(self._windows)
+
     def set_change(self, index: int, change: int) -> None:
         row = self._rows.get(index)
         if row is None:
             return
         old = self._points[row]
-        self._points[row] = Point(old.index, old.timestamp, change, old.note)
+        self._points[row] = replace(old, change=change)
         if change >= self._max:
             self._max = change or 1
         elif (old.change or 0) >= self._max:  # the largest one shrank
@@ -111,6 +124,25 @@ class TimelineWidget(QWidget):
                 best, best_d = i, d
         return self._points[best].index if best >= 0 else -1
 
+    def _paint_windows(
+        self, painter: QPainter, rect: QRectF, accent: QColor, positions: list[QPointF]
+    ) -> None:
+        """Change windows: a bar on the time axis from the last capture with the previous text to
+        the version's first capture; solid when exact, dashed (and in a warning colour) when open."""
+        open_colour = QColor("#d9822b")
+        y = rect.bottom() - 2
+        for index, (start, is_open) in self._windows.items():
+            row = self._rows.get(index)
+            if row is None:
+                continue
+            at = to_datetime(start).timestamp()
+            x0 = rect.left() + (at - self._lo) / self._span * rect.width() if len(self._times) > 1 else 0.0
+            pen = QPen(open_colour if is_open else accent, 4 if is_open else 3)
+            if is_open:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x0, y), QPointF(max(positions[row].x(), x0 + 2), y))
+
     def _paint_years(self, painter: QPainter, rect: QRectF, fm: QFontMetrics, grid: QColor) -> None:
         """A faint line and label at each new year between the first and the last version."""
         lo = to_datetime(self._points[0].timestamp)
@@ -149,6 +181,14 @@ class TimelineWidget(QWidget):
                 change = "first version with policy text" if p.note == "first" else p.note
             else:
                 change = "change: …" if p.change is None else f"{p.change:,} words changed"
+            window = self._windows.get(index)
+            if window is not None:
+                start = display(window[0])[:16]
+                change += f"\nchanged after {start} ({'open: not narrowed yet' if window[1] else 'exact'})"
+            if p.source:
+                change += f"\nfrom {p.source}"
+            if p.disagree:
+                change += "\nanother archive holds another text that day"
             QToolTip.showText(
                 event.globalPosition().toPoint(),
                 f"Version {index + 1}, {display(p.timestamp)[:16]}\n{change}\nClick to compare "
@@ -206,6 +246,8 @@ class TimelineWidget(QWidget):
         stem.setAlpha(110)
         painter.setPen(QPen(stem, 2))
         positions = [self._position(i, rect) for i in range(len(self._points))]
+        self._paint_windows(painter, rect, accent, positions)
+        painter.setPen(QPen(stem, 2))
         for pos in positions:
             painter.drawLine(QPointF(pos.x(), rect.bottom()), pos)
         for i, p in enumerate(self._points):
@@ -215,4 +257,8 @@ class TimelineWidget(QWidget):
             painter.setPen(QPen(text if selected else accent, 2 if selected else 1))
             painter.setBrush(accent if p.change is not None or i == 0 else pal.color(QPalette.ColorRole.Base))
             painter.drawEllipse(pos, radius, radius)
+            if p.disagree:  # a ring in the warning colour: the archives disagree that day
+                painter.setPen(QPen(QColor(214, 120, 0), 2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(pos, radius + 3, radius + 3)
         painter.end()

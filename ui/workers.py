@@ -6,18 +6,29 @@ Its progress, result and error arrive on the GUI thread through :class:`TaskSign
 connections, since the signals object lives in the GUI thread). The task starts on the next turn of
 the event loop, so connecting to ``task.signals`` right after ``run_task`` returns never misses an
 emission; tests wait with ``qtbot.waitSignal(task.signals.finished)``.
+
+:class:`Latest` is the one place where "the latest request wins" is decided: the versions of the
+policy just chosen, the diff of the pair just picked, the archive just asked for. Starting a request
+cancels the one before, and whatever a superseded request delivers afterwards is dropped.
+
+Once a task has ended and the GUI thread has seen its ``done``, every connection to its signals is
+cut: a slot that refers to the task (``when_ended``, a progress panel, a closure) would otherwise keep
+it, its job (with the texts it read) and its result alive forever, in a cycle through Qt that Python's
+garbage collector cannot see.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import warnings
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -28,33 +39,63 @@ _running: set[Task] = set()  # keeps Python wrappers alive until the GUI thread 
 
 
 class TaskSignals(QObject):
-    """Signals of one task, emitted from the worker and delivered on the GUI thread.
+    """Signals of one task, emitted on the GUI thread.
 
     Signals:
         progress(object): what the job passed to ``report`` (usually an ``archiver.models.Progress``).
         finished(object): the job's return value.
         failed(object): the exception the job raised (``CancelledError`` when cancelled).
-        done(): after ``finished`` or ``failed``, whichever came.
+        done(): after ``finished`` or ``failed``, whichever came; then every connection is cut.
+
+    The worker emits only ``_relay`` (queued to the GUI thread, in order); ``_deliver`` emits the
+    public signals there, so every slot of ``done`` has run when the connections are cut.
     """
 
     progress = Signal(object)
     finished = Signal(object)
     failed = Signal(object)
     done = Signal()
+    _relay = Signal(str, object)
+
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self._task = weakref.ref(task)  # a strong one would be a cycle through Qt (see above)
+        self._relay.connect(self._deliver)
+
+    def _deliver(self, kind: str, value: object) -> None:  # GUI thread
+        if kind == "progress":
+            self.progress.emit(value)
+        elif kind == "finished":
+            self.finished.emit(value)
+        elif kind == "failed":
+            self.failed.emit(value)
+        else:
+            self.done.emit()
+            task = self._task()
+            if task is not None:
+                _running.discard(task)
+            with warnings.catch_warnings():  # PySide warns of a signal without connections
+                warnings.simplefilter("ignore", RuntimeWarning)
+                for signal in (self.progress, self.finished, self.failed, self.done, self._relay):
+                    try:
+                        signal.disconnect()
+                    except (RuntimeError, TypeError):
+                        pass
 
 
-class Task(QRunnable):
-    """A job on the thread pool with a cooperative cancel flag."""
+class Task:
+    """A job on the thread pool with a cooperative cancel flag.
+
+    Not a QRunnable: the pool is handed the bound ``run``. A QRunnable given to ``QThreadPool.start``
+    stays referenced by its Python wrapper for good, and so did every task, its job and its result.
+    """
 
     def __init__(self, job: Job, name: str = "") -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # Python owns it (``_running``), not the pool
-        self.job = job
+        self.job: Job | None = job
         self.name = name or getattr(job, "__name__", "task")
         self.cancel_event = threading.Event()
         self.ended = threading.Event()  # set by the worker just before it emits ``done``
-        self.signals = TaskSignals()
-        self.signals.done.connect(self._forget)
+        self.signals = TaskSignals(self)
         self.result: Any = None
         self.error: BaseException | None = None
 
@@ -66,23 +107,22 @@ class Task(QRunnable):
         return self.cancel_event.is_set()
 
     def run(self) -> None:  # worker thread
+        relay = self.signals._relay.emit
         try:
-            if self.cancel_event.is_set():  # cancelled before it started (the window closed)
+            if self.cancel_event.is_set() or self.job is None:  # cancelled before it started
                 from archiver.errors import CancelledError
 
                 raise CancelledError()
-            result = self.job(self.cancel_event, self.signals.progress.emit)
+            result = self.job(self.cancel_event, partial(relay, "progress"))
         except BaseException as exc:  # noqa: BLE001 - every error goes to the GUI thread
             self.error = exc
-            self.signals.failed.emit(exc)
+            relay("failed", exc)
         else:
             self.result = result
-            self.signals.finished.emit(result)
+            relay("finished", result)
+        self.job = None  # what the job holds (an archive, texts) is not kept with the task
         self.ended.set()
-        self.signals.done.emit()
-
-    def _forget(self) -> None:  # GUI thread
-        _running.discard(self)
+        relay("done", None)
 
 
 def run_task(
@@ -111,9 +151,19 @@ def run_task(
     _running.add(task)
     # Start on the next turn of the event loop, so whatever the caller connects to ``task.signals``
     # right after this returns is connected before the worker can emit.
-    target = pool or QThreadPool.globalInstance()
-    QTimer.singleShot(0, lambda: target.start(task))
+    target = pool or _global_pool()
+    QTimer.singleShot(0, lambda: target.start(task.run))
     return task
+
+
+def _global_pool() -> QThreadPool:
+    """The global pool, its threads kept for good: a thread that expired after 30 s idle (Qt's default)
+    was replaced by a new one at the next job, and each new thread opened (and kept) its own SQLite
+    connection to the archive (``archiver.storage`` keeps one a thread), with its page cache."""
+    pool = QThreadPool.globalInstance()
+    if pool.expiryTimeout() >= 0:
+        pool.setExpiryTimeout(-1)
+    return pool
 
 
 def _guarded(callback: Callable[[Any], None], context: QObject) -> Callable[[Any], None]:
@@ -144,6 +194,76 @@ def when_ended(tasks: list[Task], callback: Callable[[], None]) -> None:
     ended(None)
 
 
+class Latest:
+    """Requests of one kind of which only the latest counts.
+
+    ``run`` cancels the request before (unless ``cancel_previous`` is false: an archive being opened
+    is let finish, then closed) and starts the new one; progress, results and errors of a superseded
+    or dropped request never reach the callbacks (a result goes to ``on_superseded`` instead, for
+    what must be released). ``generation`` changes with every request and ``drop``, so a callback
+    scheduled for later can check that its request is still the current one.
+    """
+
+    def __init__(self, context: QObject | None = None) -> None:
+        self._context = context
+        self.generation = 0
+        self.task: Task | None = None
+
+    def run(
+        self,
+        job: Job,
+        *,
+        name: str = "",
+        on_finished: Callable[[Any], None] | None = None,
+        on_failed: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        on_superseded: Callable[[Any], None] | None = None,
+        cancel_previous: bool = True,
+    ) -> Task:
+        self.drop(cancel=cancel_previous)
+        generation = self.generation
+
+        def finished(result: Any) -> None:
+            if generation == self.generation:
+                self.task = None
+                if on_finished is not None:
+                    on_finished(result)
+            elif on_superseded is not None:
+                on_superseded(result)
+
+        def failed(exc: BaseException) -> None:
+            if generation == self.generation:
+                self.task = None
+                if on_failed is not None:
+                    on_failed(exc)
+            else:
+                log.info("superseded %s failed: %r", name, exc)
+
+        def progress(item: Any) -> None:
+            if generation == self.generation and on_progress is not None:
+                on_progress(item)
+
+        self.task = run_task(
+            job,
+            name=name,
+            on_finished=finished,
+            on_failed=failed,
+            on_progress=progress if on_progress is not None else None,
+            context=self._context,
+        )
+        return self.task
+
+    def drop(self, cancel: bool = True) -> None:
+        """Forget the current request: what it delivers from now on is dropped (and it is cancelled)."""
+        self.generation += 1
+        if self.task is not None and cancel:
+            self.task.cancel()
+        self.task = None
+
+    def is_current(self, generation: int) -> bool:
+        return generation == self.generation
+
+
 def running_tasks() -> list[Task]:
     return list(_running)
 
@@ -152,4 +272,4 @@ def cancel_all(wait_ms: int = 5000) -> bool:
     """Cancel every running or pending task and wait for the pool to drain (closing the window)."""
     for task in list(_running):
         task.cancel()
-    return QThreadPool.globalInstance().waitForDone(wait_ms)
+    return _global_pool().waitForDone(wait_ms)

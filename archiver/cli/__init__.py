@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from ..errors import ArchiverError
@@ -27,7 +27,17 @@ if TYPE_CHECKING:
     from ..client.session import Session
 
 #: Modules under archiver.cli that each define ``register(subparsers)``.
-COMMAND_MODULES = ("archive_cmds", "net_cmds", "extract_cmds", "rules_cmds", "diff_cmds", "export_cmds")
+COMMAND_MODULES = (
+    "archive_cmds",
+    "net_cmds",
+    "changes_cmds",
+    "extract_cmds",
+    "rules_cmds",
+    "diff_cmds",
+    "export_cmds",
+    "history_cmds",
+    "portfolio_cmds",
+)
 
 #: Starts the desktop app on the archive the options name (None: the one last opened, else the default).
 GuiLauncher = Callable[[Path | None], int]
@@ -76,14 +86,33 @@ def trust_ca_bundle(args: argparse.Namespace) -> None:
 
 
 def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """Open (creating if needed) the archive the global options name."""
+    """Open (creating if needed) the archive the global options name. A write-protected archive
+    opens read-only: commands that read (policies, versions, verify, diff, report and exports
+    written elsewhere) work, and one that would write says the archive is read-only."""
+    from ..errors import ArchiveNotWritableError
+    from ..schema import DB_NAME
     from ..storage import Archive
 
-    return Archive.open(archive_root(args))
+    root = archive_root(args)
+    try:
+        return Archive.open(root)
+    except ArchiveNotWritableError:
+        if not (root.expanduser() / DB_NAME).is_file():
+            raise
+        logging.getLogger(__name__).info("%s is not writable: opened read-only", root)
+        return Archive.open_read_only(root)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error (exit 2): the argument and what is wrong
+    with it, and where the help is; argparse would print the whole usage first."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="policydiff",
         description="Find, archive and compare versions of privacy policies from web archives.",
         epilog="Without a command, the desktop app starts.",
@@ -101,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         "system's, or $REQUESTS_CA_BUNDLE)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens on stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"{__name__}.{name}")
@@ -119,7 +148,10 @@ def main(
     """Run one command. ``gui`` and ``pdf_writer`` come from ``ui`` so the core never imports Qt;
     commands find the PDF writer as ``args.pdf_writer`` (None when run as ``python -m archiver``)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (exit 2), --help and --version: returned like any code
+        return exc.code if isinstance(exc.code, int) else 2 if exc.code else 0
     args.pdf_writer = pdf_writer
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

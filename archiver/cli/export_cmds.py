@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from . import PdfWriter, open_archive, print_json
+from .args import count_arg, file_arg, split_versioned, url_arg, versioned_arg
 
-_TIMESTAMP = re.compile(r"\d[\d\-: T]*")
+if TYPE_CHECKING:
+    from ..exports.manifest import TimestampCheck
 
 
 def register(sub: Any) -> None:
@@ -27,23 +27,25 @@ def register(sub: Any) -> None:
         description="Export archived captures and versions. Each file or folder gets a sha256 manifest "
         "(check it with 'policydiff verify-export'). Several formats may be given at once.",
     )
-    p.add_argument("url", nargs="?", help="the policy to export (omit with --all)")
+    p.add_argument("url", nargs="?", type=url_arg, help="the policy to export (omit with --all)")
     p.add_argument("--all", action="store_true", help="export every policy in the archive")
     p.add_argument(
-        "--warc", metavar="FILE", type=Path, help="WARC 1.1 (gzipped) of every capture's raw bytes"
+        "--warc", metavar="FILE", type=file_arg, help="WARC 1.1 (gzipped) of every capture's raw bytes"
     )
     p.add_argument(
         "--wacz",
         metavar="FILE",
-        type=Path,
+        type=file_arg,
         help="WACZ: the same WARC with its index and page list, for ReplayWeb.page and pywb",
     )
-    p.add_argument("--csv", metavar="FILE", type=Path, help="one row per version, with change statistics")
-    p.add_argument("--jsonl", metavar="FILE", type=Path, help="the CSV's rows as JSON Lines")
+    p.add_argument("--csv", metavar="FILE", type=file_arg, help="one row per version, with change statistics")
+    p.add_argument("--jsonl", metavar="FILE", type=file_arg, help="the CSV's rows as JSON Lines")
     p.add_argument(
-        "--ota", metavar="DIR", type=Path, help="Open Terms Archive layout: Service/Privacy Policy/TS.md"
+        "--ota", metavar="DIR", type=file_arg, help="Open Terms Archive layout: Service/Privacy Policy/TS.md"
     )
-    p.add_argument("--pllc", metavar="DIR", type=Path, help="Princeton-Leuven Markdown, one file per version")
+    p.add_argument(
+        "--pllc", metavar="DIR", type=file_arg, help="Princeton-Leuven Markdown, one file per version"
+    )
     _common(p)
     p.set_defaults(func=cmd_export)
 
@@ -53,11 +55,15 @@ def register(sub: Any) -> None:
         description="A self-contained evidence report: side-by-side diff, statistics, both versions' "
         "provenance and sha256, the change window. Sides are URL@TIMESTAMP (4 to 14 digits).",
     )
-    p.add_argument("a", metavar="URL@TS1", help="the older version")
-    p.add_argument("b", metavar="URL@TS2", help="the newer version")
-    p.add_argument("--html", metavar="FILE", type=Path, help="write one self-contained HTML file")
-    p.add_argument("--pdf", metavar="FILE", type=Path, help="write a PDF (needs the installed policydiff)")
-    p.add_argument("--context", type=int, metavar="N", help="show only N unchanged blocks around changes")
+    p.add_argument("a", metavar="URL@TS1", type=versioned_arg, help="the older version")
+    p.add_argument("b", metavar="URL@TS2", type=versioned_arg, help="the newer version")
+    p.add_argument("--html", metavar="FILE", type=file_arg, help="write one self-contained HTML file")
+    p.add_argument(
+        "--pdf", metavar="FILE", type=file_arg, help="write a PDF (needs the installed policydiff)"
+    )
+    p.add_argument(
+        "--context", type=count_arg, metavar="N", help="show only N unchanged blocks around changes"
+    )
     _common(p)
     p.set_defaults(func=cmd_report)
 
@@ -67,7 +73,15 @@ def register(sub: Any) -> None:
         description="Re-hash every file an export's manifest lists and report missing, changed or added "
         "files; checks the RFC 3161 time-stamp token beside the manifest when there is one.",
     )
-    p.add_argument("path", type=Path, help="the export folder or file, or its manifest")
+    p.add_argument("path", type=file_arg, help="the export folder or file, or its manifest")
+    p.add_argument(
+        "--tsa-ca",
+        metavar="FILE",
+        type=file_arg,
+        default=os.environ.get("POLICYDIFF_TSA_CA") or None,
+        help="PEM root certificate(s) you trust for the time-stamp (default: $POLICYDIFF_TSA_CA, "
+        "else the system's store); the chain saved in the export is never trusted by itself",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_export)
 
@@ -117,6 +131,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             for line in result.warnings:
                 warned = True
                 print(f"warning  {line}", file=sys.stderr)
+            for line in result.notes:
+                print(f"note     {line}", file=sys.stderr)
     if args.json:
         print_json(summary)
     return 1 if warned else 0
@@ -131,14 +147,15 @@ def _result_json(kind: str, result: Any) -> dict[str, Any]:
         "items": result.items,
         "skipped": list(result.skipped),
         "warnings": list(result.warnings),
+        "notes": list(result.notes),
     }
 
 
 def parse_side(spec: str) -> tuple[str, str]:
-    url, at, timestamp = spec.rpartition("@")
-    if not (at and url and _TIMESTAMP.fullmatch(timestamp.strip())):
+    side = split_versioned(spec)
+    if side is None:
         raise UsageError(f"{spec!r}: expected URL@TIMESTAMP, e.g. https://example.com/privacy@2024")
-    return url, timestamp.strip()
+    return side
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -146,8 +163,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if (args.html is None) == (args.pdf is None):
         raise UsageError("choose one of --html FILE or --pdf FILE")
-    if args.context is not None and args.context < 0:
-        raise UsageError("--context must be 0 or more")
     pdf_writer: PdfWriter | None = getattr(args, "pdf_writer", None)
     if args.pdf is not None and pdf_writer is None:
         raise UsageError(
@@ -169,6 +184,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = result.files[0]
     for line in result.warnings:
         print(f"warning  {line}", file=sys.stderr)
+    for line in result.notes:
+        print(f"note     {line}", file=sys.stderr)
     if args.json:
         print_json({"file": str(out), "older": va.timestamp, "newer": vb.timestamp})
     else:
@@ -177,9 +194,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_export(args: argparse.Namespace) -> int:
+    """The time-stamp's verdict is one of the words *trusted*, *valid but untrusted* or *invalid*
+    (scripts rely on them); exit 1 when the files or the time-stamp are invalid."""
     from ..exports.manifest import verify_export
+    from ..exports.tsa_trust import load_trust
 
-    report = verify_export(args.path.expanduser())
+    trust = load_trust(args.tsa_ca)
+    report = verify_export(args.path.expanduser(), trust)
     ts = report.timestamp
     if args.json:
         print_json(
@@ -194,8 +215,10 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
                 if ts is None
                 else {
                     "token": str(ts.token),
+                    "verdict": ts.verdict,
                     "gen_time": ts.gen_time,
                     "tsa": ts.tsa,
+                    "root": ts.root,
                     "problems": list(ts.problems),
                     "notes": list(ts.notes),
                 },
@@ -205,12 +228,20 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"BAD {problem}")
         if ts is not None:
-            for problem in ts.problems:
-                print(f"BAD time-stamp {ts.token.name}: {problem}")
-            if not ts.problems:
-                print(f"time-stamp: manifest existed at {ts.gen_time} (TSA {ts.tsa})")
+            print(_verdict_line(ts))
             for note in ts.notes:
                 print(f"note: {note}")
         verdict = "OK" if report.ok else "FAILED"
         print(f"{verdict}: {report.checked} file(s) checked against {report.manifest}", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _verdict_line(ts: TimestampCheck) -> str:
+    if ts.verdict == "trusted":
+        return f"time-stamp: trusted: manifest existed at {ts.gen_time} (TSA '{ts.tsa}', chain verified to root {ts.root})"
+    if ts.verdict == "valid but untrusted":
+        return (
+            f"time-stamp: valid but untrusted: signed by '{ts.tsa}' at {ts.gen_time}, but {ts.problems[0]}; "
+            f"it needs {ts.root} as a root: pass that certificate with --tsa-ca FILE if you trust it"
+        )
+    return f"time-stamp: invalid ({ts.token.name}): " + "; ".join(ts.problems)

@@ -54,7 +54,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     content_type = args.content_type or _SUFFIX_TYPES.get(path.suffix.lower(), "")
     result = extract(data, content_type, args.url)
     if args.format == "json":
+        from ..extraction.dates import parse_stated_date
         from . import print_json
+
+        stated = parse_stated_date(result.text, result.language) if result.stated_date else None
 
         print_json(
             {
@@ -67,6 +70,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 "charset_confidence": result.charset_confidence,
                 "flags": list(result.flags),
                 "stated_date": result.stated_date,
+                # every date line found, with both readings of an ambiguous numeric date
+                "stated_dates": stated.as_json() if stated is not None else None,
                 "extractor_version": result.extractor_version,
                 "words": result.words,
                 "text_sha256": result.text_sha256,

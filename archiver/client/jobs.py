@@ -2,7 +2,7 @@
 
 Progress is recorded in the local archive after every capture (``job_put``), so a crash, a cancel
 or a lost network only costs the capture in flight: the next run skips what is done. Revisits whose
-digest was already downloaded reuse those bytes (PROTOCOLS.md §8.3 case 11). A listing that fails
+digest was already downloaded reuse those bytes (docs/fault-cases.md case 11). A listing that fails
 part-way for a passing reason leaves its rows, next resume key and page size in the job state, and
 the next run of the same query goes on from there (case 8). Each failed capture is recorded with its
 reason, in the summary and the job state.
@@ -22,8 +22,8 @@ from ..errors import (
     ArchiveResponseError,
     CancelledError,
     ConnectionBlockedError,
+    ErrorKind,
     KeysRefusedError,
-    NetworkError,
     RateLimitedError,
     RedirectTargetError,
     SavePageNowPendingError,
@@ -146,6 +146,10 @@ class FetchJob:
     listing_read_timeout: float = LISTING_READ_TIMEOUT
     exact: bool = False  # only captures of the URL exactly as given, not of its variants
     summary: FetchSummary | None = None
+    #: called with (archive, policy, prefix, rows, (from, to)) once the listing is complete
+    on_listed: (
+        Callable[[Archive, Policy, str, list[ListedCapture], tuple[str | None, str | None]], None] | None
+    ) = None
 
     @property
     def key(self) -> str:
@@ -157,21 +161,11 @@ class FetchJob:
         state: dict[str, Any] = self.arc.job_get(self.key) or {}
         done: set[str] = set(state.get("done", []))
         digests: dict[str, int] = dict(state.get("digests", {}))
-        self._honour_saved_breakers()
-        yield Progress(0, 0, f"listing captures of {query.url} at {self.endpoint.prefix}")
-        try:
-            rows = yield from self._list(query, state)
-        except (RateLimitedError, ConnectionBlockedError):
-            self._save_breakers()
-            raise
+        rows, left_out = yield from self.listed(query, policy, state)
         # captures that failed last time go last: a few that always fail cannot stop every run
         # before the ones listed after them (three failures in a row stop a job)
         failed_before = {(f.get("timestamp"), f.get("original")) for f in state.get("failures", [])}
         rows = sorted(rows, key=lambda r: (r.timestamp, r.original) in failed_before)
-        left_out = 0
-        if self.exact:  # the listing (and a saved one) holds every variant; choose here
-            kept = [r for r in rows if same_url(r.original, query.url)]
-            left_out, rows = len(rows) - len(kept), kept
         total = len(rows)
         downloaded = reused = skipped = 0
         failures: list[FetchFailure] = []
@@ -188,7 +182,7 @@ class FetchJob:
                     "failures": [asdict(f) for f in failures],  # the diagnostics of this run
                 },
             )
-            self._save_breakers()
+            self.save_breakers()
 
         for i, row in enumerate(rows):
             if self.cancel.is_set():
@@ -203,11 +197,11 @@ class FetchJob:
                 continue
             try:
                 if row.is_revisit and row.digest in digests:
-                    self._reuse(policy, row, digests[row.digest])
+                    self.reuse(policy, row, digests[row.digest])
                     reused += 1
                     note = "unchanged (revisit), stored from the bytes already downloaded"
                 else:
-                    stored = self._download(policy, row)
+                    stored = self.download(policy, row)
                     timeouts = 0
                     # a later revisit of this digest may reuse these bytes only if they are the
                     # listed record itself: not the target of a redirect, nor a nearest capture
@@ -236,7 +230,7 @@ class FetchJob:
                     raise
                 note = f"failed: {exc}"
             except ArchiverError as exc:
-                if type(exc) is NetworkError:  # connection lost: stop; the next run resumes here
+                if exc.kind is ErrorKind.CONNECTION:  # connection lost: stop; the next run resumes here
                     save()
                     raise
                 timeouts = 0
@@ -247,12 +241,32 @@ class FetchJob:
             save()
             yield Progress(i + 1, total, f"{row.timestamp} {row.original}: {note}")
         save(complete=not failures)
-        suggestions = self._suggest(query) if not total and not left_out else ()
+        suggestions = self.suggest(query) if not total and not left_out else ()
         self.summary = FetchSummary(
             total, downloaded, reused, skipped, tuple(failures), policy.id, suggestions, left_out
         )
 
-    def _suggest(self, query: ListingQuery) -> tuple[str, ...]:
+    def listed(
+        self, query: ListingQuery, policy: Policy, state: dict[str, Any]
+    ) -> Generator[Progress, None, tuple[list[ListedCapture], int]]:
+        """The rows to fetch (with ``exact``, only those of the URL as given) and how many were left
+        out; ``on_listed`` is told of them (archiver.history.state keeps them for version windows)."""
+        self.honour_saved_breakers()
+        yield Progress(0, 0, f"listing captures of {query.url} at {self.endpoint.prefix}")
+        try:
+            rows = yield from self.list_rows(query, state)
+        except (RateLimitedError, ConnectionBlockedError):
+            self.save_breakers()
+            raise
+        left_out = 0
+        if self.exact:  # the listing (and a saved one) holds every variant; choose here
+            kept = [r for r in rows if same_url(r.original, query.url)]
+            left_out, rows = len(rows) - len(kept), kept
+        if self.on_listed is not None:
+            self.on_listed(self.arc, policy, self.endpoint.prefix, rows, (query.from_ts, query.to_ts))
+        return rows, left_out
+
+    def suggest(self, query: ListingQuery) -> tuple[str, ...]:
         """Nearby URLs the archive has captures of, when this one has none (best effort; a 429
         or a block met on the way is kept like any other, so the next run honours it)."""
         try:
@@ -265,9 +279,9 @@ class FetchJob:
             log.info("no suggestions for %s: %s", query.url, exc)
             return ()
         finally:
-            self._save_breakers()
+            self.save_breakers()
 
-    def _list(
+    def list_rows(
         self, query: ListingQuery, state: dict[str, Any]
     ) -> Generator[Progress, None, list[ListedCapture]]:
         """The listed rows, going on from where an interrupted listing stopped if it left a resume key.
@@ -370,7 +384,7 @@ class FetchJob:
         if state.pop("listing", None) is not None:
             self.arc.job_put(self.key, state)
 
-    def _honour_saved_breakers(self) -> None:
+    def honour_saved_breakers(self) -> None:
         """A pause an earlier run hit (429s, firewall block) still holds: stop now rather than hang."""
         pacer = self.session.pacer
         pacer.restore_breakers(dict((self.arc.job_get(BREAKERS_KEY) or {}).get("open", {})))
@@ -378,16 +392,16 @@ class FetchJob:
         for group in (LISTING, MEMENTO):
             remaining = pacer.blocked_until(host, group) - pacer.clock.now()
             if remaining > LONG_PAUSE:
-                self._save_breakers()
+                self.save_breakers()
                 until = pacer.clock.utcnow() + timedelta(seconds=remaining)
                 if remaining > 600:  # only the firewall-block breaker is that long
                     raise ConnectionBlockedError(host, until)
                 raise RateLimitedError(host, until)
 
-    def _save_breakers(self) -> None:
+    def save_breakers(self) -> None:
         self.arc.job_put(BREAKERS_KEY, {"open": self.session.pacer.open_breakers()})
 
-    def _download(self, policy: Policy, row: ListedCapture) -> Capture:
+    def download(self, policy: Policy, row: ListedCapture) -> Capture:
         try:
             result: FetchResult = fetch_memento(
                 self.session,
@@ -443,7 +457,7 @@ class FetchJob:
             )
             store(self.arc, policy, evidence, hop.body)
 
-    def _reuse(self, policy: Policy, row: ListedCapture, capture_id: int) -> Capture:
+    def reuse(self, policy: Policy, row: ListedCapture, capture_id: int) -> Capture:
         earlier = self.arc.capture(capture_id)
         body = self.arc.read_body(earlier)
         capture = replace(
@@ -479,7 +493,7 @@ def _row_json(row: ListedCapture) -> list[str | int | None]:
 def _transient(exc: ArchiverError) -> bool:
     """A listing failure that may pass: worth keeping the partial listing to go on from."""
     passing = (ServerError, ServerTimeoutError, CancelledError, RateLimitedError, ConnectionBlockedError)
-    return isinstance(exc, passing) or type(exc) is NetworkError
+    return isinstance(exc, passing) or exc.kind is ErrorKind.CONNECTION
 
 
 def _saved_listing(
@@ -542,7 +556,7 @@ def save_page_now_job(
     on_keys_accepted: Callable[[], None] | None = None,
 ) -> SpnResult:
     """Save Page Now for one URL, its job kept in the archive's job table: a job an earlier run
-    submitted is waited for, not submitted again (PROTOCOLS.md §8.3 case 32). SPN's final word (a
+    submitted is waited for, not submitted again (docs/fault-cases.md case 32). SPN's final word (a
     result, a permanent error, a job it no longer knows) ends the job; a job still pending, or one
     cut off by the network or a 5xx, or refused keys (the user fixes them), is waited for next
     time. ``on_keys_accepted``: see :func:`save_page_now`."""

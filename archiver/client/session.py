@@ -2,13 +2,15 @@
 
 Why not urllib3's Retry or the `wayback` library: every request, retry included, must go through the
 one process-wide pacer, every wait must be cancellable, and a response carrying Memento-Datetime
-is archived content (even a 429 or a 503) that must never be retried (PROTOCOLS.md §8.2).
+is archived content (even a 429 or a 503) that must never be retried (docs/protocols.md §8).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import socket
 import threading
 from collections.abc import Iterator, Mapping
 from email.utils import parsedate_to_datetime
@@ -16,10 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import NameResolutionError
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
 from .. import __version__
-from ..errors import CancelledError, NetworkError, UsageError
+from ..errors import CancelledError, ErrorKind, NetworkError, UnreachableError, UsageError
 from .cancel import SocketTracker, TrackingAdapter, watch
 from .pacer import Pacer, default_pacer
 
@@ -171,7 +174,7 @@ class Session:
         RateLimitedError (third 429), ConnectionBlockedError or CancelledError.
 
         ``slow_retries`` caps the retries of a 504 or a read timeout for a caller that has a cheaper
-        request to try instead (a smaller CDX page, PROTOCOLS.md §8.2); other failures keep ``retries``.
+        request to try instead (a smaller CDX page, docs/protocols.md §8); other failures keep ``retries``.
         ``retries`` replaces the session's for this request; 0 given here (a request that is only a
         courtesy) also gives up at a 429, once the pacer has noted it, instead of waiting to ask again.
         """
@@ -204,9 +207,12 @@ class Session:
                     f"TLS/certificate error talking to {host}: {exc}; if a proxy intercepts TLS, point "
                     "REQUESTS_CA_BUNDLE at its CA certificate",
                     url,
+                    ErrorKind.CONNECTION,
                 ) from None
             except requests.exceptions.InvalidURL as exc:
                 raise NetworkError(f"cannot request {url}: {exc}", url) from None
+            except UnicodeError:  # a host name the IDNA codec refuses (a label over 63 characters)
+                raise NetworkError(f"cannot request {url}: its host name is not valid", url) from None
             except (
                 requests.exceptions.ConnectionError,
                 requests.exceptions.Timeout,
@@ -228,11 +234,10 @@ class Session:
                 slow += timed_out
                 if timed_out and (attempt > limit or _over(slow, slow_retries)):
                     raise ServerTimeoutError(url, read_timeout, attempt) from None
-                if attempt > limit:
-                    raise NetworkError(
-                        f"cannot reach {host} ({_short(exc)}) after {attempt} attempts; check the network "
-                        "connection and run the command again (it resumes where it stopped)",
-                        url,
+                offline = "" if timed_out else offline_reason(exc)
+                if offline or attempt > limit:  # offline: retrying at once cannot help, say it now
+                    raise UnreachableError(
+                        url, host, offline or _short(exc), attempt, offline=bool(offline)
                     ) from None
                 delay = self.pacer.backoff(attempt)
                 log.info("%s: %s; retry %d in %.1f s", host, _short(exc), attempt, delay)
@@ -287,6 +292,30 @@ class Session:
             log.warning(
                 "the local clock differs from %s's by %.0f s; all times are stored in UTC", host, drift
             )
+
+
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN})
+
+
+def offline_reason(exc: BaseException) -> str:
+    """Why ``exc`` means this machine cannot reach the host now, retry or not ("" otherwise): the
+    name does not resolve (no DNS, or no such host) or there is no route to the network. A refused
+    or reset connection is not one (a busy server, a rate-limit block: those are retried)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror | NameResolutionError):
+            return "its name does not resolve"
+        if isinstance(current, OSError) and current.errno in _NO_ROUTE:
+            return "no route to the network"
+        reason = getattr(current, "reason", None)
+        nested = [*current.args, reason, current.__cause__, current.__context__]
+        todo.extend(e for e in nested if isinstance(e, BaseException))
+    return ""
 
 
 def _over(count: int, limit: int | None) -> bool:

@@ -29,6 +29,7 @@ from itertools import chain, compress
 
 import fast_diff_match_patch as fdmp
 
+from ..sametext import as_spaces
 from .matching import Matcher, common_chars, heaviest_in_order
 from .model import Block, DiffOptions, Span, SpanKind
 from .words import WORD, TokenCodec, WordDiff, trimmed_diff
@@ -104,8 +105,8 @@ def align(
         lkeys = [codec.key(b.text.rstrip()) for b in left]
         rkeys = [codec.key(b.text.rstrip()) for b in right]
     else:
-        lkeys = [b.text.rstrip() for b in left]
-        rkeys = [b.text.rstrip() for b in right]
+        lkeys = [as_spaces(b.text.rstrip()) for b in left]  # a no-break space is a space
+        rkeys = [as_spaces(b.text.rstrip()) for b in right]
     equal, gaps = _exact(lkeys, rkeys)
     if not gaps:
         return Alignment(tuple(equal), (), ())

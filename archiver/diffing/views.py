@@ -80,3 +80,31 @@ def chunk_line_map(result: DiffResult) -> tuple[tuple[RowKind, int, int, int, in
         else:
             chunks.append((kind, rl.left_start, le, rl.right_start, re_))
     return tuple(chunks)
+
+
+def follow_blocks(result: DiffResult) -> dict[int, tuple[int | None, bool]]:
+    """Where each left block went: its right block's index (None when deleted) and whether it came
+    through unchanged. A moved block follows its move; a block of a split or merge group maps to the
+    group's first right block, as changed."""
+    out: dict[int, tuple[int | None, bool]] = {}
+    moved_to: dict[int, DiffRow] = {}
+    group_right: dict[int, int] = {}
+    for row in result.rows:
+        if row.kind is RowKind.MOVE and row.right is not None and row.move_id is not None:
+            moved_to[row.move_id] = row
+        if row.group_id is not None and row.right is not None:
+            group_right.setdefault(row.group_id, row.right.index)
+    for row in result.rows:
+        if row.left is None:
+            continue
+        if row.kind is RowKind.MOVE and row.move_id is not None:
+            other = moved_to.get(row.move_id)
+            right = other.right.index if other is not None and other.right is not None else None
+            out[row.left.index] = (right, not row.left_spans and not (other and other.right_spans))
+        elif row.kind is RowKind.DELETE:
+            out[row.left.index] = (None, False)
+        elif row.right is not None:
+            out[row.left.index] = (row.right.index, row.kind is RowKind.EQUAL)
+        else:  # the extra left block of a merge group
+            out[row.left.index] = (group_right.get(row.group_id or -1), False)
+    return out

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import fast_diff_match_patch as fdmp
 
+from ..sametext import as_spaces
 from .model import DiffOptions, Span, SpanKind
 
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
@@ -88,7 +89,7 @@ class TokenCodec:
         return c
 
     def encode(self, body: str) -> Encoded:
-        tokens = TOKEN.findall(body)
+        tokens = TOKEN.findall(as_spaces(body))  # space-like characters compare as spaces
         if self._normalise:
             return self._encode_normalised(body, tokens)
         codes = self._codes

@@ -14,13 +14,15 @@ import glob
 import hashlib
 import os
 import re
+import shutil
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ArchiverError, UsageError
-from ..files import fsync_dir, hash_file, pid_alive
+from ..errors import ArchiverError, UsageError, kind_of
+from ..files import fsync_dir, pid_alive
 
 #: Well under the 255-byte limit of common file systems, leaving room for suffixes.
 MAX_COMPONENT_BYTES = 120
@@ -108,46 +110,103 @@ def check_new(paths: Iterable[Path], force: bool) -> None:
             raise ExportExistsError(path)
 
 
-def write_file(path: Path, data: bytes, *, force: bool) -> None:
-    """Write ``data`` to ``path``: exclusively (never overwriting) unless ``force``; atomically.
+class StagedFile:
+    """A file written under a temporary name beside ``path`` and put in place whole at the end.
 
-    The bytes go to a temporary file beside the target, are flushed to disk, read back (the
-    manifest vouches for the bytes in memory: they must be what is on disk) and renamed into place,
-    so a reader never sees half a file. Without ``force`` the rename is replaced by a hard link,
-    which fails if the name was taken meanwhile.
+    ``with StagedFile(path, force=...) as out: out.file.write(...)``: the bytes go to
+    ``.NAME.PID.tmp`` in the target's folder, so an export of any size streams to disk and a reader
+    (or a ``kill -9``) never meets half a file under the real name. On leaving the block the file is
+    flushed to disk and read back: ``sha256`` and ``size`` are what is on disk (the manifest vouches for
+    those), and when the writer set ``expected_sha256`` (the hash of what it meant to write) they must
+    match. Then it is renamed into place: without ``force`` through a hard link, which fails if the name
+    was taken meanwhile. An exception inside the block removes the temporary file and writes nothing.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_orphans(path)
-    tmp = path.with_name(f".{path.name[:80]}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if hash_file(tmp) != hashlib.sha256(data).hexdigest():
-            raise ArchiverError(f"cannot write {path}: the file did not read back as written (a disk fault?)")
-        if force:
-            os.replace(tmp, path)
+
+    def __init__(self, path: Path, *, force: bool) -> None:
+        self.path = path
+        self.force = force
+        self.tmp = path.with_name(f".{path.name[:80]}.{os.getpid()}.tmp")
+        self.expected_sha256: str | None = None
+        self.sha256 = ""
+        self.size = 0
+        self._file: BinaryIO | None = None
+
+    @property
+    def file(self) -> BinaryIO:
+        assert self._file is not None, "use StagedFile in a with block"
+        return self._file
+
+    def __enter__(self) -> StagedFile:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        remove_orphans(self.path)
+        try:
+            self._file = open(self.tmp, "wb")
+        except OSError as exc:
+            raise ArchiverError(
+                f"cannot write {self.path}: {exc.strerror or exc}", kind=kind_of(exc)
+            ) from None
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        try:
+            if exc_type is None:
+                self._put_in_place()
+        except FileExistsError:
+            raise ExportExistsError(self.path) from None
+        except OSError as exc:
+            raise ArchiverError(
+                f"cannot write {self.path}: {exc.strerror or exc}", kind=kind_of(exc)
+            ) from None
+        finally:
+            with contextlib.suppress(OSError):
+                self.file.close()
+            with contextlib.suppress(OSError):
+                self.tmp.unlink()
+
+    def _put_in_place(self) -> None:
+        fh = self.file
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.close()
+        self.sha256, self.size = hash_file_size(self.tmp)
+        if self.expected_sha256 is not None and self.sha256 != self.expected_sha256:
+            raise ArchiverError(
+                f"cannot write {self.path}: the file did not read back as written (a disk fault?)"
+            )
+        if self.force:
+            os.replace(self.tmp, self.path)
         else:
             try:
-                os.link(tmp, path)
+                os.link(self.tmp, self.path)
             except FileExistsError:
-                raise ExportExistsError(path) from None
+                raise ExportExistsError(self.path) from None
             except OSError:  # file systems without hard links (FAT, SMB, many FUSE mounts)
                 # claim the name (fails if taken), then put the whole file in its place at once
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-                os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except FileExistsError:
-        raise ExportExistsError(path) from None
-    except OSError as exc:
-        raise ArchiverError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                os.replace(self.tmp, self.path)
+        fsync_dir(self.path.parent)
 
 
-def _remove_orphans(path: Path) -> None:
+def hash_file_size(path: Path) -> tuple[str, int]:
+    """sha256 and size of a file, read in pieces."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def write_file(path: Path, data: bytes, *, force: bool) -> None:
+    """Write ``data`` to ``path`` through a :class:`StagedFile` (never overwriting unless ``force``),
+    checking that the file reads back as the bytes in memory."""
+    with StagedFile(path, force=force) as out:
+        out.file.write(data)
+        out.expected_sha256 = hashlib.sha256(data).hexdigest()
+
+
+def remove_orphans(path: Path) -> None:
     """Temp files of an earlier export of ``path`` whose writer died (killed, disk full, power cut).
 
     Exports go to whatever folder the user names, so no sweep at start-up could find them (unlike the
@@ -157,4 +216,7 @@ def _remove_orphans(path: Path) -> None:
         pid = item.name[len(prefix) : -len(".tmp")]
         if pid.isdigit() and not pid_alive(int(pid)):
             with contextlib.suppress(OSError):
-                item.unlink()
+                if item.is_dir() and not item.is_symlink():  # a folder export's staging folder
+                    shutil.rmtree(item)
+                else:
+                    item.unlink()

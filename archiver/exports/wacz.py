@@ -1,7 +1,7 @@
 """WACZ export and import: the WARC export packaged so that replay tools open it as it is.
 
 A WACZ (webrecorder/specs ``wacz/1.1.1``; 1.2.0 changed little but the ``profile`` value, see
-:func:`wacz_bytes`) is a ZIP holding the WARC (``archive/data.warc.gz``, stored
+:func:`write_wacz`) is a ZIP holding the WARC (``archive/data.warc.gz``, stored
 uncompressed in the ZIP so that readers can seek into it), a CDXJ index of its responses
 (``indexes/index.cdx``: one line ``SURT TIMESTAMP {json}`` per capture, sorted, giving the record's
 offset and length), the list of pages (``pages/pages.jsonl``), and ``datapackage.json``, which names
@@ -20,7 +20,6 @@ through a temporary copy, so a package of several gigabytes never sits in memory
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import tempfile
@@ -28,16 +27,25 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .. import __version__
-from ..errors import InputFileError
+from ..errors import ArchiverError, InputFileError
 from ..models import Policy
 from ..storage import Archive
 from ..timestamps import now_iso
-from .output import ExportResult, write_single
+from .output import ExportResult, Written, stream_single
+from .paths import StagedFile
 from .surt import surt
-from .warc import METADATA_KEY, exported_what, import_file, iso_date, warc_bytes, warc_timestamp
+from .warc import (
+    CountingWriter,
+    IndexedResponse,
+    WarcWritten,
+    exported_what,
+    import_file,
+    iso_date,
+    write_warc,
+)
 
 WARC_PATH = "archive/data.warc.gz"
 INDEX_PATH = "indexes/index.cdx"  # CDXJ lines: pywb's --unpack-wacz reads only *.cdx(.gz), wabac.js *.cdx too
@@ -54,102 +62,105 @@ def export_wacz(
     force: bool = False,
     tsa_url: str | None = None,
 ) -> ExportResult:
-    """Write every capture of ``policies`` with raw bytes to one WACZ file."""
-    warc, count, skipped = warc_bytes(archive, policies, Path(WARC_PATH).name)
+    """Write every capture of ``policies`` with raw bytes to one WACZ file, zipped member by member:
+    the WARC streams into its ZIP member one capture at a time, and the package is read back and
+    checked against its own hashes before it takes its name."""
     what = exported_what(policies)
-    data = wacz_bytes(warc, title=f"policydiff: {what}")
-    return write_single(
-        path,
-        data,
-        description=f"WACZ export of {what}: {count} captures",
-        force=force,
-        tsa_url=tsa_url,
-        items=count,
-        skipped=skipped,
-    )
+
+    def write(out: StagedFile) -> Written:
+        done = write_wacz(archive, policies, out.file, title=f"policydiff: {what}")
+        out.file.flush()
+        problems = check_wacz(out.tmp)
+        if problems:
+            raise ArchiverError(
+                f"cannot write {path}: the package did not read back as written ({problems[0]})"
+            )
+        return Written(f"WACZ export of {what}: {done.count} captures", done.count, done.skipped)
+
+    return stream_single(path, write, force=force, tsa_url=tsa_url)
 
 
-def wacz_bytes(warc: bytes, *, title: str) -> bytes:
-    """The WACZ package of one gzipped WARC written by :func:`.warc.warc_bytes`."""
-    index, pages = _index(warc)
+def write_wacz(archive: Archive, policies: Sequence[Policy], fh: BinaryIO, *, title: str) -> WarcWritten:
+    """Write the WACZ package of ``policies``' captures to ``fh`` (seekable): the WARC that
+    :func:`.warc.write_warc` writes, its CDXJ index and page list from where each record landed,
+    then ``datapackage.json`` and its digest."""
     created = now_iso()
-    members = [
-        (WARC_PATH, warc),
-        (INDEX_PATH, "".join(line + "\n" for line in sorted(index)).encode("ascii")),
-        (PAGES_PATH, "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages).encode("utf-8")),
-    ]
-    package = {
-        # WACZ 1.2.0 says "wacz", but ReplayWeb.page (wabac.js) refuses any profile other than
-        # "data-package" or "wacz-package": write what py-wacz and ArchiveWeb.page write (1.1.1)
-        "profile": "data-package",
-        "wacz_version": "1.1.1",
-        "title": title,
-        "created": created,
-        "software": f"policydiff {__version__}",
-        "resources": [
-            {"name": Path(name).name, "path": name, "hash": _sha256(data), "bytes": len(data)}
-            for name, data in members
-        ],
-    }
-    package_raw = json.dumps(package, indent=1, ensure_ascii=False).encode("utf-8")
-    digest_raw = json.dumps({"path": PACKAGE, "hash": _sha256(package_raw)}, indent=1).encode("utf-8")
-    members += [(PACKAGE, package_raw), (PACKAGE_DIGEST, digest_raw)]
     when = _zip_time(created)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", allowZip64=True) as zf:
+    resources: list[dict[str, Any]] = []
+    # a member's size decides up front whether its header needs ZIP64 fields: estimate from the bodies
+    estimate = sum(c.size + 4096 for p in policies for c in archive.captures(p.id))
+    with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
+        # the WARC is stored as it is, so that a reader can seek to a record's offset
+        with zf.open(_member(WARC_PATH, when), "w", force_zip64=estimate > ZIP64_SAFE) as member:
+            sink = CountingWriter(member)
+            done = write_warc(archive, policies, sink, Path(WARC_PATH).name)
+        resources.append(_resource(WARC_PATH, "sha256:" + sink.digest.hexdigest(), sink.offset))
+        index = sorted(_cdxj(r) for r in done.responses)
+        pages = [
+            {"format": "json-pages-1.0", "id": "pages", "title": "Archived policy captures"},
+            *(_page(r) for r in done.responses),
+        ]
+        members = [
+            (INDEX_PATH, "".join(line + "\n" for line in index).encode("ascii")),
+            (PAGES_PATH, "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages).encode("utf-8")),
+        ]
         for name, data in members:
-            info = zipfile.ZipInfo(name, date_time=when)
-            # the WARC is stored as it is, so that a reader can seek to a record's offset
-            info.compress_type = zipfile.ZIP_STORED if name == WARC_PATH else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
-    return out.getvalue()
+            zf.writestr(_member(name, when), data)
+            resources.append(_resource(name, _sha256(data), len(data)))
+        package = {
+            # WACZ 1.2.0 says "wacz", but ReplayWeb.page (wabac.js) refuses any profile other than
+            # "data-package" or "wacz-package": write what py-wacz and ArchiveWeb.page write (1.1.1)
+            "profile": "data-package",
+            "wacz_version": "1.1.1",
+            "title": title,
+            "created": created,
+            "software": f"policydiff {__version__}",
+            "resources": resources,
+        }
+        package_raw = json.dumps(package, indent=1, ensure_ascii=False).encode("utf-8")
+        digest_raw = json.dumps({"path": PACKAGE, "hash": _sha256(package_raw)}, indent=1).encode("utf-8")
+        zf.writestr(_member(PACKAGE, when), package_raw)
+        zf.writestr(_member(PACKAGE_DIGEST, when), digest_raw)
+    return done
 
 
-def _index(warc: bytes) -> tuple[list[str], list[dict[str, Any]]]:
-    """CDXJ lines and pages of the responses in ``warc``; a page's title is its policy's label."""
-    from warcio.archiveiterator import ArchiveIterator
+#: Above this estimate the WARC member is written with ZIP64 sizes (zipfile's own margin on 2 GiB).
+ZIP64_SAFE = zipfile.ZIP64_LIMIT // 2
 
-    lines: list[str] = []
-    pages: dict[str, dict[str, Any]] = {}  # by the response's record id
-    it = ArchiveIterator(io.BytesIO(warc))
-    for record in it:
-        headers = record.rec_headers
-        kind = record.rec_type
-        if kind == "response":
-            uri = headers.get_header("WARC-Target-URI")
-            timestamp = warc_timestamp(headers.get_header("WARC-Date"))
-            http = record.http_headers
-            mime = (http.get_header("Content-Type") or "").split(";")[0].strip().lower() if http else ""
-            status = http.get_statuscode() if http else "200"
-            digest = headers.get_header("WARC-Payload-Digest") or ""
-            record_id = headers.get_header("WARC-Record-ID")
-            it.read_to_end(record)
-            entry = {
-                "url": uri,
-                "mime": mime or "unk",
-                "status": status,
-                "digest": digest,
-                "length": str(it.get_record_length()),
-                "offset": str(it.get_record_offset()),
-                "filename": Path(WARC_PATH).name,
-            }
-            lines.append(f"{surt(uri)} {timestamp} {json.dumps(entry, separators=(',', ':'))}")
-            pages[record_id] = {
-                "id": record_id.removeprefix("<urn:uuid:").removesuffix(">").replace("-", ""),
-                "url": uri,
-                "ts": iso_date(timestamp),
-                "title": uri,
-            }
-        elif kind == "metadata":
-            meta = json.loads(record.content_stream().read())
-            page = pages.get(headers.get_header("WARC-Concurrent-To"))
-            if page is not None and isinstance(meta, dict) and meta.get(METADATA_KEY):
-                label = (meta.get("policy") or {}).get("label")
-                if label:
-                    page["title"] = str(label)
-    header = {"format": "json-pages-1.0", "id": "pages", "title": "Archived policy captures"}
-    return lines, [header, *pages.values()]
+
+def _member(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.compress_type = zipfile.ZIP_STORED if name == WARC_PATH else zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _resource(name: str, digest: str, size: int) -> dict[str, Any]:
+    return {"name": Path(name).name, "path": name, "hash": digest, "bytes": size}
+
+
+def _cdxj(r: IndexedResponse) -> str:
+    """One line of the CDXJ index: ``SURT TIMESTAMP {json}``."""
+    entry = {
+        "url": r.uri,
+        "mime": r.mime,
+        "status": r.status,
+        "digest": r.digest,
+        "length": str(r.length),
+        "offset": str(r.offset),
+        "filename": Path(WARC_PATH).name,
+    }
+    return f"{surt(r.uri)} {r.timestamp} {json.dumps(entry, separators=(',', ':'))}"
+
+
+def _page(r: IndexedResponse) -> dict[str, Any]:
+    """A page of ``pages.jsonl``; its title is its policy's label, else its URL."""
+    return {
+        "id": r.record_id.removeprefix("<urn:uuid:").removesuffix(">").replace("-", ""),
+        "url": r.uri,
+        "ts": iso_date(r.timestamp),
+        "title": r.title,
+    }
 
 
 def check_wacz(path: Path) -> list[str]:

@@ -10,9 +10,12 @@ Export (one gzipped WARC, written with warcio): a ``warcinfo`` record, then per 
   left out of the HTTP block and ``X-Archive-Orig-*`` headers get their original names back;
 * a ``metadata`` record (``WARC-Concurrent-To`` the response, and no ``WARC-Target-URI``, which is
   optional there: pywb indexes metadata records that name a URI and would replay the JSON as the
-  page) holding JSON provenance: the archive,
-  memento URL, retrieval time, sha256, every header exactly as received, the redirect chain, the
-  tool and extractor versions. Importing our own export reads it back, so captures compare equal.
+  page) holding JSON provenance: the archive, memento URL, retrieval time, sha256, every header
+  exactly as received, the redirect chain, the tool and extractor versions and the extraction
+  fingerprint. Importing our own export reads it back, so captures compare equal.
+
+The file streams to disk one capture at a time (:func:`write_warc` writes to any stream; a WACZ puts
+it straight into its ZIP member), so an archive of any size exports in little memory.
 
 Text-only captures (Princeton-Leuven imports) have no bytes and are skipped, with a note.
 
@@ -35,15 +38,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .. import __version__
 from ..errors import ArchiverError
-from ..models import Capture, Policy, Source
+from ..models import Capture, Extraction, Policy, Source
 from ..storage import Archive
 from ..timestamps import from_datetime, now_iso, to_datetime
-from .output import ExportResult, write_single
+from .output import ExportResult, Written, stream_single
+from .paths import StagedFile
 
 log = logging.getLogger(__name__)
 
@@ -114,17 +118,17 @@ def export_warc(
     force: bool = False,
     tsa_url: str | None = None,
 ) -> ExportResult:
-    """Write every capture of ``policies`` with raw bytes to one gzipped WARC 1.1 file."""
-    data, count, skipped = warc_bytes(archive, policies, path.name)
-    return write_single(
-        path,
-        data,
-        description=f"WARC 1.1 export of {exported_what(policies)}: {count} captures",
-        force=force,
-        tsa_url=tsa_url,
-        items=count,
-        skipped=skipped,
-    )
+    """Write every capture of ``policies`` with raw bytes to one gzipped WARC 1.1 file, streamed: one
+    capture's bytes in memory at a time."""
+
+    def write(out: StagedFile) -> Written:
+        sink = CountingWriter(out.file)
+        done = write_warc(archive, policies, sink, path.name)
+        out.expected_sha256 = sink.digest.hexdigest()  # what reads back must be what was written
+        what = exported_what(policies)
+        return Written(f"WARC 1.1 export of {what}: {done.count} captures", done.count, done.skipped)
+
+    return stream_single(path, write, force=force, tsa_url=tsa_url)
 
 
 def exported_what(policies: Sequence[Policy]) -> str:
@@ -132,10 +136,51 @@ def exported_what(policies: Sequence[Policy]) -> str:
     return "the whole archive" if len(policies) != 1 else policies[0].url
 
 
-def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple[bytes, int, list[str]]:
-    """The gzipped WARC 1.1 of every capture of ``policies`` with raw bytes (``name`` is the file name
-    its warcinfo record gives); with the number of captures written and what was skipped, one line
-    each."""
+class CountingWriter:
+    """The stream warcio writes to (it calls only ``write`` and ``flush``): bytes are passed on,
+    counted (``offset``: where the next record starts) and hashed."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.offset = 0
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.offset += len(data)
+        self.digest.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedResponse:
+    """Where one response record is in an exported WARC, and what a WACZ index and page list say of it."""
+
+    uri: str
+    timestamp: str  # 14 digits
+    mime: str
+    status: str
+    digest: str  # WARC-Payload-Digest
+    offset: int
+    length: int  # of the record's gzip member
+    record_id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class WarcWritten:
+    count: int
+    skipped: tuple[str, ...]
+    responses: tuple[IndexedResponse, ...]
+
+
+def write_warc(archive: Archive, policies: Sequence[Policy], out: CountingWriter, name: str) -> WarcWritten:
+    """Write the gzipped WARC 1.1 of every capture of ``policies`` with raw bytes to ``out`` (``name``
+    is the file name its warcinfo record gives), reading one capture's bytes at a time; with the
+    number of captures written, what was skipped (one line each) and where each response landed."""
     from warcio.warcwriter import WARCWriter
 
     class _Sha256Writer(WARCWriter):  # type: ignore[misc]
@@ -145,8 +190,7 @@ def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple
 
             return Digester("sha256")
 
-    buffer = io.BytesIO()
-    writer = _Sha256Writer(buffer, gzip=True, warc_version="1.1")
+    writer = _Sha256Writer(out, gzip=True, warc_version="1.1")
     exported_at = now_iso()
     info = writer.create_warcinfo_record(
         name,
@@ -161,7 +205,8 @@ def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple
         },
     )
     writer.write_record(info)
-    count, skipped = 0, []
+    skipped: list[str] = []
+    responses: list[IndexedResponse] = []
     for policy in policies:
         for capture in archive.captures(policy.id):
             if capture.sha256 is None:
@@ -169,16 +214,19 @@ def warc_bytes(archive: Archive, policies: Sequence[Policy], name: str) -> tuple
                 continue
             body = archive.read_body(capture)
             extraction = archive.extraction(capture.id)
-            _write_capture(
-                writer, policy, capture, body, extraction.extractor_version if extraction else "", exported_at
-            )
-            count += 1
-    return buffer.getvalue(), count, skipped
+            responses.append(_write_capture(writer, out, policy, capture, body, extraction, exported_at))
+    return WarcWritten(len(responses), tuple(skipped), tuple(responses))
 
 
 def _write_capture(
-    writer: Any, policy: Policy, capture: Capture, body: bytes, extractor_version: str, exported_at: str
-) -> None:
+    writer: Any,
+    out: CountingWriter,
+    policy: Policy,
+    capture: Capture,
+    body: bytes,
+    extraction: Extraction | None,
+    exported_at: str,
+) -> IndexedResponse:
     from warcio.statusandheaders import StatusAndHeaders
 
     uri = ascii_uri(capture.original_url)
@@ -188,9 +236,8 @@ def _write_capture(
         reason = http.HTTPStatus(status).phrase
     except ValueError:
         reason = "Unknown"
-    http_headers = StatusAndHeaders(
-        f"{status} {reason}", archived_headers(capture, body), protocol="HTTP/1.1"
-    )
+    headers = archived_headers(capture, body)
+    http_headers = StatusAndHeaders(f"{status} {reason}", headers, protocol="HTTP/1.1")
     warc_headers = {"WARC-Date": date}
     if capture.memento_url:
         warc_headers["WARC-Source-URI"] = ascii_uri(capture.memento_url)
@@ -204,13 +251,27 @@ def _write_capture(
         http_headers=http_headers,
         warc_headers_dict=warc_headers,
     )
+    offset = out.offset
     writer.write_record(response)
     record_id = response.rec_headers.get_header("WARC-Record-ID")
+    mime = next((v for k, v in headers if k.lower() == "content-type"), "")
+    indexed = IndexedResponse(
+        uri=uri,
+        timestamp=warc_timestamp(date),
+        mime=mime.split(";")[0].strip().lower() or "unk",
+        status=str(status),
+        digest=response.rec_headers.get_header("WARC-Payload-Digest") or "",
+        offset=offset,
+        length=out.offset - offset,
+        record_id=record_id,
+        title=policy.label or uri,
+    )
     meta = {
         METADATA_KEY: 1,
         "tool": "policydiff",
         "tool_version": __version__,
-        "extractor_version": extractor_version,
+        "extractor_version": extraction.extractor_version if extraction else "",
+        "extraction_fingerprint": extraction.fingerprint if extraction else "",
         "exported_at": exported_at,
         "policy": {"url": policy.url, "label": policy.label},
         "capture": capture_dict(capture),
@@ -227,6 +288,7 @@ def _write_capture(
         warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
     )
     writer.write_record(metadata)
+    return indexed
 
 
 def capture_dict(capture: Capture) -> dict[str, Any]:
@@ -354,7 +416,7 @@ def import_file(
 
     results: list[Any] = []
     try:
-        for item in _read_responses(path, {} if bodies is None else bodies):
+        for item in _read_responses(path, label, {} if bodies is None else bodies):
             if isinstance(item, str):
                 results.append(ImportResult(label, None, False, warning=item))
                 continue
@@ -364,7 +426,7 @@ def import_file(
             except ArchiverError as exc:
                 results.append(ImportResult(where, None, False, error=str(exc)))
     except ArchiverError as exc:
-        results.append(ImportResult(label, None, False, error=str(exc).replace(str(path), label)))
+        results.append(ImportResult(label, None, False, error=str(exc)))
     return results
 
 
@@ -441,16 +503,16 @@ def _checked_meta(meta: dict[str, Any]) -> dict[str, Any]:
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def _read_responses(path: Path, bodies: dict[str, bytes]) -> Iterator[WarcResponse | str]:
+def _read_responses(path: Path, label: str, bodies: dict[str, bytes]) -> Iterator[WarcResponse | str]:
     """Response records (revisits resolved with the payloads in ``bodies``, which grows with this
     file's), with our metadata attached; strings are notes about records left out."""
     try:
-        metas = _our_metadata(path)
+        metas = _our_metadata(path, label)
     except OSError as exc:
-        raise ArchiverError(f"{path}: {exc.strerror or exc}") from None
+        raise ArchiverError(f"{label}: {exc.strerror or exc}") from None
     not_documents = records = 0
-    with _open(path) as fh:
-        for record in _iterate(path, fh):
+    with _open(path, label) as fh:
+        for record in _iterate(label, fh):
             rtype = record.rec_type
             records += rtype in _WARC_TYPES and str(getattr(record, "format", "warc")).startswith("warc")
             if rtype not in ("response", "revisit") or record.http_headers is None:
@@ -493,21 +555,21 @@ def _read_responses(path: Path, bodies: dict[str, bytes]) -> Iterator[WarcRespon
                 offset=offset,
             )
     if not records:
-        raise ArchiverError(f"{path}: not a readable WARC file (no WARC records found)")
+        raise ArchiverError(f"{label}: not a readable WARC file (no WARC records found)")
     if not_documents:
         yield f"{not_documents} records that are not documents (images, scripts, styles…) were left out"
 
 
-def _open(path: Path) -> BinaryIO:
+def _open(path: Path, label: str) -> BinaryIO:
     try:
         return open(path, "rb")
     except FileNotFoundError:
-        raise ArchiverError(f"{path}: no such file") from None
+        raise ArchiverError(f"{label}: no such file") from None
     except OSError as exc:
-        raise ArchiverError(f"{path}: {exc.strerror or exc}") from None
+        raise ArchiverError(f"{label}: {exc.strerror or exc}") from None
 
 
-def _iterate(path: Path, fh: BinaryIO) -> Iterator[Any]:
+def _iterate(label: str, fh: BinaryIO) -> Iterator[Any]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -517,14 +579,14 @@ def _iterate(path: Path, fh: BinaryIO) -> Iterator[Any]:
             record._pd_offset = iterator.offset
             yield record
     except ArchiveLoadFailed as exc:
-        raise ArchiverError(f"{path}: not a readable WARC file ({str(exc).strip()[:200]})") from None
+        raise ArchiverError(f"{label}: not a readable WARC file ({str(exc).strip()[:200]})") from None
 
 
-def _our_metadata(path: Path) -> dict[str, dict[str, Any]]:
+def _our_metadata(path: Path, label: str) -> dict[str, dict[str, Any]]:
     """Our metadata records by the response record they describe."""
     found: dict[str, dict[str, Any]] = {}
-    with _open(path) as fh:
-        for record in _iterate(path, fh):
+    with _open(path, label) as fh:
+        for record in _iterate(label, fh):
             if record.rec_type != "metadata":
                 continue
             h = record.rec_headers

@@ -11,16 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: Characters that render as nothing (zero-width spaces and joiners, BOM, soft hyphen, word joiner).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
-#: Space variants that look like a space.
-_SPACES = dict.fromkeys(
-    map(
-        ord,
-        "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\x0b\x0c",
-    ),
-    " ",
-)
+from ..sametext import INVISIBLE, SPACE_LIKE
+
 #: Ligatures PDFs use; a reader sees letters.
 _LIGATURES = {
     ord("\ufb00"): "ff",
@@ -34,7 +26,7 @@ _LIGATURES = {
 #: Apostrophes: a typographic one (’, U+2019; ʼ, U+02BC) says what the straight one says, and
 #: sites switch between them when their editor changes, changing every line but not one word.
 _APOSTROPHES = dict.fromkeys(map(ord, "\u2019\u02bc"), "'")
-_TABLE = {**_INVISIBLE, **_SPACES, **_LIGATURES, **_APOSTROPHES}
+_TABLE = {**INVISIBLE, **SPACE_LIKE, **_LIGATURES, **_APOSTROPHES}
 
 #: A word: a run of letters or digits; in Chinese and Japanese script, which has no spaces, each
 #: ideograph or kana counts as one.

@@ -55,12 +55,14 @@ def sniff_kind(body: bytes, content_type: str = "") -> str:
     if probe.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the characters, not the bytes
         probe = probe.decode("utf-16", "ignore").encode("ascii", "ignore")
     starts_like_html = _HTML_START.match(probe) is not None
-    if mime in ("text/html", "application/xhtml+xml") or starts_like_html:
+    if starts_like_html:
+        return "html"
+    if _looks_binary(head):  # random bytes named .html or served as text/html are still binary
+        raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
+    if mime in ("text/html", "application/xhtml+xml"):
         return "html"
     if mime.startswith(("image/", "audio/", "video/", "font/", "model/")) or mime in _NOT_DOCUMENTS:
         raise UnsupportedContentError(content_type, "not a document")
-    if _looks_binary(head):
-        raise UnsupportedContentError(content_type or "application/octet-stream", "binary content")
     if mime in ("text/markdown", "text/x-markdown") or mime.endswith("+markdown"):
         return "markdown"
     if mime.startswith("text/"):
@@ -129,19 +131,29 @@ def _finish(
         text, words, title, replacements or text.count("\ufffd"), script_chars, html_chars, app_root, wall
     )
     flags.extend(f for f in extra_flags if f not in flags)
+    language = guess_language(text, declared_language)
+    # the declared tag keeps its region ("en-us"), which decides how numeric dates read
+    locale = declared_language if declared_language.split("-")[0] == language else language
     return Extraction(
         text=text,
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         extractor_version=EXTRACTOR_VERSION,
         words=words,
         title=" ".join(title.split()),
-        language=guess_language(text, declared_language),
+        language=language,
         charset=charset,
         charset_rule=rule,
         charset_confidence=confidence,
-        stated_date=stated_date(text),
+        stated_date=stated_date(text, locale),
         flags=tuple(flags),
+        fingerprint=_fingerprint(),
     )
+
+
+def _fingerprint() -> str:
+    from .fingerprint import current_fingerprint  # it imports this module: here, not at the top
+
+    return current_fingerprint()
 
 
 def extract(

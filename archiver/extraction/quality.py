@@ -13,12 +13,12 @@ from ..models import Capture, Extraction, Flag
 #: Below this many words a policy is suspiciously short.
 SHORT_WORDS = 150
 #: A page with an empty app mount point, script, and less text than this is a JavaScript shell
-#: (PROTOCOLS.md §8.3 case 22: "under 500 visible characters while <script> is heavy").
+#: (docs/fault-cases.md case 22: "under 500 visible characters while <script> is heavy").
 SHELL_CHARS = 500
 #: Script that can render a page: one external script (counted as 2000) or 2 KB inline.
 SHELL_SCRIPT_CHARS = 2000
 #: A page with a consent-wall or login-wall marker and less text than this is the wall, not the
-#: policy (PROTOCOLS.md §8.3 case 19, "very short text"). Characters of extracted text, as for
+#: policy (docs/fault-cases.md case 19, "very short text"). Characters of extracted text, as for
 #: SHELL_CHARS, rather than SHORT_WORDS: ``consent-or-login-wall`` leaves a version out of default
 #: comparisons, so a short real policy on a site whose pages all load a consent platform must not
 #: reach it. About 80 words; what a wall leaves once its banner and form are removed is a heading

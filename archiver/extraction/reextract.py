@@ -1,7 +1,9 @@
-"""Re-extracting stored captures after an extractor upgrade: raw bytes untouched, changes named.
+"""Re-extracting stored captures after an upgrade of the extractor or of a library that shapes the
+text: raw bytes untouched, changes named.
 
-Storage owns the bytes and the extraction rows; this module only computes, so the archive can run
-it inside its own transaction and report which versions' text changed.
+A capture is out of date when its extraction was made by another extractor version or with another
+extraction fingerprint (:mod:`.fingerprint`). Storage owns the bytes and the extraction rows; this
+module only computes, so the caller decides whether to report what would change or to store it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import ExtractionError
 from ..models import Capture, Extraction, ExtractionRule
+from .fingerprint import current_fingerprint
 from .pipeline import EXTRACTOR_VERSION, extract, from_markdown
 from .quality import capture_flags
 
@@ -31,11 +34,6 @@ class Reextraction:
         new_sha = self.new.text_sha256 if self.new else None
         return old_sha != new_sha
 
-    @property
-    def outdated(self) -> bool:
-        """Made by another extractor version (whether or not the text changed)."""
-        return self.old is None or self.old.extractor_version != EXTRACTOR_VERSION
-
 
 def extract_capture(capture: Capture, body: bytes, rules: tuple[ExtractionRule, ...] = ()) -> Extraction:
     """A stored capture's text: the rules in force at its time, plus the flags its HTTP facts give."""
@@ -44,18 +42,28 @@ def extract_capture(capture: Capture, body: bytes, rules: tuple[ExtractionRule, 
     return new if flags == new.flags else replace(new, flags=flags)
 
 
+def is_outdated(old: Extraction | None, fingerprint: str | None = None) -> bool:
+    """Whether a stored extraction was made by another extractor or with another fingerprint
+    (``fingerprint``: the current one, by default this process's)."""
+    current = current_fingerprint() if fingerprint is None else fingerprint
+    return old is None or old.extractor_version != EXTRACTOR_VERSION or old.fingerprint != current
+
+
 def reextract(
     items: Iterable[tuple[Capture, bytes | None, Extraction | None]],
     rules: tuple[ExtractionRule, ...] = (),
     only_outdated: bool = True,
+    fingerprint: str | None = None,
 ) -> Iterator[Reextraction]:
     """Extract each ``(capture, raw body or None, stored extraction)`` again with this extractor.
 
     Text-only captures (no raw bytes, e.g. Princeton-Leuven imports) are re-normalised from their
-    stored text. With ``only_outdated``, extractions already made by this version are skipped.
+    stored text. With ``only_outdated``, extractions made by this extractor version with the current
+    ``fingerprint`` (by default this process's) are skipped; the new extractions record it.
     """
+    current = current_fingerprint() if fingerprint is None else fingerprint
     for capture, body, old in items:
-        if only_outdated and old is not None and old.extractor_version == EXTRACTOR_VERSION:
+        if only_outdated and not is_outdated(old, current):
             continue
         try:
             if body is None:
@@ -67,4 +75,4 @@ def reextract(
         except ExtractionError as exc:
             yield Reextraction(capture, old, None, str(exc))
             continue
-        yield Reextraction(capture, old, new)
+        yield Reextraction(capture, old, replace(new, fingerprint=current))

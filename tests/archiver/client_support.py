@@ -270,6 +270,10 @@ class FakeIA:
             answer = self.cdx_fault(request)
             if answer is not None:
                 return answer
+        low, high = request.args.get("from", ""), request.args.get("to", "")
+        if low or high:  # as IA does: both ends inclusive (the client sends 14 digits)
+            rows = [r for r in self.rows if (not low or r[1] >= low) and (not high or r[1] <= high)]
+            return Response(cdx_json(rows), content_type="application/json")
         if not self.page_size:
             return Response(cdx_json(self.rows), content_type="application/json")
         start = int(request.args.get("resumeKey", "page-0").removeprefix("page-"))

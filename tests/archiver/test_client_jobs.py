@@ -252,6 +252,7 @@ def test_fetch_command_json_summary_and_exit_code(
         "--archive-kind",
         "ia",
         "--json",
+        "--every-capture",  # this test is about downloading every capture
     ]
     assert main(argv) == 1
     captured = capsys.readouterr()

@@ -89,6 +89,7 @@ def test_fetch_command_against_pywb(
         "202509",
         "--to",
         "20250926",
+        "--every-capture",  # this test is about downloading every capture in the range
     ]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)

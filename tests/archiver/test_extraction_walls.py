@@ -1,4 +1,4 @@
-"""Consent walls and login walls archived instead of the policy (PROTOCOLS.md §8.3 case 19).
+"""Consent walls and login walls archived instead of the policy (docs/fault-cases.md case 19).
 
 A page is flagged ``consent-or-login-wall`` when it has a wall marker (a consent platform's
 container or loader, a login form) and under WALL_CHARS characters of text; the same markers around

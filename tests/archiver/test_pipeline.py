@@ -1,6 +1,6 @@
 """archiver.pipeline: captures stored through extraction, as every fetch and import stores them.
 
-PROTOCOLS.md §8.3: case 19 (a consent or login wall's version carries ``consent-or-login-wall``
+docs/fault-cases.md: case 19 (a consent or login wall's version carries ``consent-or-login-wall``
 and is left out of default comparisons), case 21 (non-HTML policies: every capture's bytes are kept
 byte-exact; text only where there is an extractor, otherwise a warning and no version), case 22 (a
 JavaScript shell's version carries the ``js-shell`` flag) and case 23 (one text archived in two
@@ -119,16 +119,16 @@ def test_an_image_among_html_captures_leaves_the_versions_alone(archive: Archive
     assert [c.timestamp for c in version.captures] == ["20200101000000", "20210101000000"]
 
 
-def test_an_imported_image_file_is_kept_and_named(archive: Archive, tmp_path: Path) -> None:
-    # `policydiff import FILE --url` takes any file as a copy of the page: a scan saved as .png
+def test_an_imported_image_file_is_refused_and_named(archive: Archive, tmp_path: Path) -> None:
+    # `policydiff import FILE --url` reads what it stores (issue 18): a scan saved as .png is refused
+    # with what it is, as `extract` does, and nothing is stored
     path = tmp_path / "privacy-scan.png"
     path.write_bytes(_png(32, 8))
     [result] = list(import_paths(archive, [str(path)], url=URL, date="20240301"))
-    assert result.capture is not None and result.created and not result.error
-    assert "'image/png'" in result.warning and "text/html" in result.warning  # what it is, how it came
-    assert archive.read_body(result.capture) == path.read_bytes()
-    assert archive.extraction(result.capture.id) is None
-    assert archive.versions(result.capture.policy_id) == []
+    assert result.capture is None and result.error
+    assert "'image/png'" in result.error and "import HTML, PDF, text" in result.error
+    assert all(archive.captures(p.id) == [] for p in archive.policies())
+    assert not list((archive.root / "blobs").glob("*/*"))
 
 
 # --- case 21: the documents that do have an extractor ----------------------------------------------

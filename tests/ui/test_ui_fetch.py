@@ -296,7 +296,7 @@ def test_the_gui_thread_never_blocks_during_a_slow_fetch(
 def test_a_slow_cdx_listing_keeps_the_window_responsive_shows_progress_and_cancels_at_once(
     qtbot: Any, window: MainWindow, ia: LoopbackIA
 ) -> None:
-    """PROTOCOLS.md §8.3 case 8 through the app: CDX pages that take 0.4 s each."""
+    """docs/fault-cases.md case 8 through the app: CDX pages that take 0.4 s each."""
     ia.cdx_delay, ia.page_size = 0.4, 1
     shown: list[str] = []
     task = window.start_fetch(request_for(ia))
@@ -365,7 +365,7 @@ def test_exact_url_only_leaves_out_variants_and_is_remembered_for_the_next_fetch
     variant = "http://policies.tinder.com/privacy/intl/en"
     window.settings.remember_fetch(variant, ia.prefix, "ia", None, None, True)
     asked: list[PolicyRequest] = []
-    window.start_fetch = asked.append  # type: ignore[method-assign,assignment]
+    window.work.start_fetch = asked.append  # type: ignore[method-assign,assignment]
     window.fetch_selected()
     assert [(r.url, r.exact) for r in asked] == [(variant, True)]
 
@@ -395,7 +395,7 @@ def test_an_empty_listing_offers_nearby_pages_and_a_click_fetches_one(
     other = window.start_fetch(PolicyRequest(URL, "", ia.prefix, "20200101000000", "20200201000000", "ia"))
     with qtbot.waitSignal(other.signals.done, timeout=30_000):
         pass
-    assert window._suggested_for is not None and window._suggested_for.from_date is None
+    assert window.work._suggested_for is not None and window.work._suggested_for.from_date is None
     ia.stamps = STAMPS
     label.linkActivated.emit(URL)  # what a click on the link does
     qtbot.waitUntil(lambda: window.version_model.rowCount() == len(STAMPS), timeout=30_000)
@@ -445,7 +445,7 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
     keychain: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Policy > Save Page Now in the Wayback Machine (PROTOCOLS.md §8.3 case 30): no keys anywhere,
+    """Policy > Save Page Now in the Wayback Machine (docs/fault-cases.md case 30): no keys anywhere,
     so the key dialog asks; keys the Internet Archive refuses are not kept and the dialog says why;
     accepted keys go to the (real) system keychain and into the Authorization header only, and the
     next time they come from the keychain."""
@@ -477,7 +477,7 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
     assert window.save_page_now_action in window.menuBar().actions()[2].menu().actions()
 
     def dialog_shown() -> KeysDialog:
-        window.keys_dialog = None
+        window.work.keys_dialog = None
         qtbot.waitUntil(lambda: isinstance(window.keys_dialog, KeysDialog), timeout=30_000)
         assert window.keys_dialog.isVisible()
         return window.keys_dialog
@@ -516,7 +516,7 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
 
     qtbot.waitUntil(lambda: not running_tasks(), timeout=30_000)
     httpserver.clear_log()
-    window.keys_dialog = None
+    window.work.keys_dialog = None
     task = window.save_page_now_selected()
     assert task is not None
     assert window.save_page_now_selected() is None
@@ -536,7 +536,7 @@ def test_trusted_certificates_are_checked_remembered_and_used_for_live_captures(
     certificate: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Policy > Trusted Certificates: a corporate proxy's CA, for HTTPS (PROTOCOLS.md §8.3 case 28)."""
+    """Policy > Trusted Certificates: a corporate proxy's CA, for HTTPS (docs/fault-cases.md case 28)."""
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     archive = Archive.open(tmp_path / "archive")

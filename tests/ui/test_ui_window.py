@@ -18,7 +18,7 @@ from archiver.errors import ArchiveNotWritableError
 from archiver.models import Capture, Source
 from archiver.pipeline import store_capture
 from archiver.storage import DB_NAME, Archive
-from ui.app import open_archive
+from ui.archives import open_archive
 from ui.dialogs import AddPolicyDialog
 from ui.mainwindow import MainWindow
 from ui.models import VersionTableModel
@@ -92,8 +92,12 @@ def test_add_policy_dialog_validates_before_any_request(qtbot: Any) -> None:
     assert ok.isEnabled()
     assert (dialog.request.from_date, dialog.request.to_date) == ("20210101000000", "20220630235959")
     assert "captures from 2021-01-01 00:00:00 to 2022-06-30 23:59:59 UTC" in dialog.error_label.text()
-    for bad, reason in (("2021010", "digits"), ("20x1", "digits"), ("2021-13", "not a real date")):
+    for bad, reason in (("2021010", "digits"), ("20x1", "digits"), ("2021-13", "month 13 does not exist")):
         dialog.from_edit.setText(bad)
+        assert not ok.isEnabled() and reason in dialog.error_label.text(), (bad, dialog.error_label.text())
+    dialog.from_edit.setText("2021")
+    for bad, reason in (("2023-13", "month 13"), ("202300", "month 00"), ("2023-02-30", "day 30")):
+        dialog.to_edit.setText(bad)  # the end of a period: once a traceback for month 00/13
         assert not ok.isEnabled() and reason in dialog.error_label.text(), (bad, dialog.error_label.text())
     dialog.from_edit.setText("2099")
     dialog.to_edit.setText("")
@@ -184,8 +188,8 @@ def test_a_read_only_archive_is_opened_as_a_copy(tmp_path: Path, monkeypatch: py
         return real_open(cls, path)
 
     monkeypatch.setattr(Archive, "open", classmethod(open_or_refuse))
-    monkeypatch.setattr("ui.app.copy_dir", lambda: tmp_path / "copies")
-    monkeypatch.setattr("ui.app.os.access", lambda path, mode: Path(path).resolve() not in read_only)
+    monkeypatch.setattr("ui.archives.copy_dir", lambda: tmp_path / "copies")
+    monkeypatch.setattr("ui.archives.os.access", lambda path, mode: Path(path).resolve() not in read_only)
     arc, note = open_archive(root)
     assert arc.root == (tmp_path / "copies" / "ro").resolve() and "read-only" in note
     assert arc.stats()["captures"] == captures  # the log's captures came along
@@ -197,7 +201,7 @@ def test_a_read_only_archive_is_opened_as_a_copy(tmp_path: Path, monkeypatch: py
     writable = tmp_path / "busy"
     Archive.open(writable).close()
     read_only.add(writable.resolve())
-    monkeypatch.setattr("ui.app.os.access", lambda path, mode: True)
+    monkeypatch.setattr("ui.archives.os.access", lambda path, mode: True)
     with pytest.raises(ArchiveNotWritableError):
         open_archive(writable)
     writer.close()
@@ -268,7 +272,9 @@ def test_exports_run_in_the_background_and_report_where_they_wrote(
     capture = win.details.current()
     from ui.jobs import job_save_capture
 
-    task = win._run_export(job_save_capture(arc, capture, str(out / "raw.html"), True), str(out / "raw.html"))
+    task = win.work._run_export(
+        job_save_capture(arc, capture, str(out / "raw.html"), True), str(out / "raw.html")
+    )
     with qtbot.waitSignal(task.signals.finished, timeout=30_000):
         pass
     assert (out / "raw.html").read_bytes() == arc.read_body(capture)
@@ -591,7 +597,7 @@ def test_a_diff_of_the_previous_policy_is_not_shown_on_a_policy_without_versions
     select_policy(qtbot, win, "GitHub")
     qtbot.waitUntil(lambda: win.compare.result is not None and diff_idle(), timeout=30_000)
     gate = DiffGate(monkeypatch)
-    win._diff_cache.clear()
+    win.compare_panel.cache.clear()
     try:
         win.version_view.selectRow(1)  # a slow diff of GitHub v1 → v2 starts
         gate.wait_entered(qtbot)
@@ -611,18 +617,18 @@ def test_a_replaced_diff_neither_ends_the_busy_state_nor_reports_its_error(
     win = open_window(qtbot, demo, tmp_path / "s.ini")
     qtbot.waitUntil(lambda: win.compare.result is not None and diff_idle(), timeout=30_000)
     gate = DiffGate(monkeypatch, fail_first=True)
-    win._diff_cache.clear()
+    win.compare_panel.cache.clear()
     try:
         # cancelled before it starts: its CancelledError arrives while v2 → v3 is still computing
         win.version_view.selectRow(1)
-        queued = win._diff_task
+        queued = win.compare_panel.task
         win.version_view.selectRow(2)
-        assert queued is not None and queued is not win._diff_task
+        assert queued is not None and queued is not win.compare_panel.task
         qtbot.waitUntil(lambda: queued.error is not None)
         gate.wait_entered(qtbot)  # v2 → v3 is running
         qtbot.waitUntil(lambda: not win.compare.isEnabled())  # still busy: greyed after BUSY_DELAY_MS
         # and one that fails after the user moved on: its error is not shown
-        failing = win._diff_task
+        failing = win.compare_panel.task
         win.version_view.selectRow(3)
         gate.wait_entered(qtbot)
     finally:
@@ -707,10 +713,10 @@ def test_opening_another_archive_runs_in_the_background_and_resets_the_views(
 ) -> None:
     import threading
 
-    import ui.app
+    import ui.archives
 
     threads: dict[str, bool] = {}
-    real_open = ui.app.open_archive
+    real_open = ui.archives.open_archive
 
     def open_in(root: Path) -> Any:
         threads["open"] = threading.current_thread() is threading.main_thread()
@@ -722,7 +728,7 @@ def test_opening_another_archive_runs_in_the_background_and_resets_the_views(
         threads["close"] = threading.current_thread() is threading.main_thread()
         real_close()
 
-    monkeypatch.setattr(ui.app, "open_archive", open_in)
+    monkeypatch.setattr(ui.archives, "open_archive", open_in)
     monkeypatch.setattr(demo, "close", close)
     settings = tmp_path / "s.ini"
     win = open_window(qtbot, demo, settings)
@@ -775,12 +781,12 @@ def test_the_archive_opened_last_wins_not_the_one_that_finished_last(
 ) -> None:
     import threading
 
-    import ui.app
+    import ui.archives
     from ui.workers import running_tasks
 
     first = Archive.open(tmp_path / "first")
     win = open_window(qtbot, first, tmp_path / "s.ini")
-    real_open = ui.app.open_archive
+    real_open = ui.archives.open_archive
     gate = threading.Event()
 
     def slow_for_a(root: Path) -> Any:
@@ -788,7 +794,7 @@ def test_the_archive_opened_last_wins_not_the_one_that_finished_last(
             gate.wait(10)
         return real_open(root)
 
-    monkeypatch.setattr(ui.app, "open_archive", slow_for_a)
+    monkeypatch.setattr(ui.archives, "open_archive", slow_for_a)
     win.open_archive(str(tmp_path / "a"))  # the user picks a, then changes their mind: b
     task_b = win.open_archive(str(tmp_path / "b"))
     with qtbot.waitSignal(task_b.signals.done, timeout=10_000):
