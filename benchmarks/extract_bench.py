@@ -13,8 +13,7 @@ bytes in the same process: ours (``archiver.extraction.extract``), trafilatura (
   references are the same text, the extractions differ) and missed changes (the references differ,
   the extractions are identical). "The same text" for references means the same blocks of words:
   Markdown syntax (link targets, heading underlines, emphasis, escapes) is ignored, paragraph
-  breaks count. An extraction "differs" when the app would show a new version: not the same words
-  in the same order (``archiver.sametext.same_text``: layout and whitespace do not count);
+  breaks count. An extraction "differs" when its text is not byte-identical;
 * time per page: the median of ``--repeat`` runs for each page, averaged over pages; and time per
   500 KB of HTML (total time over total size of the pages of 100 KB and more, times 500 KB).
 
@@ -48,7 +47,6 @@ sys.path.insert(0, str(ROOT))
 from archiver.errors import ArchiverError  # noqa: E402
 from archiver.extraction import extract  # noqa: E402
 from archiver.extraction.decoding import decode  # noqa: E402
-from archiver.sametext import same_text as texts_same  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"
 DEFAULT_CORPUS = SHARED if SHARED.is_dir() else ROOT / "tests" / "data" / "corpus"
@@ -237,7 +235,7 @@ def run(pages: list[Page], repeat: int, per_page: bool) -> Run:
                 b = texts[name].get((corpus, slug, t1))
                 if a is None or b is None:
                     continue
-                same_text = texts_same(a, b)
+                same_text = a == b
                 for group in ["all"] if pdf else ["all", "HTML"]:
                     s = results[name][group]
                     s.pairs += 1
