@@ -260,7 +260,9 @@ def _missed_reason(r0: tuple[tuple[str, ...], ...], r1: tuple[tuple[str, ...], .
     as policy: "reference boilerplate", the reference is wider than the policy)."""
     changed = [b for b in (*[b for b in r0 if b not in r1], *[b for b in r1 if b not in r0]) if b]
     ours_words = " " + " ".join(tokens(ours_text)) + " "
-    outside = not any(f" {' '.join(b)} " in ours_words for b in changed)
+    ours_blocks = set(blocks(ours_text))
+    # a changed block is ours when it is one of our blocks, or (4 words or more) inside our text
+    outside = not any(b in ours_blocks or (len(b) >= 4 and f" {' '.join(b)} " in ours_words) for b in changed)
     if not changed:
         return "reference boilerplate: the reference's blocks differ only in order or repetition"
     sample = " / ".join(" ".join(b)[:60] for b in changed[:3])

@@ -25,8 +25,10 @@ DATE_LINE = "Last Updated: May 28, 2024 at 1:54 PM"
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[Archive]:
     arc = Archive.open(tmp_path / "A")
-    for date in ("20250530043018", "20250807163022"):
-        assert [r.error for r in import_paths(arc, [str(PAGE)], url=URL, date=date)] == [""]
+    for n, date in enumerate(("20250530043018", "20250807163022")):
+        path = tmp_path / f"capture{n}.html"  # each capture its own bytes (the same bytes are one capture)
+        path.write_bytes(PAGE.read_bytes() + f"<!-- capture {n} -->".encode())
+        assert [r.error for r in import_paths(arc, [str(path)], url=URL, date=date)] == [""]
     yield arc
     arc.close()
 
