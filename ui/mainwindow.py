@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxL
 from archiver.models import Policy, Version
 from archiver.storage import Archive
 
+from .answers import AnswersController
 from .archive_work import ArchiveWork
 from .cache import TextCache
 from .change_windows import ChangeWindows
@@ -91,6 +92,11 @@ class MainWindow(QMainWindow):
 
         self.refetch = RefetchController(self.ctx, self.details, self.work._session_factory())
         self.refetch.refetched.connect(lambda c: self.policies.reload(select=c.policy_id))
+        # date flags, topics, measures: ui/answers.py
+        self.answers = AnswersController(self, self.ctx, self.versions, lambda: self.compare)
+        self.diffShown.connect(self.answers.diff_shown)
+        self.menus.view_menu.addAction(self.answers.action)
+        self.menus.edit_menu.addAction(self.answers.watchlist_action)
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         from . import rules_dialog  # Policy → Extraction Rules…: ui/rules_dialog.py
