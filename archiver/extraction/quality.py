@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import lzma
 import re
+import shutil
+import tempfile
+import threading
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,10 +48,52 @@ def guess_language(text: str, declared: str = "") -> str:
         return declared
     skip = min(len(plain) // 4, 2000)
     sample = plain[skip : skip + LANGUAGE_SAMPLE] if len(plain) - skip >= 500 else plain[:LANGUAGE_SAMPLE]
-    import py3langid  # its model loads once per process, on first use (it takes a moment)
-
-    language: Any = py3langid.classify(sample)[0]
+    language: Any = _identifier().classify(sample)[0]
     return str(language)
+
+
+_identifier_lock = threading.Lock()
+_loaded: list[Any] = []
+#: Bytes of the language model's transition table copied at a time while it loads.
+_COPY_CHUNK = 1 << 20
+
+
+def _identifier() -> Any:
+    """py3langid's identifier, loaded once per process on first use (on the worker storing the first
+    capture). Loaded here as ``py3langid.modelio.load_model`` does, except for one step: its loader
+    copies the 40 MB transition table into an ``array`` in one C call that holds the GIL, which on a
+    loaded machine froze the GUI thread for 120-220 ms during a fetch (docs/performance.md, "GUI
+    thread"). Copied a megabyte at a time, other threads run between the copies."""
+    with _identifier_lock:
+        if not _loaded:
+            import numpy as np
+            from py3langid import langid
+
+            with tempfile.TemporaryFile(suffix=".npz") as tmp:  # as py3langid: never all resident
+                with lzma.open(langid.MODEL_DIR / langid.MODEL_FILE) as src:
+                    shutil.copyfileobj(src, tmp, length=1 << 20)
+                tmp.seek(0)
+                with np.load(tmp, allow_pickle=False) as data:
+                    _loaded.append(
+                        langid.LanguageIdentifier(
+                            np.asarray(data["ptc"]),
+                            np.asarray(data["pc"]),
+                            data["classes"].tolist(),
+                            _stdlib_array(data["nextmove"]),
+                            data["out_feat"].tolist(),
+                            tk_row=_stdlib_array(data["nextmove_row"]),
+                        )
+                    )
+        return _loaded[0]
+
+
+def _stdlib_array(values: Any) -> array[int]:
+    """An unsigned numpy array as the stdlib ``array`` py3langid walks, filled in chunks."""
+    out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
+    raw = memoryview(values.tobytes() if not values.flags.c_contiguous else values).cast("B")
+    for start in range(0, len(raw), _COPY_CHUNK):
+        out.frombytes(raw[start : start + _COPY_CHUNK])
+    return out
 
 
 _ERROR_TITLE = re.compile(
