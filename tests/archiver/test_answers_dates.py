@@ -205,3 +205,15 @@ def test_a_british_page_keeps_its_reading_in_every_output(
     assert data["stated_date"] == "2016-05-01"  # 1 May: day first, as the page's locale says
     assert data["stated_dates"]["stated_date"] == "2016-05-01"
     assert data["stated_dates"]["statements"][0]["readings"] == ["2016-05-01", "2016-01-05"]
+
+
+def test_a_truncated_capture_is_no_silent_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Tinder, 2025-04-17: a capture cut short at 00:33, the whole page again at 12:33 (same date line)
+    a = str(tmp_path / "archive")
+    for stamp in ("20240531183348", "20250417003349", "20250417123351"):
+        _import(capsys, a, CORPUS / "tinder-privacy" / f"{stamp}.html", TINDER, stamp)
+    code, out, _ = _run(capsys, "--archive", a, "versions", TINDER, "--json")
+    versions = json.loads(out)
+    assert [v["stated_date"] for v in versions] == ["2024-07-01", "2025-02-28", "2025-02-28"]
+    # the truncated one is compared with nothing, and is nothing to compare the next one with
+    assert [v["flags"] for v in versions] == [["effective-in-future"], ["looks-truncated"], []]
