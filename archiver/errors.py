@@ -6,15 +6,59 @@ The UI and the command line catch only :class:`ArchiverError`; anything else is 
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 
+class ErrorKind(StrEnum):
+    """What went wrong, for callers to branch on: never the message text, which is for people."""
+
+    OTHER = "other"
+    #: no working connection to the host (refused, reset, offline, a TLS failure): every request
+    #: would fail alike, so a job stops and a rerun resumes
+    CONNECTION = "connection"
+    #: the archive will not serve the site because of the site's robots.txt (another endpoint of the
+    #: same archive may ignore it)
+    ROBOTS = "robots"
+    #: the archive excludes the site (a takedown, the owner's request)
+    EXCLUDED = "excluded"
+    #: no space left on the disk (or over quota)
+    DISK_FULL = "disk-full"
+    #: another program holds the archive database's lock
+    BUSY = "busy"
+
+
 class ArchiverError(Exception):
-    """Root of every error the core raises on purpose. ``str(err)`` is a one-line message."""
+    """Root of every error the core raises on purpose. ``str(err)`` is a one-line message; ``kind``
+    says what went wrong for code that must decide what to do (a subclass or the raiser sets it)."""
 
     #: Exit code the command line uses for this error (1: the command ran and failed; 2: bad usage).
     exit_code = 1
+    kind: ErrorKind = ErrorKind.OTHER
+
+    def __init__(self, *args: object, kind: ErrorKind | None = None) -> None:
+        super().__init__(*args)
+        if kind is not None:
+            self.kind = kind
+
+
+def kind_of(exc: BaseException) -> ErrorKind:
+    """The kind of a system or SQLite error, from its error number or result code (not its text)."""
+    if isinstance(exc, ArchiverError):
+        return exc.kind
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ErrorKind.DISK_FULL
+    code = getattr(exc, "sqlite_errorcode", None) if isinstance(exc, sqlite3.Error) else None
+    if isinstance(code, int):
+        primary = code & 0xFF  # extended result codes keep the primary one in the low byte
+        if primary == sqlite3.SQLITE_FULL:
+            return ErrorKind.DISK_FULL
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return ErrorKind.BUSY
+    return ErrorKind.OTHER
 
 
 class UsageError(ArchiverError):
@@ -44,11 +88,13 @@ class StorageError(ArchiverError):
 
 
 class ArchiveNotWritableError(StorageError):
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, kind: ErrorKind = ErrorKind.OTHER) -> None:
         self.path = path
+        self.reason = reason
         super().__init__(
             f"cannot write to the archive at {path}: {reason}; "
-            "choose another folder with --archive or POLICYDIFF_ARCHIVE"
+            "choose another folder with --archive or POLICYDIFF_ARCHIVE",
+            kind=kind,
         )
 
 
@@ -111,9 +157,9 @@ class UnsupportedContentError(ExtractionError):
 class NetworkError(ArchiverError):
     """The remote side could not be reached or answered nonsense."""
 
-    def __init__(self, message: str, url: str = "") -> None:
+    def __init__(self, message: str, url: str = "", kind: ErrorKind | None = None) -> None:
         self.url = url
-        super().__init__(message)
+        super().__init__(message, kind=kind)
 
 
 class RateLimitedError(NetworkError):
@@ -131,10 +177,15 @@ class RateLimitedError(NetworkError):
 
 
 class BlockedError(NetworkError):
-    """The archive refuses to serve this site (excluded or blocked by the owner)."""
+    """The archive refuses to serve this site: ``kind`` EXCLUDED (excluded or blocked by the owner)
+    or ROBOTS (the site's robots.txt). ``reason`` says why; ``advice`` what to do on the command line."""
 
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"the archive will not serve {url}: {reason}", url)
+    def __init__(self, url: str, reason: str, kind: ErrorKind = ErrorKind.EXCLUDED, advice: str = "") -> None:
+        self.reason = reason
+        self.advice = advice
+        super().__init__(
+            f"the archive will not serve {url}: {reason}" + (f"; {advice}" if advice else ""), url, kind
+        )
 
 
 class ArchiveResponseError(NetworkError):
@@ -270,6 +321,8 @@ class UnreachableError(NetworkError):
     retrying at once (the name does not resolve, no route to the network): said after one attempt.
     ``reason`` is the short cause ("name does not resolve", "no route to the network", ...)."""
 
+    kind = ErrorKind.CONNECTION
+
     def __init__(self, url: str, host: str, reason: str, attempts: int, offline: bool) -> None:
         self.host = host
         self.reason = reason
@@ -286,6 +339,47 @@ class UnreachableError(NetworkError):
                 "connection and run the command again (it resumes where it stopped)"
             )
         super().__init__(text, url)
+
+
+class ArchiveIndexMissingError(StorageError):
+    """The database is missing or empty while raw files (or a ledger journal) are there: opening
+    would quietly start an empty archive and hide them, so it is refused."""
+
+    def __init__(self, path: str, state: str, blobs: int, journal: bool) -> None:
+        self.path = path
+        self.state = state
+        self.blobs = blobs
+        self.journal = journal
+        held = " and ".join(
+            part
+            for part in (f"{blobs} raw file(s)" if blobs else "", "its ledger journal" if journal else "")
+            if part
+        )
+        how = (
+            "Rebuild the database from them with 'policydiff recover' (or restore archive.sqlite3 "
+            "from a backup)"
+            if journal
+            else "There is no ledger journal to rebuild it from: restore archive.sqlite3 from a backup"
+        )
+        super().__init__(
+            f"the archive database {path} is {state}, but the archive holds {held}; nothing was changed. {how}"
+        )
+
+
+class DamagedDatabaseError(CorruptArchiveError):
+    """The database cannot be read; ``diagnosis`` says how it is damaged, the message how to
+    recover (rebuilding it from the raw files and the ledger journal)."""
+
+    def __init__(self, path: str, reason: str, diagnosis: str) -> None:
+        self.path = path
+        self.diagnosis = diagnosis
+        detail = diagnosis if reason in diagnosis else f"{diagnosis} ({reason})"
+        StorageError.__init__(
+            self,
+            f"the archive database {path} is damaged: {detail}; nothing was changed. "
+            "'policydiff recover' rebuilds it from the raw files and the ledger journal, keeping the "
+            "damaged file aside (or restore archive.sqlite3 from a backup)",
+        )
 
 
 class WatchlistError(UsageError):

@@ -1,7 +1,7 @@
 """The archive's ledger: an append-only, hash-chained record of every capture stored.
 
 Each stored capture appends one entry in the same transaction as its database row, after its raw
-bytes were written, fsynced and read back to check their sha256 (PROTOCOLS.md §8.3 cases 36, 37).
+bytes were written, fsynced and read back to check their sha256 (docs/fault-cases.md cases 36, 37).
 An entry is canonical JSON of the capture's whole row and the time it was recorded, and its hash is
 ``sha256(previous hash + "\\n" + entry)``. Only the hashed entry counts (the ``capture_id`` and
 ``recorded_at`` columns are an index): changing, removing or inserting an entry, recording a capture

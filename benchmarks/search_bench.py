@@ -13,7 +13,8 @@ indexes each new text as it stores it.
 
 Targets (non-zero exit on a miss): a search query <= 50 ms (median over the runs, each query);
 blame of a 20-version policy <= 200 ms (median); storing a capture with indexing <= 20 ms
-(median over 40 new versions). References in the same run: the search against a ``LIKE`` scan of
+(median over 40 new versions). Wall-clock time by default; ``--judge cpu`` checks this thread's CPU
+time instead, for a machine shared with other jobs (both are printed, with the load average). References in the same run: the search against a ``LIKE`` scan of
 every stored text (what searching without the index costs), blame against one diff of its last
 pair, storing a new text against storing a capture whose text is stored (and indexed) already.
 """
@@ -157,6 +158,13 @@ def main() -> int:
     parser.add_argument("--policies", type=int, default=500)
     parser.add_argument("--versions", type=int, default=20)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--judge",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="what the targets are checked against: wall-clock time (default), or this thread's CPU "
+        "time (on a machine shared with other jobs)",
+    )
     parser.add_argument("--keep", type=Path, help="build the archive here and keep it (reused if there)")
     args = parser.parse_args()
     dirs = args.corpus or default_corpus()
@@ -193,12 +201,13 @@ def main() -> int:
             ms, result, cpu = median_ms(lambda q=query: search(archive, q), args.runs)
             assert isinstance(result, list)
             hits = sum(len(m.versions) for m in result)
-            verdict = "ok" if ms <= SEARCH_MS else "MISS"
+            judged = cpu if args.judge == "cpu" else ms
+            verdict = "ok" if judged <= SEARCH_MS else "MISS"
             print(
-                f"  {name:20s} {query:28s} {ms:7.1f} ms  {len(result):4d} policies {hits:6d} versions  "
-                f"{verdict}"
+                f"  {name:20s} {query:28s} {ms:7.1f} ms (cpu {cpu:5.1f})  {len(result):4d} policies "
+                f"{hits:6d} versions  {verdict}"
             )
-            if ms > SEARCH_MS:
+            if judged > SEARCH_MS:
                 misses.append(f"search {query}")
         print(f"  reference: LIKE scan of every text for one phrase: {like_ms:.0f} ms")
 
@@ -207,19 +216,21 @@ def main() -> int:
         blame_ms, result, blame_cpu = median_ms(lambda: blame(archive, versions[-1]), args.runs)
         left, right = archive.text(versions[-2].text_sha256), archive.text(versions[-1].text_sha256)
         diff_ms, _, _ = median_ms(lambda: diff_texts(left, right), args.runs)
-        verdict = "ok" if blame_ms <= BLAME_MS else "MISS"
+        blame_judged = blame_cpu if args.judge == "cpu" else blame_ms
+        verdict = "ok" if blame_judged <= BLAME_MS else "MISS"
         print(
             f"\nblame of a {len(versions)}-version policy ({len(right) // 1000} KB): {blame_ms:.1f} ms "
             f"(cpu {blame_cpu:.1f}; target <= {BLAME_MS:.0f}) {verdict}; one diff of its last pair {diff_ms:.1f} ms "
             f"(x{blame_ms / diff_ms:.1f})"
         )
-        if blame_ms > BLAME_MS:
+        if blame_judged > BLAME_MS:
             misses.append("blame")
 
         new_ms, same_ms, new_cpu = [], [], []
         rng = random.Random(12345)
-        paras = paragraphs(right)
-        url = f"https://store-{time.time_ns()}.example/privacy"  # a new policy each run (--keep)
+        store_no = time.time_ns()  # a new policy each run (--keep), with paragraphs of its own
+        paras = own(paragraphs(bases[0]), store_no)
+        url = f"https://store-{store_no}.example/privacy"
         store_policy = archive.ensure_policy(url)
         for n in range(40):
             paras = next_version(paras, rng, 100 + n, {})
@@ -231,10 +242,10 @@ def main() -> int:
             t = time.perf_counter()
             archive.add_capture(store_policy, capture(url, stamp(301 + 2 * n)), None, extraction(text))
             same_ms.append((time.perf_counter() - t) * 1000)
-        store = statistics.median(new_ms)
+        store = statistics.median(new_cpu if args.judge == "cpu" else new_ms)
         verdict = "ok" if store <= STORE_MS else "MISS"
         print(
-            f"\nstoring a capture with a new text, indexed: median {store:.1f} ms, max {max(new_ms):.1f} ms "
+            f"\nstoring a capture with a new text, indexed: median {statistics.median(new_ms):.1f} ms, max {max(new_ms):.1f} ms "
             f"(cpu {statistics.median(new_cpu):.1f}; target <= {STORE_MS:.0f}) {verdict}; a capture whose text is indexed already: "
             f"{statistics.median(same_ms):.1f} ms"
         )

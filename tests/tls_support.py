@@ -1,4 +1,4 @@
-"""TLS on loopback for the client's and the app's tests (PROTOCOLS.md §8.3 case 28): a self-signed
+"""TLS on loopback for the client's and the app's tests (docs/fault-cases.md case 28): a self-signed
 certificate for 127.0.0.1, made with the openssl command (scripts/test installs it), and an HTTPS
 server that uses it. The fixtures ``certificate`` and ``tls_server`` in tests/conftest.py wrap these.
 """

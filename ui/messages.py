@@ -13,6 +13,7 @@ import logging
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -29,11 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.errors import (
+    ArchiveIndexMissingError,
     ArchiveNotWritableError,
     ArchiverError,
     BlockedError,
     CancelledError,
     ConnectionBlockedError,
+    DamagedDatabaseError,
+    ErrorKind,
     ExtractionError,
     InvalidURLError,
     NetworkError,
@@ -42,6 +46,7 @@ from archiver.errors import (
     StorageError,
     UnreachableError,
     UsageError,
+    kind_of,
 )
 from archiver.models import Progress
 
@@ -66,15 +71,6 @@ def _local_hhmm(when: datetime | None) -> str:
     return when.astimezone().strftime("%H:%M")
 
 
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, StorageError | OSError) and (
-        "no space left" in text or "disk is full" in text or "disk quota" in text
-    )
-
-
 def describe(exc: BaseException) -> Message:
     """What to tell the user about ``exc``: the specific cause and what to do."""
     if isinstance(exc, CancelledError):
@@ -95,20 +91,26 @@ def describe(exc: BaseException) -> Message:
             "Fetch again then; what was already downloaded is kept.",
         )
     if isinstance(exc, BlockedError):
-        hint = (
-            ""
-            if "another archive" in str(exc)
-            else " The site is excluded from this archive; try another one."
-        )
-        return Message(ERROR, f"{exc}.{hint}".replace("..", "."))
+        return Message(ERROR, f"The archive will not serve {exc.url}: {exc.reason}. Try another web archive.")
     if isinstance(exc, NoMementoError):
+        at = f" at {exc.timestamp}" if exc.timestamp else ""
         return Message(
-            WARNING,
-            str(exc).replace("; list what it holds with 'policydiff captures URL'", "")
-            + ". Check the URL, or widen the date range.",
+            WARNING, f"The archive has no capture of {exc.url}{at}. Check the URL, or widen the date range."
         )
     if isinstance(exc, InvalidURLError):
         return Message(ERROR, f"Not a web page URL: {exc.url!r} ({exc.reason}). Enter an http(s) address.")
+    if isinstance(exc, ArchiveIndexMissingError | DamagedDatabaseError):
+        what = (
+            f"The archive's database is damaged: {exc.diagnosis}."
+            if isinstance(exc, DamagedDatabaseError)
+            else f"The archive's database is {exc.state}, but the archive holds {exc.blobs} raw files."
+        )
+        return Message(
+            ERROR,
+            f"{what} Nothing was changed. To rebuild it from the raw files and the ledger, quit and run "
+            f"“policydiff --archive {Path(exc.path).parent} recover” in a terminal, or restore "
+            "archive.sqlite3 from a backup.",
+        )
     if isinstance(exc, UnreachableError):
         cause = " This computer looks offline, or the address is wrong." if exc.offline else ""
         return Message(
@@ -116,11 +118,11 @@ def describe(exc: BaseException) -> Message:
             f"Cannot reach {exc.host}: {exc.reason}.{cause} Check the connection, then fetch again; "
             "it resumes where it stopped.",
         )
-    if type(exc) is NetworkError:
+    if kind_of(exc) is ErrorKind.CONNECTION:
         return Message(
             ERROR, f"No network: {exc}. Check the connection and fetch again; it resumes where it stopped."
         )
-    if _disk_full(exc):
+    if kind_of(exc) is ErrorKind.DISK_FULL:
         return Message(
             ERROR,
             "The disk is full: nothing more can be saved. Free some space and try again; "
@@ -128,12 +130,17 @@ def describe(exc: BaseException) -> Message:
         )
     if isinstance(exc, ArchiveNotWritableError):
         return Message(
-            ERROR, f"{exc}".replace("with --archive or POLICYDIFF_ARCHIVE", "with File → Open Archive")
+            ERROR,
+            f"Cannot write to the archive at {exc.path}: {exc.reason}. Choose another folder with "
+            "File → Open Archive.",
         )
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return Message(ERROR, f"Permission denied: {exc.filename or exc}. Choose a folder you can write to.")
     if isinstance(exc, StorageError | ExtractionError | UsageError | NetworkError | ArchiverError):
-        return Message(ERROR, str(exc))
+        # worded for the app: the menu that does what the command line's advice names
+        return Message(
+            ERROR, str(exc).replace("run 'policydiff verify'", "check it with File → Verify Archive")
+        )
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return Message(
         ERROR,

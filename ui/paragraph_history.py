@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
@@ -28,6 +27,7 @@ from archiver.errors import CancelledError
 from archiver.models import Version
 from archiver.storage import Archive
 
+from .cache import LRUCache
 from .models import short_date
 from .workers import Task, run_task
 
@@ -35,7 +35,14 @@ if TYPE_CHECKING:
     from .compare import CompareView
     from .mainwindow import MainWindow
 
-CACHED_BLAMES = 8
+BLAME_BUDGET = 8 * 1024 * 1024  # estimated bytes of paragraph histories kept (ui.cache)
+
+
+def blame_size(blame: Blame) -> int:
+    """About what a paragraph history holds: its texts, and ~150 bytes a record around them."""
+    return sum(len(p.text) + 150 + sum(len(s.text) + 150 for s in p.history) for p in blame.paragraphs)
+
+
 _DEL = "background-color:#ffc7c4;text-decoration:line-through"
 _INS = "background-color:#b4f1c0"
 
@@ -54,13 +61,17 @@ def version_name(v: Version) -> str:
 
 
 def history_html(result: Blame, para: ParagraphBlame) -> str:
-    """The states a paragraph went through, oldest first, each with the word diff from the one before."""
+    """The states a paragraph went through, oldest first: the versions that said it so, and the word
+    diff from the state before."""
     parts = []
     previous = None
-    for n, state in enumerate(para.history):
+    states = para.history
+    for n, state in enumerate(states):
         version = result.versions[state.version]
+        until = (states[n + 1].version if n + 1 < len(states) else len(result.versions)) - 1
         what = "introduced" if n == 0 else "changed"
-        parts.append(f"<h4>{html.escape(version_name(version))} — {what}</h4><p>")
+        same = f" (the same through {version_name(result.versions[until])})" if until > state.version else ""
+        parts.append(f"<h4>{html.escape(version_name(version))} — {what}{html.escape(same)}</h4><p>")
         if previous is None:
             parts.append(html.escape(state.text))
         else:
@@ -71,9 +82,6 @@ def history_html(result: Blame, para: ParagraphBlame) -> str:
                 )
         parts.append("</p>")
         previous = state.text
-    newest = result.versions[-1]
-    if para.last_changed != len(result.versions) - 1:
-        parts.append(f"<p><i>Unchanged since, up to {html.escape(version_name(newest))}.</i></p>")
     return "".join(parts).replace("\n", "<br>")
 
 
@@ -131,7 +139,7 @@ class ParagraphHistory(QObject):
         self.action.setStatusTip("The versions the paragraph at the cursor went through, with word diffs")
         self.action.triggered.connect(self.show_at_cursor)
         window.addAction(self.action)
-        self._cache: OrderedDict[tuple[int, str], Blame] = OrderedDict()
+        self._cache: LRUCache[tuple[int, str], Blame] = LRUCache(BLAME_BUDGET, blame_size)
         self._archive = window.archive
         self._version: Version | None = None
         self._task: Task | None = None
@@ -174,8 +182,6 @@ class ParagraphHistory(QObject):
         if archive is not self.window.archive:
             return
         self._cache[(version.policy_id, version.text_sha256 + version.timestamp)] = result
-        while len(self._cache) > CACHED_BLAMES:
-            self._cache.popitem(last=False)
         if version == self._version:
             self._task = None
             self.blameReady.emit()

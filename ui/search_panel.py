@@ -13,9 +13,7 @@ indexed first). The main window's hook is one line (``SearchController(window)``
 from __future__ import annotations
 
 import logging
-import re
 import threading
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -33,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.errors import ArchiverError, CancelledError
-from archiver.index.search import PolicyMatch, search, update_index
+from archiver.index.search import PolicyMatch, search, snippet, update_index
 from archiver.storage import Archive
 
 from .models import short_date
@@ -59,25 +57,6 @@ def job_search(archive: Archive, query: str) -> Any:
         return search(archive, query)
 
     return run
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, one character per character (as the index folds words)."""
-    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in text)
-
-
-def snippet(text: str, query: str) -> str:
-    """The paragraph on one line, cut to :data:`SNIPPET_CHARS` around the first query word in it."""
-    flat = " ".join(text.split())
-    if len(flat) <= SNIPPET_CHARS:
-        return flat
-    folded = _fold(flat)
-    words = [w for w in re.findall(r"\w+", _fold(query)) if w not in ("and", "or", "not", "near")]
-    found = [i for i in (folded.find(w) for w in words) if i >= 0]
-    start = max(0, min(found) - SNIPPET_CHARS // 4) if found else 0
-    start = min(start, len(flat) - SNIPPET_CHARS + 1)
-    piece = flat[start : start + SNIPPET_CHARS - 1]
-    return ("…" if start else "") + piece + ("…" if start + len(piece) < len(flat) else "")
 
 
 class SearchPanel(QWidget):
@@ -137,14 +116,16 @@ class SearchPanel(QWidget):
             else f"{query}: no version of any policy says it"
         )
         for m in matches:
-            before = f"(not in {short_date(m.absent_before)})" if m.absent_before else "(first version)"
+            before = (
+                f"(not in {short_date(m.absent_before)})" if m.absent_before else "(in the first capture)"
+            )
             after = f"(gone in {short_date(m.absent_after)})" if m.absent_after else "(still there)"
             top = QTreeWidgetItem(
                 [
                     f"{m.label or m.url}  —  {len(m.versions)} of {m.total_versions} versions",
                     f"{short_date(m.first_appeared)} {before}",
                     f"{short_date(m.last_seen)} {after}",
-                    snippet(m.paragraph, query),
+                    snippet(m.paragraph, query, SNIPPET_CHARS),
                 ]
             )
             top.setToolTip(0, m.url)
@@ -152,7 +133,9 @@ class SearchPanel(QWidget):
             latest = m.versions[-1]
             top.setData(0, TARGET_ROLE, (m.policy_id, latest.timestamp, latest.block))
             for v in m.versions:
-                child = QTreeWidgetItem([short_date(v.timestamp), "", "", snippet(v.paragraph, query)])
+                child = QTreeWidgetItem(
+                    [short_date(v.timestamp), "", "", snippet(v.paragraph, query, SNIPPET_CHARS)]
+                )
                 child.setToolTip(3, v.paragraph)
                 child.setData(0, TARGET_ROLE, (m.policy_id, v.timestamp, v.block))
                 top.addChild(child)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
@@ -20,6 +20,8 @@ class Point:
     timestamp: str  # 14-digit
     change: int | None  # words changed against the previous version; None: not known yet
     note: str = ""  # why there is no change to measure: ui.models.change_note
+    source: str = ""  # where its first capture came from: an archive's host, "file", "live"…
+    disagree: bool = False  # another archive holds another text the same day (archiver.corroboration)
 
 
 class TimelineWidget(QWidget):
@@ -74,7 +76,7 @@ class TimelineWidget(QWidget):
         if row is None:
             return
         old = self._points[row]
-        self._points[row] = Point(old.index, old.timestamp, change, old.note)
+        self._points[row] = replace(old, change=change)
         if change >= self._max:
             self._max = change or 1
         elif (old.change or 0) >= self._max:  # the largest one shrank
@@ -183,6 +185,10 @@ class TimelineWidget(QWidget):
             if window is not None:
                 start = display(window[0])[:16]
                 change += f"\nchanged after {start} ({'open: not narrowed yet' if window[1] else 'exact'})"
+            if p.source:
+                change += f"\nfrom {p.source}"
+            if p.disagree:
+                change += "\nanother archive holds another text that day"
             QToolTip.showText(
                 event.globalPosition().toPoint(),
                 f"Version {index + 1}, {display(p.timestamp)[:16]}\n{change}\nClick to compare "
@@ -251,4 +257,8 @@ class TimelineWidget(QWidget):
             painter.setPen(QPen(text if selected else accent, 2 if selected else 1))
             painter.setBrush(accent if p.change is not None or i == 0 else pal.color(QPalette.ColorRole.Base))
             painter.drawEllipse(pos, radius, radius)
+            if p.disagree:  # a ring in the warning colour: the archives disagree that day
+                painter.setPen(QPen(QColor(214, 120, 0), 2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(pos, radius + 3, radius + 3)
         painter.end()

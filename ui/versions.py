@@ -8,10 +8,12 @@ learns which version to show.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
-from archiver.models import Policy, Version, baseline
+from archiver.models import Flag, Policy, Version, baseline
 
 from .cache import TextCache
 from .context import WindowContext
@@ -20,6 +22,12 @@ from .models import VersionTableModel, change_note
 from .timeline import Point, TimelineWidget
 
 SIZES_PROGRESS_FROM = 20  # versions; fewer are measured in well under a second
+
+
+def source_of(version: Version) -> str:
+    """Where the version's first capture came from: the archive's host, else the kind of source."""
+    first = version.first
+    return urlsplit(first.archive).netloc if first.archive else str(first.source)
 
 
 class VersionList(QObject):
@@ -101,7 +109,17 @@ class VersionList(QObject):
         generation = self._load.generation
         self.model.set_versions(versions)
         self.timeline.set_points(
-            [Point(v.index, v.timestamp, None, change_note(versions, v.index)) for v in versions]
+            [
+                Point(
+                    v.index,
+                    v.timestamp,
+                    None,
+                    change_note(versions, v.index),
+                    source_of(v),
+                    Flag.ARCHIVES_DISAGREE.value in v.flags,
+                )
+                for v in versions
+            ]
         )
         self.shown.emit(versions)
         if versions:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputFileError
+from .args import path_arg
 
 _SUFFIX_TYPES = {
     ".pdf": "application/pdf",
@@ -30,7 +31,7 @@ def register(sub: Any) -> None:
         "'-' reads standard input) and print it. json adds the title, language, charset and the rule that "
         "decided it, quality flags, the date the policy states and the extractor version.",
     )
-    p.add_argument("file", metavar="FILE", help="the file to extract ('-' for standard input)")
+    p.add_argument("file", metavar="FILE", type=path_arg, help="the file to extract ('-' for standard input)")
     p.add_argument("--url", default="", help="the page's original URL (recorded in json output)")
     p.add_argument(
         "--content-type",

@@ -93,7 +93,7 @@ def cmd_blame(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from ..index import fts
-    from ..index.search import search, update_index
+    from ..index.search import search, snippet, update_index
 
     with open_archive(args) as archive:
         policy = archive.get_policy(args.policy) if args.policy else None
@@ -136,7 +136,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         )
         return 0
     for m in matches:
-        before = f" (not in {display(m.absent_before)})" if m.absent_before else " (its first version)"
+        before = f" (not in {display(m.absent_before)})" if m.absent_before else " (in the first capture)"
         after = f" (gone in {display(m.absent_after)})" if m.absent_after else " (still there)"
         print(m.url + (f"  ({m.label})" if m.label else ""))
         print(f"  first appeared {display(m.first_appeared)}{before}")
@@ -145,7 +145,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             f"  in {len(m.versions)} of {m.total_versions} versions: "
             + ", ".join(v.timestamp[:8] for v in m.versions)
         )
-        print(f"  {_short(' '.join(m.paragraph.split()), _SHOWN_CHARS)}")
+        print(f"  {snippet(m.paragraph, args.query, _SHOWN_CHARS)}")
     return 0
 
 

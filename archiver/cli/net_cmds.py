@@ -7,6 +7,7 @@ import argparse
 import sys
 from functools import partial
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ..client.endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
 from ..client.listing import ListedCapture, list_captures, make_query, same_url, similar_urls
@@ -14,7 +15,7 @@ from ..client.session import Session
 from ..errors import ArchiverError, KeychainError, MissingCredentialsError, UsageError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
-from .args import date_arg, url_arg
+from .args import date_arg, prefix_arg, url_arg
 from .changes_cmds import METHOD, add_fetch_options, fetch_changes, report
 
 if TYPE_CHECKING:
@@ -28,11 +29,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("url", type=url_arg, help="the policy's URL")
         p.add_argument(
             "--archive-url",
-            type=url_arg,
+            type=prefix_arg,
+            action="append",
             metavar="PREFIX",
-            default=DEFAULT_PREFIX,
             help=f"the archive's replay prefix (default {DEFAULT_PREFIX}; a pywb collection is "
-            "http://HOST:PORT/COLL/)",
+            "http://HOST:PORT/COLL/); give it several times to merge several archives' captures "
+            "(each capture keeps its archive)",
         )
         p.add_argument(
             "--archive-kind",
@@ -103,33 +105,47 @@ def listed_json(row: ListedCapture) -> dict[str, Any]:
     }
 
 
+def prefixes(args: argparse.Namespace) -> list[str]:
+    """The archives --archive-url names, in the order given (the Wayback Machine when none)."""
+    return list(dict.fromkeys(args.archive_url or [DEFAULT_PREFIX]))
+
+
 def cmd_captures(args: argparse.Namespace) -> int:
-    endpoint = archive_endpoint(args.archive_url, args.archive_kind)
+    endpoints = [archive_endpoint(p, args.archive_kind) for p in prefixes(args)]
     with open_session(args) as session:
-        rows = list(list_captures(session, endpoint, args.url, args.from_date, args.to_date))
+        listed = [
+            (r, e.prefix)
+            for e in endpoints
+            for r in list_captures(session, e, args.url, args.from_date, args.to_date)
+        ]
+        listed.sort(key=lambda item: (item[0].timestamp, item[1]))  # one listing, the archives merged
         left_out = 0
         if args.exact_url:
             url = make_query(args.url).url
-            kept = [r for r in rows if same_url(r.original, url)]
-            left_out, rows = len(rows) - len(kept), kept
+            kept = [item for item in listed if same_url(item[0].original, url)]
+            left_out, listed = len(listed) - len(kept), kept
         if args.json:
-            print_json([listed_json(r) for r in rows])
+            print_json([{**listed_json(r), "archive": prefix} for r, prefix in listed])
             return 0
-        if not rows:
+        if not listed:
+            where = ", ".join(e.prefix for e in endpoints)
             print(
-                f"No captures found for {args.url} at {endpoint.prefix}. Try another scheme or host "
+                f"No captures found for {args.url} at {where}. Try another scheme or host "
                 "variant, a wider --from/--to, or another archive with --archive-url.",
                 file=sys.stderr,
             )
             if left_out:
                 print(_left_out(left_out), file=sys.stderr)
             else:
-                _print_suggestions(_suggestions(session, endpoint, args))
+                for e in endpoints:
+                    _print_suggestions(_suggestions(session, e, args))
             return 0
-    for r in rows:
+    several = len(endpoints) > 1
+    for r, prefix in listed:
         status = "revisit" if r.is_revisit else (str(r.status) if r.status is not None else "-")
-        print(f"{display(r.timestamp)} UTC  {status:>7}  {r.mimetype or '-':<24}  {r.original}")
-    print(f"{len(rows)} captures", file=sys.stderr)
+        source = f"  {prefix}" if several else ""
+        print(f"{display(r.timestamp)} UTC  {status:>7}  {r.mimetype or '-':<24}  {r.original}{source}")
+    print(f"{len(listed)} captures", file=sys.stderr)
     if left_out:
         print(_left_out(left_out), file=sys.stderr)
     return 0
@@ -140,10 +156,41 @@ def _left_out(count: int) -> str:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    """Fetch from each archive named, one after the other (one polite queue: the process-wide pacer);
+    their captures land in the one policy, each keeping its archive."""
+    archives = prefixes(args)
+    if len(archives) == 1:
+        return fetch_from(args, archives[0])
+    if not args.json:
+        code = 0
+        for prefix in archives:
+            print(f"{prefix}:", file=sys.stderr)
+            code = max(code, fetch_from(args, prefix))
+        return code
+    import contextlib
+    import io
+    import json
+
+    results, code = [], 0
+    for prefix in archives:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = max(code, fetch_from(args, prefix))
+        results.append({"archive": prefix, **json.loads(out.getvalue())})
+    totals = {k: sum(r[k] for r in results) for k, v in results[0].items() if isinstance(v, int)}
+    print_json({**totals, "failures": [f for r in results for f in r["failures"]], "archives": results})
+    return code
+
+
+def fetch_from(args: argparse.Namespace, prefix: str) -> int:
     from ..client.jobs import FetchJob
     from ..history.state import save_listing
 
-    endpoint = archive_endpoint(args.archive_url, args.archive_kind)
+    endpoint = archive_endpoint(prefix, args.archive_kind)
+    memento = endpoint.parse_replay_url(args.url)
+    if memento is not None and len(memento[0]) == 14:  # a memento URL: download that one capture
+        args.url, args.from_date, args.to_date = unquote(memento[2]), memento[0], memento[0]
+        args.every_capture = True
     if not args.every_capture:
         with open_session(args) as session, open_archive(args) as arc:
             changes = fetch_changes(args, session, arc, endpoint)

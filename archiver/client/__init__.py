@@ -1,6 +1,6 @@
 """The web-archive client: list and fetch captures from the Wayback Machine or any Memento/pywb archive.
 
-Built on requests with our own pacing and retries (PROTOCOLS.md §8.1). No Qt here: the UI runs
+Built on requests with our own pacing and retries (docs/protocols.md §8). No Qt here: the UI runs
 these calls in worker threads and cancels them with a ``threading.Event``. One ``Session`` per
 worker thread; all sessions share the process-wide pacer (``default_pacer()``)::
 

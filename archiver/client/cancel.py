@@ -1,6 +1,6 @@
 """Cancelling a request in flight: shut its socket down from a watcher thread.
 
-A cancel must stop a job within a second (PROTOCOLS.md §8.3 case 38), but a read blocked on a slow
+A cancel must stop a job within a second (docs/fault-cases.md case 38), but a read blocked on a slow
 archive only returns at its 60-120 s timeout. So every connection a session opens is remembered,
 and while a request runs a watcher shuts those sockets down as soon as the cancel event is set:
 the blocked read fails at once and the session turns the failure into CancelledError.

@@ -1,8 +1,8 @@
-"""The Internet Archive's CDX server: output=json pages chained by resume keys (PROTOCOLS.md §1).
+"""The Internet Archive's CDX server: output=json pages chained by resume keys (docs/protocols.md §1).
 
 A page that times out (504 or no answer) twice is asked for again at half the size, from the same
-resume key (§8.2); ``on_page`` hears the next key after each page, so a job that fails later can
-keep what it has and resume there (§8.3 case 8).
+resume key (docs/protocols.md §8); ``on_page`` hears the next key after each page, so a job that fails later can
+keep what it has and resume there (docs/fault-cases.md case 8).
 """
 
 from __future__ import annotations

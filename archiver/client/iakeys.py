@@ -1,4 +1,4 @@
-"""The user's Internet Archive S3 keys, which Save Page Now needs (PROTOCOLS.md §8.3 case 30).
+"""The user's Internet Archive S3 keys, which Save Page Now needs (docs/fault-cases.md case 30).
 
 They come from the environment (``IA_ACCESS_KEY``/``IA_SECRET_KEY``, for scripts) or from the
 system keychain (macOS Keychain, Windows Credential Manager, a Secret Service such as GNOME Keyring

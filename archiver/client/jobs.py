@@ -2,7 +2,7 @@
 
 Progress is recorded in the local archive after every capture (``job_put``), so a crash, a cancel
 or a lost network only costs the capture in flight: the next run skips what is done. Revisits whose
-digest was already downloaded reuse those bytes (PROTOCOLS.md §8.3 case 11). A listing that fails
+digest was already downloaded reuse those bytes (docs/fault-cases.md case 11). A listing that fails
 part-way for a passing reason leaves its rows, next resume key and page size in the job state, and
 the next run of the same query goes on from there (case 8). Each failed capture is recorded with its
 reason, in the summary and the job state.
@@ -22,8 +22,8 @@ from ..errors import (
     ArchiveResponseError,
     CancelledError,
     ConnectionBlockedError,
+    ErrorKind,
     KeysRefusedError,
-    NetworkError,
     RateLimitedError,
     RedirectTargetError,
     SavePageNowPendingError,
@@ -230,7 +230,7 @@ class FetchJob:
                     raise
                 note = f"failed: {exc}"
             except ArchiverError as exc:
-                if type(exc) is NetworkError:  # connection lost: stop; the next run resumes here
+                if exc.kind is ErrorKind.CONNECTION:  # connection lost: stop; the next run resumes here
                     save()
                     raise
                 timeouts = 0
@@ -493,7 +493,7 @@ def _row_json(row: ListedCapture) -> list[str | int | None]:
 def _transient(exc: ArchiverError) -> bool:
     """A listing failure that may pass: worth keeping the partial listing to go on from."""
     passing = (ServerError, ServerTimeoutError, CancelledError, RateLimitedError, ConnectionBlockedError)
-    return isinstance(exc, passing) or type(exc) is NetworkError
+    return isinstance(exc, passing) or exc.kind is ErrorKind.CONNECTION
 
 
 def _saved_listing(
@@ -556,7 +556,7 @@ def save_page_now_job(
     on_keys_accepted: Callable[[], None] | None = None,
 ) -> SpnResult:
     """Save Page Now for one URL, its job kept in the archive's job table: a job an earlier run
-    submitted is waited for, not submitted again (PROTOCOLS.md §8.3 case 32). SPN's final word (a
+    submitted is waited for, not submitted again (docs/fault-cases.md case 32). SPN's final word (a
     result, a permanent error, a job it no longer knows) ends the job; a job still pending, or one
     cut off by the network or a 5xx, or refused keys (the user fixes them), is waited for next
     time. ``on_keys_accepted``: see :func:`save_page_now`."""

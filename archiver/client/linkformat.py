@@ -1,7 +1,7 @@
 """A tolerant parser for RFC 6690 link-format (Memento TimeMaps) and HTTP dates.
 
 Real TimeMaps have combined rels ("first last memento"), commas and semicolons inside <URLs>,
-extra attributes (pywb's collection=) and RFC 850 dates (PROTOCOLS.md §4.6), so we split on
+extra attributes (pywb's collection=) and RFC 850 dates (docs/protocols.md §4), so we split on
 '>, <' boundaries outside quotes, never on bare commas.
 """
 

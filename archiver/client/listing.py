@@ -1,10 +1,10 @@
 """Listing captures: the IA CDX server, pywb's CDX, or any Memento TimeMap, as one lazy iterator.
 
-Rows are cleaned on the way (PROTOCOLS.md §1.4, §8.3 cases 9-13, 33, 34): repeated rows dropped,
+Rows are cleaned on the way (docs/protocols.md §1; docs/fault-cases.md cases 9-13, 33, 34): repeated rows dropped,
 malformed rows skipped with a warning, bad 00 months/days repaired, default ports stripped, and
 only variants of the asked-for policy (scheme, www., utm_*) kept.
 
-Deviation from PROTOCOLS.md §8.3 case 11: we do not send ``resolveRevisits=true``. It would
+Deviation from docs/fault-cases.md case 11: we do not send ``resolveRevisits=true``. It would
 replace a revisit's ``warc/revisit`` marker with the original's type and status, and the marker is
 what lets the fetch job reuse bytes it already has instead of downloading a revisit again.
 """
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import ArchiveResponseError, BlockedError, InvalidURLError
+from ..errors import ArchiveResponseError, BlockedError, ErrorKind, InvalidURLError
 from ..timestamps import to_datetime
 from ..urls import normalize_url, policy_key
 from .endpoints import ArchiveEndpoint, ArchiveKind
@@ -74,10 +74,10 @@ def list_captures(
     """Every capture of ``url``'s policy in the archive, oldest first as the archive sends them.
 
     Validation happens here, eagerly; the rows come lazily. ``filters`` and ``collapse`` are IA CDX
-    syntax, sent to IA only (pywb treats them differently; PYWB.md). An IA listing starts at
+    syntax, sent to IA only (pywb treats them differently; docs/pywb.md). An IA listing starts at
     ``resume`` if given, and reports where it would go on (None at the end) to ``on_page`` after
     each page and each halving of the page size (key None before the first page), so an interrupted
-    listing need not start again (§8.3 case 8); other archives do not page by key and ignore both.
+    listing need not start again (docs/fault-cases.md case 8); other archives do not page by key and ignore both.
     """
     query = make_query(url, from_date, to_date)
     raw = _raw_rows(
@@ -106,7 +106,7 @@ def similar_urls(
     limit: int = SUGGESTIONS,
 ) -> tuple[str, ...]:
     """URLs near ``url`` that the archive holds captures of, for when ``url`` itself has none
-    (PROTOCOLS.md §8.3 case 5): a policy that moved to ``/privacy-policy`` or ``/privacy/en``.
+    (docs/fault-cases.md case 5): a policy that moved to ``/privacy-policy`` or ``/privacy/en``.
 
     One prefix search on the URL's own path (with its query, if it has one), and, if that finds
     nothing, one on its parent folder; never the whole site (a prefix search of a large host is slow
@@ -221,7 +221,7 @@ def _raw_rows(
                 )
                 return
             except BlockedError as exc:
-                if "robots.txt" not in str(exc):
+                if exc.kind is not ErrorKind.ROBOTS:
                     raise
                 # IA staff: /web/timemap ignores robots.txt the way playback does (edgi#8)
                 log.warning(

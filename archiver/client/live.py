@@ -1,6 +1,6 @@
 """Live capture (today's page, from the site itself) and optional Save Page Now 2 submission.
 
-SPN2 needs the user's Internet Archive S3 keys (anonymous saves now get 401; PROTOCOLS.md §5.4).
+SPN2 needs the user's Internet Archive S3 keys (anonymous saves now get 401; docs/protocols.md §5).
 The keys travel only in the Authorization header: never logged, never stored in the archive.
 """
 
@@ -41,7 +41,7 @@ SPN_GIVE_UP = 900.0  # seconds from the submission
 SPN_JOB_KEPT = 3600.0  # SPN answers for a job's status about this long
 SPN_TRANSIENT_RETRIES = 2
 SPN_TRANSIENT_DELAY = 60.0
-#: status_ext codes worth one or two more tries, 60 s apart (PROTOCOLS.md §8.2)
+#: status_ext codes worth one or two more tries, 60 s apart (docs/protocols.md §8)
 SPN_TRANSIENT = frozenset(
     {
         "user-session-limit",
@@ -146,7 +146,7 @@ class SpnResult:
 @dataclass(frozen=True, slots=True)
 class SpnJob:
     """A submitted Save Page Now job: kept (in the archive's job table) so that a later run waits
-    for it instead of submitting the page again (PROTOCOLS.md §8.3 case 32)."""
+    for it instead of submitting the page again (docs/fault-cases.md case 32)."""
 
     job_id: str
     url: str  # normalised target

@@ -1,6 +1,6 @@
 """Listing other archives: pywb's CDX (NDJSON, its own field names) and Memento TimeMaps.
 
-See PYWB.md and PROTOCOLS.md §4.5-4.6: allowFuzzy=false always, fuzzy rows dropped anyway,
+See docs/pywb.md and docs/protocols.md §4: allowFuzzy=false always, fuzzy rows dropped anyway,
 corrupt lines skipped; TimeMap pages followed at most 20 times.
 """
 

@@ -1,6 +1,6 @@
 """One process-wide pacer: how fast we may talk to each archive, and when we must stop.
 
-The Internet Archive firewalls addresses that ignore its 429s (PROTOCOLS.md §3.1), and its limits
+The Internet Archive firewalls addresses that ignore its 429s (docs/protocols.md §3), and its limits
 are per IP, so every thread of the process must share one budget per host and endpoint group.
 Time comes from an injectable :class:`Clock` so tests run in simulated time and never sleep.
 """
@@ -23,7 +23,7 @@ MEMENTO = "memento"  # {prefix}{ts}id_/{url}
 LIVE = "live"  # the policy's own site
 SPN = "spn"  # Save Page Now submit and status
 
-#: Defaults in requests per second (PROTOCOLS.md §8.2).
+#: Defaults in requests per second (docs/protocols.md §8).
 IA_RATES = {LISTING: 0.4, MEMENTO: 1.0, SPN: 0.1, LIVE: 1.0}
 OTHER_RATES = {LISTING: 1.0, MEMENTO: 1.0, SPN: 0.1, LIVE: 1.0}
 
@@ -132,11 +132,6 @@ class Pacer:
     def default_rate(host: str, group: str) -> float:
         is_ia = host == "archive.org" or host.endswith(".archive.org")
         return (IA_RATES if is_ia else OTHER_RATES).get(group, 1.0)
-
-    def set_rate(self, host: str, group: str, per_second: float) -> None:
-        with self._lock:
-            self._overrides[(host, group)] = per_second
-            self._slots.pop((host, group), None)
 
     def _slot(self, host: str, group: str) -> _Slot:
         key = (host, group)

@@ -1,11 +1,11 @@
 """Fetching one capture's raw bytes: {PREFIX}{timestamp}id_/{url}, redirects followed by hand.
 
-Memento-Datetime is the only sign that a response is archived content (PROTOCOLS.md §2.2): a 200
+Memento-Datetime is the only sign that a response is archived content (docs/protocols.md §2): a 200
 without it is an archive error page and never policy text. Nearest-capture redirects are followed
 only within a window; archived redirects are kept as evidence and followed; bodies are streamed
 with a cap and a truncated, stalled or badly chunked body is retried, then reported, never returned
 as good. A body compressed in a way extraction cannot undo (brotli) is refused rather than stored
-as garbled text (§8.3 case 20).
+as garbled text (docs/fault-cases.md case 20).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ..errors import (
     BlockedError,
     BrokenBodyError,
     CancelledError,
+    ErrorKind,
     NoMementoError,
     PlaybackError,
     RedirectTargetError,
@@ -223,18 +224,21 @@ def _hours(window: timedelta) -> str:
 def _not_a_memento(resp: requests.Response, body: bytes, url: str, timestamp: str) -> Exception:
     """Classify an answer without Memento-Datetime from Wayback's runtime-error header and its text.
 
-    Never content (§8.3 case 17): the error says what the archive sent, and the job reports that.
+    Never content (docs/fault-cases.md case 17): the error says what the archive sent, and the job reports that.
     """
     runtime = resp.headers.get("X-Archive-Wayback-Runtime-Error", "").strip()
     text = body[:20000].decode("utf-8", "replace").lower()
     if "AdministrativeAccessControlException" in runtime or "has been excluded" in text:
         return BlockedError(
             url,
-            "the site is excluded from the Wayback Machine (takedown or owner's request); "
+            "the site is excluded from the Wayback Machine (takedown or owner's request)",
+            ErrorKind.EXCLUDED,
             "try another archive with --archive-url",
         )
     if "RobotAccessControlException" in runtime or "due to robots.txt" in text:
-        return BlockedError(url, "blocked by the site's robots.txt at this archive; try another archive")
+        return BlockedError(
+            url, "blocked by the site's robots.txt at this archive", ErrorKind.ROBOTS, "try another archive"
+        )
     if resp.status_code == 404 or "ResourceNotInArchiveException" in runtime:
         return NoMementoError(url, timestamp)
     if runtime:

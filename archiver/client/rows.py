@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import requests
 
-from ..errors import ArchiveResponseError, BlockedError, InvalidDateError
+from ..errors import ArchiveResponseError, BlockedError, ErrorKind, InvalidDateError
 from ..timestamps import parse_date_arg
 from ..urls import normalize_url, policy_key
 
-LISTING_READ_TIMEOUT = 120.0  # CDX range queries are slow (PROTOCOLS.md §8.2)
+LISTING_READ_TIMEOUT = 120.0  # CDX range queries are slow (docs/protocols.md §8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +85,16 @@ def raise_for_cdx_error(resp: requests.Response, url: str) -> None:
     if "AdministrativeAccessControlException" in both or "Blocked Site" in both:
         raise BlockedError(
             url,
-            "the site is excluded from the Wayback Machine (takedown or owner's request); "
+            "the site is excluded from the Wayback Machine (takedown or owner's request)",
+            ErrorKind.EXCLUDED,
             "try another archive with --archive-url",
         )
     if "RobotAccessControlException" in both:
         raise BlockedError(
             url,
-            "blocked by the site's robots.txt at the Wayback Machine; try another archive with --archive-url",
+            "blocked by the site's robots.txt at the Wayback Machine",
+            ErrorKind.ROBOTS,
+            "try another archive with --archive-url",
         )
     if resp.status_code != 200:
         first = text.strip().splitlines()[0][:200] if text.strip() else ""

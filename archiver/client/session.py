@@ -2,7 +2,7 @@
 
 Why not urllib3's Retry or the `wayback` library: every request, retry included, must go through the
 one process-wide pacer, every wait must be cancellable, and a response carrying Memento-Datetime
-is archived content (even a 429 or a 503) that must never be retried (PROTOCOLS.md §8.2).
+is archived content (even a 429 or a 503) that must never be retried (docs/protocols.md §8).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from urllib3.exceptions import NameResolutionError
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
 from .. import __version__
-from ..errors import CancelledError, NetworkError, UnreachableError, UsageError
+from ..errors import CancelledError, ErrorKind, NetworkError, UnreachableError, UsageError
 from .cancel import SocketTracker, TrackingAdapter, watch
 from .pacer import Pacer, default_pacer
 
@@ -174,7 +174,7 @@ class Session:
         RateLimitedError (third 429), ConnectionBlockedError or CancelledError.
 
         ``slow_retries`` caps the retries of a 504 or a read timeout for a caller that has a cheaper
-        request to try instead (a smaller CDX page, PROTOCOLS.md §8.2); other failures keep ``retries``.
+        request to try instead (a smaller CDX page, docs/protocols.md §8); other failures keep ``retries``.
         ``retries`` replaces the session's for this request; 0 given here (a request that is only a
         courtesy) also gives up at a 429, once the pacer has noted it, instead of waiting to ask again.
         """
@@ -207,6 +207,7 @@ class Session:
                     f"TLS/certificate error talking to {host}: {exc}; if a proxy intercepts TLS, point "
                     "REQUESTS_CA_BUNDLE at its CA certificate",
                     url,
+                    ErrorKind.CONNECTION,
                 ) from None
             except requests.exceptions.InvalidURL as exc:
                 raise NetworkError(f"cannot request {url}: {exc}", url) from None

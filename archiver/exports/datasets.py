@@ -22,7 +22,7 @@ from ..analysis.topics import load_watchlist, watchlist_path
 from ..capture_dates import CaptureDate
 from ..diffing import diff_texts
 from ..models import Policy, Version, baseline
-from ..pllc import format_pllc
+from ..pllc import format_pllc, pllc_origin
 from ..portfolio import PolicyInfo, Portfolio, Review
 from ..storage import Archive
 from ..timestamps import to_datetime
@@ -309,10 +309,16 @@ def _encoded_text(archive: Archive, text_sha256: str) -> bytes:
 
 
 def _pllc_doc(archive: Archive, version: Version) -> bytes:
+    """The version as a Princeton-Leuven document whose header names where its first capture came
+    from: a web archive's replay link only for a capture an archive holds (never an invented one)."""
     first = version.first
-    prefix = first.archive if first.archive.startswith(WAYBACK_PREFIX) else WAYBACK_PREFIX
     text = archive.text(version.text_sha256)
-    return format_pllc(first.original_url, version.timestamp, text, archive_prefix=prefix).encode("utf-8")
+    if first.archive:
+        doc = format_pllc(first.original_url, version.timestamp, text, archive_prefix=first.archive)
+    else:
+        origin = pllc_origin(first)
+        doc = format_pllc(first.original_url, version.timestamp, text, archive_prefix="", origin=origin)
+    return doc.encode("utf-8")
 
 
 def export_pllc(

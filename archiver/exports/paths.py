@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ArchiverError, UsageError
+from ..errors import ArchiverError, UsageError, kind_of
 from ..files import fsync_dir, pid_alive
 
 #: Well under the 255-byte limit of common file systems, leaving room for suffixes.
@@ -142,7 +142,9 @@ class StagedFile:
         try:
             self._file = open(self.tmp, "wb")
         except OSError as exc:
-            raise ArchiverError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            raise ArchiverError(
+                f"cannot write {self.path}: {exc.strerror or exc}", kind=kind_of(exc)
+            ) from None
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
@@ -152,7 +154,9 @@ class StagedFile:
         except FileExistsError:
             raise ExportExistsError(self.path) from None
         except OSError as exc:
-            raise ArchiverError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            raise ArchiverError(
+                f"cannot write {self.path}: {exc.strerror or exc}", kind=kind_of(exc)
+            ) from None
         finally:
             with contextlib.suppress(OSError):
                 self.file.close()

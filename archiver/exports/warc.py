@@ -10,9 +10,12 @@ Export (one gzipped WARC, written with warcio): a ``warcinfo`` record, then per 
   left out of the HTTP block and ``X-Archive-Orig-*`` headers get their original names back;
 * a ``metadata`` record (``WARC-Concurrent-To`` the response, and no ``WARC-Target-URI``, which is
   optional there: pywb indexes metadata records that name a URI and would replay the JSON as the
-  page) holding JSON provenance: the archive,
-  memento URL, retrieval time, sha256, every header exactly as received, the redirect chain, the
-  tool and extractor versions. Importing our own export reads it back, so captures compare equal.
+  page) holding JSON provenance: the archive, memento URL, retrieval time, sha256, every header
+  exactly as received, the redirect chain, the tool and extractor versions and the extraction
+  fingerprint. Importing our own export reads it back, so captures compare equal.
+
+The file streams to disk one capture at a time (:func:`write_warc` writes to any stream; a WACZ puts
+it straight into its ZIP member), so an archive of any size exports in little memory.
 
 Text-only captures (Princeton-Leuven imports) have no bytes and are skipped, with a note.
 
@@ -40,7 +43,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from .. import __version__
 from ..errors import ArchiverError
-from ..models import Capture, Policy, Source
+from ..models import Capture, Extraction, Policy, Source
 from ..storage import Archive
 from ..timestamps import from_datetime, now_iso, to_datetime
 from .output import ExportResult, Written, stream_single
@@ -211,8 +214,7 @@ def write_warc(archive: Archive, policies: Sequence[Policy], out: CountingWriter
                 continue
             body = archive.read_body(capture)
             extraction = archive.extraction(capture.id)
-            version = extraction.extractor_version if extraction else ""
-            responses.append(_write_capture(writer, out, policy, capture, body, version, exported_at))
+            responses.append(_write_capture(writer, out, policy, capture, body, extraction, exported_at))
     return WarcWritten(len(responses), tuple(skipped), tuple(responses))
 
 
@@ -222,7 +224,7 @@ def _write_capture(
     policy: Policy,
     capture: Capture,
     body: bytes,
-    extractor_version: str,
+    extraction: Extraction | None,
     exported_at: str,
 ) -> IndexedResponse:
     from warcio.statusandheaders import StatusAndHeaders
@@ -268,7 +270,8 @@ def _write_capture(
         METADATA_KEY: 1,
         "tool": "policydiff",
         "tool_version": __version__,
-        "extractor_version": extractor_version,
+        "extractor_version": extraction.extractor_version if extraction else "",
+        "extraction_fingerprint": extraction.fingerprint if extraction else "",
         "exported_at": exported_at,
         "policy": {"url": policy.url, "label": policy.label},
         "capture": capture_dict(capture),
@@ -413,7 +416,7 @@ def import_file(
 
     results: list[Any] = []
     try:
-        for item in _read_responses(path, {} if bodies is None else bodies):
+        for item in _read_responses(path, label, {} if bodies is None else bodies):
             if isinstance(item, str):
                 results.append(ImportResult(label, None, False, warning=item))
                 continue
@@ -423,7 +426,7 @@ def import_file(
             except ArchiverError as exc:
                 results.append(ImportResult(where, None, False, error=str(exc)))
     except ArchiverError as exc:
-        results.append(ImportResult(label, None, False, error=str(exc).replace(str(path), label)))
+        results.append(ImportResult(label, None, False, error=str(exc)))
     return results
 
 
@@ -500,16 +503,16 @@ def _checked_meta(meta: dict[str, Any]) -> dict[str, Any]:
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def _read_responses(path: Path, bodies: dict[str, bytes]) -> Iterator[WarcResponse | str]:
+def _read_responses(path: Path, label: str, bodies: dict[str, bytes]) -> Iterator[WarcResponse | str]:
     """Response records (revisits resolved with the payloads in ``bodies``, which grows with this
     file's), with our metadata attached; strings are notes about records left out."""
     try:
-        metas = _our_metadata(path)
+        metas = _our_metadata(path, label)
     except OSError as exc:
-        raise ArchiverError(f"{path}: {exc.strerror or exc}") from None
+        raise ArchiverError(f"{label}: {exc.strerror or exc}") from None
     not_documents = records = 0
-    with _open(path) as fh:
-        for record in _iterate(path, fh):
+    with _open(path, label) as fh:
+        for record in _iterate(label, fh):
             rtype = record.rec_type
             records += rtype in _WARC_TYPES and str(getattr(record, "format", "warc")).startswith("warc")
             if rtype not in ("response", "revisit") or record.http_headers is None:
@@ -552,21 +555,21 @@ def _read_responses(path: Path, bodies: dict[str, bytes]) -> Iterator[WarcRespon
                 offset=offset,
             )
     if not records:
-        raise ArchiverError(f"{path}: not a readable WARC file (no WARC records found)")
+        raise ArchiverError(f"{label}: not a readable WARC file (no WARC records found)")
     if not_documents:
         yield f"{not_documents} records that are not documents (images, scripts, styles…) were left out"
 
 
-def _open(path: Path) -> BinaryIO:
+def _open(path: Path, label: str) -> BinaryIO:
     try:
         return open(path, "rb")
     except FileNotFoundError:
-        raise ArchiverError(f"{path}: no such file") from None
+        raise ArchiverError(f"{label}: no such file") from None
     except OSError as exc:
-        raise ArchiverError(f"{path}: {exc.strerror or exc}") from None
+        raise ArchiverError(f"{label}: {exc.strerror or exc}") from None
 
 
-def _iterate(path: Path, fh: BinaryIO) -> Iterator[Any]:
+def _iterate(label: str, fh: BinaryIO) -> Iterator[Any]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -576,14 +579,14 @@ def _iterate(path: Path, fh: BinaryIO) -> Iterator[Any]:
             record._pd_offset = iterator.offset
             yield record
     except ArchiveLoadFailed as exc:
-        raise ArchiverError(f"{path}: not a readable WARC file ({str(exc).strip()[:200]})") from None
+        raise ArchiverError(f"{label}: not a readable WARC file ({str(exc).strip()[:200]})") from None
 
 
-def _our_metadata(path: Path) -> dict[str, dict[str, Any]]:
+def _our_metadata(path: Path, label: str) -> dict[str, dict[str, Any]]:
     """Our metadata records by the response record they describe."""
     found: dict[str, dict[str, Any]] = {}
-    with _open(path) as fh:
-        for record in _iterate(path, fh):
+    with _open(path, label) as fh:
+        for record in _iterate(label, fh):
             if record.rec_type != "metadata":
                 continue
             h = record.rec_headers

@@ -1,4 +1,4 @@
-"""Raw bytes + archived Content-Type -> text, deterministically (PROTOCOLS.md §7.5).
+"""Raw bytes + archived Content-Type -> text, deterministically (docs/protocols.md §7).
 
 Order: gzip magic, BOM, the HTTP charset, the ``<meta>`` charset in the first 2048 bytes, then
 charset-normalizer, then cp1252 with replacement. Labels are mapped per the WHATWG Encoding
@@ -137,7 +137,7 @@ def meta_charset(body: bytes) -> str | None:
 
 
 def gunzip_if_needed(body: bytes) -> bytes:
-    """Archives sometimes hand back still-compressed bodies (§7.1); give the payload."""
+    """Archives sometimes hand back still-compressed bodies (docs/protocols.md §7); give the payload."""
     if body[:2] != b"\x1f\x8b":
         return body
     try:
@@ -161,7 +161,7 @@ def _has_multibyte_utf8(body: bytes) -> bool:
 
 
 def decode(body: bytes, content_type: str = "") -> Decoded:
-    """Decode ``body`` (already gunzipped) per §7.5; never raises."""
+    """Decode ``body`` (already gunzipped) per docs/protocols.md §7; never raises."""
     for bom, codec in _BOMS:
         if body.startswith(bom):
             text = body[len(bom) :].decode(codec, "replace")

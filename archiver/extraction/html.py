@@ -14,7 +14,7 @@ from .markdown import collapse_spaces, count_words
 from .render import render_element, render_markdown
 
 #: Elements whose content is never text, removed before parsing (cheap, and `<noscript>` first:
-#: ``<noscript><iframe/></noscript>`` derails HTML parsers, PERFORMANCE.md).
+#: ``<noscript><iframe/></noscript>`` derails HTML parsers, docs/performance.md).
 _PREPASS = re.compile(
     r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?<!--\s*END WAYBACK TOOLBAR INSERT\s*-->|<noscript\b.*?</noscript\s*>|<script\b.*?</script\s*>|<style\b.*?</style\s*>|<template\b.*?</template\s*>"
     r"|<svg\b.*?</svg\s*>|<!--.*?-->",
@@ -37,7 +37,7 @@ _APP_ROOT = re.compile(
     re.I,
 )
 
-#: Wall markers (PROTOCOLS.md §8.3 case 19): what a consent wall or a login wall leaves in the
+#: Wall markers (docs/fault-cases.md case 19): what a consent wall or a login wall leaves in the
 #: archived HTML. They say "this page is a wall" only when the page has next to no text of its own
 #: (quality.WALL_CHARS): a real policy page carries the same banner, or a login box in its header.
 #:
@@ -154,7 +154,8 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
     except RecursionError:
         raise ExtractionError("HTML nested too deeply to extract") from None
     low_confidence = False
-    if not chosen and count_words(markdown) < FALLBACK_WORDS:
+    # (a text of 6000 characters has more than FALLBACK_WORDS words: not counted on long pages)
+    if not chosen and len(markdown) < 6000 and count_words(markdown) < FALLBACK_WORDS:
         fallback = _fallback(stripped, count_words(markdown))
         if fallback:
             markdown, low_confidence = fallback, True

@@ -27,7 +27,7 @@ from ..errors import (
     ArchiverError,
     CancelledError,
     ConnectionBlockedError,
-    NetworkError,
+    ErrorKind,
     RateLimitedError,
 )
 from ..models import Capture, Flag, Progress
@@ -180,7 +180,7 @@ class ChangeJob:
                     save()
                     raise
             except ArchiverError as exc:
-                if type(exc) is NetworkError:
+                if exc.kind is ErrorKind.CONNECTION:  # connection lost: stop; a rerun resumes
                     save()
                     raise
                 timeouts = 0

@@ -11,11 +11,13 @@ it after: the window in which it was removed; none while the latest version stil
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import unicodedata
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 from ..errors import UsageError
@@ -100,9 +102,10 @@ WITH pols AS (
     CROSS JOIN extractions e ON e.text_sha256 = t.text_sha256 CROSS JOIN captures c ON c.id = e.capture_id
     WHERE :policy IS NULL OR c.policy_id = :policy
 )
-SELECT c.policy_id, c.timestamp, e.text_sha256, t.id
+SELECT c.policy_id, c.timestamp, e.text_sha256, t.id, COALESCE(w.words_sha256, e.text_sha256)
 FROM pols CROSS JOIN captures c ON c.policy_id = pols.id CROSS JOIN extractions e ON e.capture_id = c.id
 LEFT JOIN search_texts t ON t.text_sha256 = e.text_sha256
+LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256
 ORDER BY c.policy_id, c.timestamp, c.id
 """
 
@@ -114,12 +117,12 @@ def _hits(archive: Archive, query: str) -> dict[int, tuple[int, int]]:
         rows = archive.read(_POSTINGS_SQL, {"query": query})
     except sqlite3.OperationalError as exc:
         raise SearchQueryError(query, _reason(str(exc))) from None
-    texts, blocks, pids = array("i"), array("i"), array("q")  # one entry per (paragraph, text) pair
-    for pid, postings in rows:  # by paragraph id
-        pairs = fts.unpack(postings)
-        texts.extend(pairs[0::2])
-        blocks.extend(pairs[1::2])
-        pids.extend(repeat(pid, len(pairs) // 2))
+    if not rows:
+        return {}
+    ids, blobs = zip(*rows, strict=True)  # by paragraph id
+    pairs = fts.unpack(b"".join(blobs))  # one entry per (paragraph, text): text id, block
+    texts, blocks = pairs[0::2], pairs[1::2]
+    pids = array("q", chain.from_iterable(map(repeat, ids, [len(b) >> 3 for b in blobs])))
     # built backwards, so the first pair of each text is the one kept (in C: a common word matches
     # tens of thousands of pairs)
     first = dict(zip(reversed(texts), range(len(texts) - 1, -1, -1), strict=True))
@@ -134,30 +137,34 @@ def search(archive: Archive, query: str, policy: Policy | None = None) -> list[P
     if not hits:
         return []
     params = {"texts": json.dumps(list(hits)), "policy": policy.id if policy else None}
-    # per policy: versions as [first ts, last ts, text sha256, block, paragraph id]; consecutive
-    # captures with the same text are one version, as Archive.versions groups them
+    # per policy: versions as [first ts, last ts, text sha256, block, paragraph id, words key];
+    # consecutive captures with the same words are one version, as Archive.versions groups them
+    # (texts differing only in layout: the first with a match gives the version's paragraph)
     per_policy: dict[int, list[list[Any]]] = {}
-    for policy_id, timestamp, sha, text_id in archive.read(_CAPTURES_SQL, params):
+    for policy_id, timestamp, sha, text_id, key in archive.read(_CAPTURES_SQL, params):
         versions = per_policy.setdefault(policy_id, [])
-        if versions and versions[-1][2] == sha:
+        hit = hits.get(text_id)
+        if versions and versions[-1][5] == key:
             versions[-1][1] = timestamp
+            if versions[-1][4] is None and hit is not None:
+                versions[-1][3:5] = hit
         else:
-            versions.append([timestamp, timestamp, sha, *hits.get(text_id, (None, None))])
+            versions.append([timestamp, timestamp, sha, *(hit or (None, None)), key])
     bodies = _bodies(archive, {int(v[4]) for vs in per_policy.values() for v in vs if v[4] is not None})
     names = _names(archive, set(per_policy))
     out = []
     for policy_id, versions in per_policy.items():
-        hit = [k for k, v in enumerate(versions) if v[4] is not None]
-        if not hit:
+        matched = [k for k, v in enumerate(versions) if v[4] is not None]
+        if not matched:
             continue
-        first, last = hit[0], hit[-1]
+        first, last = matched[0], matched[-1]
         out.append(
             PolicyMatch(
                 policy_id=policy_id,
                 url=names[policy_id][0],
                 label=names[policy_id][1],
                 versions=tuple(
-                    VersionMatch(v[0], v[1], v[2], v[3], bodies[v[4]]) for v in (versions[k] for k in hit)
+                    VersionMatch(v[0], v[1], v[2], v[3], bodies[v[4]]) for v in (versions[k] for k in matched)
                 ),
                 total_versions=len(versions),
                 first_appeared=str(versions[first][0]),
@@ -176,6 +183,25 @@ def _bodies(archive: Archive, ids: set[int]) -> dict[int, str]:
     marks = ",".join("?" * len(ids))
     rows = archive.read(f"SELECT rowid, body FROM search_fts WHERE rowid IN ({marks})", sorted(ids))  # noqa: S608
     return {int(r[0]): str(r[1]) for r in rows}
+
+
+def snippet(text: str, query: str, limit: int) -> str:
+    """The paragraph on one line, cut to ``limit`` characters around the first query word in it."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    folded = _fold(flat)
+    words = [w for w in re.findall(r"\w+", _fold(query)) if w not in ("and", "or", "not", "near")]
+    found = [i for i in (folded.find(w) for w in words) if i >= 0]
+    start = max(0, min(found) - limit // 4) if found else 0
+    start = min(start, len(flat) - limit + 1)
+    piece = flat[start : start + limit - 1]
+    return ("…" if start else "") + piece + ("…" if start + len(piece) < len(flat) else "")
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, one character for each (so positions carry over)."""
+    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in text)
 
 
 def _names(archive: Archive, ids: set[int]) -> dict[int, tuple[str, str]]:

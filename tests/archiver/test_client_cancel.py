@@ -1,4 +1,4 @@
-"""Cancelling a request stops it within a second (PROTOCOLS.md §8.3 cases 8, 38), also while its
+"""Cancelling a request stops it within a second (docs/fault-cases.md cases 8, 38), also while its
 TCP connect hangs and behind an HTTP proxy."""
 
 from __future__ import annotations

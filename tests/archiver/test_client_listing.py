@@ -290,7 +290,7 @@ def test_a_504_mid_listing_keeps_the_rows_and_asks_again_from_the_same_key_at_ha
     rows = list(list_captures(session, ia_endpoint(httpserver), URL, on_page=points.append))
     assert [r.timestamp for r in rows] == ["20200101000000", "20200201000000", "20200301000000"]
     sent = [(q.get("resumeKey"), q["limit"]) for q in queries(httpserver)]
-    # the 504 is asked once more (PROTOCOLS.md §8.2: on the 2nd attempt), then half the page, same key
+    # the 504 is asked once more (docs/protocols.md §8: on the 2nd attempt), then half the page, same key
     assert sent == [(None, ["1000"]), (["k1"], ["1000"]), (["k1"], ["1000"]), (["k1"], ["500"])]
     # where a run stopping at each moment would go on: k1, and after the halving k1 at 500
     assert points == [ResumePoint("ia-cdx", "k1", 1000), ResumePoint("ia-cdx", "k1", 500), None]

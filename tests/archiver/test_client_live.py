@@ -341,7 +341,7 @@ def test_a_transient_error_of_a_kept_job_is_submitted_again_only_60_s_later_and_
         )
     error_at = next(t for t, name in log if name == "status j1")
     submits = [t for t, name in log if name == "submit"]
-    assert submits[0] - error_at >= 60  # PROTOCOLS.md §8.2: transient retries 60 s apart
+    assert submits[0] - error_at >= 60  # docs/protocols.md §8: transient retries 60 s apart
     assert len(submits) == 2  # the kept job was the first of three tries
 
 

@@ -1,4 +1,4 @@
-"""TLS and proxies on loopback (PROTOCOLS.md §8.3 case 28): a certificate the system does not trust is an error
+"""TLS and proxies on loopback (docs/fault-cases.md case 28): a certificate the system does not trust is an error
 shown verbatim, never silently accepted; REQUESTS_CA_BUNDLE (a corporate proxy's CA) or a bundle
 given to the session makes it work.
 

@@ -107,7 +107,7 @@ def _wall_markup() -> bytes:
 
 @pytest.mark.parametrize("entry", HTML, ids=[e["file"] for e in HTML])
 def test_wall_markers_around_a_real_policy_are_not_a_wall(entry: dict[str, Any]) -> None:
-    """PROTOCOLS.md §8.3 case 19 without false positives: no real page has a wall marker of its
+    """docs/fault-cases.md case 19 without false positives: no real page has a wall marker of its
     own, and with a consent banner, a consent loader and a login form put in, each is still policy
     text with the same flags and the same text (the banner and the form are not in the text)."""
     raw = (CORPUS / entry["file"]).read_bytes()

@@ -1,4 +1,4 @@
-"""Consent walls and login walls archived instead of the policy (PROTOCOLS.md §8.3 case 19).
+"""Consent walls and login walls archived instead of the policy (docs/fault-cases.md case 19).
 
 A page is flagged ``consent-or-login-wall`` when it has a wall marker (a consent platform's
 container or loader, a login form) and under WALL_CHARS characters of text; the same markers around
@@ -20,7 +20,8 @@ from archiver.models import NOT_POLICY_TEXT, Flag
 DATA = Path(__file__).resolve().parents[1] / "data"
 FIXTURES = DATA / "extraction"
 FR = (FIXTURES / "policy_fr.txt").read_text(encoding="utf-8")
-PARAGRAPHS = [p for p in FR.split("\n\n") if not p.startswith(("#", "-", "*"))]
+# straight apostrophes: the form version identity writes (markdown.normalize_text)
+PARAGRAPHS = [p.replace("’", "'") for p in FR.split("\n\n") if not p.startswith(("#", "-", "*"))]
 POLICY = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
 
 WALLS = {

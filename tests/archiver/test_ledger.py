@@ -1,4 +1,4 @@
-"""The archive's hash-chained ledger (PROTOCOLS.md §8.3 cases 36, 37): every stored capture is
+"""The archive's hash-chained ledger (docs/fault-cases.md cases 36, 37): every stored capture is
 recorded once, and `verify` names each entry or capture that was changed, removed or slipped in."""
 
 from __future__ import annotations

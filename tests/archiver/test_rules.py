@@ -14,7 +14,7 @@ import pytest
 from archiver.cli import main
 from archiver.errors import ExtractionError, InvalidSelectorError
 from archiver.models import ExtractionRule, Flag
-from archiver.rules import make_rule, preview, with_rule, without_rules
+from archiver.rules import make_rule, preview, selector_parts, with_rule, without_rules
 from archiver.storage import Archive
 
 PAGE = Path(__file__).resolve().parents[1] / "data" / "corpus-wide" / "mpesa-tos" / "20250530043018.html"
@@ -39,11 +39,21 @@ def texts(root: str) -> dict[str, tuple[str, tuple[str, ...]]]:
         return out
 
 
+def page_copy(root: str) -> Path:
+    """The page under a name without a timestamp, so that --date dates each import (a timestamp in
+    a file's name is its capture date: archiver/capture_dates.py)."""
+    return Path(root).parent / "m-pesa-terms.html"
+
+
 @pytest.fixture
 def archive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     root = str(tmp_path / "A")
+    page_copy(root).write_bytes(PAGE.read_bytes())
     for date in ("20250530043018", "20250807163022"):
-        assert run(capsys, "--archive", root, "import", str(PAGE), "--url", URL, "--date", date)[0] == 0
+        assert (
+            run(capsys, "--archive", root, "import", str(page_copy(root)), "--url", URL, "--date", date)[0]
+            == 0
+        )
     return root
 
 
@@ -81,7 +91,17 @@ def test_a_rule_set_by_the_cli_re_extracts_and_applies_to_the_next_capture(
 
     # the next capture stored follows the rule
     assert (
-        run(capsys, "--archive", archive, "import", str(PAGE), "--url", URL, "--date", "20251210053020")[0]
+        run(
+            capsys,
+            "--archive",
+            archive,
+            "import",
+            str(page_copy(archive)),
+            "--url",
+            URL,
+            "--date",
+            "20251210053020",
+        )[0]
         == 0
     )
     newest = texts(archive)["20251210053020"][0]
@@ -145,7 +165,7 @@ def test_reextract_reports_what_the_policys_rules_change(
             old = arc.extraction(c.id)
             assert old is not None
             arc.set_extraction(c.id, replace(old, extractor_version="extract-0"))
-    code, out, err = run(capsys, "--archive", archive, "reextract", URL)
+    code, out, err = run(capsys, "--archive", archive, "reextract", URL, "--apply")
     assert code == 0, err
     assert len(out.splitlines()) == 2 and all(line.startswith("changed  ") for line in out.splitlines())
     assert all(DATE_LINE not in text for text, _ in texts(archive).values())
@@ -176,3 +196,11 @@ def test_preview_counts_matches_and_names_the_selectors_that_match_nothing() -> 
     assert result.extraction.text.startswith("Download PDF")
     with pytest.raises(ExtractionError, match="rules apply to HTML pages"):
         preview(b"%PDF-1.4\n", "application/pdf", rule)
+
+
+def test_each_selector_of_a_selector_list_is_counted() -> None:
+    assert selector_parts("main, #gone") == ["main", "#gone"]
+    assert selector_parts("a[title='x, y'], p:is(.a, .b)") == ["a[title='x, y']", "p:is(.a, .b)"]
+    result = preview(PAGE.read_bytes(), "text/html", make_rule([".m-pesa-global-content, #gone"], []))
+    assert result.select_matches == ((".m-pesa-global-content", 1), ("#gone", 0))
+    assert result.unmatched == ("#gone",)

@@ -139,7 +139,7 @@ def test_bad_query_syntax_is_a_usage_error(
 def test_text_output_names_the_windows(portfolio: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--archive", str(portfolio), "search", '"compile GitHub data"']) == 0
     out = capsys.readouterr().out
-    assert "first appeared 2023-04-25 18:30:00 (its first version)" in out
+    assert "first appeared 2023-04-25 18:30:00 (in the first capture)" in out
     assert "last seen      2023-10-13 18:30:01 (gone in 2024-02-03 00:30:02)" in out
     assert "in 2 of 4 versions" in out
 
@@ -267,3 +267,29 @@ def test_an_archive_copied_elsewhere_keeps_its_index(portfolio: Path, tmp_path: 
     with Archive.open(copy) as archive:
         assert archive.read(fts.MISSING_SQL) == []
         assert len(search(archive, '"Government Enforcement"')) == 1
+
+
+def test_versions_are_grouped_as_the_archive_groups_them(tmp_path: Path) -> None:
+    """A capture whose text differs only in layout (a paragraph break moved) is no new version, in
+    the search as in Archive.versions: the same first/last timestamps, the same count."""
+    one = "# Privacy\n\nWe keep logs for ninety days.\n\nWe never sell your personal data to anyone.\n"
+    relaid = "# Privacy\n\nWe keep logs for ninety days. We never sell your personal data to anyone.\n"
+    other = "# Privacy\n\nWe keep logs for thirty days.\n\nWe never sell your personal data to anyone.\n"
+    with Archive.open(tmp_path) as archive:
+        policy = archive.ensure_policy("https://example.com/privacy")
+        for ts, text in (("20200101000000", one), ("20200201000000", relaid), ("20200301000000", other)):
+            archive.add_capture(policy, _text_capture(policy.url, ts), None, from_markdown(text))
+        versions = archive.versions(policy.id)
+        [hit] = search(archive, '"never sell"')
+        [ninety] = search(archive, "ninety")
+    assert [v.timestamp for v in versions] == ["20200101000000", "20200301000000"]
+    assert hit.total_versions == 2
+    assert [(v.timestamp, v.last_timestamp) for v in hit.versions] == [
+        ("20200101000000", "20200201000000"),
+        ("20200301000000", "20200301000000"),
+    ]
+    assert (ninety.first_appeared, ninety.last_seen, ninety.absent_after) == (
+        "20200101000000",
+        "20200201000000",
+        "20200301000000",
+    )

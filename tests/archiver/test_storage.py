@@ -16,6 +16,7 @@ from archiver.errors import (
     ArchiveNotWritableError,
     CancelledError,
     CorruptArchiveError,
+    ErrorKind,
     NotFoundError,
     SchemaTooNewError,
     StorageError,
@@ -137,12 +138,44 @@ def test_a_full_disk_mid_write_stores_nothing_and_keeps_the_archive_whole(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
         monkeypatch.setattr(os, "fsync", full)
-        with pytest.raises(ArchiveNotWritableError, match="No space left on device"):
+        with pytest.raises(ArchiveNotWritableError, match="No space left on device") as raised:
             arc.add_capture(p, _capture("20200102000000"), b"<p>lost</p>", _extraction("lost"))
+        assert raised.value.kind is ErrorKind.DISK_FULL  # what the app branches on, not the words
         monkeypatch.setattr(os, "fsync", real_fsync)
         assert [c.id for c in arc.captures(p.id)] == [kept.id]  # no row without its bytes
         assert list((tmp_path / "tmp").iterdir()) == []  # no temp file left behind
         assert arc.verify() == [] and arc.ledger_head()[0] == 1
+
+
+def test_a_full_database_is_a_disk_full_error_by_its_sqlite_code(tmp_path: Path) -> None:
+    """SQLite's own "database or disk is full" (here its page limit is reached) is a StorageError of
+    kind DISK_FULL, known by the result code, and the capture is not stored."""
+    with Archive.open(tmp_path) as arc:
+        p = arc.ensure_policy("https://example.com/privacy")
+        conn = arc._conn()
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StorageError) as raised:
+            arc.add_capture(p, _capture("20200102000000"), b"<p>x</p>", _extraction("x " * 20_000))
+        assert raised.value.kind is ErrorKind.DISK_FULL
+        assert arc.captures(p.id) == []
+
+
+def test_a_busy_archive_is_said_so_by_kind(tmp_path: Path) -> None:
+    """Another program holding the write lock: a StorageError of kind BUSY (from SQLite's code)."""
+    with Archive.open(tmp_path) as arc:
+        p = arc.ensure_policy("https://example.com/privacy")
+        holder = sqlite3.connect(tmp_path / "archive.sqlite3", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        conn = arc._conn()
+        conn.execute("PRAGMA busy_timeout = 50")
+        try:
+            with pytest.raises(StorageError) as raised:
+                arc.set_label(p.id, "x")
+            assert raised.value.kind is ErrorKind.BUSY
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
 
 
 def test_newer_schema_is_refused_without_touching_it(tmp_path: Path) -> None:

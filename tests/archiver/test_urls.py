@@ -1,4 +1,4 @@
-"""URL input rules (PROTOCOLS.md §8.3 cases 1-3) and the policy grouping key."""
+"""URL input rules (docs/fault-cases.md cases 1-3) and the policy grouping key."""
 
 from __future__ import annotations
 

@@ -262,7 +262,10 @@ def test_no_network_is_explained(qtbot: Any, window: MainWindow) -> None:
     task = window.start_fetch(PolicyRequest(URL, "", f"http://127.0.0.1:{port}/web/", None, None, "ia"))
     with qtbot.waitSignal(task.signals.failed, timeout=60_000):
         pass
-    assert window.message_bar.label.text().startswith("No network")
+    # the server refused: said as such, worded for the app (fetch again), not as the CLI's "run the
+    # command again"
+    text = window.message_bar.label.text()
+    assert text.startswith("Cannot reach 127.0.0.1: connection refused") and "fetch again" in text
 
 
 def measure_gaps(qtbot: Any, until: Callable[[], bool], timeout_ms: int = 60_000) -> float:
@@ -296,7 +299,7 @@ def test_the_gui_thread_never_blocks_during_a_slow_fetch(
 def test_a_slow_cdx_listing_keeps_the_window_responsive_shows_progress_and_cancels_at_once(
     qtbot: Any, window: MainWindow, ia: LoopbackIA
 ) -> None:
-    """PROTOCOLS.md §8.3 case 8 through the app: CDX pages that take 0.4 s each."""
+    """docs/fault-cases.md case 8 through the app: CDX pages that take 0.4 s each."""
     ia.cdx_delay, ia.page_size = 0.4, 1
     shown: list[str] = []
     task = window.start_fetch(request_for(ia))
@@ -445,7 +448,7 @@ def test_save_page_now_asks_for_keys_remembers_them_and_asks_again_when_refused(
     keychain: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Policy > Save Page Now in the Wayback Machine (PROTOCOLS.md §8.3 case 30): no keys anywhere,
+    """Policy > Save Page Now in the Wayback Machine (docs/fault-cases.md case 30): no keys anywhere,
     so the key dialog asks; keys the Internet Archive refuses are not kept and the dialog says why;
     accepted keys go to the (real) system keychain and into the Authorization header only, and the
     next time they come from the keychain."""
@@ -536,7 +539,7 @@ def test_trusted_certificates_are_checked_remembered_and_used_for_live_captures(
     certificate: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Policy > Trusted Certificates: a corporate proxy's CA, for HTTPS (PROTOCOLS.md §8.3 case 28)."""
+    """Policy > Trusted Certificates: a corporate proxy's CA, for HTTPS (docs/fault-cases.md case 28)."""
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     archive = Archive.open(tmp_path / "archive")

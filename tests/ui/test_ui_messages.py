@@ -13,9 +13,12 @@ from archiver.errors import (
     BlockedError,
     CancelledError,
     ConnectionBlockedError,
+    ErrorKind,
     InvalidURLError,
     NetworkError,
+    NoMementoError,
     RateLimitedError,
+    StorageError,
 )
 from ui.messages import ERROR, INFO, MessageBar, describe
 
@@ -39,10 +42,11 @@ def test_a_firewall_block_says_when_to_try_again_in_local_time() -> None:
     ("exc", "expected"),
     [
         (BlockedError("https://x.example/", "the site is excluded from the Wayback Machine"), "excluded"),
-        (NetworkError("connection refused"), "No network"),
+        (NetworkError("TLS/certificate error", kind=ErrorKind.CONNECTION), "No network"),
         (ConnectionBlockedError("web.archive.org", None), "refusing connections"),
         (OSError(errno.ENOSPC, "No space left on device"), "disk is full"),
-        (ArchiveNotWritableError("/a", "No space left on device"), "disk is full"),
+        (ArchiveNotWritableError("/a", "No space left on device", ErrorKind.DISK_FULL), "disk is full"),
+        (StorageError("could not write: database or disk is full", kind=ErrorKind.DISK_FULL), "disk is full"),
         (ArchiveNotWritableError("/ro", "read-only file system"), "File → Open Archive"),
         (InvalidURLError("ftp://x", "not http(s)"), "Not a web page URL"),
     ],
@@ -51,6 +55,22 @@ def test_known_errors_have_specific_text(exc: BaseException, expected: str) -> N
     message = describe(exc)
     assert expected in message.text
     assert message.level == ERROR and not message.details
+
+
+def test_messages_follow_the_kind_not_the_words() -> None:
+    """Words alone decide nothing: a message that merely mentions a full disk or the network is
+    shown as it is, and the command line's advice never reaches the app's bar."""
+    assert describe(StorageError("no space left in the queue")).text == "no space left in the queue"
+    slots = describe(NetworkError("Save Page Now has no free capture slot for this account now"))
+    assert not slots.text.startswith("No network") and "free capture slot" in slots.text
+    blocked = BlockedError(
+        "https://x.example/", "blocked by robots.txt", ErrorKind.ROBOTS, "use --archive-url"
+    )
+    assert "--archive-url" not in describe(blocked).text and "robots.txt" in describe(blocked).text
+    missing = describe(NoMementoError("https://x.example/", "2020"))
+    assert "policydiff captures" not in missing.text and "https://x.example/ at 2020" in missing.text
+    readonly = describe(ArchiveNotWritableError("/ro", "Read-only file system"))
+    assert "--archive" not in readonly.text and "/ro: Read-only file system" in readonly.text
 
 
 def test_cancel_is_information() -> None:

@@ -173,3 +173,29 @@ def test_update_all_shows_each_policy_and_names_what_changed(
     assert "1 of 3 policies changed: acme.example/privacy" in win.message_bar.label.text()
     win.close()
     arc.close()
+
+
+def test_the_timeline_says_where_each_version_came_from_and_where_archives_disagree(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    ia, library = "https://web.archive.org/web/", "https://webarchive.library.example/wayback/"
+    arc = Archive.open(tmp_path / "archive")
+    store(arc, ACME, "20230101080000", "We keep data for one year.", ia)
+    store(arc, ACME, "20230301080000", "We keep data for one year.", ia)
+    store(arc, ACME, "20230301170000", "We keep data for two years.", library)  # same day, other text
+    store(arc, GLOBEX, "20230101080000", "Globex text.")
+    store(arc, INITECH, "20230101080000", "Initech text.")
+    win = MainWindow(arc, Settings(tmp_path / "s.ini"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.policy_model.rowCount() == 3, timeout=10_000)
+    row = win.policy_model.row_of(arc.get_policy(ACME).id)
+    win.policy_view.setCurrentIndex(win.policy_model.index(row))  # the first row: maybe chosen already
+    qtbot.waitUntil(lambda: len(win.timeline.points()) == 2, timeout=10_000)
+    points = win.timeline.points()
+    assert [(p.source, p.disagree) for p in points] == [
+        ("web.archive.org", True),
+        ("webarchive.library.example", True),
+    ]
+    win.close()
+    arc.close()

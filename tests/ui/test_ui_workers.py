@@ -79,3 +79,54 @@ def test_when_ended_waits_for_every_task_even_one_that_already_ended(qtbot: Any)
     assert calls == [True, True]
     when_ended([], lambda: calls.append(True))
     assert len(calls) == 3
+
+
+def test_a_finished_task_and_its_result_are_freed(qtbot: Any) -> None:
+    """Nothing keeps a task once its end was delivered: not the pool, not a slot that refers to it
+    (a browsing session runs thousands; each kept its job, its result and two threading.Events)."""
+    import gc
+    import weakref
+
+    from ui.workers import when_ended
+
+    class Result:
+        pass
+
+    refs = []
+    for _ in range(5):
+        task = run_task(lambda cancel, report: Result(), on_finished=lambda r: None)
+        when_ended([task], lambda: None)  # a slot that holds the task
+        with qtbot.waitSignal(task.signals.done, timeout=10_000):
+            pass
+        refs.append((weakref.ref(task), weakref.ref(task.result)))
+        del task
+    qtbot.wait(50)  # the last deliveries
+    gc.collect()
+    assert [(t(), r()) for t, r in refs] == [(None, None)] * 5
+
+
+def test_jobs_reuse_their_threads_archive_connections(qtbot: Any, tmp_path: Any) -> None:
+    """A pool thread gets a new Python thread state for each job: connections kept in a
+    threading.local were opened anew (and kept) by every job that read the archive."""
+    import gc
+    import sqlite3
+
+    from PySide6.QtCore import QThreadPool
+
+    from archiver.storage import Archive
+
+    def count() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, sqlite3.Connection))
+
+    before = count()  # other tests' archives may still be open
+    arc = Archive.open(tmp_path / "arc")
+    try:
+        for _ in range(12):
+            task = run_task(lambda cancel, report: arc.policies())
+            with qtbot.waitSignal(task.signals.done, timeout=10_000):
+                pass
+        opened = count() - before
+        assert opened <= QThreadPool.globalInstance().maxThreadCount() + 1  # + the opening thread's
+    finally:
+        arc.close()

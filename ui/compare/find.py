@@ -13,7 +13,7 @@ from .layout import Layout
 from .panes import DiffPane, blend
 
 _MAX_MATCHES = 10_000
-_MAX_HIGHLIGHTS = 1_000  # per pane: extra selections are slow in bulk (PERFORMANCE.md)
+_MAX_HIGHLIGHTS = 1_000  # per pane: extra selections are slow in bulk (docs/performance.md)
 
 
 def _button(parent: QWidget, text: str, tip: str) -> QToolButton:
@@ -105,10 +105,6 @@ class PaneFinder(QObject):
         bar.searched.connect(self.find)
         bar.edited.connect(self._find_as_typed)
         bar.closed.connect(self._closed)
-
-    @property
-    def match_count(self) -> int:
-        return len(self._matches)
 
     def set_layout(self, layout: Layout | None) -> None:
         """New pane text: search it again if the bar is open (the old offsets are gone)."""

@@ -1,7 +1,8 @@
 """Pure layout of a DiffResult into pane text (no Qt): aligned rows, filler lines, soft wrapping.
 
 Both panes of the side-by-side layout get exactly the same number of lines: every row is padded to the
-height of its taller side, so one scroll position serves both panes (the simple v1 of STYLE.md #4).
+height of its taller side, so one scroll position serves both panes (filler lines and one shared
+scrollbar: read-only panes need no interpolated scroll sync).
 Lines are wrapped here, not by Qt: a soft wrap turns a space into the line break, and only a word
 longer than the line gets a line break inserted ("hard" break). ``PaneText.search_text`` is the text as
 written (soft wraps back as spaces, hard breaks removed); ``to_text``/``to_source`` map offsets between
