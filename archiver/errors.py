@@ -339,3 +339,53 @@ class UnreachableError(NetworkError):
                 "connection and run the command again (it resumes where it stopped)"
             )
         super().__init__(text, url)
+
+
+class ArchiveIndexMissingError(StorageError):
+    """The database is missing or empty while raw files (or a ledger journal) are there: opening
+    would quietly start an empty archive and hide them, so it is refused."""
+
+    def __init__(self, path: str, state: str, blobs: int, journal: bool) -> None:
+        self.path = path
+        self.state = state
+        self.blobs = blobs
+        self.journal = journal
+        held = " and ".join(
+            part
+            for part in (f"{blobs} raw file(s)" if blobs else "", "its ledger journal" if journal else "")
+            if part
+        )
+        how = (
+            "Rebuild the database from them with 'policydiff recover' (or restore archive.sqlite3 "
+            "from a backup)"
+            if journal
+            else "There is no ledger journal to rebuild it from: restore archive.sqlite3 from a backup"
+        )
+        super().__init__(
+            f"the archive database {path} is {state}, but the archive holds {held}; nothing was changed. {how}"
+        )
+
+
+class DamagedDatabaseError(CorruptArchiveError):
+    """The database cannot be read; ``diagnosis`` says how it is damaged, the message how to
+    recover (rebuilding it from the raw files and the ledger journal)."""
+
+    def __init__(self, path: str, reason: str, diagnosis: str) -> None:
+        self.path = path
+        self.diagnosis = diagnosis
+        detail = diagnosis if reason in diagnosis else f"{diagnosis} ({reason})"
+        StorageError.__init__(
+            self,
+            f"the archive database {path} is damaged: {detail}; nothing was changed. "
+            "'policydiff recover' rebuilds it from the raw files and the ledger journal, keeping the "
+            "damaged file aside (or restore archive.sqlite3 from a backup)",
+        )
+
+
+class WatchlistError(UsageError):
+    """A topic watchlist file that cannot be used (unreadable, not JSON, a topic without terms…)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"topic watchlist {path}: {reason}")

@@ -80,12 +80,22 @@ class Notes:
         self._maps: dict[tuple[str, str], dict[int, tuple[int | None, bool]]] = {}
 
     def add(self, policy: Policy, timestamp: str, which: str, note: str, author: str = "") -> ParagraphNote:
+        """A note on the paragraph ``which`` (find_paragraph) of the version at ``timestamp``."""
+        version = self.archive.version_at(policy.url, timestamp)
+        block = find_paragraph(self.archive.text(version.text_sha256), which)
+        return self.add_at_block(policy, version, block, note, author)
+
+    def add_at_block(
+        self, policy: Policy, version: Version, block: int, note: str, author: str = ""
+    ) -> ParagraphNote:
+        """A note on block ``block`` (diffing.split_blocks) of ``version``: the app's way in."""
         if not note.strip():
             raise UsageError("the note is empty")
-        version = self.archive.version_at(policy.url, timestamp)
         text = self.archive.text(version.text_sha256)
-        block = find_paragraph(text, which)
-        paragraph = split_blocks(text)[block].body
+        blocks = split_blocks(text)
+        if not 0 <= block < len(blocks) or blocks[block].kind is BlockKind.BLANK:
+            raise UsageError(f"there is no paragraph at block {block} of this version")
+        paragraph = blocks[block].body
         row = (policy.id, version.timestamp, version.text_sha256, block, paragraph)
         with self.archive._write() as conn:
             cur = conn.execute(

@@ -28,8 +28,6 @@ from .urls import normalize_url
 
 log = logging.getLogger(__name__)
 
-PLLC_ARCHIVE = "https://web.archive.org/web/"
-
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
@@ -44,7 +42,16 @@ def store_capture(
     archive: Archive, policy: Policy, capture: Capture, body: bytes, date: CaptureDate | None = None
 ) -> tuple[Capture, bool, str]:
     """Store raw bytes and their extracted text (and, when it is not the default of the capture's
-    source, where its date came from). Returns (stored capture, created, warning)."""
+    source, where its date came from). Returns (stored capture, created, warning).
+
+    The memento a text-only corpus capture was made from becomes that capture's raw bytes
+    (archiver/attached.py) instead of a second capture: (corpus capture, False, note) is returned."""
+    from .attached import attach, corpus_capture
+
+    corpus = corpus_capture(archive, policy, capture)
+    if corpus is not None:
+        attached = attach(archive, policy, corpus, capture, body)
+        return corpus, False, f"kept as the source of the corpus text: {attached.describe()}"
     warning = ""
     try:
         extraction: Extraction | None = extract_capture(capture, body, policy.rules)
@@ -66,8 +73,8 @@ def import_paths(
     """Import local files one by one (each in its own transaction), yielding what happened to each.
 
     Princeton-Leuven Markdown carries its own URL and date. HTML, PDF and text files need ``url``
-    and a capture date with a stated source (archiver/capture_dates.py): the HTTP Date saved with
-    the page or a timestamp in the file name, else ``date`` (for one file), else the file's
+    and a capture date with a stated source (archiver/capture_dates.py): ``date`` (for one file),
+    else the HTTP Date saved with the page or a timestamp in the file name, else the file's
     modification time when ``date_from_mtime`` says so; ``dated`` gives some files their date and
     its source (the app asks, prefilled). Files without one are refused, all of them before anything
     is stored (UsageError saying how to date them); so is a date in the future.
@@ -110,10 +117,10 @@ def _dating_plan(
         own = own_date(path, data)
         if raw in dated:
             plan[raw] = dated[raw]
+        elif given is not None:  # said explicitly: it wins over what the file says
+            plan[raw] = CaptureDate(given, DateSource.GIVEN, "--date")
         elif own is not None:
             plan[raw] = own
-        elif given is not None:
-            plan[raw] = CaptureDate(given, DateSource.GIVEN, "--date")
         elif from_mtime and not in_future(stamp := from_datetime(datetime.fromtimestamp(mtime, UTC))):
             plan[raw] = CaptureDate(stamp, DateSource.FILE_MTIME, "--date-from-mtime")
         else:
@@ -122,8 +129,7 @@ def _dating_plan(
         mine = [raw for raw, when in plan.items() if when is not None and when.source is DateSource.GIVEN]
         if len(mine) > 1:
             raise UsageError(
-                f"--date gives one capture time, and {len(mine)} files without a date of their own "
-                "would all get it (their "
+                f"--date gives one capture time, and {len(mine)} files would all get it (their "
                 "versions could not be told apart); import them one at a time with --date, or "
                 "name each file by its capture time (e.g. 20230425183000.html)"
             )
@@ -211,12 +217,16 @@ def _import_pllc(archive: Archive, path: Path, data: bytes) -> ImportResult:
         source=Source.PLLC,
         timestamp=doc.timestamp,
         original_url=url,
-        archive=PLLC_ARCHIVE,
+        archive=doc.archive,  # the archive its header links to; "" when no archive holds it
         memento_url=doc.memento_url,
         retrieved_at=now_iso(),
         content_type="text/markdown",
         size=len(data),
-        provenance=f"Princeton-Leuven corpus file {path.name}; text made from {doc.memento_url}",
+        provenance=(
+            f"Princeton-Leuven corpus file {path.name}; text made from {doc.memento_url}"
+            if doc.memento_url
+            else f"Princeton-Leuven file {path.name}; captured from {doc.origin}, not by a web archive"
+        ),
         flags=(Flag.NO_RAW_BYTES.value,),
     )
     policy = archive.ensure_policy(url, label=doc.site)

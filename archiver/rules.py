@@ -103,6 +103,31 @@ def preview(body: bytes, content_type: str, rule: ExtractionRule) -> RulePreview
     soup = BeautifulSoup(decode(body, content_type).text, "lxml")
     return RulePreview(
         result,
-        tuple((css, len(soup.select(css))) for css in rule.select),
-        tuple((css, len(soup.select(css))) for css in rule.remove),
+        tuple((part, len(soup.select(part))) for css in rule.select for part in selector_parts(css)),
+        tuple((part, len(soup.select(part))) for css in rule.remove for part in selector_parts(css)),
     )
+
+
+def selector_parts(css: str) -> list[str]:
+    """The selectors of a selector list (``"main, #gone"`` -> ``["main", "#gone"]``), so that the
+    one that matches nothing can be named; commas inside brackets, parentheses or quotes stay."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    current = ""
+    for char in css:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        current += char
+    parts.append(current.strip())
+    return [p for p in parts if p]

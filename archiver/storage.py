@@ -29,13 +29,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import capture_dates, ledger
+from . import capture_dates, ledger, recovery
 from .capture_dates import CaptureDate
 from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
     CancelledError,
     CorruptArchiveError,
+    DamagedDatabaseError,
     ErrorKind,
     NotFoundError,
     SchemaTooNewError,
@@ -44,7 +45,7 @@ from .errors import (
 )
 from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
-from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
+from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version, baseline
 from .sametext import backfill_words, record_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
@@ -84,19 +85,30 @@ def text_sha256(text: str) -> str:
 class Archive:
     """One archive root. Open with :meth:`open`; usable from several threads and processes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, read_only: bool = False) -> None:
         self.root = root
         self.db_path = root / DB_NAME
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self.read_only = read_only  # opened with open_read_only: nothing is written
+        # one connection a thread, by thread id: not a threading.local, whose data lives as long as
+        # the thread's Python state, and a Qt pool thread gets a new one for every job it runs
+        self._connections: dict[int, sqlite3.Connection] = {}
         self._lock = threading.Lock()
+
+    def _damaged(self, exc: sqlite3.Error) -> CorruptArchiveError:
+        """The error for a database SQLite refuses: what is wrong with the file, and how to recover."""
+        return DamagedDatabaseError(str(self.db_path), str(exc), recovery.diagnose(self.db_path))
 
     # --- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: str | os.PathLike[str]) -> Archive:
-        """Open the archive at ``root``, creating it (and migrating its schema) as needed."""
+    def open(cls, root: str | os.PathLike[str], *, rebuilding: bool = False) -> Archive:
+        """Open the archive at ``root``, creating it (and migrating its schema) as needed.
+
+        A missing or empty database beside raw files is refused (ArchiveIndexMissingError), never
+        quietly recreated; ``rebuilding`` (policydiff recover) creates it."""
         path = Path(root).expanduser().resolve()
+        if not rebuilding:
+            recovery.check_index_present(path, path / DB_NAME)
         try:
             (path / "blobs").mkdir(parents=True, exist_ok=True)
             (path / "tmp").mkdir(exist_ok=True)
@@ -110,8 +122,37 @@ class Archive:
         archive._migrate()
         with archive._write() as conn:
             backfill_words(conn)
+        archive._sync_journal()
         archive._clean_tmp()
         return archive
+
+    @classmethod
+    def open_read_only(cls, root: str | os.PathLike[str]) -> Archive:
+        """Open an existing archive without writing anything (a write-protected folder, read-only
+        media): reading, verifying and exporting elsewhere work; any write says it is read-only."""
+        path = Path(root).expanduser().resolve()
+        recovery.check_index_present(path, path / DB_NAME)
+        if not (path / DB_NAME).is_file():
+            raise ArchiveNotWritableError(str(path), "there is no archive there to read")
+        archive = cls(path, read_only=True)
+        found = archive._query("PRAGMA user_version")[0][0]
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNewError(str(path), found, SCHEMA_VERSION)
+        if found < SCHEMA_VERSION:
+            raise ArchiveNotWritableError(
+                str(path),
+                f"it has schema {found} and must be upgraded to {SCHEMA_VERSION}, which needs writing",
+            )
+        return archive
+
+    def _sync_journal(self) -> None:
+        """Bring the ledger journal (archiver/recovery.py) up to date with the ledger."""
+        try:
+            recovery.sync_journal(self._conn(), self.root)
+        except OSError as exc:
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
     def __enter__(self) -> Archive:
         return self
@@ -121,20 +162,31 @@ class Archive:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections:
+            for conn in self._connections.values():
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
             self._connections.clear()
-        self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        thread = threading.get_ident()
+        conn = self._connections.get(thread)
         if conn is None:
             try:
-                conn = sqlite3.connect(
-                    self.db_path, timeout=30, isolation_level=None, check_same_thread=False
-                )
-                _set_wal(conn)
+                if self.read_only:  # nothing may write: not even the WAL's shared-memory file
+                    # immutable skips the write-ahead log: only when there is none to read
+                    wal = self.db_path.with_name(self.db_path.name + "-wal")
+                    has_wal = wal.exists() and wal.stat().st_size > 0
+                    conn = sqlite3.connect(
+                        f"{self.db_path.as_uri()}?{'mode=ro' if has_wal else 'immutable=1'}",
+                        uri=True,
+                        isolation_level=None,
+                        check_same_thread=False,
+                    )
+                else:
+                    conn = sqlite3.connect(
+                        self.db_path, timeout=30, isolation_level=None, check_same_thread=False
+                    )
+                    _set_wal(conn)
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
             except sqlite3.OperationalError as exc:
@@ -143,18 +195,19 @@ class Archive:
                         f"the archive at {self.root} is busy (another program is writing to it); try again",
                         kind=ErrorKind.BUSY,
                     ) from None
-                raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+                raise self._damaged(exc) from None
             except sqlite3.DatabaseError as exc:
-                raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+                raise self._damaged(exc) from None
             conn.row_factory = sqlite3.Row
-            self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                self._connections[thread] = conn
         return conn
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock)."""
+        if self.read_only:
+            raise ArchiveNotWritableError(str(self.root), "it is write-protected, so it was opened read-only")
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -188,7 +241,7 @@ class Archive:
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            raise self._damaged(exc) from None
 
     def _migrate(self) -> None:
         try:
@@ -205,7 +258,7 @@ class Archive:
                         ledger.backfill(conn, now_iso())
                     conn.execute(f"PRAGMA user_version = {step + 1}")
         except sqlite3.DatabaseError as exc:
-            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            raise self._damaged(exc) from None
 
     def _clean_tmp(self) -> None:
         """Remove temp files left by writers that died (their pid is gone, or they are stale)."""
@@ -342,6 +395,8 @@ class Archive:
                     capture_dates.record(conn, cur.lastrowid, date)
                 if extraction is not None:
                     self._put_extraction(conn, cur.lastrowid, extraction)
+        if created:
+            self._sync_journal()  # after the commit: the journal never holds an uncommitted entry
         stored = self._capture_id(
             policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
         )
@@ -363,7 +418,10 @@ class Archive:
         count: it stands for the capture only once its target is stored too (the job's record)."""
         rows = self._query(
             "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
-            " AND flags NOT LIKE '%\"archived-redirect\"%' LIMIT 1",
+            " AND flags NOT LIKE '%\"archived-redirect\"%'"
+            # a corpus text without the memento's raw bytes does not count: fetching attaches them
+            " AND (sha256 IS NOT NULL OR source != 'pllc' OR id IN (SELECT capture_id FROM attached_bodies))"
+            " LIMIT 1",
             (policy_id, archive, timestamp, original_url),
         )
         return bool(rows)
@@ -384,7 +442,7 @@ class Archive:
         try:
             return capture_dates.lookup(self._conn(), captures)
         except sqlite3.DatabaseError as exc:
-            raise CorruptArchiveError(str(self.db_path), str(exc)) from None
+            raise self._damaged(exc) from None
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
@@ -560,7 +618,21 @@ class Archive:
                 )
             )
             previous = captures[-1]
-        return self._with_sequence_flags(mark_disagreements(versions))
+        return self._with_date_flags(self._with_sequence_flags(mark_disagreements(versions)))
+
+    def _with_date_flags(self, versions: list[Version]) -> list[Version]:
+        """Add the flags that compare a version's stated date with its text (analysis.dateflags)."""
+        from .analysis.dateflags import DatedText, date_flags
+
+        items = [
+            DatedText(v.stated_date, v.timestamp, v.words, partial(self.text, v.text_sha256), v.language)
+            for v in versions
+        ]
+        bases = [baseline(versions, v.index) if v.is_policy_text else None for v in versions]
+        return [
+            replace(v, flags=tuple(sorted(set(v.flags) | set(extra)))) if extra else v
+            for v, extra in zip(versions, date_flags(items, bases), strict=True)
+        ]
 
     def _with_sequence_flags(self, versions: list[Version]) -> list[Version]:
         """Add the flags that need a version's neighbours (language change, transient truncation).
@@ -664,6 +736,17 @@ class Archive:
         ):
             problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
         problems.extend(self._check_ledger())
+        problems.extend(recovery.orphan_problems(self._conn(), self.root))
+        for capture_id, sha in self._query(
+            "SELECT capture_id, sha256 FROM attached_bodies ORDER BY capture_id"
+        ):
+            try:
+                if hash_file(self.blob_path(sha)) != sha:
+                    problems.append(
+                        VerifyProblem(capture_id, f"attached raw file {sha} does not match its sha256")
+                    )
+            except OSError:
+                problems.append(VerifyProblem(capture_id, f"attached raw file {sha} is missing"))
         return problems
 
     def _check_ledger(self) -> list[VerifyProblem]:

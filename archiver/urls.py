@@ -113,7 +113,3 @@ def _readable(text: str) -> str:
         return "".join(ch if ord(ch) > 127 and ch.isprintable() else quote(ch, safe="") for ch in decoded)
 
     return _ESCAPED_RUN.sub(decode, text)
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()

@@ -16,8 +16,8 @@ from typing import Generic, TypeVar
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-TEXT_BUDGET = 64 * 1024 * 1024  # bytes of text: ~600 policy versions of 100 KB
-DIFF_BUDGET = 96 * 1024 * 1024  # estimated bytes of diff results
+TEXT_BUDGET = 8 * 1024 * 1024  # bytes of text: ~150 policy versions of 50 KB
+DIFF_BUDGET = 16 * 1024 * 1024  # estimated bytes of diff results: ~40 comparisons of 50 KB policies
 
 
 class LRUCache(Generic[K, V]):

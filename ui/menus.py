@@ -188,6 +188,7 @@ class WindowMenus(QObject):
             view.changes_only_action,
             view.unified_action,
             view.wrap_action,
+            view.source_action,
         ):
             menu.addAction(a)
         menu.addSeparator()

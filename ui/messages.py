@@ -13,6 +13,7 @@ import logging
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -29,11 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.errors import (
+    ArchiveIndexMissingError,
     ArchiveNotWritableError,
     ArchiverError,
     BlockedError,
     CancelledError,
     ConnectionBlockedError,
+    DamagedDatabaseError,
     ErrorKind,
     ExtractionError,
     InvalidURLError,
@@ -96,6 +99,18 @@ def describe(exc: BaseException) -> Message:
         )
     if isinstance(exc, InvalidURLError):
         return Message(ERROR, f"Not a web page URL: {exc.url!r} ({exc.reason}). Enter an http(s) address.")
+    if isinstance(exc, ArchiveIndexMissingError | DamagedDatabaseError):
+        what = (
+            f"The archive's database is damaged: {exc.diagnosis}."
+            if isinstance(exc, DamagedDatabaseError)
+            else f"The archive's database is {exc.state}, but the archive holds {exc.blobs} raw files."
+        )
+        return Message(
+            ERROR,
+            f"{what} Nothing was changed. To rebuild it from the raw files and the ledger, quit and run "
+            f"“policydiff --archive {Path(exc.path).parent} recover” in a terminal, or restore "
+            "archive.sqlite3 from a backup.",
+        )
     if isinstance(exc, UnreachableError):
         cause = " This computer looks offline, or the address is wrong." if exc.offline else ""
         return Message(
@@ -122,7 +137,10 @@ def describe(exc: BaseException) -> Message:
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return Message(ERROR, f"Permission denied: {exc.filename or exc}. Choose a folder you can write to.")
     if isinstance(exc, StorageError | ExtractionError | UsageError | NetworkError | ArchiverError):
-        return Message(ERROR, str(exc))
+        # worded for the app: the menu that does what the command line's advice names
+        return Message(
+            ERROR, str(exc).replace("run 'policydiff verify'", "check it with File → Verify Archive")
+        )
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return Message(
         ERROR,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
@@ -28,13 +27,21 @@ from archiver.errors import CancelledError
 from archiver.models import Version
 from archiver.storage import Archive
 
+from .cache import LRUCache
 from .models import short_date
 from .workers import Task, run_task
 
 if TYPE_CHECKING:
     from .compare import CompareView
 
-CACHED_BLAMES = 8
+BLAME_BUDGET = 8 * 1024 * 1024  # estimated bytes of paragraph histories kept (ui.cache)
+
+
+def blame_size(blame: Blame) -> int:
+    """About what a paragraph history holds: its texts, and ~150 bytes a record around them."""
+    return sum(len(p.text) + 150 + sum(len(s.text) + 150 for s in p.history) for p in blame.paragraphs)
+
+
 _DEL = "background-color:#ffc7c4;text-decoration:line-through"
 _INS = "background-color:#b4f1c0"
 
@@ -131,7 +138,7 @@ class ParagraphHistory(QObject):
         self.action.setStatusTip("The versions the paragraph at the cursor went through, with word diffs")
         self.action.triggered.connect(self.show_at_cursor)
         window.addAction(self.action)
-        self._cache: OrderedDict[tuple[int, str], Blame] = OrderedDict()
+        self._cache: LRUCache[tuple[int, str], Blame] = LRUCache(BLAME_BUDGET, blame_size)
         self._archive = self.window.archive
         self._version: Version | None = None
         self._task: Task | None = None
@@ -174,8 +181,6 @@ class ParagraphHistory(QObject):
         if archive is not self.window.archive:
             return
         self._cache[(version.policy_id, version.text_sha256 + version.timestamp)] = result
-        while len(self._cache) > CACHED_BLAMES:
-            self._cache.popitem(last=False)
         if version == self._version:
             self._task = None
             self.blameReady.emit()

@@ -151,9 +151,19 @@ def run_task(
     _running.add(task)
     # Start on the next turn of the event loop, so whatever the caller connects to ``task.signals``
     # right after this returns is connected before the worker can emit.
-    target = pool or QThreadPool.globalInstance()
+    target = pool or _global_pool()
     QTimer.singleShot(0, lambda: target.start(task.run))
     return task
+
+
+def _global_pool() -> QThreadPool:
+    """The global pool, its threads kept for good: a thread that expired after 30 s idle (Qt's default)
+    was replaced by a new one at the next job, and each new thread opened (and kept) its own SQLite
+    connection to the archive (``archiver.storage`` keeps one a thread), with its page cache."""
+    pool = QThreadPool.globalInstance()
+    if pool.expiryTimeout() >= 0:
+        pool.setExpiryTimeout(-1)
+    return pool
 
 
 def _guarded(callback: Callable[[Any], None], context: QObject) -> Callable[[Any], None]:
@@ -262,4 +272,4 @@ def cancel_all(wait_ms: int = 5000) -> bool:
     """Cancel every running or pending task and wait for the pool to drain (closing the window)."""
     for task in list(_running):
         task.cancel()
-    return QThreadPool.globalInstance().waitForDone(wait_ms)
+    return _global_pool().waitForDone(wait_ms)

@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from .. import __version__
 from ..errors import ArchiverError
@@ -86,32 +86,55 @@ def trust_ca_bundle(args: argparse.Namespace) -> None:
 
 
 def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """Open (creating if needed) the archive the global options name."""
+    """Open (creating if needed) the archive the global options name. A write-protected archive
+    opens read-only: commands that read (policies, versions, verify, diff, report and exports
+    written elsewhere) work, and one that would write says the archive is read-only."""
+    from ..errors import ArchiveNotWritableError
+    from ..schema import DB_NAME
     from ..storage import Archive
 
-    return Archive.open(archive_root(args))
+    root = archive_root(args)
+    try:
+        return Archive.open(root)
+    except ArchiveNotWritableError:
+        if not (root.expanduser() / DB_NAME).is_file():
+            raise
+        logging.getLogger(__name__).info("%s is not writable: opened read-only", root)
+        return Archive.open_read_only(root)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error (exit 2): the argument and what is wrong
+    with it, and where the help is; argparse would print the whole usage first."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="policydiff",
         description="Find, archive and compare versions of privacy policies from web archives.",
         epilog="Without a command, the desktop app starts.",
     )
     parser.add_argument("--version", action="version", version=f"policydiff {__version__}")
+    from .args import path_arg
+
     parser.add_argument(
         "--archive",
+        type=path_arg,
         metavar="DIR",
         help="local archive folder (default: $POLICYDIFF_ARCHIVE, else the user data folder)",
     )
     parser.add_argument(
         "--ca-bundle",
+        type=path_arg,
         metavar="FILE",
         help="certificates to trust for HTTPS, as a PEM file (a corporate proxy's CA; default: the "
         "system's, or $REQUESTS_CA_BUNDLE)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens on stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"{__name__}.{name}")

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..attached import AttachedBody, attachments
 from ..capture_dates import CaptureDate, DateSource
 from ..errors import UsageError
 from ..history.windows import VersionWindow, version_windows
@@ -25,11 +26,10 @@ def register(sub: Any) -> None:
         "import",
         help="store local files (HTML, PDF, Princeton-Leuven Markdown, WARC, WACZ) as captures",
         description="Store local files as captures. Princeton-Leuven Markdown, WARC and WACZ files carry "
-        "their own URL and date. HTML, PDF and text files need --url and a capture date: the HTTP Date "
-        "saved with the page (wget --save-headers), else a timestamp in the file name "
-        "(20230425183000.html, privacy-2023-04-25.html), else --date (for one file), else "
-        "--date-from-mtime (the time the file was saved, stated as such). Each capture records where "
-        "its date came from.",
+        "their own URL and date. HTML, PDF and text files need --url and a capture date: --date (for "
+        "one file), else the HTTP Date saved with the page (wget --save-headers), else a timestamp in "
+        "the file name (20230425183000.html, privacy-2023-04-25.html), else --date-from-mtime (the time "
+        "the file was saved, stated as such). Each capture records where its date came from.",
     )
     p.add_argument("paths", nargs="+", type=path_arg, metavar="PATH")
     p.add_argument("--url", type=url_arg, help="the page the HTML/PDF files are copies of")
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
         "--date",
         type=capture_date_arg,
         metavar="YYYYMMDDhhmmss",
-        help="capture time in UTC (4 to 14 digits) of the one file that carries no date itself",
+        help="capture time in UTC (4 to 14 digits) of the one file imported",
     )
     dating.add_argument(
         "--date-from-mtime",
@@ -66,6 +66,13 @@ def register(sub: Any) -> None:
         "the previous text, to: first with this one) and whether it is exact (adjacent in the listing) "
         "or open (captures between not downloaded yet: 'policydiff bisect URL@FROM URL@TO')",
     )
+    p.add_argument(
+        "--flag",
+        action="append",
+        metavar="FLAG",
+        help="only versions with this flag (repeatable: any of them), e.g. silent-change, date-only-change, "
+        "date-backwards, effective-in-future",
+    )
     p.set_defaults(func=cmd_versions)
 
     p = sub.add_parser("verify", help="re-hash every stored capture and check the database")
@@ -77,6 +84,16 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser(
+        "recover",
+        help="rebuild a missing, empty or damaged archive database from the raw files and the ledger",
+        description="Rebuild archive.sqlite3 from the ledger journal (ledger.jsonl) and the raw files: "
+        "the same captures, ids and ledger (so the same head hash), texts extracted again. A database "
+        "still there is kept aside as archive.sqlite3.damaged-TIME, never deleted. Lists what could "
+        "not be restored.",
+    )
+    p.set_defaults(func=cmd_recover)
 
     p = sub.add_parser(
         "reextract",
@@ -168,24 +185,39 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
+    from ..extraction.dates import parse_stated_date
+
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url)
         versions = archive.versions(policy.id)
         windows = version_windows(archive, policy, versions)
         dates = archive.dates_of(c for v in versions for c in v.captures)
-    if args.json:
-        print_json(
-            [
-                {**version_json(v, dates), "window": window_json(w)}
-                for v, w in zip(versions, windows, strict=True)
-            ]
-        )
-        return 0
-    for v, w in zip(versions, windows, strict=True):
+        raw = attachments(archive, [c for v in versions for c in v.captures])
+        shown = [
+            (v, w)
+            for v, w in zip(versions, windows, strict=True)
+            if not args.flag or set(args.flag) & set(v.flags)
+        ]
+        if args.json:
+            out = []
+            for v, w in shown:
+                found = parse_stated_date(archive.text(v.text_sha256), v.language) if v.stated_date else None
+                out.append(
+                    {
+                        **version_json(v, dates),
+                        "window": window_json(w),
+                        "stated_dates": found.as_json() if found is not None else None,
+                        "raw_memento": _attached_json(raw.get(v.first.id)),
+                    }
+                )
+            print_json(out)
+            return 0
+    for v, w in shown:
         flags = f"  [{', '.join(v.flags)}]" if v.flags else ""
         span = f" .. {display(v.captures[-1].timestamp)}" if len(v.captures) > 1 else ""
+        stated = f"  stated {v.stated_date}" if v.stated_date else ""
         print(
-            f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){flags}"
+            f"{display(v.timestamp)}{span}  {v.words:6d} words  {len(v.captures)} capture(s){stated}{flags}"
             + window_text(w)
             + (
                 f"  (layout only changed at {', '.join(map(display, v.layout_only))})"
@@ -195,6 +227,8 @@ def cmd_versions(args: argparse.Namespace) -> int:
         )
         if v.first.id in dates and dates[v.first.id].source not in _ARCHIVE_DATED:
             print(f"    dated by {dates[v.first.id].describe()}")
+        if v.first.id in raw:
+            print(f"    {raw[v.first.id].describe()}")
     return 0
 
 
@@ -275,6 +309,29 @@ def _noted_head_problems(archive: Any, noted: str) -> list[VerifyProblem]:
     return []
 
 
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Exit 1 when something could not be restored (it is listed)."""
+    from ..recovery import rebuild
+    from . import archive_root
+
+    report = rebuild(archive_root(args))
+    if report.kept_aside:
+        print(f"kept the old database aside as {report.kept_aside}", file=sys.stderr)
+    for where in report.missing_blobs:
+        print(f"MISSING  raw file of {where}: the capture is restored without its bytes")
+    for sha in report.orphans:
+        print(f"ORPHAN   raw file blobs/{sha[:2]}/{sha}: no ledger entry names it (kept)")
+    for number in report.bad_lines:
+        print(f"BAD      ledger journal line {number} cannot be read (left out)")
+    entries, head = report.ledger
+    print(
+        f"restored {report.restored} captures ({report.texts} with their text) into {archive_root(args)}; "
+        f"ledger of {entries} entries, head sha256 {head}",
+        file=sys.stderr,
+    )
+    return 1 if report.missing_blobs or report.orphans or report.bad_lines else 0
+
+
 def cmd_reextract(args: argparse.Namespace) -> int:
     """Exit 1 when some capture could not be extracted again (its old text is kept)."""
     from ..pipeline import ReextractChange, ReextractSummary, reextract
@@ -338,9 +395,10 @@ def _reextract_summary(s: Any) -> str:
     failed = f", {s.failed} could not be extracted again (old text kept)" if s.failed else ""
     if s.applied:
         return head + f"{s.changed} text(s) changed{failed}; the new texts and fingerprints are stored"
+    what = "the new texts" if s.changed else "the new fingerprints (no version changes)"
     return (
         head + f"{s.changed} text(s) would change{failed}; nothing was changed: run 'policydiff "
-        "reextract --apply' to store them"
+        f"reextract --apply' to store {what}"
     )
 
 
@@ -378,6 +436,20 @@ def _capture_json(c: Capture) -> dict[str, Any]:
 
 #: captures dated by an archive's own capture time: the usual case, not repeated under each version
 _ARCHIVE_DATED = frozenset({DateSource.ARCHIVE, DateSource.WARC_RECORD, DateSource.PLLC_HEADER})
+
+
+def _attached_json(body: AttachedBody | None) -> dict[str, Any] | None:
+    """The memento's raw bytes attached to a corpus capture, and whether our extraction agrees."""
+    if body is None:
+        return None
+    return {
+        "sha256": body.sha256,
+        "memento_url": body.memento_url,
+        "retrieved_at": body.retrieved_at,
+        "size": body.size,
+        "text_sha256": body.text_sha256,
+        "agrees_with_corpus_text": body.agrees,
+    }
 
 
 def _date_json(date: CaptureDate | None) -> dict[str, str] | None:

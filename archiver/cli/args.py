@@ -57,6 +57,14 @@ def check_url(value: str) -> str:
     return value
 
 
+def check_prefix(value: str) -> str:
+    """An archive's replay prefix (``--archive-url``), checked as the client will use it."""
+    from ..client.endpoints import archive_endpoint
+
+    archive_endpoint(value)
+    return value
+
+
 def split_versioned(spec: str) -> tuple[str, str] | None:
     """``URL@TIMESTAMP`` as (url, timestamp); None when ``spec`` has no ``@TIMESTAMP`` part.
     Raises UsageError for a bad URL or a timestamp that is not a real date."""
@@ -93,6 +101,7 @@ def check_path(value: str) -> str:
 date_arg = _typed(check_date)
 capture_date_arg = _typed(check_capture_date)
 url_arg = _typed(check_url)
+prefix_arg = _typed(check_prefix)
 versioned_arg = _typed(check_versioned)
 count_arg = _typed(check_count)
 path_arg = _typed(check_path)

@@ -8,13 +8,19 @@ options), 1 when they differ, 2 on errors.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ArchiverError, InputFileError
 from .args import count_arg, split_versioned
+from .topics_opts import add_topics_option, load_topics, topics_json
+
+if TYPE_CHECKING:
+    from ..analysis.topics import Watchlist
+    from ..diffing import DiffResult
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -46,16 +52,18 @@ def register(sub: Any) -> None:
         default="auto",
         help="colour the text format (auto: when writing to a terminal and NO_COLOR is unset)",
     )
+    add_topics_option(p)
     p.set_defaults(func=cmd_diff)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from ..diffing import DiffOptions, diff_texts
-    from ..diffing.render import render_html, render_json, render_text
+    from ..diffing.render import render_html, render_text
 
     try:
         left = load_side(args.a, args)
         right = load_side(args.b, args)
+        watchlist = load_topics(args) if args.format == "json" else None
     except ArchiverError as exc:
         print(f"policydiff: {exc}", file=sys.stderr)
         return 2
@@ -65,8 +73,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         ignore_punctuation=args.ignore_punctuation,
     )
     result = diff_texts(left, right, options)
-    if args.format == "json":
-        sys.stdout.write(render_json(result))
+    if watchlist is not None:
+        sys.stdout.write(_json_with_topics(result, watchlist))
     elif args.format == "html":
         sys.stdout.write(render_html(result, args.a, args.b, args.context))
     else:
@@ -76,6 +84,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
         sys.stdout.write(render_text(result, 3 if args.context is None else args.context, color))
     sys.stdout.flush()
     return 0 if result.same else 1
+
+
+def _json_with_topics(result: DiffResult, watchlist: Watchlist) -> str:
+    """The diff's JSON with each changed row's ``topics`` (name and matched words) and ``priority``."""
+    from ..analysis.topics import tag_diff
+    from ..diffing.render import to_json
+    from ..extraction.quality import guess_language
+
+    data = to_json(result)
+    language = guess_language(result.right_text or result.left_text)
+    for row, matches in zip(data["rows"], tag_diff(result, watchlist, language), strict=True):
+        row.update(topics_json(matches))
+    data["topics_language"] = language
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
 def load_side(spec: str, args: argparse.Namespace) -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from . import PdfWriter, open_archive, print_json
 from .args import count_arg, file_arg, split_versioned, url_arg, versioned_arg
+
+if TYPE_CHECKING:
+    from ..exports.manifest import TimestampCheck
 
 
 def register(sub: Any) -> None:
@@ -71,6 +74,14 @@ def register(sub: Any) -> None:
         "files; checks the RFC 3161 time-stamp token beside the manifest when there is one.",
     )
     p.add_argument("path", type=file_arg, help="the export folder or file, or its manifest")
+    p.add_argument(
+        "--tsa-ca",
+        metavar="FILE",
+        type=file_arg,
+        default=os.environ.get("POLICYDIFF_TSA_CA") or None,
+        help="PEM root certificate(s) you trust for the time-stamp (default: $POLICYDIFF_TSA_CA, "
+        "else the system's store); the chain saved in the export is never trusted by itself",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_export)
 
@@ -120,6 +131,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             for line in result.warnings:
                 warned = True
                 print(f"warning  {line}", file=sys.stderr)
+            for line in result.notes:
+                print(f"note     {line}", file=sys.stderr)
     if args.json:
         print_json(summary)
     return 1 if warned else 0
@@ -134,6 +147,7 @@ def _result_json(kind: str, result: Any) -> dict[str, Any]:
         "items": result.items,
         "skipped": list(result.skipped),
         "warnings": list(result.warnings),
+        "notes": list(result.notes),
     }
 
 
@@ -170,6 +184,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = result.files[0]
     for line in result.warnings:
         print(f"warning  {line}", file=sys.stderr)
+    for line in result.notes:
+        print(f"note     {line}", file=sys.stderr)
     if args.json:
         print_json({"file": str(out), "older": va.timestamp, "newer": vb.timestamp})
     else:
@@ -178,9 +194,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_export(args: argparse.Namespace) -> int:
+    """The time-stamp's verdict is one of the words *trusted*, *valid but untrusted* or *invalid*
+    (scripts rely on them); exit 1 when the files or the time-stamp are invalid."""
     from ..exports.manifest import verify_export
+    from ..exports.tsa_trust import load_trust
 
-    report = verify_export(args.path.expanduser())
+    trust = load_trust(args.tsa_ca)
+    report = verify_export(args.path.expanduser(), trust)
     ts = report.timestamp
     if args.json:
         print_json(
@@ -195,8 +215,10 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
                 if ts is None
                 else {
                     "token": str(ts.token),
+                    "verdict": ts.verdict,
                     "gen_time": ts.gen_time,
                     "tsa": ts.tsa,
+                    "root": ts.root,
                     "problems": list(ts.problems),
                     "notes": list(ts.notes),
                 },
@@ -206,12 +228,20 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"BAD {problem}")
         if ts is not None:
-            for problem in ts.problems:
-                print(f"BAD time-stamp {ts.token.name}: {problem}")
-            if not ts.problems:
-                print(f"time-stamp: manifest existed at {ts.gen_time} (TSA {ts.tsa})")
+            print(_verdict_line(ts))
             for note in ts.notes:
                 print(f"note: {note}")
         verdict = "OK" if report.ok else "FAILED"
         print(f"{verdict}: {report.checked} file(s) checked against {report.manifest}", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _verdict_line(ts: TimestampCheck) -> str:
+    if ts.verdict == "trusted":
+        return f"time-stamp: trusted: manifest existed at {ts.gen_time} (TSA '{ts.tsa}', chain verified to root {ts.root})"
+    if ts.verdict == "valid but untrusted":
+        return (
+            f"time-stamp: valid but untrusted: signed by '{ts.tsa}' at {ts.gen_time}, but {ts.problems[0]}; "
+            f"it needs {ts.root} as a root: pass that certificate with --tsa-ca FILE if you trust it"
+        )
+    return f"time-stamp: invalid ({ts.token.name}): " + "; ".join(ts.problems)

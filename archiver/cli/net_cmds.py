@@ -7,6 +7,7 @@ import argparse
 import sys
 from functools import partial
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ..client.endpoints import DEFAULT_PREFIX, ArchiveEndpoint, ArchiveKind, archive_endpoint
 from ..client.listing import ListedCapture, list_captures, make_query, same_url, similar_urls
@@ -14,7 +15,7 @@ from ..client.session import Session
 from ..errors import ArchiverError, KeychainError, MissingCredentialsError, UsageError
 from ..timestamps import display
 from . import open_archive, open_session, print_json
-from .args import date_arg, url_arg
+from .args import date_arg, prefix_arg, url_arg
 from .changes_cmds import METHOD, add_fetch_options, fetch_changes, report
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("url", type=url_arg, help="the policy's URL")
         p.add_argument(
             "--archive-url",
-            type=url_arg,
+            type=prefix_arg,
             action="append",
             metavar="PREFIX",
             help=f"the archive's replay prefix (default {DEFAULT_PREFIX}; a pywb collection is "
@@ -186,6 +187,10 @@ def fetch_from(args: argparse.Namespace, prefix: str) -> int:
     from ..history.state import save_listing
 
     endpoint = archive_endpoint(prefix, args.archive_kind)
+    memento = endpoint.parse_replay_url(args.url)
+    if memento is not None and len(memento[0]) == 14:  # a memento URL: download that one capture
+        args.url, args.from_date, args.to_date = unquote(memento[2]), memento[0], memento[0]
+        args.every_capture = True
     if not args.every_capture:
         with open_session(args) as session, open_archive(args) as arc:
             changes = fetch_changes(args, session, arc, endpoint)

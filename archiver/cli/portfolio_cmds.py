@@ -19,6 +19,7 @@ from ..portfolio import Change, Portfolio, split_tags
 from ..timestamps import display
 from ..urls import display_url, normalize_url, policy_key
 from . import open_archive, open_session, print_json
+from .args import prefix_arg
 
 
 def register(sub: Any) -> None:
@@ -65,6 +66,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--archive-url",
         action="append",
+        type=prefix_arg,
         metavar="PREFIX",
         help="an archive to ask, instead of the ones each policy's captures came from (the Wayback "
         "Machine for a policy with none); give it several times to ask several",

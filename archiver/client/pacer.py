@@ -133,11 +133,6 @@ class Pacer:
         is_ia = host == "archive.org" or host.endswith(".archive.org")
         return (IA_RATES if is_ia else OTHER_RATES).get(group, 1.0)
 
-    def set_rate(self, host: str, group: str, per_second: float) -> None:
-        with self._lock:
-            self._overrides[(host, group)] = per_second
-            self._slots.pop((host, group), None)
-
     def _slot(self, host: str, group: str) -> _Slot:
         key = (host, group)
         slot = self._slots.get(key)

@@ -17,10 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..analysis.answers import VersionAnswers, version_answers
+from ..analysis.topics import load_watchlist, watchlist_path
 from ..capture_dates import CaptureDate
 from ..diffing import diff_texts
 from ..models import Policy, Version, baseline
-from ..pllc import format_pllc
+from ..pllc import format_pllc, pllc_origin
 from ..portfolio import PolicyInfo, Portfolio, Review
 from ..storage import Archive
 from ..timestamps import to_datetime
@@ -55,6 +57,17 @@ COLUMNS = (
     "text_sha256",
     "extractor_version",
     "reviews",
+    # issue 14: the stated date's readings, what the change is about, measures of the text
+    "stated_date_readings",
+    "topics",
+    "topic_words",
+    "priority",
+    "sentences",
+    "reading_minutes",
+    "readability",
+    "readability_formula",
+    "third_parties",
+    "third_parties_named",
 )
 TERMS_TYPE = "Privacy Policy"  # Open Terms Archive's name for this document type
 WAYBACK_PREFIX = "https://web.archive.org/web/"
@@ -72,6 +85,7 @@ class VersionRow:
     info: PolicyInfo | None = None  # name and tags (archiver.portfolio)
     reviews: tuple[Review, ...] = ()  # the review log of this version's change
     date: CaptureDate | None = None  # where the first capture's date came from
+    answers: VersionAnswers | None = None  # stated-date readings, topics of the change, measures
 
     def as_dict(self) -> dict[str, Any]:
         v, first = self.version, self.version.first
@@ -104,6 +118,7 @@ class VersionRow:
             "reviews": [
                 {"reviewer": r.reviewer, "reviewed_at": r.reviewed_at, "note": r.note} for r in self.reviews
             ],
+            **(self.answers or VersionAnswers()).as_dict(),
         }
 
 
@@ -111,7 +126,11 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
     """Every version of ``policies`` with its change statistics against the previous version that
     holds policy text (``models.baseline``, as the app compares): an archived error page, a JavaScript
     shell or a consent wall gets none, and never counts as the whole policy deleted and back.
+
+    Each row also carries its answers (analysis.answers): the stated date's readings, the topics of
+    its change (the archive's watchlist, else the shipped one) and the measures of its text.
     """
+    watchlist = load_watchlist(watchlist_path(archive.root))
     portfolio = Portfolio(archive)
     infos = {i.policy.id: i for i in portfolio.infos()}
     for policy in policies:
@@ -125,13 +144,37 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
             info, log = infos.get(policy.id), reviews.get(version.timestamp, ())
             date = dates.get(version.first.id)
             if base is None:
-                yield VersionRow(policy, version, text, None, None, None, info=info, reviews=log, date=date)
+                answers = version_answers(text, version.language, None, watchlist)
+                yield VersionRow(
+                    policy,
+                    version,
+                    text,
+                    None,
+                    None,
+                    None,
+                    info=info,
+                    reviews=log,
+                    date=date,
+                    answers=answers,
+                )
             else:
                 before = kept[1] if kept[0] == base else archive.text(versions[base].text_sha256)
-                stats = diff_texts(before, text).stats
+                result = diff_texts(before, text)
+                stats = result.stats
                 added, removed, share = stats.words_added, stats.words_removed, stats.changed_ratio
+                answers = version_answers(text, version.language, result, watchlist)
                 yield VersionRow(
-                    policy, version, text, added, removed, share, base + 1, info=info, reviews=log, date=date
+                    policy,
+                    version,
+                    text,
+                    added,
+                    removed,
+                    share,
+                    base + 1,
+                    info=info,
+                    reviews=log,
+                    date=date,
+                    answers=answers,
                 )
             if version.is_policy_text:
                 kept = (version.index, text)
@@ -166,6 +209,7 @@ def export_csv(
                     for r in data["reviews"]
                 )
                 data["sha256"] = ";".join(s or "" for s in data["sha256"])
+                data.update(VersionAnswers.csv_cells(data))
                 writer.writerow({k: _cell(v) for k, v in data.items()})
                 count += 1
         return Written(_describe(policies, "CSV of versions"), count)
@@ -265,10 +309,16 @@ def _encoded_text(archive: Archive, text_sha256: str) -> bytes:
 
 
 def _pllc_doc(archive: Archive, version: Version) -> bytes:
+    """The version as a Princeton-Leuven document whose header names where its first capture came
+    from: a web archive's replay link only for a capture an archive holds (never an invented one)."""
     first = version.first
-    prefix = first.archive if first.archive.startswith(WAYBACK_PREFIX) else WAYBACK_PREFIX
     text = archive.text(version.text_sha256)
-    return format_pllc(first.original_url, version.timestamp, text, archive_prefix=prefix).encode("utf-8")
+    if first.archive:
+        doc = format_pllc(first.original_url, version.timestamp, text, archive_prefix=first.archive)
+    else:
+        origin = pllc_origin(first)
+        doc = format_pllc(first.original_url, version.timestamp, text, archive_prefix="", origin=origin)
+    return doc.encode("utf-8")
 
 
 def export_pllc(

@@ -4,25 +4,30 @@ A folder export holds ``manifest.json`` listing every other file in it; a single
 sidecar ``FILE.manifest.json``. Each entry names a file by its path relative to the manifest, with
 its size and sha256, so anyone can check it with ``policydiff verify-export`` or ``sha256sum``.
 When the user has chosen a time-stamping authority, ``manifest.json.tsr`` beside the manifest holds
-its RFC 3161 reply over the manifest's sha256 (see :mod:`archiver.exports.timestamping`).
+its RFC 3161 reply over the manifest's sha256 (see :mod:`archiver.exports.timestamping`), and
+``manifest.json.tsa-chain.pem`` the TSA's certificate chain as far as it was known at export time.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..errors import ArchiverError, InputFileError
+from ..errors import InputFileError
 from ..timestamps import now_iso
 from .paths import hash_file_size, write_file
+
+if TYPE_CHECKING:
+    from .tsa_trust import Trust
 
 FORMAT = "policydiff-export-manifest/1"
 MANIFEST_NAME = "manifest.json"
 SIDECAR_SUFFIX = ".manifest.json"
 TOKEN_SUFFIX = ".tsr"
+CHAIN_SUFFIX = ".tsa-chain.pem"  # MANIFEST.tsa-chain.pem beside MANIFEST.tsr: the TSA's chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +44,14 @@ class TimestampCheck:
     token: Path
     gen_time: str
     tsa: str
-    problems: tuple[str, ...]
+    verdict: str  # "trusted", "valid but untrusted" or "invalid"
+    root: str  # trusted: the root verified to; untrusted: the root it would need
+    problems: tuple[str, ...]  # invalid: why; untrusted: why the chain is not trusted
     notes: tuple[str, ...]
+
+    @property
+    def invalid(self) -> bool:
+        return self.verdict == "invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +65,7 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and (self.timestamp is None or not self.timestamp.problems)
+        return not self.problems and (self.timestamp is None or not self.timestamp.invalid)
 
 
 @dataclass
@@ -83,6 +94,11 @@ class Manifest:
         return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def chain_path(token: Path) -> Path:
+    """The TSA's chain saved beside a token: ``X.tsr`` → ``X.tsa-chain.pem``."""
+    return token.with_suffix(CHAIN_SUFFIX)
+
+
 def sidecar_for(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
@@ -109,9 +125,10 @@ def find_manifest(path: Path) -> Path:
     return candidate
 
 
-def verify_export(path: Path) -> VerifyReport:
+def verify_export(path: Path, trust: Trust | None = None) -> VerifyReport:
     """Re-hash every file a manifest lists; a problem names each missing, changed or extra file (and
-    each file inside a WACZ package that differs from the package's own list)."""
+    each file inside a WACZ package that differs from the package's own list). A time-stamp token
+    beside the manifest is checked against the roots of ``trust`` (default: the system's store)."""
     manifest_path = find_manifest(path)
     raw = manifest_path.read_bytes()
     try:
@@ -148,7 +165,10 @@ def verify_export(path: Path) -> VerifyReport:
 
             problems.extend(check_wacz(target))
     if manifest_path.name == MANIFEST_NAME:
-        own = {manifest_path.resolve(), manifest_path.with_name(MANIFEST_NAME + TOKEN_SUFFIX).resolve()}
+        own = {
+            (base / name).resolve()
+            for name in (MANIFEST_NAME, MANIFEST_NAME + TOKEN_SUFFIX, MANIFEST_NAME + CHAIN_SUFFIX)
+        }
         for item in sorted(base.rglob("*")):
             if item.is_file() and item.resolve() not in listed and item.resolve() not in own:
                 problems.append(f"{item.relative_to(base).as_posix()}: not in the manifest (added later)")
@@ -156,8 +176,9 @@ def verify_export(path: Path) -> VerifyReport:
     timestamp = None
     if token_path.is_file():
         from .timestamping import check_token_file
+        from .tsa_trust import system_trust
 
-        timestamp = check_token_file(token_path, raw)
+        timestamp = check_token_file(token_path, raw, trust or system_trust())
     return VerifyReport(
         manifest_path,
         len(entries),
@@ -166,13 +187,3 @@ def verify_export(path: Path) -> VerifyReport:
         created=str(doc.get("created", "")),
         tool=str(doc.get("tool", "")),
     )
-
-
-def relpaths_inside(root: Path, files: Sequence[Path]) -> list[str]:
-    out = []
-    for f in files:
-        try:
-            out.append(f.resolve().relative_to(root.resolve()).as_posix())
-        except ValueError:
-            raise ArchiverError(f"{f} is not inside {root}") from None
-    return out

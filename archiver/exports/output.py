@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import ArchiverError
 from ..files import fsync_dir
-from .manifest import MANIFEST_NAME, TOKEN_SUFFIX, Manifest, sidecar_for, write_manifest
+from .manifest import MANIFEST_NAME, TOKEN_SUFFIX, Manifest, chain_path, sidecar_for, write_manifest
 from .paths import StagedFile, check_new, remove_orphans, safe_join, write_file
 
 
@@ -27,6 +27,7 @@ class ExportResult:
     items: int = 0  # captures / versions / rows exported
     skipped: tuple[str, ...] = ()  # what could not be exported, one line each
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # e.g. what the time-stamp proves (trusted or valid but untrusted)
 
 
 #: One file of a folder export: its path components, and a call that gives its bytes when its turn
@@ -59,16 +60,17 @@ def write_folder(
     targets = [safe_join(root, *parts) for parts, _ in files]
     manifest_path = root / MANIFEST_NAME
     token_path = manifest_path.with_name(MANIFEST_NAME + TOKEN_SUFFIX)
+    chain_file = chain_path(token_path)
     if root.exists():
         # the manifest must list every file of the folder, or verify-export reports the rest as added
-        ours = {p.resolve() for p in (*targets, manifest_path, token_path)}
+        ours = {p.resolve() for p in (*targets, manifest_path, token_path, chain_file)}
         others = sorted(p for p in root.rglob("*") if p.is_file() and p.resolve() not in ours)
         if others and not force:
             raise ArchiverError(
                 f"{root} already holds other files ({others[0].relative_to(root)}…); export into an empty "
                 "folder, or pass --force to replace an earlier export there"
             )
-        check_new([*targets, manifest_path, *([token_path] if tsa_url else [])], force)
+        check_new([*targets, manifest_path, *([token_path, chain_file] if tsa_url else [])], force)
     with StagedFolder(root) as stage:
         manifest = Manifest(description)
         for parts, data in files:
@@ -77,8 +79,8 @@ def write_folder(
         raw = manifest.to_bytes()
         stage.write([MANIFEST_NAME], raw)
         stage.put_in_place(force=force, stale=_listed(manifest_path) if force else ())
-    token, warnings = _timestamp(raw, token_path, tsa_url, force)
-    return ExportResult(tuple(targets), manifest_path, token, items, tuple(skipped), warnings)
+    token, warnings, notes = _timestamp(raw, token_path, tsa_url, force)
+    return ExportResult(tuple(targets), manifest_path, token, items, tuple(skipped), warnings, notes)
 
 
 class StagedFolder:
@@ -117,7 +119,9 @@ class StagedFolder:
             for old in stale:  # files of an earlier export there that this one does not write again
                 if old not in keep and force:
                     old.unlink(missing_ok=True)
-            (self.root / (MANIFEST_NAME + TOKEN_SUFFIX)).unlink(missing_ok=True)  # it would no longer match
+            token = self.root / (MANIFEST_NAME + TOKEN_SUFFIX)
+            token.unlink(missing_ok=True)  # it would no longer match, nor the chain beside it
+            chain_path(token).unlink(missing_ok=True)
             for parts in sorted(self.names, key=lambda p: list(p) == [MANIFEST_NAME]):
                 target = safe_join(self.root, *parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -184,16 +188,15 @@ def stream_single(
         raise ArchiverError(f"{path} is a folder; give a file name")
     manifest_path = sidecar_for(path)
     token_path = manifest_path.with_name(manifest_path.name + TOKEN_SUFFIX)
-    check_new([path, manifest_path, *([token_path] if tsa_url else [])], force)
+    chain_file = chain_path(token_path)
+    check_new([path, manifest_path, *([token_path, chain_file] if tsa_url else [])], force)
     with StagedFile(path, force=force) as out:
         written = write(out)
     manifest = Manifest(written.description)
     manifest.add(path.name, out.sha256, out.size)
-    if force:
-        token_path.unlink(missing_ok=True)  # a stale token would no longer match the new manifest
     raw = write_manifest(manifest, manifest_path, force=force)
-    token, warnings = _timestamp(raw, token_path, tsa_url, force)
-    return ExportResult((path,), manifest_path, token, written.items, written.skipped, warnings)
+    token, warnings, notes = _timestamp(raw, token_path, tsa_url, force)
+    return ExportResult((path,), manifest_path, token, written.items, written.skipped, warnings, notes)
 
 
 def write_single(
@@ -211,14 +214,40 @@ def write_single(
 
 def _timestamp(
     manifest: bytes, token_path: Path, tsa_url: str | None, force: bool
-) -> tuple[Path | None, tuple[str, ...]]:
-    if not tsa_url:
-        return None, ()
-    from .timestamping import request_token
+) -> tuple[Path | None, tuple[str, ...], tuple[str, ...]]:
+    """Ask the TSA for a token over the manifest and check it at once against the system's roots;
+    write the token and the TSA's chain (as far as it is known) beside the manifest. A stale token
+    or chain of an earlier export (``--force``) goes first: it would no longer match."""
+    from .timestamping import INVALID, TRUSTED, request_token, verify_token
+    from .tsa_trust import chain_pem, system_trust
 
+    chain = chain_path(token_path)
+    if force:
+        token_path.unlink(missing_ok=True)
+        chain.unlink(missing_ok=True)
+    if not tsa_url:
+        return None, (), ()
     try:
         reply = request_token(tsa_url, hashlib.sha256(manifest).digest())
     except ArchiverError as exc:
-        return None, (f"the export is written, but not time-stamped: {exc}",)
+        return None, (f"the export is written, but not time-stamped: {exc}",), ()
+    check = verify_token(reply, manifest, system_trust())
+    if check.verdict == INVALID:
+        return None, (f"the export is written, but not time-stamped: {tsa_url} sent an invalid token: "
+                      + "; ".join(check.problems),), ()  # fmt: skip
     write_file(token_path, reply, force=force)
-    return token_path, ()
+    write_file(chain, chain_pem(check.chain), force=force)
+    if check.verdict == TRUSTED:
+        return (
+            token_path,
+            (),
+            (f"time-stamp trusted: signed by '{check.tsa}', chain verified to {check.root}",),
+        )
+    return (
+        token_path,
+        (),
+        (
+            f"time-stamp valid but untrusted here: signed by '{check.tsa}', whose chain needs the root "
+            f"{check.root}; whoever checks it gives that root with 'verify-export --tsa-ca FILE'",
+        ),
+    )

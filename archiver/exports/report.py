@@ -5,9 +5,10 @@ that forbids everything else, URLs shown as text, never as links), and every pie
 is HTML-escaped. The same HTML is what the PDF writer (``ui.pdf.write_pdf``, Qt) lays out, so it
 sticks to what Qt's rich-text engine understands: tables, inline styles, simple class selectors.
 
-Contents: the side-by-side diff, its statistics, each version's provenance (archive, memento URL,
-retrieval time, HTTP status, sha256 of the raw bytes and of the text, extractor version), the change
-window, the export time and the tool version.
+Contents: the side-by-side diff, its statistics, the changes grouped by topic (report_answers.py),
+each version's provenance (archive, memento URL, retrieval time, HTTP status, sha256 of the raw bytes
+and of the text, extractor version, stated date and flags), the change window, the export time and
+the tool version.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..analysis.topics import Watchlist, load_watchlist, watchlist_path
 from ..capture_dates import CaptureDate
 from ..diffing import DiffOptions, DiffResult, diff_texts
 from ..diffing.render import html_rows  # the diff engine's side-by-side table rows: one renderer
@@ -29,11 +31,13 @@ from ..timestamps import display, now_iso
 from .manifest import sidecar_for
 from .output import ExportResult, write_single
 from .paths import check_new
+from .report_answers import stated_date_html, topics_section_html
 
 _CSS = """
 body{font-family:sans-serif;font-size:10pt;color:#1b1f24;background:#fff}
 h1{font-size:15pt;margin:0 0 4pt 0}
 h2{font-size:12pt;margin:14pt 0 4pt 0}
+h3{font-size:10.5pt;margin:10pt 0 3pt 0}
 table{border-collapse:collapse}
 table.meta{width:100%}
 table.meta td,table.meta th{border:1px solid #d0d7de;padding:3px 6px;vertical-align:top;text-align:left}
@@ -84,6 +88,7 @@ def build_report_html(
         ledger=archive.ledger_head(),
         reviews=reviews,
         dates=archive.dates_of([version_a.first, version_b.first]),
+        watchlist=load_watchlist(watchlist_path(archive.root)),
     )
 
 
@@ -106,6 +111,7 @@ def render_report(
     ledger: tuple[int, str] | None = None,
     reviews: Sequence[Review] = (),
     dates: Mapping[int, CaptureDate] | None = None,
+    watchlist: Watchlist | None = None,
 ) -> str:
     dates = dates or {}
     e = html.escape
@@ -147,10 +153,11 @@ def render_report(
         _tr("Changed rows", str(s.changed_rows)),
         "</table>",
         _reviews(reviews),
+        topics_section_html(result, watchlist) if watchlist is not None else "",
         "<h2>Provenance of the older version</h2>",
-        _provenance(a, dates.get(a.first.id)),
+        _provenance(a, dates.get(a.first.id), result.left_text),
         "<h2>Provenance of the newer version</h2>",
-        _provenance(b, dates.get(b.first.id)),
+        _provenance(b, dates.get(b.first.id), result.right_text),
         '<p class="note">The sha256 values are of the raw bytes kept in the local archive, as received '
         "from the archive named (retrieved at the time shown). An archive's own CDX digest describes its "
         "stored record, not the bytes its replay returns, so it is not used as proof here. The text "
@@ -211,7 +218,7 @@ def _change_window(a: Version, b: Version, intermediate: int) -> str:
     return text
 
 
-def _provenance(v: Version, date: CaptureDate | None) -> str:
+def _provenance(v: Version, date: CaptureDate | None, text: str) -> str:
     e = html.escape
     c: Capture = v.first
     rows = [
@@ -231,6 +238,7 @@ def _provenance(v: Version, date: CaptureDate | None) -> str:
         _tr("sha256 (raw bytes)", e(c.sha256 or "none: imported as text only"), "hash"),
         _tr("sha256 (extracted text)", e(v.text_sha256), "hash"),
         _tr("Extractor version", e(v.extractor_version)),
+        _tr("Stated date", stated_date_html(text, v.stated_date, v.language)),
         _tr("Flags", e(", ".join(v.flags) or "none")),
         _tr("Provenance note", e(c.provenance or "none")),
     ]

@@ -1,53 +1,46 @@
-"""RFC 3161 time-stamps over an export manifest: request one from a TSA the user chose, and check
-a stored reply offline with a small DER reader (no ASN.1 or crypto library needed).
+"""RFC 3161 time-stamps over an export manifest: request one from a TSA the user chose, and check a
+stored reply offline. ASN.1 is read and written by asn1crypto, certificates, signatures and chains are
+checked by cryptography (OpenSSL); nothing here parses DER or pads RSA by hand.
 
-What :func:`verify_token` checks, offline:
+:func:`verify_token` gives one of three verdicts (see docs/timestamps.md):
 
-1. the reply's status is *granted*, and its token is CMS SignedData carrying a TSTInfo;
-2. the TSTInfo's ``messageImprint`` is SHA-256 and equals the sha256 of the manifest's bytes, so the
-   manifest existed, byte for byte, no later than ``genTime``;
-3. the signer's ``messageDigest`` signed attribute equals the digest of the TSTInfo (so the time and
-   imprint are what was signed);
-4. when the reply includes the signer's certificate with an RSA key (what ``certReq`` asks for), the
-   RSA PKCS #1 v1.5 signature over the signed attributes, using that key.
-
-What it does not check: that the signing certificate chains to a root you trust, its validity
-period, revocation, its extended key usage, or the ESS signing-certificate attribute; ECDSA/DSA
-signatures are not verified. For those, run ``openssl ts -verify -data manifest.json -in
-manifest.json.tsr -CAfile <the TSA's CA certificate>``; the verification notes say so.
+* ``invalid``: the reply is unreadable or not granted, its message imprint is not the manifest's
+  sha256, the signed attributes do not cover this TSTInfo, the signature does not verify (RSA
+  PKCS #1 v1.5 or PSS, ECDSA) with the signer's certificate, that certificate is not the one the
+  signed ESS signing-certificate attribute names, is not a time-stamping certificate, or was not
+  valid at the time-stamp's time;
+* ``valid but untrusted``: all of the above holds, but the signer's certificate does not chain to a
+  root trusted here (``--tsa-ca FILE``, else the system's store); the root it would need is named;
+* ``trusted``: valid, and the chain verifies to a named root trusted here at the time-stamp's time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ..errors import ArchiverError, NetworkError
+from .tsa_trust import Trust, check_chain
 
 if TYPE_CHECKING:
     from .manifest import TimestampCheck
 
-OID_SHA256 = "2.16.840.1.101.3.4.2.1"
-OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
-OID_TST_INFO = "1.2.840.113549.1.9.16.1.4"
-OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
-OID_COMMON_NAME = "2.5.4.3"
-OID_RSA = "1.2.840.113549.1.1.1"
-HASHES = {
-    "1.3.14.3.2.26": "sha1",
-    "2.16.840.1.101.3.4.2.1": "sha256",
-    "2.16.840.1.101.3.4.2.2": "sha384",
-    "2.16.840.1.101.3.4.2.3": "sha512",
-}
-RSA_WITH = {  # signature algorithms that name their hash
-    "1.2.840.113549.1.1.5": "sha1",
-    "1.2.840.113549.1.1.11": "sha256",
-    "1.2.840.113549.1.1.12": "sha384",
-    "1.2.840.113549.1.1.13": "sha512",
-}
+TRUSTED = "trusted"
+UNTRUSTED = "valid but untrusted"
+INVALID = "invalid"
+
 STATUS_TEXT = {
     0: "granted",
     1: "granted with modifications",
@@ -56,93 +49,20 @@ STATUS_TEXT = {
     4: "revocation warning",
     5: "revocation notification",
 }
+# hashes strong enough to carry a signature; SHA-1 and MD5 are refused (collisions are practical)
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+    "sha3_256": hashes.SHA3_256,
+    "sha3_384": hashes.SHA3_384,
+    "sha3_512": hashes.SHA3_512,
+}
 
 
 class TimestampError(ArchiverError):
     """A time-stamp reply is unreadable or refused."""
-
-
-# --- a minimal DER reader --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Der:
-    tag: int  # the identifier octet (class, constructed bit, number < 31)
-    content: bytes
-    raw: bytes  # the whole TLV
-
-    @property
-    def constructed(self) -> bool:
-        return bool(self.tag & 0x20)
-
-    def children(self) -> list[Der]:
-        out, pos = [], 0
-        while pos < len(self.content):
-            node, pos = read_der(self.content, pos)
-            out.append(node)
-        return out
-
-    def integer(self) -> int:
-        return int.from_bytes(self.content, "big", signed=True)
-
-    def oid(self) -> str:
-        if self.tag != 0x06 or not self.content:
-            raise TimestampError("expected an object identifier")
-        first = self.content[0]
-        parts = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
-        value = 0
-        for byte in self.content[1:]:
-            value = (value << 7) | (byte & 0x7F)
-            if not byte & 0x80:
-                parts.append(value)
-                value = 0
-        return ".".join(map(str, parts))
-
-
-def read_der(data: bytes, pos: int = 0) -> tuple[Der, int]:
-    try:
-        tag = data[pos]
-        if tag & 0x1F == 0x1F:
-            raise TimestampError("multi-byte ASN.1 tags are not supported")
-        length = data[pos + 1]
-        head = 2
-        if length & 0x80:
-            count = length & 0x7F
-            if count == 0 or count > 4:
-                raise TimestampError("unsupported DER length")
-            length = int.from_bytes(data[pos + 2 : pos + 2 + count], "big")
-            head += count
-    except IndexError:
-        raise TimestampError("truncated DER data") from None
-    end = pos + head + length
-    if end > len(data):
-        raise TimestampError("truncated DER data")
-    return Der(tag, bytes(data[pos + head : end]), bytes(data[pos:end])), end
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    n = len(content)
-    if n < 0x80:
-        return bytes([tag, n]) + content
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + content
-
-
-def _int(value: int) -> bytes:
-    return _tlv(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True))
-
-
-def _oid(dotted: str) -> bytes:
-    nums = [int(x) for x in dotted.split(".")]
-    out = bytearray([40 * nums[0] + nums[1]])
-    for n in nums[2:]:
-        chunk = [n & 0x7F]
-        n >>= 7
-        while n:
-            chunk.append(0x80 | (n & 0x7F))
-            n >>= 7
-        out.extend(reversed(chunk))
-    return _tlv(0x06, bytes(out))
 
 
 # --- request ---------------------------------------------------------------------------------------
@@ -150,9 +70,21 @@ def _oid(dotted: str) -> bytes:
 
 def build_request(sha256_digest: bytes, nonce: int) -> bytes:
     """A DER TimeStampReq: v1, SHA-256 message imprint, nonce, certReq TRUE."""
-    algorithm = _tlv(0x30, _oid(OID_SHA256) + b"\x05\x00")
-    imprint = _tlv(0x30, algorithm + _tlv(0x04, sha256_digest))
-    return _tlv(0x30, _int(1) + imprint + _int(nonce) + b"\x01\x01\xff")
+    from asn1crypto import tsp
+
+    return bytes(
+        tsp.TimeStampReq(
+            {
+                "version": "v1",
+                "message_imprint": {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "hashed_message": sha256_digest,
+                },
+                "nonce": nonce,
+                "cert_req": True,
+            }
+        ).dump()
+    )
 
 
 def request_token(tsa_url: str, sha256_digest: bytes, timeout: float = 30.0) -> bytes:
@@ -188,196 +120,318 @@ def request_token(tsa_url: str, sha256_digest: bytes, timeout: float = 30.0) -> 
 class TokenInfo:
     status: int
     gen_time: str = ""  # ISO 8601 UTC
-    hash_algorithm: str = ""  # dotted OID
+    hash_algorithm: str = ""  # asn1crypto's name, e.g. "sha256"
     hashed_message: bytes = b""
     serial: int = 0
     nonce: int | None = None
     policy: str = ""
+    signed_data: Any = None  # asn1crypto cms.SignedData
     tst_info: bytes = b""  # the DER TSTInfo (the signed content)
-    signer_digest_algorithm: str = ""
-    signed_attrs: bytes = b""  # DER, as signed (SET tag)
-    message_digest_attr: bytes = b""
-    signature_algorithm: str = ""
-    signature: bytes = b""
-    signer_issuer: bytes = b""
-    signer_serial: int | None = None
-    certificates: tuple[bytes, ...] = ()
+    generated: datetime | None = None
 
 
 def parse_reply(data: bytes) -> TokenInfo:
-    """Read a DER TimeStampResp (what TSAs send and ``openssl ts -reply`` writes)."""
+    """Read a DER TimeStampResp (what TSAs send and ``openssl ts -reply`` writes); bytes after it,
+    or anything that is not the structure RFC 3161 gives, make it unreadable."""
+    from asn1crypto import core, tsp
+
     try:
-        resp, _ = read_der(data)
-        parts = resp.children()
-        status = parts[0].children()[0].integer()
-        if len(parts) < 2:
+        outer = core.Sequence.load(bytes(data), strict=True)
+        status = _status_code(str(tsp.PKIStatusInfo.load(outer[0].dump())["status"].native))
+        if len(outer) < 2:  # no token: a refusal (asn1crypto's TimeStampResp wants one)
             return TokenInfo(status=status)
-        return _parse_token(parts[1], status)
-    except (IndexError, ValueError) as exc:
+        token = tsp.TimeStampResp.load(bytes(data), strict=True)["time_stamp_token"]
+        if token["content_type"].native != "signed_data":
+            raise TimestampError("the token is not CMS SignedData")
+        signed = token["content"]
+        encap = signed["encap_content_info"]
+        if encap["content_type"].native != "tst_info":
+            raise TimestampError("the token does not carry a TSTInfo")
+        tst_der = bytes(encap["content"].contents)
+        tst = tsp.TSTInfo.load(tst_der, strict=True)
+        imprint = tst["message_imprint"]
+        generated = tst["gen_time"].native
+        return TokenInfo(
+            status=status,
+            gen_time=_iso(generated),
+            hash_algorithm=str(imprint["hash_algorithm"]["algorithm"].native),
+            hashed_message=bytes(imprint["hashed_message"].native),
+            serial=int(tst["serial_number"].native),
+            nonce=tst["nonce"].native,
+            policy=str(tst["policy"].native),
+            signed_data=signed,
+            tst_info=tst_der,
+            generated=generated,
+        )
+    except TimestampError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
         raise TimestampError(f"unreadable time-stamp reply ({exc})") from None
 
 
-def _parse_token(content_info: Der, status: int) -> TokenInfo:
-    ci = content_info.children()
-    if ci[0].oid() != OID_SIGNED_DATA:
-        raise TimestampError("the token is not CMS SignedData")
-    signed = ci[1].children()[0].children()
-    encap = signed[2].children()
-    if encap[0].oid() != OID_TST_INFO:
-        raise TimestampError("the token does not carry a TSTInfo")
-    tst_raw = encap[1].children()[0].content
-    tst = read_der(tst_raw)[0].children()
-    imprint = tst[2].children()
-    gen = tst[4].content.decode("ascii")
-    nonce = None
-    for item in tst[5:]:
-        if item.tag == 0x02:
-            nonce = item.integer()
-    certificates: list[bytes] = []
-    signer_infos = signed[-1]
-    for item in signed[3:-1]:
-        if item.tag == 0xA0:
-            certificates = [c.raw for c in item.children()]
-    signer = signer_infos.children()[0].children()
-    sid = signer[1]
-    issuer, serial = (sid.children()[0].raw, sid.children()[1].integer()) if sid.tag == 0x30 else (b"", None)
-    index = 3
-    signed_attrs, digest_attr = b"", b""
-    if signer[index].tag == 0xA0:
-        attrs = signer[index]
-        signed_attrs = _tlv(0x31, attrs.content)
-        for attr in attrs.children():
-            kids = attr.children()
-            if kids[0].oid() == OID_MESSAGE_DIGEST:
-                digest_attr = kids[1].children()[0].content
-        index += 1
-    return TokenInfo(
-        status=status,
-        gen_time=_generalized(gen),
-        hash_algorithm=imprint[0].children()[0].oid(),
-        hashed_message=imprint[1].content,
-        serial=tst[3].integer(),
-        nonce=nonce,
-        policy=tst[1].oid(),
-        tst_info=tst_raw,
-        signer_digest_algorithm=signer[2].children()[0].oid(),
-        signed_attrs=signed_attrs,
-        message_digest_attr=digest_attr,
-        signature_algorithm=signer[index].children()[0].oid(),
-        signature=signer[index + 1].content,
-        signer_issuer=issuer,
-        signer_serial=serial,
-        certificates=tuple(certificates),
+def _status_code(name: str) -> int:
+    """asn1crypto names the PKIStatus values; the reply's number is what we report."""
+    names = (
+        "granted",
+        "granted_with_mods",
+        "rejection",
+        "waiting",
+        "revocation_warning",
+        "revocation_notification",
     )
+    return names.index(name) if name in names else -1
 
 
-def _generalized(text: str) -> str:
-    """``20261125063000Z`` / ``20261125063000.5Z`` → ``2026-11-25T06:30:00Z`` (fraction kept)."""
-    core, _, rest = text.rstrip("Z").partition(".")
-    iso = f"{core[:4]}-{core[4:6]}-{core[6:8]}T{core[8:10]}:{core[10:12]}:{core[12:14]}"
-    return iso + (f".{rest}" if rest else "") + "Z"
+def _iso(moment: datetime) -> str:
+    """``2026-11-25T06:30:00Z``, or with the fraction the TSA gave (``…:00.5Z``)."""
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+# --- verification ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Certificate:
-    issuer: bytes
-    serial: int
-    subject_cn: str
-    rsa_key: tuple[int, int] | None  # (n, e)
-    sha256: str
+class TokenVerdict:
+    """What a stored reply proves about the bytes it should cover."""
+
+    verdict: str  # TRUSTED, UNTRUSTED or INVALID
+    info: TokenInfo | None
+    tsa: str = ""  # the signer's common name (or whole subject)
+    root: str = ""  # trusted: the root verified to; untrusted: the root that would be needed
+    problems: tuple[str, ...] = ()  # why it is invalid, or (untrusted) why the chain failed
+    notes: tuple[str, ...] = ()
+    chain: tuple[x509.Certificate, ...] = ()  # the signer first, then its issuers as far as known
 
 
-def parse_certificate(raw: bytes) -> Certificate:
-    cert = read_der(raw)[0].children()
-    tbs = cert[0].children()
-    if tbs[0].tag == 0xA0:
-        tbs = tbs[1:]
-    serial, issuer, subject, spki = tbs[0].integer(), tbs[2].raw, tbs[4], tbs[5].children()
-    cn = ""
-    for rdn in subject.children():
-        for atv in rdn.children():
-            kids = atv.children()
-            if kids[0].oid() == OID_COMMON_NAME:
-                cn = kids[1].content.decode("utf-8", "replace")
-    key = None
-    if spki[0].children()[0].oid() == OID_RSA:
-        rsa = read_der(spki[1].content[1:])[0].children()
-        key = (rsa[0].integer(), rsa[1].integer())
-    return Certificate(issuer, serial, cn, key, hashlib.sha256(raw).hexdigest())
-
-
-def verify_token(reply: bytes, data: bytes) -> tuple[TokenInfo, list[str], list[str]]:
-    """Check a stored reply against the bytes it should cover; returns (info, problems, notes)."""
-    info = parse_reply(reply)
-    problems: list[str] = []
-    notes: list[str] = []
+def verify_token(
+    reply: bytes, data: bytes, trust: Trust, extra_certs: Sequence[x509.Certificate] = ()
+) -> TokenVerdict:
+    """Check a stored reply against the bytes it should cover. ``extra_certs``: the TSA's chain
+    saved beside the token (intermediates; never trusted for being there)."""
+    try:
+        info = parse_reply(reply)
+    except TimestampError as exc:
+        return TokenVerdict(INVALID, None, problems=(str(exc),))
     if info.status not in (0, 1):
-        return info, [f"the authority did not grant it ({STATUS_TEXT.get(info.status, info.status)})"], notes
-    if info.hash_algorithm != OID_SHA256:
-        problems.append(f"the imprint uses hash {info.hash_algorithm}, not SHA-256")
+        status = STATUS_TEXT.get(info.status, str(info.status))
+        return TokenVerdict(INVALID, info, problems=(f"the authority did not grant it ({status})",))
+    if info.signed_data is None or info.generated is None:
+        return TokenVerdict(INVALID, info, problems=("the reply holds no time-stamp token",))
+    problems: list[str] = []
+    if info.hash_algorithm != "sha256":
+        problems.append(f"its message imprint uses {info.hash_algorithm}, not SHA-256")
     elif info.hashed_message != hashlib.sha256(data).digest():
         problems.append("its message imprint is not the sha256 of this manifest (the manifest changed)")
-    hash_name = HASHES.get(info.signer_digest_algorithm)
-    if hash_name is None:
-        notes.append(f"signer digest algorithm {info.signer_digest_algorithm} not checked")
-    elif not info.signed_attrs:
-        notes.append("no signed attributes; the signature was not checked")
-    else:
-        if hashlib.new(hash_name, info.tst_info).digest() != info.message_digest_attr:
-            problems.append("the signed message digest does not match the time-stamp content")
-        problems.extend(_check_signature(info, hash_name, notes))
-    notes.append(
-        "not checked offline here: that the TSA certificate chains to a root you trust, its validity and "
-        "revocation; use 'openssl ts -verify -data <manifest> -in <manifest>.tsr -CAfile <TSA CA>'"
-    )
-    return info, problems, notes
-
-
-def _check_signature(info: TokenInfo, hash_name: str, notes: list[str]) -> list[str]:
-    certs = [parse_certificate(c) for c in info.certificates]
-    signer = next(
-        (c for c in certs if c.serial == info.signer_serial and c.issuer == info.signer_issuer), None
-    )
+    signer_infos = info.signed_data["signer_infos"]
+    if len(signer_infos) != 1:
+        return TokenVerdict(INVALID, info, problems=(*problems, "the token must have exactly one signer"))
+    signer_info = signer_infos[0]
+    # RFC 5652, 5.4: the signature covers the attributes as received, with a SET OF tag in place of
+    # their [0] IMPLICIT one (taken before anything reads them, so asn1crypto never re-encodes them)
+    signed = b"\x31" + bytes(signer_info["signed_attrs"].dump())[1:]
+    certs = _certificates(info.signed_data, extra_certs)
+    signer = _find_signer(signer_info["sid"], certs)
     if signer is None:
-        notes.append("the reply does not include the signer's certificate; the signature was not checked")
+        problems.append("the signer's certificate is neither in the token nor in the chain saved beside it")
+        return TokenVerdict(INVALID, info, problems=tuple(problems))
+    tsa = _name(signer.subject)
+    problems.extend(_check_signed_attributes(signer_info, info.tst_info, signer))
+    problems.extend(_check_signature(signer_info, signed, signer))
+    problems.extend(_check_signer(signer, info.generated))
+    if problems:
+        return TokenVerdict(INVALID, info, tsa, problems=tuple(problems))
+    others = [c for c in certs if c != signer]
+    chain = check_chain(signer, others, trust, info.generated)
+    notes = (f"signed by '{tsa}' (certificate sha256 {_fingerprint(signer)})",)
+    if chain.trusted:
+        return TokenVerdict(TRUSTED, info, tsa, chain.root, notes=notes, chain=chain.path)
+    return TokenVerdict(UNTRUSTED, info, tsa, chain.root, (chain.reason,), notes, chain.path)
+
+
+def _certificates(signed: Any, extra: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    out: list[x509.Certificate] = []
+    for choice in signed["certificates"] or ():
+        if choice.name == "certificate":
+            try:
+                cert = x509.load_der_x509_certificate(choice.chosen.dump())
+            except ValueError:
+                continue  # a certificate cryptography cannot read cannot be the signer's either
+            if cert not in out:
+                out.append(cert)
+    out.extend(c for c in extra if c not in out)
+    return out
+
+
+def _find_signer(sid: Any, certs: Sequence[x509.Certificate]) -> x509.Certificate | None:
+    from asn1crypto import x509 as ax509
+
+    for cert in certs:
+        if sid.name == "issuer_and_serial_number":
+            parsed = ax509.Certificate.load(cert.public_bytes(Encoding.DER))
+            wanted = sid.chosen
+            if parsed.serial_number == wanted["serial_number"].native and parsed.issuer == wanted["issuer"]:
+                return cert
+        else:  # subject_key_identifier
+            try:
+                ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+            except x509.ExtensionNotFound:
+                continue
+            if ski == sid.chosen.native:
+                return cert
+    return None
+
+
+def _check_signed_attributes(signer_info: Any, tst_der: bytes, signer: x509.Certificate) -> list[str]:
+    attrs = signer_info["signed_attrs"]
+    if not attrs:
+        return ["the token has no signed attributes (RFC 3161 requires them)"]
+    digest_name = str(signer_info["digest_algorithm"]["algorithm"].native)
+    if digest_name not in HASHES:
+        return [f"the signer's digest algorithm {digest_name} is not accepted (too weak or unknown)"]
+    found = {str(a["type"].native): a["values"] for a in attrs}
+    problems = []
+    content_type = found.get("content_type")
+    if content_type is None or content_type[0].native != "tst_info":
+        problems.append("the signed content type is not a TSTInfo")
+    wanted = _digest(digest_name, tst_der)
+    digest = found.get("message_digest")
+    if digest is None or bytes(digest[0].native) != wanted:
+        problems.append("the signed message digest does not match the time-stamp content")
+    problems.extend(_check_ess(found, signer))
+    return problems
+
+
+def _check_ess(found: dict[str, Any], signer: x509.Certificate) -> list[str]:
+    """The ESS signing-certificate attribute (v1 or v2) must name the signer's certificate, so a
+    certificate swapped in for another key is caught even before the signature."""
+    der = signer.public_bytes(Encoding.DER)
+    if "signing_certificate_v2" in found:
+        first = found["signing_certificate_v2"][0]["certs"][0]
+        name = str(first["hash_algorithm"]["algorithm"].native)
+        if name not in HASHES:
+            return [f"the ESS signing-certificate hash {name} is not accepted"]
+        match = bytes(first["cert_hash"].native) == _digest(name, der)
+    elif "signing_certificate" in found:
+        first = found["signing_certificate"][0]["certs"][0]
+        match = bytes(first["cert_hash"].native) == hashlib.sha1(der).digest()
+    else:
+        return ["the token does not name its signer's certificate (no ESS signing-certificate attribute)"]
+    if match:
         return []
-    notes.append(f"signed by '{signer.subject_cn}' (certificate sha256 {signer.sha256})")
-    if signer.rsa_key is None:
-        notes.append("the signer's key is not RSA; the signature was not checked")
-        return []
-    wanted = RSA_WITH.get(info.signature_algorithm, hash_name if info.signature_algorithm == OID_RSA else "")
-    if not wanted:
-        notes.append(f"signature algorithm {info.signature_algorithm} not checked")
-        return []
-    n, e = signer.rsa_key
-    size = (n.bit_length() + 7) // 8
-    try:  # a damaged key or signature (a negative modulus, a value too big) is a failed check
-        em = pow(int.from_bytes(info.signature, "big"), e, n).to_bytes(size, "big")
-    except (ValueError, OverflowError, ZeroDivisionError):
-        return ["the signature does not verify with the signer's RSA key (damaged key or signature)"]
-    digest = hashlib.new(wanted, info.signed_attrs).digest()
-    if not em.startswith(b"\x00\x01") or b"\x00" not in em[2:]:
-        return ["the signature does not verify with the signer's RSA key"]
-    padding, _, digest_info = em[2:].partition(b"\x00")
-    if set(padding) != {0xFF} or len(padding) < 8:
-        return ["the signature does not verify with the signer's RSA key"]
+    return ["the certificate in the token is not the one the TSA signed with (ESS certificate hash differs)"]
+
+
+def _check_signature(signer_info: Any, signed: bytes, signer: x509.Certificate) -> list[str]:
+    """Verify with cryptography (OpenSSL): PKCS #1 v1.5 compares the whole encoded DigestInfo, so
+    trailing bytes or a small-exponent forgery fail."""
+    signature = bytes(signer_info["signature"].native)
+    algorithm = signer_info["signature_algorithm"]
+    kind = str(algorithm.signature_algo)
+    fallback = str(signer_info["digest_algorithm"]["algorithm"].native)
+    key = signer.public_key()
     try:
-        parts = read_der(digest_info)[0].children()
-        ok = parts[1].content == digest and HASHES.get(parts[0].children()[0].oid()) == wanted
-    except (TimestampError, IndexError):
-        ok = False
-    return [] if ok else ["the signature does not verify with the signer's RSA key"]
+        if kind == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, signed, padding.PKCS1v15(), _hash(_hash_name(algorithm, fallback)))
+        elif kind == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey):
+            params = algorithm["parameters"]
+            mgf = params["mask_gen_algorithm"]
+            if mgf["algorithm"].native != "mgf1" or params["trailer_field"].native != "trailer_field_bc":
+                return ["the RSA-PSS parameters are not MGF1 with the standard trailer"]
+            pss = padding.PSS(
+                padding.MGF1(_hash(mgf["parameters"]["algorithm"].native)), params["salt_length"].native
+            )
+            key.verify(signature, signed, pss, _hash(params["hash_algorithm"]["algorithm"].native))
+        elif kind == "ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, signed, ec.ECDSA(_hash(_hash_name(algorithm, fallback))))
+        else:
+            key_kind = type(key).__name__.removeprefix("_").replace("PublicKey", "")
+            return [
+                f"the signature algorithm {kind} does not fit the signer's {key_kind} key or is not supported"
+            ]
+    except _WeakHash as exc:
+        return [str(exc)]
+    except InvalidSignature:
+        return [f"the signature does not verify with the signer's key ({_describe(kind)})"]
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        return [f"the signature cannot be checked ({exc})"]
+    return []
 
 
-def check_token_file(token: Path, manifest: bytes) -> TimestampCheck:
-    """Verify ``token`` (a stored reply) against the manifest bytes, for ``verify_export``."""
-    from .manifest import TimestampCheck
+def _check_signer(signer: x509.Certificate, moment: datetime) -> list[str]:
+    problems = []
+    try:
+        eku = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+        if not eku.critical or list(eku.value) != [ExtendedKeyUsageOID.TIME_STAMPING]:
+            problems.append(
+                "the signer's certificate is not a time-stamping certificate (its extended key usage "
+                "must be timeStamping alone, marked critical)"
+            )
+    except x509.ExtensionNotFound:
+        problems.append("the signer's certificate is not a time-stamping certificate (no extended key usage)")
+    start, end = signer.not_valid_before_utc, signer.not_valid_after_utc
+    if not start <= moment <= end:
+        when = "not yet valid" if moment < start else "expired"
+        problems.append(
+            f"the signer's certificate was {when} at the time-stamp's time {_iso(moment)} (valid from "
+            f"{_iso(start)} to {_iso(end)})"
+        )
+    return problems
+
+
+class _WeakHash(ValueError):
+    pass
+
+
+def _hash_name(algorithm: Any, fallback: str) -> str:
+    try:
+        return str(algorithm.hash_algo)
+    except ValueError:  # plain rsaEncryption / ecPublicKey: the signer's digest algorithm says
+        return fallback
+
+
+def _hash(name: object) -> hashes.HashAlgorithm:
+    if name not in HASHES:
+        raise _WeakHash(f"the signature uses {name}, which is not accepted (too weak or unknown)")
+    return HASHES[str(name)]()
+
+
+def _digest(name: str, data: bytes) -> bytes:
+    h = hashes.Hash(HASHES[name]())
+    h.update(data)
+    return h.finalize()
+
+
+def _describe(kind: str) -> str:
+    return {"rsassa_pkcs1v15": "RSA PKCS #1 v1.5", "rsassa_pss": "RSA-PSS", "ecdsa": "ECDSA"}.get(kind, kind)
+
+
+def _name(name: x509.Name) -> str:
+    common = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(common[0].value) if common else name.rfc4514_string()
+
+
+def _fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def check_token_file(token: Path, manifest: bytes, trust: Trust) -> TimestampCheck:
+    """Verify ``token`` (a stored reply) against the manifest bytes, for ``verify_export``; the
+    TSA's chain saved beside the token, if there is one, supplies intermediates."""
+    from .manifest import TimestampCheck, chain_path
+    from .tsa_trust import read_chain
 
     try:
-        info, problems, notes = verify_token(token.read_bytes(), manifest)
-    except (TimestampError, OSError) as exc:
-        return TimestampCheck(token, "", "", (f"unreadable time-stamp token: {exc}",), ())
+        extra = read_chain(chain_path(token))
+        result = verify_token(token.read_bytes(), manifest, trust, extra)
+    except (ArchiverError, OSError) as exc:
+        return TimestampCheck(token, "", "", INVALID, "", (f"unreadable time-stamp token: {exc}",), ())
     except Exception as exc:  # noqa: BLE001 - a damaged token is a finding of verify-export, never a crash
-        return TimestampCheck(token, "", "", (f"damaged time-stamp token ({type(exc).__name__}: {exc})",), ())
-    tsa = next((n.split("'")[1] for n in notes if n.startswith("signed by '")), "")
-    return TimestampCheck(token, info.gen_time, tsa, tuple(problems), tuple(notes))
+        problem = f"damaged time-stamp token ({type(exc).__name__}: {exc})"
+        return TimestampCheck(token, "", "", INVALID, "", (problem,), ())
+    gen_time = result.info.gen_time if result.info else ""
+    return TimestampCheck(
+        token, gen_time, result.tsa, result.verdict, result.root, result.problems, result.notes
+    )

@@ -10,9 +10,12 @@ Export (one gzipped WARC, written with warcio): a ``warcinfo`` record, then per 
   left out of the HTTP block and ``X-Archive-Orig-*`` headers get their original names back;
 * a ``metadata`` record (``WARC-Concurrent-To`` the response, and no ``WARC-Target-URI``, which is
   optional there: pywb indexes metadata records that name a URI and would replay the JSON as the
-  page) holding JSON provenance: the archive,
-  memento URL, retrieval time, sha256, every header exactly as received, the redirect chain, the
-  tool and extractor versions and the extraction fingerprint. Importing our own export reads it back, so captures compare equal.
+  page) holding JSON provenance: the archive, memento URL, retrieval time, sha256, every header
+  exactly as received, the redirect chain, the tool and extractor versions and the extraction
+  fingerprint. Importing our own export reads it back, so captures compare equal.
+
+The file streams to disk one capture at a time (:func:`write_warc` writes to any stream; a WACZ puts
+it straight into its ZIP member), so an archive of any size exports in little memory.
 
 Text-only captures (Princeton-Leuven imports) have no bytes and are skipped, with a note.
 

@@ -1,8 +1,19 @@
-"""The "last updated" / effective date a policy states about itself."""
+"""The "last updated" / effective date a policy states about itself, read by locale.
+
+A policy's own date line ("Last updated: March 4, 2024", "Dernière mise à jour : 08-01-2026",
+"Stand: 01.03.2024", "更新日期：2026年5月25日") is found after a cue phrase in the first part of the
+text. Numeric dates are read month first on US English pages and day first everywhere else
+(docs/answers.md); when both readings are valid dates ("03/04/2024"), both are kept, the locale's
+first, and the statement says it is ambiguous.
+
+A page often states more than one date next to each other ("更新日期 … 生效日期 …", "published and
+effective … updated …"); they are kept together, and the policy's stated date is the latest of them.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 _MONTHS = {
@@ -27,75 +38,228 @@ _MONTHS = {
     "januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
 }  # fmt: skip
 
-#: Phrases that introduce a policy's own date, in the languages we know.
-_CUE = (
-    r"(?:last\s+(?:updated|modified|revised|changed)|(?:updated|revised|modified)\s*(?:on|:)?|"
-    r"effective(?:\s+(?:date|as\s+of|from|on))?|date\s+of\s+(?:last\s+)?(?:update|revision)|in\s+effect\s+(?:as\s+of|from)|"
-    r"applies\s+from|version\s+(?:date|of)|version\s*:|"
-    r"derni[èe]re\s+mise\s+[àa]\s+jour|mise\s+[àa]\s+jour(?:\s+le)?|mis\s+[àa]\s+jour\s+le|en\s+vigueur(?:\s+(?:au|le|du|à\s+compter\s+du|depuis\s+le))?|"
-    r"date\s+d['’]entr[ée]e\s+en\s+vigueur|version\s+du|"
-    r"(?:zuletzt\s+)?(?:aktualisiert|geändert)(?:\s+am)?|stand|gültig\s+ab|"
-    r"[úu]ltima\s+(?:actualizaci[óo]n|modificaci[óo]n|atualiza[çc][ãa]o|revis[ãa]o)|fecha\s+de\s+vigencia|vigente\s+desde|"
-    r"ultimo\s+aggiornamento|aggiornat[ao]\s+(?:il|al)|in\s+vigore\s+dal|"
-    r"laatst\s+(?:bijgewerkt|gewijzigd)|bijgewerkt\s+op|"
-    r"最終更新日?|更新日|施行日|最后更新|更新日期|生效日期|시행일|최종\s*수정일)"
+UPDATED = "updated"
+EFFECTIVE = "effective"
+MONTH_FIRST = "month-first"
+DAY_FIRST = "day-first"
+
+#: Cue phrases of a date the policy takes effect from.
+_EFFECTIVE_CUES = (
+    r"effective(?:\s+(?:date|as\s+of|from|on))?|in\s+effect\s+(?:as\s+of|from)|applies\s+from|"
+    r"en\s+vigueur(?:\s+(?:au|le|du|à\s+compter\s+du|depuis\s+le))?|date\s+d['’]entr[ée]e\s+en\s+vigueur|"
+    r"gültig\s+ab|fecha\s+de\s+vigencia|vigente\s+desde|en\s+vigor\s+desde|in\s+vigore\s+dal|"
+    r"van\s+kracht\s+(?:vanaf|per)|geldig\s+(?:vanaf|per)"
+)
+#: Cue phrases of the date the policy was last changed.
+_UPDATED_CUES = (
+    r"last\s+(?:updated|modified|revised|changed)|(?:updated|revised|modified)\s*(?:on|:)?|"
+    r"date\s+of\s+(?:last\s+)?(?:update|revision)|version\s+(?:date|of)|version\s*:|"
+    r"derni[èe]re\s+mise\s+[àa]\s+jour|mise\s+[àa]\s+jour(?:\s+le)?|mis\s+[àa]\s+jour\s+le|version\s+du|"
+    r"(?:zuletzt\s+)?(?:aktualisiert|geändert)(?:\s+am)?|letzte\s+(?:aktualisierung|änderung)|stand|"
+    r"[úu]ltima\s+(?:actualizaci[óo]n|modificaci[óo]n|atualiza[çc][ãa]o|revis[ãa]o)|"
+    r"ultimo\s+aggiornamento|aggiornat[ao]\s+(?:il|al)|ultima\s+modifica|"
+    r"laatst\s+(?:bijgewerkt|gewijzigd)(?:\s+op)?|bijgewerkt\s+op"
+)
+_CJK_EFFECTIVE = r"施行日|生效日期|시행일"
+_CJK_UPDATED = r"最終更新日?|更新日期?|最后更新|최종\s*수정일"
+# Latin cues are whole words ("stand" is no cue inside "understand"; Markdown's "_" may touch them);
+# CJK has no word boundaries.
+_CUE_RE = re.compile(
+    rf"(?<![^\W_])(?:(?P<effective>{_EFFECTIVE_CUES})|(?P<updated>{_UPDATED_CUES}))(?![^\W_])"
+    rf"|(?P<cjk_effective>{_CJK_EFFECTIVE})|(?P<cjk_updated>{_CJK_UPDATED})",
+    re.I,
 )
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MDY = re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_DMY = re.compile(
+    rf"\b(\d{{1,2}})(?:er|st|nd|rd|th|º|°)?\.?\s+(?:de\s+)?({_MONTH_NAMES})\.?,?\s+(?:de\s+)?(\d{{4}})\b",
+    re.I,
+)
 _DATE_FORMS = (
     # January 17, 2022 / Jan. 17th 2022
-    (re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I), "mdy"),
+    (_MDY, "mdy"),
     # 17 January 2022 / 13 décembre 2024 / 1er janvier 2023 / 17. Januar 2022 / 17 de enero de 2022
+    (_DMY, "dmy"),
+    # 2022-01-17 / 2022/01/17 / 2022年1月17日 / 2024 年 1 月 5 日 / 2022. 1. 17.
     (
         re.compile(
-            rf"\b(\d{{1,2}})(?:er|st|nd|rd|th|º|°)?\.?\s+(?:de\s+)?({_MONTH_NAMES})\.?,?\s+(?:de\s+)?(\d{{4}})\b",
-            re.I,
+            r"\b(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\b日?|(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
         ),
-        "dmy",
+        "ymd",
     ),
-    # 2022-01-17 / 2022/01/17 / 2022年1月17日 / 2022. 1. 17.
-    (re.compile(r"\b(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?"), "ymd"),
-    # 17/01/2022 or 01/17/2022 (day first unless impossible)
-    (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b"), "dmy-num"),
-    # April 2025 / Avril 2025 (day 1)
-    (re.compile(rf"\b({_MONTH_NAMES})\s+(\d{{4}})\b", re.I), "my"),
+    # 17/01/2022, 01/17/2022, 17.01.2022, 08-01-2026, 03/04/24: by locale, both readings if ambiguous
+    (re.compile(r"\b(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})\b"), "num"),
+    # April 2025 / Avril 2025 / abril de 2026 (day 1)
+    (re.compile(rf"\b({_MONTH_NAMES})\s+(?:de\s+)?(\d{{4}})\b", re.I), "my"),
 )
-_CUE_RE = re.compile(_CUE, re.I)
+_NEAR = 40  # a date must start this close after its cue
+_TOGETHER = 300  # statements this close to each other belong to one date block
+_HEAD = 20000  # the part of the text searched
 
 
-def _to_iso(kind: str, groups: tuple[str, ...]) -> str | None:
+@dataclass(frozen=True, slots=True)
+class DateStatement:
+    """One date the policy states about itself."""
+
+    kind: str  # UPDATED or EFFECTIVE
+    readings: tuple[str, ...]  # ISO dates, the locale's reading first; two when the form reads both ways
+    cue: str  # the phrase that introduced it, as written
+    line: str  # the line of text that holds it, whitespace collapsed
+    span: tuple[int, int] = (0, 0)  # where that line is in the text: ``text[start:end]``
+
+    @property
+    def iso(self) -> str:
+        return self.readings[0]
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.readings) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class StatedDate:
+    """The dates a policy states about itself, from one block of date lines."""
+
+    statements: tuple[DateStatement, ...]  # in text order; never empty
+    order: str  # how numeric dates were read: MONTH_FIRST or DAY_FIRST
+
+    @property
+    def iso(self) -> str:
+        """The policy's stated date: the latest date it states (the locale's reading)."""
+        return max(s.iso for s in self.statements)
+
+    @property
+    def ambiguous(self) -> bool:
+        return any(s.ambiguous for s in self.statements)
+
+    @property
+    def effective(self) -> str:
+        """The latest effective date it states, or ""."""
+        return max((s.iso for s in self.statements if s.kind == EFFECTIVE), default="")
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "stated_date": self.iso,
+            "ambiguous": self.ambiguous,
+            "order": self.order,
+            "statements": [
+                {
+                    "kind": s.kind,
+                    "date": s.iso,
+                    "readings": list(s.readings),
+                    "ambiguous": s.ambiguous,
+                    "line": s.line,
+                }
+                for s in self.statements
+            ],
+        }
+
+
+def date_order(language: str, text: str = "") -> str:
+    """How numeric dates are read: month first on US English pages, day first elsewhere.
+
+    ``language`` is a language tag ("en-US", "en-gb", "fr"). English without a region is read as
+    US English unless the page itself writes its dates day first ("22 April 2026").
+    """
+    primary, _, region = language.lower().replace("_", "-").partition("-")
+    if primary != "en":
+        return DAY_FIRST
+    if region:
+        return MONTH_FIRST if region == "us" else DAY_FIRST
+    head = text[:_HEAD]
+    return DAY_FIRST if len(_DMY.findall(head)) > len(_MDY.findall(head)) else MONTH_FIRST
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    if not 1990 <= year <= 2100:
+        return None
     try:
-        if kind == "mdy":
-            month, day, year = _MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
-        elif kind == "dmy":
-            day, month, year = int(groups[0]), _MONTHS[groups[1].lower()], int(groups[2])
-        elif kind == "ymd":
-            year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
-        elif kind == "dmy-num":
-            a, b, year = int(groups[0]), int(groups[1]), int(groups[2])
-            day, month = (b, a) if b > 12 >= a else (a, b)
-        else:
-            month, day, year = _MONTHS[groups[0].lower()], 1, int(groups[1])
-        if not 1990 <= year <= 2100:
-            return None
         return date(year, month, day).isoformat()
-    except (KeyError, ValueError):
+    except ValueError:
         return None
 
 
-def stated_date(text: str) -> str:
-    """The ISO date (yyyy-mm-dd) the policy says it was last updated or takes effect, or ""."""
-    head = text[:20000]
+def _readings(kind: str, groups: tuple[str | None, ...], order: str) -> tuple[str, ...]:
+    g = [x for x in groups if x is not None]
+    try:
+        if kind == "mdy":
+            found = [_iso(int(g[2]), _MONTHS[g[0].lower()], int(g[1]))]
+        elif kind == "dmy":
+            found = [_iso(int(g[2]), _MONTHS[g[1].lower()], int(g[0]))]
+        elif kind == "ymd":
+            found = [_iso(int(g[0]), int(g[1]), int(g[2]))]
+        elif kind == "num":
+            a, b, year = int(g[0]), int(g[2]), int(g[3])
+            year += 2000 if len(g[3]) == 2 else 0
+            day_first, month_first = _iso(year, b, a), _iso(year, a, b)
+            found = [day_first, month_first] if order == DAY_FIRST else [month_first, day_first]
+        else:
+            found = [_iso(int(g[1]), _MONTHS[g[0].lower()], 1)]
+    except KeyError:
+        return ()
+    out: list[str] = []
+    for iso in found:
+        if iso is not None and iso not in out:
+            out.append(iso)
+    return tuple(out)
+
+
+def _line_at(text: str, start: int, end: int) -> tuple[int, int]:
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    return left, right if right >= 0 else len(text)
+
+
+def parse_stated_date(text: str, language: str = "") -> StatedDate | None:
+    """The dates ``text`` states about itself (``language`` as :func:`date_order` takes it), or None."""
+    head = text[:_HEAD]
+    order = date_order(language, head)
+    statements: list[DateStatement] = []
+    last_end = -1
     for cue in _CUE_RE.finditer(head):
-        window = head[cue.end() : cue.end() + 80]
-        window = re.sub(r"[*_`\\#>\[\]]", "", window)
-        best: tuple[int, str] | None = None
+        if statements and cue.start() > last_end + _TOGETHER:
+            break
+        window = re.sub(r"[*_`\\#>\[\]]", " ", head[cue.end() : cue.end() + _NEAR + 40])
+        best: tuple[int, int, tuple[str, ...]] | None = None
         for pattern, kind in _DATE_FORMS:
             match = pattern.search(window)
-            if match is None or match.start() > 40:
+            if match is None or match.start() > _NEAR:
                 continue
-            iso = _to_iso(kind, match.groups())
-            if iso and (best is None or match.start() < best[0]):
-                best = (match.start(), iso)
-        if best is not None:
-            return best[1]
-    return ""
+            readings = _readings(kind, match.groups(), order)
+            if readings and (best is None or match.start() < best[0]):
+                best = (match.start(), match.end(), readings)
+        if best is None:
+            continue
+        effective = cue.group("effective") or cue.group("cjk_effective")
+        end = cue.end() + best[1]
+        left, right = _line_at(head, cue.start(), end)
+        statements.append(
+            DateStatement(
+                kind=EFFECTIVE if effective else UPDATED,
+                readings=best[2],
+                cue=" ".join(cue.group(0).split()),
+                line=" ".join(head[left:right].split()),
+                span=(left, right),
+            )
+        )
+        last_end = end
+    return StatedDate(tuple(statements), order) if statements else None
+
+
+def without_date_lines(text: str, stated: StatedDate | None) -> str:
+    """``text`` without the lines that state its dates, whitespace collapsed: two versions whose
+    texts are equal this way differ only in their dates."""
+    if stated is None:
+        return " ".join(text.split())
+    parts, at = [], 0
+    for start, end in sorted({s.span for s in stated.statements}):
+        parts.append(text[at:start])
+        at = max(at, end)
+    parts.append(text[at:])
+    return " ".join("".join(parts).split())
+
+
+def stated_date(text: str, language: str = "") -> str:
+    """The ISO date (yyyy-mm-dd) the policy says it was last updated or takes effect, or ""."""
+    found = parse_stated_date(text, language)
+    return found.iso if found is not None else ""

@@ -153,7 +153,8 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
     except RecursionError:
         raise ExtractionError("HTML nested too deeply to extract") from None
     low_confidence = False
-    if not chosen and count_words(markdown) < FALLBACK_WORDS:
+    # (a text of 6000 characters has more than FALLBACK_WORDS words: not counted on long pages)
+    if not chosen and len(markdown) < 6000 and count_words(markdown) < FALLBACK_WORDS:
         fallback = _fallback(stripped, count_words(markdown))
         if fallback:
             markdown, low_confidence = fallback, True

@@ -1,8 +1,9 @@
 """Markdown text normalisation: the one form used for version identity.
 
 Two texts are the same version exactly when :func:`normalize_text` gives the same string. It only
-touches what a reader cannot see: Unicode form (NFC), line endings, invisible characters, space
-variants, runs of spaces inside a line, trailing spaces and runs of blank lines. It is idempotent.
+touches what a reader cannot see or what says nothing: Unicode form (NFC), line endings, invisible
+characters, space variants, ligatures, typographic apostrophes (written '), runs of spaces inside a
+line, trailing spaces and runs of blank lines. It is idempotent.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ _LIGATURES = {
     ord("\ufb05"): "st",
     ord("\ufb06"): "st",
 }
-_TABLE = {**INVISIBLE, **SPACE_LIKE, **_LIGATURES}
+#: Apostrophes: a typographic one (’, U+2019; ʼ, U+02BC) says what the straight one says, and
+#: sites switch between them when their editor changes, changing every line but not one word.
+_APOSTROPHES = dict.fromkeys(map(ord, "\u2019\u02bc"), "'")
+_TABLE = {**INVISIBLE, **SPACE_LIKE, **_LIGATURES, **_APOSTROPHES}
 
 #: A word: a run of letters or digits; in Chinese and Japanese script, which has no spaces, each
 #: ideograph or kana counts as one.

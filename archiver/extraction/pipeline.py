@@ -131,17 +131,20 @@ def _finish(
         text, words, title, replacements or text.count("\ufffd"), script_chars, html_chars, app_root, wall
     )
     flags.extend(f for f in extra_flags if f not in flags)
+    language = guess_language(text, declared_language)
+    # the declared tag keeps its region ("en-us"), which decides how numeric dates read
+    locale = declared_language if declared_language.split("-")[0] == language else language
     return Extraction(
         text=text,
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         extractor_version=EXTRACTOR_VERSION,
         words=words,
         title=" ".join(title.split()),
-        language=guess_language(text, declared_language),
+        language=language,
         charset=charset,
         charset_rule=rule,
         charset_confidence=confidence,
-        stated_date=stated_date(text),
+        stated_date=stated_date(text, locale),
         flags=tuple(flags),
         fingerprint=_fingerprint(),
     )

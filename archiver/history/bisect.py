@@ -6,7 +6,7 @@ a redirect, a JavaScript shell, a wall): such a row is neither old nor new text 
 Rows the listing itself marks as holding no text (non-200) are never probed.
 
 Strategy: probe a sample (the first and last rows that may hold text, and one row per ``spacing``
-of time), then, for every two consecutive known texts that differ, probe the middle of the unknown
+of time; a sampled row without text hands over to the next row), then, for every two consecutive known texts that differ, probe the middle of the unknown
 rows between them, until none is left: the change is then bracketed by two captures adjacent in
 the listing but for rows without text. A gap whose two ends carry the same text is not searched,
 so a change that is reverted inside it is missed (a denser sample, or every capture, finds it).
@@ -116,6 +116,11 @@ class Bisection:
             if self._is_unknown(row):
                 return row
             self._samples.pop(0)
+            if self.keys.get(row, "") is None or self._is_failed(row):
+                # a sample without text: the next row that may hold text stands in for it
+                at = bisect_right(self._unknown, row)
+                if at < len(self._unknown) and (not self._samples or self._unknown[at] < self._samples[0]):
+                    self._samples.insert(0, self._unknown[at])
         if not self._unknown:
             return None
         if not self._texts:  # nothing known yet: step in from the first row
@@ -141,6 +146,10 @@ class Bisection:
     def _is_unknown(self, row: int) -> bool:
         at = bisect_left(self._unknown, row)
         return at < len(self._unknown) and self._unknown[at] == row
+
+    def _is_failed(self, row: int) -> bool:
+        at = bisect_left(self._failed, row)
+        return at < len(self._failed) and self._failed[at] == row
 
     def changes(self) -> list[Change]:
         """Every change found so far, oldest first, each with what still lies inside its window."""

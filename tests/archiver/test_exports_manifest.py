@@ -221,11 +221,17 @@ def test_timestamped_export_verifies_offline_and_with_openssl(
     token = out / "manifest.json.tsr"
     info = parse_reply(token.read_bytes())
     assert info.status == 0 and info.gen_time.endswith("Z")
-    capsys.readouterr()
-    assert cli_main(["verify-export", str(out), "--json"]) == 0
+    # the system's store does not hold the test root: the export says so, and saves the chain it has
+    assert "time-stamp valid but untrusted here: signed by 'policydiff test TSA'" in capsys.readouterr().err
+    assert "CN=policydiff test TSA" in (out / "manifest.json.tsa-chain.pem").read_text()
+    assert cli_main(["verify-export", str(out), "--json", "--tsa-ca", str(openssl_tsa / "ca.crt")]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["ok"] and result["timestamp"]["gen_time"] == info.gen_time
-    assert result["timestamp"]["tsa"] == "policydiff test TSA" and not result["timestamp"]["problems"]
+    assert result["timestamp"]["verdict"] == "trusted" and not result["timestamp"]["problems"]
+    assert result["timestamp"]["tsa"] == "policydiff test TSA"
+    assert result["timestamp"]["root"].startswith("'CN=policydiff test root' (sha256 ")
+    assert cli_main(["verify-export", str(out)]) == 0  # untrusted is no failure; the words say it
+    assert "time-stamp: valid but untrusted: signed by 'policydiff test TSA'" in capsys.readouterr().out
     # a third party can check the same files with standard tools
     done = subprocess.run(
         ["openssl", "ts", "-verify", "-data", str(out / "manifest.json"), "-in", str(token),
@@ -253,8 +259,10 @@ def test_a_forged_signature_is_detected(corpus_archive: Path, tsa_url: str, tmp_
     data[-10] ^= 0x40  # inside the signature value, the last field of the reply
     token.write_bytes(bytes(data))
     report = verify_export(out)
-    assert report.timestamp is not None
-    assert report.timestamp.problems == ("the signature does not verify with the signer's RSA key",)
+    assert report.timestamp is not None and report.timestamp.verdict == "invalid" and not report.ok
+    assert report.timestamp.problems == (
+        "the signature does not verify with the signer's key (RSA PKCS #1 v1.5)",
+    )
 
 
 def test_an_unreachable_tsa_leaves_the_export_unstamped_with_a_warning(
@@ -284,6 +292,7 @@ def test_any_damage_to_a_token_is_a_finding_and_force_never_keeps_a_stale_one(
     assert cli_main([*args, "--tsa", tsa_url]) == 0
     token = out.with_name("v.csv.manifest.json.tsr")
     good = token.read_bytes()
+    verdicts = set()
     for position in range(0, len(good), 7):  # every 7th byte, three ways: never a crash
         for flip in (0x01, 0x80, 0xFF):
             damaged = bytearray(good)
@@ -291,7 +300,9 @@ def test_any_damage_to_a_token_is_a_finding_and_force_never_keeps_a_stale_one(
             token.write_bytes(bytes(damaged))
             report = verify_export(out)
             assert report.timestamp is not None
+            verdicts.add(report.timestamp.verdict)
+    assert verdicts == {"invalid", "valid but untrusted"}  # a flip in the unsigned parts may be harmless
     token.write_bytes(good)
     # re-exported with --force while the TSA is down: the old token (of the old manifest) goes
     assert cli_main([*args, "--force", "--tsa", "http://127.0.0.1:9/tsa"]) == 1
-    assert not token.exists() and verify_export(out).ok
+    assert not token.exists() and not token.with_suffix(".tsa-chain.pem").exists() and verify_export(out).ok

@@ -313,7 +313,8 @@ def test_a_few_stray_bytes_with_nothing_declared_are_windows_1252_not_a_guess() 
     )
     result = extract(body, "text/html")
     assert (result.charset, result.charset_rule) == ("cp1252", "default")
-    assert result.text.endswith("services. We’ll say what we do with it, café included.\n")
+    # 0x92 is cp1252's ’, which version identity writes ' (markdown.normalize_text)
+    assert result.text.endswith("services. We'll say what we do with it, café included.\n")
     assert Flag.REPLACEMENT_CHARS not in result.flags
 
 

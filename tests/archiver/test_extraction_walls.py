@@ -20,7 +20,8 @@ from archiver.models import NOT_POLICY_TEXT, Flag
 DATA = Path(__file__).resolve().parents[1] / "data"
 FIXTURES = DATA / "extraction"
 FR = (FIXTURES / "policy_fr.txt").read_text(encoding="utf-8")
-PARAGRAPHS = [p for p in FR.split("\n\n") if not p.startswith(("#", "-", "*"))]
+# straight apostrophes: the form version identity writes (markdown.normalize_text)
+PARAGRAPHS = [p.replace("’", "'") for p in FR.split("\n\n") if not p.startswith(("#", "-", "*"))]
 POLICY = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
 
 WALLS = {

@@ -84,3 +84,26 @@ def test_a_page_with_little_text_gets_no_fallback() -> None:
     result = extract(html.encode(), "text/html")
     assert result.text == ""
     assert Flag.LOW_CONFIDENCE not in result.flags
+
+
+def test_each_version_has_its_language_and_a_switch_is_flagged(tmp_path: Path) -> None:
+    """A page that serves another language for a while: an English page, then a French one, then
+    English again at the same address (real pages from tests/data/corpus-wide)."""
+    from archiver.pipeline import import_paths
+    from archiver.storage import Archive
+
+    english = WIDE / "mpesa-tos/20250530043018.html"
+    french = WIDE / "servicepublic-tos-fr/20251002003122.html"
+    hindi = WIDE / "whatsapp-privacy-hi/20250507163322.html"
+    url = "https://example.com/terms"
+    with Archive.open(tmp_path / "A") as archive:
+        # capture dates in the past: a future one is refused (issue 18)
+        for n, (source, date) in enumerate(
+            ((english, "2021"), (french, "2022"), (english, "2023"), (hindi, "2024"))
+        ):
+            path = tmp_path / f"page{n}.html"  # each capture its own bytes (the same bytes are one capture)
+            path.write_bytes(source.read_bytes() + f"<!-- capture {n} -->".encode())
+            assert [r.error for r in import_paths(archive, [str(path)], url=url, date=date)] == [""]
+        versions = archive.versions(archive.get_policy(url).id)
+    assert [v.language for v in versions] == ["en", "fr", "en", "hi"]
+    assert [Flag.LANGUAGE_CHANGED.value in v.flags for v in versions] == [False, True, True, True]

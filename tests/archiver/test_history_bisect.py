@@ -70,7 +70,15 @@ def test_a_failed_probe_keeps_the_window_open_with_what_failed_inside() -> None:
 def test_rows_before_the_first_text_are_stepped_through() -> None:
     texts: list[str | None] = [None, None, "a", "a", "b"]
     search, probes = run(texts, stamps([0, 1, 2, 3, 4]), None)
-    assert probes[:3] == [0, 4, 1] and search.changes() == [Change(3, 4)]
+    assert probes == [0, 1, 2, 4, 3] and search.changes() == [Change(3, 4)]
+
+
+def test_a_sampled_row_without_text_hands_over_to_the_next_one() -> None:
+    # B lasts 3 rows and its sampled row (10) is an error page: the next row stands in for it
+    texts: list[str | None] = ["a"] * 10 + [None, "b", "b"] + ["a"] * 10
+    search, probes = run(texts, stamps([24 * d for d in range(23)]), timedelta(days=10))
+    assert probes[:4] == [0, 10, 11, 20]
+    assert search.changes() == [Change(9, 11), Change(12, 13)]
 
 
 def test_remaining_counts_the_samples_then_a_binary_search_per_open_window() -> None:

@@ -155,7 +155,8 @@ def test_xhtml_plain_text_and_pdf_captures_store_their_text(archive: Archive, po
         assert archive.read_body(capture) == body
         stored.append(capture)
 
-    first_paragraph = next(p for p in FR.split("\n\n") if not p.startswith(("#", "-", "*")))
+    # straight apostrophes: the form version identity writes (markdown.normalize_text)
+    first_paragraph = next(p for p in FR.split("\n\n") if not p.startswith(("#", "-", "*"))).replace("’", "'")
     xhtml_text = archive.extraction(stored[0].id)
     assert xhtml_text is not None and first_paragraph in xhtml_text.text and "<" not in xhtml_text.text
     plain_text = archive.extraction(stored[1].id)

@@ -14,7 +14,7 @@ import pytest
 from archiver.cli import main
 from archiver.errors import ExtractionError, InvalidSelectorError
 from archiver.models import ExtractionRule, Flag
-from archiver.rules import make_rule, preview, with_rule, without_rules
+from archiver.rules import make_rule, preview, selector_parts, with_rule, without_rules
 from archiver.storage import Archive
 
 PAGE = Path(__file__).resolve().parents[1] / "data" / "corpus-wide" / "mpesa-tos" / "20250530043018.html"
@@ -196,3 +196,11 @@ def test_preview_counts_matches_and_names_the_selectors_that_match_nothing() -> 
     assert result.extraction.text.startswith("Download PDF")
     with pytest.raises(ExtractionError, match="rules apply to HTML pages"):
         preview(b"%PDF-1.4\n", "application/pdf", rule)
+
+
+def test_each_selector_of_a_selector_list_is_counted() -> None:
+    assert selector_parts("main, #gone") == ["main", "#gone"]
+    assert selector_parts("a[title='x, y'], p:is(.a, .b)") == ["a[title='x, y']", "p:is(.a, .b)"]
+    result = preview(PAGE.read_bytes(), "text/html", make_rule([".m-pesa-global-content, #gone"], []))
+    assert result.select_matches == ((".m-pesa-global-content", 1), ("#gone", 0))
+    assert result.unmatched == ("#gone",)

@@ -1,4 +1,5 @@
-"""The window's modules import each other without cycles (lazy imports inside functions count too)."""
+"""The window's modules import each other without cycles (lazy imports inside functions count too;
+imports for type checking only do not: they never run)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ def _module(path: Path) -> str:
 def _imports(path: Path) -> set[str]:
     package = _module(path) if path.name == "__init__.py" else _module(path).rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):  # drop `if TYPE_CHECKING:` blocks
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            node.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package

@@ -103,3 +103,30 @@ def test_a_finished_task_and_its_result_are_freed(qtbot: Any) -> None:
     qtbot.wait(50)  # the last deliveries
     gc.collect()
     assert [(t(), r()) for t, r in refs] == [(None, None)] * 5
+
+
+def test_jobs_reuse_their_threads_archive_connections(qtbot: Any, tmp_path: Any) -> None:
+    """A pool thread gets a new Python thread state for each job: connections kept in a
+    threading.local were opened anew (and kept) by every job that read the archive."""
+    import gc
+    import sqlite3
+
+    from PySide6.QtCore import QThreadPool
+
+    from archiver.storage import Archive
+
+    def count() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, sqlite3.Connection))
+
+    before = count()  # other tests' archives may still be open
+    arc = Archive.open(tmp_path / "arc")
+    try:
+        for _ in range(12):
+            task = run_task(lambda cancel, report: arc.policies())
+            with qtbot.waitSignal(task.signals.done, timeout=10_000):
+                pass
+        opened = count() - before
+        assert opened <= QThreadPool.globalInstance().maxThreadCount() + 1  # + the opening thread's
+    finally:
+        arc.close()

@@ -106,10 +106,6 @@ class PaneFinder(QObject):
         bar.edited.connect(self._find_as_typed)
         bar.closed.connect(self._closed)
 
-    @property
-    def match_count(self) -> int:
-        return len(self._matches)
-
     def set_layout(self, layout: Layout | None) -> None:
         """New pane text: search it again if the bar is open (the old offsets are gone)."""
         self._layout = layout

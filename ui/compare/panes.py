@@ -1,17 +1,26 @@
 """Read-only text panes that show laid-out diff text: plain text only, formats applied in one edit block.
 
-A pane never interprets its text: it is set with ``setPlainText`` (no HTML, no rich text, no resource
+A pane never interprets its text as HTML: it is set with ``setPlainText`` (no rich text, no resource
 loading). Line backgrounds are block formats, word highlights are char formats, and both are applied
-through one ``QTextCursor`` inside a single ``beginEditBlock``/``endEditBlock``.
+through one ``QTextCursor`` inside a single ``beginEditBlock``/``endEditBlock``. Read as prose
+(``ui.compare.prose``), Markdown's headings, emphasis, links, lists and tables are char formats too,
+its markup characters drawn with no width, so every offset stays that of the laid-out text.
+
+A change of one or two characters (a full stop, a digit) is outlined as well as highlighted: a
+highlight that narrow is easy to miss.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left
 
 from PySide6.QtCore import QEvent, QMimeData, QRect, QSize, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFont,
     QFontDatabase,
+    QFontMetricsF,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -25,6 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from .layout import DELETE, FILLER, INSERT, MOVE, REPLACE, SKIPPED, SPAN_DEL, SPAN_INS, PaneText
+from .prose import BOLD, CODE, HEADING, HIDE, ITALIC, LINK, MUTED, prose
 
 # Hues of the kinds; mixed into the palette's base colour so dark themes stay readable.
 _HUES = {
@@ -37,6 +47,7 @@ _HUES = {
 }
 _LINE_ALPHA = 0.16
 _SPAN_ALPHA = 0.45
+SMALL_CHANGE = 2  # characters: a highlight this narrow is outlined too
 
 
 def blend(base: QColor, hue: QColor, alpha: float) -> QColor:
@@ -77,6 +88,29 @@ def _formats(palette: QPalette) -> tuple[dict[str, QTextBlockFormat], dict[str, 
     return blocks, chars
 
 
+def _prose_formats(palette: QPalette) -> dict[str, QTextCharFormat]:
+    base, text = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+    hide = QTextCharFormat()
+    hide.setForeground(QColor(0, 0, 0, 0))
+    hide.setFontLetterSpacingType(QFont.SpacingType.PercentageSpacing)
+    hide.setFontLetterSpacing(1)  # ~no width (0 means "unset"): the character is there (offsets), not drawn
+    bold = QTextCharFormat()
+    bold.setFontWeight(QFont.Weight.Bold)
+    italic = QTextCharFormat()
+    italic.setFontItalic(True)
+    heading = QTextCharFormat()
+    heading.setFontWeight(QFont.Weight.Bold)
+    heading.setForeground(blend(text, palette.color(QPalette.ColorRole.Highlight), 0.45))
+    code = QTextCharFormat()
+    code.setBackground(blend(base, text, 0.08))
+    link = QTextCharFormat()
+    link.setForeground(palette.color(QPalette.ColorRole.Link))
+    link.setFontUnderline(True)
+    muted = QTextCharFormat()
+    muted.setForeground(palette.color(QPalette.ColorRole.PlaceholderText))
+    return {HIDE: hide, BOLD: bold, ITALIC: italic, HEADING: heading, CODE: code, LINK: link, MUTED: muted}
+
+
 class _Gutter(QWidget):
     """Source line numbers beside a pane (blank on filler lines and wrapped continuations); the unified
     view shows two columns, old and new."""
@@ -103,6 +137,9 @@ class DiffPane(QPlainTextEdit):
         self._two_columns = False
         self._pane_text = PaneText()  # for copying the text as written
         self._frame: tuple[int, int] | None = None  # (first line, count) of the current change
+        self._small: list[tuple[int, int, str]] = []  # narrow highlights to outline: (start, end, style)
+        self._small_starts: list[int] = []
+        self.prose = True  # Markdown read as prose; False: the source, as stored
         self._gutter = _Gutter(self)
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)
@@ -125,25 +162,47 @@ class DiffPane(QPlainTextEdit):
         self._numbers2 = pane.numbers2 if pane.unified else []
         self._pane_text = pane
         self._frame = None
-        self.setPlainText(pane.text)
-        blocks, chars = _formats(palette or self.palette())
+        palette = palette or self.palette()
+        text = pane.text
         offsets = pane.line_offsets()
+        ranges: list[tuple[int, int, str]] = []
+        if self.prose:
+            numbers, numbers2 = pane.numbers, pane.numbers2
+            starts = {
+                offsets[i] for i in range(len(offsets)) if numbers[i] or (i < len(numbers2) and numbers2[i])
+            }
+            text, ranges = prose(text, starts)
+        self.setPlainText(text)
+        blocks, chars = _formats(palette)
         doc = self.document()
         cursor = QTextCursor(doc)
         cursor.beginEditBlock()
         move = QTextCursor.MoveMode.KeepAnchor
+        if ranges:
+            looks = _prose_formats(palette)
+            for start, end, look in ranges:
+                cursor.setPosition(start)
+                cursor.setPosition(end, move)
+                cursor.mergeCharFormat(looks[look])
         for first, stop, style in pane.styles:
             cursor.setPosition(offsets[first])
             cursor.setPosition(offsets[stop - 1], move)
             cursor.setBlockFormat(blocks[style])
+        small = []
         for start, end, style in pane.spans:
             cursor.setPosition(start)
             cursor.setPosition(end, move)
             cursor.mergeCharFormat(chars[style])
+            if len(text[start:end].strip()) <= SMALL_CHANGE:
+                small.append((start, end, style))
         cursor.endEditBlock()
+        self._small = small
+        self._small_starts = [start for start, _, _ in small]
         self._update_margins()
 
     def clear_text(self) -> None:
+        self._small = []
+        self._small_starts = []
         self._numbers = []
         self._numbers2 = []
         self._pane_text = PaneText()
@@ -172,9 +231,16 @@ class DiffPane(QPlainTextEdit):
         return max(1, self.viewport().height() // max(1, self.fontMetrics().lineSpacing()))
 
     def columns(self) -> int:
-        """How many characters fit across the viewport (the wrap width)."""
+        """How many characters fit across the viewport (the wrap width). In a proportional font,
+        the average character of running text in bold (a heading, a bold paragraph fit), with a small
+        margin: a line of capitals may still overflow (the horizontal scroll bar shows then)."""
         margin = 2 * int(self.document().documentMargin()) + 4
         advance = max(1.0, self.fontMetrics().horizontalAdvance("M" * 100) / 100)  # advances are fractional
+        if not self.fontInfo().fixedPitch():
+            bold = QFont(self.font())
+            bold.setWeight(QFont.Weight.Bold)
+            sample = "Privacy Policy: we collect your Data (e.g. e-mail) for 30 days, then delete it. "
+            advance = QFontMetricsF(bold).horizontalAdvance(sample) / len(sample) * 1.03
         return max(20, int((self.viewport().width() - margin) / advance) - 1)
 
     # -- gutter --------------------------------------------------------------------------------
@@ -238,6 +304,8 @@ class DiffPane(QPlainTextEdit):
     # -- current change outline ----------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
+        if self._small:
+            self._outline_small_changes()
         if self._frame is None:
             return
         first, count = self._frame
@@ -256,4 +324,35 @@ class DiffPane(QPlainTextEdit):
         pen.setWidth(2)
         painter.setPen(pen)
         painter.drawRect(QRect(1, round(top) + 1, self.viewport().width() - 3, round(bottom - top) - 2))
+        painter.end()
+
+    def small_changes(self) -> list[tuple[int, int]]:
+        """The (start, end) offsets of the highlights outlined because they are narrow."""
+        return [(start, end) for start, end, _ in self._small]
+
+    def _outline_small_changes(self) -> None:
+        """A box around each narrow highlight in view (a removed full stop, a changed digit)."""
+        first = self.firstVisibleBlock().position()
+        last = self.cursorForPosition(self.viewport().rect().bottomRight()).position()
+        k = bisect_left(self._small_starts, first)
+        if k >= len(self._small) or self._small[k][0] > last:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        cursor = QTextCursor(self.document())
+        while k < len(self._small) and self._small[k][0] <= last:
+            start, end, style = self._small[k]
+            k += 1
+            cursor.setPosition(start)
+            a = self.cursorRect(cursor)
+            cursor.setPosition(end)
+            b = self.cursorRect(cursor)
+            if a.top() != b.top():  # wrapped: the highlight alone shows it
+                continue
+            left, right = a.left(), max(b.left(), a.left() + 4)
+            pen = QPen(kind_color(palette, style, strong=True))
+            pen.setWidthF(1.5)
+            painter.setPen(pen)
+            painter.drawRoundedRect(QRect(left - 3, a.top(), right - left + 6, a.height()), 3, 3)
         painter.end()

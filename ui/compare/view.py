@@ -65,7 +65,7 @@ class CompareView(QWidget):
         self._syncing = False
         self._following_list = False  # the list's current row is being set from the view
         self._columns = 0
-        self._base_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self._base_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
 
         self.left = DiffPane(self)
         self.right = DiffPane(self)
@@ -161,6 +161,12 @@ class CompareView(QWidget):
         self.unified_action = self._action("Unified", checkable=True, tip="One column: removed, then added")
         self.wrap_action = self._action("Wrap lines", checkable=True)
         self.wrap_action.setChecked(True)
+        self.source_action = self._action(
+            "Markdown source",
+            ("Ctrl+U",),
+            checkable=True,
+            tip="Show the text as stored (Markdown, in a monospaced font) instead of formatted prose",
+        )
         self.list_action = self._action("Change list", checkable=True, tip="Show the list of changes")
         self.list_action.setChecked(True)
         self.zoom_in_action = self._action("Zoom in", ("Ctrl+=", "Ctrl++"))
@@ -178,6 +184,7 @@ class CompareView(QWidget):
             action.toggled.connect(self._emit_options)
         for action in (self.changes_only_action, self.unified_action, self.wrap_action):
             action.toggled.connect(lambda _on: self._rebuild())
+        self.source_action.toggled.connect(self._show_source)
         self.list_action.toggled.connect(self.change_list.setVisible)
         self.zoom_in_action.triggered.connect(lambda: self.zoom(1))
         self.zoom_out_action.triggered.connect(lambda: self.zoom(-1))
@@ -195,7 +202,13 @@ class CompareView(QWidget):
         ):
             tb.addAction(action)
         tb.addSeparator()
-        for action in (self.changes_only_action, self.unified_action, self.wrap_action, self.list_action):
+        for action in (
+            self.changes_only_action,
+            self.unified_action,
+            self.wrap_action,
+            self.source_action,
+            self.list_action,
+        ):
             tb.addAction(action)
         tb.addSeparator()
         for action in (self.find_action, self.zoom_out_action, self.zoom_in_action):
@@ -314,6 +327,9 @@ class CompareView(QWidget):
         overflow = (
             Qt.ScrollBarPolicy.ScrollBarAlwaysOn
             if not self._columns or longest > self._columns
+            # in a proportional font, a line of wide characters can still overflow
+            else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if self.left.prose
             else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
         )
         self._syncing = True
@@ -477,6 +493,15 @@ class CompareView(QWidget):
         font.setPointSizeF(max(4.0, size + self._zoom))
         for pane in (self.left, self.right):
             pane.setFont(font)
+
+    def _show_source(self, source: bool) -> None:
+        """Markdown source in a monospaced font, or prose in the system's font."""
+        kind = QFontDatabase.SystemFont.FixedFont if source else QFontDatabase.SystemFont.GeneralFont
+        self._base_font = QFontDatabase.systemFont(kind)
+        for pane in (self.left, self.right):
+            pane.prose = not source
+        self._apply_zoom()
+        self._rebuild()
 
     def font_point_size(self) -> float:
         return self.left.font().pointSizeF()

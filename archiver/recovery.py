@@ -1,0 +1,339 @@
+"""An archive never silently loses or hides anything: the ledger journal, orphans, diagnosis, recovery.
+
+``ledger.jsonl`` beside the database is the ledger kept a second time, outside SQLite: one line per
+ledger entry (the hashed entry, its hash and the previous one, exactly as in the ``ledger`` table),
+with what rebuilding needs that the capture row does not hold — its policy's URL and label, where
+its date came from, and for a text-only capture (Princeton-Leuven) its text. It is appended after
+each capture is committed and brought up to date whenever the archive is opened for writing, so a
+crash between the two loses nothing.
+
+With it and the raw files, ``policydiff recover`` rebuilds a database that is missing, empty or
+damaged (the damaged file is kept aside, never deleted): the same capture ids, the same ledger
+entries (so the same head hash), texts extracted again from the raw bytes. ``verify`` reports raw
+files that no capture names, and :func:`check_index_present` refuses to open an empty database
+beside raw files (which would otherwise be quietly recreated, hiding them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ArchiveIndexMissingError
+from .files import fsync_dir
+from .models import VerifyProblem
+
+JOURNAL_NAME = "ledger.jsonl"
+
+
+def journal_path(root: Path) -> Path:
+    return root / JOURNAL_NAME
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[Any]:
+    """The journal opened for appending, locked against other processes (POSIX)."""
+    with open(path, "a+b") as fh:
+        try:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        except ImportError:  # Windows: SQLite's write lock still orders the writers
+            pass
+        yield fh
+
+
+def _last_seq(fh: Any) -> int:
+    """The seq of the journal's last complete line (0 when empty); a torn last line is cut off."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    if size == 0:
+        return 0
+    chunk, pos, tail = 65536, size, b""
+    while pos > 0:
+        pos = max(0, pos - chunk)
+        fh.seek(pos)
+        tail = fh.read(size - pos)
+        body = tail[:-1] if tail.endswith(b"\n") else tail
+        if b"\n" in body or pos == 0:
+            break
+    if not tail.endswith(b"\n"):  # a line cut short by a crash: drop it, it is written again
+        cut = tail.rfind(b"\n")
+        fh.truncate(pos + cut + 1 if cut >= 0 else pos)
+        return _last_seq(fh)
+    last = tail[:-1].rsplit(b"\n", 1)[-1]
+    try:
+        return int(json.loads(last)["seq"])
+    except (ValueError, KeyError, TypeError):
+        return 0
+
+
+def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
+    """Append the ledger entries the journal lacks; returns how many were written."""
+    path = journal_path(root)
+    new = not path.exists()
+    with _locked(path) as fh:
+        last = _last_seq(fh)
+        rows = conn.execute(
+            "SELECT l.seq, l.recorded_at, l.capture_id, l.entry, l.prev, l.hash,"
+            " p.key, p.url, p.label, p.created_at, c.sha256, d.source, d.detail, t.text"
+            " FROM ledger l LEFT JOIN captures c ON c.id = l.capture_id"
+            " LEFT JOIN policies p ON p.id = c.policy_id"
+            " LEFT JOIN capture_dates d ON d.capture_id = l.capture_id"
+            " LEFT JOIN extractions e ON e.capture_id = l.capture_id AND c.sha256 IS NULL"
+            " LEFT JOIN texts t ON t.sha256 = e.text_sha256"
+            " WHERE l.seq > ? ORDER BY l.seq",
+            (last,),
+        ).fetchall()
+        if not rows:
+            return 0
+        fh.seek(0, os.SEEK_END)
+        for seq, recorded, cid, entry, prev, digest, key, url, label, created, _sha, src, det, text in rows:
+            line = {
+                "seq": seq,
+                "recorded_at": recorded,
+                "capture_id": cid,
+                "entry": entry,
+                "prev": prev,
+                "hash": digest,
+                "policy": {"key": key, "url": url, "label": label, "created_at": created} if key else None,
+                "date": {"source": src, "detail": det} if src else None,
+                "text": text,
+            }
+            fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    if new:
+        fsync_dir(root)
+    return len(rows)
+
+
+def read_journal(root: Path) -> tuple[list[dict[str, Any]], list[int]]:
+    """The journal's entries, and the numbers of the lines that could not be read."""
+    entries: list[dict[str, Any]] = []
+    bad: list[int] = []
+    path = journal_path(root)
+    if not path.exists():
+        return entries, bad
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            try:
+                line = json.loads(raw)
+                json.loads(line["entry"])["capture"]["id"]  # noqa: B018 (a capture record)
+                entries.append(line)
+            except (ValueError, KeyError, TypeError):
+                bad.append(number)
+    return entries, bad
+
+
+# --- what verify adds -----------------------------------------------------------------------------
+
+
+def blob_names(root: Path) -> set[str]:
+    blobs = root / "blobs"
+    if not blobs.is_dir():
+        return set()
+    return {f.name for f in blobs.glob("*/*") if f.is_file()}
+
+
+def orphan_problems(conn: sqlite3.Connection, root: Path) -> list[VerifyProblem]:
+    """Raw files no capture names: a capture lost from the database, or a store interrupted."""
+    named = {r[0] for r in conn.execute("SELECT sha256 FROM captures WHERE sha256 IS NOT NULL")}
+    named |= {r[0] for r in conn.execute("SELECT sha256 FROM attached_bodies")}
+    orphans = sorted(blob_names(root) - named)
+    return [
+        VerifyProblem(
+            0,
+            f"raw file blobs/{sha[:2]}/{sha} is named by no capture (a capture missing from the database, "
+            "or a store that was interrupted); 'policydiff recover' restores the captures the ledger "
+            "journal records",
+        )
+        for sha in orphans
+    ]
+
+
+# --- opening ----------------------------------------------------------------------------------------
+
+
+def check_index_present(root: Path, db_path: Path) -> None:
+    """Refuse to (re)create a missing or empty database beside raw files or a ledger journal."""
+    try:
+        size = db_path.stat().st_size
+    except FileNotFoundError:
+        size = -1
+    except OSError:
+        return  # the open itself says what is wrong
+    if size > 0:
+        return
+    blobs = len(blob_names(root))
+    journal = journal_path(root)
+    entries = journal.exists() and journal.stat().st_size > 0
+    if blobs or entries:
+        state = "missing" if size < 0 else "empty (0 bytes)"
+        raise ArchiveIndexMissingError(str(db_path), state, blobs, bool(entries))
+
+
+def diagnose(db_path: Path) -> str:
+    """What is wrong with a database file that SQLite refuses, in words a user can act on."""
+    try:
+        with open(db_path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if not head:
+        return "it is empty (0 bytes)"
+    if not head.startswith(b"SQLite format 3\x00"):
+        return "it is not an SQLite database (its first bytes are not the SQLite header): overwritten"
+    if len(head) < 100:
+        return "it is cut short (shorter than an SQLite header): truncated"
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            found = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"SQLite cannot read it ({exc})"
+    if found != ["ok"]:
+        return "SQLite finds it damaged: " + "; ".join(found[:3])
+    return "SQLite can read it"
+
+
+# --- recover ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RecoveryReport:
+    restored: int = 0  # captures rebuilt from the journal
+    texts: int = 0  # of them, with their text extracted again
+    kept_aside: str = ""  # where the old database file was moved
+    missing_blobs: list[str] = field(default_factory=list)  # captures whose raw file is gone
+    orphans: list[str] = field(default_factory=list)  # raw files no journal entry names (kept)
+    bad_lines: list[int] = field(default_factory=list)  # journal lines that could not be read
+    ledger: tuple[int, str] = (0, "")
+
+
+def set_aside(db_path: Path, stamp: str) -> str:
+    """Move a damaged database (and its WAL files) aside; returns the new name ("" if none)."""
+    if not db_path.exists():
+        return ""
+    if db_path.stat().st_size == 0:
+        db_path.unlink()
+        return ""
+    target = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = db_path.with_name(db_path.name + suffix)
+        if source.exists():
+            os.replace(source, target.with_name(target.name + suffix))
+    return str(target)
+
+
+def restore_rows(conn: sqlite3.Connection, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert each journal entry's policy, capture row, ledger entry and date source, verbatim.
+    Returns the capture records restored (the first entry of each capture)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(captures)")}
+    restored: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for line in entries:
+        capture = json.loads(line["entry"])["capture"]
+        conn.execute(
+            "INSERT INTO ledger(seq, recorded_at, capture_id, entry, prev, hash) VALUES (?,?,?,?,?,?)",
+            (line["seq"], line["recorded_at"], line["capture_id"], line["entry"], line["prev"], line["hash"]),
+        )
+        if capture["id"] in seen:
+            continue
+        seen.add(capture["id"])
+        policy = line.get("policy") or {}
+        conn.execute(
+            "INSERT OR IGNORE INTO policies(id, key, url, label, created_at) VALUES (?,?,?,?,?)",
+            (
+                capture["policy_id"],
+                policy.get("key") or f"recovered:{capture['policy_id']}",
+                policy.get("url") or capture["original_url"],
+                policy.get("label") or "",
+                policy.get("created_at") or line["recorded_at"],
+            ),
+        )
+        kept = {k: v for k, v in capture.items() if k in columns}
+        marks = ",".join("?" * len(kept))
+        conn.execute(f"INSERT INTO captures({','.join(kept)}) VALUES ({marks})", list(kept.values()))
+        date = line.get("date")
+        if date:
+            conn.execute(
+                "INSERT OR REPLACE INTO capture_dates(capture_id, source, detail) VALUES (?,?,?)",
+                (capture["id"], date.get("source", ""), date.get("detail", "")),
+            )
+        restored.append({**capture, "_text": line.get("text")})
+    return restored
+
+
+def rebuild(root: Path) -> RecoveryReport:
+    """Rebuild the database of the archive at ``root`` from its ledger journal and raw files.
+
+    A database still there (damaged, or readable) is moved aside first, never deleted; texts are
+    extracted again from the raw bytes (text-only captures from the journal's copy of their text).
+    What it cannot restore is listed: captures whose raw file is gone, raw files no entry names,
+    journal lines it cannot read. Extraction rules, tags and notes kept only in the old database
+    are not in the journal (policies come back with the journal's URL and label).
+    """
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from .errors import ExtractionError, StorageError, UsageError
+    from .extraction import extract_capture, from_markdown
+    from .models import Flag
+    from .schema import DB_NAME
+    from .storage import Archive
+
+    root = Path(root).expanduser().resolve()
+    entries, bad = read_journal(root)
+    if not entries:
+        raise StorageError(
+            f"the archive at {root} has no ledger journal ({JOURNAL_NAME}) to rebuild from; restore "
+            f"{DB_NAME} from a backup (its raw files are untouched)"
+        )
+    db = root / DB_NAME
+    if db.exists() and db.stat().st_size > 0 and diagnose(db) == "SQLite can read it":
+        raise UsageError(
+            f"the database {db} reads fine ('policydiff verify' checks it through); recover rebuilds "
+            "only a missing, empty or damaged one, and leaves this one alone"
+        )
+    report = RecoveryReport(bad_lines=bad)
+    report.kept_aside = set_aside(root / DB_NAME, datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
+    blobs = blob_names(root)
+    with Archive.open(root, rebuilding=True) as archive:
+        with archive._write() as conn:  # one transaction: all restored, or nothing
+            if conn.execute("SELECT COUNT(*) FROM captures").fetchone()[0]:
+                raise StorageError(f"the archive at {root} already holds captures; nothing was changed")
+            restored = restore_rows(conn, entries)
+        report.restored = len(restored)
+        for record in restored:
+            capture = archive.capture(record["id"])
+            try:
+                if capture.sha256 is None:
+                    if not record["_text"]:
+                        continue
+                    extraction = from_markdown(record["_text"])
+                    flags = tuple(sorted({*extraction.flags, Flag.NO_RAW_BYTES.value}))
+                    archive.set_extraction(capture.id, replace(extraction, flags=flags))
+                elif capture.sha256 not in blobs:
+                    report.missing_blobs.append(f"{capture.original_url} @ {capture.timestamp}")
+                    continue
+                else:
+                    rules = archive.policy_by_id(capture.policy_id).rules
+                    archive.set_extraction(
+                        capture.id, extract_capture(capture, archive.read_body(capture), rules)
+                    )
+                report.texts += 1
+            except (ExtractionError, StorageError):
+                continue  # no text, as when it was first stored; the raw bytes are kept
+        named = {str(r["sha256"]) for r in restored if r.get("sha256")}
+        report.orphans = sorted(blobs - named)
+        report.ledger = archive.ledger_head()
+    return report

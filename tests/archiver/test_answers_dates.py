@@ -1,0 +1,188 @@
+"""Stated dates read by locale, and the date flags of versions (issue 14, part 1).
+
+Date lines are real: pages of the test corpus, excerpts of Open Terms Archive references and of
+public policy pages (tests/data/answers/README.md). The silent change is two real Heloa captures;
+the date-only change is a real Tinder capture whose two date lines were moved, as a site does when
+it only bumps the date.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archiver.analysis.dateflags import DatedText, date_flags
+from archiver.cli import main
+from archiver.extraction import extract
+from archiver.extraction.dates import DAY_FIRST, MONTH_FIRST, date_order, parse_stated_date
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+LINES = json.loads((DATA / "answers" / "date_lines.json").read_text(encoding="utf-8"))
+CORPUS = DATA / "corpus"
+TINDER = "https://policies.tinder.com/privacy/intl/en"
+HELOA = "https://heloa.app/fr/privacy"
+
+
+@pytest.mark.parametrize("case", LINES, ids=[c["id"] for c in LINES])
+def test_stated_date_of_real_date_lines(case: dict[str, object]) -> None:
+    found = parse_stated_date(str(case["text"]), str(case["language"]))
+    assert found is not None
+    assert found.iso == case["stated_date"]
+    assert [[s.kind, list(s.readings)] for s in found.statements] == case["statements"]
+    assert found.ambiguous is case["ambiguous"]
+
+
+def test_eight_languages_and_both_orders_are_covered() -> None:
+    languages = {str(c["language"]).split("-")[0] for c in LINES} | {"en", "fr"}  # + the corpus pages below
+    assert {"en", "fr", "de", "es", "it", "nl", "zh", "ja", "pt"} <= languages
+
+
+@pytest.mark.parametrize(
+    ("file", "stated", "line"),
+    [
+        ("github-privacy/20230425183000.html", "2022-12-15", "Effective date: December 15, 2022"),
+        ("github-privacy/20240203003002.html", "2024-02-01", "Effective date: February 1, 2024"),
+        ("tinder-privacy/20220407003230.html", "2022-01-17", "EFFECTIVE DATE: January 17, 2022"),
+        (
+            "tinder-privacy/20240416003323.html",
+            "2023-07-01",
+            "This Privacy Policy applies from July 1, 2023.",
+        ),
+        ("heloa-privacy-fr/20250718003012.html", "2024-12-13", "En vigueur au 13 décembre 2024"),
+        ("doctolib-privacy-pdf-fr/20250718003000.pdf", "2025-04-01", "Version : Avril 2025"),
+    ],
+)
+def test_corpus_pages_state_their_date_and_keep_the_line(file: str, stated: str, line: str) -> None:
+    path = CORPUS / file
+    result = extract(path.read_bytes(), "application/pdf" if path.suffix == ".pdf" else "text/html")
+    assert result.stated_date == stated
+    assert line in result.text  # the date line is part of the policy text
+
+
+def test_numeric_dates_follow_the_locale() -> None:
+    assert date_order("en-US") == MONTH_FIRST
+    assert date_order("en-gb") == DAY_FIRST
+    assert date_order("fr") == DAY_FIRST
+    assert date_order("de-DE") == DAY_FIRST
+    # English without a region: as the page itself writes dates (Sana writes "22 April 2026")
+    sana = next(c for c in LINES if c["id"] == "sana")
+    assert date_order("en", str(sana["text"])) == DAY_FIRST
+    assert date_order("en", "Last updated March 19, 2024") == MONTH_FIRST
+    # a day above 12 leaves one reading, whatever the locale
+    found = parse_stated_date("Last updated: 04/13/2024", "en-GB")
+    assert found is not None and found.statements[0].readings == ("2024-04-13",)
+    # "Stand" is a German cue, but not inside "understand"
+    assert parse_stated_date("We help you understand 01.03.2024 rules", "de") is None
+    found = parse_stated_date("Datenschutzerklärung\n\nStand: 01.03.2024\n", "de")
+    assert found is not None and found.statements[0].readings == ("2024-03-01", "2024-01-03")
+
+
+def _text(capture: str) -> str:
+    return extract((CORPUS / capture).read_bytes(), "text/html").text
+
+
+def test_flags_from_stated_dates() -> None:
+    def item(stated: str, stamp: str, text: str = "x") -> DatedText:
+        return DatedText(stated, stamp, len(text.split()), lambda: text, "en")
+
+    heloa = [_text("heloa-privacy-fr/20250902003011.html"), _text("heloa-privacy-fr/20250926123039.html")]
+    items = [
+        item("2024-12-13", "20250902003011", heloa[0]),
+        item("2024-12-13", "20250926123039", heloa[1]),  # new sub-processors, same date: silent
+        item("2024-11-01", "20251001000000", heloa[1].replace("13 décembre 2024", "1er novembre 2024", 1)),
+        item("2026-01-01", "20251002000000", heloa[1].replace("13 décembre 2024", "1er janvier 2026", 1)),
+        item("", "20251003000000"),
+    ]
+    flags = date_flags(items, [None, 0, 1, 2, 3])
+    assert flags == [
+        (),
+        ("silent-change",),
+        ("date-only-change", "date-backwards"),
+        ("date-only-change", "effective-in-future"),
+        (),
+    ]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _import(capsys: pytest.CaptureFixture[str], archive: str, path: Path, url: str, date: str) -> None:
+    code, _, err = _run(capsys, "--archive", archive, "import", str(path), "--url", url, "--date", date)
+    assert code == 0, err
+
+
+def test_silent_change_between_real_captures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = str(tmp_path / "archive")
+    for stamp in ("20250902003011", "20250926123039"):
+        _import(capsys, a, CORPUS / "heloa-privacy-fr" / f"{stamp}.html", HELOA, stamp)
+    code, out, _ = _run(capsys, "--archive", a, "versions", HELOA, "--json")
+    assert code == 0
+    versions = json.loads(out)
+    assert [v["flags"] for v in versions] == [[], ["silent-change"]]
+    assert [v["stated_date"] for v in versions] == ["2024-12-13", "2024-12-13"]
+    assert versions[1]["stated_dates"]["statements"] == [
+        {
+            "kind": "effective",
+            "date": "2024-12-13",
+            "readings": ["2024-12-13"],
+            "ambiguous": False,
+            "line": "*En vigueur au 13 décembre 2024*",
+        }
+    ]
+    code, out, _ = _run(capsys, "--archive", a, "versions", HELOA)
+    assert [line for line in out.splitlines() if "[silent-change]" in line] == [
+        next(line for line in out.splitlines() if line.startswith("2025-09-26"))
+    ]
+    assert "stated 2024-12-13  [silent-change]" in out
+
+
+def test_date_only_change_and_backwards_from_a_real_capture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = str(tmp_path / "archive")
+    original = (CORPUS / "tinder-privacy" / "20220407003230.html").read_bytes()
+    assert original.count(b"January 17, 2022") == 2  # "applies from …" and "EFFECTIVE DATE: …"
+    bumped = tmp_path / "bumped.html"
+    bumped.write_bytes(original.replace(b"January 17, 2022", b"January 25, 2023"))
+    back = tmp_path / "back.html"  # the original text again (other bytes: the same body is one capture)
+    back.write_bytes(original + b"\n<!-- served again -->\n")
+    _import(capsys, a, CORPUS / "tinder-privacy" / "20220407003230.html", TINDER, "20220407003230")
+    _import(capsys, a, bumped, TINDER, "20230120003318")  # only the date moved, to after the capture
+    _import(capsys, a, back, TINDER, "20230301000000")
+    code, out, _ = _run(capsys, "--archive", a, "versions", TINDER, "--json")
+    assert code == 0
+    versions = json.loads(out)
+    assert [v["stated_date"] for v in versions] == ["2022-01-17", "2023-01-25", "2022-01-17"]
+    assert [v["flags"] for v in versions] == [
+        [],
+        ["date-only-change", "effective-in-future"],
+        ["date-backwards", "date-only-change"],
+    ]
+    code, out, _ = _run(capsys, "--archive", a, "versions", TINDER, "--json", "--flag", "date-backwards")
+    assert [v["timestamp"] for v in json.loads(out)] == ["20230301000000"]
+
+
+def test_extract_json_has_the_stated_date_and_its_readings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "cgu.html"
+    page.write_text(
+        "<html lang='fr'><body><main><h1>Politique de confidentialité</h1>"
+        "<p>Dernière mise à jour : 08-01-2026</p>"
+        "<p>Nous traitons vos données personnelles conformément au règlement général sur la protection "
+        "des données. Vous pouvez exercer vos droits à tout moment auprès de notre délégué.</p>"
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    code, out, _ = _run(capsys, "extract", str(page), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["stated_date"] == "2026-01-08"
+    assert "Dernière mise à jour : 08-01-2026" in data["text"]
+    assert data["stated_dates"]["ambiguous"] is True
+    assert data["stated_dates"]["statements"][0]["readings"] == ["2026-01-08", "2026-08-01"]
