@@ -12,7 +12,6 @@ with. A policy's very first version is no change, and neither are versions that 
 from __future__ import annotations
 
 import getpass
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -316,7 +315,3 @@ class Portfolio:
 
 def _review_key(change: Change) -> tuple[int, str, str]:
     return (change.policy.id, change.version.timestamp, change.version.text_sha256)
-
-
-def tags_json(tags: Sequence[str]) -> str:
-    return json.dumps(list(tags))
