@@ -73,8 +73,8 @@ def import_paths(
     """Import local files one by one (each in its own transaction), yielding what happened to each.
 
     Princeton-Leuven Markdown carries its own URL and date. HTML, PDF and text files need ``url``
-    and a capture date with a stated source (archiver/capture_dates.py): the HTTP Date saved with
-    the page or a timestamp in the file name, else ``date`` (for one file), else the file's
+    and a capture date with a stated source (archiver/capture_dates.py): ``date`` (for one file),
+    else the HTTP Date saved with the page or a timestamp in the file name, else the file's
     modification time when ``date_from_mtime`` says so; ``dated`` gives some files their date and
     its source (the app asks, prefilled). Files without one are refused, all of them before anything
     is stored (UsageError saying how to date them); so is a date in the future.
@@ -117,10 +117,10 @@ def _dating_plan(
         own = own_date(path, data)
         if raw in dated:
             plan[raw] = dated[raw]
+        elif given is not None:  # said explicitly: it wins over what the file says
+            plan[raw] = CaptureDate(given, DateSource.GIVEN, "--date")
         elif own is not None:
             plan[raw] = own
-        elif given is not None:
-            plan[raw] = CaptureDate(given, DateSource.GIVEN, "--date")
         elif from_mtime and not in_future(stamp := from_datetime(datetime.fromtimestamp(mtime, UTC))):
             plan[raw] = CaptureDate(stamp, DateSource.FILE_MTIME, "--date-from-mtime")
         else:
@@ -129,8 +129,7 @@ def _dating_plan(
         mine = [raw for raw, when in plan.items() if when is not None and when.source is DateSource.GIVEN]
         if len(mine) > 1:
             raise UsageError(
-                f"--date gives one capture time, and {len(mine)} files without a date of their own "
-                "would all get it (their "
+                f"--date gives one capture time, and {len(mine)} files would all get it (their "
                 "versions could not be told apart); import them one at a time with --date, or "
                 "name each file by its capture time (e.g. 20230425183000.html)"
             )

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxL
 from archiver.models import Policy, Version
 from archiver.storage import Archive
 
+from .answers import AnswersController
 from .archive_work import ArchiveWork
 from .cache import TextCache
 from .change_windows import ChangeWindows
@@ -38,10 +39,11 @@ from .details import CaptureDetails
 from .menus import WindowMenus
 from .policies import PolicyList
 from .portfolio import PortfolioController
+from .runtime import TRIM_INTERVAL_MS, release_freed_memory
 from .search_panel import SearchController
 from .settings import Settings
 from .versions import VersionList
-from .workers import Task, cancel_all
+from .workers import Task, cancel_all, run_task
 
 if TYPE_CHECKING:
     from .compare import CompareView
@@ -86,6 +88,15 @@ class MainWindow(QMainWindow):
         self._name_parts()
         self.search_controller = SearchController(self)  # search every version: ui/search_panel.py
         self.menus.edit_menu.addAction(self.search_controller.action)
+        from .refetch import RefetchController  # Captures → Re-fetch This Capture: ui/refetch.py
+
+        self.refetch = RefetchController(self.ctx, self.details, self.work._session_factory())
+        self.refetch.refetched.connect(lambda c: self.policies.reload(select=c.policy_id))
+        # date flags, topics, measures: ui/answers.py
+        self.answers = AnswersController(self, self.ctx, self.versions, lambda: self.compare)
+        self.diffShown.connect(self.answers.diff_shown)
+        self.menus.view_menu.addAction(self.answers.action)
+        self.menus.edit_menu.addAction(self.answers.watchlist_action)
         self.setWindowTitle(f"policydiff — {archive.root}")
         self.setAcceptDrops(True)  # drop HTML, PDF, Princeton-Leuven, WARC or WACZ files to import them
         from . import rules_dialog  # Policy → Extraction Rules…: ui/rules_dialog.py
@@ -94,6 +105,14 @@ class MainWindow(QMainWindow):
         self.rules_action = rules_dialog.install(self)
         self._restore()
         self.policies.reload()
+        # memory freed when the caches drop texts and diffs goes back to the system: ui/runtime.py
+        self._trim_timer = QTimer(self, interval=TRIM_INTERVAL_MS)
+        self._trim_timer.timeout.connect(self._release_freed_memory)
+        self._trim_timer.start()
+
+    def _release_freed_memory(self) -> None:
+        """On a worker: with a fragmented heap, malloc_trim takes 100 ms or more (the GIL is free meanwhile)."""
+        run_task(lambda cancel, report: release_freed_memory(), name="release freed memory")
 
     # --- construction ------------------------------------------------------------------------
 

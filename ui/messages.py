@@ -137,7 +137,10 @@ def describe(exc: BaseException) -> Message:
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return Message(ERROR, f"Permission denied: {exc.filename or exc}. Choose a folder you can write to.")
     if isinstance(exc, StorageError | ExtractionError | UsageError | NetworkError | ArchiverError):
-        return Message(ERROR, str(exc))
+        # worded for the app: the menu that does what the command line's advice names
+        return Message(
+            ERROR, str(exc).replace("run 'policydiff verify'", "check it with File → Verify Archive")
+        )
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return Message(
         ERROR,

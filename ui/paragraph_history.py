@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import html
 import threading
-from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QHelpEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QTextBrowser, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
 from archiver.analysis.blame import Blame, ParagraphBlame, blame
 from archiver.diffing import DiffOptions
@@ -28,14 +27,21 @@ from archiver.errors import CancelledError
 from archiver.models import Version
 from archiver.storage import Archive
 
+from .cache import LRUCache
 from .models import short_date
 from .workers import Task, run_task
 
 if TYPE_CHECKING:
     from .compare import CompareView
-    from .mainwindow import MainWindow
 
-CACHED_BLAMES = 8
+BLAME_BUDGET = 8 * 1024 * 1024  # estimated bytes of paragraph histories kept (ui.cache)
+
+
+def blame_size(blame: Blame) -> int:
+    """About what a paragraph history holds: its texts, and ~150 bytes a record around them."""
+    return sum(len(p.text) + 150 + sum(len(s.text) + 150 for s in p.history) for p in blame.paragraphs)
+
+
 _DEL = "background-color:#ffc7c4;text-decoration:line-through"
 _INS = "background-color:#b4f1c0"
 
@@ -117,9 +123,9 @@ class ParagraphHistory(QObject):
 
     blameReady = Signal()
 
-    def __init__(self, window: MainWindow, compare: CompareView) -> None:
+    def __init__(self, window: QMainWindow, compare: CompareView) -> None:
         super().__init__(window)
-        self.window = window
+        self.window: Any = cast(Any, window)  # ui.mainwindow.MainWindow (not imported: no import cycle)
         self.compare = compare
         self.panel = HistoryPanel()
         self.dock = QDockWidget("History of This Paragraph", window)
@@ -132,12 +138,12 @@ class ParagraphHistory(QObject):
         self.action.setStatusTip("The versions the paragraph at the cursor went through, with word diffs")
         self.action.triggered.connect(self.show_at_cursor)
         window.addAction(self.action)
-        self._cache: OrderedDict[tuple[int, str], Blame] = OrderedDict()
-        self._archive = window.archive
+        self._cache: LRUCache[tuple[int, str], Blame] = LRUCache(BLAME_BUDGET, blame_size)
+        self._archive = self.window.archive
         self._version: Version | None = None
         self._task: Task | None = None
         self._show_when_ready = False
-        window.diffShown.connect(self._diff_shown)
+        self.window.diffShown.connect(self._diff_shown)
         compare.right.viewport().installEventFilter(self)  # hover: tooltips; a click: the panel follows
 
     # --- the version on the right ---------------------------------------------------------------
@@ -175,8 +181,6 @@ class ParagraphHistory(QObject):
         if archive is not self.window.archive:
             return
         self._cache[(version.policy_id, version.text_sha256 + version.timestamp)] = result
-        while len(self._cache) > CACHED_BLAMES:
-            self._cache.popitem(last=False)
         if version == self._version:
             self._task = None
             self.blameReady.emit()

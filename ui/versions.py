@@ -21,16 +21,13 @@ from .jobs import job_change_sizes, job_versions
 from .models import VersionTableModel, change_note
 from .timeline import Point, TimelineWidget
 
-SIZES_PROGRESS_FROM = 20
+SIZES_PROGRESS_FROM = 20  # versions; fewer are measured in well under a second
 
 
 def source_of(version: Version) -> str:
     """Where the version's first capture came from: the archive's host, else the kind of source."""
     first = version.first
     return urlsplit(first.archive).netloc if first.archive else str(first.source)
-
-
-# versions; fewer are measured in well under a second
 
 
 class VersionList(QObject):

@@ -118,13 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a command, the desktop app starts.",
     )
     parser.add_argument("--version", action="version", version=f"policydiff {__version__}")
+    from .args import path_arg
+
     parser.add_argument(
         "--archive",
+        type=path_arg,
         metavar="DIR",
         help="local archive folder (default: $POLICYDIFF_ARCHIVE, else the user data folder)",
     )
     parser.add_argument(
         "--ca-bundle",
+        type=path_arg,
         metavar="FILE",
         help="certificates to trust for HTTPS, as a PEM file (a corporate proxy's CA; default: the "
         "system's, or $REQUESTS_CA_BUNDLE)",

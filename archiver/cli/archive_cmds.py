@@ -26,11 +26,10 @@ def register(sub: Any) -> None:
         "import",
         help="store local files (HTML, PDF, Princeton-Leuven Markdown, WARC, WACZ) as captures",
         description="Store local files as captures. Princeton-Leuven Markdown, WARC and WACZ files carry "
-        "their own URL and date. HTML, PDF and text files need --url and a capture date: the HTTP Date "
-        "saved with the page (wget --save-headers), else a timestamp in the file name "
-        "(20230425183000.html, privacy-2023-04-25.html), else --date (for one file), else "
-        "--date-from-mtime (the time the file was saved, stated as such). Each capture records where "
-        "its date came from.",
+        "their own URL and date. HTML, PDF and text files need --url and a capture date: --date (for "
+        "one file), else the HTTP Date saved with the page (wget --save-headers), else a timestamp in "
+        "the file name (20230425183000.html, privacy-2023-04-25.html), else --date-from-mtime (the time "
+        "the file was saved, stated as such). Each capture records where its date came from.",
     )
     p.add_argument("paths", nargs="+", type=path_arg, metavar="PATH")
     p.add_argument("--url", type=url_arg, help="the page the HTML/PDF files are copies of")
@@ -39,7 +38,7 @@ def register(sub: Any) -> None:
         "--date",
         type=capture_date_arg,
         metavar="YYYYMMDDhhmmss",
-        help="capture time in UTC (4 to 14 digits) of the one file that carries no date itself",
+        help="capture time in UTC (4 to 14 digits) of the one file imported",
     )
     dating.add_argument(
         "--date-from-mtime",
@@ -186,7 +185,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from ..extraction.dates import parse_stated_date
+    from ..extraction.dates import parse_stored
 
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url)
@@ -202,7 +201,11 @@ def cmd_versions(args: argparse.Namespace) -> int:
         if args.json:
             out = []
             for v, w in shown:
-                found = parse_stated_date(archive.text(v.text_sha256), v.language) if v.stated_date else None
+                found = (
+                    parse_stored(archive.text(v.text_sha256), v.language, v.stated_date)
+                    if v.stated_date
+                    else None
+                )
                 out.append(
                     {
                         **version_json(v, dates),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputFileError
+from .args import path_arg
 
 _SUFFIX_TYPES = {
     ".pdf": "application/pdf",
@@ -30,7 +31,7 @@ def register(sub: Any) -> None:
         "'-' reads standard input) and print it. json adds the title, language, charset and the rule that "
         "decided it, quality flags, the date the policy states and the extractor version.",
     )
-    p.add_argument("file", metavar="FILE", help="the file to extract ('-' for standard input)")
+    p.add_argument("file", metavar="FILE", type=path_arg, help="the file to extract ('-' for standard input)")
     p.add_argument("--url", default="", help="the page's original URL (recorded in json output)")
     p.add_argument(
         "--content-type",
@@ -54,10 +55,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
     content_type = args.content_type or _SUFFIX_TYPES.get(path.suffix.lower(), "")
     result = extract(data, content_type, args.url)
     if args.format == "json":
-        from ..extraction.dates import parse_stated_date
+        from ..extraction.dates import parse_stored
         from . import print_json
 
-        stated = parse_stated_date(result.text, result.language) if result.stated_date else None
+        stated = (
+            parse_stored(result.text, result.language, result.stated_date) if result.stated_date else None
+        )
 
         print_json(
             {

@@ -8,6 +8,7 @@ names. ``PROPERTIES`` pairs each check with its hypothesis strategy.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import os
@@ -186,43 +187,22 @@ def check_listing(body: bytes) -> None:
 
 # --- the command line ----------------------------------------------------------------------------
 
-#: commands run for real against a small archive (no network); the others are parsed only
-LOCAL_COMMANDS = (
-    "import",
-    "policies",
-    "versions",
-    "verify",
-    "extract",
-    "diff",
-    "report",
-    "export",
-    "reextract",
-    "verify-export",
-)
-NETWORK_COMMANDS = ("captures", "fetch", "capture", "keys")
-OPTIONS = (
-    "--url",
-    "--date",
-    "--from",
-    "--to",
-    "--json",
-    "--context",
-    "--format",
-    "--html",
-    "--pdf",
-    "--csv",
-    "--jsonl",
-    "--pllc",
-    "--ota",
-    "--all",
-    "--head",
-    "--archive-url",
-    "--archive-kind",
-    "--exact-url",
-    "--ignore-case",
-    "--force",
-    "--content-type",
-)
+#: commands that reach the network or the system (the scheduler): parsed only; every other
+#: command runs for real against a small archive
+NETWORK_COMMANDS = frozenset({"captures", "fetch", "capture", "keys", "bisect", "update", "schedule"})
+
+
+def _commands() -> dict[str, tuple[str, ...]]:
+    """Every command of the command line (as registered now) with its option strings."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {
+        name: tuple(o for o in command._option_string_actions if o.startswith("--") and o != "--help")
+        for name, command in sub.choices.items()
+    }
+
+
+COMMANDS = _commands()
 URL = "https://cacuqecig.com/help/warranty.html"
 
 
@@ -245,7 +225,7 @@ def tokens() -> st.SearchStrategy[str]:
         date,
         url,
         st.builds(lambda u, d: f"{u}@{d}", url, date),
-        st.sampled_from(OPTIONS),
+        st.sampled_from(sorted({o for opts in COMMANDS.values() for o in opts})),
         st.integers(-5, 10**12).map(str),
         st.sampled_from(("out.csv", "dir", "x.html", "", ".", "..", "/", "nul\x00l", "--")),
         st.text(max_size=30).filter(lambda t: t != "-"),  # '-' reads standard input
@@ -253,11 +233,11 @@ def tokens() -> st.SearchStrategy[str]:
 
 
 def argvs() -> st.SearchStrategy[list[str]]:
-    return st.builds(
-        lambda cmd, words: [cmd, *words],
-        st.sampled_from(LOCAL_COMMANDS + NETWORK_COMMANDS),
-        st.lists(tokens(), max_size=6),
-    )
+    def for_command(cmd: str) -> st.SearchStrategy[list[str]]:
+        own = st.sampled_from(COMMANDS[cmd]) if COMMANDS[cmd] else tokens()
+        return st.lists(st.one_of(own, tokens()), max_size=6).map(lambda words: [cmd, *words])
+
+    return st.sampled_from(sorted(COMMANDS)).flatmap(for_command)
 
 
 class CliWorld:
@@ -270,7 +250,8 @@ class CliWorld:
         self.cwd = self.base / "cwd"
         self.cwd.mkdir()
         (self.cwd / "x.html").write_bytes(HTML_SEED.read_bytes())
-        main(["--archive", str(self.archive), "import", str(PLLC_SEED)])
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["--archive", str(self.archive), "import", str(PLLC_SEED)])
 
     def close(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)

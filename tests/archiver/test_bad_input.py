@@ -65,6 +65,7 @@ def test_month_ends_and_leap_days() -> None:
         ["report", "https://example.com/p@2022", "https://example.com/p@2023", "--html", "r\x00.html"],
         ["export", "https://example.com/p", "--csv", ""],
         ["versions", "http://exa mple.com/"],
+        ["extract", "\x00"],  # found by benchmarks/fuzz.py: was a ValueError traceback
     ],
 )
 def test_bad_arguments_exit_2_with_one_message(
@@ -76,6 +77,12 @@ def test_bad_arguments_exit_2_with_one_message(
     assert "Traceback" not in err and out == ""
     assert err.startswith("policydiff") and err.count("\n") == 1  # one line: what is wrong, where help is
     assert not (archive / "archive.sqlite3").exists()  # refused before the archive was opened
+
+
+@pytest.mark.parametrize("option", ["--archive", "--ca-bundle"])
+def test_global_file_options_are_checked(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, option, "a\x00b", "policies")
+    assert code == 2 and "NUL" in err and err.count("\n") == 1
 
 
 def test_diff_of_a_bad_month_names_the_month(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,3 +157,12 @@ def test_random_bytes_are_refused_by_import_as_by_extract(
     code, _, extract_err = run(capsys, "extract", str(path))
     assert code == 1 and "binary content" in extract_err
     assert not list((archive / "blobs").glob("*/*"))
+
+
+def test_app_messages_name_the_menu_not_the_command() -> None:
+    pytest.importorskip("PySide6")
+    from archiver.errors import StorageError
+    from ui.messages import describe
+
+    text = describe(StorageError("capture 3: raw file x is missing; run 'policydiff verify'")).text
+    assert "File → Verify Archive" in text and "policydiff verify" not in text

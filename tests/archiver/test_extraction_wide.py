@@ -97,6 +97,7 @@ def test_each_version_has_its_language_and_a_switch_is_flagged(tmp_path: Path) -
     hindi = WIDE / "whatsapp-privacy-hi/20250507163322.html"
     url = "https://example.com/terms"
     with Archive.open(tmp_path / "A") as archive:
+        # capture dates in the past: a future one is refused (issue 18)
         for n, (source, date) in enumerate(
             ((english, "2021"), (french, "2022"), (english, "2023"), (hindi, "2024"))
         ):

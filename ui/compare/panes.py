@@ -232,13 +232,15 @@ class DiffPane(QPlainTextEdit):
 
     def columns(self) -> int:
         """How many characters fit across the viewport (the wrap width). In a proportional font,
-        the average character of running text, with a margin for bold words: a line of capitals may
-        still overflow (the horizontal scroll bar shows then)."""
+        the average character of running text in bold (a heading, a bold paragraph fit), with a small
+        margin: a line of capitals may still overflow (the horizontal scroll bar shows then)."""
         margin = 2 * int(self.document().documentMargin()) + 4
         advance = max(1.0, self.fontMetrics().horizontalAdvance("M" * 100) / 100)  # advances are fractional
         if not self.fontInfo().fixedPitch():
+            bold = QFont(self.font())
+            bold.setWeight(QFont.Weight.Bold)
             sample = "Privacy Policy: we collect your Data (e.g. e-mail) for 30 days, then delete it. "
-            advance = QFontMetricsF(self.font()).horizontalAdvance(sample) / len(sample) * 1.1
+            advance = QFontMetricsF(bold).horizontalAdvance(sample) / len(sample) * 1.03
         return max(20, int((self.viewport().width() - margin) / advance) - 1)
 
     # -- gutter --------------------------------------------------------------------------------
