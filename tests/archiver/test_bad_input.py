@@ -66,6 +66,7 @@ def test_month_ends_and_leap_days() -> None:
         ["export", "https://example.com/p", "--csv", ""],
         ["versions", "http://exa mple.com/"],
         ["extract", "\x00"],  # found by benchmarks/fuzz.py: was a ValueError traceback
+        ["versions", "https://[::1"],  # found by benchmarks/fuzz.py (blame, rules, notes, remove too)
     ],
 )
 def test_bad_arguments_exit_2_with_one_message(
@@ -77,6 +78,14 @@ def test_bad_arguments_exit_2_with_one_message(
     assert "Traceback" not in err and out == ""
     assert err.startswith("policydiff") and err.count("\n") == 1  # one line: what is wrong, where help is
     assert not (archive / "archive.sqlite3").exists()  # refused before the archive was opened
+
+
+@pytest.mark.parametrize("command", ["blame", "rules", "notes", "remove"])
+def test_an_unclosed_ipv6_bracket_is_a_bad_url_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code, _, err = run(capsys, "--archive", str(tmp_path / "A"), command, "https://[::1")  # fuzz-found
+    assert code == 2 and "not a web page URL" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("option", ["--archive", "--ca-bundle"])
