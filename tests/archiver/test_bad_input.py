@@ -202,3 +202,13 @@ def test_removing_a_policy_twice_says_so(tmp_path: Path, capsys: pytest.CaptureF
     assert run(capsys, "--archive", a, "remove", "https://e.com/p")[0] == 0
     code, _, err = run(capsys, "--archive", a, "remove", "https://e.com/p")  # found by benchmarks/fuzz.py
     assert code == 1 and "removed already" in err
+
+
+def test_a_timemap_memento_dated_before_year_1000_is_skipped() -> None:
+    from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind
+    from archiver.client.memento import parse_timemap
+
+    endpoint = ArchiveEndpoint("https://web.archive.org/web/", ArchiveKind.TIMEMAP)
+    text = '<https://e.com/>; rel="original", <https://x.org/m>; rel="memento"; datetime="Mon, 01 Jan 100 00:00:00 GMT"'
+    rows, _ = parse_timemap(text, endpoint)  # found by benchmarks/fuzz.py: a 13-digit "timestamp"
+    assert rows == []
