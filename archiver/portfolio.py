@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .errors import NotFoundError, UsageError
-from .models import Policy, Version, baseline
+from .models import NOT_POLICY_TEXT, Policy, Version, baseline
 from .storage import Archive
 from .timestamps import now_iso
 from .urls import display_url, normalize_url, policy_key
@@ -53,6 +53,15 @@ class Change:
         """(last capture with the older text, first capture with this one)."""
         before = self.version.previous_capture
         return (before.timestamp if before else self.base.captures[-1].timestamp, self.version.timestamp)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeStart:
+    """Where a change starts, as a policy list needs it (``Portfolio.change_starts``)."""
+
+    timestamp: str  # the version's first capture
+    text_sha256: str
+    capture_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,16 +183,20 @@ class Portfolio:
         return {r["policy_id"]: r["title"] for r in rows}  # the newest wins
 
     def infos(self, tag: str = "") -> list[PolicyInfo]:
-        """Every policy (or those with ``tag``) with its name, tags, note and review state."""
+        """Every policy (or those with ``tag``) with its name, tags, note and review state.
+
+        Read in a few queries for the whole archive (``change_starts``), not through each policy's
+        versions: the app's list of hundreds of policies must come in well under a second."""
         tags, notes, titles = self.tags(), self.notes(), self.titles()
         reviewed = self._reviewed_keys()
+        starts = self.change_starts()
         wanted = tag.strip().lower()
         out = []
         for policy in self.archive.policies():
             ptags = tags.get(policy.id, ())
             if wanted and wanted not in ptags:
                 continue
-            changes = self.changes(policy)
+            changes = starts.get(policy.id, [])
             out.append(
                 PolicyInfo(
                     policy=policy,
@@ -191,12 +204,44 @@ class Portfolio:
                     tags=ptags,
                     note=notes.get(policy.id, ""),
                     last_change=changes[-1].timestamp if changes else "",
-                    unreviewed=sum(1 for c in changes if _review_key(c) not in reviewed),
+                    unreviewed=sum(
+                        1 for c in changes if (policy.id, c.timestamp, c.text_sha256) not in reviewed
+                    ),
                 )
             )
         return out
 
     # --- changes and reviews ---------------------------------------------------------------
+
+    def change_starts(self, policy_id: int | None = None) -> dict[int, list[ChangeStart]]:
+        """Where each policy's changes start, from one query over the captures: the versions as
+        ``Archive.versions`` groups them (texts with the same words are one), those holding policy
+        text, each that has an earlier one (``models.baseline``). None of the text is read."""
+        where = " WHERE c.policy_id = ?" if policy_id is not None else ""
+        rows = self.archive._query(
+            "SELECT c.policy_id, c.id, c.timestamp, c.flags AS c_flags, e.text_sha256, e.flags AS e_flags,"
+            " COALESCE(w.words_sha256, e.text_sha256) AS t_key"
+            " FROM captures c JOIN extractions e ON e.capture_id = c.id"
+            " LEFT JOIN text_words w ON w.text_sha256 = e.text_sha256"
+            f"{where} ORDER BY c.policy_id, c.timestamp, c.id",
+            (policy_id,) if policy_id is not None else (),
+        )
+        out: dict[int, list[ChangeStart]] = {}
+        key: tuple[int, str] | None = None
+        seen_text: set[int] = set()  # policies with a version of policy text so far
+        for r in rows:
+            if (r["policy_id"], r["t_key"]) == key:
+                continue  # the same version goes on
+            key = (r["policy_id"], r["t_key"])
+            flags = set(json.loads(r["e_flags"])) | set(json.loads(r["c_flags"]))
+            if NOT_POLICY_TEXT & flags:
+                continue
+            if r["policy_id"] in seen_text:
+                out.setdefault(r["policy_id"], []).append(
+                    ChangeStart(r["timestamp"], r["text_sha256"], r["id"])
+                )
+            seen_text.add(r["policy_id"])
+        return out
 
     def changes(self, policy: Policy, versions: Sequence[Version] | None = None) -> list[Change]:
         versions = self.archive.versions(policy.id) if versions is None else versions
@@ -288,6 +333,8 @@ class Portfolio:
         """Changes whose first capture was stored after the last reported run: with change-point
         discovery a new capture may land inside an old gap, so ids, not times, say what is new."""
         seen = self.seen_up_to(policy)
+        if not any(c.capture_id > seen for c in self.change_starts(policy.id).get(policy.id, [])):
+            return []  # nothing new: the versions (with their flags, which read texts) are not built
         return [c for c in self.changes(policy) if c.version.first.id > seen]
 
     def mark_reported(self, policy: Policy) -> None:
@@ -316,7 +363,3 @@ class Portfolio:
 
 def _review_key(change: Change) -> tuple[int, str, str]:
     return (change.policy.id, change.version.timestamp, change.version.text_sha256)
-
-
-def tags_json(tags: Sequence[str]) -> str:
-    return json.dumps(list(tags))

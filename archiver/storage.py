@@ -45,7 +45,7 @@ from .errors import (
 )
 from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
-from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version, baseline
+from .models import Capture, Extraction, ExtractionRule, Flag, Policy, VerifyProblem, Version
 from .sametext import backfill_words, record_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
@@ -628,7 +628,13 @@ class Archive:
             DatedText(v.stated_date, v.timestamp, v.words, partial(self.text, v.text_sha256), v.language)
             for v in versions
         ]
-        bases = [baseline(versions, v.index) if v.is_policy_text else None for v in versions]
+        # a capture that looks truncated is no text to compare dates with, nor one to flag
+        usable = [v.is_policy_text and Flag.TRUNCATED.value not in v.flags for v in versions]
+        bases: list[int | None] = []
+        last: int | None = None
+        for i, ok in enumerate(usable):
+            bases.append(last if ok else None)
+            last = i if ok else last
         return [
             replace(v, flags=tuple(sorted(set(v.flags) | set(extra)))) if extra else v
             for v, extra in zip(versions, date_flags(items, bases), strict=True)

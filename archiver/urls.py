@@ -37,7 +37,10 @@ def normalize_url(raw: str) -> str:
         raise InvalidURLError(raw, f"only http and https are supported, not {m.group(1).lower()}:")
     if not m:
         text = "https://" + text.lstrip("/")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # an unclosed [IPv6 literal: urlsplit refuses it
+        raise InvalidURLError(raw, str(exc)) from None
     if "@" in parts.netloc:
         raise InvalidURLError(raw, "contains a user name or password; leave them out")
     host = parts.hostname or ""

@@ -42,11 +42,17 @@ def _batch(runs: Any, name: str, check: Any, strategy: Any) -> list[str]:
 
     try:
         run()
-    except Exception as exc:  # the property failed: hypothesis re-raises the smallest example
-        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        notes = "\n".join(getattr(exc, "__notes__", []))
-        print(f"FAIL {name}: {text[:2000]}\n{notes[:2000]}", file=sys.stderr, flush=True)
-        return [text]
+    except Exception as exc:  # the property failed: hypothesis re-raises the smallest example(s)
+        found = list(exc.exceptions) if isinstance(exc, BaseExceptionGroup) else [exc]
+        texts = []
+        for one in found:
+            text = "".join(traceback.format_exception_only(type(one), one)).strip()
+            notes = "\n".join(getattr(one, "__notes__", []))
+            where = traceback.extract_tb(one.__traceback__)[-1] if one.__traceback__ else None
+            at = f" at {where.filename}:{where.lineno}" if where else ""
+            print(f"FAIL {name}{at}: {text[:2000]}\n{notes[:2000]}", file=sys.stderr, flush=True)
+            texts.append(text)
+        return texts
     return []
 
 

@@ -250,9 +250,10 @@ def main() -> int:
 
     from ui.app import make_application
     from ui.mainwindow import MainWindow
-    from ui.runtime import settle_gc
+    from ui.runtime import settle_gc, tune_malloc
     from ui.settings import Settings
 
+    tune_malloc()  # as ui.app.run does
     app = make_application()
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(arc, Settings(Path(tmp) / "soak.ini"))
@@ -272,7 +273,12 @@ def main() -> int:
                 gc.collect()
                 samples.append(rss_mb())
                 steps = sum(driver.steps.values())
-                print(f"minute {minute:2d}: RSS {samples[-1]:7.1f} MB  ({steps} steps so far)", flush=True)
+                blocks = sys.getallocatedblocks() / 1000
+                print(
+                    f"minute {minute:2d}: RSS {samples[-1]:7.1f} MB  ({steps} steps so far; "
+                    f"{blocks:,.0f}k Python memory blocks)",
+                    flush=True,
+                )
                 if args.objects:
                     now = object_counts()
                     grew = (now - counts).most_common(8)

@@ -1,5 +1,5 @@
-"""No import cycles in archiver/ or ui/ (issue 17; the brief): module-level imports only, those under
-``if TYPE_CHECKING`` and inside functions are the deliberate, lazy ones. Importing ``a.b.c`` also
+"""No import cycles in archiver/ or ui/ (issue 17; the brief). Imports under ``if TYPE_CHECKING``
+never run and do not count; imports inside functions count in ui/ (see PACKAGES). Importing ``a.b.c`` also
 runs the packages ``a`` and ``a.b``: an edge to each of them (but not to a package the importer is
 itself inside, which is always being initialised already)."""
 
@@ -9,7 +9,10 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("archiver", "ui")
+#: package -> whether imports inside functions count. The window's modules may not even import each
+#: other lazily (issue 17: controllers, not a window its parts reach back into); the core still breaks a
+#: few cycles with a function-level import (storage <-> recovery, the export writers <-> manifest).
+PACKAGES = {"archiver": False, "ui": True}
 
 
 def module_name(path: Path) -> str:
@@ -17,7 +20,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def top_level_imports(tree: ast.Module, name: str, is_package: bool) -> set[str]:
+def top_level_imports(tree: ast.Module, name: str, is_package: bool, lazy: bool) -> set[str]:
     found: set[str] = set()
     base = name if is_package else name.rpartition(".")[0]
 
@@ -34,6 +37,10 @@ def top_level_imports(tree: ast.Module, name: str, is_package: bool) -> set[str]
                 visit(node.body)
                 for handler in node.handlers:
                     visit(handler.body)
+            elif lazy and isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.With | ast.For
+            ):
+                visit(node.body)
             elif isinstance(node, ast.Import):
                 found.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom):
@@ -60,13 +67,16 @@ def test_no_import_cycles() -> None:
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         edges = set()
-        for target in top_level_imports(ast.parse(path.read_text()), name, path.name == "__init__.py"):
+        lazy = PACKAGES[name.split(".")[0]]
+        for target in top_level_imports(ast.parse(path.read_text()), name, path.name == "__init__.py", lazy):
             parts = target.split(".")
             for i in range(1, len(parts) + 1):
                 candidate = ".".join(parts[:i])
                 if candidate in modules and candidate != name and not name.startswith(candidate + "."):
                     edges.add(candidate)
         graph[name] = edges
+    assert "ui.paragraph_history" in graph["ui.mainwindow"]  # the graph is read, lazy imports in ui/ too
+    assert "archiver.storage" in graph["archiver.portfolio"]
     cycles: list[list[str]] = []
     state: dict[str, int] = {}
     stack: list[str] = []

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .archives import open_archive
-from .runtime import settle_gc
+from .runtime import settle_gc, tune_malloc
 from .settings import APPLICATION, ORGANISATION, Settings
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ def choose_root(named_root: Path | None, settings: Settings) -> Path:
 
 def run(named_root: Path | None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    tune_malloc()  # before any worker thread: see tune_malloc
     app = make_application()
     sys.excepthook = _excepthook
     settings = Settings()

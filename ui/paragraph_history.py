@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import html
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QHelpEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QTextBrowser, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
 from archiver.analysis.blame import Blame, ParagraphBlame, blame
 from archiver.diffing import DiffOptions
@@ -33,7 +33,6 @@ from .workers import Task, run_task
 
 if TYPE_CHECKING:
     from .compare import CompareView
-    from .mainwindow import MainWindow
 
 BLAME_BUDGET = 8 * 1024 * 1024  # estimated bytes of paragraph histories kept (ui.cache)
 
@@ -124,9 +123,9 @@ class ParagraphHistory(QObject):
 
     blameReady = Signal()
 
-    def __init__(self, window: MainWindow, compare: CompareView) -> None:
+    def __init__(self, window: QMainWindow, compare: CompareView) -> None:
         super().__init__(window)
-        self.window = window
+        self.window: Any = cast(Any, window)  # ui.mainwindow.MainWindow (not imported: no import cycle)
         self.compare = compare
         self.panel = HistoryPanel()
         self.dock = QDockWidget("History of This Paragraph", window)
@@ -140,11 +139,11 @@ class ParagraphHistory(QObject):
         self.action.triggered.connect(self.show_at_cursor)
         window.addAction(self.action)
         self._cache: LRUCache[tuple[int, str], Blame] = LRUCache(BLAME_BUDGET, blame_size)
-        self._archive = window.archive
+        self._archive = self.window.archive
         self._version: Version | None = None
         self._task: Task | None = None
         self._show_when_ready = False
-        window.diffShown.connect(self._diff_shown)
+        self.window.diffShown.connect(self._diff_shown)
         compare.right.viewport().installEventFilter(self)  # hover: tooltips; a click: the panel follows
 
     # --- the version on the right ---------------------------------------------------------------

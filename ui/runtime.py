@@ -36,20 +36,41 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-@functools.cache
+M_ARENA_MAX = -8  # glibc's mallopt parameters (malloc.h)
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 64 * 1024  # bytes: a policy's text, a diff's row table
+
+
+def tune_malloc() -> None:
+    """Fix glibc's allocator for a long session, before the worker threads start (glibc only).
+
+    Texts and diffs (50-500 KB each) are made on worker threads and freed on the GUI thread. glibc
+    raises its mmap threshold each time such a block is freed, after which they come from the heap and
+    leave it fragmented; and every thread gets arenas of its own. A fixed threshold keeps large
+    blocks in mmap (returned to the system when freed) and two arenas keep the heap compact.
+    """
+    mallopt = _libc_function("mallopt")
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        mallopt(M_ARENA_MAX, 2)
+
+
 def _malloc_trim() -> Callable[[int], int] | None:
+    return _libc_function("malloc_trim")
+
+
+@functools.cache
+def _libc_function(name: str) -> Callable[..., int] | None:
     import ctypes
-    import ctypes.util
     import sys
 
     if not sys.platform.startswith("linux"):
         return None
-    name = ctypes.util.find_library("c")  # (runs ldconfig once: cached)
-    try:
-        trim: Callable[[int], int] = ctypes.CDLL(name or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+    try:  # the process's own symbols (libc among them): no library search, no ldconfig
+        function: Callable[..., int] = getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):  # not glibc (musl has neither)
         return None
-    return trim
+    return function
 
 
-TRIM_INTERVAL_MS = 60_000
+TRIM_INTERVAL_MS = 60_000  # how often the window hands freed memory back (release_freed_memory)

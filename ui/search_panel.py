@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -40,7 +41,6 @@ from .workers import Task, run_task
 if TYPE_CHECKING:
     from archiver.diffing import DiffResult
 
-    from .mainwindow import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +155,9 @@ class SearchController(QObject):
     searched = Signal(int)
     opened = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
-        self.window = window
+        self.window: Any = cast(Any, window)  # ui.mainwindow.MainWindow (not imported: no import cycle)
         self.panel = SearchPanel()
         self.dock = QDockWidget("Search All Versions", window)
         self.dock.setObjectName("search-all-versions")
@@ -173,8 +173,8 @@ class SearchController(QObject):
         self._pending: tuple[int, str, int] | None = None  # what to open once it is loaded
         self.panel.searchRequested.connect(self.run_search)
         self.panel.openRequested.connect(self.open_result)
-        window.versionsLoaded.connect(self._versions_loaded)
-        window.diffShown.connect(self._diff_shown)
+        self.window.versionsLoaded.connect(self._versions_loaded)
+        self.window.diffShown.connect(self._diff_shown)
 
     def open_panel(self) -> None:
         self.dock.show()

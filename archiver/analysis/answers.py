@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diffing.model import DiffResult
-from ..extraction.dates import parse_stated_date
+from ..extraction.dates import parse_stored
 from .measures import Measures, measure_text
 from .topics import Priority, TopicMatch, Watchlist, merge, priority, tag_diff
 
@@ -47,11 +47,11 @@ class VersionAnswers:
 
 
 def version_answers(
-    text: str, language: str, change: DiffResult | None, watchlist: Watchlist
+    text: str, language: str, stated_date: str, change: DiffResult | None, watchlist: Watchlist
 ) -> VersionAnswers:
-    """The answers for one version's ``text``; ``change`` is its diff against the version it is
-    compared with (None for a first version: no topics)."""
-    stated = parse_stated_date(text, language)
+    """The answers for one version's ``text`` (its stored ``stated_date``); ``change`` is its diff
+    against the version it is compared with (None for a first version: no topics)."""
+    stated = parse_stored(text, language, stated_date) if stated_date else None
     readings = next((s.readings for s in stated.statements if s.iso == stated.iso), ()) if stated else ()
     topics = merge(tag_diff(change, watchlist, language)) if change is not None else ()
     return VersionAnswers(

@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..extraction.dates import parse_stated_date, without_date_lines
-
 SILENT_CHANGE = "silent-change"
 DATE_ONLY_CHANGE = "date-only-change"
 DATE_BACKWARDS = "date-backwards"
@@ -46,6 +44,9 @@ def _captured_on(timestamp: str) -> str:
 def _only_dates_differ(before: DatedText, after: DatedText) -> bool:
     if abs(before.words - after.words) > _DATE_LINE_WORDS:
         return False
+    # imported here: the extraction package loads lxml and BeautifulSoup (the app starts without)
+    from ..extraction.dates import parse_stated_date, without_date_lines
+
     left, right = (
         without_date_lines(t, parse_stated_date(t, v.language))
         for v in (before, after)

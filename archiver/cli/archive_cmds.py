@@ -185,7 +185,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from ..extraction.dates import parse_stated_date
+    from ..extraction.dates import parse_stored
 
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url)
@@ -201,7 +201,11 @@ def cmd_versions(args: argparse.Namespace) -> int:
         if args.json:
             out = []
             for v, w in shown:
-                found = parse_stated_date(archive.text(v.text_sha256), v.language) if v.stated_date else None
+                found = (
+                    parse_stored(archive.text(v.text_sha256), v.language, v.stated_date)
+                    if v.stated_date
+                    else None
+                )
                 out.append(
                     {
                         **version_json(v, dates),

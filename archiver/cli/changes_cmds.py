@@ -17,6 +17,7 @@ from ..timestamps import display
 from . import open_archive, open_session, print_json
 
 if TYPE_CHECKING:
+    from ..client.jobs import FetchSummary
     from ..client.session import Session
     from ..history.discovery import ChangeJob, HistorySummary
     from ..storage import Archive
@@ -168,27 +169,37 @@ def _bar(progress: Progress, width: int = 20) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-def report(summary: HistorySummary, args: argparse.Namespace, what: str) -> int:
-    """Print the summary (JSON with --json); the exit code: 1 when some capture failed. The caller
-    says what else to (variants left out, nearby URLs)."""
+def summary_json(summary: FetchSummary | HistorySummary) -> dict[str, Any]:
+    """What `fetch --json` prints, with or without --every-capture (which finds no changes itself)."""
+    from ..history.discovery import HistorySummary
+
     failures = [
         {"timestamp": f.timestamp, "original": f.original, "reason": f.reason} for f in summary.failed
     ]
+    found = (
+        {"changes": summary.changes, "open_windows": summary.open_windows}
+        if isinstance(summary, HistorySummary)
+        else {}
+    )
+    return {
+        "listed": summary.listed,
+        "downloaded": summary.downloaded,
+        "reused": summary.reused,
+        "skipped": summary.skipped,
+        **found,
+        "failed": len(failures),
+        "failures": failures,
+        "suggestions": list(summary.suggestions),
+        "left_out": summary.left_out,
+    }
+
+
+def report(summary: HistorySummary, args: argparse.Namespace, what: str) -> int:
+    """Print the summary (JSON with --json); the exit code: 1 when some capture failed. The caller
+    says what else to (variants left out, nearby URLs)."""
+    failures = summary.failed
     if args.json:
-        print_json(
-            {
-                "listed": summary.listed,
-                "downloaded": summary.downloaded,
-                "reused": summary.reused,
-                "skipped": summary.skipped,
-                "changes": summary.changes,
-                "open_windows": summary.open_windows,
-                "failed": len(failures),
-                "failures": failures,
-                "suggestions": list(summary.suggestions),
-                "left_out": summary.left_out,
-            }
-        )
+        print_json(summary_json(summary))
         return 1 if failures else 0
     known = f", {summary.skipped} known from earlier runs" if summary.skipped else ""
     print(

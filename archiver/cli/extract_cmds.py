@@ -55,10 +55,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
     content_type = args.content_type or _SUFFIX_TYPES.get(path.suffix.lower(), "")
     result = extract(data, content_type, args.url)
     if args.format == "json":
-        from ..extraction.dates import parse_stated_date
+        from ..extraction.dates import parse_stored
         from . import print_json
 
-        stated = parse_stated_date(result.text, result.language) if result.stated_date else None
+        stated = (
+            parse_stored(result.text, result.language, result.stated_date) if result.stated_date else None
+        )
 
         print_json(
             {

@@ -16,7 +16,7 @@ from ..errors import ArchiverError, KeychainError, MissingCredentialsError, Usag
 from ..timestamps import display
 from . import open_archive, open_session, print_json
 from .args import date_arg, prefix_arg, url_arg
-from .changes_cmds import METHOD, add_fetch_options, fetch_changes, report
+from .changes_cmds import METHOD, add_fetch_options, fetch_changes, report, summary_json
 
 if TYPE_CHECKING:
     from ..client.iakeys import IAKeys
@@ -224,22 +224,9 @@ def fetch_from(args: argparse.Namespace, prefix: str) -> int:
             sys.stderr.write("\n")
         summary = job.summary
     assert summary is not None
-    failures = [
-        {"timestamp": f.timestamp, "original": f.original, "reason": f.reason} for f in summary.failed
-    ]
+    failures = summary.failed
     if args.json:
-        print_json(
-            {
-                "listed": summary.listed,
-                "downloaded": summary.downloaded,
-                "reused": summary.reused,
-                "skipped": summary.skipped,
-                "failed": len(failures),
-                "failures": failures,
-                "suggestions": list(summary.suggestions),
-                "left_out": summary.left_out,
-            }
-        )
+        print_json(summary_json(summary))
     else:
         print(
             f"{summary.listed} listed, {summary.downloaded} downloaded, {summary.reused} reused, "

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..client.endpoints import ArchiveKind, archive_endpoint
-from ..errors import ArchiverError, InvalidURLError, UsageError
+from ..errors import ArchiverError, InvalidURLError, NotFoundError, UsageError
 from ..portfolio import Change, Portfolio, split_tags
 from ..timestamps import display
 from ..urls import display_url, normalize_url, policy_key
@@ -249,7 +249,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     with open_archive(args) as archive:
         policy = archive.get_policy(args.url)
-        name = next(i.name for i in Portfolio(archive).infos() if i.policy.id == policy.id)
+        name = next((i.name for i in Portfolio(archive).infos() if i.policy.id == policy.id), None)
+        if name is None:  # found by benchmarks/fuzz.py: a second remove was a StopIteration
+            raise NotFoundError(f"{display_url(policy.url)} is not on the list: it was removed already")
         Portfolio(archive).remove(policy)
     print(
         f"Removed {name} ({display_url(policy.url)}) from the list. Its {policy.captures} captures stay "

@@ -22,7 +22,7 @@ from .iakeys import IAKeys, find_keys, forget_keys, keys_from_env, remember_keys
 from .jobs import FetchFailure, FetchJob, FetchSummary, capture_live, run_fetch, save_page_now_job
 from .listing import ListedCapture, list_captures
 from .live import LivePage, SpnResult, fetch_live, save_page_now
-from .pacer import ManualClock, Pacer, SystemClock, default_pacer, set_default_pacer
+from .pacer import ManualClock, Pacer, SystemClock, default_pacer
 from .replay import FetchResult, Memento, fetch_memento
 from .session import Session
 
@@ -56,5 +56,4 @@ __all__ = [
     "run_fetch",
     "save_page_now",
     "save_page_now_job",
-    "set_default_pacer",
 ]

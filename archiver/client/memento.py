@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 
 from ..errors import ArchiveResponseError
-from ..timestamps import from_datetime
+from ..timestamps import from_datetime, is_timestamp
 from .endpoints import ArchiveEndpoint, ArchiveKind
 from .linkformat import parse_http_date, parse_link_format
 from .pacer import LISTING
@@ -144,6 +144,9 @@ def parse_timemap(text: str, endpoint: ArchiveEndpoint) -> tuple[list[ListedCapt
             ts, url = from_datetime(when), (parsed[2] if parsed else original)
         else:
             log.warning("skipped a TimeMap memento without a usable datetime: %s", link.uri)
+            continue
+        if not is_timestamp(ts):  # a year before 1000 (found by benchmarks/fuzz.py) is no capture time
+            log.warning("skipped a TimeMap memento dated %s, not a capture time: %s", ts, link.uri)
             continue
         rows.append(ListedCapture(ts, url or original, None, None, None, None, "", "timemap"))
     return rows, pages

@@ -240,10 +240,3 @@ def default_pacer() -> Pacer:
         if _default is None:
             _default = Pacer()
         return _default
-
-
-def set_default_pacer(pacer: Pacer | None) -> None:
-    """Replace the process-wide pacer (settings changed; tests install a ManualClock)."""
-    global _default
-    with _default_lock:
-        _default = pacer

@@ -267,9 +267,6 @@ class Session:
                 continue
             return resp
 
-    def get(self, url: str, *, group: str, **kwargs: Any) -> requests.Response:
-        return self.request(url, group=group, **kwargs)
-
     def _check_drift(self, host: str, resp: requests.Response) -> None:
         """Warn once per host when the local clock is more than two minutes off the server's."""
         date = resp.headers.get("Date")

@@ -144,7 +144,7 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
             info, log = infos.get(policy.id), reviews.get(version.timestamp, ())
             date = dates.get(version.first.id)
             if base is None:
-                answers = version_answers(text, version.language, None, watchlist)
+                answers = version_answers(text, version.language, version.stated_date, None, watchlist)
                 yield VersionRow(
                     policy,
                     version,
@@ -162,7 +162,7 @@ def version_rows(archive: Archive, policies: Sequence[Policy]) -> Iterator[Versi
                 result = diff_texts(before, text)
                 stats = result.stats
                 added, removed, share = stats.words_added, stats.words_removed, stats.changed_ratio
-                answers = version_answers(text, version.language, result, watchlist)
+                answers = version_answers(text, version.language, version.stated_date, result, watchlist)
                 yield VersionRow(
                     policy,
                     version,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..analysis.topics import DEFAULT_WATCHLIST, TopicMatch, Watchlist, priority, tag_diff
 from ..diffing import DiffResult, DiffRow
-from ..extraction.dates import parse_stated_date
+from ..extraction.dates import parse_stored
 from ..extraction.quality import guess_language
 
 _SNIPPET = 160
@@ -18,7 +18,7 @@ _SNIPPET = 160
 def stated_date_html(text: str, stated: str, language: str) -> str:
     """The stated date, its date lines and both readings of an ambiguous one, as a table cell."""
     e = html.escape
-    found = parse_stated_date(text, language) if stated else None
+    found = parse_stored(text, language, stated) if stated else None
     if found is None:
         return "none found in the text"
     lines = "".join(

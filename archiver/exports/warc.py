@@ -578,7 +578,10 @@ def _iterate(label: str, fh: BinaryIO) -> Iterator[Any]:
         for record in iterator:
             record._pd_offset = iterator.offset
             yield record
-    except ArchiveLoadFailed as exc:
+    # warcio meets malformed input with assorted errors of its own parsing (a header line it cannot
+    # split is an AttributeError, found by benchmarks/fuzz.py): each means an unreadable WARC. They
+    # come only from the iteration: the caller's code runs outside this try, at the yield.
+    except (ArchiveLoadFailed, ValueError, AttributeError, TypeError, IndexError, KeyError, EOFError) as exc:
         raise ArchiverError(f"{label}: not a readable WARC file ({str(exc).strip()[:200]})") from None
 
 

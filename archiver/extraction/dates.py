@@ -246,6 +246,18 @@ def parse_stated_date(text: str, language: str = "") -> StatedDate | None:
     return StatedDate(tuple(statements), order) if statements else None
 
 
+def parse_stored(text: str, language: str, stated: str) -> StatedDate | None:
+    """The dates of a stored text whose stated date was read as ``stated``: the text is parsed in
+    ``language`` (its two-letter code), else with the other order of numeric dates when that is how
+    the page's declared locale read it (an "en-GB" page stored as "en")."""
+    found = parse_stated_date(text, language)
+    if found is None or found.iso == stated or not stated:
+        return found
+    other = "en-gb" if found.order == MONTH_FIRST else "en-us"
+    again = parse_stated_date(text, other)
+    return again if again is not None and again.iso == stated else found
+
+
 def without_date_lines(text: str, stated: StatedDate | None) -> str:
     """``text`` without the lines that state its dates, whitespace collapsed: two versions whose
     texts are equal this way differ only in their dates."""

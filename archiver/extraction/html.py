@@ -27,7 +27,8 @@ _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>")
 _CUT_BALANCED = re.compile(r"<(/?)(nav|aside|select|svg|math|dialog)\b[^>]*>", re.I)
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc=", re.I)
-_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
+# the language with its region when there is one ("en-GB": numeric dates read day first)
+_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?)", re.I)
 #: The empty element a single-page app renders into: React's #root, Vue's #app, Next's #__next,
 #: Nuxt's #__nuxt, Gatsby's #___gatsby, Angular's <app-root>.
 _APP_ROOT = re.compile(
@@ -169,7 +170,7 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
     return HtmlText(
         markdown=markdown,
         title=title,
-        declared_language=lang_match.group(1).lower() if lang_match else "",
+        declared_language=lang_match.group(1).lower().replace("_", "-") if lang_match else "",
         script_chars=script_chars,
         html_chars=len(html),
         app_root=app_root,

@@ -131,8 +131,8 @@ def _finish(
         text, words, title, replacements or text.count("\ufffd"), script_chars, html_chars, app_root, wall
     )
     flags.extend(f for f in extra_flags if f not in flags)
-    language = guess_language(text, declared_language)
-    # the declared tag keeps its region ("en-us"), which decides how numeric dates read
+    language = guess_language(text, declared_language.split("-")[0])
+    # the declared tag keeps its region ("en-gb"), which decides how numeric dates read
     locale = declared_language if declared_language.split("-")[0] == language else language
     return Extraction(
         text=text,

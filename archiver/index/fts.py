@@ -94,8 +94,9 @@ def unpack(postings: bytes) -> array[int]:
 #: Texts that versions use and the index does not hold yet (an archive made before the index, or a
 #: catch-up that was interrupted).
 MISSING_SQL = (
-    "SELECT DISTINCT e.text_sha256 FROM extractions e"
+    "SELECT e.text_sha256 FROM extractions e"
     " WHERE NOT EXISTS (SELECT 1 FROM search_texts s WHERE s.text_sha256 = e.text_sha256)"
+    " GROUP BY e.text_sha256 ORDER BY MIN(e.capture_id)"  # in the order they were stored
 )
 
 

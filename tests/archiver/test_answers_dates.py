@@ -186,3 +186,34 @@ def test_extract_json_has_the_stated_date_and_its_readings(
     assert "Dernière mise à jour : 08-01-2026" in data["text"]
     assert data["stated_dates"]["ambiguous"] is True
     assert data["stated_dates"]["statements"][0]["readings"] == ["2026-01-08", "2026-08-01"]
+
+
+def test_a_british_page_keeps_its_reading_in_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "privacy.html"
+    page.write_text(
+        "<html lang='en-GB'><body><main><h1>Privacy Policy</h1><p>Last updated: 01/05/2016</p>"
+        "<p>We collect your name and email address when you order, and keep them for six years to meet "
+        "our accounting obligations. You may ask us for a copy of your personal data at any time.</p>"
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    code, out, _ = _run(capsys, "extract", str(page), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["language"] == "en"
+    assert data["stated_date"] == "2016-05-01"  # 1 May: day first, as the page's locale says
+    assert data["stated_dates"]["stated_date"] == "2016-05-01"
+    assert data["stated_dates"]["statements"][0]["readings"] == ["2016-05-01", "2016-01-05"]
+
+
+def test_a_truncated_capture_is_no_silent_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Tinder, 2025-04-17: a capture cut short at 00:33, the whole page again at 12:33 (same date line)
+    a = str(tmp_path / "archive")
+    for stamp in ("20240531183348", "20250417003349", "20250417123351"):
+        _import(capsys, a, CORPUS / "tinder-privacy" / f"{stamp}.html", TINDER, stamp)
+    code, out, _ = _run(capsys, "--archive", a, "versions", TINDER, "--json")
+    versions = json.loads(out)
+    assert [v["stated_date"] for v in versions] == ["2024-07-01", "2025-02-28", "2025-02-28"]
+    # the truncated one is compared with nothing, and is nothing to compare the next one with
+    assert [v["flags"] for v in versions] == [["effective-in-future"], ["looks-truncated"], []]

@@ -66,6 +66,7 @@ def test_month_ends_and_leap_days() -> None:
         ["export", "https://example.com/p", "--csv", ""],
         ["versions", "http://exa mple.com/"],
         ["extract", "\x00"],  # found by benchmarks/fuzz.py: was a ValueError traceback
+        ["versions", "https://[::1"],  # found by benchmarks/fuzz.py (blame, rules, notes, remove too)
     ],
 )
 def test_bad_arguments_exit_2_with_one_message(
@@ -77,6 +78,14 @@ def test_bad_arguments_exit_2_with_one_message(
     assert "Traceback" not in err and out == ""
     assert err.startswith("policydiff") and err.count("\n") == 1  # one line: what is wrong, where help is
     assert not (archive / "archive.sqlite3").exists()  # refused before the archive was opened
+
+
+@pytest.mark.parametrize("command", ["blame", "rules", "notes", "remove"])
+def test_an_unclosed_ipv6_bracket_is_a_bad_url_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code, _, err = run(capsys, "--archive", str(tmp_path / "A"), command, "https://[::1")  # fuzz-found
+    assert code == 2 and "not a web page URL" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("option", ["--archive", "--ca-bundle"])
@@ -166,3 +175,40 @@ def test_app_messages_name_the_menu_not_the_command() -> None:
 
     text = describe(StorageError("capture 3: raw file x is missing; run 'policydiff verify'")).text
     assert "File → Verify Archive" in text and "policydiff verify" not in text
+
+
+def test_a_warc_response_without_its_target_uri_is_unreadable_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by benchmarks/fuzz.py: warcio meets a response record without WARC-Target-URI with an
+    # AttributeError
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><p>x</p></html>"
+    record = (
+        b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:1>\r\n"
+        b"WARC-Date: 2020-01-01T00:00:00Z\r\nContent-Type: application/http;msgtype=response\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body + b"\r\n\r\n"
+    )
+    path = tmp_path / "no-target.warc"
+    path.write_bytes(record)
+    code, _, err = run(capsys, "--archive", str(tmp_path / "A"), "import", str(path))
+    assert code == 1 and "not a readable WARC" in err and "Traceback" not in err
+
+
+def test_removing_a_policy_twice_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "20200101000000.html"
+    page.write_bytes(b"<html><body><h1>Privacy</h1><p>We keep data.</p></body></html>")
+    a = str(tmp_path / "A")
+    assert run(capsys, "--archive", a, "import", str(page), "--url", "https://e.com/p")[0] == 0
+    assert run(capsys, "--archive", a, "remove", "https://e.com/p")[0] == 0
+    code, _, err = run(capsys, "--archive", a, "remove", "https://e.com/p")  # found by benchmarks/fuzz.py
+    assert code == 1 and "removed already" in err
+
+
+def test_a_timemap_memento_dated_before_year_1000_is_skipped() -> None:
+    from archiver.client.endpoints import ArchiveEndpoint, ArchiveKind
+    from archiver.client.memento import parse_timemap
+
+    endpoint = ArchiveEndpoint("https://web.archive.org/web/", ArchiveKind.TIMEMAP)
+    text = '<https://e.com/>; rel="original", <https://x.org/m>; rel="memento"; datetime="Mon, 01 Jan 100 00:00:00 GMT"'
+    rows, _ = parse_timemap(text, endpoint)  # found by benchmarks/fuzz.py: a 13-digit "timestamp"
+    assert rows == []

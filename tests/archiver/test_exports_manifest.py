@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -173,9 +173,15 @@ def _tsa_reply(openssl_tsa: Path) -> Callable[[Request], Response]:
 
 
 @pytest.fixture
-def tsa_url(openssl_tsa: Path, httpserver: HTTPServer) -> str:
-    httpserver.expect_request("/tsa", method="POST").respond_with_handler(_tsa_reply(openssl_tsa))
-    return httpserver.url_for("/tsa")
+def tsa_url(openssl_tsa: Path) -> Iterator[str]:
+    """A time-stamping authority of its own on 127.0.0.1: not the shared test server, on which a
+    connection an earlier test left open made this test fail now and then in the full suite."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    server.expect_request("/tsa", method="POST").respond_with_handler(_tsa_reply(openssl_tsa))
+    yield server.url_for("/tsa")
+    server.clear()
+    server.stop()
 
 
 def test_the_ca_bundle_is_trusted_by_an_https_time_stamp_authority_too(

@@ -316,3 +316,39 @@ def test_update_asks_the_archive_each_policy_came_from(
     (entry,) = json.loads(out)["policies"]
     assert [c["timestamp"] for c in entry["changes"]] == ["20230201080000"]
     assert library.cdx_requests >= 3  # asked there, never the Wayback Machine (no network here)
+
+
+def test_the_policy_list_reads_changes_as_the_versions_have_them(tmp_path: Path) -> None:
+    """The list's quick reading (one query, no texts) gives the changes the versions give: an error
+    page is no change and no baseline, a layout-only difference is no version."""
+    from archiver.models import Capture, Extraction, Flag, Source
+    from archiver.portfolio import Portfolio
+    from archiver.storage import Archive, text_sha256
+
+    def store(arc: Archive, ts: str, text: str, flags: tuple[str, ...] = ()) -> None:
+        policy = arc.ensure_policy(A)
+        capture = Capture(id=0, policy_id=0, source=Source.FILE, timestamp=ts, original_url=A)
+        words = len(text.split())
+        arc.add_capture(
+            policy,
+            capture,
+            text.encode(),
+            Extraction(
+                text=text, text_sha256=text_sha256(text), extractor_version="t", words=words, flags=flags
+            ),
+        )
+
+    with Archive.open(tmp_path / "arc") as arc:
+        store(arc, "20200101000000", "404 Not Found", (Flag.ERROR_PAGE.value,))  # before any text
+        store(arc, "20200201000000", "We keep your email.")
+        store(arc, "20200301000000", "We keep  your\nemail.")  # layout only: the same version
+        store(arc, "20200401000000", "Service unavailable", (Flag.ERROR_PAGE.value,))
+        store(arc, "20200501000000", "We keep your email and phone.")
+        store(arc, "20200601000000", "We keep your phone.")
+        portfolio = Portfolio(arc)
+        policy = arc.get_policy(A)
+        quick = [s.timestamp for s in portfolio.change_starts()[policy.id]]
+        full = [c.timestamp for c in portfolio.changes(policy)]
+        assert quick == full == ["20200501000000", "20200601000000"]
+        (info,) = portfolio.infos()
+        assert (info.last_change, info.unreviewed) == ("20200601000000", 2)
