@@ -55,7 +55,9 @@ QUERIES = (
 
 
 def default_corpus() -> list[Path]:
-    for shared in (ROOT.parent / "shared", ROOT.parents[2] / "shared"):
+    """../shared beside the clone (a clone two levels down, such as a worktree, looks there too)."""
+    for parent in ROOT.parents[:3]:
+        shared = parent / "shared"
         if (shared / "corpus-wide").is_dir():
             return [shared / "corpus-wide", shared / "corpus"]
     return []
