@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .errors import NotFoundError, UsageError
+from .errors import UsageError
 from .models import NOT_POLICY_TEXT, Policy, Version, baseline
 from .storage import Archive
 from .timestamps import now_iso
@@ -356,7 +356,8 @@ class Portfolio:
             ids = {pid for pid, tags in self.tags().items() if wanted in tags}
             chosen = [p for p in self.archive.policies() if p.id in ids]
             if not chosen:
-                raise NotFoundError(f"no policy has the tag {wanted!r}; see 'policydiff policies'")
+                # a usage error (exit 2): for `update`, exit 1 means "something changed"
+                raise UsageError(f"no policy has the tag {wanted!r}; see 'policydiff policies'")
             return chosen
         return self.archive.policies()
 

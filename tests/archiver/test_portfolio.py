@@ -136,7 +136,7 @@ def test_update_twice_reports_exactly_the_new_changes(
     code, _, err = run(
         capsys, arc, "update", "--archive-url", ia.prefix, "--archive-kind", "ia", "--tag", "nope"
     )
-    assert code == 1 and "no policy has the tag 'nope'" in err
+    assert code == 2 and "no policy has the tag 'nope'" in err  # not 1: that says "changed"
 
 
 def test_update_says_which_policy_failed_and_exits_2(
