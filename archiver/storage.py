@@ -25,16 +25,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import capture_dates, ledger, recovery
 from .capture_dates import CaptureDate
-from .corroboration import mark_disagreements
 from .errors import (
     ArchiveNotWritableError,
-    CancelledError,
     CorruptArchiveError,
     DamagedDatabaseError,
     ErrorKind,
@@ -45,11 +42,12 @@ from .errors import (
 )
 from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
-from .models import Capture, Extraction, ExtractionRule, Flag, Policy, VerifyProblem, Version
+from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
 from .sametext import backfill_words, record_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
+from .versioning import build_versions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -590,81 +588,7 @@ class Archive:
             " WHERE c.policy_id = ? ORDER BY c.timestamp, c.id",
             (policy_id,),
         )
-        groups: list[list[sqlite3.Row]] = []
-        for row in rows:  # texts that differ only in layout are one version (archiver/sametext.py)
-            if groups and groups[-1][-1]["t_key"] == row["t_key"]:
-                groups[-1].append(row)
-            else:
-                groups.append([row])
-        versions: list[Version] = []
-        previous: Capture | None = None
-        for index, group in enumerate(groups):
-            first = group[0]
-            captures = tuple(capture_from_row(r) for r in group)
-            flags = set(json.loads(first["t_flags"])) | set(captures[0].flags)
-            versions.append(
-                Version(
-                    policy_id=policy_id,
-                    text_sha256=first["t_sha"],
-                    extractor_version=first["t_ver"],
-                    words=first["t_words"],
-                    language=first["t_lang"],
-                    stated_date=first["t_date"],
-                    captures=captures,
-                    flags=tuple(sorted(flags)),
-                    previous_capture=previous,
-                    index=index,
-                    layout_only=tuple(r["timestamp"] for r in group if r["t_sha"] != first["t_sha"]),
-                )
-            )
-            previous = captures[-1]
-        return self._with_date_flags(self._with_sequence_flags(mark_disagreements(versions)))
-
-    def _with_date_flags(self, versions: list[Version]) -> list[Version]:
-        """Add the flags that compare a version's stated date with its text (analysis.dateflags)."""
-        from .analysis.dateflags import DatedText, date_flags
-
-        items = [
-            DatedText(v.stated_date, v.timestamp, v.words, partial(self.text, v.text_sha256), v.language)
-            for v in versions
-        ]
-        # a capture that looks truncated is no text to compare dates with, nor one to flag
-        usable = [v.is_policy_text and Flag.TRUNCATED.value not in v.flags for v in versions]
-        bases: list[int | None] = []
-        last: int | None = None
-        for i, ok in enumerate(usable):
-            bases.append(last if ok else None)
-            last = i if ok else last
-        return [
-            replace(v, flags=tuple(sorted(set(v.flags) | set(extra)))) if extra else v
-            for v, extra in zip(versions, date_flags(items, bases), strict=True)
-        ]
-
-    def _with_sequence_flags(self, versions: list[Version]) -> list[Version]:
-        """Add the flags that need a version's neighbours (language change, transient truncation).
-
-        Texts are read only for a version that looks short against both neighbours.
-        """
-        if len(versions) < 2:
-            return versions
-        # Imported here: the extraction package loads lxml and BeautifulSoup, not needed to open.
-        from .extraction.quality import SequenceItem, sequence_flags
-
-        items = [
-            SequenceItem(
-                words=v.words,
-                language=v.language,
-                text_sha256=v.text_sha256,
-                load_text=partial(self.text, v.text_sha256),
-            )
-            for v in versions
-        ]
-        out = []
-        for version, extra in zip(versions, sequence_flags(items), strict=True):
-            if extra and not set(extra) <= set(version.flags):
-                version = replace(version, flags=tuple(sorted(set(version.flags) | set(extra))))
-            out.append(version)
-        return out
+        return build_versions(policy_id, rows, self.text)
 
     def version_at(self, url: str, timestamp: str) -> Version:
         """The version in force at ``timestamp`` (4–14 digits; a prefix of a capture's time picks it)."""
@@ -701,72 +625,11 @@ class Archive:
     # --- verification ----------------------------------------------------------------------
 
     def verify(self, cancel: threading.Event | None = None) -> list[VerifyProblem]:
-        """Re-hash every stored body and text and check the database; one problem per finding.
+        """Re-hash every stored body and text and check the database and the ledger
+        (archiver/verification.py); ``cancel`` stops it between two captures."""
+        from .verification import verify_archive
 
-        ``cancel`` (set from another thread) stops it between two captures with CancelledError.
-        """
-        problems: list[VerifyProblem] = []
-        try:
-            check = [r[0] for r in self._conn().execute("PRAGMA integrity_check").fetchall()]
-        except sqlite3.DatabaseError as exc:
-            return [VerifyProblem(0, f"database {self.db_path} is damaged: {exc}")]
-        if check != ["ok"]:
-            problems.extend(VerifyProblem(0, f"database: {line}") for line in check)
-        for row in self._query("SELECT * FROM captures ORDER BY id"):
-            if cancel is not None and cancel.is_set():
-                raise CancelledError("verification cancelled; nothing was changed")
-            cap = capture_from_row(row)
-            where = f"{cap.original_url} @ {cap.timestamp}"
-            if cap.sha256 is None:
-                if self.extraction(cap.id) is None:
-                    problems.append(VerifyProblem(cap.id, f"{where}: text-only capture without its text"))
-                continue
-            path = self.blob_path(cap.sha256)
-            try:
-                digest = hash_file(path)
-            except FileNotFoundError:
-                problems.append(VerifyProblem(cap.id, f"{where}: raw file {path} is missing"))
-                continue
-            except OSError as exc:
-                problems.append(
-                    VerifyProblem(cap.id, f"{where}: raw file {path} cannot be read ({exc.strerror or exc})")
-                )
-                continue
-            if digest != cap.sha256:
-                problems.append(VerifyProblem(cap.id, f"{where}: raw file {path} does not match its sha256"))
-        for row in self._query("SELECT sha256, text FROM texts"):
-            if text_sha256(row["text"]) != row["sha256"]:
-                problems.append(VerifyProblem(0, f"extracted text {row['sha256']} does not match its sha256"))
-        for row in self._query(
-            "SELECT e.capture_id FROM extractions e LEFT JOIN texts t ON t.sha256 = e.text_sha256 WHERE t.sha256 IS NULL"
-        ):
-            problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
-        problems.extend(self._check_ledger())
-        problems.extend(recovery.orphan_problems(self._conn(), self.root))
-        for capture_id, sha in self._query(
-            "SELECT capture_id, sha256 FROM attached_bodies ORDER BY capture_id"
-        ):
-            try:
-                if hash_file(self.blob_path(sha)) != sha:
-                    problems.append(
-                        VerifyProblem(capture_id, f"attached raw file {sha} does not match its sha256")
-                    )
-            except OSError:
-                problems.append(VerifyProblem(capture_id, f"attached raw file {sha} is missing"))
-        return problems
-
-    def _check_ledger(self) -> list[VerifyProblem]:
-        """The ledger and the captures, read in one snapshot (WAL): a capture another process
-        stores meanwhile is neither half seen nor taken for one slipped in."""
-        conn = self._conn()
-        try:
-            conn.execute("BEGIN")
-            try:
-                return ledger.check(conn)
-            finally:
-                conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            return [VerifyProblem(0, f"the ledger cannot be read: {exc}")]
+        return verify_archive(self, cancel)
 
     def ledger_head(self) -> tuple[int, str]:
         """Entries in the archive's ledger and the hash of the last: it identifies the whole history."""
