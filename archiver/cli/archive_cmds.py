@@ -162,7 +162,9 @@ def cmd_policies(args: argparse.Namespace) -> int:
     from ..portfolio import Portfolio
 
     with open_archive(args) as archive:
-        infos = Portfolio(archive).infos(tag=args.tag or "")
+        infos = sorted(
+            Portfolio(archive).infos(tag=args.tag or ""), key=lambda i: (i.name.casefold(), i.policy.url)
+        )
     if args.json:
         print_json([_policy_json(i) for i in infos])
         return 0
