@@ -237,7 +237,7 @@ def job_import(
             results.extend(import_paths(arc, [path], url=url, dated=dates))
             report(Progress(i + 1, len(paths), f"imported {Path(path).name}"))
         if warcs:
-            from archiver.exports.warc import import_warcs
+            from archiver.exports.warc_import import import_warcs
 
             for j, path in enumerate(warcs):
                 if cancel.is_set():

@@ -128,7 +128,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             else []
         )
         if warcs:
-            from ..exports.warc import import_warcs
+            from ..exports.warc_import import import_warcs
 
             results.extend(import_warcs(archive, warcs))
         for r in results:

@@ -42,10 +42,10 @@ from .warc import (
     IndexedResponse,
     WarcWritten,
     exported_what,
-    import_file,
     iso_date,
     write_warc,
 )
+from .warc_import import import_file
 
 WARC_PATH = "archive/data.warc.gz"
 INDEX_PATH = "indexes/index.cdx"  # CDXJ lines: pywb's --unpack-wacz reads only *.cdx(.gz), wabac.js *.cdx too

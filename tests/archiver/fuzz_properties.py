@@ -138,7 +138,7 @@ SUFFIXES = (".html", ".htm", ".pdf", ".txt", ".md", ".bin", "", ".warc", ".warc.
 
 def check_import(data: bytes, suffix: str) -> None:
     """Import one file: each result is a capture or a message; the archive stays whole."""
-    from archiver.exports.warc import import_warcs
+    from archiver.exports.warc_import import import_warcs
     from archiver.pipeline import import_paths
 
     _count("import")

@@ -20,7 +20,8 @@ from archiver.cli import main as cli_main
 from archiver.exports.manifest import verify_export
 from archiver.exports.surt import surt
 from archiver.exports.wacz import INDEX_PATH, PACKAGE, PACKAGE_DIGEST, PAGES_PATH, WARC_PATH, export_wacz
-from archiver.exports.warc import ascii_uri, import_warcs, warc_timestamp
+from archiver.exports.warc import ascii_uri, warc_timestamp
+from archiver.exports.warc_import import import_warcs
 from archiver.storage import Archive
 
 

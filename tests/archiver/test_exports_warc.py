@@ -28,7 +28,8 @@ from warcio.warcwriter import WARCWriter
 
 from archiver.cli import main as cli_main
 from archiver.exports.paths import ExportExistsError
-from archiver.exports.warc import ascii_uri, export_warc, import_warcs
+from archiver.exports.warc import ascii_uri, export_warc
+from archiver.exports.warc_import import import_warcs
 from archiver.models import Capture, Extraction, Source
 from archiver.storage import Archive, text_sha256
 
