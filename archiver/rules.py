@@ -21,15 +21,15 @@ from .storage import Archive
 
 def check_selector(selector: str) -> str:
     """``selector`` stripped, or InvalidSelectorError (a usage error) saying why it does not parse."""
-    import soupsieve
+    from lxml.cssselect import CSSSelector
 
     css = selector.strip()
     if not css:
         raise InvalidSelectorError(selector, "empty")
     try:
-        soupsieve.compile(css)
-    except Exception as exc:  # soupsieve.SelectorSyntaxError and friends
-        raise InvalidSelectorError(selector, str(exc).splitlines()[0]) from None
+        CSSSelector(css, translator="html")  # as extraction.content.select reads it
+    except Exception as exc:  # cssselect.SelectorError, ExpressionError (unsupported pseudo-class)
+        raise InvalidSelectorError(selector, str(exc).splitlines()[0] or type(exc).__name__) from None
     return css
 
 
@@ -87,11 +87,11 @@ class RulePreview:
 def preview(body: bytes, content_type: str, rule: ExtractionRule) -> RulePreview:
     """Extract ``body`` with ``rule`` in force, whatever its date, and count each selector's matches.
     Raises ExtractionError (a PDF or an unreadable page) and InvalidSelectorError."""
-    from bs4 import BeautifulSoup
-
     from .errors import ExtractionError
     from .extraction import sniff_kind
+    from .extraction.content import select
     from .extraction.decoding import decode, gunzip_if_needed
+    from .extraction.dom import parse
 
     for css in (*rule.select, *rule.remove):
         check_selector(css)
@@ -100,11 +100,15 @@ def preview(body: bytes, content_type: str, rule: ExtractionRule) -> RulePreview
     if kind != "html":
         raise ExtractionError(f"rules apply to HTML pages; this capture is {kind.upper()}")
     result = extract(body, content_type, "", (replace(rule, valid_from=""),), "")
-    soup = BeautifulSoup(decode(body, content_type).text, "lxml")
+    root = parse(decode(body, content_type).text)
+
+    def matches(part: str) -> int:
+        return len(select(root, part))
+
     return RulePreview(
         result,
-        tuple((part, len(soup.select(part))) for css in rule.select for part in selector_parts(css)),
-        tuple((part, len(soup.select(part))) for css in rule.remove for part in selector_parts(css)),
+        tuple((part, matches(part)) for css in rule.select for part in selector_parts(css)),
+        tuple((part, matches(part)) for css in rule.remove for part in selector_parts(css)),
     )
 
 

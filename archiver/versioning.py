@@ -83,7 +83,7 @@ def with_sequence_flags(versions: list[Version], load_text: Callable[[str], str]
     """
     if len(versions) < 2:
         return versions
-    # Imported here: the extraction package loads lxml and BeautifulSoup, not needed to open.
+    # Imported here: the extraction package loads lxml, not needed to open.
     from .extraction.quality import SequenceItem, sequence_flags
 
     items = [

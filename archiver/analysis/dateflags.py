@@ -44,7 +44,7 @@ def _captured_on(timestamp: str) -> str:
 def _only_dates_differ(before: DatedText, after: DatedText) -> bool:
     if abs(before.words - after.words) > _DATE_LINE_WORDS:
         return False
-    # imported here: the extraction package loads lxml and BeautifulSoup (the app starts without)
+    # imported here: the extraction package loads lxml (the app starts without)
     from ..extraction.dates import parse_stated_date, without_date_lines
 
     left, right = (

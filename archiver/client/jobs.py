@@ -77,7 +77,7 @@ class FetchSummary:
 
 def store(arc: Archive, policy: Policy, capture: Capture, body: bytes) -> tuple[Capture, bool]:
     """Store through the pipeline, so the text is extracted as the bytes are kept."""
-    from ..pipeline import store_capture  # imported here: extraction loads lxml and BeautifulSoup
+    from ..pipeline import store_capture  # imported here: extraction loads lxml and the PDF engine
 
     stored, created, warning = store_capture(arc, policy, capture, body)
     if warning:

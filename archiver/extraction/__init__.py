@@ -10,7 +10,7 @@ Public surface::
     extract_capture(capture, body, rules) -> Extraction  # extract + the capture's HTTP flags
     reextract(items, rules) -> Iterator[Reextraction]   # after an extractor upgrade: what changed
 
-No Qt here; BeautifulSoup (lxml), charset-normalizer, pypdfium2 (PDF) and py3langid (language).
+No Qt here; lxml (with cssselect for rules), charset-normalizer, pypdfium2 (PDF) and py3langid (language).
 """
 
 from __future__ import annotations

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from bs4 import BeautifulSoup, Tag
-from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
+from itertools import islice
 
 from ..errors import ExtractionError
 from ..models import ExtractionRule
+from .dom import CUT, Element, cut, descendant, names_of, pieces, replace_keeping_tail, text_of
 
 #: Share of the page's prose a child must hold for the descent to continue into it.
 DESCENT_SHARE = 0.86
@@ -133,18 +132,6 @@ _NEVER_BY_NAME = frozenset(
         "dd",
     }
 )
-_STRING_SKIP = (Comment, Declaration, Doctype, ProcessingInstruction)
-
-
-def _attr_text(el: Tag, name: str) -> str:
-    value = el.attrs.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(value)
-    return str(value)
-
-
 #: A form with more text than this wraps the page (ASP.NET WebForms does): keep it.
 _FORM_MAX_CHARS = 500
 _PROSE_TAGS = ["p", "h1", "h2", "h3", "h4", "li", "td"]
@@ -158,42 +145,46 @@ _HEADING_NAMES = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 class _Page:
     """Facts about the whole page that element decisions need, computed on first use."""
 
-    def __init__(self, root: Tag) -> None:
+    def __init__(self, root: Element) -> None:
         self.root = root
         self._controlled: set[str] | None = None
         self._chars: int | None = None
 
-    def holds_most(self, el: Tag) -> bool:
+    def holds_most(self, el: Element) -> bool:
         """``el`` holds more than _HIDDEN_PAGE_SHARE of the page's text."""
         if self._chars is None:
-            self._chars = len(self.root.get_text())
-        return len(el.get_text()) > _HIDDEN_PAGE_SHARE * self._chars
+            self._chars = len(text_of(self.root))
+        return len(text_of(el)) > _HIDDEN_PAGE_SHARE * self._chars
 
     def controlled(self) -> set[str]:
         """ids of elements that a toggle (``aria-controls``) shows and hides: accordion panels."""
         if self._controlled is None:
             ids: set[str] = set()
-            for el in self.root.find_all(True, attrs={"aria-controls": True}):
-                ids.update(str(el.get("aria-controls") or "").split())
+            for el in self.root.iter():
+                value = el.get("aria-controls")
+                if value:
+                    ids.update(value.split())
             self._controlled = ids
         return self._controlled
 
 
-def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
+def _is_boilerplate(el: Element, in_section: bool, page: _Page) -> bool | str:
     """False to keep ``el``; True to drop it; "banner" for a page banner (it may hold the title);
     "hidden" for a hidden element (dropped unless it holds most of the page)."""
-    name = el.name
+    name = el.tag
     if name in _ALWAYS_DROP:
         return True
-    attrs = el.attrs
+    attrs = el.attrib
     if name == "form":  # a search or sign-up form, unless it wraps the page's text (ASP.NET)
-        return len(el.get_text()) < _FORM_MAX_CHARS or len(el.find_all(_PROSE_TAGS, limit=3)) < 3
+        return (
+            len(text_of(el)) < _FORM_MAX_CHARS or len(list(islice(el.iterdescendants(*_PROSE_TAGS), 3))) < 3
+        )
     if name == "button":  # an accordion toggle or a heading's button is the section's title
-        parent = el.parent
+        parent = el.getparent()
         keep = (
             "aria-expanded" in attrs
             or "aria-controls" in attrs
-            or (parent is not None and parent.name in _HEADING_NAMES)
+            or (parent is not None and parent.tag in _HEADING_NAMES)
         )
         return not keep
     if name == "header" and not in_section:
@@ -208,18 +199,18 @@ def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
         # a collapsed accordion panel is policy text one click away; anything else hidden goes,
         # unless it holds most of the page (see _HIDDEN_PAGE_SHARE)
         ident = attrs.get("id")
-        return "hidden" if not (isinstance(ident, str) and ident in page.controlled()) else False
+        return "hidden" if not (ident is not None and ident in page.controlled()) else False
     role = attrs.get("role")
-    if isinstance(role, str) and role.lower() in _LANDMARK_ROLES:
+    if role is not None and role.lower() in _LANDMARK_ROLES:
         return "banner" if role.lower() == "banner" else True
     if name in _NEVER_BY_NAME:
         return False
     classes = attrs.get("class")
-    tokens = {c.lower() for c in classes} if isinstance(classes, list) else set()
+    tokens = set(classes.lower().split()) if classes else set()
     if tokens & _FURNITURE_CLASSES or any("breadcrumb" in t for t in tokens):
         return True
     ident = attrs.get("id")
-    if isinstance(ident, str):
+    if ident is not None:
         tokens.add(ident.lower())
     if tokens & _SIDEBAR_NAMES:
         return True
@@ -227,9 +218,9 @@ def _is_boilerplate(el: Tag, in_section: bool, page: _Page) -> bool | str:
         return True
     if not in_section and tokens & _HEADER_NAMES:
         return "banner"
-    names = _attr_text(el, "id") + " " + _attr_text(el, "class")
+    names = names_of(el)
     if names.strip() and _BANNER.search(names):
-        return len(el.get_text()) < _BANNER_MAX_CHARS
+        return len(text_of(el)) < _BANNER_MAX_CHARS
     return False
 
 
@@ -237,17 +228,17 @@ def _hidden_style(style: object) -> bool:
     return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
 
 
-def clean(root: Tag, in_section: bool = False) -> None:
+def clean(root: Element, in_section: bool = False) -> None:
     """Remove boilerplate elements from ``root`` in place (one walk, iterative). ``in_section``:
     ``root`` is already known to be content (a rule's selection), so its headers and footers stay."""
     page = _Page(root)
-    doomed: list[Tag] = []
-    banners: list[Tag] = []
-    stack: list[tuple[Tag, bool]] = [(root, in_section or root.name in _SECTIONING)]
+    doomed: list[Element] = []
+    banners: list[Element] = []
+    stack: list[tuple[Element, bool]] = [(root, in_section or root.tag in _SECTIONING)]
     while stack:
         node, in_section = stack.pop()
-        for child in node.children:
-            if not isinstance(child, Tag):
+        for child in node:
+            if child.tag == CUT:
                 continue
             verdict = _is_boilerplate(child, in_section, page)
             if verdict == "hidden" and page.holds_most(child):
@@ -257,16 +248,16 @@ def clean(root: Tag, in_section: bool = False) -> None:
             elif verdict:
                 doomed.append(child)
             else:
-                stack.append((child, in_section or child.name in _SECTIONING))
+                stack.append((child, in_section or child.tag in _SECTIONING))
     for el in doomed:
-        el.decompose()
+        cut(el)
     for el in banners:
         title = _banner_title(el)
         if title is not None:
             clean(title)
-            el.replace_with(title.extract())
+            replace_keeping_tail(el, title)
         else:
-            el.decompose()
+            cut(el)
 
 
 _INVISIBLE = frozenset(
@@ -274,79 +265,84 @@ _INVISIBLE = frozenset(
 )
 
 
-def strip_invisible(root: Tag) -> None:
+def strip_invisible(root: Element) -> None:
     """Remove what a reader never sees (scripts, styles, hidden elements except a page hidden
     until its script runs, see _HIDDEN_PAGE_SHARE) and consent banners, which are never the
     policy: the fallback's view of a page."""
     page = _Page(root)
-    doomed: list[Tag] = []
+    doomed: list[Element] = []
     stack = [root]
     while stack:
         node = stack.pop()
-        for child in node.children:
-            if not isinstance(child, Tag):
+        for child in node:
+            if child.tag == CUT:
                 continue
-            attrs = child.attrs
+            attrs = child.attrib
             hidden = (
                 "hidden" in attrs or attrs.get("aria-hidden") == "true" or _hidden_style(attrs.get("style"))
             )
-            names = _attr_text(child, "id") + " " + _attr_text(child, "class")
+            names = names_of(child)
             banner = bool(names.strip()) and _BANNER.search(names) is not None
-            if child.name in _INVISIBLE or banner or (hidden and not page.holds_most(child)):
+            if child.tag in _INVISIBLE or banner or (hidden and not page.holds_most(child)):
                 doomed.append(child)
             else:
                 stack.append(child)
     for el in doomed:
-        el.decompose()
+        cut(el)
 
 
-def _banner_title(banner: Tag) -> Tag | None:
+def _spaced_text(el: Element) -> str:
+    """The text under ``el``, its pieces stripped and joined by single spaces."""
+    return " ".join(piece.strip() for piece in el.itertext() if piece.strip())
+
+
+def _banner_title(banner: Element) -> Element | None:
     """A page banner's ``<h1>``, when it is a heading and not a logo link: templates put the
     policy's title there."""
-    h1 = banner.find("h1")
-    if not isinstance(h1, Tag):
+    h1 = descendant(banner, "h1")
+    if h1 is None:
         return None
-    text = h1.get_text(" ", strip=True)
-    links = " ".join(a.get_text(" ", strip=True) for a in h1.find_all("a"))
+    text = _spaced_text(h1)
+    links = " ".join(_spaced_text(a) for a in h1.iterdescendants("a"))
     if not text or len(links) >= len(text) or len(text.split()) > 30:
         return None
     return h1
 
 
-def _prose_counts(root: Tag) -> dict[int, tuple[int, int]]:
-    """(words outside links, all words) for every element under ``root``, keyed by ``id(element)``."""
-    counts: dict[int, tuple[int, int]] = {}
+def _prose_counts(root: Element) -> dict[Element, tuple[int, int]]:
+    """(words outside links, all words) for every element under ``root``. The dict holds the
+    elements themselves: lxml keeps one Python object per element only while it is referenced."""
+    counts: dict[Element, tuple[int, int]] = {}
 
-    def visit(el: Tag, in_link: bool) -> tuple[int, int]:
+    def visit(el: Element, in_link: bool) -> tuple[int, int]:
         prose = words = 0
-        link = in_link or el.name == "a"
-        for child in el.children:
-            if isinstance(child, NavigableString):
-                if not isinstance(child, _STRING_SKIP):
-                    n = len(child.split())
-                    words += n
-                    if not link:
-                        prose += n
-            elif isinstance(child, Tag):
-                p, w = visit(child, link)
+        link = in_link or el.tag == "a"
+        for piece in pieces(el):
+            if isinstance(piece, str):
+                n = len(piece.split())
+                words += n
+                if not link:
+                    prose += n
+            else:
+                p, w = visit(piece, link)
                 prose += p
                 words += w
-        counts[id(el)] = (prose, words)
+        counts[el] = (prose, words)
         return prose, words
 
     visit(root, False)
     return counts
 
 
-def policy_heading(content: Content) -> Tag | None:
+def policy_heading(content: Content) -> Element | None:
     """The page's ``<h1>`` before ``content`` when ``content`` has none: the policy's title, which
     page templates often put in a banner apart from the text."""
     elements = content.elements()
-    if any(el.name == "h1" or el.find("h1") is not None for el in elements):
+    if any(el.tag == "h1" or descendant(el, "h1") is not None for el in elements):
         return None
-    previous = elements[0].find_previous("h1")
-    if isinstance(previous, Tag) and 0 < len(previous.get_text().split()) <= 30:
-        return previous
+    earlier = elements[0].xpath("(ancestor::h1 | preceding::h1)[last()]")
+    if earlier and 0 < len(text_of(earlier[0]).split()) <= 30:
+        return earlier[0]
     return None
 
 
@@ -354,43 +350,43 @@ def policy_heading(content: Content) -> Tag | None:
 class Content:
     """The policy on a page: its ``main`` element and the prose blocks around it, in page order."""
 
-    before: list[Tag]
-    main: Tag
-    after: list[Tag]
+    before: list[Element]
+    main: Element
+    after: list[Element]
 
-    def elements(self) -> list[Tag]:
+    def elements(self) -> list[Element]:
         return [*self.before, self.main, *self.after]
 
 
-def main_content(root: Tag) -> Content:
+def main_content(root: Element) -> Content:
     """The elements holding the policy: the deepest element with nearly all of the page's prose,
     and the prose blocks beside it on the way down (see :func:`_prose_block`)."""
     counts = _prose_counts(root)
-    total = counts.get(id(root), (0, 0))[0]
+    total = counts.get(root, (0, 0))[0]
     node = root
     if total == 0:
         return Content([], root, [])
-    levels: list[tuple[list[Tag], list[Tag]]] = []  # prose blocks before and after, per level
+    levels: list[tuple[list[Element], list[Element]]] = []  # prose blocks before and after, per level
     articles: list[bool] = []  # per level: the chain is inside an <article> there
     in_article = False
     while True:
-        best: Tag | None = None
-        for child in node.children:
-            if isinstance(child, Tag) and counts.get(id(child), (0, 0))[0] >= DESCENT_SHARE * total:
+        best: Element | None = None
+        for child in node:
+            if counts[child][0] >= DESCENT_SHARE * total:
                 best = child
                 break
         if best is None:
             break
-        before: list[Tag] = []
-        after: list[Tag] = []
+        before: list[Element] = []
+        after: list[Element] = []
         side = before
-        for child in node.children:
+        for child in node:
             if child is best:
                 side = after
-            elif isinstance(child, Tag) and _prose_block(counts[id(child)]):
+            elif _prose_block(counts[child]):
                 side.append(child)
         levels.append((before, after))
-        in_article = in_article or node.name == "article"
+        in_article = in_article or node.tag == "article"
         articles.append(in_article)
         node = best
     # near the policy's container, or inside its <article>, any prose block is the policy's;
@@ -428,16 +424,16 @@ _WIDGET = re.compile(
 )
 
 
-def _sibling_kept(el: Tag, near: bool) -> bool:
-    names = _attr_text(el, "id") + " " + _attr_text(el, "class")
+def _sibling_kept(el: Element, near: bool) -> bool:
+    names = names_of(el)
     if names.strip() and _WIDGET.search(names):
         return False
-    if el.get_text().rstrip().endswith(":"):
+    if text_of(el).rstrip().endswith(":"):
         return False  # a label whose widget was removed ("Your search:")
     if near:
         return True
-    has_title = el.name == "h1" or el.find("h1") is not None
-    return has_title and len(el.get_text(" ").split()) <= TITLE_BLOCK_WORDS
+    has_title = el.tag == "h1" or descendant(el, "h1") is not None
+    return has_title and sum(len(piece.split()) for piece in el.itertext()) <= TITLE_BLOCK_WORDS
 
 
 def _prose_block(count: tuple[int, int]) -> bool:
@@ -445,7 +441,7 @@ def _prose_block(count: tuple[int, int]) -> bool:
     return prose > 0 and words - prose <= SIBLING_LINK_SHARE * words
 
 
-def apply_rules(soup: BeautifulSoup, rules: tuple[ExtractionRule, ...], timestamp: str) -> list[Tag] | None:
+def apply_rules(root: Element, rules: tuple[ExtractionRule, ...], timestamp: str) -> list[Element] | None:
     """Apply the latest rule in force at ``timestamp``: remove its selectors, return its selection.
 
     Returns None when no rule applies or the rule has no ``select`` (the automatic path then runs
@@ -456,26 +452,27 @@ def apply_rules(soup: BeautifulSoup, rules: tuple[ExtractionRule, ...], timestam
     if rule is None:
         return None
     for selector in rule.remove:
-        for el in _select(soup, selector):
-            el.decompose()
+        for el in select(root, selector):
+            cut(el)
     if not rule.select:
         return None
-    matched: dict[int, Tag] = {}
-    for selector in rule.select:
-        for el in _select(soup, selector):
-            matched[id(el)] = el
+    matched = {el for selector in rule.select for el in select(root, selector)}
     # the outermost matches, in document order (a selection inside another is not repeated)
-    outer = {key for key, el in matched.items() if not any(id(parent) in matched for parent in el.parents)}
-    return [el for el in soup.find_all(True) if id(el) in outer]
+    return [el for el in root.iter() if el in matched and not any(p in matched for p in el.iterancestors())]
 
 
-def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
+def select(root: Element, selector: str) -> list[Element]:
+    """The elements under ``root`` that a CSS selector matches, in page order (cssselect, as
+    ``lxml.cssselect`` uses it, with HTML's case rules); ExtractionError when it does not parse."""
+    from lxml.cssselect import CSSSelector  # cssselect loads only where a rule is set
+
     try:
-        return list(soup.select(selector))
-    except Exception as exc:  # soupsieve.SelectorSyntaxError and friends
+        matcher = CSSSelector(selector, translator="html")
+    except Exception as exc:  # cssselect.SelectorError, ExpressionError (unsupported pseudo-class)
         raise ExtractionError(
             f"bad CSS selector {selector!r} in the policy's extraction rule: {str(exc).splitlines()[0]}"
         ) from None
+    return [el for el in matcher(root) if el.tag != CUT]
 
 
 def rule_in_force(rules: tuple[ExtractionRule, ...], timestamp: str) -> ExtractionRule | None:

@@ -2,8 +2,8 @@
 
 A version exists only when the extracted text changes, so the text must not move when nothing but
 the software changed. ``EXTRACTOR_VERSION`` names our own code; the text also depends on the
-libraries that parse and decode (BeautifulSoup with its CSS selector engine, lxml and the libxml2 it
-was built with, charset-normalizer, pypdf and the cryptography package it decrypts PDFs with) and on
+libraries that parse and decode (lxml and the libxml2 it was built with, cssselect for the CSS
+selectors of a policy's rules, charset-normalizer, and pypdfium2 with the PDFium it ships) and on
 the Unicode tables of the Python that runs it (normalisation, what counts as a letter in a word).
 Each extraction records the fingerprint it was made with (``name=version`` pairs, one string), and
 ``reextract`` treats a capture whose fingerprint differs from the current one as out of date.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .pipeline import EXTRACTOR_VERSION
 
 #: Distributions whose versions shape the text (read with importlib.metadata).
-LIBRARIES = ("beautifulsoup4", "soupsieve", "lxml", "charset-normalizer", "pypdf", "cryptography")
+LIBRARIES = ("lxml", "cssselect", "charset-normalizer", "pypdfium2")
 #: Parts that are not distributions: the C library lxml parses with, and Python's Unicode tables.
 LIBXML2 = "libxml2"
 UNICODE = "unicode"
@@ -49,11 +49,11 @@ def installed_version(name: str) -> str | None:
 class Fingerprint:
     """The extractor's version and each text-shaping component's, in a fixed order."""
 
-    parts: tuple[tuple[str, str], ...]  # ("extractor", "extract-4"), ("beautifulsoup4", "4.12.3")…
+    parts: tuple[tuple[str, str], ...]  # ("extractor", "extract-5"), ("lxml", "6.2.0")…
 
     @property
     def text(self) -> str:
-        """The stored form: ``extractor=extract-4 beautifulsoup4=4.12.3 …``."""
+        """The stored form: ``extractor=extract-5 lxml=6.2.0 …``."""
         return " ".join(f"{name}={version}" for name, version in self.parts)
 
     @classmethod

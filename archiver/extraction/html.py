@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Tag
-
 from ..errors import ExtractionError
 from ..models import ExtractionRule
 from .content import apply_rules, clean, main_content, policy_heading, strip_invisible
+from .dom import Element, parse, text_of
 from .markdown import collapse_spaces, count_words
 from .render import render_element, render_markdown
 
@@ -20,9 +19,6 @@ _PREPASS = re.compile(
     r"|<svg\b.*?</svg\s*>|<!--.*?-->",
     re.I | re.S,
 )
-#: A leading XML declaration (XHTML): decode() has read its encoding; left in, bs4 takes a long
-#: XHTML head for an XML document and warns on every such page.
-_XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>")
 #: Elements cut before parsing when their start and end tags balance (nested ones included).
 _CUT_BALANCED = re.compile(r"<(/?)(nav|aside|select|svg|math|dialog)\b[^>]*>", re.I)
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.I | re.S)
@@ -120,16 +116,13 @@ class HtmlText:
 def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestamp: str = "") -> HtmlText:
     lang_match = _LANG.search(html[:5000])
     # NUL is ignored by browsers in text but lxml turns it into U+FFFD
-    markup = _PREPASS.sub(" ", _XML_DECLARATION.sub("", html.replace("\x00", ""), count=1))
+    markup = _PREPASS.sub(" ", html.replace("\x00", ""))
     stripped = _cut_balanced(markup)
+    root = _parse(stripped)
+    title_tag = next(root.iter("title"), None)
+    title = collapse_spaces(text_of(title_tag)) if title_tag is not None else ""
     try:
-        soup = BeautifulSoup(stripped, "lxml")
-    except Exception as exc:  # lxml/bs4 raise assorted errors on pathological input
-        raise ExtractionError(f"cannot parse HTML: {type(exc).__name__}: {exc}") from None
-    title_tag = soup.find("title")
-    title = collapse_spaces(title_tag.get_text()) if isinstance(title_tag, Tag) else ""
-    try:
-        chosen = apply_rules(soup, rules, timestamp)
+        chosen = apply_rules(root, rules, timestamp)
         rule_unmatched = chosen is not None and not chosen
         if chosen:
             parts = []
@@ -138,10 +131,10 @@ def html_to_markdown(html: str, rules: tuple[ExtractionRule, ...] = (), timestam
                 parts.append(render_markdown(el))
             markdown = "\n\n".join(p for p in parts if p)
         else:
-            body = soup.find("body")
-            root = body if isinstance(body, Tag) else soup
-            clean(root)
-            content = main_content(root)
+            body = next(root.iter("body"), None)
+            page = body if body is not None else root
+            clean(page)
+            content = main_content(page)
             heading = policy_heading(content)
             blocks = [
                 *(render_element(el) for el in content.before),
@@ -190,11 +183,11 @@ def _fallback(markup: str, found: int) -> str:
     """When the main-content step found little (``found`` words) but the page shows much more
     text, the page's largest prose region (the descent of :func:`main_content` with only invisible
     elements removed), else its whole visible text; "" when the page really has little text."""
-    soup = BeautifulSoup(markup, "lxml")
-    body = soup.find("body")
-    root = body if isinstance(body, Tag) else soup
+    parsed = _parse(markup)
+    body = next(parsed.iter("body"), None)
+    root = body if body is not None else parsed
     strip_invisible(root)
-    visible = count_words(root.get_text(" "))
+    visible = count_words(" ".join(root.itertext()))
     if visible < max(FALLBACK_WORDS, FALLBACK_RATIO * found):
         return ""
     content = main_content(root)
@@ -204,6 +197,13 @@ def _fallback(markup: str, found: int) -> str:
     if count_words(region) >= max(FALLBACK_WORDS, FALLBACK_RATIO * found):
         return region
     return render_markdown(root)
+
+
+def _parse(markup: str) -> Element:
+    try:
+        return parse(markup)
+    except Exception as exc:  # lxml raises assorted errors on pathological input
+        raise ExtractionError(f"cannot parse HTML: {type(exc).__name__}: {exc}") from None
 
 
 _HEADING_LINE = re.compile(r"^(#{1,6}) ", re.M)

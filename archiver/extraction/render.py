@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import Tag
-from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
+from .dom import CUT, Element, attr, pieces, text_of
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 #: Elements that start and end a block; anything else is inline (or transparent).
@@ -30,10 +29,9 @@ _DROP = frozenset(
     {
         "script", "style", "noscript", "template", "head", "title", "meta", "link", "base", "img", "svg",
         "math", "canvas", "video", "audio", "source", "track", "picture", "iframe", "object", "embed",
-        "input", "select", "textarea", "map", "area", "param", "wbr",
+        "input", "select", "textarea", "map", "area", "param", "wbr", CUT,
     }
 )  # fmt: skip
-_SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 _WS = re.compile(r"[ \t\n\r\f\v]+")
 _LINE_START_ESCAPE = re.compile(r"^(#{1,6}(?=\s)|[-+*](?=\s)|\d{1,9}[.)](?=\s)|>|={3,}\s*$|-{3,}\s*$)")
 
@@ -86,14 +84,14 @@ def _escape(match: re.Match[str]) -> str:
     return "\\" + text
 
 
-def render_markdown(root: Tag) -> str:
+def render_markdown(root: Element) -> str:
     out = _Out()
     _walk(root, out)
     out.flush()
     return "\n\n".join(out.blocks)
 
 
-def render_element(el: Tag) -> str:
+def render_element(el: Element) -> str:
     """``el`` itself (not only its content) as Markdown: a heading stays a heading."""
     out = _Out()
     _element(el, out)
@@ -101,19 +99,16 @@ def render_element(el: Tag) -> str:
     return "\n\n".join(out.blocks)
 
 
-def _walk(node: Tag, out: _Out) -> None:
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            if not isinstance(child, _SKIP_STRINGS):
-                out.para.append(_WS.sub(" ", str(child)))
-            continue
-        if not isinstance(child, Tag):
-            continue
-        _element(child, out)
+def _walk(node: Element, out: _Out) -> None:
+    for piece in pieces(node):
+        if isinstance(piece, str):
+            out.para.append(_WS.sub(" ", piece))
+        else:
+            _element(piece, out)
 
 
-def _element(el: Tag, out: _Out) -> None:
-    name = el.name
+def _element(el: Element, out: _Out) -> None:
+    name = el.tag
     if name in _DROP:
         return
     if name == "br":
@@ -137,7 +132,7 @@ def _element(el: Tag, out: _Out) -> None:
         if inner:
             out.block("\n".join("> " + line if line else ">" for line in inner.split("\n")))
     elif name in ("pre", "xmp", "listing", "plaintext"):
-        text = el.get_text().strip("\n")
+        text = text_of(el).strip("\n")
         if text.strip():
             out.block("```\n" + "\n".join(line.rstrip() for line in text.split("\n")) + "\n```")
     elif name == "hr":
@@ -158,15 +153,14 @@ def _element(el: Tag, out: _Out) -> None:
 _PERMALINK_TEXT = frozenset({"#", "¶", "§", "🔗", "link", "permalink", "anchor", "#️⃣"})
 
 
-def _is_permalink(el: Tag) -> bool:
-    href = el.get("href")
-    if not isinstance(href, str) or not href.startswith("#"):
+def _is_permalink(el: Element) -> bool:
+    if not attr(el, "href").startswith("#"):
         return False
-    text = el.get_text().strip().lower()
+    text = text_of(el).strip().lower()
     return text in _PERMALINK_TEXT
 
 
-def _emphasis(el: Tag, out: _Out, mark: str) -> None:
+def _emphasis(el: Element, out: _Out, mark: str) -> None:
     sub = _Out()
     _walk(el, sub)
     if sub.blocks:  # emphasis around blocks: the blocks win, the emphasis goes
@@ -187,7 +181,7 @@ def _emphasis(el: Tag, out: _Out, mark: str) -> None:
     out.para.append(f"{lead}{mark}{inner}{mark}{trail}")
 
 
-def _inline_text(el: Tag) -> str:
+def _inline_text(el: Element) -> str:
     """An element's content as one paragraph (blocks joined by spaces)."""
     sub = _Out()
     _walk(el, sub)
@@ -195,20 +189,22 @@ def _inline_text(el: Tag) -> str:
     return " ".join(b.replace("\n", " ") for b in sub.blocks).strip()
 
 
-def _blocks(el: Tag) -> str:
+def _blocks(el: Element) -> str:
     sub = _Out()
     _walk(el, sub)
     sub.flush()
     return "\n\n".join(sub.blocks)
 
 
-def _list(el: Tag, ordered: bool) -> str:
+def _list(el: Element, ordered: bool) -> str:
     items: list[str] = []
-    start_attr = el.get("start")
-    number = int(start_attr) if ordered and isinstance(start_attr, str) and start_attr.isdigit() else 1
+    start_attr = attr(el, "start")
+    number = int(start_attr) if ordered and start_attr.isdigit() else 1
     loose = _Out()
-    for child in el.children:
-        if isinstance(child, Tag) and child.name == "li":
+    for child in pieces(el):
+        if isinstance(child, str):
+            loose.para.append(_WS.sub(" ", child))
+        elif child.tag == "li":
             if loose.para or loose.blocks:
                 loose.flush()
                 items.extend(loose.blocks)
@@ -218,16 +214,14 @@ def _list(el: Tag, ordered: bool) -> str:
             if item:
                 items.append(item)
                 number += 1
-        elif isinstance(child, Tag):
+        else:
             _element(child, loose)  # nested list or stray content directly in the list
-        elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
-            loose.para.append(_WS.sub(" ", str(child)))
     loose.flush()
     items.extend(loose.blocks)
     return "\n".join(items)
 
 
-def _list_item(el: Tag, marker: str) -> str:
+def _list_item(el: Element, marker: str) -> str:
     sub = _Out()
     _walk(el, sub)
     sub.flush()
@@ -238,41 +232,39 @@ def _list_item(el: Tag, marker: str) -> str:
     return marker + lines[0] + "".join("\n" + (indent + line if line else "") for line in lines[1:])
 
 
-def _rows(table: Tag) -> list[Tag]:
-    rows: list[Tag] = []
-    for child in table.children:
-        if not isinstance(child, Tag):
-            continue
-        if child.name == "tr":
+def _rows(table: Element) -> list[Element]:
+    rows: list[Element] = []
+    for child in table:
+        if child.tag == "tr":
             rows.append(child)
-        elif child.name in ("thead", "tbody", "tfoot"):
-            rows.extend(c for c in child.children if isinstance(c, Tag) and c.name == "tr")
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(c for c in child if c.tag == "tr")
     return rows
 
 
 _LAYOUT_SIGNS = ["table", "h1", "h2", "h3", "h4", "h5", "h6"]
 
 
-def _table(table: Tag) -> str:
+def _table(table: Element) -> str:
     rows = _rows(table)
     grid: list[list[str]] = []
     layout = table.get("role") in ("presentation", "none")
     for row in rows:
         cells: list[str] = []
-        for cell in row.children:
-            if not isinstance(cell, Tag) or cell.name not in ("td", "th"):
+        for cell in row:
+            if cell.tag not in ("td", "th"):
                 continue
-            if cell.find(_LAYOUT_SIGNS) is not None:
+            if next(cell.iterdescendants(*_LAYOUT_SIGNS), None) is not None:
                 layout = True  # tables or headings inside cells: a page layout, not data
             text = _blocks(cell)
             cells.append(text)
-            span = cell.get("colspan")
-            if isinstance(span, str) and span.isdigit():
+            span = attr(cell, "colspan")
+            if span.isdigit():
                 cells.extend([""] * max(0, min(int(span), 50) - 1))
         if any(c.strip() for c in cells):
             grid.append(cells)
-    caption = table.find("caption", recursive=False)
-    caption_text = _inline_text(caption) if isinstance(caption, Tag) else ""
+    caption = table.find("caption")  # a child, as lxml's find looks
+    caption_text = _inline_text(caption) if caption is not None else ""
     width = max((len(r) for r in grid), default=0)
     if not grid:
         return caption_text

