@@ -11,9 +11,9 @@ bytes in the same process: ours (``archiver.extraction.extract``), trafilatura (
   syntax, link targets and HTML tags ignored), their mean and minimum;
 * across consecutive captures of each policy (those with references): false changes (the
   references are the same text, the extractions differ) and missed changes (the references differ,
-  the extractions are identical). "The same text" for references means the same blocks of words:
-  Markdown syntax (link targets, heading underlines, emphasis, escapes) is ignored, paragraph
-  breaks count. An extraction "differs" when its text is not byte-identical;
+  the extractions are identical). "The same text" for references means the same blocks of words
+  with their punctuation (``reading``): Markdown syntax (link targets, heading underlines, emphasis,
+  escapes, list markers) is ignored, paragraph breaks count. An extraction "differs" when its text is not byte-identical;
 * time per page: the median of ``--repeat`` runs for each page, averaged over pages; and time per
   500 KB of HTML (total time over total size of the pages of 100 KB and more, times 500 KB).
 
@@ -61,11 +61,27 @@ def tokens(markdown: str) -> list[str]:
     return _TOKEN.findall(_TAG.sub(" ", _LINK.sub(r" \1 ", markdown)).lower())
 
 
-def blocks(markdown: str) -> tuple[tuple[str, ...], ...]:
-    """The text as blocks (paragraphs) of tokens: what a reader sees, whatever the Markdown syntax."""
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
+_MD_LINE_START = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-+*]\s+|\d{1,9}[.)]\s+)+", re.M)
+_MD_SYNTAX = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)|\||^[\s:|-]*-{3,}[\s:|-]*$|^\s*={3,}\s*$", re.M)
+_WORDLIKE = re.compile(r"[^\W_]")
+#: Apostrophes a reader does not tell apart (a site's editor switches between them).
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
+
+
+def reading(markdown: str) -> tuple[tuple[str, ...], ...]:
+    """The text as blocks of words as a reader sees them, punctuation included: Markdown syntax
+    (link targets, escapes, emphasis, heading and list markers, table rules and setext underlines)
+    and HTML tags ignored, and so are marks standing alone with no letter or digit (a heading's
+    "#" permalink) and the difference between typographic and straight apostrophes.
+    Two references are the same text when their readings are equal: a page that drops five
+    semicolons from a list has changed, though :func:`blocks` (letters and digits) would not say so."""
+    text = _TAG.sub(" ", _LINK.sub(r" \1 ", markdown))
+    text = _MD_SYNTAX.sub(" ", _MD_LINE_START.sub("", text))
+    text = _MD_ESCAPE.sub(r"\1", text).translate(_APOSTROPHES)
     out = []
-    for block in re.split(r"\n\s*\n", markdown):
-        words = tuple(tokens(block))
+    for block in re.split(r"\n\s*\n", text):
+        words = tuple(word for word in block.split() if _WORDLIKE.search(word))
         if words:
             out.append(words)
     return tuple(out)
@@ -219,17 +235,19 @@ def run(pages: list[Page], repeat: int, per_page: bool) -> Run:
         if per_page:
             print("  ".join(line))
     # changes between consecutive captures (with references) of the same policy
-    refs: dict[tuple[str, str], list[tuple[str, tuple[tuple[str, ...], ...], bool]]] = {}
+    Blocks = tuple[tuple[str, ...], ...]
+    refs: dict[tuple[str, str], list[tuple[str, Blocks, bool]]] = {}
     ours_texts = texts["ours"]
     for page in pages:
         if page.reference is not None:
             is_pdf = page.mime == "application/pdf"
+            reference = page.reference.read_text(encoding="utf-8")
             refs.setdefault((str(page.corpus), page.slug), []).append(
-                (page.timestamp, blocks(page.reference.read_text(encoding="utf-8")), is_pdf)
+                (page.timestamp, reading(reference), is_pdf)
             )
     for (corpus, slug), seq in refs.items():
-        for (t0, r0, pdf), (t1, r1, _) in zip(seq, seq[1:], strict=False):
-            same_ref = r0 == r1
+        for (t0, read0, pdf), (t1, read1, _) in zip(seq, seq[1:], strict=False):
+            same_ref = read0 == read1
             for name in EXTRACTORS:
                 a = texts[name].get((corpus, slug, t0))
                 b = texts[name].get((corpus, slug, t1))
@@ -246,7 +264,7 @@ def run(pages: list[Page], repeat: int, per_page: bool) -> Run:
                     false_changes.append(pair)
                 if name == "ours" and same_text and not same_ref:
                     missed_changes.append(
-                        (pair, _missed_reason(r0, r1, ours_texts[(corpus, slug, t0)] or ""))
+                        (pair, _missed_reason(read0, read1, ours_texts[(corpus, slug, t0)] or ""))
                     )
                 if per_page and (same_ref != same_text):
                     kind = "FALSE change" if same_ref else "MISSED change"
@@ -260,9 +278,12 @@ def _missed_reason(r0: tuple[tuple[str, ...], ...], r1: tuple[tuple[str, ...], .
     as policy: "reference boilerplate", the reference is wider than the policy)."""
     changed = [b for b in (*[b for b in r0 if b not in r1], *[b for b in r1 if b not in r0]) if b]
     ours_words = " " + " ".join(tokens(ours_text)) + " "
-    ours_blocks = set(blocks(ours_text))
+    ours_blocks = set(reading(ours_text))
     # a changed block is ours when it is one of our blocks, or (4 words or more) inside our text
-    outside = not any(b in ours_blocks or (len(b) >= 4 and f" {' '.join(b)} " in ours_words) for b in changed)
+    outside = not any(
+        b in ours_blocks or (len(b) >= 4 and f" {' '.join(tokens(' '.join(b)))} " in ours_words)
+        for b in changed
+    )
     if not changed:
         return "reference boilerplate: the reference's blocks differ only in order or repetition"
     sample = " / ".join(" ".join(b)[:60] for b in changed[:3])
