@@ -58,6 +58,7 @@ class _Out:
             self.blocks.append(text)
 
 
+_SPACES = re.compile(r" {2,}")
 _ADJACENT_BOLD = re.compile(r"\*\*( ?)\*\*")
 _ADJACENT_ITALIC = re.compile(r"(?<![*\\])\* \*(?!\*)")
 
@@ -68,7 +69,7 @@ def _finish_inline(text: str, escape: bool = True) -> str:
     Emphasis split over adjacent elements (``<b>Pri</b><b>vacy</b>``) is one run, as it looks."""
     if "*" in text:
         text = _ADJACENT_ITALIC.sub(" ", _ADJACENT_BOLD.sub(r"\1", text))
-    lines = [re.sub(r" {2,}", " ", part).strip() for part in text.split("\n")]
+    lines = [_SPACES.sub(" ", part).strip() for part in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line:
