@@ -206,8 +206,8 @@ class RulesDialog(QDialog):
         if result.unmatched:
             names = ", ".join(f"‘{s}’" for s in result.unmatched)
             nothing_selected = result.select_matches and not any(n for _, n in result.select_matches)
-            fallback = " the text is found automatically." if nothing_selected else ""
-            self.status.setText(f"⚠ {names} matches nothing on this capture;{fallback} ({words})")
+            fallback = "; the text is found automatically" if nothing_selected else ""
+            self.status.setText(f"⚠ {names} matches nothing on this capture{fallback} ({words}).")
         elif result.select_matches:
             found = sum(n for _, n in result.select_matches)
             self.status.setText(f"The selector matches {found} element(s): {words}.")
