@@ -23,10 +23,10 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from . import capture_dates, ledger, recovery
 from .capture_dates import CaptureDate
@@ -50,7 +50,6 @@ from .urls import normalize_url, policy_key
 from .versioning import build_versions
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 _STALE_TMP_SECONDS = 3600
 
@@ -118,7 +117,7 @@ class Archive:
             raise ArchiveNotWritableError(str(path), exc.strerror or str(exc), kind_of(exc)) from None
         archive = cls(path)
         archive._migrate()
-        with archive._write() as conn:
+        with archive.transaction() as conn:
             backfill_words(conn)
         archive._sync_journal()
         archive._clean_tmp()
@@ -133,7 +132,7 @@ class Archive:
         if not (path / DB_NAME).is_file():
             raise ArchiveNotWritableError(str(path), "there is no archive there to read")
         archive = cls(path, read_only=True)
-        found = archive._query("PRAGMA user_version")[0][0]
+        found = archive.query("PRAGMA user_version")[0][0]
         if found > SCHEMA_VERSION:
             raise SchemaTooNewError(str(path), found, SCHEMA_VERSION)
         if found < SCHEMA_VERSION:
@@ -201,9 +200,16 @@ class Archive:
                 self._connections[thread] = conn
         return conn
 
+    # --- reading and writing: the one way in, for this class and the modules built on it ---------
+
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock)."""
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on this thread's connection: all of the block is stored, or none.
+
+        BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock). A read-only archive
+        refuses with ArchiveNotWritableError; a busy one, a full disk or a failed commit become
+        StorageError with their ErrorKind. An IntegrityError, ProgrammingError or InterfaceError is
+        a bug of ours and keeps its traceback; anything raised rolls the whole block back."""
         if self.read_only:
             raise ArchiveNotWritableError(str(self.root), "it is write-protected, so it was opened read-only")
         conn = self._conn()
@@ -235,15 +241,24 @@ class Archive:
                     f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
                 ) from None
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def query(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, user_syntax: bool = False
+    ) -> list[sqlite3.Row]:
+        """All rows of one read query, on this thread's connection (in a transaction() block: its writes too).
+
+        A database SQLite refuses is DamagedDatabaseError (what is wrong, how to recover). With
+        ``user_syntax`` the SQL carries text the user wrote (an FTS5 MATCH expression, archiver.index):
+        an OperationalError is then most likely their syntax, so it reaches the caller as it is."""
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
+            if user_syntax and isinstance(exc, sqlite3.OperationalError):
+                raise
             raise self._damaged(exc) from None
 
     def _migrate(self) -> None:
         try:
-            with self._write() as conn:
+            with self.transaction() as conn:
                 found = conn.execute("PRAGMA user_version").fetchone()[0]
                 if found > SCHEMA_VERSION:
                     raise SchemaTooNewError(str(self.root), found, SCHEMA_VERSION)
@@ -278,12 +293,12 @@ class Archive:
         """The policy for ``url`` (or any of its variants), created if new."""
         existing = self.find_policy(url)
         if existing is not None:
-            if self._query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
-                with self._write() as conn:  # asked for again: back in the list, with its history
+            if self.query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
+                with self.transaction() as conn:  # asked for again: back in the list, with its history
                     conn.execute("DELETE FROM retired_policies WHERE policy_id = ?", (existing.id,))
             return existing
         display = normalize_url(url)
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO policies(key, url, label, created_at) VALUES (?, ?, ?, ?)",
                 (policy_key(display), display, label, now_iso()),
@@ -291,7 +306,7 @@ class Archive:
         return self.get_policy(url)
 
     def find_policy(self, url: str) -> Policy | None:
-        rows = self._query(POLICY_SQL + " WHERE p.key = ?", (policy_key(url),))
+        rows = self.query(POLICY_SQL + " WHERE p.key = ?", (policy_key(url),))
         return policy_from_row(rows[0]) if rows else None
 
     def get_policy(self, url: str) -> Policy:
@@ -303,7 +318,7 @@ class Archive:
         return policy
 
     def policy_by_id(self, policy_id: int) -> Policy:
-        rows = self._query(POLICY_SQL + " WHERE p.id = ?", (policy_id,))
+        rows = self.query(POLICY_SQL + " WHERE p.id = ?", (policy_id,))
         if not rows:
             raise NotFoundError(f"no policy with id {policy_id}")
         return policy_from_row(rows[0])
@@ -312,21 +327,21 @@ class Archive:
         """The tracked policies; a removed one (``retired_policies``) is left out, its captures kept."""
         return [
             policy_from_row(r)
-            for r in self._query(
+            for r in self.query(
                 POLICY_SQL
                 + " WHERE p.id NOT IN (SELECT policy_id FROM retired_policies) ORDER BY p.label, p.url"
             )
         ]
 
     def set_label(self, policy_id: int, label: str) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE policies SET label = ? WHERE id = ?", (label, policy_id))
 
     def set_rules(self, policy_id: int, rules: Sequence[ExtractionRule]) -> None:
         data = [
             {"valid_from": r.valid_from, "select": list(r.select), "remove": list(r.remove)} for r in rules
         ]
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE policies SET rules = ? WHERE id = ?", (json.dumps(data), policy_id))
 
     # --- captures --------------------------------------------------------------------------
@@ -362,7 +377,7 @@ class Archive:
             self._put_blob(sha, body)  # also restores the file of a capture already stored
         if existing is not None:
             return self.capture(existing), False
-        with self._write() as conn:
+        with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO captures(policy_id, source, archive, timestamp, original_url,"
                 " memento_url, retrieved_at, http_status, headers, content_type, size, sha256, redirects,"
@@ -404,7 +419,7 @@ class Archive:
     def _capture_id(
         self, policy_id: int, archive: str, timestamp: str, url: str, content_id: str
     ) -> int | None:
-        rows = self._query(
+        rows = self.query(
             "SELECT id FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
             " AND content_id=?",
             (policy_id, archive, timestamp, url, content_id),
@@ -414,7 +429,7 @@ class Archive:
     def has_capture(self, policy_id: int, archive: str, timestamp: str, original_url: str) -> bool:
         """Whether this listed capture is stored. An archived redirect kept as evidence does not
         count: it stands for the capture only once its target is stored too (the job's record)."""
-        rows = self._query(
+        rows = self.query(
             "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
             " AND flags NOT LIKE '%\"archived-redirect\"%'"
             # a corpus text without the memento's raw bytes does not count: fetching attaches them
@@ -425,14 +440,14 @@ class Archive:
         return bool(rows)
 
     def capture(self, capture_id: int) -> Capture:
-        rows = self._query("SELECT * FROM captures WHERE id = ?", (capture_id,))
+        rows = self.query("SELECT * FROM captures WHERE id = ?", (capture_id,))
         if not rows:
             raise NotFoundError(f"no capture with id {capture_id}")
         return capture_from_row(rows[0])
 
     def captures(self, policy_id: int) -> list[Capture]:
         """A policy's captures, oldest first."""
-        rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
+        rows = self.query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
         return [capture_from_row(r) for r in rows]
 
     def dates_of(self, captures: Iterable[Capture]) -> dict[int, CaptureDate]:
@@ -528,11 +543,11 @@ class Archive:
             conn.execute("DELETE FROM extraction_fingerprints WHERE capture_id = ?", (capture_id,))
 
     def set_extraction(self, capture_id: int, extraction: Extraction) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             self._put_extraction(conn, capture_id, extraction)
 
     def extraction(self, capture_id: int) -> Extraction | None:
-        rows = self._query(
+        rows = self.query(
             "SELECT e.*, t.text, f.fingerprint FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256"
             " LEFT JOIN extraction_fingerprints f ON f.capture_id = e.capture_id WHERE e.capture_id = ?",
             (capture_id,),
@@ -556,20 +571,10 @@ class Archive:
         )
 
     def text(self, text_sha256: str) -> str:
-        rows = self._query("SELECT text FROM texts WHERE sha256 = ?", (text_sha256,))
+        rows = self.query("SELECT text FROM texts WHERE sha256 = ?", (text_sha256,))
         if not rows:
             raise NotFoundError(f"no text with sha256 {text_sha256}")
         return str(rows[0]["text"])
-
-    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        """Rows of one read-only query, for the analyses built on the archive (archiver.index).
-        Unlike the archive's own reads, an OperationalError (a malformed FTS5 query) reaches the caller."""
-        return self._conn().execute(sql, params).fetchall()
-
-    def write_with(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work(conn)`` in one write transaction: all of it is stored, or none."""
-        with self._write() as conn:
-            return work(conn)
 
     # --- versions --------------------------------------------------------------------------
 
@@ -579,7 +584,7 @@ class Archive:
         Captures whose text could not be extracted do not take part (they are listed by
         :meth:`captures`). A text that comes back later is a new version, since it is a change.
         """
-        rows = self._query(
+        rows = self.query(
             "SELECT c.*, e.text_sha256 AS t_sha, e.extractor_version AS t_ver, e.words AS t_words,"
             " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags,"
             " COALESCE(w.words_sha256, e.text_sha256) AS t_key"
@@ -608,18 +613,18 @@ class Archive:
     # --- jobs ------------------------------------------------------------------------------
 
     def job_get(self, key: str) -> dict[str, Any] | None:
-        rows = self._query("SELECT state FROM jobs WHERE key = ?", (key,))
+        rows = self.query("SELECT state FROM jobs WHERE key = ?", (key,))
         return dict(json.loads(rows[0]["state"])) if rows else None
 
     def job_put(self, key: str, state: dict[str, Any]) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO jobs(key, state, updated_at) VALUES (?, ?, ?)",
                 (key, json.dumps(state), now_iso()),
             )
 
     def job_done(self, key: str) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute("DELETE FROM jobs WHERE key = ?", (key,))
 
     # --- verification ----------------------------------------------------------------------
@@ -640,7 +645,7 @@ class Archive:
         return ledger.entry_hash(self._conn(), entries)
 
     def stats(self) -> dict[str, int]:
-        row = self._query(
+        row = self.query(
             "SELECT (SELECT COUNT(*) FROM policies) AS policies, (SELECT COUNT(*) FROM captures) AS captures,"
             " (SELECT COUNT(*) FROM texts) AS texts"
         )[0]
