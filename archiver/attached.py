@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .blobs import put_blob, sha256_hex
 from .errors import ExtractionError
 from .models import Capture, Policy, Source
 from .sametext import same_text
-from .storage import Archive, sha256_hex
+from .storage import Archive
 from .timestamps import now_iso
 
 
@@ -69,7 +70,7 @@ def attach(archive: Archive, policy: Policy, target: Capture, fetched: Capture, 
         ours = None
     agrees = None if ours is None or corpus is None else same_text(ours.text, corpus.text)
     sha = sha256_hex(body)
-    archive._put_blob(sha, body)  # written and read back before the row that names it
+    put_blob(archive.root, sha, body)  # written and read back before the row that names it
     attached = AttachedBody(
         target.id,
         sha,

@@ -8,7 +8,8 @@ Layout of an archive root::
 
 Why it survives ``kill -9``: a body is written to ``tmp/``, fsynced and renamed into ``blobs/``
 *before* the database row that names it is committed, so a committed record always has its bytes.
-A crash leaves at worst an unreferenced blob (harmless) or a temp file (cleaned up).
+A crash leaves at worst an unreferenced blob (harmless) or a temp file (cleaned up). The files are
+archiver/blobs.py's; this module keeps the database and the order of the two.
 Several processes (the app and the command line) may use one archive: SQLite's WAL mode and a busy
 timeout serialise writers, and each thread gets its own connection.
 """
@@ -28,7 +29,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import capture_dates, ledger, recovery
+from . import blobs, capture_dates, ledger, recovery
+from .blobs import sha256_hex
 from .capture_dates import CaptureDate
 from .errors import (
     ArchiveNotWritableError,
@@ -40,7 +42,6 @@ from .errors import (
     StorageError,
     kind_of,
 )
-from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
 from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
 from .sametext import backfill_words, record_words
@@ -50,8 +51,6 @@ from .urls import normalize_url, policy_key
 from .versioning import build_versions
 
 log = logging.getLogger(__name__)
-
-_STALE_TMP_SECONDS = 3600
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -69,10 +68,6 @@ def _set_wal(conn: sqlite3.Connection) -> None:
                 time.sleep(0.1)
     finally:
         conn.execute("PRAGMA busy_timeout = 30000")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def text_sha256(text: str) -> str:
@@ -106,21 +101,13 @@ class Archive:
         path = Path(root).expanduser().resolve()
         if not rebuilding:
             recovery.check_index_present(path, path / DB_NAME)
-        try:
-            (path / "blobs").mkdir(parents=True, exist_ok=True)
-            (path / "tmp").mkdir(exist_ok=True)
-            # named like every temp file (pid first), so another opener's cleanup leaves it alone
-            probe = path / "tmp" / f"{os.getpid()}-{threading.get_ident()}-probe"
-            probe.write_bytes(b"")
-            probe.unlink(missing_ok=True)
-        except OSError as exc:
-            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc), kind_of(exc)) from None
+        blobs.prepare(path)
         archive = cls(path)
         archive._migrate()
         with archive.transaction() as conn:
             backfill_words(conn)
         archive._sync_journal()
-        archive._clean_tmp()
+        blobs.clean_tmp(path)
         return archive
 
     @classmethod
@@ -273,20 +260,6 @@ class Archive:
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
 
-    def _clean_tmp(self) -> None:
-        """Remove temp files left by writers that died (their pid is gone, or they are stale)."""
-        for item in (self.root / "tmp").iterdir():
-            pid_text = item.name.split("-", 1)[0]
-            try:
-                age = time.time() - item.stat().st_mtime
-            except OSError:
-                continue
-            alive = pid_text.isdigit() and pid_alive(int(pid_text))
-            if not alive or age > _STALE_TMP_SECONDS:
-                with contextlib.suppress(OSError):
-                    item.unlink()
-                    log.info("removed stray temp file %s", item)
-
     # --- policies --------------------------------------------------------------------------
 
     def ensure_policy(self, url: str, label: str = "") -> Policy:
@@ -374,7 +347,7 @@ class Archive:
             policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
         )
         if body is not None and sha is not None:
-            self._put_blob(sha, body)  # also restores the file of a capture already stored
+            blobs.put_blob(self.root, sha, body)  # also restores the file of a capture already stored
         if existing is not None:
             return self.capture(existing), False
         with self.transaction() as conn:
@@ -458,57 +431,11 @@ class Archive:
             raise self._damaged(exc) from None
 
     def blob_path(self, sha256: str) -> Path:
-        return self.root / "blobs" / sha256[:2] / sha256
+        return blobs.blob_path(self.root, sha256)
 
     def read_body(self, capture: Capture) -> bytes:
-        """The raw body, checked against its sha256 (a damaged file is reported, never returned)."""
-        if capture.sha256 is None:
-            raise NotFoundError(f"capture {capture.id} was imported as text only; it has no raw bytes")
-        path = self.blob_path(capture.sha256)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise StorageError(
-                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} is "
-                "missing; run 'policydiff verify'"
-            ) from None
-        except OSError as exc:
-            raise StorageError(
-                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} "
-                f"cannot be read ({exc.strerror or exc}); run 'policydiff verify'"
-            ) from None
-        if sha256_hex(data) != capture.sha256:
-            raise StorageError(
-                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} does "
-                "not match its sha256 (damaged); run 'policydiff verify'"
-            )
-        return data
-
-    def _put_blob(self, sha: str, body: bytes) -> None:
-        final = self.blob_path(sha)
-        with contextlib.suppress(OSError):
-            if final.stat().st_size == len(body) and hash_file(final) == sha:
-                return  # already there, intact
-        if not final.parent.is_dir():
-            final.parent.mkdir(exist_ok=True)
-            fsync_dir(final.parent.parent)  # the new folder itself must survive a power cut
-        tmp = self.root / "tmp" / f"{os.getpid()}-{threading.get_ident()}-{sha[:16]}.tmp"
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if hash_file(tmp) != sha:  # read back: what the ledger will vouch for is what is on disk
-                tmp.unlink()
-                raise StorageError(
-                    f"the raw file written to {tmp} did not read back as written (a disk fault?)"
-                )
-            os.replace(tmp, final)
-            fsync_dir(final.parent)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc), kind_of(exc)) from None
+        """The raw body, checked against its sha256 (archiver/blobs.py: a damaged file is reported)."""
+        return blobs.read_body(self.root, capture)
 
     # --- extracted text --------------------------------------------------------------------
 
