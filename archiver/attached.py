@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .blobs import put_blob, sha256_hex
 from .errors import ExtractionError
 from .models import Capture, Policy, Source
 from .sametext import same_text
-from .storage import Archive, sha256_hex
+from .storage import Archive
 from .timestamps import now_iso
 
 
@@ -46,7 +47,7 @@ def corpus_capture(archive: Archive, policy: Policy, fetched: Capture) -> Captur
     same capture time, no raw bytes yet; None when there is none."""
     if not fetched.archive or fetched.source not in (Source.WAYBACK, Source.MEMENTO):
         return None
-    rows = archive._query(
+    rows = archive.query(
         "SELECT * FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND source=?"
         " AND sha256 IS NULL AND id NOT IN (SELECT capture_id FROM attached_bodies) ORDER BY id LIMIT 1",
         (policy.id, fetched.archive, fetched.timestamp, str(Source.PLLC)),
@@ -69,7 +70,7 @@ def attach(archive: Archive, policy: Policy, target: Capture, fetched: Capture, 
         ours = None
     agrees = None if ours is None or corpus is None else same_text(ours.text, corpus.text)
     sha = sha256_hex(body)
-    archive._put_blob(sha, body)  # written and read back before the row that names it
+    put_blob(archive.root, sha, body)  # written and read back before the row that names it
     attached = AttachedBody(
         target.id,
         sha,
@@ -81,7 +82,7 @@ def attach(archive: Archive, policy: Policy, target: Capture, fetched: Capture, 
         ours.text_sha256 if ours is not None else None,
         agrees,
     )
-    with archive._write() as conn:
+    with archive.transaction() as conn:
         conn.execute(
             "INSERT OR REPLACE INTO attached_bodies(capture_id, sha256, memento_url, retrieved_at,"
             " http_status, headers, content_type, size, text_sha256, agrees) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -108,7 +109,7 @@ def attachments(archive: Archive, captures: list[Capture]) -> dict[int, Attached
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for r in archive._query(
+        for r in archive.query(
             "SELECT capture_id, sha256, memento_url, retrieved_at, http_status, content_type, size,"
             f" text_sha256, agrees FROM attached_bodies WHERE capture_id IN ({marks})",
             chunk,

@@ -97,7 +97,7 @@ class Notes:
             raise UsageError(f"there is no paragraph at block {block} of this version")
         paragraph = blocks[block].body
         row = (policy.id, version.timestamp, version.text_sha256, block, paragraph)
-        with self.archive._write() as conn:
+        with self.archive.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO paragraph_notes(policy_id, version_timestamp, text_sha256, block, paragraph,"
                 " author, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -108,7 +108,7 @@ class Notes:
 
     def _stored(self, policy: Policy) -> list[tuple[ParagraphNote, str, int]]:
         """Each note with the text sha256 and block index it was made on."""
-        rows = self.archive._query(
+        rows = self.archive.query(
             "SELECT * FROM paragraph_notes WHERE policy_id = ? ORDER BY id", (policy.id,)
         )
         return [

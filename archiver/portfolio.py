@@ -119,7 +119,7 @@ class Portfolio:
         tracked gets the name and tags given). Returns (policy, created)."""
         existing = self.archive.find_policy(url)
         display = normalize_url(url)
-        with self.archive._write() as conn:
+        with self.archive.transaction() as conn:
             if existing is None:
                 conn.execute(
                     "INSERT INTO policies(key, url, label, created_at) VALUES (?, ?, ?, ?)",
@@ -142,7 +142,7 @@ class Portfolio:
         self.archive.set_label(policy.id, name.strip())
 
     def set_tags(self, policy: Policy, tags: Iterable[str]) -> None:
-        with self.archive._write() as conn:
+        with self.archive.transaction() as conn:
             conn.execute("DELETE FROM policy_tags WHERE policy_id = ?", (policy.id,))
             conn.executemany(
                 "INSERT INTO policy_tags(policy_id, tag) VALUES (?, ?)",
@@ -150,7 +150,7 @@ class Portfolio:
             )
 
     def set_note(self, policy: Policy, note: str) -> None:
-        with self.archive._write() as conn:
+        with self.archive.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO policy_notes(policy_id, note) VALUES (?, ?)",
                 (policy.id, note.strip()),
@@ -159,7 +159,7 @@ class Portfolio:
     def remove(self, policy: Policy) -> None:
         """Take ``policy`` off the list. Its captures stay in the archive and in the ledger, which
         is append-only (verify still checks them); fetching or tracking the URL brings it back."""
-        with self.archive._write() as conn:
+        with self.archive.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO retired_policies(policy_id, retired_at) VALUES (?, ?)",
                 (policy.id, now_iso()),
@@ -167,16 +167,16 @@ class Portfolio:
 
     def tags(self) -> dict[int, tuple[str, ...]]:
         out: dict[int, list[str]] = {}
-        for row in self.archive._query("SELECT policy_id, tag FROM policy_tags ORDER BY tag"):
+        for row in self.archive.query("SELECT policy_id, tag FROM policy_tags ORDER BY tag"):
             out.setdefault(row["policy_id"], []).append(row["tag"])
         return {k: tuple(v) for k, v in out.items()}
 
     def notes(self) -> dict[int, str]:
-        return {r["policy_id"]: r["note"] for r in self.archive._query("SELECT * FROM policy_notes")}
+        return {r["policy_id"]: r["note"] for r in self.archive.query("SELECT * FROM policy_notes")}
 
     def titles(self) -> dict[int, str]:
         """The page title of each policy's newest extracted capture (the name's fallback)."""
-        rows = self.archive._query(
+        rows = self.archive.query(
             "SELECT c.policy_id, e.title FROM captures c JOIN extractions e ON e.capture_id = c.id"
             " WHERE e.title != '' ORDER BY c.timestamp"
         )
@@ -218,7 +218,7 @@ class Portfolio:
         ``Archive.versions`` groups them (texts with the same words are one), those holding policy
         text, each that has an earlier one (``models.baseline``). None of the text is read."""
         where = " WHERE c.policy_id = ?" if policy_id is not None else ""
-        rows = self.archive._query(
+        rows = self.archive.query(
             "SELECT c.policy_id, c.id, c.timestamp, c.flags AS c_flags, e.text_sha256, e.flags AS e_flags,"
             " COALESCE(w.words_sha256, e.text_sha256) AS t_key"
             " FROM captures c JOIN extractions e ON e.capture_id = c.id"
@@ -275,7 +275,7 @@ class Portfolio:
             reviewed_at=now_iso(),
             note=note.strip(),
         )
-        with self.archive._write() as conn:
+        with self.archive.transaction() as conn:
             conn.execute(
                 "INSERT INTO reviews(policy_id, version_timestamp, text_sha256, baseline_timestamp,"
                 " reviewer, reviewed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -294,7 +294,7 @@ class Portfolio:
     def reviews(self, policy: Policy | None = None) -> list[Review]:
         """The review log, oldest first (a change reviewed twice keeps both entries)."""
         sql = "SELECT * FROM reviews" + (" WHERE policy_id = ?" if policy else "") + " ORDER BY id"
-        rows = self.archive._query(sql, (policy.id,) if policy else ())
+        rows = self.archive.query(sql, (policy.id,) if policy else ())
         return [
             Review(
                 policy_id=r["policy_id"],
@@ -317,14 +317,14 @@ class Portfolio:
 
     def _reviewed_keys(self) -> set[tuple[int, str, str]]:
         # a review holds for the text it saw: a re-extraction that changes the text asks again
-        rows = self.archive._query("SELECT policy_id, version_timestamp, text_sha256 FROM reviews")
+        rows = self.archive.query("SELECT policy_id, version_timestamp, text_sha256 FROM reviews")
         return {(r["policy_id"], r["version_timestamp"], r["text_sha256"]) for r in rows}
 
     # --- update runs -----------------------------------------------------------------------
 
     def seen_up_to(self, policy: Policy) -> int:
         """The highest capture id an earlier `update` run reported for ``policy`` (0: never run)."""
-        rows = self.archive._query(
+        rows = self.archive.query(
             "SELECT last_capture_id FROM policy_updates WHERE policy_id = ?", (policy.id,)
         )
         return int(rows[0]["last_capture_id"]) if rows else 0
@@ -338,9 +338,9 @@ class Portfolio:
         return [c for c in self.changes(policy) if c.version.first.id > seen]
 
     def mark_reported(self, policy: Policy) -> None:
-        rows = self.archive._query("SELECT MAX(id) AS m FROM captures WHERE policy_id = ?", (policy.id,))
+        rows = self.archive.query("SELECT MAX(id) AS m FROM captures WHERE policy_id = ?", (policy.id,))
         last = int(rows[0]["m"] or 0)
-        with self.archive._write() as conn:
+        with self.archive.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO policy_updates(policy_id, last_capture_id, updated_at)"
                 " VALUES (?, ?, ?)",

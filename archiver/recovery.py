@@ -308,7 +308,7 @@ def rebuild(root: Path) -> RecoveryReport:
     report.kept_aside = set_aside(root / DB_NAME, datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
     blobs = blob_names(root)
     with Archive.open(root, rebuilding=True) as archive:
-        with archive._write() as conn:  # one transaction: all restored, or nothing
+        with archive.transaction() as conn:  # one transaction: all restored, or nothing
             if conn.execute("SELECT COUNT(*) FROM captures").fetchone()[0]:
                 raise StorageError(f"the archive at {root} already holds captures; nothing was changed")
             restored = restore_rows(conn, entries)

@@ -8,7 +8,8 @@ Layout of an archive root::
 
 Why it survives ``kill -9``: a body is written to ``tmp/``, fsynced and renamed into ``blobs/``
 *before* the database row that names it is committed, so a committed record always has its bytes.
-A crash leaves at worst an unreferenced blob (harmless) or a temp file (cleaned up).
+A crash leaves at worst an unreferenced blob (harmless) or a temp file (cleaned up). The files are
+archiver/blobs.py's; this module keeps the database and the order of the two.
 Several processes (the app and the command line) may use one archive: SQLite's WAL mode and a busy
 timeout serialise writers, and each thread gets its own connection.
 """
@@ -23,12 +24,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from . import capture_dates, ledger, recovery
+from . import blobs, capture_dates, ledger, recovery
+from .blobs import sha256_hex
 from .capture_dates import CaptureDate
 from .errors import (
     ArchiveNotWritableError,
@@ -40,7 +42,6 @@ from .errors import (
     StorageError,
     kind_of,
 )
-from .files import fsync_dir, hash_file, pid_alive
 from .index import fts
 from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
 from .sametext import backfill_words, record_words
@@ -50,9 +51,6 @@ from .urls import normalize_url, policy_key
 from .versioning import build_versions
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-_STALE_TMP_SECONDS = 3600
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -70,10 +68,6 @@ def _set_wal(conn: sqlite3.Connection) -> None:
                 time.sleep(0.1)
     finally:
         conn.execute("PRAGMA busy_timeout = 30000")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def text_sha256(text: str) -> str:
@@ -107,21 +101,13 @@ class Archive:
         path = Path(root).expanduser().resolve()
         if not rebuilding:
             recovery.check_index_present(path, path / DB_NAME)
-        try:
-            (path / "blobs").mkdir(parents=True, exist_ok=True)
-            (path / "tmp").mkdir(exist_ok=True)
-            # named like every temp file (pid first), so another opener's cleanup leaves it alone
-            probe = path / "tmp" / f"{os.getpid()}-{threading.get_ident()}-probe"
-            probe.write_bytes(b"")
-            probe.unlink(missing_ok=True)
-        except OSError as exc:
-            raise ArchiveNotWritableError(str(path), exc.strerror or str(exc), kind_of(exc)) from None
+        blobs.prepare(path)
         archive = cls(path)
         archive._migrate()
-        with archive._write() as conn:
+        with archive.transaction() as conn:
             backfill_words(conn)
         archive._sync_journal()
-        archive._clean_tmp()
+        blobs.clean_tmp(path)
         return archive
 
     @classmethod
@@ -133,7 +119,7 @@ class Archive:
         if not (path / DB_NAME).is_file():
             raise ArchiveNotWritableError(str(path), "there is no archive there to read")
         archive = cls(path, read_only=True)
-        found = archive._query("PRAGMA user_version")[0][0]
+        found = archive.query("PRAGMA user_version")[0][0]
         if found > SCHEMA_VERSION:
             raise SchemaTooNewError(str(path), found, SCHEMA_VERSION)
         if found < SCHEMA_VERSION:
@@ -201,9 +187,16 @@ class Archive:
                 self._connections[thread] = conn
         return conn
 
+    # --- reading and writing: the one way in, for this class and the modules built on it ---------
+
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock)."""
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on this thread's connection: all of the block is stored, or none.
+
+        BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlock). A read-only archive
+        refuses with ArchiveNotWritableError; a busy one, a full disk or a failed commit become
+        StorageError with their ErrorKind. An IntegrityError, ProgrammingError or InterfaceError is
+        a bug of ours and keeps its traceback; anything raised rolls the whole block back."""
         if self.read_only:
             raise ArchiveNotWritableError(str(self.root), "it is write-protected, so it was opened read-only")
         conn = self._conn()
@@ -235,15 +228,24 @@ class Archive:
                     f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
                 ) from None
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def query(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, user_syntax: bool = False
+    ) -> list[sqlite3.Row]:
+        """All rows of one read query, on this thread's connection (in a transaction() block: its writes too).
+
+        A database SQLite refuses is DamagedDatabaseError (what is wrong, how to recover). With
+        ``user_syntax`` the SQL carries text the user wrote (an FTS5 MATCH expression, archiver.index):
+        an OperationalError is then most likely their syntax, so it reaches the caller as it is."""
         try:
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
+            if user_syntax and isinstance(exc, sqlite3.OperationalError):
+                raise
             raise self._damaged(exc) from None
 
     def _migrate(self) -> None:
         try:
-            with self._write() as conn:
+            with self.transaction() as conn:
                 found = conn.execute("PRAGMA user_version").fetchone()[0]
                 if found > SCHEMA_VERSION:
                     raise SchemaTooNewError(str(self.root), found, SCHEMA_VERSION)
@@ -258,32 +260,18 @@ class Archive:
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
 
-    def _clean_tmp(self) -> None:
-        """Remove temp files left by writers that died (their pid is gone, or they are stale)."""
-        for item in (self.root / "tmp").iterdir():
-            pid_text = item.name.split("-", 1)[0]
-            try:
-                age = time.time() - item.stat().st_mtime
-            except OSError:
-                continue
-            alive = pid_text.isdigit() and pid_alive(int(pid_text))
-            if not alive or age > _STALE_TMP_SECONDS:
-                with contextlib.suppress(OSError):
-                    item.unlink()
-                    log.info("removed stray temp file %s", item)
-
     # --- policies --------------------------------------------------------------------------
 
     def ensure_policy(self, url: str, label: str = "") -> Policy:
         """The policy for ``url`` (or any of its variants), created if new."""
         existing = self.find_policy(url)
         if existing is not None:
-            if self._query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
-                with self._write() as conn:  # asked for again: back in the list, with its history
+            if self.query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
+                with self.transaction() as conn:  # asked for again: back in the list, with its history
                     conn.execute("DELETE FROM retired_policies WHERE policy_id = ?", (existing.id,))
             return existing
         display = normalize_url(url)
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO policies(key, url, label, created_at) VALUES (?, ?, ?, ?)",
                 (policy_key(display), display, label, now_iso()),
@@ -291,7 +279,7 @@ class Archive:
         return self.get_policy(url)
 
     def find_policy(self, url: str) -> Policy | None:
-        rows = self._query(POLICY_SQL + " WHERE p.key = ?", (policy_key(url),))
+        rows = self.query(POLICY_SQL + " WHERE p.key = ?", (policy_key(url),))
         return policy_from_row(rows[0]) if rows else None
 
     def get_policy(self, url: str) -> Policy:
@@ -303,7 +291,7 @@ class Archive:
         return policy
 
     def policy_by_id(self, policy_id: int) -> Policy:
-        rows = self._query(POLICY_SQL + " WHERE p.id = ?", (policy_id,))
+        rows = self.query(POLICY_SQL + " WHERE p.id = ?", (policy_id,))
         if not rows:
             raise NotFoundError(f"no policy with id {policy_id}")
         return policy_from_row(rows[0])
@@ -312,21 +300,21 @@ class Archive:
         """The tracked policies; a removed one (``retired_policies``) is left out, its captures kept."""
         return [
             policy_from_row(r)
-            for r in self._query(
+            for r in self.query(
                 POLICY_SQL
                 + " WHERE p.id NOT IN (SELECT policy_id FROM retired_policies) ORDER BY p.label, p.url"
             )
         ]
 
     def set_label(self, policy_id: int, label: str) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE policies SET label = ? WHERE id = ?", (label, policy_id))
 
     def set_rules(self, policy_id: int, rules: Sequence[ExtractionRule]) -> None:
         data = [
             {"valid_from": r.valid_from, "select": list(r.select), "remove": list(r.remove)} for r in rules
         ]
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE policies SET rules = ? WHERE id = ?", (json.dumps(data), policy_id))
 
     # --- captures --------------------------------------------------------------------------
@@ -359,10 +347,10 @@ class Archive:
             policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
         )
         if body is not None and sha is not None:
-            self._put_blob(sha, body)  # also restores the file of a capture already stored
+            blobs.put_blob(self.root, sha, body)  # also restores the file of a capture already stored
         if existing is not None:
             return self.capture(existing), False
-        with self._write() as conn:
+        with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO captures(policy_id, source, archive, timestamp, original_url,"
                 " memento_url, retrieved_at, http_status, headers, content_type, size, sha256, redirects,"
@@ -404,7 +392,7 @@ class Archive:
     def _capture_id(
         self, policy_id: int, archive: str, timestamp: str, url: str, content_id: str
     ) -> int | None:
-        rows = self._query(
+        rows = self.query(
             "SELECT id FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
             " AND content_id=?",
             (policy_id, archive, timestamp, url, content_id),
@@ -414,7 +402,7 @@ class Archive:
     def has_capture(self, policy_id: int, archive: str, timestamp: str, original_url: str) -> bool:
         """Whether this listed capture is stored. An archived redirect kept as evidence does not
         count: it stands for the capture only once its target is stored too (the job's record)."""
-        rows = self._query(
+        rows = self.query(
             "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
             " AND flags NOT LIKE '%\"archived-redirect\"%'"
             # a corpus text without the memento's raw bytes does not count: fetching attaches them
@@ -425,14 +413,14 @@ class Archive:
         return bool(rows)
 
     def capture(self, capture_id: int) -> Capture:
-        rows = self._query("SELECT * FROM captures WHERE id = ?", (capture_id,))
+        rows = self.query("SELECT * FROM captures WHERE id = ?", (capture_id,))
         if not rows:
             raise NotFoundError(f"no capture with id {capture_id}")
         return capture_from_row(rows[0])
 
     def captures(self, policy_id: int) -> list[Capture]:
         """A policy's captures, oldest first."""
-        rows = self._query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
+        rows = self.query("SELECT * FROM captures WHERE policy_id = ? ORDER BY timestamp, id", (policy_id,))
         return [capture_from_row(r) for r in rows]
 
     def dates_of(self, captures: Iterable[Capture]) -> dict[int, CaptureDate]:
@@ -443,57 +431,11 @@ class Archive:
             raise self._damaged(exc) from None
 
     def blob_path(self, sha256: str) -> Path:
-        return self.root / "blobs" / sha256[:2] / sha256
+        return blobs.blob_path(self.root, sha256)
 
     def read_body(self, capture: Capture) -> bytes:
-        """The raw body, checked against its sha256 (a damaged file is reported, never returned)."""
-        if capture.sha256 is None:
-            raise NotFoundError(f"capture {capture.id} was imported as text only; it has no raw bytes")
-        path = self.blob_path(capture.sha256)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise StorageError(
-                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} is "
-                "missing; run 'policydiff verify'"
-            ) from None
-        except OSError as exc:
-            raise StorageError(
-                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} "
-                f"cannot be read ({exc.strerror or exc}); run 'policydiff verify'"
-            ) from None
-        if sha256_hex(data) != capture.sha256:
-            raise StorageError(
-                f"capture {capture.id} ({capture.original_url} @ {capture.timestamp}): raw file {path} does "
-                "not match its sha256 (damaged); run 'policydiff verify'"
-            )
-        return data
-
-    def _put_blob(self, sha: str, body: bytes) -> None:
-        final = self.blob_path(sha)
-        with contextlib.suppress(OSError):
-            if final.stat().st_size == len(body) and hash_file(final) == sha:
-                return  # already there, intact
-        if not final.parent.is_dir():
-            final.parent.mkdir(exist_ok=True)
-            fsync_dir(final.parent.parent)  # the new folder itself must survive a power cut
-        tmp = self.root / "tmp" / f"{os.getpid()}-{threading.get_ident()}-{sha[:16]}.tmp"
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if hash_file(tmp) != sha:  # read back: what the ledger will vouch for is what is on disk
-                tmp.unlink()
-                raise StorageError(
-                    f"the raw file written to {tmp} did not read back as written (a disk fault?)"
-                )
-            os.replace(tmp, final)
-            fsync_dir(final.parent)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc), kind_of(exc)) from None
+        """The raw body, checked against its sha256 (archiver/blobs.py: a damaged file is reported)."""
+        return blobs.read_body(self.root, capture)
 
     # --- extracted text --------------------------------------------------------------------
 
@@ -528,11 +470,11 @@ class Archive:
             conn.execute("DELETE FROM extraction_fingerprints WHERE capture_id = ?", (capture_id,))
 
     def set_extraction(self, capture_id: int, extraction: Extraction) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             self._put_extraction(conn, capture_id, extraction)
 
     def extraction(self, capture_id: int) -> Extraction | None:
-        rows = self._query(
+        rows = self.query(
             "SELECT e.*, t.text, f.fingerprint FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256"
             " LEFT JOIN extraction_fingerprints f ON f.capture_id = e.capture_id WHERE e.capture_id = ?",
             (capture_id,),
@@ -556,20 +498,10 @@ class Archive:
         )
 
     def text(self, text_sha256: str) -> str:
-        rows = self._query("SELECT text FROM texts WHERE sha256 = ?", (text_sha256,))
+        rows = self.query("SELECT text FROM texts WHERE sha256 = ?", (text_sha256,))
         if not rows:
             raise NotFoundError(f"no text with sha256 {text_sha256}")
         return str(rows[0]["text"])
-
-    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        """Rows of one read-only query, for the analyses built on the archive (archiver.index).
-        Unlike the archive's own reads, an OperationalError (a malformed FTS5 query) reaches the caller."""
-        return self._conn().execute(sql, params).fetchall()
-
-    def write_with(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work(conn)`` in one write transaction: all of it is stored, or none."""
-        with self._write() as conn:
-            return work(conn)
 
     # --- versions --------------------------------------------------------------------------
 
@@ -579,7 +511,7 @@ class Archive:
         Captures whose text could not be extracted do not take part (they are listed by
         :meth:`captures`). A text that comes back later is a new version, since it is a change.
         """
-        rows = self._query(
+        rows = self.query(
             "SELECT c.*, e.text_sha256 AS t_sha, e.extractor_version AS t_ver, e.words AS t_words,"
             " e.language AS t_lang, e.stated_date AS t_date, e.flags AS t_flags,"
             " COALESCE(w.words_sha256, e.text_sha256) AS t_key"
@@ -608,18 +540,18 @@ class Archive:
     # --- jobs ------------------------------------------------------------------------------
 
     def job_get(self, key: str) -> dict[str, Any] | None:
-        rows = self._query("SELECT state FROM jobs WHERE key = ?", (key,))
+        rows = self.query("SELECT state FROM jobs WHERE key = ?", (key,))
         return dict(json.loads(rows[0]["state"])) if rows else None
 
     def job_put(self, key: str, state: dict[str, Any]) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO jobs(key, state, updated_at) VALUES (?, ?, ?)",
                 (key, json.dumps(state), now_iso()),
             )
 
     def job_done(self, key: str) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute("DELETE FROM jobs WHERE key = ?", (key,))
 
     # --- verification ----------------------------------------------------------------------
@@ -640,7 +572,7 @@ class Archive:
         return ledger.entry_hash(self._conn(), entries)
 
     def stats(self) -> dict[str, int]:
-        row = self._query(
+        row = self.query(
             "SELECT (SELECT COUNT(*) FROM policies) AS policies, (SELECT COUNT(*) FROM captures) AS captures,"
             " (SELECT COUNT(*) FROM texts) AS texts"
         )[0]

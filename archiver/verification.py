@@ -30,7 +30,7 @@ def verify_archive(archive: Archive, cancel: threading.Event | None = None) -> l
         return [VerifyProblem(0, f"database {archive.db_path} is damaged: {exc}")]
     if check != ["ok"]:
         problems.extend(VerifyProblem(0, f"database: {line}") for line in check)
-    for row in archive._query("SELECT * FROM captures ORDER BY id"):
+    for row in archive.query("SELECT * FROM captures ORDER BY id"):
         if cancel is not None and cancel.is_set():
             raise CancelledError("verification cancelled; nothing was changed")
         cap = capture_from_row(row)
@@ -52,16 +52,16 @@ def verify_archive(archive: Archive, cancel: threading.Event | None = None) -> l
             continue
         if digest != cap.sha256:
             problems.append(VerifyProblem(cap.id, f"{where}: raw file {path} does not match its sha256"))
-    for row in archive._query("SELECT sha256, text FROM texts"):
+    for row in archive.query("SELECT sha256, text FROM texts"):
         if text_sha256(row["text"]) != row["sha256"]:
             problems.append(VerifyProblem(0, f"extracted text {row['sha256']} does not match its sha256"))
-    for row in archive._query(
+    for row in archive.query(
         "SELECT e.capture_id FROM extractions e LEFT JOIN texts t ON t.sha256 = e.text_sha256 WHERE t.sha256 IS NULL"
     ):
         problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
     problems.extend(_check_ledger(archive))
     problems.extend(recovery.orphan_problems(archive._conn(), archive.root))
-    for capture_id, sha in archive._query(
+    for capture_id, sha in archive.query(
         "SELECT capture_id, sha256 FROM attached_bodies ORDER BY capture_id"
     ):
         try:

@@ -251,7 +251,7 @@ def update_overhead(archive: Path, n_policies: int, n_captures: int, texts: list
         raise SystemExit(f"the second update should find nothing new (exit {code})")
     with Archive.open(copy) as arc:
         portfolio = Portfolio(arc)
-        with arc._write() as conn:
+        with arc.transaction() as conn:
             conn.execute("DELETE FROM policy_updates")  # as before any run: every change is new
         started = time.perf_counter()
         total = sum(len(portfolio.new_changes(p)) for p in arc.policies())

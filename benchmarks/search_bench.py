@@ -188,7 +188,7 @@ def main() -> int:
             build(archive, bases, args.policies, args.versions)
             print(f"built in {time.perf_counter() - t:.0f} s", file=sys.stderr)
         stats = archive.stats()
-        rows = archive.read("SELECT COUNT(*), SUM(LENGTH(postings)) / 8 FROM search_paragraphs")
+        rows = archive.query("SELECT COUNT(*), SUM(LENGTH(postings)) / 8 FROM search_paragraphs")
         db_mb = (root / "archive.sqlite3").stat().st_size / 1e6
         print(
             f"portfolio: {stats['policies']} policies, {stats['captures']} captures, {stats['texts']} texts; "
@@ -197,7 +197,7 @@ def main() -> int:
 
         print(f"\nsearch (median of {args.runs}; target <= {SEARCH_MS:.0f} ms)")
         like_ms, _, _ = median_ms(
-            lambda: archive.read("SELECT COUNT(*) FROM texts WHERE text LIKE '%artificial intelligence%'"), 1
+            lambda: archive.query("SELECT COUNT(*) FROM texts WHERE text LIKE '%artificial intelligence%'"), 1
         )
         for name, query in QUERIES:
             ms, result, cpu = median_ms(lambda q=query: search(archive, q), args.runs)

@@ -74,17 +74,18 @@ def update_index(archive: Archive, check: bool = False) -> Iterator[tuple[int, i
     """Index the texts the index does not hold yet (an archive made before it, a catch-up cut
     short), :data:`.fts.BATCH_TEXTS` per transaction; yields (done, total) after each batch.
     With ``check``, FTS5's integrity check runs first and a damaged index is rebuilt whole."""
-    if check and not archive.write_with(fts.healthy):  # FTS5 checks through an INSERT
-        archive.write_with(fts.clear)
-    todo = [str(r[0]) for r in archive.read(fts.MISSING_SQL)]
+    if check:
+        with archive.transaction() as conn:  # FTS5 checks through an INSERT
+            healthy = fts.healthy(conn)
+        if not healthy:
+            with archive.transaction() as conn:
+                fts.clear(conn)
+    todo = [str(r[0]) for r in archive.query(fts.MISSING_SQL)]
     for start in range(0, len(todo), fts.BATCH_TEXTS):
         batch = [(sha, archive.text(sha)) for sha in todo[start : start + fts.BATCH_TEXTS]]
-
-        def work(conn: sqlite3.Connection, batch: list[tuple[str, str]] = batch) -> None:
+        with archive.transaction() as conn:
             for sha, text in batch:
                 fts.index_text(conn, sha, text)
-
-        archive.write_with(work)
         yield min(start + fts.BATCH_TEXTS, len(todo)), len(todo)
 
 
@@ -114,7 +115,7 @@ def _hits(archive: Archive, query: str) -> dict[int, tuple[int, int]]:
     """Text id -> (block, paragraph id) of a matching paragraph for every text holding one: of
     several, the paragraph indexed first (the oldest wording), at its first block in that text."""
     try:
-        rows = archive.read(_POSTINGS_SQL, {"query": query})
+        rows = archive.query(_POSTINGS_SQL, {"query": query}, user_syntax=True)
     except sqlite3.OperationalError as exc:
         raise SearchQueryError(query, _reason(str(exc))) from None
     if not rows:
@@ -141,7 +142,7 @@ def search(archive: Archive, query: str, policy: Policy | None = None) -> list[P
     # consecutive captures with the same words are one version, as Archive.versions groups them
     # (texts differing only in layout: the first with a match gives the version's paragraph)
     per_policy: dict[int, list[list[Any]]] = {}
-    for policy_id, timestamp, sha, text_id, key in archive.read(_CAPTURES_SQL, params):
+    for policy_id, timestamp, sha, text_id, key in archive.query(_CAPTURES_SQL, params):
         versions = per_policy.setdefault(policy_id, [])
         hit = hits.get(text_id)
         if versions and versions[-1][5] == key:
@@ -181,7 +182,7 @@ def _bodies(archive: Archive, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    rows = archive.read(f"SELECT rowid, body FROM search_fts WHERE rowid IN ({marks})", sorted(ids))  # noqa: S608
+    rows = archive.query(f"SELECT rowid, body FROM search_fts WHERE rowid IN ({marks})", sorted(ids))  # noqa: S608
     return {int(r[0]): str(r[1]) for r in rows}
 
 
@@ -209,7 +210,7 @@ def _names(archive: Archive, ids: set[int]) -> dict[int, tuple[str, str]]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    rows = archive.read(f"SELECT id, url, label FROM policies WHERE id IN ({marks})", sorted(ids))  # noqa: S608
+    rows = archive.query(f"SELECT id, url, label FROM policies WHERE id IN ({marks})", sorted(ids))  # noqa: S608
     return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
 

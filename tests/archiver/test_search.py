@@ -157,7 +157,7 @@ def test_a_stored_capture_is_searchable_at_once(tmp_path: Path) -> None:
         policy = archive.ensure_policy("https://example.com/privacy")
         text = (DATA / "tinder-privacy" / "20240531183348.ref.md").read_text("utf-8")
         archive.add_capture(policy, _text_capture(policy.url, "20240531183348"), None, from_markdown(text))
-        assert archive.read(fts.MISSING_SQL) == []
+        assert archive.query(fts.MISSING_SQL) == []
         [hit] = search(archive, "biometric*")
         assert hit.first_appeared == "20240531183348"
 
@@ -272,7 +272,8 @@ def test_reextract_rebuilds_a_damaged_index(tmp_path: Path, capsys: pytest.Captu
     assert main(["--archive", str(tmp_path), "reextract"]) == 0
     capsys.readouterr()
     with Archive.open(tmp_path) as archive:
-        assert archive.write_with(fts.healthy)
+        with archive.transaction() as conn:  # FTS5 checks through an INSERT
+            assert fts.healthy(conn)
         [hit] = search(archive, '"Government Enforcement"')
         assert hit.first_appeared == "20231013183001"
 
@@ -281,7 +282,7 @@ def test_an_archive_copied_elsewhere_keeps_its_index(portfolio: Path, tmp_path: 
     copy = tmp_path / "copy"
     shutil.copytree(portfolio, copy)
     with Archive.open(copy) as archive:
-        assert archive.read(fts.MISSING_SQL) == []
+        assert archive.query(fts.MISSING_SQL) == []
         assert len(search(archive, '"Government Enforcement"')) == 1
 
 

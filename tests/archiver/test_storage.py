@@ -294,3 +294,25 @@ def test_the_open_probe_is_named_like_a_live_writers_temp_file(tmp_path: Path) -
     probe.write_bytes(b"")
     Archive.open(tmp_path).close()  # its cleanup runs
     assert probe.exists()
+
+
+def test_a_transaction_stores_all_of_its_block_or_none(tmp_path: Path) -> None:
+    with Archive.open(tmp_path) as arc:
+        with pytest.raises(RuntimeError), arc.transaction() as conn:
+            conn.execute("INSERT INTO jobs(key, state, updated_at) VALUES ('a', '{}', '')")
+            raise RuntimeError("half way")
+        assert arc.query("SELECT key FROM jobs") == []
+        with arc.transaction() as conn:
+            conn.execute("INSERT INTO jobs(key, state, updated_at) VALUES ('a', '{}', '')")
+        assert [r["key"] for r in arc.query("SELECT key FROM jobs")] == ["a"]
+
+
+def test_only_a_query_of_user_syntax_lets_an_operational_error_through(tmp_path: Path) -> None:
+    """A malformed FTS5 query is the user's to hear about (archiver.index); elsewhere an error
+    reading the database is the archive's."""
+    with Archive.open(tmp_path) as arc:
+        sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+        with pytest.raises(sqlite3.OperationalError):
+            arc.query(sql, ("NEAR(",), user_syntax=True)
+        with pytest.raises(CorruptArchiveError):
+            arc.query(sql, ("NEAR(",))
