@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
+from typing import Any
 
 _MONTHS = {
     # en
@@ -62,14 +64,46 @@ _UPDATED_CUES = (
 )
 _CJK_EFFECTIVE = r"施行日|生效日期|시행일"
 _CJK_UPDATED = r"最終更新日?|更新日期?|最后更新|최종\s*수정일"
+#: The letters the cues above start with; a new cue that starts with another letter must add it.
+#: The engine tests this one class at each position of the text and tries the forty-odd cue
+#: phrases only where it holds (a 20 000-character head: 2.1 -> 1.2 ms per 500 KB of HTML).
+_CUE_START = "abdefgilmrsuvzú施生시最更최"
 # Latin cues are whole words ("stand" is no cue inside "understand"; Markdown's "_" may touch them);
 # CJK has no word boundaries.
 _CUE_RE = re.compile(
-    rf"(?<![^\W_])(?:(?P<effective>{_EFFECTIVE_CUES})|(?P<updated>{_UPDATED_CUES}))(?![^\W_])"
-    rf"|(?P<cjk_effective>{_CJK_EFFECTIVE})|(?P<cjk_updated>{_CJK_UPDATED})",
+    rf"(?=[{_CUE_START}])"
+    rf"(?:(?<![^\W_])(?:(?P<effective>{_EFFECTIVE_CUES})|(?P<updated>{_UPDATED_CUES}))(?![^\W_])"
+    rf"|(?P<cjk_effective>{_CJK_EFFECTIVE})|(?P<cjk_updated>{_CJK_UPDATED}))",
     re.I,
 )
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+
+def _longest_first(words: list[str]) -> str:
+    """A regex that matches as the alternation of ``words`` longest first ("march|mars|mar"),
+    written as a trie ("mar(?:ch|s)?").
+
+    The words that match at one place are prefixes of one another, and the trie tries the longer
+    continuation before it stops, so it picks the same word as the alternation. It is faster under
+    re.I: the engine tests a letter per branch instead of each of the ninety month names at every
+    word (date_order's scan of a 20 000-character head: 4.0 -> 0.8 ms per 500 KB of HTML)."""
+    trie: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def pattern(node: dict[str, dict[str, Any]]) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        joined = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{joined})?" if "" in node else joined
+
+    return pattern(trie)
+
+
+_MONTH_NAMES = _longest_first(list(_MONTHS))
 _MDY = re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _DMY = re.compile(
     rf"\b(\d{{1,2}})(?:er|st|nd|rd|th|º|°)?\.?\s+(?:de\s+)?({_MONTH_NAMES})\.?,?\s+(?:de\s+)?(\d{{4}})\b",
@@ -167,7 +201,12 @@ def date_order(language: str, text: str = "") -> str:
     if region:
         return MONTH_FIRST if region == "us" else DAY_FIRST
     head = text[:_HEAD]
-    return DAY_FIRST if len(_DMY.findall(head)) > len(_MDY.findall(head)) else MONTH_FIRST
+    # Day first when more dates are written day first. The month-first dates are counted only as
+    # far as that decides it (none at all when no date is written day first, as on most US pages):
+    # their pattern is the costly one.
+    day_first = len(_DMY.findall(head))
+    month_first = sum(1 for _ in islice(_MDY.finditer(head), day_first))
+    return DAY_FIRST if day_first > month_first else MONTH_FIRST
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
@@ -210,15 +249,36 @@ def _line_at(text: str, start: int, end: int) -> tuple[int, int]:
     return left, right if right >= 0 else len(text)
 
 
+_CUE_FIRST = re.compile(f"[{_CUE_START}]", re.I)
+
+
+def _next_cue(head: str, pos: int, limit: int | None) -> re.Match[str] | None:
+    """The first cue in ``head`` from ``pos`` on (as ``_CUE_RE.search(head, pos)``), or with
+    ``limit`` the first that starts by ``limit``.
+
+    Once a date is found, only cues within _TOGETHER of it are read, and the next cue is often
+    thousands of characters on. Rather than search the head up to it, the cue pattern is tried at
+    each letter before ``limit`` a cue can start with (the cue scans of a page whose date is near
+    the top: 1.1 -> 0.3 ms per 500 KB of HTML)."""
+    if limit is None:
+        return _CUE_RE.search(head, pos)
+    for letter in _CUE_FIRST.finditer(head, pos, limit + 1):
+        # matched in the whole head: what follows ``limit`` can end a cue, and the look-behind
+        # sees the character before ``letter``
+        cue = _CUE_RE.match(head, letter.start())
+        if cue is not None:
+            return cue
+    return None
+
+
 def parse_stated_date(text: str, language: str = "") -> StatedDate | None:
     """The dates ``text`` states about itself (``language`` as :func:`date_order` takes it), or None."""
     head = text[:_HEAD]
     order = date_order(language, head)
     statements: list[DateStatement] = []
-    last_end = -1
-    for cue in _CUE_RE.finditer(head):
-        if statements and cue.start() > last_end + _TOGETHER:
-            break
+    pos, limit = 0, None
+    while (cue := _next_cue(head, pos, limit)) is not None:
+        pos = cue.end()
         window = re.sub(r"[*_`\\#>\[\]]", " ", head[cue.end() : cue.end() + _NEAR + 40])
         best: tuple[int, int, tuple[str, ...]] | None = None
         for pattern, kind in _DATE_FORMS:
@@ -242,7 +302,7 @@ def parse_stated_date(text: str, language: str = "") -> StatedDate | None:
                 span=(left, right),
             )
         )
-        last_end = end
+        limit = end + _TOGETHER  # a cue after this starts another block, which is not read
     return StatedDate(tuple(statements), order) if statements else None
 
 

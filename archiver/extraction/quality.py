@@ -43,13 +43,41 @@ def guess_language(text: str, declared: str = "") -> str:
     """The text's language as an ISO 639-1 code, by py3langid (a maintained langid.py, BSD, 97
     languages); ``declared`` (``<html lang>``) is the answer when the text has too few letters.
     A sample from past the text's first lines is read (titles and menus say little)."""
-    plain = _MARKUP.sub(" ", text)
-    if len(_LETTER.findall(plain[: LANGUAGE_SAMPLE * 2])) < LANGUAGE_MIN_LETTERS:
+    plain = _plain_head(text)
+    head = plain[: LANGUAGE_SAMPLE * 2]
+    # the first lines nearly always have the letters: counted over the whole head only if not
+    letters = len(_LETTER.findall(head[:500]))
+    if letters < LANGUAGE_MIN_LETTERS and len(_LETTER.findall(head)) < LANGUAGE_MIN_LETTERS:
         return declared
-    skip = min(len(plain) // 4, 2000)
+    skip = min(len(plain) // 4, _SKIP)
     sample = plain[skip : skip + LANGUAGE_SAMPLE] if len(plain) - skip >= 500 else plain[:LANGUAGE_SAMPLE]
     language: Any = _identifier().classify(sample)[0]
     return str(language)
+
+
+#: Characters of plain text skipped, at most, before the sample.
+_SKIP = 2000
+#: Characters of Markdown the sample is taken from when they are enough (see _plain_head).
+_MARKDOWN_HEAD = 16000
+
+
+def _plain_head(text: str) -> str:
+    """``_MARKUP.sub(" ", text)``, or the start of it when that gives guess_language the same sample:
+    at least 4 * _SKIP characters (the whole plain text is at least that long: the skip is _SKIP).
+    Stripping the markup from the whole of a long page is most of what guess_language costs.
+
+    The start is the markup stripped from the text up to a newline past _MARKDOWN_HEAD. It is the
+    start of the whole text's when no match of _MARKUP crosses that newline: a comment and a run of
+    markers end at a newline, and a link target ends at the first ")" after its "](", which is
+    before the newline when one follows the last "](" before it."""
+    cut = text.find("\n", _MARKDOWN_HEAD) + 1
+    if cut:
+        head = text[:cut]
+        if "](" not in head or head.rfind(")") > head.rfind("](") + 1:
+            plain = _MARKUP.sub(" ", head)
+            if len(plain) >= 4 * _SKIP:
+                return plain
+    return _MARKUP.sub(" ", text)
 
 
 _identifier_lock = threading.Lock()

@@ -217,3 +217,73 @@ def test_a_truncated_capture_is_no_silent_change(tmp_path: Path, capsys: pytest.
     assert [v["stated_date"] for v in versions] == ["2024-07-01", "2025-02-28", "2025-02-28"]
     # the truncated one is compared with nothing, and is nothing to compare the next one with
     assert [v["flags"] for v in versions] == [["effective-in-future"], ["looks-truncated"], []]
+
+
+GITHUB_DATE_LINE = "Effective date: December 15, 2022\n"
+
+
+def test_a_date_line_far_down_the_head_is_found_and_one_past_it_is_not() -> None:
+    # the real GitHub statement with its date line moved down the page (the first 20 000
+    # characters are read)
+    text = _text("github-privacy/20230425183000.html").replace(GITHUB_DATE_LINE, "", 1)
+    assert parse_stated_date(text, "en") is None
+    for at, stated in ((15000, "2022-12-15"), (19000, "2022-12-15"), (21000, "")):
+        line_start = text.index("\n", at) + 1
+        moved = text[:line_start] + GITHUB_DATE_LINE + text[line_start:]
+        found = parse_stated_date(moved, "en")
+        assert (found.iso if found else "") == stated, at
+        if found:
+            assert [s.line for s in found.statements] == ["Effective date: December 15, 2022"]
+
+
+@pytest.mark.parametrize(
+    ("gap", "stated", "lines"),
+    [
+        # a cue starting 300 characters after the end of the first date belongs to its block
+        (299, "2024-03-03", ["Effective date: December 15, 2022", "Last updated: March 3, 2024"]),
+        # one character further it starts another block, which is not read
+        (300, "2022-12-15", ["Effective date: December 15, 2022"]),
+    ],
+)
+def test_a_date_block_ends_300_characters_after_its_last_date(
+    gap: int, stated: str, lines: list[str]
+) -> None:
+    text = _text("github-privacy/20230425183000.html")
+    date_end = text.index(GITHUB_DATE_LINE) + len(GITHUB_DATE_LINE) - 1  # 61, after "2022"
+    cut = date_end + gap
+    found = parse_stated_date(text[:cut] + "\nLast updated: March 3, 2024\n" + text[cut:], "en")
+    assert found is not None
+    assert found.iso == stated
+    assert [s.line for s in found.statements] == lines
+
+
+@pytest.mark.parametrize(
+    ("line", "language", "stated"),
+    [
+        # a cue for each letter a cue can start with (dates._CUE_START)
+        ("Applies from 1 May 2024", "en-gb", "2024-05-01"),
+        ("Bijgewerkt op 4 maart 2024", "nl", "2024-03-04"),
+        ("Date of last revision: June 30, 2021", "en", "2021-06-30"),
+        ("Effective as of May 25, 2018", "en", "2018-05-25"),
+        ("Fecha de vigencia: 12 de mayo de 2021", "es", "2021-05-12"),
+        ("Gültig ab 1. März 2024", "de", "2024-03-01"),
+        ("In vigore dal 1 gennaio 2024", "it", "2024-01-01"),
+        ("Letzte Änderung: 17. Januar 2022", "de", "2022-01-17"),
+        ("Modified: 2019-11-05", "en", "2019-11-05"),
+        ("Revised: June 5, 2020", "en", "2020-06-05"),
+        ("Stand: 01.03.2024", "de", "2024-03-01"),
+        ("Updated on 2 August 2025", "en", "2025-08-02"),
+        ("Vigente desde el 1 de enero de 2024", "es", "2024-01-01"),
+        ("Zuletzt aktualisiert am 17. Januar 2022", "de", "2022-01-17"),
+        ("ÚLTIMA ATUALIZAÇÃO: 2 de agosto de 2026", "pt", "2026-08-02"),
+        ("施行日：2023年4月1日", "ja", "2023-04-01"),
+        ("生效日期：2026年6月1日", "zh", "2026-06-01"),
+        ("시행일: 2025. 1. 1.", "ko", "2025-01-01"),
+        ("最終更新日：2024年5月18日", "ja", "2024-05-18"),
+        ("更新日期：2026年5月25日", "zh", "2026-05-25"),
+        ("최종 수정일: 2024. 3. 1.", "ko", "2024-03-01"),
+    ],
+)
+def test_every_first_letter_of_a_cue_is_read(line: str, language: str, stated: str) -> None:
+    found = parse_stated_date(f"# Privacy\n\n{line}\n\nWe collect data.\n", language)
+    assert found is not None and found.iso == stated

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -237,3 +238,19 @@ def test_cli_errors_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: P
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     code, out, err = run(capsys, "extract", str(image))
     assert code == 1 and "cannot extract" in err and err.count("\n") == 1
+
+
+def test_language_of_a_page_whose_link_target_spans_its_head() -> None:
+    # The real Heloa page (French) linking its PDF version as a data: URL, base64 wrapped at 76
+    # characters: the link is markup to strip from the whole text, though it runs past the first
+    # 16 000 characters (past what the sample is taken from on a long page).
+    heloa = extract(
+        (DATA / "corpus" / "heloa-privacy-fr" / "20250718003012.html").read_bytes(), "text/html"
+    ).text
+    pdf = base64.encodebytes(PDF.read_bytes()[:12000]).decode("ascii")
+    at = heloa.index("\n", 1500) + 1
+    page = heloa[:at] + f"\n[Télécharger en PDF](data:application/pdf;base64,{pdf})\n" + heloa[at:]
+    assert len(page) > 20000 and page.count("\n", 0, 16000) > 150
+    assert guess_language(page) == "fr"
+    # and a long page with the links closed in its head: the sample comes from its start alone
+    assert guess_language(heloa * 3) == "fr"
