@@ -16,17 +16,15 @@ beside raw files (which would otherwise be quietly recreated, hiding them).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ArchiveIndexMissingError
-from .files import fsync_dir
+from .journals import append_missing, has_lines
 from .models import VerifyProblem
 
 JOURNAL_NAME = "ledger.jsonl"
@@ -36,53 +34,13 @@ def journal_path(root: Path) -> Path:
     return root / JOURNAL_NAME
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[Any]:
-    """The journal opened for appending, locked against other processes (POSIX)."""
-    with open(path, "a+b") as fh:
-        try:
-            import fcntl
-
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        except ImportError:  # Windows: SQLite's write lock still orders the writers
-            pass
-        yield fh
-
-
-def _last_seq(fh: Any) -> int:
-    """The seq of the journal's last complete line (0 when empty); a torn last line is cut off."""
-    fh.seek(0, os.SEEK_END)
-    size = fh.tell()
-    if size == 0:
-        return 0
-    chunk, pos, tail = 65536, size, b""
-    while pos > 0:
-        pos = max(0, pos - chunk)
-        fh.seek(pos)
-        tail = fh.read(size - pos)
-        body = tail[:-1] if tail.endswith(b"\n") else tail
-        if b"\n" in body or pos == 0:
-            break
-    if not tail.endswith(b"\n"):  # a line cut short by a crash: drop it, it is written again
-        cut = tail.rfind(b"\n")
-        fh.truncate(pos + cut + 1 if cut >= 0 else pos)
-        return _last_seq(fh)
-    last = tail[:-1].rsplit(b"\n", 1)[-1]
-    try:
-        return int(json.loads(last)["seq"])
-    except (ValueError, KeyError, TypeError):
-        return 0
-
-
 def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
     """Append the ledger entries the journal lacks; returns how many were written."""
-    path = journal_path(root)
-    new = not path.exists()
-    with _locked(path) as fh:
-        last = _last_seq(fh)
+
+    def missing(last: int) -> list[dict[str, Any]]:
         rows = conn.execute(
             "SELECT l.seq, l.recorded_at, l.capture_id, l.entry, l.prev, l.hash,"
-            " p.key, p.url, p.label, p.created_at, c.sha256, d.source, d.detail, t.text"
+            " p.key, p.url, p.label, p.created_at, d.source, d.detail, t.text"
             " FROM ledger l LEFT JOIN captures c ON c.id = l.capture_id"
             " LEFT JOIN policies p ON p.id = c.policy_id"
             " LEFT JOIN capture_dates d ON d.capture_id = l.capture_id"
@@ -91,11 +49,8 @@ def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
             " WHERE l.seq > ? ORDER BY l.seq",
             (last,),
         ).fetchall()
-        if not rows:
-            return 0
-        fh.seek(0, os.SEEK_END)
-        for seq, recorded, cid, entry, prev, digest, key, url, label, created, _sha, src, det, text in rows:
-            line = {
+        return [
+            {
                 "seq": seq,
                 "recorded_at": recorded,
                 "capture_id": cid,
@@ -106,12 +61,10 @@ def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
                 "date": {"source": src, "detail": det} if src else None,
                 "text": text,
             }
-            fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    if new:
-        fsync_dir(root)
-    return len(rows)
+            for seq, recorded, cid, entry, prev, digest, key, url, label, created, src, det, text in rows
+        ]
+
+    return append_missing(journal_path(root), missing)
 
 
 def read_journal(root: Path) -> tuple[list[dict[str, Any]], list[int]]:
@@ -172,8 +125,7 @@ def check_index_present(root: Path, db_path: Path) -> None:
     if size > 0:
         return
     blobs = len(blob_names(root))
-    journal = journal_path(root)
-    entries = journal.exists() and journal.stat().st_size > 0
+    entries = has_lines(journal_path(root))
     if blobs or entries:
         state = "missing" if size < 0 else "empty (0 bytes)"
         raise ArchiveIndexMissingError(str(db_path), state, blobs, bool(entries))
