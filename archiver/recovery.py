@@ -9,7 +9,9 @@ crash between the two loses nothing.
 
 With it and the raw files, ``policydiff recover`` rebuilds a database that is missing, empty or
 damaged (the damaged file is kept aside, never deleted): the same capture ids, the same ledger
-entries (so the same head hash), texts extracted again from the raw bytes. ``verify`` reports raw
+entries (so the same head hash), texts extracted again from the raw bytes; the user's work (names,
+rules, tags, notes, reviews, removals, paragraph notes, attached bodies) is replayed from the second
+journal, ``curation.jsonl`` (archiver/curation.py). ``verify`` reports raw
 files that no capture names, and :func:`check_index_present` refuses to open an empty database
 beside raw files (which would otherwise be quietly recreated, hiding them).
 """
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import curation
 from .errors import ArchiveIndexMissingError
 from .journals import append_missing, has_lines
 from .models import VerifyProblem
@@ -125,7 +128,7 @@ def check_index_present(root: Path, db_path: Path) -> None:
     if size > 0:
         return
     blobs = len(blob_names(root))
-    entries = has_lines(journal_path(root))
+    entries = has_lines(journal_path(root)) or has_lines(curation.journal_path(root))
     if blobs or entries:
         state = "missing" if size < 0 else "empty (0 bytes)"
         raise ArchiveIndexMissingError(str(db_path), state, blobs, bool(entries))
@@ -169,6 +172,11 @@ class RecoveryReport:
     orphans: list[str] = field(default_factory=list)  # raw files no journal entry names (kept)
     bad_lines: list[int] = field(default_factory=list)  # journal lines that could not be read
     ledger: tuple[int, str] = (0, "")
+    # the user's work from curation.jsonl: what it amounts to now (curation.summary), what could not
+    # be put back and why, and journal lines that could not be read
+    curation: dict[str, int] = field(default_factory=dict)
+    curation_lost: list[str] = field(default_factory=list)
+    curation_bad_lines: list[int] = field(default_factory=list)
 
 
 def set_aside(db_path: Path, stamp: str) -> str:
@@ -230,9 +238,10 @@ def rebuild(root: Path) -> RecoveryReport:
 
     A database still there (damaged, or readable) is moved aside first, never deleted; texts are
     extracted again from the raw bytes (text-only captures from the journal's copy of their text).
+    Then the user's work is replayed from curation.jsonl (archiver/curation.py) in the same
+    transaction, before any text is extracted, so the texts follow the restored extraction rules.
     What it cannot restore is listed: captures whose raw file is gone, raw files no entry names,
-    journal lines it cannot read. Extraction rules, tags and notes kept only in the old database
-    are not in the journal (policies come back with the journal's URL and label).
+    attached bodies whose raw file or capture is gone, journal lines it cannot read.
     """
     from dataclasses import replace
     from datetime import UTC, datetime
@@ -245,7 +254,8 @@ def rebuild(root: Path) -> RecoveryReport:
 
     root = Path(root).expanduser().resolve()
     entries, bad = read_journal(root)
-    if not entries:
+    work, work_bad = curation.read_journal(root)
+    if not entries and not work:
         raise StorageError(
             f"the archive at {root} has no ledger journal ({JOURNAL_NAME}) to rebuild from; restore "
             f"{DB_NAME} from a backup (its raw files are untouched)"
@@ -256,7 +266,7 @@ def rebuild(root: Path) -> RecoveryReport:
             f"the database {db} reads fine ('policydiff verify' checks it through); recover rebuilds "
             "only a missing, empty or damaged one, and leaves this one alone"
         )
-    report = RecoveryReport(bad_lines=bad)
+    report = RecoveryReport(bad_lines=bad, curation_bad_lines=work_bad)
     report.kept_aside = set_aside(root / DB_NAME, datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
     blobs = blob_names(root)
     with Archive.open(root, rebuilding=True) as archive:
@@ -264,6 +274,9 @@ def rebuild(root: Path) -> RecoveryReport:
             if conn.execute("SELECT COUNT(*) FROM captures").fetchone()[0]:
                 raise StorageError(f"the archive at {root} already holds captures; nothing was changed")
             restored = restore_rows(conn, entries)
+            replayed = curation.replay(conn, work, blobs)
+            report.curation = curation.summary(conn) if work else {}
+            report.curation_lost = replayed.lost
         report.restored = len(restored)
         for record in restored:
             capture = archive.capture(record["id"])
@@ -286,6 +299,7 @@ def rebuild(root: Path) -> RecoveryReport:
             except (ExtractionError, StorageError):
                 continue  # no text, as when it was first stored; the raw bytes are kept
         named = {str(r["sha256"]) for r in restored if r.get("sha256")}
+        named |= {str(r[0]) for r in archive.query("SELECT sha256 FROM attached_bodies")}
         report.orphans = sorted(blobs - named)
         report.ledger = archive.ledger_head()
     return report
