@@ -5,6 +5,8 @@ Layout of an archive root::
     archive.sqlite3        policies, captures, extracted texts, job state (WAL mode)
     blobs/ab/abcdef…       raw bodies, named by their sha256; identical bytes are stored once
     tmp/                   files being written; a stray one is removed on the next open
+    ledger.jsonl, curation.jsonl   the ledger and the user's work again, outside SQLite, for
+                           policydiff recover (archiver/recovery.py, archiver/curation.py)
 
 Why it survives ``kill -9``: a body is written to ``tmp/``, fsynced and renamed into ``blobs/``
 *before* the database row that names it is committed, so a committed record always has its bytes.
