@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from . import curation
 from .blobs import put_blob, sha256_hex
 from .errors import ExtractionError
 from .models import Capture, Policy, Source
@@ -82,7 +83,7 @@ def attach(archive: Archive, policy: Policy, target: Capture, fetched: Capture, 
         ours.text_sha256 if ours is not None else None,
         agrees,
     )
-    with archive.transaction() as conn:
+    with archive.curating() as conn:
         conn.execute(
             "INSERT OR REPLACE INTO attached_bodies(capture_id, sha256, memento_url, retrieved_at,"
             " http_status, headers, content_type, size, text_sha256, agrees) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -99,6 +100,9 @@ def attach(archive: Archive, policy: Policy, target: Capture, fetched: Capture, 
                 None if agrees is None else int(agrees),
             ),
         )
+        # its raw file outlives a lost database in blobs/; only this line says whose it is
+        row = conn.execute("SELECT * FROM attached_bodies WHERE capture_id = ?", (target.id,)).fetchone()
+        curation.record(conn, "attached", target.policy_id, **curation.attached_data(conn, row))
     return attached
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from . import curation
 from .diffing import BlockKind, diff_texts, split_blocks
 from .diffing.views import follow_blocks
 from .errors import UsageError
@@ -97,13 +98,15 @@ class Notes:
             raise UsageError(f"there is no paragraph at block {block} of this version")
         paragraph = blocks[block].body
         row = (policy.id, version.timestamp, version.text_sha256, block, paragraph)
-        with self.archive.transaction() as conn:
+        with self.archive.curating() as conn:
             cur = conn.execute(
                 "INSERT INTO paragraph_notes(policy_id, version_timestamp, text_sha256, block, paragraph,"
                 " author, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (*row, author.strip() or default_reviewer(), now_iso(), note.strip()),
             )
             note_id = cur.lastrowid
+            stored = conn.execute("SELECT * FROM paragraph_notes WHERE id = ?", (note_id,)).fetchone()
+            curation.record(conn, "paragraph_note", policy.id, **curation.paragraph_note_data(stored))
         return next(n for n, _, _ in self._stored(policy) if n.id == note_id)
 
     def _stored(self, policy: Policy) -> list[tuple[ParagraphNote, str, int]]:

@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from . import curation
 from .errors import UsageError
 from .models import NOT_POLICY_TEXT, Policy, Version, baseline
 from .storage import Archive
@@ -119,51 +120,61 @@ class Portfolio:
         tracked gets the name and tags given). Returns (policy, created)."""
         existing = self.archive.find_policy(url)
         display = normalize_url(url)
-        with self.archive.transaction() as conn:
+        with self.archive.curating() as conn:
             if existing is None:
                 conn.execute(
                     "INSERT INTO policies(key, url, label, created_at) VALUES (?, ?, ?, ?)",
                     (policy_key(display), display, name.strip(), now_iso()),
                 )
                 policy_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+                # tracked before any capture: only this line brings it back after a rebuild
+                curation.record(conn, "tracked", policy_id, label=name.strip())
             else:
                 policy_id = existing.id
                 if name.strip():
                     conn.execute("UPDATE policies SET label = ? WHERE id = ?", (name.strip(), policy_id))
+                    curation.record(conn, "label", policy_id, label=name.strip())
             if tags:
                 conn.execute("DELETE FROM policy_tags WHERE policy_id = ?", (policy_id,))
                 conn.executemany(
                     "INSERT INTO policy_tags(policy_id, tag) VALUES (?, ?)",
                     [(policy_id, t) for t in clean_tags(tags)],
                 )
+                curation.record(conn, "tags", policy_id, tags=list(clean_tags(tags)))
         return self.archive.policy_by_id(policy_id), existing is None
 
     def set_name(self, policy: Policy, name: str) -> None:
         self.archive.set_label(policy.id, name.strip())
 
     def set_tags(self, policy: Policy, tags: Iterable[str]) -> None:
-        with self.archive.transaction() as conn:
+        cleaned = clean_tags(tags)
+        with self.archive.curating() as conn:
             conn.execute("DELETE FROM policy_tags WHERE policy_id = ?", (policy.id,))
             conn.executemany(
                 "INSERT INTO policy_tags(policy_id, tag) VALUES (?, ?)",
-                [(policy.id, t) for t in clean_tags(tags)],
+                [(policy.id, t) for t in cleaned],
             )
+            # the whole set, not what was added or taken off: replaying it needs no earlier line
+            curation.record(conn, "tags", policy.id, tags=list(cleaned))
 
     def set_note(self, policy: Policy, note: str) -> None:
-        with self.archive.transaction() as conn:
+        with self.archive.curating() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO policy_notes(policy_id, note) VALUES (?, ?)",
                 (policy.id, note.strip()),
             )
+            curation.record(conn, "note", policy.id, note=note.strip())
 
     def remove(self, policy: Policy) -> None:
         """Take ``policy`` off the list. Its captures stay in the archive and in the ledger, which
         is append-only (verify still checks them); fetching or tracking the URL brings it back."""
-        with self.archive.transaction() as conn:
+        retired_at = now_iso()
+        with self.archive.curating() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO retired_policies(policy_id, retired_at) VALUES (?, ?)",
-                (policy.id, now_iso()),
+                (policy.id, retired_at),
             )
+            curation.record(conn, "removed", policy.id, retired_at=retired_at)
 
     def tags(self) -> dict[int, tuple[str, ...]]:
         out: dict[int, list[str]] = {}
@@ -275,8 +286,8 @@ class Portfolio:
             reviewed_at=now_iso(),
             note=note.strip(),
         )
-        with self.archive.transaction() as conn:
-            conn.execute(
+        with self.archive.curating() as conn:
+            cur = conn.execute(
                 "INSERT INTO reviews(policy_id, version_timestamp, text_sha256, baseline_timestamp,"
                 " reviewer, reviewed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -289,6 +300,8 @@ class Portfolio:
                     review.note,
                 ),
             )
+            row = conn.execute("SELECT * FROM reviews WHERE id = ?", (cur.lastrowid,)).fetchone()
+            curation.record(conn, "review", policy.id, **curation.review_data(row))
         return review
 
     def reviews(self, policy: Policy | None = None) -> list[Review]:

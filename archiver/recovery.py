@@ -9,24 +9,25 @@ crash between the two loses nothing.
 
 With it and the raw files, ``policydiff recover`` rebuilds a database that is missing, empty or
 damaged (the damaged file is kept aside, never deleted): the same capture ids, the same ledger
-entries (so the same head hash), texts extracted again from the raw bytes. ``verify`` reports raw
+entries (so the same head hash), texts extracted again from the raw bytes; the user's work (names,
+rules, tags, notes, reviews, removals, paragraph notes, attached bodies) is replayed from the second
+journal, ``curation.jsonl`` (archiver/curation.py). ``verify`` reports raw
 files that no capture names, and :func:`check_index_present` refuses to open an empty database
 beside raw files (which would otherwise be quietly recreated, hiding them).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import curation
 from .errors import ArchiveIndexMissingError
-from .files import fsync_dir
+from .journals import append_missing, has_lines
 from .models import VerifyProblem
 
 JOURNAL_NAME = "ledger.jsonl"
@@ -36,53 +37,13 @@ def journal_path(root: Path) -> Path:
     return root / JOURNAL_NAME
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[Any]:
-    """The journal opened for appending, locked against other processes (POSIX)."""
-    with open(path, "a+b") as fh:
-        try:
-            import fcntl
-
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        except ImportError:  # Windows: SQLite's write lock still orders the writers
-            pass
-        yield fh
-
-
-def _last_seq(fh: Any) -> int:
-    """The seq of the journal's last complete line (0 when empty); a torn last line is cut off."""
-    fh.seek(0, os.SEEK_END)
-    size = fh.tell()
-    if size == 0:
-        return 0
-    chunk, pos, tail = 65536, size, b""
-    while pos > 0:
-        pos = max(0, pos - chunk)
-        fh.seek(pos)
-        tail = fh.read(size - pos)
-        body = tail[:-1] if tail.endswith(b"\n") else tail
-        if b"\n" in body or pos == 0:
-            break
-    if not tail.endswith(b"\n"):  # a line cut short by a crash: drop it, it is written again
-        cut = tail.rfind(b"\n")
-        fh.truncate(pos + cut + 1 if cut >= 0 else pos)
-        return _last_seq(fh)
-    last = tail[:-1].rsplit(b"\n", 1)[-1]
-    try:
-        return int(json.loads(last)["seq"])
-    except (ValueError, KeyError, TypeError):
-        return 0
-
-
 def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
     """Append the ledger entries the journal lacks; returns how many were written."""
-    path = journal_path(root)
-    new = not path.exists()
-    with _locked(path) as fh:
-        last = _last_seq(fh)
+
+    def missing(last: int) -> list[dict[str, Any]]:
         rows = conn.execute(
             "SELECT l.seq, l.recorded_at, l.capture_id, l.entry, l.prev, l.hash,"
-            " p.key, p.url, p.label, p.created_at, c.sha256, d.source, d.detail, t.text"
+            " p.key, p.url, p.label, p.created_at, d.source, d.detail, t.text"
             " FROM ledger l LEFT JOIN captures c ON c.id = l.capture_id"
             " LEFT JOIN policies p ON p.id = c.policy_id"
             " LEFT JOIN capture_dates d ON d.capture_id = l.capture_id"
@@ -91,11 +52,8 @@ def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
             " WHERE l.seq > ? ORDER BY l.seq",
             (last,),
         ).fetchall()
-        if not rows:
-            return 0
-        fh.seek(0, os.SEEK_END)
-        for seq, recorded, cid, entry, prev, digest, key, url, label, created, _sha, src, det, text in rows:
-            line = {
+        return [
+            {
                 "seq": seq,
                 "recorded_at": recorded,
                 "capture_id": cid,
@@ -106,12 +64,10 @@ def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
                 "date": {"source": src, "detail": det} if src else None,
                 "text": text,
             }
-            fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    if new:
-        fsync_dir(root)
-    return len(rows)
+            for seq, recorded, cid, entry, prev, digest, key, url, label, created, src, det, text in rows
+        ]
+
+    return append_missing(journal_path(root), missing)
 
 
 def read_journal(root: Path) -> tuple[list[dict[str, Any]], list[int]]:
@@ -172,8 +128,7 @@ def check_index_present(root: Path, db_path: Path) -> None:
     if size > 0:
         return
     blobs = len(blob_names(root))
-    journal = journal_path(root)
-    entries = journal.exists() and journal.stat().st_size > 0
+    entries = has_lines(journal_path(root)) or has_lines(curation.journal_path(root))
     if blobs or entries:
         state = "missing" if size < 0 else "empty (0 bytes)"
         raise ArchiveIndexMissingError(str(db_path), state, blobs, bool(entries))
@@ -217,6 +172,11 @@ class RecoveryReport:
     orphans: list[str] = field(default_factory=list)  # raw files no journal entry names (kept)
     bad_lines: list[int] = field(default_factory=list)  # journal lines that could not be read
     ledger: tuple[int, str] = (0, "")
+    # the user's work from curation.jsonl: what it amounts to now (curation.summary), what could not
+    # be put back and why, and journal lines that could not be read
+    curation: dict[str, int] = field(default_factory=dict)
+    curation_lost: list[str] = field(default_factory=list)
+    curation_bad_lines: list[int] = field(default_factory=list)
 
 
 def set_aside(db_path: Path, stamp: str) -> str:
@@ -278,9 +238,10 @@ def rebuild(root: Path) -> RecoveryReport:
 
     A database still there (damaged, or readable) is moved aside first, never deleted; texts are
     extracted again from the raw bytes (text-only captures from the journal's copy of their text).
+    Then the user's work is replayed from curation.jsonl (archiver/curation.py) in the same
+    transaction, before any text is extracted, so the texts follow the restored extraction rules.
     What it cannot restore is listed: captures whose raw file is gone, raw files no entry names,
-    journal lines it cannot read. Extraction rules, tags and notes kept only in the old database
-    are not in the journal (policies come back with the journal's URL and label).
+    attached bodies whose raw file or capture is gone, journal lines it cannot read.
     """
     from dataclasses import replace
     from datetime import UTC, datetime
@@ -293,7 +254,8 @@ def rebuild(root: Path) -> RecoveryReport:
 
     root = Path(root).expanduser().resolve()
     entries, bad = read_journal(root)
-    if not entries:
+    work, work_bad = curation.read_journal(root)
+    if not entries and not work:
         raise StorageError(
             f"the archive at {root} has no ledger journal ({JOURNAL_NAME}) to rebuild from; restore "
             f"{DB_NAME} from a backup (its raw files are untouched)"
@@ -304,7 +266,7 @@ def rebuild(root: Path) -> RecoveryReport:
             f"the database {db} reads fine ('policydiff verify' checks it through); recover rebuilds "
             "only a missing, empty or damaged one, and leaves this one alone"
         )
-    report = RecoveryReport(bad_lines=bad)
+    report = RecoveryReport(bad_lines=bad, curation_bad_lines=work_bad)
     report.kept_aside = set_aside(root / DB_NAME, datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
     blobs = blob_names(root)
     with Archive.open(root, rebuilding=True) as archive:
@@ -312,6 +274,9 @@ def rebuild(root: Path) -> RecoveryReport:
             if conn.execute("SELECT COUNT(*) FROM captures").fetchone()[0]:
                 raise StorageError(f"the archive at {root} already holds captures; nothing was changed")
             restored = restore_rows(conn, entries)
+            replayed = curation.replay(conn, work, blobs)
+            report.curation = curation.summary(conn) if work else {}
+            report.curation_lost = replayed.lost
         report.restored = len(restored)
         for record in restored:
             capture = archive.capture(record["id"])
@@ -334,6 +299,7 @@ def rebuild(root: Path) -> RecoveryReport:
             except (ExtractionError, StorageError):
                 continue  # no text, as when it was first stored; the raw bytes are kept
         named = {str(r["sha256"]) for r in restored if r.get("sha256")}
+        named |= {str(r[0]) for r in archive.query("SELECT sha256 FROM attached_bodies")}
         report.orphans = sorted(blobs - named)
         report.ledger = archive.ledger_head()
     return report

@@ -12,7 +12,7 @@ import sqlite3
 from .models import Capture, ExtractionRule, Policy, Source
 
 DB_NAME = "archive.sqlite3"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: MIGRATIONS[n] takes a database from schema n to n + 1. The ledger (archiver/ledger.py) keeps each
 #: capture's whole row: a migration that adds a column to ``captures`` must also teach
@@ -176,6 +176,14 @@ MIGRATIONS: tuple[str, ...] = (
         size INTEGER NOT NULL,
         text_sha256 TEXT,
         agrees INTEGER
+    );
+    """,
+    # 7: the user's work logged change by change, each line also appended to curation.jsonl after
+    # the commit (archiver/curation.py; Archive._migrate logs what an older archive already holds)
+    """
+    CREATE TABLE IF NOT EXISTS curation_log (
+        seq INTEGER PRIMARY KEY,
+        entry TEXT NOT NULL
     );
     """,
 )

@@ -5,6 +5,8 @@ Layout of an archive root::
     archive.sqlite3        policies, captures, extracted texts, job state (WAL mode)
     blobs/ab/abcdef…       raw bodies, named by their sha256; identical bytes are stored once
     tmp/                   files being written; a stray one is removed on the next open
+    ledger.jsonl, curation.jsonl   the ledger and the user's work again, outside SQLite, for
+                           policydiff recover (archiver/recovery.py, archiver/curation.py)
 
 Why it survives ``kill -9``: a body is written to ``tmp/``, fsynced and renamed into ``blobs/``
 *before* the database row that names it is committed, so a committed record always has its bytes.
@@ -29,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import blobs, capture_dates, ledger, recovery
+from . import blobs, capture_dates, curation, ledger, recovery
 from .blobs import sha256_hex
 from .capture_dates import CaptureDate
 from .errors import (
@@ -107,6 +109,7 @@ class Archive:
         with archive.transaction() as conn:
             backfill_words(conn)
         archive._sync_journal()
+        archive._sync_curation()  # what a crash between a commit and its journal line left behind
         blobs.clean_tmp(path)
         return archive
 
@@ -133,6 +136,15 @@ class Archive:
         """Bring the ledger journal (archiver/recovery.py) up to date with the ledger."""
         try:
             recovery.sync_journal(self._conn(), self.root)
+        except OSError as exc:
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def _sync_curation(self) -> None:
+        """Bring the journal of the user's work (archiver/curation.py) up to date with its log."""
+        try:
+            curation.sync_journal(self._conn(), self.root)
         except OSError as exc:
             raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
         except sqlite3.DatabaseError as exc:
@@ -228,6 +240,15 @@ class Archive:
                     f"could not write to the archive at {self.root}: {exc}", kind=kind_of(exc)
                 ) from None
 
+    @contextlib.contextmanager
+    def curating(self) -> Iterator[sqlite3.Connection]:
+        """A transaction() that changes the user's work, logged in it with ``curation.record``:
+        after the commit the log's new lines are appended to curation.jsonl (never before, so the
+        journal holds no change that was rolled back)."""
+        with self.transaction() as conn:
+            yield conn
+        self._sync_curation()
+
     def query(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, user_syntax: bool = False
     ) -> list[sqlite3.Row]:
@@ -256,6 +277,8 @@ class Archive:
                             conn.execute(statement)
                     if step == 1:  # the ledger starts with the captures already there
                         ledger.backfill(conn, now_iso())
+                    if step == 6:  # the curation journal starts with the work already there
+                        curation.backfill(conn, now_iso())
                     conn.execute(f"PRAGMA user_version = {step + 1}")
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
@@ -267,8 +290,9 @@ class Archive:
         existing = self.find_policy(url)
         if existing is not None:
             if self.query("SELECT 1 FROM retired_policies WHERE policy_id = ?", (existing.id,)):
-                with self.transaction() as conn:  # asked for again: back in the list, with its history
+                with self.curating() as conn:  # asked for again: back in the list, with its history
                     conn.execute("DELETE FROM retired_policies WHERE policy_id = ?", (existing.id,))
+                    curation.record(conn, "restored", existing.id)
             return existing
         display = normalize_url(url)
         with self.transaction() as conn:
@@ -307,15 +331,17 @@ class Archive:
         ]
 
     def set_label(self, policy_id: int, label: str) -> None:
-        with self.transaction() as conn:
+        with self.curating() as conn:
             conn.execute("UPDATE policies SET label = ? WHERE id = ?", (label, policy_id))
+            curation.record(conn, "label", policy_id, label=label)
 
     def set_rules(self, policy_id: int, rules: Sequence[ExtractionRule]) -> None:
         data = [
             {"valid_from": r.valid_from, "select": list(r.select), "remove": list(r.remove)} for r in rules
         ]
-        with self.transaction() as conn:
+        with self.curating() as conn:
             conn.execute("UPDATE policies SET rules = ? WHERE id = ?", (json.dumps(data), policy_id))
+            curation.record(conn, "rules", policy_id, rules=data)
 
     # --- captures --------------------------------------------------------------------------
 

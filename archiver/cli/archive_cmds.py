@@ -89,7 +89,9 @@ def register(sub: Any) -> None:
         "recover",
         help="rebuild a missing, empty or damaged archive database from the raw files and the ledger",
         description="Rebuild archive.sqlite3 from the ledger journal (ledger.jsonl) and the raw files: "
-        "the same captures, ids and ledger (so the same head hash), texts extracted again. A database "
+        "the same captures, ids and ledger (so the same head hash), texts extracted again, then the user's "
+        "work (names, rules, tags, notes, reviews, removals, paragraph notes, attached bodies) from "
+        "curation.jsonl. A database "
         "still there is kept aside as archive.sqlite3.damaged-TIME, never deleted. Lists what could "
         "not be restored.",
     )
@@ -329,13 +331,31 @@ def cmd_recover(args: argparse.Namespace) -> int:
         print(f"ORPHAN   raw file blobs/{sha[:2]}/{sha}: no ledger entry names it (kept)")
     for number in report.bad_lines:
         print(f"BAD      ledger journal line {number} cannot be read (left out)")
+    for what in report.curation_lost:
+        print(f"LOST     {what}")
+    for number in report.curation_bad_lines:
+        print(f"BAD      curation journal line {number} cannot be read (left out)")
     entries, head = report.ledger
     print(
         f"restored {report.restored} captures ({report.texts} with their text) into {archive_root(args)}; "
         f"ledger of {entries} entries, head sha256 {head}",
         file=sys.stderr,
     )
-    return 1 if report.missing_blobs or report.orphans or report.bad_lines else 0
+    if report.curation:
+        n = report.curation
+        print(
+            f"restored the user's work from curation.jsonl: policies named {n['names']}, with rules "
+            f"{n['rules']}, tagged {n['tags']}, with a note {n['notes']}, removed {n['removed']}; "
+            f"{n['reviews']} reviews, {n['paragraph_notes']} paragraph notes, {n['attached']} attached bodies",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            "no curation journal (curation.jsonl): names, rules, tags and notes were not restored",
+            file=sys.stderr,
+        )
+    lost = report.curation_lost or report.curation_bad_lines
+    return 1 if report.missing_blobs or report.orphans or report.bad_lines or lost else 0
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
