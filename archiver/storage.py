@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,7 @@ class Archive:
         with archive.transaction() as conn:
             backfill_words(conn)
         archive._sync_journal()
-        archive._sync_curation()  # what a crash between a commit and its journal line left behind
+        archive._sync_journal(curation.sync_journal)  # what a crash between commit and append left
         blobs.clean_tmp(path)
         return archive
 
@@ -132,19 +132,13 @@ class Archive:
             )
         return archive
 
-    def _sync_journal(self) -> None:
-        """Bring the ledger journal (archiver/recovery.py) up to date with the ledger."""
+    def _sync_journal(
+        self, sync: Callable[[sqlite3.Connection, Path], object] = recovery.sync_journal
+    ) -> None:
+        """Bring a journal up to date with its table: the ledger's (archiver/recovery.py) by default,
+        or the user's work (``curation.sync_journal``, archiver/curation.py)."""
         try:
-            recovery.sync_journal(self._conn(), self.root)
-        except OSError as exc:
-            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from None
-
-    def _sync_curation(self) -> None:
-        """Bring the journal of the user's work (archiver/curation.py) up to date with its log."""
-        try:
-            curation.sync_journal(self._conn(), self.root)
+            sync(self._conn(), self.root)
         except OSError as exc:
             raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
         except sqlite3.DatabaseError as exc:
@@ -247,7 +241,7 @@ class Archive:
         journal holds no change that was rolled back)."""
         with self.transaction() as conn:
             yield conn
-        self._sync_curation()
+        self._sync_journal(curation.sync_journal)
 
     def query(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, user_syntax: bool = False
