@@ -202,6 +202,8 @@ def _fallback(markup: str, found: int) -> str:
 def _parse(markup: str) -> Element:
     try:
         return parse(markup)
+    except ExtractionError:
+        raise  # already says what is wrong (nested past the parser's limit)
     except Exception as exc:  # lxml raises assorted errors on pathological input
         raise ExtractionError(f"cannot parse HTML: {type(exc).__name__}: {exc}") from None
 
