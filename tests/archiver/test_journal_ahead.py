@@ -171,3 +171,17 @@ def test_an_archive_without_journals_opens_as_before(
     assert {name: len(data.splitlines()) for name, data in journals(arc).items()} == lines
     code, _, err = run(capsys, arc, "verify")
     assert code == 0, err
+
+
+def test_the_app_says_the_database_is_behind_and_how_to_recover(tmp_path: Path) -> None:
+    pytest.importorskip("PySide6")
+    from ui.messages import describe
+
+    db = tmp_path / "A" / "archive.sqlite3"
+    message = describe(JournalAheadError(str(db), ["ledger.jsonl holds 2 entries beyond it"])).text
+    assert message == (
+        "The archive's database is behind its journals (ledger.jsonl holds 2 entries beyond it): an "
+        "older copy of archive.sqlite3 was probably put back. Nothing was changed. To rebuild it from "
+        "the journals and the raw files (the current file is kept aside), quit and run "
+        f"“policydiff --archive {tmp_path / 'A'} recover” in a terminal."
+    )
