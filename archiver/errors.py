@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -29,6 +30,8 @@ class ErrorKind(StrEnum):
     DISK_FULL = "disk-full"
     #: another program holds the archive database's lock
     BUSY = "busy"
+    #: the database is an older copy than its journals (or has parted from them): policydiff recover
+    JOURNAL_AHEAD = "journal-ahead"
 
 
 class ArchiverError(Exception):
@@ -379,6 +382,24 @@ class DamagedDatabaseError(CorruptArchiveError):
             f"the archive database {path} is damaged: {detail}; nothing was changed. "
             "'policydiff recover' rebuilds it from the raw files and the ledger journal, keeping the "
             "damaged file aside (or restore archive.sqlite3 from a backup)",
+        )
+
+
+class JournalAheadError(StorageError):
+    """The database is behind a journal beside it, or tells another story (an older copy of
+    archive.sqlite3 put back while the journals went on): the next change would take an entry the
+    journal already holds and the two would part silently, so opening it for writing is refused.
+    ``found`` says, for each such journal, what it holds that the database lacks."""
+
+    kind = ErrorKind.JOURNAL_AHEAD
+
+    def __init__(self, path: str, found: Sequence[str]) -> None:
+        self.path = path
+        self.found = tuple(found)
+        super().__init__(
+            f"the archive database {path} is behind its journals, as an older copy put back would be "
+            f"({'; '.join(self.found)}); nothing was changed. 'policydiff recover' rebuilds the database "
+            "from the journals and the raw files, keeping the current database file aside"
         )
 
 

@@ -7,6 +7,11 @@ commit, or on the next open for writing when a crash came in between, :func:`app
 writes the lines with a higher seq than the journal's last. Lines are written under an exclusive
 lock (two processes never interleave), flushed and fsynced before it returns; a line cut short by
 a crash is dropped and written again.
+
+That bookkeeping holds only while the table is at least as far as its journal. A database put back
+from an older copy is not: its next seq is one the journal already has, ``append_missing`` would
+skip that line and the two would part for good. :func:`ahead_of` finds it before anything is
+written (Archive.open refuses such a database; ``verify`` reports it).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +83,87 @@ def append_missing(path: Path, missing: Callable[[int], list[dict[str, Any]]]) -
 
 def has_lines(path: Path) -> bool:
     return path.exists() and path.stat().st_size > 0
+
+
+def last_line(path: Path) -> dict[str, Any] | None:
+    """The journal's last complete line, read without changing the file (a torn last line is
+    passed over); None when there is none, or it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = pos = fh.tell()
+            complete = b""
+            while pos > 0:
+                pos = max(0, pos - 65536)
+                fh.seek(pos)
+                tail = fh.read(size - pos)
+                complete = tail[: tail.rfind(b"\n") + 1]  # b"" while no line ends in the tail
+                if b"\n" in complete[:-1] or pos == 0:
+                    break
+    except FileNotFoundError:
+        return None
+    if not complete:
+        return None
+    try:
+        line = json.loads(complete[:-1].rsplit(b"\n", 1)[-1])
+        int(line["seq"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return line if isinstance(line, dict) else None
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A journal that holds what its table does not: lines beyond the table's last seq, or a line
+    that differs from the table's row of the same seq (the database is an older or another copy)."""
+
+    journal: str  # the file's name
+    beyond: int  # lines with a seq above the table's last
+    differs_at: int = 0  # a seq at which the journal's line is not the table's row (0: none found)
+
+    def __str__(self) -> str:
+        differs = f"entry {self.differs_at} differs from it" if self.differs_at else ""
+        if not self.beyond:
+            return f"{self.journal}'s {differs}"
+        held = f"{self.journal} holds {self.beyond} entr{'y' if self.beyond == 1 else 'ies'} beyond it"
+        return f"{held}, and its {differs}" if differs else held
+
+
+def ahead_of(
+    path: Path,
+    table_last: int,
+    stored: Callable[[int], object | None],
+    key: Callable[[dict[str, Any]], object],
+) -> Ahead | None:
+    """Whether the journal at ``path`` holds more than (or other than) its table, whose last seq is
+    ``table_last``; ``stored(seq)`` is the table's row at a seq, ``key(line)`` the same of a line.
+
+    The journal's last line being the table's row is the usual answer, read from the end of the file
+    alone: the journal is then in step, or behind (a crash after a commit, caught up on open). Only
+    otherwise is the whole journal read, to say by how much it is ahead."""
+    last = last_line(path)
+    if last is None:
+        return None
+    seq = int(last["seq"])
+    row = stored(seq)
+    if row is not None and row == key(last):
+        return None
+    beyond, at_last = 0, None
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if not raw.endswith(b"\n"):
+                break  # a torn last line: not written yet
+            try:
+                line = json.loads(raw)
+                number = int(line["seq"])
+            except (ValueError, KeyError, TypeError):
+                continue  # recover lists the lines it cannot read
+            if number > table_last:
+                beyond += 1
+            elif number == table_last:
+                at_last = line
+    if row is not None or beyond == 0:  # the same seq, another entry (or one the table lacks)
+        return Ahead(path.name, beyond, seq)
+    if at_last is not None and stored(table_last) != key(at_last):
+        return Ahead(path.name, beyond, table_last)
+    return Ahead(path.name, beyond)

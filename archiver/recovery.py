@@ -14,6 +14,11 @@ rules, tags, notes, reviews, removals, paragraph notes, attached bodies) is repl
 journal, ``curation.jsonl`` (archiver/curation.py). ``verify`` reports raw
 files that no capture names, and :func:`check_index_present` refuses to open an empty database
 beside raw files (which would otherwise be quietly recreated, hiding them).
+
+A database put back from an older copy (a backup, a file synced from another machine) is behind
+its journals: :func:`journals_ahead` finds it, Archive.open refuses it before writing anything (the
+next capture would take a seq the journal already has, and the two histories would fork), verify
+reports it, and recover rebuilds from the journals, keeping that database aside.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import curation
 from .errors import ArchiveIndexMissingError
-from .journals import append_missing, has_lines
+from .journals import Ahead, ahead_of, append_missing, has_lines
 from .models import VerifyProblem
 
 JOURNAL_NAME = "ledger.jsonl"
@@ -134,6 +140,54 @@ def check_index_present(root: Path, db_path: Path) -> None:
         raise ArchiveIndexMissingError(str(db_path), state, blobs, bool(entries))
 
 
+def journals_ahead(conn: sqlite3.Connection, root: Path) -> list[Ahead]:
+    """The journals that hold more than (or other than) their table: the ledger's, compared by the
+    entry hash; the user's work, by the logged line. A table an older schema lacks holds nothing."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def check(
+        path: Path,
+        table: str,
+        column: str,
+        key: Callable[[dict[str, Any]], object],
+        load: Callable[[Any], object],
+    ) -> Ahead | None:
+        if table not in tables:
+            return ahead_of(path, 0, lambda seq: None, key)
+        last = conn.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {table}").fetchone()[0]
+
+        def stored(seq: int) -> object | None:
+            row = conn.execute(f"SELECT {column} FROM {table} WHERE seq = ?", (seq,)).fetchone()
+            return None if row is None else load(row[0])
+
+        return ahead_of(path, int(last), stored, key)
+
+    found = [
+        check(journal_path(root), "ledger", "hash", lambda line: line.get("hash"), str),
+        check(
+            curation.journal_path(root),
+            "curation_log",
+            "entry",
+            lambda line: {k: v for k, v in line.items() if k != "seq"},
+            json.loads,
+        ),
+    ]
+    return [ahead for ahead in found if ahead is not None]
+
+
+def journal_problems(conn: sqlite3.Connection, root: Path) -> list[VerifyProblem]:
+    """What verify says of a database behind its journals."""
+    return [
+        VerifyProblem(
+            0,
+            f"the database is behind its journal, as an older copy put back would be: {ahead}; "
+            "'policydiff recover' rebuilds it from the journals and the raw files, keeping the current "
+            "file aside",
+        )
+        for ahead in journals_ahead(conn, root)
+    ]
+
+
 def diagnose(db_path: Path) -> str:
     """What is wrong with a database file that SQLite refuses, in words a user can act on."""
     try:
@@ -179,14 +233,15 @@ class RecoveryReport:
     curation_bad_lines: list[int] = field(default_factory=list)
 
 
-def set_aside(db_path: Path, stamp: str) -> str:
-    """Move a damaged database (and its WAL files) aside; returns the new name ("" if none)."""
+def set_aside(db_path: Path, stamp: str, why: str = "damaged") -> str:
+    """Move a damaged (or ``why`` "older") database and its WAL files aside; returns the new name
+    ("" if none)."""
     if not db_path.exists():
         return ""
     if db_path.stat().st_size == 0:
         db_path.unlink()
         return ""
-    target = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+    target = db_path.with_name(f"{db_path.name}.{why}-{stamp}")
     for suffix in ("", "-wal", "-shm"):
         source = db_path.with_name(db_path.name + suffix)
         if source.exists():
@@ -261,13 +316,17 @@ def rebuild(root: Path) -> RecoveryReport:
             f"{DB_NAME} from a backup (its raw files are untouched)"
         )
     db = root / DB_NAME
+    why = "damaged"
     if db.exists() and db.stat().st_size > 0 and diagnose(db) == "SQLite can read it":
-        raise UsageError(
-            f"the database {db} reads fine ('policydiff verify' checks it through); recover rebuilds "
-            "only a missing, empty or damaged one, and leaves this one alone"
-        )
+        if not _behind(db, root):
+            raise UsageError(
+                f"the database {db} reads fine ('policydiff verify' checks it through); recover "
+                "rebuilds only a missing, empty or damaged one, or one behind its journals, and leaves "
+                "this one alone"
+            )
+        why = "older"  # an older copy put back: the journals hold what came after it
     report = RecoveryReport(bad_lines=bad, curation_bad_lines=work_bad)
-    report.kept_aside = set_aside(root / DB_NAME, datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
+    report.kept_aside = set_aside(root / DB_NAME, datetime.now(UTC).strftime("%Y%m%d%H%M%S"), why)
     blobs = blob_names(root)
     with Archive.open(root, rebuilding=True) as archive:
         with archive.transaction() as conn:  # one transaction: all restored, or nothing
@@ -303,3 +362,12 @@ def rebuild(root: Path) -> RecoveryReport:
         report.orphans = sorted(blobs - named)
         report.ledger = archive.ledger_head()
     return report
+
+
+def _behind(db_path: Path, root: Path) -> bool:
+    """Whether a readable database is behind its journals (read-only, as diagnose reads it)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return bool(journals_ahead(conn, root))
+    finally:
+        conn.close()

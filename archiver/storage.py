@@ -39,6 +39,7 @@ from .errors import (
     CorruptArchiveError,
     DamagedDatabaseError,
     ErrorKind,
+    JournalAheadError,
     NotFoundError,
     SchemaTooNewError,
     StorageError,
@@ -99,12 +100,15 @@ class Archive:
         """Open the archive at ``root``, creating it (and migrating its schema) as needed.
 
         A missing or empty database beside raw files is refused (ArchiveIndexMissingError), never
-        quietly recreated; ``rebuilding`` (policydiff recover) creates it."""
+        quietly recreated, and so is one behind its journals (JournalAheadError: an older copy put
+        back); ``rebuilding`` (policydiff recover) creates it."""
         path = Path(root).expanduser().resolve()
         if not rebuilding:
             recovery.check_index_present(path, path / DB_NAME)
         blobs.prepare(path)
         archive = cls(path)
+        if not rebuilding:  # before the migration or the journals' catching up write anything
+            archive._check_journals()
         archive._migrate()
         with archive.transaction() as conn:
             backfill_words(conn)
@@ -131,6 +135,19 @@ class Archive:
                 f"it has schema {found} and must be upgraded to {SCHEMA_VERSION}, which needs writing",
             )
         return archive
+
+    def _check_journals(self) -> None:
+        """Refuse a database behind its journals: its next entries would take seqs the journals
+        already hold, and the journals (what recover rebuilds from) and it would part silently."""
+        try:
+            ahead = recovery.journals_ahead(self._conn(), self.root)
+        except OSError as exc:
+            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+        if ahead:
+            self.close()
+            raise JournalAheadError(str(self.db_path), [str(a) for a in ahead])
 
     def _sync_journal(
         self, sync: Callable[[sqlite3.Connection, Path], object] = recovery.sync_journal

@@ -1,5 +1,6 @@
 """Verifying an archive: every raw body and text re-hashed, the database's integrity, the ledger
-walked against the captures, raw files no capture names, attached bodies. Nothing is changed.
+walked against the captures, raw files no capture names, attached bodies, the journals against
+their tables (a database behind them). Nothing is changed.
 
 It reads the archive through its own connection (one snapshot for ledger and captures), so it lives
 beside ``archiver.storage`` as that module's verification half.
@@ -61,6 +62,7 @@ def verify_archive(archive: Archive, cancel: threading.Event | None = None) -> l
         problems.append(VerifyProblem(row["capture_id"], "extraction refers to a missing text"))
     problems.extend(_check_ledger(archive))
     problems.extend(recovery.orphan_problems(archive._conn(), archive.root))
+    problems.extend(recovery.journal_problems(archive._conn(), archive.root))
     for capture_id, sha in archive.query(
         "SELECT capture_id, sha256 FROM attached_bodies ORDER BY capture_id"
     ):

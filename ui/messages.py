@@ -40,6 +40,7 @@ from archiver.errors import (
     ErrorKind,
     ExtractionError,
     InvalidURLError,
+    JournalAheadError,
     NetworkError,
     NoMementoError,
     RateLimitedError,
@@ -110,6 +111,14 @@ def describe(exc: BaseException) -> Message:
             f"{what} Nothing was changed. To rebuild it from the raw files and the ledger, quit and run "
             f"“policydiff --archive {Path(exc.path).parent} recover” in a terminal, or restore "
             "archive.sqlite3 from a backup.",
+        )
+    if isinstance(exc, JournalAheadError):
+        return Message(
+            ERROR,
+            f"The archive's database is behind its journals ({'; '.join(exc.found)}): an older copy "
+            "of archive.sqlite3 was probably put back. Nothing was changed. To rebuild it from the "
+            "journals and the raw files (the current file is kept aside), quit and run "
+            f"“policydiff --archive {Path(exc.path).parent} recover” in a terminal.",
         )
     if isinstance(exc, UnreachableError):
         cause = " This computer looks offline, or the address is wrong." if exc.offline else ""

@@ -85,17 +85,22 @@ def trust_ca_bundle(args: argparse.Namespace) -> None:
         os.environ["REQUESTS_CA_BUNDLE"] = bundle
 
 
-def open_archive(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_archive(args: argparse.Namespace, *, verifying: bool = False):  # type: ignore[no-untyped-def]
     """Open (creating if needed) the archive the global options name. A write-protected archive
     opens read-only: commands that read (policies, versions, verify, diff, report and exports
-    written elsewhere) work, and one that would write says the archive is read-only."""
-    from ..errors import ArchiveNotWritableError
+    written elsewhere) work, and one that would write says the archive is read-only. ``verifying``:
+    a database behind its journals opens read-only too, for verify to report it with the rest."""
+    from ..errors import ArchiveNotWritableError, JournalAheadError
     from ..schema import DB_NAME
     from ..storage import Archive
 
     root = archive_root(args)
     try:
         return Archive.open(root)
+    except JournalAheadError:
+        if not verifying:
+            raise
+        return Archive.open_read_only(root)
     except ArchiveNotWritableError:
         if not (root.expanduser() / DB_NAME).is_file():
             raise

@@ -87,13 +87,14 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser(
         "recover",
-        help="rebuild a missing, empty or damaged archive database from the raw files and the ledger",
+        help="rebuild a missing, empty or damaged archive database, or one behind its journals, from the "
+        "raw files and the journals",
         description="Rebuild archive.sqlite3 from the ledger journal (ledger.jsonl) and the raw files: "
         "the same captures, ids and ledger (so the same head hash), texts extracted again, then the user's "
         "work (names, rules, tags, notes, reviews, removals, paragraph notes, attached bodies) from "
         "curation.jsonl. A database "
-        "still there is kept aside as archive.sqlite3.damaged-TIME, never deleted. Lists what could "
-        "not be restored.",
+        "still there is kept aside as archive.sqlite3.damaged-TIME (or .older-TIME when it was an older "
+        "copy, behind the journals), never deleted. Lists what could not be restored.",
     )
     p.set_defaults(func=cmd_recover)
 
@@ -267,7 +268,7 @@ def window_text(w: VersionWindow) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    with open_archive(args) as archive:
+    with open_archive(args, verifying=True) as archive:
         problems = archive.verify()
         stats = archive.stats()
         entries, head = archive.ledger_head()

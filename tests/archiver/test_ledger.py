@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from archiver.cli import main
+from archiver.errors import JournalAheadError
 from archiver.ledger import GENESIS, chain_hash
 from archiver.models import Capture, Extraction, Source
 from archiver.schema import MIGRATIONS
@@ -126,6 +127,7 @@ def test_an_archive_made_before_the_ledger_gets_one_on_upgrade(tmp_path: Path) -
     with _db(tmp_path) as db:  # make it what an older policydiff wrote
         db.execute("DROP TABLE ledger")
         db.execute("PRAGMA user_version = 1")
+    (tmp_path / "ledger.jsonl").unlink()  # nor did it keep a ledger journal
     assert "CREATE TABLE ledger" in MIGRATIONS[1]
     with Archive.open(tmp_path) as arc:
         assert arc.ledger_head()[0] == len(ids) and arc.verify() == []
@@ -184,6 +186,9 @@ def test_a_noted_head_proves_the_history_up_to_it(tmp_path: Path, capsys: pytest
             )
             previous = digest
     capsys.readouterr()
+    with pytest.raises(JournalAheadError, match="ledger.jsonl's entry 4 differs from it"):
+        Archive.open(tmp_path)  # the journal beside it still holds the first history
+    (tmp_path / "ledger.jsonl").unlink()  # gone too: the noted head still tells
     with Archive.open(tmp_path) as arc:
         assert arc.verify() == []  # consistent on its own
     assert main([*archive, "verify", "--head", f"{entries}:{head}"]) == 1
