@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import blobs, capture_dates, curation, ledger, recovery
 from .blobs import sha256_hex
@@ -54,6 +54,7 @@ from .urls import normalize_url, policy_key
 from .versioning import build_versions
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -112,8 +113,8 @@ class Archive:
         archive._migrate()
         with archive.transaction() as conn:
             backfill_words(conn)
-        archive._sync_journal()
-        archive._sync_journal(curation.sync_journal)  # what a crash between commit and append left
+        archive._journals(recovery.sync_journal)  # what a crash between commit and append left
+        archive._journals(curation.sync_journal)
         blobs.clean_tmp(path)
         return archive
 
@@ -139,23 +140,16 @@ class Archive:
     def _check_journals(self) -> None:
         """Refuse a database behind its journals: its next entries would take seqs the journals
         already hold, and the journals (what recover rebuilds from) and it would part silently."""
-        try:
-            ahead = recovery.journals_ahead(self._conn(), self.root)
-        except OSError as exc:
-            raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from None
+        ahead = self._journals(recovery.journals_ahead)
         if ahead:
             self.close()
             raise JournalAheadError(str(self.db_path), [str(a) for a in ahead])
 
-    def _sync_journal(
-        self, sync: Callable[[sqlite3.Connection, Path], object] = recovery.sync_journal
-    ) -> None:
-        """Bring a journal up to date with its table: the ledger's (archiver/recovery.py) by default,
-        or the user's work (``curation.sync_journal``, archiver/curation.py)."""
+    def _journals(self, work: Callable[[sqlite3.Connection, Path], T]) -> T:
+        """``work(conn, root)`` on the journals beside the database (the ledger's,
+        archiver/recovery.py; the user's work, archiver/curation.py), failing as the archive fails."""
         try:
-            sync(self._conn(), self.root)
+            return work(self._conn(), self.root)
         except OSError as exc:
             raise ArchiveNotWritableError(str(self.root), exc.strerror or str(exc)) from None
         except sqlite3.DatabaseError as exc:
@@ -258,7 +252,7 @@ class Archive:
         journal holds no change that was rolled back)."""
         with self.transaction() as conn:
             yield conn
-        self._sync_journal(curation.sync_journal)
+        self._journals(curation.sync_journal)
 
     def query(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, user_syntax: bool = False
@@ -419,7 +413,9 @@ class Archive:
                 if extraction is not None:
                     self._put_extraction(conn, cur.lastrowid, extraction)
         if created:
-            self._sync_journal()  # after the commit: the journal never holds an uncommitted entry
+            self._journals(
+                recovery.sync_journal
+            )  # after the commit: the journal never holds an uncommitted entry
         stored = self._capture_id(
             policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
         )
