@@ -53,6 +53,8 @@ class PaneText:
     unified: bool = False  # show both number columns
     source_offset: int = 0  # offset in search_text of the next line
     hard: list[int] = field(default_factory=list)  # search_text offsets where a hard break was inserted
+    # (row index, side: 0 older, 1 newer) -> search_text offset where that block's text begins
+    starts: dict[tuple[int, int], int] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -245,8 +247,8 @@ def layout_side_by_side(result: DiffResult, width: int | None = None, only_chang
         body = max(len(ls.pieces), len(rs.pieces))
         blanks = max(ls.blanks, rs.blanks)
         style = _ROW_STYLE.get(row.kind)
-        for side, pane, spans in ((ls, left, row.left_spans), (rs, right, row.right_spans)):
-            _emit(side, pane, style, spans, body - len(side.pieces), blanks)
+        for n, (side, pane, spans) in enumerate(((ls, left, row.left_spans), (rs, right, row.right_spans))):
+            _emit(side, pane, style, spans, body - len(side.pieces), blanks, key=(k, n))
         row_lines[k] = (start, len(left.lines) - start)
     assert len(left.lines) == len(right.lines)
     return _finish([left, right], row_lines, result, skipped)
@@ -267,14 +269,15 @@ def layout_unified(result: DiffResult, width: int | None = None, only_changes: b
         start = len(pane.lines)
         ls, rs = _Side(row.left, width), _Side(row.right, width)
         if row.kind is RowKind.EQUAL:
-            _emit(ls, pane, None, (), 0, ls.blanks, mirror=rs)
+            _emit(ls, pane, None, (), 0, ls.blanks, mirror=rs, key=(k, 0))
         else:
             moved = row.kind is RowKind.MOVE
             if row.left is not None:
-                _emit(ls, pane, MOVE if moved else DELETE, row.left_spans, 0, 0 if row.right else ls.blanks)
+                blanks = 0 if row.right else ls.blanks
+                _emit(ls, pane, MOVE if moved else DELETE, row.left_spans, 0, blanks, key=(k, 0))
             if row.right is not None:
                 blanks = max(ls.blanks, rs.blanks)
-                _emit(rs, pane, MOVE if moved else INSERT, row.right_spans, 0, blanks, column=1)
+                _emit(rs, pane, MOVE if moved else INSERT, row.right_spans, 0, blanks, column=1, key=(k, 1))
         row_lines[k] = (start, len(pane.lines) - start)
     return _finish([pane], row_lines, result, skipped)
 
@@ -288,11 +291,15 @@ def _emit(
     blanks: int,
     column: int = 0,
     mirror: _Side | None = None,
+    key: tuple[int, int] | None = None,
 ) -> None:
     """Body lines, ``fill`` filler lines, then ``blanks`` separator lines. The line numbers go to
     ``column`` (0: old, 1: new, the unified view's second column); ``mirror`` (an equal row's other
-    side) numbers the second column too when its lines match."""
+    side) numbers the second column too when its lines match; ``key`` (row, side) records where the
+    block begins (``PaneText.starts``)."""
     first, base = len(pane.lines), pane.source_offset
+    if key is not None and side.block is not None:
+        pane.starts[key] = base
     twin = mirror is not None and len(mirror.pieces) == len(side.pieces)
     for k, (piece, number, sep) in enumerate(zip(side.pieces, side.numbers, side.seps, strict=True)):
         if column:
