@@ -189,6 +189,7 @@ class WindowMenus(QObject):
             view.unified_action,
             view.wrap_action,
             view.source_action,
+            view.topics_action,
         ):
             menu.addAction(a)
         menu.addSeparator()

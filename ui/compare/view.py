@@ -3,18 +3,25 @@
 The view never computes a diff: the owner runs ``diff_texts`` in a worker and calls :meth:`set_result`;
 when an ignore-option is toggled the view emits ``optionsChanged`` and waits for the next result.
 Changes-only, unified and wrapping are pure view transforms, applied here.
+
+The words of a change that matched a privacy topic are underlined where they stand when the owner
+hands in the topics of the result's rows (:meth:`set_topics`; the view never tags), narrowed to one
+topic by :meth:`set_topic_filter`; the "Topics" toggle turns the marks off and on.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QFont,
     QFontDatabase,
+    QHelpEvent,
     QKeySequence,
     QMouseEvent,
 )
@@ -26,6 +33,7 @@ from PySide6.QtWidgets import (
     QScrollBar,
     QSplitter,
     QToolBar,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -35,10 +43,15 @@ from archiver.diffing import DiffOptions, DiffResult, DiffRow
 from .changes import ChangeListModel, stats_text
 from .find import FindBar, PaneFinder
 from .layout import Layout, layout_side_by_side, layout_unified, line_of_row, matching_row
-from .panes import DiffPane
+from .panes import DiffPane, topic_format
 from .ruler import OverviewRuler
+from .topicmarks import BlockKey, Mark, has_changed_words, word_marks
+
+if TYPE_CHECKING:
+    from archiver.analysis.topics import TopicMatch
 
 _ZOOM_LIMITS = (-6, 16)
+_MAX_MARKS = 1_000  # per pane, as find caps its highlights (docs/performance.md)
 
 
 class CompareView(QWidget):
@@ -66,6 +79,9 @@ class CompareView(QWidget):
         self._following_list = False  # the list's current row is being set from the view
         self._columns = 0
         self._base_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
+        self._topic_tags: Sequence[Sequence[TopicMatch]] = ()  # per row of the result, from the owner
+        self._topic_filter = ""  # a topic id: only its words are marked
+        self._word_marks: dict[BlockKey, list[Mark]] | None = None  # found in the blocks, once per tags
 
         self.left = DiffPane(self)
         self.right = DiffPane(self)
@@ -167,6 +183,14 @@ class CompareView(QWidget):
             checkable=True,
             tip="Show the text as stored (Markdown, in a monospaced font) instead of formatted prose",
         )
+        self.topics_action = self._action(
+            "Topics",
+            checkable=True,
+            tip="Underline the words of the changes that matched a topic of the watchlist "
+            "(the Topics and Measures dock chooses one topic)",
+        )
+        self.topics_action.setChecked(True)
+        self.topics_action.setEnabled(False)  # until a comparison has topic words
         self.list_action = self._action("Change list", checkable=True, tip="Show the list of changes")
         self.list_action.setChecked(True)
         self.zoom_in_action = self._action("Zoom in", ("Ctrl+=", "Ctrl++"))
@@ -185,6 +209,7 @@ class CompareView(QWidget):
         for action in (self.changes_only_action, self.unified_action, self.wrap_action):
             action.toggled.connect(lambda _on: self._rebuild())
         self.source_action.toggled.connect(self._show_source)
+        self.topics_action.toggled.connect(lambda _on: self._mark_topics())
         self.list_action.toggled.connect(self.change_list.setVisible)
         self.zoom_in_action.triggered.connect(lambda: self.zoom(1))
         self.zoom_out_action.triggered.connect(lambda: self.zoom(-1))
@@ -207,6 +232,7 @@ class CompareView(QWidget):
             self.unified_action,
             self.wrap_action,
             self.source_action,
+            self.topics_action,
             self.list_action,
         ):
             tb.addAction(action)
@@ -250,6 +276,9 @@ class CompareView(QWidget):
         same_pair = self._result is not None and self._titles == (left_title, right_title)
         if keep_position is not None:
             same_pair = keep_position and self._result is not None
+        if result is not self._result:  # the topics of another result: the owner tags this one anew
+            self._topic_tags, self._word_marks = (), None
+            self.topics_action.setEnabled(False)
         self._result = result
         self._titles = (left_title, right_title)
         for action, on in (
@@ -263,6 +292,8 @@ class CompareView(QWidget):
         self.statsChanged.emit(self.stats_text())
 
     def clear(self) -> None:
+        self._topic_tags, self._word_marks = (), None
+        self.topics_action.setEnabled(False)
         self._result = None
         self._layout = None
         self._shown_result = None
@@ -341,6 +372,7 @@ class CompareView(QWidget):
             self._syncing = False
         if unified:
             self.right.clear_text()
+        self._mark_topics()
         styles = [
             (first, n, hunk.kind.value) for hunk, (first, n) in zip(lay.hunks, lay.hunk_lines, strict=True)
         ]
@@ -367,6 +399,57 @@ class CompareView(QWidget):
             else:
                 self._scroll_to(0)
         self._update_window()
+
+    # -- topics --------------------------------------------------------------------------------
+    def set_topics(self, result: DiffResult, tags: Sequence[Sequence[TopicMatch]]) -> None:
+        """The topics of each row of ``result`` (``archiver.analysis.topics.tag_diff``): underline their
+        changed words. Ignored unless ``result`` is the one shown (a late answer for an older one)."""
+        if result is not self._result:
+            return
+        self._topic_tags, self._word_marks = tuple(tags), None
+        self.topics_action.setEnabled(has_changed_words(self._topic_tags))
+        self._mark_topics()
+
+    def set_topic_filter(self, topic: str) -> None:
+        """Mark only the words of ``topic`` (a topic id; "" for every topic)."""
+        if topic != self._topic_filter:
+            self._topic_filter, self._word_marks = topic, None
+            self._mark_topics()
+
+    def topic_marks(self, pane: DiffPane) -> list[tuple[int, int, str]]:
+        """The marked words of ``pane``: (start, end) in its text and the tooltip (for tests and tools)."""
+        return pane.marks()
+
+    def topic_tip(self, pane: DiffPane, point: QPoint) -> str:
+        """The topics of the marked word under ``point`` (viewport coordinates of ``pane``), or ""."""
+        return pane.mark_at(point)
+
+    def _mark_topics(self) -> None:
+        """Underline the topic words in the panes shown (or take the marks away)."""
+        lay, result = self._layout, self._result
+        on = self.topics_action.isChecked() and self._topic_tags and lay is not None and result is not None
+        found: dict[BlockKey, list[Mark]] = {}
+        if on and result is not None:
+            if self._word_marks is None:
+                self._word_marks = word_marks(result, self._topic_tags, self._topic_filter)
+            found = self._word_marks
+        shown = lay.panes if on and lay is not None else []
+        fmt = topic_format(self.palette())
+        for p, pane in enumerate((self.left, self.right)):
+            marks: list[tuple[int, int, str]] = []
+            if p < len(shown):
+                text = shown[p]
+                for key, words in found.items():
+                    base = text.starts.get(key)
+                    if base is None:  # hidden (changes only), or the other pane's block
+                        continue
+                    for start, end, names in words:
+                        a, b = text.text_range(base + start, base + end)
+                        label = "Topic" if len(names) == 1 else "Topics"
+                        marks.append((a, b, f"{label}: {', '.join(names)}"))
+                marks.sort()
+                del marks[_MAX_MARKS:]
+            pane.show_marks(marks, fmt)
 
     # -- navigation ----------------------------------------------------------------------------
     def next_change(self) -> None:
@@ -512,6 +595,14 @@ class CompareView(QWidget):
             self._rebuild()  # the highlight colours are derived from the palette
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            # a topic's word under the pointer (the owner may add to the newer pane's tooltip)
+            pane = self.left if watched is self.left.viewport() else self.right
+            tip = self.topic_tip(pane, event.pos())
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, pane)
+                return True
+            return False
         if event.type() == QEvent.Type.Resize and self.wrap_action.isChecked() and self._result is not None:
             self._rewrap_timer.start()
         if event.type() == QEvent.Type.Resize:
