@@ -425,6 +425,8 @@ class AnswersController(QObject):
             self.topic_filter.setCurrentIndex(max(0, at))
             self.topic_filter.blockSignals(False)
         self._tags = tags
+        if self._result is not None:  # the compare view underlines the changed words
+            self._compare().set_topics(self._result, tags)
         self._show_topics()
         self.tagged.emit(sum(1 for i in range(self._hunk_count()) if self.change_topics(i)))
 
@@ -446,6 +448,7 @@ class AnswersController(QObject):
     def _show_topics(self) -> None:
         """Fill the dock's list and hide the compare view's changes that miss the chosen topic."""
         wanted = str(self.topic_filter.currentData() or "")
+        self._compare().set_topic_filter(wanted)  # only that topic's words underlined
         model = self._compare().model
         self.changes.clear()
         for change in range(model.rowCount()):

@@ -221,6 +221,8 @@ class ParagraphHistory(QObject):
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             line = self.compare.right.cursorForPosition(event.pos()).blockNumber()
             text = self.tooltip(line)
+            topics = self.compare.topic_tip(self.compare.right, event.pos())  # an underlined topic word
+            text = f"{topics}\n\n{text}" if topics and text else topics or text
             if text:
                 QToolTip.showText(event.globalPos(), text, self.compare.right)
             else:
