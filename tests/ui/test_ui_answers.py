@@ -1,17 +1,19 @@
 """The answers in the app (ui/answers.py), driven with qtbot on real widgets offscreen: the date-flag
 filter of the version table, the changes by topic (filter, hover, list), the measures plot and the
-watchlist editor, on two real Heloa captures (tests/data/corpus) whose change added sub-processors."""
+watchlist editor, on two real Heloa captures (tests/data/corpus) whose change added sub-processors;
+the topic words underlined in the compare panes, on two Tinder captures."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtGui import QColor, QHelpEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QToolTip
 
 from archiver.cli import main
@@ -110,3 +112,74 @@ def test_watchlist_editor_checks_and_saves(qtbot: Any, window: MainWindow) -> No
         "All changes",
         "RevenueCat",
     ]
+
+
+TINDER = "https://policies.tinder.com/privacy/intl/en"
+
+
+@pytest.fixture
+def tinder(qtbot: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[MainWindow]:
+    """Two Tinder captures whose change adds a paragraph on selling data and targeted advertising."""
+    root = tmp_path / "archive"
+    for stamp in ("20230120003318", "20240416003323"):
+        path = CORPUS / "tinder-privacy" / f"{stamp}.html"
+        assert main(["--archive", str(root), "import", str(path), "--url", TINDER, "--date", stamp]) == 0
+    capsys.readouterr()
+    arc = Archive.open(root)
+    win = MainWindow(arc, Settings(tmp_path / "s.ini"))
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.answers.tagged, timeout=30_000):
+        win.show()
+    yield win
+    win.close()
+    arc.close()
+
+
+def _underlined(pane: Any, pos: int) -> bool:
+    cursor = QTextCursor(pane.document())
+    cursor.setPosition(pos + 1)  # the format of the character at pos
+    fmt = cursor.charFormat()
+    if fmt.underlineStyle() == QTextCharFormat.UnderlineStyle.NoUnderline:
+        return False
+    assert fmt.underlineStyle() == QTextCharFormat.UnderlineStyle.WaveUnderline
+    assert fmt.underlineColor() == QColor(5, 80, 174)
+    return True
+
+
+def _starts(pane: Any, pattern: str) -> list[int]:
+    return [m.start() for m in re.finditer(pattern, pane.toPlainText())]
+
+
+def test_the_compare_panes_underline_the_changed_topic_words(qtbot: Any, tinder: MainWindow) -> None:
+    compare, answers = tinder.compare, tinder.answers
+    right = compare.right
+    # "targeted advertising" three times in the newer version: in two unchanged paragraphs (vendors,
+    # non-personal information), then in the paragraph added at the end of the appeal rights
+    # ("we do not “sell” your personal data, or use it for “targeted advertising”")
+    *unchanged, added = _starts(right, r"targeted\s+advertising")
+    assert len(unchanged) == 2
+    assert _underlined(right, added) and not any(_underlined(right, pos) for pos in unchanged)
+    (sell,) = _starts(right, r"do\s+not\s+“sell")
+    assert _underlined(right, sell)
+    assert compare.topics_action.isEnabled() and compare.topics_action.isChecked()
+    # hovering the word names its topic, before the paragraph's history
+    cursor = QTextCursor(right.document())
+    cursor.setPosition(added + 3)
+    right.setTextCursor(cursor)
+    right.ensureCursorVisible()
+    point = right.cursorRect(cursor).center()
+    event = QHelpEvent(QEvent.Type.ToolTip, point, right.viewport().mapToGlobal(point))
+    QApplication.sendEvent(right.viewport(), event)
+    assert QToolTip.text().startswith("Topic: Cookies and tracking")
+    QToolTip.hideText()
+    qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=5_000)
+    # the dock's topic filter narrows the marks to that topic's words
+    answers.topic_filter.setCurrentIndex(answers.topic_filter.findText("Sale of data"))
+    assert _underlined(right, sell) and not _underlined(right, added)
+    answers.topic_filter.setCurrentIndex(0)
+    assert _underlined(right, added)
+    # the toolbar's Topics toggle takes them all away
+    compare.topics_action.trigger()
+    assert not _underlined(right, added) and not _underlined(right, sell)
+    compare.topics_action.trigger()
+    assert _underlined(right, added)
