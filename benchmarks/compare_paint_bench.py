@@ -9,7 +9,10 @@ and <= 250 ms for a rewrite (the extraction of the two pages, about 2 x 30 ms, i
 
 "First paint" is ``set_result`` (layout, ``setPlainText``, formats) plus a synchronous ``repaint()`` of
 the whole view, on a 1400x900 window, with Markdown read as prose (the default); "first paint, source"
-is the same with the Markdown source shown (monospaced, no prose formats), the reference in the run: what a user waits for before the diff is on screen. The corpus
+is the same with the Markdown source shown (monospaced, no prose formats), the reference in the run: what a user waits for before the diff is on screen.
+"Topic marks" is ``set_topics`` (the words of the changes that matched the shipped watchlist, tagged
+beforehand as the app does in a worker, found and underlined) plus a repaint: in the app it follows
+the first paint, when the tags arrive. The jump, scroll-through and toggles below it run with the marks on. The corpus
 texts are 12-62 KB, so the ~100 KB pairs join two policies (as benchmarks/diff_bench.py does).
 
 ``first_paint_ms(view, result)`` is importable (benchmarks/ui_bench.py may reuse it).
@@ -30,6 +33,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from archiver.analysis.topics import load_watchlist, tag_diff  # noqa: E402
 from archiver.diffing import DiffResult, diff_texts  # noqa: E402
 from ui.compare import CompareView  # noqa: E402
 
@@ -82,6 +86,8 @@ def _med(values: list[float]) -> str:
 
 def bench(view: CompareView, name: str, a: str, b: str, runs: int) -> None:
     diff_ms, paint_ms, jump_ms, scroll_ms, toggle_ms, e2e_ms, source_ms = [], [], [], [], [], [], []
+    marks_ms: list[float] = []
+    watchlist = load_watchlist()
     result = diff_texts(a, b)
     first_paint_ms(view, result)  # warm-up
     for _ in range(runs):
@@ -93,6 +99,13 @@ def bench(view: CompareView, name: str, a: str, b: str, runs: int) -> None:
         diff_ms.append((time.perf_counter() - t0) * 1000)
         paint_ms.append(first_paint_ms(view, result))
         e2e_ms.append(diff_ms[-1] + paint_ms[-1])
+        tags = tag_diff(result, watchlist, "en")  # in the app: a worker, after the first paint
+
+        def mark(result=result, tags=tags) -> None:
+            view.set_topics(result, tags)
+            view.repaint()
+
+        marks_ms.append(_timed(mark))
 
         def jump() -> None:
             view.go_to_change(view.change_count - 1)
@@ -128,7 +141,9 @@ def bench(view: CompareView, name: str, a: str, b: str, runs: int) -> None:
         f"  first paint, source        {_med(source_ms)} ms   prose/source "
         f"{statistics.median(paint_ms) / statistics.median(source_ms):.2f}x"
     )
+    marks = len(view.topic_marks(view.left)) + len(view.topic_marks(view.right))
     print(f"  diff + first paint         {_med(e2e_ms)} ms")
+    print(f"  topic marks ({marks:3d} words)    {_med(marks_ms)} ms   after the first paint")
     print(f"  jump to last change        {_med(jump_ms)} ms   target <= 35")
     print(
         f"  scroll-through, {pages:3d} pages  {_med(scroll_ms)} ms ({statistics.median(scroll_ms) / pages:.1f} ms/page)"
