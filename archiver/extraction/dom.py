@@ -2,9 +2,9 @@
 
 Pages are parsed by lxml's HTML parser (libxml2) into plain ``etree`` elements: 1.3 ms per 500 KB
 of page, where building BeautifulSoup's tree over the same parser took about 20 ms, half of a
-whole extraction (docs/performance.md, "Extraction"). Text lives in ``el.text`` (before the first child)
-and ``child.tail`` (after each child); :func:`pieces` gives both in page order, as a reader meets
-them. Comments and processing instructions are dropped by the parser.
+whole extraction (docs/performance.md, "Extraction"). Text lives in ``el.text`` (before the first
+child) and ``child.tail`` (after each child); :func:`pieces` gives both in page order, as a reader
+meets them. Comments and processing instructions are dropped by the parser.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ _EMPTY_PAGE = "<html><body></body></html>"
 
 def parse(markup: str) -> Element:
     """The page's root element (``<html>``; an empty page's when the markup holds no element, only
-    a doctype or nothing); ExtractionError for a page past the parser's limits. Options as BeautifulSoup's lxml builder used them, so the tree is the one
-    extraction was tuned on: recovering from broken markup."""
+    a doctype or nothing); ExtractionError for a page past the parser's limits. The parser recovers
+    from broken markup as BeautifulSoup's lxml builder had it do, so the tree is the one extraction
+    was tuned on."""
     markup = _XML_DECLARATION.sub("", markup, count=1)
     parser = etree.HTMLParser(recover=True, remove_comments=True, remove_pis=True)
     root = etree.fromstring(markup, parser) if markup.strip() else None
