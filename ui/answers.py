@@ -2,8 +2,11 @@
 comparison by topic (a filter on the change list, the matched words on hover, a list by topic), a
 plot of a measure over the versions, and the topic watchlist editor.
 
-One controller owns its dock, its filter row above the version table and its actions; the window
-only creates it. Tagging, measuring and saving the watchlist run in workers.
+One controller owns its dock, its row above the timeline (the flag filter; what the timeline plots)
+and its actions; the window only creates it. The dock's measure and the timeline's are one choice:
+choosing a measure in either shows it in both ("Words changed", the timeline's default, leaves the
+dock's as it was). Each version is measured once, in a worker, for both plots. Tagging, measuring
+and saving the watchlist run in workers.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from archiver.models import Version
 from archiver.storage import Archive
 
 from .models import short_date
+from .timeline import Axis
 from .workers import run_task
 
 if TYPE_CHECKING:
@@ -70,6 +74,16 @@ MEASURE_LABELS = {
     "reading_minutes": "Reading time (minutes)",
     "readability": "Readability (higher reads easier)",
     "third_parties": "Third parties named",
+}
+CHANGE_SIZE_LABEL = "Words changed"  # the timeline's default plot: the change size per version
+#: how the timeline's scale and tooltips show each measure
+MEASURE_AXES = {
+    name: Axis(
+        MEASURE_LABELS[name],
+        decimals=1 if name in ("reading_minutes", "readability") else 0,
+        missing="no score for this language" if name == "readability" else "none",
+    )
+    for name in MEASURES
 }
 
 
@@ -249,6 +263,9 @@ class WatchlistDialog(QDialog):
 class AnswersController(QObject):
     """Owns the Answers dock, the flag filter above the version table and the watchlist action.
 
+    The measures of the shown policy's versions feed both the dock's plot and, when a measure is
+    chosen under "Plot:", the timeline (through :meth:`ui.versions.VersionList.plot_measure`).
+
     Signals:
         tagged(int): the shown comparison's changes were tagged (how many have a topic); for tests.
         measured(int): every version of the shown policy is measured (their number).
@@ -285,11 +302,22 @@ class AnswersController(QObject):
         self.flag_filter.addItems(["All versions", ANY_DATE_FLAG, *DATE_FLAGS])
         self.flag_filter.setAccessibleName("Show versions with this flag")
         self.flag_filter.currentTextChanged.connect(lambda _t: self.apply_flag_filter())
+        self.timeline_choice = QComboBox()  # what the timeline plots
+        self.timeline_choice.addItem(CHANGE_SIZE_LABEL, "")
+        for name in MEASURES:
+            self.timeline_choice.addItem(MEASURE_LABELS[name], name)
+        self.timeline_choice.setAccessibleName("Plot this per version on the timeline")
+        self.timeline_choice.setCurrentIndex(
+            max(0, self.timeline_choice.findData(ctx.settings.timeline_plot))
+        )
         row = QWidget()
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(QLabel("Show:"))
         line.addWidget(self.flag_filter)
+        line.addSpacing(16)
+        line.addWidget(QLabel("Plot:"))
+        line.addWidget(self.timeline_choice)
         line.addStretch(1)
         layout = versions.panel.layout()
         if isinstance(layout, QVBoxLayout):
@@ -303,7 +331,12 @@ class AnswersController(QObject):
         self.measure_choice = QComboBox()
         for name in MEASURES:
             self.measure_choice.addItem(MEASURE_LABELS[name], name)
-        self.measure_choice.currentIndexChanged.connect(lambda _i: self._plot())
+        if self.timeline_choice.currentData():  # one choice: the dock starts on the timeline's measure
+            self.measure_choice.setCurrentIndex(
+                self.measure_choice.findData(self.timeline_choice.currentData())
+            )
+        self.measure_choice.currentIndexChanged.connect(lambda _i: self._dock_measure_chosen())
+        self.timeline_choice.currentIndexChanged.connect(lambda _i: self._timeline_measure_chosen())
         self.edit_button = QPushButton("Edit Watchlist…")
         self.edit_button.clicked.connect(self.edit_watchlist)
         self.changes = QListWidget()
@@ -348,6 +381,7 @@ class AnswersController(QObject):
         window.addAction(self.action)
 
         versions.shown.connect(self._versions_shown)
+        self._plot_timeline()  # the measure chosen last time, empty until the versions are measured
 
     # --- version flags -----------------------------------------------------------------------
 
@@ -370,6 +404,7 @@ class AnswersController(QObject):
         self._measures = {}
         self.apply_flag_filter()
         self._plot()
+        self._plot_timeline()
         if not versions:
             self._measures_request.drop()
             return
@@ -386,14 +421,48 @@ class AnswersController(QObject):
             index, measures = item
             self._measures[index] = measures
             self._plot()
+            name = self._timeline_measure()
+            if name and 0 <= index < len(self._versions):
+                self._version_list.set_measure_value(index, self._value(self._versions[index], name))
+
+    def _value(self, version: Version, name: str) -> float | None:
+        """``version``'s measure ``name``; None for an error page, a shell or a wall (no policy text
+        to measure), or where the measure has none (readability in a language without a formula)."""
+        measures = self._measures.get(version.index)
+        if measures is None or not version.is_policy_text:
+            return None
+        return measures.value(name)
 
     def _plot(self) -> None:
         name = str(self.measure_choice.currentData())
-        values = [
-            self._measures[v.index].value(name) if v.index in self._measures else None for v in self._versions
-        ]
+        values = [self._value(v, name) for v in self._versions]
         dates = [short_date(v.timestamp) for v in self._versions]
         self.plot.set_series(values, MEASURE_LABELS[name], dates)
+
+    def _timeline_measure(self) -> str:
+        """The measure the timeline plots; "" for the change size."""
+        return str(self.timeline_choice.currentData() or "")
+
+    def _plot_timeline(self) -> None:
+        name = self._timeline_measure()
+        if not name:
+            self._version_list.plot_measure(None, {})
+            return
+        measured = (v for v in self._versions if v.index in self._measures)
+        self._version_list.plot_measure(MEASURE_AXES[name], {v.index: self._value(v, name) for v in measured})
+
+    def _timeline_measure_chosen(self) -> None:
+        name = self._timeline_measure()
+        self._ctx.settings.timeline_plot = name
+        if name:  # one choice: the dock shows the same measure
+            self.measure_choice.setCurrentIndex(self.measure_choice.findData(name))
+        self._plot_timeline()
+
+    def _dock_measure_chosen(self) -> None:
+        name = self.measure_choice.currentData()
+        if self.timeline_choice.currentData() != name:  # one choice: the timeline plots it too
+            self.timeline_choice.setCurrentIndex(self.timeline_choice.findData(name))
+        self._plot()
 
     # --- topics --------------------------------------------------------------------------------
 

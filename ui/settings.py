@@ -1,4 +1,5 @@
-"""Persistent preferences (QSettings): window geometry, splitter positions, last archive, archives used."""
+"""Persistent preferences (QSettings): window geometry, splitter positions, what the timeline plots,
+last archive, archives used."""
 
 from __future__ import annotations
 
@@ -73,6 +74,16 @@ class Settings:
     @update_every_hours.setter
     def update_every_hours(self, hours: int) -> None:
         self.q.setValue("update/every_hours", int(hours))
+
+    @property
+    def timeline_plot(self) -> str:
+        """What the timeline plots: a measure's name (archiver.analysis.measures.MEASURES), or ""
+        for the change size in words."""
+        return str(self.q.value("view/timeline_plot", "") or "")
+
+    @timeline_plot.setter
+    def timeline_plot(self, name: str) -> None:
+        self.q.setValue("view/timeline_plot", name)
 
     @property
     def recent_archives(self) -> list[str]:

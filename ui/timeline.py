@@ -1,8 +1,10 @@
-"""A small custom-painted plot: change size (words) per version over time; click a point to compare it."""
+"""A small custom-painted plot per version over time: the change size (words), or a measure of each
+version's text (an :class:`Axis`: reading time, readability…); click a point to compare it."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from archiver.timestamps import display, to_datetime
 
 HIT_RADIUS = 8.0
+VALUE_INSET = 8.0  # px between the plot's edges and the lowest/highest value of a measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +25,25 @@ class Point:
     note: str = ""  # why there is no change to measure: ui.models.change_note
     source: str = ""  # where its first capture came from: an archive's host, "file", "live"…
     disagree: bool = False  # another archive holds another text the same day (archiver.corroboration)
+    value: float | None = None  # the plotted measure of the version's text; None: none (yet)
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """A measure the timeline plots instead of the change size."""
+
+    title: str  # names the measure and its unit: "Reading time (minutes)"
+    decimals: int = 0  # shown in the scale and the tooltips
+    missing: str = "none"  # what a measured version without a value has: "no score for this language"
+
+    def format(self, value: float) -> str:
+        return f"{value:,.{self.decimals}f}"
 
 
 class TimelineWidget(QWidget):
-    """Change size per version, on a time axis (square-root scale so small edits stay visible).
+    """Change size per version, on a time axis (square-root scale so small edits stay visible); or,
+    after :meth:`set_measure`, a measure's value per version, points joined by a line, on a linear
+    scale from its lowest to its highest value. Versions without a value are gaps.
 
     Signals:
         pointClicked(int): the index of the version whose point was clicked.
@@ -44,6 +62,11 @@ class TimelineWidget(QWidget):
         self._max = 1  # the largest change (at least 1)
         self._rows: dict[int, int] = {}  # version index -> position in _points
         self._windows: dict[int, tuple[str, bool]] = {}  # version index -> (window start, open)
+        self._axis: Axis | None = None  # the measure plotted; None: the change size
+        self._measured: set[int] = set()  # version indexes whose value is known (maybe None)
+        self._low = 0.0  # the lowest and highest value of the measure
+        self._high = 0.0
+        self._scale: tuple[str, str] = ("", "")  # their labels
         self.setMouseTracking(True)
         self.setMinimumHeight(90)
         self.setToolTip("")
@@ -55,12 +78,37 @@ class TimelineWidget(QWidget):
     def set_points(self, points: list[Point]) -> None:
         self._points = list(points)
         self._windows = {}
+        self._measured = {p.index for p in self._points if p.value is not None}
         self._rows = {p.index: i for i, p in enumerate(self._points)}
         self._times = [to_datetime(p.timestamp).timestamp() for p in self._points]
         self._lo = min(self._times, default=0.0)
         self._span = (max(self._times, default=0.0) - self._lo) or 1.0
         self._max = self._max_change()
+        self._rescale()
         self.update()
+
+    def set_measure(self, axis: Axis | None, values: Mapping[int, float | None]) -> None:
+        """Plot ``axis``'s measure: ``values`` by version index (a version left out: not measured
+        yet; None: measured, without a value). ``axis`` None plots the change size again."""
+        self._axis = axis
+        self._measured = set(values) & set(self._rows)
+        self._points = [replace(p, value=values.get(p.index)) for p in self._points]
+        self._rescale()
+        self.setAccessibleName(f"{axis.title if axis else 'Change size'} per version")
+        self.update()
+
+    def set_value(self, index: int, value: float | None) -> None:
+        """One version's value of the plotted measure arrived."""
+        row = self._rows.get(index)
+        if row is None:
+            return
+        self._measured.add(index)
+        self._points[row] = replace(self._points[row], value=value)
+        self._rescale()
+        self.update()
+
+    def axis(self) -> Axis | None:
+        return self._axis
 
     def set_windows(self, windows: dict[int, tuple[str, bool]]) -> None:
         """Each version's change window: (last capture with the previous text, still open?). Drawn
@@ -96,7 +144,29 @@ class TimelineWidget(QWidget):
     def _plot_rect(self) -> QRectF:
         fm = QFontMetrics(self.font())
         left = fm.horizontalAdvance("00000") + 10
-        return QRectF(left, 10, max(1, self.width() - left - 20), max(1, self.height() - fm.height() - 16))
+        if self._axis is None:
+            return QRectF(
+                left, 10, max(1, self.width() - left - 20), max(1, self.height() - fm.height() - 16)
+            )
+        # room for the scale's labels on the left, and for the measure's name above
+        left = max(left, *(fm.horizontalAdvance(label) + 10 for label in self._scale))
+        top = fm.height() + 8
+        return QRectF(
+            left, top, max(1, self.width() - left - 20), max(1, self.height() - fm.height() - top - 6)
+        )
+
+    def _rescale(self) -> None:
+        """The measure's range and its labels, after its values changed."""
+        known = [p.value for p in self._points if p.value is not None]
+        self._low, self._high = min(known, default=0.0), max(known, default=0.0)
+        axis = self._axis
+        self._scale = (axis.format(self._low), axis.format(self._high)) if axis and known else ("", "")
+
+    def _value_y(self, value: float, rect: QRectF) -> float:
+        inner = max(1.0, rect.height() - 2 * VALUE_INSET)
+        if self._high == self._low:
+            return rect.center().y()
+        return rect.bottom() - VALUE_INSET - (value - self._low) / (self._high - self._low) * inner
 
     def _max_change(self) -> int:
         return max((p.change or 0 for p in self._points), default=0) or 1
@@ -110,6 +180,9 @@ class TimelineWidget(QWidget):
             x = rect.left() + (self._times[i] - self._lo) / self._span * rect.width()
         else:
             x = rect.center().x()
+        if self._axis is not None:
+            value = self._points[i].value
+            return QPointF(x, rect.bottom() if value is None else self._value_y(value, rect))
         change = self._points[i].change or 0
         y = rect.bottom() - math.sqrt(change / self._max) * rect.height()
         return QPointF(x, y)
@@ -118,6 +191,8 @@ class TimelineWidget(QWidget):
         best, best_d = -1, HIT_RADIUS
         rect = self._plot_rect()
         for i in range(len(self._points)):
+            if self._axis is not None and self._points[i].value is None:
+                continue  # a gap: nothing drawn there
             p = self._position(i, rect)
             d = math.hypot(p.x() - pos.x(), p.y() - pos.y())
             if d <= best_d:
@@ -181,6 +256,8 @@ class TimelineWidget(QWidget):
                 change = "first version with policy text" if p.note == "first" else p.note
             else:
                 change = "change: …" if p.change is None else f"{p.change:,} words changed"
+            if self._axis is not None:
+                change = f"{self._axis.title}: {self._value_text(p)}\n{change}"
             window = self._windows.get(index)
             if window is not None:
                 start = display(window[0])[:16]
@@ -201,6 +278,12 @@ class TimelineWidget(QWidget):
             self.unsetCursor()
         super().mouseMoveEvent(event)
 
+    def _value_text(self, p: Point) -> str:
+        assert self._axis is not None
+        if p.value is not None:
+            return self._axis.format(p.value)
+        return self._axis.missing if p.index in self._measured else "measuring…"
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -217,6 +300,9 @@ class TimelineWidget(QWidget):
         painter.setPen(text)
         if not self._points:
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No versions")
+            return
+        if self._axis is not None:
+            self._paint_measure(painter, rect, fm, grid)
             return
         painter.drawText(
             QRectF(0, rect.top() - 4, rect.left() - 6, fm.height()),
@@ -258,6 +344,68 @@ class TimelineWidget(QWidget):
             painter.setBrush(accent if p.change is not None or i == 0 else pal.color(QPalette.ColorRole.Base))
             painter.drawEllipse(pos, radius, radius)
             if p.disagree:  # a ring in the warning colour: the archives disagree that day
+                painter.setPen(QPen(QColor(214, 120, 0), 2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(pos, radius + 3, radius + 3)
+        painter.end()
+
+    def _paint_dates(self, painter: QPainter, rect: QRectF, fm: QFontMetrics, grid: QColor) -> None:
+        first, last = self._points[0].timestamp, self._points[-1].timestamp
+        below = QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height())
+        painter.drawText(below, Qt.AlignmentFlag.AlignLeft, display(first)[:10])
+        if len(self._points) > 1:
+            painter.drawText(below, Qt.AlignmentFlag.AlignRight, display(last)[:10])
+            self._paint_years(painter, rect, fm, grid)
+
+    def _paint_measure(self, painter: QPainter, rect: QRectF, fm: QFontMetrics, grid: QColor) -> None:
+        """The measure's value per version: its name above, its lowest and highest value on the
+        left, points joined by a line that breaks where a version has no value."""
+        assert self._axis is not None
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.Text)
+        painter.drawText(
+            QRectF(rect.left(), 4, rect.width(), fm.height()), Qt.AlignmentFlag.AlignLeft, self._axis.title
+        )
+        self._paint_dates(painter, rect, fm, grid)
+        known = [i for i, p in enumerate(self._points) if p.value is not None]
+        if not known:
+            measuring = any(p.index not in self._measured for p in self._points)
+            message = "Measuring…" if measuring else self._axis.missing.capitalize()
+            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, message)
+            painter.end()
+            return
+        positions = [self._position(i, rect) for i in range(len(self._points))]
+        # the scale: a faint line at the lowest and at the highest value, labelled on the left
+        levels = [(self._low, self._scale[0])]
+        if self._high != self._low:
+            levels.append((self._high, self._scale[1]))
+        for value, label in levels:
+            y = self._value_y(value, rect)
+            painter.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+            painter.setPen(text)
+            painter.drawText(
+                QRectF(0, y - fm.height() / 2, rect.left() - 6, fm.height()),
+                Qt.AlignmentFlag.AlignRight,
+                label,
+            )
+        accent = pal.color(QPalette.ColorRole.Highlight)
+        self._paint_windows(painter, rect, accent, positions)
+        line = QColor(accent)
+        line.setAlpha(160)
+        painter.setPen(QPen(line, 2))
+        for a, b in zip(known, known[1:], strict=False):
+            if b == a + 1:  # neighbours both with a value; a version without one breaks the line
+                painter.drawLine(positions[a], positions[b])
+        for i in known:
+            p, pos = self._points[i], positions[i]
+            selected = p.index == self._selected
+            radius = 6.0 if selected else 4.0
+            painter.setPen(QPen(text if selected else accent, 2 if selected else 1))
+            painter.setBrush(accent)
+            painter.drawEllipse(pos, radius, radius)
+            if p.disagree:
                 painter.setPen(QPen(QColor(214, 120, 0), 2))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawEllipse(pos, radius + 3, radius + 3)

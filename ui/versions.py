@@ -1,5 +1,6 @@
 """The versions of the chosen policy: the timeline and the version table, and each version's change
-size measured in the background.
+size measured in the background. The timeline plots the change size, or a measure of the versions'
+texts that the window hands in (ui.answers measures them).
 
 Extension point: per-version marks (reviewed, corroborated by another archive, its source) go in the
 table model and the timeline's points; ``versionChosen`` stays the one way the rest of the window
@@ -8,6 +9,7 @@ learns which version to show.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
@@ -19,7 +21,7 @@ from .cache import TextCache
 from .context import WindowContext
 from .jobs import job_change_sizes, job_versions
 from .models import VersionTableModel, change_note
-from .timeline import Point, TimelineWidget
+from .timeline import Axis, Point, TimelineWidget
 
 SIZES_PROGRESS_FROM = 20  # versions; fewer are measured in well under a second
 
@@ -87,6 +89,15 @@ class VersionList(QObject):
             self.view.selectRow(index)  # comes back through _selected
         else:
             self.versionChosen.emit(self.model.version(index))
+
+    def plot_measure(self, axis: Axis | None, values: Mapping[int, float | None]) -> None:
+        """Plot a measure of each version on the timeline (``values`` by version index, a version
+        left out is not measured yet), or the change size again for ``axis`` None."""
+        self.timeline.set_measure(axis, values)
+
+    def set_measure_value(self, index: int, value: float | None) -> None:
+        """Version ``index``'s value of the measure on the timeline arrived."""
+        self.timeline.set_value(index, value)
 
     def load(self, policy: Policy) -> None:
         """Show ``policy``'s versions; whatever was loading or measuring for another one is dropped."""
