@@ -9,35 +9,20 @@ paragraphs, so the expected dates are the ones they were stored at.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from archiver.extraction import from_markdown
 from archiver.models import Capture, Source
-from archiver.storage import DB_NAME, Archive
+from archiver.storage import Archive
 from ui.mainwindow import MainWindow
 from ui.settings import Settings
 
-DEMO = Path(__file__).resolve().parents[2] / "snapshots" / "demo"
 TINDER = "https://policies.tinder.com/privacy/intl/en"
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Archive]:
-    if not (DEMO / DB_NAME).is_file():
-        pytest.skip("snapshots/demo not built")
-    root = tmp_path / "demo"
-    shutil.copytree(DEMO, root)
-    arc = Archive.open(root)
-    yield arc
-    arc.close()
 
 
 def open_window(qtbot: Any, arc: Archive, tmp_path: Path) -> MainWindow:

@@ -10,8 +10,6 @@ words a minute of archiver/analysis/measures.py (rounded to a tenth of a minute)
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +17,10 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QToolTip
 
-from archiver.storage import DB_NAME, Archive
+from archiver.storage import Archive
 from ui.mainwindow import MainWindow
 from ui.settings import Settings
 from ui.timeline import Axis, Point, TimelineWidget
-
-DEMO = Path(__file__).resolve().parents[2] / "snapshots" / "demo"
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Archive]:
-    if not (DEMO / DB_NAME).is_file():
-        pytest.skip("snapshots/demo not built")
-    root = tmp_path / "demo"
-    shutil.copytree(DEMO, root)
-    arc = Archive.open(root)
-    yield arc
-    arc.close()
 
 
 def tinder_window(qtbot: Any, arc: Archive, settings: Path) -> MainWindow:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +22,6 @@ from ui.mainwindow import MainWindow
 from ui.models import VersionTableModel
 from ui.settings import Settings
 from ui.timeline import Point, TimelineWidget
-
-DEMO = Path(__file__).resolve().parents[2] / "snapshots" / "demo"
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Archive]:
-    if not (DEMO / DB_NAME).is_file():
-        pytest.skip("snapshots/demo not built")
-    root = tmp_path / "demo"
-    shutil.copytree(DEMO, root)
-    arc = Archive.open(root)
-    yield arc
-    arc.close()
 
 
 def open_window(qtbot: Any, arc: Archive, settings: Path) -> MainWindow:
