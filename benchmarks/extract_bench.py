@@ -56,9 +56,14 @@ _TAG = re.compile(r"<[^>]+>")
 _TOKEN = re.compile(r"[^\W_]+")
 
 
+def _visible(markdown: str) -> str:
+    """``markdown`` with link targets and HTML tags taken out (link texts stay)."""
+    return _TAG.sub(" ", _LINK.sub(r" \1 ", markdown))
+
+
 def tokens(markdown: str) -> list[str]:
     """Lower-cased word tokens with Markdown syntax, link targets and HTML tags ignored."""
-    return _TOKEN.findall(_TAG.sub(" ", _LINK.sub(r" \1 ", markdown)).lower())
+    return _TOKEN.findall(_visible(markdown).lower())
 
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
@@ -75,9 +80,8 @@ def reading(markdown: str) -> tuple[tuple[str, ...], ...]:
     and HTML tags ignored, and so are marks standing alone with no letter or digit (a heading's
     "#" permalink) and the difference between typographic and straight apostrophes.
     Two references are the same text when their readings are equal: a page that drops five
-    semicolons from a list has changed, though :func:`blocks` (letters and digits) would not say so."""
-    text = _TAG.sub(" ", _LINK.sub(r" \1 ", markdown))
-    text = _MD_SYNTAX.sub(" ", _MD_LINE_START.sub("", text))
+    semicolons from a list has changed, though its :func:`tokens` (letters and digits) stay the same."""
+    text = _MD_SYNTAX.sub(" ", _MD_LINE_START.sub("", _visible(markdown)))
     text = _MD_ESCAPE.sub(r"\1", text).translate(_APOSTROPHES)
     out = []
     for block in re.split(r"\n\s*\n", text):
