@@ -22,7 +22,17 @@ from itertools import islice
 
 from ..errors import ExtractionError
 from ..models import ExtractionRule
-from .dom import CUT, Element, cut, descendant, names_of, pieces, replace_keeping_tail, text_of
+from .dom import (
+    CUT,
+    Element,
+    cut,
+    descendant,
+    names_of,
+    pieces,
+    replace_keeping_tail,
+    text_of,
+    words_of,
+)
 
 #: Share of the page's prose a child must hold for the descent to continue into it.
 DESCENT_SHARE = 0.86
@@ -433,7 +443,7 @@ def _sibling_kept(el: Element, near: bool) -> bool:
     if near:
         return True
     has_title = el.tag == "h1" or descendant(el, "h1") is not None
-    return has_title and sum(len(piece.split()) for piece in el.itertext()) <= TITLE_BLOCK_WORDS
+    return has_title and len(words_of(el)) <= TITLE_BLOCK_WORDS
 
 
 def _prose_block(count: tuple[int, int]) -> bool:
