@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .journals import append_missing
+from .journals import append_missing, read_lines
 from .timestamps import now_iso
 from .urls import policy_key
 
@@ -83,20 +83,10 @@ def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
 
 def read_journal(root: Path) -> tuple[list[dict[str, Any]], list[int]]:
     """The journal's lines, and the numbers of those that could not be read."""
-    lines: list[dict[str, Any]] = []
-    bad: list[int] = []
-    path = journal_path(root)
-    if not path.exists():
-        return lines, bad
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, 1):
-            try:
-                line = json.loads(raw)
-                int(line["seq"]), str(line["kind"]), str(line["policy"]["url"]), dict(line["data"])
-                lines.append(line)
-            except (ValueError, KeyError, TypeError):
-                bad.append(number)
-    return lines, bad
+    return read_lines(
+        journal_path(root),
+        lambda line: (int(line["seq"]), str(line["kind"]), str(line["policy"]["url"]), dict(line["data"])),
+    )
 
 
 # --- an archive from before the journal --------------------------------------------------------------

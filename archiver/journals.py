@@ -81,6 +81,26 @@ def append_missing(path: Path, missing: Callable[[int], list[dict[str, Any]]]) -
     return len(lines)
 
 
+def read_lines(
+    path: Path, check: Callable[[dict[str, Any]], object]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The journal's lines that ``check`` accepts (it raises ValueError, KeyError or TypeError on a
+    line it cannot use), and the numbers of the lines that could not be read; none when absent."""
+    lines: list[dict[str, Any]] = []
+    bad: list[int] = []
+    if not path.exists():
+        return lines, bad
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            try:
+                line = json.loads(raw)
+                check(line)
+                lines.append(line)
+            except (ValueError, KeyError, TypeError):
+                bad.append(number)
+    return lines, bad
+
+
 def has_lines(path: Path) -> bool:
     return path.exists() and path.stat().st_size > 0
 

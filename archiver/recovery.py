@@ -33,7 +33,7 @@ from typing import Any
 
 from . import curation
 from .errors import ArchiveIndexMissingError
-from .journals import Ahead, ahead_of, append_missing, has_lines
+from .journals import Ahead, ahead_of, append_missing, has_lines, read_lines
 from .models import VerifyProblem
 
 JOURNAL_NAME = "ledger.jsonl"
@@ -77,21 +77,8 @@ def sync_journal(conn: sqlite3.Connection, root: Path) -> int:
 
 
 def read_journal(root: Path) -> tuple[list[dict[str, Any]], list[int]]:
-    """The journal's entries, and the numbers of the lines that could not be read."""
-    entries: list[dict[str, Any]] = []
-    bad: list[int] = []
-    path = journal_path(root)
-    if not path.exists():
-        return entries, bad
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, 1):
-            try:
-                line = json.loads(raw)
-                json.loads(line["entry"])["capture"]["id"]  # noqa: B018 (a capture record)
-                entries.append(line)
-            except (ValueError, KeyError, TypeError):
-                bad.append(number)
-    return entries, bad
+    """The journal's entries (each a capture record), and the numbers of the lines that could not be read."""
+    return read_lines(journal_path(root), lambda line: json.loads(line["entry"])["capture"]["id"])
 
 
 # --- what verify adds -----------------------------------------------------------------------------
