@@ -6,7 +6,8 @@ One controller owns its dock, its row above the timeline (the flag filter; what 
 and its actions; the window only creates it. The dock's measure and the timeline's are one choice:
 choosing a measure in either shows it in both ("Words changed", the timeline's default, leaves the
 dock's as it was). Each version is measured once, in a worker, for both plots. Tagging, measuring
-and saving the watchlist run in workers.
+and saving the watchlist run in workers. The measure labels, the measuring job and the plot widget
+are in ui/measure_plot.py (stateless pieces, apart to keep this module under the size guideline).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QHelpEvent, QKeySequence, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QHelpEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -39,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.analysis.dateflags import DATE_FLAGS
-from archiver.analysis.measures import MEASURES, Measures, measure_text
+from archiver.analysis.measures import MEASURES, Measures
 from archiver.analysis.topics import (
     DEFAULT_WATCHLIST,
     WATCHLIST_NAME,
@@ -56,10 +57,9 @@ from archiver.analysis.topics import (
 from archiver.diffing import DiffResult
 from archiver.errors import CancelledError, WatchlistError
 from archiver.models import Version
-from archiver.storage import Archive
 
+from .measure_plot import CHANGE_SIZE_LABEL, MEASURE_AXES, MEASURE_LABELS, MeasurePlot, job_measures
 from .models import short_date
-from .timeline import Axis
 from .workers import run_task
 
 if TYPE_CHECKING:
@@ -68,23 +68,6 @@ if TYPE_CHECKING:
     from .versions import VersionList
 
 ANY_DATE_FLAG = "any date flag"
-MEASURE_LABELS = {
-    "words": "Words",
-    "sentences": "Sentences",
-    "reading_minutes": "Reading time (minutes)",
-    "readability": "Readability (higher reads easier)",
-    "third_parties": "Third parties named",
-}
-CHANGE_SIZE_LABEL = "Words changed"  # the timeline's default plot: the change size per version
-#: how the timeline's scale and tooltips show each measure
-MEASURE_AXES = {
-    name: Axis(
-        MEASURE_LABELS[name],
-        decimals=1 if name in ("reading_minutes", "readability") else 0,
-        missing="no score for this language" if name == "readability" else "none",
-    )
-    for name in MEASURES
-}
 
 
 def job_tags(root: Path, result: DiffResult) -> Any:
@@ -98,18 +81,6 @@ def job_tags(root: Path, result: DiffResult) -> Any:
             raise CancelledError()
         language = guess_language(result.right_text or result.left_text)
         return watchlist, tag_diff(result, watchlist, language)
-
-    return run
-
-
-def job_measures(archive: Archive, versions: list[Version]) -> Any:
-    """Each version's measures, reported as (index, Measures)."""
-
-    def run(cancel: threading.Event, report: Any) -> None:
-        for version in versions:
-            if cancel.is_set():
-                raise CancelledError()
-            report((version.index, measure_text(archive.text(version.text_sha256), version.language)))
 
     return run
 
@@ -129,82 +100,6 @@ def topics_tip(matches: tuple[TopicMatch, ...]) -> str:
         lines.append(f"{escape(m.name)}: {words}")
     found = priority(matches)
     return "<p>Topics (priority " + str(found.score) + "):<br>" + "<br>".join(lines) + "</p>"
-
-
-class MeasurePlot(QWidget):
-    """One measure per version, as points joined by lines; versions without a value are gaps."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._values: list[float | None] = []
-        self._dates: list[str] = []
-        self._label = ""
-        self.setMinimumHeight(120)
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(400, 160)
-
-    def set_series(self, values: list[float | None], label: str, dates: list[str] | None = None) -> None:
-        """``values`` per version, oldest first (None: not known); ``dates`` label the ends."""
-        self._values = list(values)
-        self._dates = list(dates or [])
-        self._label = label
-        self.update()
-
-    def values(self) -> list[float | None]:
-        return list(self._values)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pal = self.palette()
-        painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
-        fm = painter.fontMetrics()
-        rect = QRectF(self.rect()).adjusted(48, 2 * fm.height() + 8, -12, -fm.height() - 8)
-        painter.setPen(pal.color(QPalette.ColorRole.Text))
-        known = [v for v in self._values if v is not None]
-        if not known:
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No values for this measure yet")
-            return
-        painter.drawText(8, fm.ascent() + 4, self._label)
-        low, high = min(known), max(known)
-        if high == low:
-            low, high = low - 1, high + 1
-        n = len(self._values)
-
-        def at(i: int, value: float) -> QPointF:
-            x = rect.left() + (rect.width() * i / (n - 1) if n > 1 else rect.width() / 2)
-            return QPointF(x, rect.bottom() - (value - low) / (high - low) * rect.height())
-
-        grid = QColor(pal.color(QPalette.ColorRole.Mid))
-        painter.setPen(QPen(grid, 1))
-        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
-        painter.setPen(pal.color(QPalette.ColorRole.Text))
-        painter.drawText(
-            QRectF(0, rect.top() - fm.height() / 2, 44, fm.height()), Qt.AlignmentFlag.AlignRight, f"{high:g}"
-        )
-        painter.drawText(
-            QRectF(0, rect.bottom() - fm.height() / 2, 44, fm.height()),
-            Qt.AlignmentFlag.AlignRight,
-            f"{low:g}",
-        )
-        if self._dates:
-            below = QRectF(rect.left(), rect.bottom() + 4, rect.width(), fm.height())
-            painter.drawText(below, Qt.AlignmentFlag.AlignLeft, self._dates[0])
-            painter.drawText(below, Qt.AlignmentFlag.AlignRight, self._dates[-1])
-        line = QPen(pal.color(QPalette.ColorRole.Highlight), 2)
-        previous: QPointF | None = None
-        for i, value in enumerate(self._values):
-            if value is None:
-                previous = None
-                continue
-            point = at(i, value)
-            painter.setPen(line)
-            if previous is not None:
-                painter.drawLine(previous, point)
-            painter.setBrush(pal.color(QPalette.ColorRole.Highlight))
-            painter.drawEllipse(point, 3, 3)
-            previous = point
 
 
 class WatchlistDialog(QDialog):
