@@ -17,14 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QFont,
-    QFontDatabase,
-    QHelpEvent,
-    QKeySequence,
-    QMouseEvent,
-)
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -33,7 +26,6 @@ from PySide6.QtWidgets import (
     QScrollBar,
     QSplitter,
     QToolBar,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -43,15 +35,14 @@ from archiver.diffing import DiffOptions, DiffResult, DiffRow
 from .changes import ChangeListModel, stats_text
 from .find import FindBar, PaneFinder
 from .layout import Layout, layout_side_by_side, layout_unified, line_of_row, matching_row
-from .panes import DiffPane, topic_format
+from .panes import DiffPane
 from .ruler import OverviewRuler
-from .topicmarks import BlockKey, Mark, has_changed_words, word_marks
+from .topicmarker import TopicMarker
 
 if TYPE_CHECKING:
     from archiver.analysis.topics import TopicMatch
 
 _ZOOM_LIMITS = (-6, 16)
-_MAX_MARKS = 1_000  # per pane, as find caps its highlights (docs/performance.md)
 
 
 class CompareView(QWidget):
@@ -79,9 +70,6 @@ class CompareView(QWidget):
         self._following_list = False  # the list's current row is being set from the view
         self._columns = 0
         self._base_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
-        self._topic_tags: Sequence[Sequence[TopicMatch]] = ()  # per row of the result, from the owner
-        self._topic_filter = ""  # a topic id: only its words are marked
-        self._word_marks: dict[BlockKey, list[Mark]] | None = None  # found in the blocks, once per tags
 
         self.left = DiffPane(self)
         self.right = DiffPane(self)
@@ -146,6 +134,9 @@ class CompareView(QWidget):
         self.change_list.activated.connect(lambda index: self.go_to_change(index.row()))
         self.change_list.selectionModel().currentRowChanged.connect(self._list_moved)  # arrow keys
         self.finder = PaneFinder(self.find_bar, (self.left, self.right), self._scroll_center)
+        # the topic marks live in an object of their own, as the search highlights do in the finder;
+        # the "Topics" toggle is still made here, with the other toolbar actions
+        self.topic_marker = TopicMarker(self, self.topics_action, (self.left, self.right))
         self._rewrap_timer = QTimer(self, singleShot=True, interval=60)
         self._rewrap_timer.timeout.connect(self._maybe_rewrap)
         self.left.viewport().installEventFilter(self)  # resizes rewrap; a double click expands
@@ -189,8 +180,6 @@ class CompareView(QWidget):
             tip="Underline the words of the changes that matched a topic of the watchlist "
             "(the Topics and Measures dock chooses one topic)",
         )
-        self.topics_action.setChecked(True)
-        self.topics_action.setEnabled(False)  # until a comparison has topic words
         self.list_action = self._action("Change list", checkable=True, tip="Show the list of changes")
         self.list_action.setChecked(True)
         self.zoom_in_action = self._action("Zoom in", ("Ctrl+=", "Ctrl++"))
@@ -209,7 +198,6 @@ class CompareView(QWidget):
         for action in (self.changes_only_action, self.unified_action, self.wrap_action):
             action.toggled.connect(lambda _on: self._rebuild())
         self.source_action.toggled.connect(self._show_source)
-        self.topics_action.toggled.connect(lambda _on: self._mark_topics())
         self.list_action.toggled.connect(self.change_list.setVisible)
         self.zoom_in_action.triggered.connect(lambda: self.zoom(1))
         self.zoom_out_action.triggered.connect(lambda: self.zoom(-1))
@@ -277,8 +265,7 @@ class CompareView(QWidget):
         if keep_position is not None:
             same_pair = keep_position and self._result is not None
         if result is not self._result:  # the topics of another result: the owner tags this one anew
-            self._topic_tags, self._word_marks = (), None
-            self.topics_action.setEnabled(False)
+            self.topic_marker.forget_tags()
         self._result = result
         self._titles = (left_title, right_title)
         for action, on in (
@@ -292,8 +279,7 @@ class CompareView(QWidget):
         self.statsChanged.emit(self.stats_text())
 
     def clear(self) -> None:
-        self._topic_tags, self._word_marks = (), None
-        self.topics_action.setEnabled(False)
+        self.topic_marker.clear()
         self._result = None
         self._layout = None
         self._shown_result = None
@@ -372,7 +358,7 @@ class CompareView(QWidget):
             self._syncing = False
         if unified:
             self.right.clear_text()
-        self._mark_topics()
+        self.topic_marker.show(result, lay)  # after show_text: its fresh documents have no marks
         styles = [
             (first, n, hunk.kind.value) for hunk, (first, n) in zip(lay.hunks, lay.hunk_lines, strict=True)
         ]
@@ -404,17 +390,12 @@ class CompareView(QWidget):
     def set_topics(self, result: DiffResult, tags: Sequence[Sequence[TopicMatch]]) -> None:
         """The topics of each row of ``result`` (``archiver.analysis.topics.tag_diff``): underline their
         changed words. Ignored unless ``result`` is the one shown (a late answer for an older one)."""
-        if result is not self._result:
-            return
-        self._topic_tags, self._word_marks = tuple(tags), None
-        self.topics_action.setEnabled(has_changed_words(self._topic_tags))
-        self._mark_topics()
+        if result is self._result:
+            self.topic_marker.set_tags(tags)
 
     def set_topic_filter(self, topic: str) -> None:
         """Mark only the words of ``topic`` (a topic id; "" for every topic)."""
-        if topic != self._topic_filter:
-            self._topic_filter, self._word_marks = topic, None
-            self._mark_topics()
+        self.topic_marker.set_filter(topic)
 
     def topic_marks(self, pane: DiffPane) -> list[tuple[int, int, str]]:
         """The marked words of ``pane``: (start, end) in its text and the tooltip (for tests and tools)."""
@@ -423,33 +404,6 @@ class CompareView(QWidget):
     def topic_tip(self, pane: DiffPane, point: QPoint) -> str:
         """The topics of the marked word under ``point`` (viewport coordinates of ``pane``), or ""."""
         return pane.mark_at(point)
-
-    def _mark_topics(self) -> None:
-        """Underline the topic words in the panes shown (or take the marks away)."""
-        lay, result = self._layout, self._result
-        on = self.topics_action.isChecked() and self._topic_tags and lay is not None and result is not None
-        found: dict[BlockKey, list[Mark]] = {}
-        if on and result is not None:
-            if self._word_marks is None:
-                self._word_marks = word_marks(result, self._topic_tags, self._topic_filter)
-            found = self._word_marks
-        shown = lay.panes if on and lay is not None else []
-        fmt = topic_format(self.palette())
-        for p, pane in enumerate((self.left, self.right)):
-            marks: list[tuple[int, int, str]] = []
-            if p < len(shown):
-                text = shown[p]
-                for key, words in found.items():
-                    base = text.starts.get(key)
-                    if base is None:  # hidden (changes only), or the other pane's block
-                        continue
-                    for start, end, names in words:
-                        a, b = text.text_range(base + start, base + end)
-                        label = "Topic" if len(names) == 1 else "Topics"
-                        marks.append((a, b, f"{label}: {', '.join(names)}"))
-                marks.sort()
-                del marks[_MAX_MARKS:]
-            pane.show_marks(marks, fmt)
 
     # -- navigation ----------------------------------------------------------------------------
     def next_change(self) -> None:
@@ -595,14 +549,6 @@ class CompareView(QWidget):
             self._rebuild()  # the highlight colours are derived from the palette
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            # a topic's word under the pointer (the owner may add to the newer pane's tooltip)
-            pane = self.left if watched is self.left.viewport() else self.right
-            tip = self.topic_tip(pane, event.pos())
-            if tip:
-                QToolTip.showText(event.globalPos(), tip, pane)
-                return True
-            return False
         if event.type() == QEvent.Type.Resize and self.wrap_action.isChecked() and self._result is not None:
             self._rewrap_timer.start()
         if event.type() == QEvent.Type.Resize:
