@@ -37,7 +37,7 @@ from .find import FindBar, PaneFinder
 from .layout import Layout, layout_side_by_side, layout_unified, line_of_row, matching_row
 from .panes import DiffPane
 from .ruler import OverviewRuler
-from .topicmarker import TopicMarker
+from .topicmarks import TopicMarker
 
 if TYPE_CHECKING:
     from archiver.analysis.topics import TopicMatch
