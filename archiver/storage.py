@@ -11,7 +11,8 @@ Layout of an archive root::
 Why it survives ``kill -9``: a body is written to ``tmp/``, fsynced and renamed into ``blobs/``
 *before* the database row that names it is committed, so a committed record always has its bytes.
 A crash leaves at worst an unreferenced blob (harmless) or a temp file (cleaned up). The files are
-archiver/blobs.py's; this module keeps the database and the order of the two.
+archiver/blobs.py's; storing a capture in that order is archiver/capturing.py's; this module keeps the
+database, its connections and transactions.
 Several processes (the app and the command line) may use one archive: SQLite's WAL mode and a busy
 timeout serialise writers, and each thread gets its own connection.
 """
@@ -27,12 +28,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import blobs, capture_dates, curation, ledger, recovery
-from .blobs import sha256_hex
+from . import blobs, capture_dates, capturing, curation, ledger, recovery
 from .capture_dates import CaptureDate
 from .errors import (
     ArchiveNotWritableError,
@@ -45,9 +44,8 @@ from .errors import (
     StorageError,
     kind_of,
 )
-from .index import fts
 from .models import Capture, Extraction, ExtractionRule, Policy, VerifyProblem, Version
-from .sametext import backfill_words, record_words
+from .sametext import backfill_words
 from .schema import DB_NAME, MIGRATIONS, POLICY_SQL, SCHEMA_VERSION, capture_from_row, policy_from_row
 from .timestamps import now_iso, parse_date_arg
 from .urls import normalize_url, policy_key
@@ -358,92 +356,13 @@ class Archive:
         extraction: Extraction | None,
         date: CaptureDate | None = None,
     ) -> tuple[Capture, bool]:
-        """Store a capture with its raw body (or, text-only, its extraction). Returns (stored, created).
-
-        The same bytes at the same time from the same archive are stored once: adding them again
-        returns the existing record and ``created=False``.
-        """
-        if body is None and extraction is None:
-            raise StorageError("a capture needs its raw bytes or, for text-only sources, its text")
-        sha = sha256_hex(body) if body is not None else None
-        capture = replace(
-            capture,
-            policy_id=policy.id,
-            sha256=sha,
-            size=len(body) if body is not None else capture.size,
-            retrieved_at=capture.retrieved_at or now_iso(),
-        )
-        content_id = sha if sha is not None else "text:" + (extraction.text_sha256 if extraction else "")
-        existing = self._capture_id(
-            policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
-        )
-        if body is not None and sha is not None:
-            blobs.put_blob(self.root, sha, body)  # also restores the file of a capture already stored
-        if existing is not None:
-            return self.capture(existing), False
-        with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO captures(policy_id, source, archive, timestamp, original_url,"
-                " memento_url, retrieved_at, http_status, headers, content_type, size, sha256, redirects,"
-                " provenance, flags, content_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    policy.id,
-                    str(capture.source),
-                    capture.archive,
-                    capture.timestamp,
-                    capture.original_url,
-                    capture.memento_url,
-                    capture.retrieved_at,
-                    capture.http_status,
-                    json.dumps([list(h) for h in capture.headers]),
-                    capture.content_type,
-                    capture.size,
-                    sha,
-                    json.dumps(list(capture.redirects)),
-                    capture.provenance,
-                    json.dumps(list(capture.flags)),
-                    content_id,
-                ),
-            )
-            created = cur.rowcount == 1
-            if created and cur.lastrowid is not None:
-                ledger.append(conn, cur.lastrowid, now_iso())
-                if date is not None:  # where the capture time came from (capture_dates.py)
-                    capture_dates.record(conn, cur.lastrowid, date)
-                if extraction is not None:
-                    self._put_extraction(conn, cur.lastrowid, extraction)
-        if created:
-            self._journals(
-                recovery.sync_journal
-            )  # after the commit: the journal never holds an uncommitted entry
-        stored = self._capture_id(
-            policy.id, capture.archive, capture.timestamp, capture.original_url, content_id
-        )
-        assert stored is not None
-        return self.capture(stored), created
-
-    def _capture_id(
-        self, policy_id: int, archive: str, timestamp: str, url: str, content_id: str
-    ) -> int | None:
-        rows = self.query(
-            "SELECT id FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
-            " AND content_id=?",
-            (policy_id, archive, timestamp, url, content_id),
-        )
-        return int(rows[0]["id"]) if rows else None
+        """Store a capture with its raw body (or, text-only, its extraction). Returns (stored, created):
+        the same bytes at the same time from the same archive are stored once (archiver/capturing.py)."""
+        return capturing.add_capture(self, policy, capture, body, extraction, date)
 
     def has_capture(self, policy_id: int, archive: str, timestamp: str, original_url: str) -> bool:
-        """Whether this listed capture is stored. An archived redirect kept as evidence does not
-        count: it stands for the capture only once its target is stored too (the job's record)."""
-        rows = self.query(
-            "SELECT 1 FROM captures WHERE policy_id=? AND archive=? AND timestamp=? AND original_url=?"
-            " AND flags NOT LIKE '%\"archived-redirect\"%'"
-            # a corpus text without the memento's raw bytes does not count: fetching attaches them
-            " AND (sha256 IS NOT NULL OR source != 'pllc' OR id IN (SELECT capture_id FROM attached_bodies))"
-            " LIMIT 1",
-            (policy_id, archive, timestamp, original_url),
-        )
-        return bool(rows)
+        """Whether this listed capture is stored (an archived redirect alone does not count)."""
+        return capturing.has_capture(self, policy_id, archive, timestamp, original_url)
 
     def capture(self, capture_id: int) -> Capture:
         rows = self.query("SELECT * FROM captures WHERE id = ?", (capture_id,))
@@ -472,63 +391,12 @@ class Archive:
 
     # --- extracted text --------------------------------------------------------------------
 
-    def _put_extraction(self, conn: sqlite3.Connection, capture_id: int, ex: Extraction) -> None:
-        conn.execute("INSERT OR IGNORE INTO texts(sha256, text) VALUES (?, ?)", (ex.text_sha256, ex.text))
-        record_words(conn, ex.text_sha256, ex.text)  # a version is a change of words (sametext)
-        fts.index_text(conn, ex.text_sha256, ex.text)  # searchable as soon as stored, same transaction
-        conn.execute(
-            "INSERT OR REPLACE INTO extractions(capture_id, text_sha256, extractor_version, words, title,"
-            " language, charset, charset_rule, charset_confidence, stated_date, flags)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                capture_id,
-                ex.text_sha256,
-                ex.extractor_version,
-                ex.words,
-                ex.title,
-                ex.language,
-                ex.charset,
-                ex.charset_rule,
-                ex.charset_confidence,
-                ex.stated_date,
-                json.dumps(list(ex.flags)),
-            ),
-        )
-        if ex.fingerprint:
-            conn.execute(
-                "INSERT OR REPLACE INTO extraction_fingerprints(capture_id, fingerprint) VALUES (?, ?)",
-                (capture_id, ex.fingerprint),
-            )
-        else:
-            conn.execute("DELETE FROM extraction_fingerprints WHERE capture_id = ?", (capture_id,))
-
     def set_extraction(self, capture_id: int, extraction: Extraction) -> None:
         with self.transaction() as conn:
-            self._put_extraction(conn, capture_id, extraction)
+            capturing.put_extraction(conn, capture_id, extraction)
 
     def extraction(self, capture_id: int) -> Extraction | None:
-        rows = self.query(
-            "SELECT e.*, t.text, f.fingerprint FROM extractions e JOIN texts t ON t.sha256 = e.text_sha256"
-            " LEFT JOIN extraction_fingerprints f ON f.capture_id = e.capture_id WHERE e.capture_id = ?",
-            (capture_id,),
-        )
-        if not rows:
-            return None
-        r = rows[0]
-        return Extraction(
-            text=r["text"],
-            text_sha256=r["text_sha256"],
-            extractor_version=r["extractor_version"],
-            words=r["words"],
-            title=r["title"],
-            language=r["language"],
-            charset=r["charset"],
-            charset_rule=r["charset_rule"],
-            charset_confidence=r["charset_confidence"],
-            stated_date=r["stated_date"],
-            flags=tuple(json.loads(r["flags"])),
-            fingerprint=r["fingerprint"] or "",
-        )
+        return capturing.read_extraction(self, capture_id)
 
     def text(self, text_sha256: str) -> str:
         rows = self.query("SELECT text FROM texts WHERE sha256 = ?", (text_sha256,))

@@ -9,7 +9,7 @@ policy that share most paragraphs cost little more than one.
 
 Crash safety: a text's new paragraphs, its postings and its row in ``search_texts`` (the mark "this
 text is indexed") are written in one transaction, the same one that stores the text when a capture
-is stored (:func:`index_text`, called by ``Archive._put_extraction``). A ``kill -9`` while the index
+is stored (:func:`index_text`, called by ``capturing.put_extraction``). A ``kill -9`` while the index
 is caught up or rebuilt (``archiver.index.search.update_index``) loses at most the batch of texts
 being indexed, which stay unmarked and are indexed by the next catch-up (``reextract`` and every
 search run one).
